@@ -1,0 +1,113 @@
+//! The command line: `natsim run | validate | catalog`.
+//!
+//! Exit codes (ripgrep-style, deliberate): 0 success, 2 any error the user can fix (bad scenario,
+//! bad arguments, unwritable output). Errors name the file, the key path and the fix.
+
+use crate::batch;
+use crate::catalog::Catalog;
+use crate::report::{self, write_atomically};
+use crate::scenario::{Scenario, ScenarioError, parse_scenario_file};
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Parser)]
+#[command(name = "natsim", version, about = "Discrete-event performance and cost simulator for AWS internet egress")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Simulate a scenario: writes summary.csv and timeseries.csv, prints the comparison.
+    Run {
+        /// Scenario file (TOML).
+        file: PathBuf,
+        /// Output folder (default output/<scenario name>).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Override the scenario's seed.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Override the number of independent replications.
+        #[arg(long)]
+        replications: Option<u32>,
+        /// Worker threads (default: all cores). Results do not depend on it.
+        #[arg(long)]
+        threads: Option<usize>,
+    },
+    /// Check a scenario file without running it.
+    Validate {
+        file: PathBuf,
+    },
+    /// Show instance types, prices and defaults.
+    Catalog {
+        /// Show prices for this region (default: all regions' NAT gateway prices, us-east-1 instances).
+        #[arg(long)]
+        region: Option<String>,
+    },
+}
+
+/// Runs the parsed command; any error returned is reported with exit code 2.
+pub fn execute(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Run { file, out, seed, replications, threads } => run(&file, out, seed, replications, threads),
+        Command::Validate { file } => {
+            let scenario = load(&file, None, None)?;
+            println!(
+                "{}: ok: scenario {} with {} workload(s) and {} candidate(s)",
+                file.display(),
+                scenario.name,
+                scenario.workloads.len(),
+                scenario.candidates.len()
+            );
+            Ok(())
+        }
+        Command::Catalog { region } => {
+            let text = Catalog::embedded().render(region.as_deref()).map_err(anyhow::Error::msg)?;
+            print!("{text}");
+            Ok(())
+        }
+    }
+}
+
+fn load(file: &Path, seed: Option<u64>, replications: Option<u32>) -> Result<Scenario, ScenarioError> {
+    let mut scenario = parse_scenario_file(file)?;
+    let file_name = file.display().to_string();
+    if let Some(seed) = seed {
+        scenario.seed = seed;
+    }
+    if let Some(replications) = replications {
+        if replications == 0 || replications > 10_000 {
+            return Err(ScenarioError::new("--replications", format!("{replications} is out of range"), "give 1 to 10000").in_file(file_name));
+        }
+        scenario.replications = replications;
+    }
+    Ok(scenario)
+}
+
+fn run(file: &Path, out: Option<PathBuf>, seed: Option<u64>, replications: Option<u32>, threads: Option<usize>) -> Result<()> {
+    let scenario = load(file, seed, replications)?;
+    let out_dir = out.unwrap_or_else(|| Path::new("output").join(&scenario.name));
+    fs::create_dir_all(&out_dir).with_context(|| format!("cannot create output folder {}; pick another with --out", out_dir.display()))?;
+    let result = match threads {
+        Some(0) => bail!("--threads: 0 is not a thread count; give 1 or more, or leave it out to use every core"),
+        Some(n) => rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build()
+            .context("cannot start worker threads")?
+            .install(|| batch::run_scenario(&scenario)),
+        None => batch::run_scenario(&scenario),
+    };
+    let summary_path = out_dir.join("summary.csv");
+    let timeseries_path = out_dir.join("timeseries.csv");
+    write_atomically(&summary_path, &report::csv::summary_csv(&scenario, &result))
+        .with_context(|| format!("cannot write {}", summary_path.display()))?;
+    write_atomically(&timeseries_path, &report::csv::timeseries_csv(&scenario, &result))
+        .with_context(|| format!("cannot write {}", timeseries_path.display()))?;
+    print!("{}", report::table::render(&scenario, &result));
+    println!("\nwrote {} and {}", summary_path.display(), timeseries_path.display());
+    Ok(())
+}

@@ -1,0 +1,127 @@
+//! Network I/O credits of an "up to" EC2 instance: a token bucket per direction.
+//!
+//! AWS (aws-facts.md §3): above baseline the instance spends credits, below it earns them; with
+//! credits left it may run at burst ("up to") bandwidth, without them at baseline; buckets start
+//! full. Bucket size and refill rate are unpublished: natsim sizes the bucket so a full one lasts
+//! `burst_minutes` at the burst rate and refills at (baseline − usage).
+//!
+//! Once empty, the instance bursts again only after earning one second of burst
+//! ([`RESUME_SECONDS`], assumed): without that threshold a link at baseline would flip between
+//! burst and baseline at every event.
+
+use crate::engine::Nanos;
+use crate::units::NS_PER_S;
+
+/// Seconds of burst a drained bucket must earn back before bursting resumes (assumed).
+pub const RESUME_SECONDS: f64 = 1.0;
+
+#[derive(Debug, Clone)]
+pub struct CreditBucket {
+    bits: f64,
+    max_bits: f64,
+    baseline_bps: f64,
+    burst_bps: f64,
+    bursting: bool,
+    last_update: Nanos,
+    /// When the bucket first ran dry, if it did.
+    pub first_exhausted_at: Option<Nanos>,
+}
+
+impl CreditBucket {
+    /// A full bucket.
+    pub fn new(baseline_bps: f64, burst_bps: f64, max_bits: f64) -> Self {
+        CreditBucket {
+            bits: max_bits,
+            max_bits,
+            baseline_bps,
+            burst_bps: burst_bps.max(baseline_bps),
+            bursting: max_bits > 0.0,
+            last_update: 0,
+            first_exhausted_at: None,
+        }
+    }
+
+    /// Bandwidth allowed now.
+    pub fn bandwidth_bps(&self) -> f64 {
+        if self.bursting { self.burst_bps } else { self.baseline_bps }
+    }
+
+    pub fn bits(&self) -> f64 {
+        self.bits
+    }
+
+    /// Spends or earns credits for the time since the last call at the usage that held then.
+    pub fn settle(&mut self, now: Nanos, usage_bps: f64) {
+        if now <= self.last_update {
+            return;
+        }
+        let dt = (now - self.last_update) as f64 / NS_PER_S;
+        self.last_update = now;
+        self.bits = (self.bits + (self.baseline_bps - usage_bps) * dt).clamp(0.0, self.max_bits);
+    }
+
+    /// When the bucket will change what it allows at `usage_bps`: runs dry while bursting, or
+    /// earns back the resume threshold while at baseline.
+    pub fn next_change(&self, usage_bps: f64) -> Option<Nanos> {
+        let (missing_bits, rate) = if self.bursting {
+            (self.bits, usage_bps - self.baseline_bps)
+        } else {
+            (self.resume_bits() - self.bits, self.baseline_bps - usage_bps)
+        };
+        if self.max_bits <= 0.0 || rate <= 0.0 {
+            return None;
+        }
+        let seconds = missing_bits.max(0.0) / rate;
+        Some(self.last_update.saturating_add((seconds * NS_PER_S).ceil() as u64).max(self.last_update + 1))
+    }
+
+    /// Applies a change that `next_change` announced; returns true if the allowance changed.
+    pub fn on_change(&mut self, now: Nanos) -> bool {
+        // Within a millionth of the bucket counts as empty/full: the deadline was rounded up to
+        // the next nanosecond, so the bucket may sit a hair past the boundary.
+        let slack = self.max_bits * 1e-9 + 1.0;
+        if self.bursting && self.bits <= slack {
+            self.bursting = false;
+            self.bits = 0.0;
+            self.first_exhausted_at.get_or_insert(now);
+            true
+        } else if !self.bursting && self.bits + slack >= self.resume_bits() {
+            self.bursting = true;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn resume_bits(&self) -> f64 {
+        ((self.burst_bps - self.baseline_bps) * RESUME_SECONDS).min(self.max_bits)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_bucket_lasts_its_burst_minutes_then_falls_to_baseline() {
+        // t4g.nano-like: 32 Mbps baseline, 5 Gbps burst, 5-minute bucket.
+        let (baseline, burst) = (32e6, 5e9);
+        let mut bucket = CreditBucket::new(baseline, burst, (burst - baseline) * 300.0);
+        let at = bucket.next_change(burst).unwrap();
+        assert!((at as f64 / NS_PER_S - 300.0).abs() < 1e-6);
+        bucket.settle(at, burst);
+        assert!(bucket.on_change(at));
+        assert_eq!(bucket.bandwidth_bps(), baseline);
+        assert_eq!(bucket.first_exhausted_at, Some(at));
+        // Idle, it earns one second of burst back in (burst − baseline) / baseline seconds.
+        let resume = bucket.next_change(0.0).unwrap();
+        let expected = (burst - baseline) / baseline;
+        assert!(((resume - at) as f64 / NS_PER_S - expected).abs() < 1e-3);
+    }
+
+    #[test]
+    fn below_baseline_never_runs_dry() {
+        let bucket = CreditBucket::new(1e9, 5e9, 1e12);
+        assert_eq!(bucket.next_change(0.5e9), None);
+    }
+}

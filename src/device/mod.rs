@@ -1,0 +1,215 @@
+//! Egress device models: what limits a connection's way to the internet.
+//!
+//! Each device is split smoltcp-style into an immutable `Config` (validated scenario values and
+//! catalog defaults) and a running state that the simulation drives. Devices are handed `now` and
+//! report their next deadline; they never read a clock, a file or the environment.
+//!
+//! Invariant: device modules know limits (ports, bandwidth, packets per second, connection
+//! tracking, credits) but not money; prices live in `cost`.
+
+pub mod credits;
+pub mod nat_gateway;
+pub mod nat_instance;
+
+use crate::engine::Nanos;
+use crate::fluid::{ClassSpec, FlowId, FlowMark, FlowProgress, Link};
+use crate::scenario::{DeviceConfig, Protocol};
+
+/// Which way bytes move: `Out` carries request bytes to the internet, `In` response bytes back.
+/// AWS specifies bandwidth for each direction separately.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Out,
+    In,
+}
+
+/// Why a device turned a connection away.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// No free source port to the destination (NAT gateway `ErrorPortAllocation`).
+    PortAllocation,
+    /// Connection-tracking table full (ENA `conntrack_allowance_exceeded`, netfilter table).
+    Conntrack,
+}
+
+/// The two links a connection crosses on one device (one instance, or the gateway).
+#[derive(Debug, Clone)]
+pub struct Path {
+    pub out: Link,
+    pub inbound: Link,
+}
+
+impl Path {
+    pub fn link(&self, direction: Direction) -> &Link {
+        match direction {
+            Direction::Out => &self.out,
+            Direction::In => &self.inbound,
+        }
+    }
+
+    pub fn link_mut(&mut self, direction: Direction) -> &mut Link {
+        match direction {
+            Direction::Out => &mut self.out,
+            Direction::In => &mut self.inbound,
+        }
+    }
+
+    pub fn next_completion(&self) -> Option<Nanos> {
+        earliest(self.out.next_completion(), self.inbound.next_completion())
+    }
+
+    pub fn advance(&mut self, now: Nanos) {
+        self.out.advance(now);
+        self.inbound.advance(now);
+    }
+
+    pub fn take_finished(&mut self, now: Nanos, marks: impl Fn(FlowId) -> FlowMark + Copy, done: &mut Vec<(Direction, FlowId, FlowProgress)>) {
+        let mut finished = Vec::new();
+        self.out.take_finished(now, marks, &mut finished);
+        done.extend(finished.drain(..).map(|(flow, progress)| (Direction::Out, flow, progress)));
+        self.inbound.take_finished(now, marks, &mut finished);
+        done.extend(finished.drain(..).map(|(flow, progress)| (Direction::In, flow, progress)));
+    }
+}
+
+/// The earlier of two optional instants.
+pub fn earliest(a: Option<Nanos>, b: Option<Nanos>) -> Option<Nanos> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, None) => x,
+        (None, y) => y,
+    }
+}
+
+/// A running egress device of any kind. An enum, not a trait object: the event loop calls it
+/// several times per connection and the match is cheaper than dynamic dispatch.
+#[derive(Debug, Clone)]
+pub enum Egress {
+    NatGateway(nat_gateway::Gateway),
+    NatInstance(nat_instance::Instances),
+}
+
+impl Egress {
+    pub fn new(config: &DeviceConfig, classes: &[ClassSpec], destinations: usize) -> Self {
+        match config {
+            DeviceConfig::NatGateway(c) => Egress::NatGateway(nat_gateway::Gateway::new(c, classes, destinations)),
+            DeviceConfig::NatInstance(c) => Egress::NatInstance(nat_instance::Instances::new(c, classes)),
+        }
+    }
+
+    /// Admits a new connection to `destination` and returns the path it takes.
+    pub fn admit(&mut self, destination: u32) -> Result<u32, Refusal> {
+        match self {
+            Egress::NatGateway(g) => g.admit(destination),
+            Egress::NatInstance(i) => i.admit(),
+        }
+    }
+
+    /// Frees the port or table slot a closed connection held.
+    pub fn release(&mut self, path: u32, destination: u32) {
+        match self {
+            Egress::NatGateway(g) => g.release(destination),
+            Egress::NatInstance(i) => i.release(path),
+        }
+    }
+
+    pub fn start_flow(&mut self, now: Nanos, path: u32, direction: Direction, class: u32, flow: FlowId, bytes: f64) -> FlowMark {
+        match self {
+            Egress::NatGateway(g) => g.start_flow(now, direction, class, flow, bytes),
+            Egress::NatInstance(i) => i.start_flow(now, path, direction, class, flow, bytes),
+        }
+    }
+
+    pub fn next_deadline(&self) -> Option<Nanos> {
+        match self {
+            Egress::NatGateway(g) => g.next_deadline(),
+            Egress::NatInstance(i) => i.next_deadline(),
+        }
+    }
+
+    /// Handles whatever is due at `now`: finished flows go into `done`, capacity changes apply.
+    pub fn on_deadline(&mut self, now: Nanos, marks: impl Fn(FlowId) -> FlowMark + Copy, done: &mut Vec<(u32, Direction, FlowId, FlowProgress)>) {
+        let mut finished = Vec::new();
+        match self {
+            Egress::NatGateway(g) => {
+                g.take_finished(now, marks, &mut finished);
+                done.extend(finished.into_iter().map(|(d, f, p)| (0, d, f, p)));
+            }
+            Egress::NatInstance(i) => i.on_deadline(now, marks, done),
+        }
+    }
+
+    pub fn paths(&self) -> &[Path] {
+        match self {
+            Egress::NatGateway(g) => std::slice::from_ref(g.path()),
+            Egress::NatInstance(i) => i.paths(),
+        }
+    }
+
+    /// Brings every link's clocks and totals to `now` (before reading totals).
+    pub fn advance(&mut self, now: Nanos) {
+        match self {
+            Egress::NatGateway(g) => g.advance(now),
+            Egress::NatInstance(i) => i.advance(now),
+        }
+    }
+
+    /// Capacity per direction now, summed over paths, bits per second.
+    pub fn capacity_bps(&self, direction: Direction) -> f64 {
+        self.paths().iter().map(|p| p.link(direction).bandwidth_bps()).sum()
+    }
+
+    /// Period of the device's own periodic decisions (NAT gateway scaling), if it has any.
+    pub fn tick_interval(&self) -> Option<Nanos> {
+        match self {
+            Egress::NatGateway(g) => Some(g.ramp_interval_ns()),
+            Egress::NatInstance(_) => None,
+        }
+    }
+
+    pub fn on_tick(&mut self, now: Nanos) {
+        if let Egress::NatGateway(g) = self {
+            g.on_scale_tick(now);
+        }
+    }
+
+    pub fn idle_timeout_ns(&self, protocol: Protocol) -> u64 {
+        match self {
+            Egress::NatGateway(g) => g.config().idle_timeout_ns,
+            Egress::NatInstance(i) => match protocol {
+                Protocol::Tcp => i.config().idle_timeout_tcp_ns,
+                Protocol::Udp => i.config().idle_timeout_udp_ns,
+            },
+        }
+    }
+
+    pub fn release_delay_ns(&self, protocol: Protocol) -> u64 {
+        match self {
+            Egress::NatGateway(g) => g.config().release_delay_ns,
+            Egress::NatInstance(i) => match protocol {
+                Protocol::Tcp => i.config().release_delay_tcp_ns,
+                Protocol::Udp => i.config().release_delay_udp_ns,
+            },
+        }
+    }
+
+    /// Notable moments for the recommendation: when credits first ran out, how far the gateway
+    /// scaled.
+    pub fn diagnostics(&self) -> Diagnostics {
+        match self {
+            Egress::NatGateway(g) => Diagnostics { credits_exhausted_at: None, peak_capacity_bps: g.peak_capacity_bps },
+            Egress::NatInstance(i) => Diagnostics {
+                credits_exhausted_at: i.first_credit_exhaustion(),
+                peak_capacity_bps: i.peak_capacity_bps(),
+            },
+        }
+    }
+}
+
+/// Facts about a run that explain its figures.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Diagnostics {
+    pub credits_exhausted_at: Option<Nanos>,
+    /// Highest per-direction capacity the device reached, bits per second.
+    pub peak_capacity_bps: f64,
+}

@@ -1,0 +1,173 @@
+//! The managed NAT gateway (zonal, public): PAT over 1–8 public IPs.
+//!
+//! Limits (aws-facts.md §1): 55,000 simultaneous connections per public IP per unique destination
+//! (IP, port, protocol), refused as `ErrorPortAllocation` beyond that; 5 Gbps and 1 Mpps scaling
+//! automatically up to 100 Gbps and 10 Mpps (45 Gbps before June 2022), packets beyond the pps
+//! capacity dropped; connections idle for 350 s are cut. How fast it scales is not published:
+//! natsim's ramp is an assumption, set by the `ramp_*` keys.
+
+/// Validated NAT gateway settings (catalog defaults already applied).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    pub ips: u32,
+    pub ports_per_ip: u32,
+    /// Capacity per direction at start and after scaling down.
+    pub start_bps: f64,
+    pub max_bps: f64,
+    /// Packets per second, both directions together.
+    pub start_pps: f64,
+    pub max_pps: f64,
+    pub idle_timeout_ns: u64,
+    /// Time a port stays unusable after its connection closed.
+    pub release_delay_ns: u64,
+    pub ramp: Ramp,
+}
+
+/// The assumed scaling behaviour: every `interval_ns` the gateway looks at the utilisation of its
+/// current capacity over the interval just ended and steps capacity up or down.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ramp {
+    pub interval_ns: u64,
+    /// Capacity added or removed per interval, bits per second.
+    pub step_bps: f64,
+    /// Utilisation (busiest direction or pps) at or above which the gateway scales up.
+    pub up_utilization: f64,
+    /// Utilisation below which, sustained for `down_after_ns`, it scales down.
+    pub down_utilization: f64,
+    pub down_after_ns: u64,
+}
+
+use super::{Direction, Path, Refusal};
+use crate::engine::Nanos;
+use crate::fluid::{ClassSpec, FlowId, FlowMark, FlowProgress, Link};
+
+/// A running NAT gateway.
+#[derive(Debug, Clone)]
+pub struct Gateway {
+    config: Config,
+    path: Path,
+    /// Ports in use (including those waiting out the release delay), per destination.
+    ports_in_use: Vec<u32>,
+    ports_per_destination: u32,
+    capacity_bps: f64,
+    /// Link totals at the last scaling decision, to measure the interval's utilisation.
+    at_last_tick: [f64; 3],
+    low_since: Option<Nanos>,
+    pub peak_capacity_bps: f64,
+}
+
+impl Gateway {
+    pub fn new(config: &Config, classes: &[ClassSpec], destinations: usize) -> Self {
+        let pps = config.start_pps / 2.0;
+        Gateway {
+            path: Path {
+                out: Link::new(classes, config.start_bps, pps),
+                inbound: Link::new(classes, config.start_bps, pps),
+            },
+            ports_in_use: vec![0; destinations],
+            ports_per_destination: config.ips * config.ports_per_ip,
+            capacity_bps: config.start_bps,
+            at_last_tick: [0.0; 3],
+            low_since: None,
+            peak_capacity_bps: config.start_bps,
+            config: config.clone(),
+        }
+    }
+
+    /// Takes a source port for a connection to `destination`, or refuses it as AWS's
+    /// ErrorPortAllocation does when every IP's ports to that destination are taken.
+    pub fn admit(&mut self, destination: u32) -> Result<u32, Refusal> {
+        let in_use = &mut self.ports_in_use[destination as usize];
+        if *in_use >= self.ports_per_destination {
+            return Err(Refusal::PortAllocation);
+        }
+        *in_use += 1;
+        Ok(0)
+    }
+
+    pub fn release(&mut self, destination: u32) {
+        let in_use = &mut self.ports_in_use[destination as usize];
+        *in_use = in_use.saturating_sub(1);
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn start_flow(&mut self, now: Nanos, direction: Direction, class: u32, flow: FlowId, bytes: f64) -> FlowMark {
+        self.path.link_mut(direction).add(now, class, flow, bytes)
+    }
+
+    pub fn next_deadline(&self) -> Option<Nanos> {
+        self.path.next_completion()
+    }
+
+    pub fn take_finished(&mut self, now: Nanos, marks: impl Fn(FlowId) -> FlowMark + Copy, done: &mut Vec<(Direction, FlowId, FlowProgress)>) {
+        self.path.take_finished(now, marks, done);
+    }
+
+    pub fn capacity_bps(&self) -> f64 {
+        self.capacity_bps
+    }
+
+    /// Current packets-per-second capacity, both directions: interpolated between start and
+    /// maximum as bandwidth scales (assumed: AWS publishes only the two ends).
+    pub fn pps_capacity(&self) -> f64 {
+        let span = self.config.max_bps - self.config.start_bps;
+        if span <= 0.0 {
+            return self.config.start_pps;
+        }
+        let progress = (self.capacity_bps - self.config.start_bps) / span;
+        self.config.start_pps + progress * (self.config.max_pps - self.config.start_pps)
+    }
+
+    /// One scaling decision at the end of a ramp interval.
+    pub fn on_scale_tick(&mut self, now: Nanos) {
+        self.path.advance(now);
+        let interval_s = self.config.ramp.interval_ns as f64 / 1e9;
+        let out = self.path.out.totals();
+        let inbound = self.path.inbound.totals();
+        let current = [out.delivered_bytes, inbound.delivered_bytes, out.delivered_packets + inbound.delivered_packets];
+        let bytes_capacity = self.capacity_bps / 8.0 * interval_s;
+        let utilization = ((current[0] - self.at_last_tick[0]) / bytes_capacity)
+            .max((current[1] - self.at_last_tick[1]) / bytes_capacity)
+            .max((current[2] - self.at_last_tick[2]) / (self.pps_capacity() * interval_s));
+        self.at_last_tick = current;
+        let ramp = &self.config.ramp;
+        let target = if utilization >= ramp.up_utilization {
+            self.low_since = None;
+            (self.capacity_bps + ramp.step_bps).min(self.config.max_bps)
+        } else if utilization < ramp.down_utilization {
+            let since = *self.low_since.get_or_insert(now);
+            if now - since >= ramp.down_after_ns {
+                (self.capacity_bps - ramp.step_bps).max(self.config.start_bps)
+            } else {
+                self.capacity_bps
+            }
+        } else {
+            self.low_since = None;
+            self.capacity_bps
+        };
+        if target != self.capacity_bps {
+            self.capacity_bps = target;
+            self.peak_capacity_bps = self.peak_capacity_bps.max(target);
+            let pps = self.pps_capacity() / 2.0;
+            self.path.out.set_capacity(now, target, pps);
+            self.path.inbound.set_capacity(now, target, pps);
+        }
+    }
+}
+
+impl Gateway {
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn ramp_interval_ns(&self) -> Nanos {
+        self.config.ramp.interval_ns
+    }
+
+    pub fn advance(&mut self, now: Nanos) {
+        self.path.advance(now);
+    }
+}

@@ -1,0 +1,417 @@
+//! Fluid bandwidth sharing on one bottleneck: max-min fair with per-flow caps, O(log n) per event.
+//!
+//! A `Link` is one direction of one device. Flows belong to classes (one per workload); every
+//! flow of a class has the same cap and so, under max-min fairness on a single bottleneck, the
+//! same rate. Each class therefore keeps a virtual clock of "bytes per flow so far" and a min-heap
+//! of finish tags (clock at start + size): adding or finishing a flow is a heap operation, and a
+//! rate change touches only the K class clocks, never the n flows (processor-sharing virtual time,
+//! Valente; SimGrid's lazy update). K is the number of workloads, a handful.
+//!
+//! Elastic (TCP) flows progress at their allocated rate. Inelastic (UDP) flows send at their cap
+//! whatever happens; what exceeds their allocation is lost. Both take part in the same max-min
+//! allocation, so UDP cannot starve TCP (an assumption: real queues favour neither cleanly).
+//!
+//! Invariants: rates change only inside `recompute`, which every state change calls; clocks are
+//! advanced to `now` before any change; `delivered ≤ sent` for every class.
+
+use crate::engine::Nanos;
+use crate::units::NS_PER_S;
+use std::cmp::{Ordering, Reverse};
+use std::collections::BinaryHeap;
+
+/// Identifies a flow to its owner (the simulation uses the connection's slot).
+pub type FlowId = u32;
+
+/// A class's flows all share these.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ClassSpec {
+    /// Per-flow ceiling, bytes per second.
+    pub cap_bytes_per_s: f64,
+    /// TCP slows down when short of capacity; UDP keeps sending and loses the excess.
+    pub elastic: bool,
+    /// Mean packet size, for the packets-per-second limit.
+    pub packet_bytes: f64,
+}
+
+/// What a flow needs to remember to settle its accounts when it ends.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FlowMark {
+    pub class: u32,
+    pub size_bytes: f64,
+    /// Class delivered-clock reading when the flow started.
+    pub delivered_at_start: f64,
+    pub sent_at_start: f64,
+}
+
+/// Bytes a flow sent and got through, read when it finishes or when the run ends.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct FlowProgress {
+    pub sent_bytes: f64,
+    pub delivered_bytes: f64,
+}
+
+/// Which constraint sets the link's capacity now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    Bandwidth,
+    PacketsPerSecond,
+}
+
+/// One direction of one device.
+#[derive(Debug, Clone)]
+pub struct Link {
+    classes: Vec<ClassState>,
+    /// Class indices by ascending cap, for water-filling.
+    by_cap: Vec<usize>,
+    bandwidth_bytes_per_s: f64,
+    pps_limit: f64,
+    last_update: Nanos,
+    active_flows: u32,
+    delivered_rate: f64,
+    sent_rate: f64,
+    packet_rate: f64,
+    limit: Limit,
+    totals: LinkTotals,
+}
+
+/// Cumulative, time-based byte and packet counts since time 0.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct LinkTotals {
+    pub sent_bytes: f64,
+    pub delivered_bytes: f64,
+    pub delivered_packets: f64,
+    pub dropped_packets: f64,
+}
+
+#[derive(Debug, Clone)]
+struct ClassState {
+    spec: ClassSpec,
+    active: u32,
+    /// Bytes per flow sent so far (the progress clock finish tags are set against).
+    sent_clock: f64,
+    /// Bytes per flow delivered so far.
+    delivered_clock: f64,
+    sent_rate: f64,
+    delivered_rate: f64,
+    finish: BinaryHeap<Reverse<FinishTag>>,
+    delivered_bytes_total: f64,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct FinishTag {
+    tag: f64,
+    flow: FlowId,
+}
+impl PartialEq for FinishTag {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+impl Eq for FinishTag {}
+impl PartialOrd for FinishTag {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for FinishTag {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.tag.total_cmp(&other.tag).then(self.flow.cmp(&other.flow))
+    }
+}
+
+/// Finish tags within this many bytes of the clock count as finished: float rounding must not
+/// leave a flow a fraction of a byte short, waking the engine again a nanosecond later forever.
+const FINISH_SLACK_BYTES: f64 = 1e-3;
+
+impl Link {
+    pub fn new(classes: &[ClassSpec], bandwidth_bps: f64, pps_limit: f64) -> Self {
+        let mut by_cap: Vec<usize> = (0..classes.len()).collect();
+        by_cap.sort_by(|&a, &b| classes[a].cap_bytes_per_s.total_cmp(&classes[b].cap_bytes_per_s));
+        Link {
+            classes: classes
+                .iter()
+                .map(|&spec| ClassState {
+                    spec,
+                    active: 0,
+                    sent_clock: 0.0,
+                    delivered_clock: 0.0,
+                    sent_rate: 0.0,
+                    delivered_rate: 0.0,
+                    finish: BinaryHeap::new(),
+                    delivered_bytes_total: 0.0,
+                })
+                .collect(),
+            by_cap,
+            bandwidth_bytes_per_s: bandwidth_bps / 8.0,
+            pps_limit,
+            last_update: 0,
+            active_flows: 0,
+            delivered_rate: 0.0,
+            sent_rate: 0.0,
+            packet_rate: 0.0,
+            limit: Limit::Bandwidth,
+            totals: LinkTotals::default(),
+        }
+    }
+
+    /// Starts a flow of `size_bytes` (> 0) in `class` at `now`.
+    pub fn add(&mut self, now: Nanos, class: u32, flow: FlowId, size_bytes: f64) -> FlowMark {
+        self.advance(now);
+        let state = &mut self.classes[class as usize];
+        state.finish.push(Reverse(FinishTag { tag: state.sent_clock + size_bytes, flow }));
+        state.active += 1;
+        self.active_flows += 1;
+        let mark = FlowMark {
+            class,
+            size_bytes,
+            delivered_at_start: state.delivered_clock,
+            sent_at_start: state.sent_clock,
+        };
+        self.recompute();
+        mark
+    }
+
+    /// When the next flow finishes at current rates, if any.
+    pub fn next_completion(&self) -> Option<Nanos> {
+        let mut earliest: Option<Nanos> = None;
+        for state in &self.classes {
+            let Some(Reverse(head)) = state.finish.peek() else { continue };
+            if state.sent_rate <= 0.0 {
+                continue;
+            }
+            let seconds = ((head.tag - state.sent_clock).max(0.0)) / state.sent_rate;
+            let at = self.last_update.saturating_add((seconds * NS_PER_S).ceil().min(u64::MAX as f64) as u64);
+            earliest = Some(earliest.map_or(at, |e| e.min(at)));
+        }
+        earliest
+    }
+
+    /// Advances to `now` and moves every finished flow, with its final progress, into `done`.
+    pub fn take_finished(&mut self, now: Nanos, marks: impl Fn(FlowId) -> FlowMark, done: &mut Vec<(FlowId, FlowProgress)>) {
+        self.advance(now);
+        let mut any = false;
+        for class in 0..self.classes.len() {
+            loop {
+                let state = &mut self.classes[class];
+                match state.finish.peek() {
+                    Some(Reverse(head)) if head.tag <= state.sent_clock + FINISH_SLACK_BYTES => {
+                        let flow = head.flow;
+                        state.finish.pop();
+                        state.active -= 1;
+                        self.active_flows -= 1;
+                        let mark = marks(flow);
+                        let mut progress = self.progress(&mark);
+                        progress.sent_bytes = mark.size_bytes;
+                        progress.delivered_bytes = progress.delivered_bytes.min(mark.size_bytes);
+                        done.push((flow, progress));
+                        any = true;
+                    }
+                    _ => break,
+                }
+            }
+        }
+        if any {
+            self.recompute();
+        }
+    }
+
+    /// Progress of a flow still running (for the end-of-run account of bytes in flight). Call
+    /// after `advance`.
+    pub fn progress(&self, mark: &FlowMark) -> FlowProgress {
+        let state = &self.classes[mark.class as usize];
+        FlowProgress {
+            sent_bytes: state.sent_clock - mark.sent_at_start,
+            delivered_bytes: state.delivered_clock - mark.delivered_at_start,
+        }
+    }
+
+    /// Changes the link's capacity at `now` (scaling, credits running out).
+    pub fn set_capacity(&mut self, now: Nanos, bandwidth_bps: f64, pps_limit: f64) {
+        self.advance(now);
+        self.bandwidth_bytes_per_s = bandwidth_bps.max(0.0) / 8.0;
+        self.pps_limit = pps_limit.max(0.0);
+        self.recompute();
+    }
+
+    /// Moves every clock and total forward to `now` at the current rates.
+    pub fn advance(&mut self, now: Nanos) {
+        if now <= self.last_update {
+            return;
+        }
+        let dt = (now - self.last_update) as f64 / NS_PER_S;
+        self.last_update = now;
+        if self.active_flows == 0 {
+            return;
+        }
+        for state in &mut self.classes {
+            if state.active == 0 {
+                continue;
+            }
+            state.sent_clock += state.sent_rate * dt;
+            state.delivered_clock += state.delivered_rate * dt;
+            let delivered = state.delivered_rate * state.active as f64 * dt;
+            state.delivered_bytes_total += delivered;
+            let lost = (state.sent_rate - state.delivered_rate) * state.active as f64 * dt;
+            self.totals.dropped_packets += lost / state.spec.packet_bytes;
+            self.totals.delivered_packets += delivered / state.spec.packet_bytes;
+        }
+        self.totals.sent_bytes += self.sent_rate * dt;
+        self.totals.delivered_bytes += self.delivered_rate * dt;
+    }
+
+    pub fn totals(&self) -> LinkTotals {
+        self.totals
+    }
+
+    /// Bytes delivered so far for one class (time-based), for per-workload billing.
+    pub fn class_delivered_bytes(&self, class: u32) -> f64 {
+        self.classes[class as usize].delivered_bytes_total
+    }
+
+    /// Current configured bandwidth, bits per second.
+    pub fn bandwidth_bps(&self) -> f64 {
+        self.bandwidth_bytes_per_s * 8.0
+    }
+
+    /// Total delivered rate now, bits per second.
+    pub fn delivered_bps(&self) -> f64 {
+        self.delivered_rate * 8.0
+    }
+
+    pub fn packet_rate(&self) -> f64 {
+        self.packet_rate
+    }
+
+    pub fn active_flows(&self) -> u32 {
+        self.active_flows
+    }
+
+    pub fn limit(&self) -> Limit {
+        self.limit
+    }
+
+    /// Max-min fair water-filling over the classes: classes whose cap is below the fair share
+    /// get their cap, the rest share what is left equally. O(K).
+    fn recompute(&mut self) {
+        let capacity = self.effective_capacity();
+        let mut remaining = capacity;
+        let mut flows_left = self.active_flows as f64;
+        let mut level = f64::INFINITY;
+        for &class in &self.by_cap {
+            let state = &self.classes[class];
+            if state.active == 0 {
+                continue;
+            }
+            let fair = remaining.max(0.0) / flows_left;
+            if state.spec.cap_bytes_per_s <= fair {
+                remaining -= state.spec.cap_bytes_per_s * state.active as f64;
+                flows_left -= state.active as f64;
+            } else {
+                level = fair;
+                break;
+            }
+        }
+        let (mut delivered, mut sent, mut packets) = (0.0, 0.0, 0.0);
+        for state in &mut self.classes {
+            state.delivered_rate = state.spec.cap_bytes_per_s.min(level);
+            state.sent_rate = if state.spec.elastic { state.delivered_rate } else { state.spec.cap_bytes_per_s };
+            let n = state.active as f64;
+            delivered += state.delivered_rate * n;
+            sent += state.sent_rate * n;
+            packets += state.delivered_rate * n / state.spec.packet_bytes;
+        }
+        self.delivered_rate = delivered;
+        self.sent_rate = sent;
+        self.packet_rate = packets;
+    }
+
+    /// Bytes per second the link can carry now: its bandwidth, or less when the packets-per-second
+    /// limit at the active flows' mean packet size is tighter.
+    fn effective_capacity(&mut self) -> f64 {
+        if self.active_flows == 0 {
+            return self.bandwidth_bytes_per_s;
+        }
+        let packet_bytes_sum: f64 = self.classes.iter().map(|s| s.spec.packet_bytes * s.active as f64).sum();
+        let mean_packet_bytes = packet_bytes_sum / self.active_flows as f64;
+        let pps_bytes = self.pps_limit * mean_packet_bytes;
+        if pps_bytes < self.bandwidth_bytes_per_s {
+            self.limit = Limit::PacketsPerSecond;
+            pps_bytes
+        } else {
+            self.limit = Limit::Bandwidth;
+            self.bandwidth_bytes_per_s
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GBPS: f64 = 1e9;
+    const S: Nanos = 1_000_000_000;
+
+    fn tcp(cap_bps: f64) -> ClassSpec {
+        ClassSpec { cap_bytes_per_s: cap_bps / 8.0, elastic: true, packet_bytes: 1000.0 }
+    }
+
+    fn drain(link: &mut Link, marks: &[FlowMark]) -> Vec<(Nanos, FlowId, FlowProgress)> {
+        let mut out = Vec::new();
+        while let Some(at) = link.next_completion() {
+            let mut done = Vec::new();
+            link.take_finished(at, |flow| marks[flow as usize], &mut done);
+            out.extend(done.into_iter().map(|(flow, progress)| (at, flow, progress)));
+        }
+        out
+    }
+
+    #[test]
+    fn two_equal_flows_share_then_the_survivor_speeds_up() {
+        // 1 Gbps link, flows of 125 MB and 250 MB (1 and 2 Gbit), no caps in the way.
+        let mut link = Link::new(&[tcp(100.0 * GBPS)], GBPS, f64::INFINITY);
+        let marks = vec![link.add(0, 0, 0, 125e6), link.add(0, 0, 1, 250e6)];
+        let finished = drain(&mut link, &marks);
+        // Both at 0.5 Gbps: the first finishes at 2 s; the second has 1 Gbit left at 1 Gbps: 3 s.
+        assert_eq!(finished.len(), 2);
+        assert!((finished[0].0 as f64 / S as f64 - 2.0).abs() < 1e-6);
+        assert!((finished[1].0 as f64 / S as f64 - 3.0).abs() < 1e-6);
+        assert!((link.totals().delivered_bytes - 375e6).abs() < 1.0);
+    }
+
+    #[test]
+    fn capped_class_leaves_the_rest_to_others() {
+        // 1 Gbps; class 0 capped at 100 Mbps, class 1 uncapped: class 1 gets 900 Mbps.
+        let mut link = Link::new(&[tcp(0.1 * GBPS), tcp(10.0 * GBPS)], GBPS, f64::INFINITY);
+        link.add(0, 0, 0, 1e12);
+        link.add(0, 1, 1, 1e12);
+        link.advance(S);
+        assert!((link.class_delivered_bytes(0) - 0.1e9 / 8.0).abs() < 1.0);
+        assert!((link.class_delivered_bytes(1) - 0.9e9 / 8.0).abs() < 1.0);
+    }
+
+    #[test]
+    fn udp_loses_what_exceeds_capacity() {
+        let udp = ClassSpec { cap_bytes_per_s: 1e9 / 8.0, elastic: false, packet_bytes: 1000.0 };
+        let mut link = Link::new(&[udp], GBPS, f64::INFINITY);
+        // Two 1 Gbps UDP flows of 1 s each on a 1 Gbps link: half of everything is lost.
+        let marks = vec![link.add(0, 0, 0, 125e6), link.add(0, 0, 1, 125e6)];
+        let finished = drain(&mut link, &marks);
+        assert_eq!(finished.len(), 2);
+        for (at, _, progress) in finished {
+            assert!((at as f64 / S as f64 - 1.0).abs() < 1e-6);
+            assert!((progress.delivered_bytes - 62.5e6).abs() < 1.0);
+        }
+        assert!((link.totals().dropped_packets - 125e3).abs() < 1e-3);
+    }
+
+    #[test]
+    fn packet_rate_limit_binds_for_small_packets() {
+        // 10 Gbps but only 100 kpps at 100-byte packets = 10 MB/s.
+        let small = ClassSpec { cap_bytes_per_s: 1e12, elastic: true, packet_bytes: 100.0 };
+        let mut link = Link::new(&[small], 10.0 * GBPS, 100_000.0);
+        link.add(0, 0, 0, 1e12);
+        link.advance(S);
+        assert_eq!(link.limit(), Limit::PacketsPerSecond);
+        assert!((link.totals().delivered_bytes - 1e7).abs() < 1.0);
+    }
+}

@@ -1,0 +1,19 @@
+//! natsim: a discrete-event performance and cost simulator for AWS internet egress.
+//!
+//! See README.md for the code map and the invariants each module keeps.
+
+pub mod batch;
+pub mod catalog;
+pub mod cli;
+pub mod cost;
+pub mod device;
+pub mod engine;
+pub mod recommend;
+pub mod report;
+pub mod scenario;
+pub mod fluid;
+pub mod sim;
+pub mod stats;
+pub mod summary;
+pub mod units;
+pub mod workload;

@@ -1,0 +1,88 @@
+//! `summary.csv` (one row per candidate) and `timeseries.csv` (one row per candidate, replication
+//! and minute).
+
+use super::number;
+use crate::batch::ScenarioResult;
+use crate::scenario::Scenario;
+use crate::summary::Metric;
+
+/// The summary table. Column order: the v1 contract's columns, then the extras (add, don't
+/// rename).
+pub fn summary_csv(scenario: &Scenario, result: &ScenarioResult) -> String {
+    let split = Metric::LAST_CONTRACT as usize + 1;
+    let (contract, extra) = Metric::ALL.split_at(split);
+    let mut header: Vec<&str> = vec!["scenario", "candidate", "kind", "replications"];
+    header.extend(contract.iter().map(|m| m.name()));
+    header.extend(["meets_slo", "recommended"]);
+    header.extend(extra.iter().map(|m| m.name()));
+    header.extend(["credits_exhausted_at_s", "seed", "slo_failures", "assumptions"]);
+    let mut out = line(header.iter().map(|h| h.to_string()));
+    for s in &result.summaries {
+        let mut row = vec![scenario.name.clone(), s.name.clone(), s.kind.to_string(), s.replications.to_string()];
+        row.extend(s.values[..split].iter().map(|&v| number(v)));
+        row.extend([s.meets_slo.to_string(), s.recommended.to_string()]);
+        row.extend(s.values[split..].iter().map(|&v| number(v)));
+        row.push(s.credits_exhausted_at_s.map(number).unwrap_or_default());
+        row.push(s.seed.to_string());
+        row.push(s.slo_failures.join("; "));
+        row.push(s.assumptions.iter().map(|a| format!("{}={}", a.key, a.value)).collect::<Vec<_>>().join("; "));
+        out.push_str(&line(row));
+    }
+    out
+}
+
+/// The per-minute time series of every run.
+pub fn timeseries_csv(scenario: &Scenario, result: &ScenarioResult) -> String {
+    let header = [
+        "scenario",
+        "candidate",
+        "kind",
+        "replication",
+        "minute",
+        "start_s",
+        "end_s",
+        "offered_gbps",
+        "delivered_gbps",
+        "capacity_out_gbps",
+        "capacity_in_gbps",
+        "active_connections",
+        "conn_refused",
+        "packets_dropped",
+        "cost_cumulative_usd",
+    ];
+    let mut out = line(header.iter().map(|h| h.to_string()));
+    for run in &result.runs {
+        let candidate = &scenario.candidates[run.candidate];
+        for (minute, i) in run.timeseries.iter().enumerate() {
+            out.push_str(&line([
+                scenario.name.clone(),
+                candidate.name.clone(),
+                candidate.device.kind().to_string(),
+                run.replication.to_string(),
+                minute.to_string(),
+                number(i.start_s),
+                number(i.end_s),
+                number(i.offered_bps / 1e9),
+                number(i.delivered_bps / 1e9),
+                number(i.capacity_out_bps / 1e9),
+                number(i.capacity_in_bps / 1e9),
+                i.open_connections.to_string(),
+                i.conn_refused.to_string(),
+                number(i.packets_dropped),
+                number(i.cost_cumulative_usd),
+            ]));
+        }
+    }
+    out
+}
+
+/// One CSV line, quoting fields that need it (RFC 4180).
+fn line(fields: impl IntoIterator<Item = String>) -> String {
+    let quoted: Vec<String> = fields
+        .into_iter()
+        .map(|f| if f.contains([',', '"', '\n']) { format!("\"{}\"", f.replace('"', "\"\"")) } else { f })
+        .collect();
+    let mut text = quoted.join(",");
+    text.push('\n');
+    text
+}

@@ -1,0 +1,50 @@
+//! Report writers: CSV files and the console table. One module per output format; they read
+//! results and never change them.
+//!
+//! Invariant: only this layer and the CLI touch the filesystem; files are written to a temporary
+//! name and renamed into place, so a crash never leaves a half-written file under a real name.
+
+pub mod csv;
+pub mod table;
+
+use std::fs;
+use std::io;
+use std::path::Path;
+
+/// Writes `contents` to `path` atomically (temporary file in the same folder, then rename).
+pub fn write_atomically(path: &Path, contents: &str) -> io::Result<()> {
+    let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("output");
+    let temporary = path.with_file_name(format!(".{file_name}.tmp"));
+    fs::write(&temporary, contents)?;
+    fs::rename(&temporary, path)
+}
+
+/// Formats a number for CSV: integers as integers, others with six significant digits. Rust's
+/// float formatting is exact and platform-independent, so outputs are byte-identical run to run.
+pub fn number(value: f64) -> String {
+    if !value.is_finite() {
+        return String::new();
+    }
+    if value == value.trunc() && value.abs() < 1e15 {
+        return format!("{}", value as i64);
+    }
+    let magnitude = value.abs().log10().floor() as i32;
+    let decimals = (5 - magnitude).clamp(0, 15) as usize;
+    let text = format!("{value:.decimals$}");
+    if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.').to_string() } else { text }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::number;
+
+    #[test]
+    fn numbers_are_compact_and_exact_enough() {
+        assert_eq!(number(3.0), "3");
+        assert_eq!(number(0.1 + 0.2), "0.3");
+        assert_eq!(number(123456.789), "123457");
+        assert_eq!(number(0.000123456789), "0.000123457");
+        assert_eq!(number(-2.5), "-2.5");
+        assert_eq!(number(f64::NAN), "");
+    }
+}

@@ -1,0 +1,138 @@
+//! The validated scenario: what the user asked natsim to simulate.
+//!
+//! Owns the typed, checked form of a scenario file. Parsing lives in [`parse`]: it reads TOML text
+//! into `toml::Table` (the raw form), walks it with key paths, resolves catalog defaults and
+//! returns a [`Scenario`] or a [`ScenarioError`] naming the file, key path, problem and fix.
+//!
+//! Invariant: every value in these types has been range-checked; downstream code never sees an
+//! unvalidated value and never needs to re-check (durations > 0, rates finite and ≥ 0, ...).
+
+pub mod error;
+pub mod parse;
+
+pub use error::ScenarioError;
+pub use parse::{parse_scenario, parse_scenario_file};
+
+use crate::device::{nat_gateway, nat_instance};
+
+/// A checked scenario, ready to run.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    pub name: String,
+    pub region: String,
+    pub duration_ns: u64,
+    pub warmup_ns: u64,
+    pub seed: u64,
+    pub replications: u32,
+    pub slo: Slo,
+    pub prices: crate::cost::Prices,
+    pub workloads: Vec<Workload>,
+    pub candidates: Vec<Candidate>,
+}
+
+/// The user's objectives. `None` means "no objective on this figure".
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Slo {
+    /// Dropped bytes / offered bytes.
+    pub max_drop_rate: Option<f64>,
+    /// Refused connections / attempted connections.
+    pub max_conn_fail_rate: Option<f64>,
+    /// p99 of flow completion time / unloaded completion time.
+    pub max_p99_slowdown: Option<f64>,
+}
+
+/// A random quantity (bytes for sizes, seconds for durations) with a given mean.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Dist {
+    Constant(f64),
+    Exponential { mean: f64 },
+    /// Lognormal with the given mean and coefficient of variation (std dev / mean).
+    LogNormal { mean: f64, cv: f64 },
+    /// Pareto (type I) with the given mean and shape α > 1; the scale is mean·(α−1)/α.
+    Pareto { mean: f64, shape: f64 },
+}
+
+impl Dist {
+    pub fn mean(&self) -> f64 {
+        match *self {
+            Dist::Constant(value) => value,
+            Dist::Exponential { mean } | Dist::LogNormal { mean, .. } | Dist::Pareto { mean, .. } => mean,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    Tcp,
+    Udp,
+}
+
+impl Protocol {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Protocol::Tcp => "tcp",
+            Protocol::Udp => "udp",
+        }
+    }
+}
+
+/// One traffic class.
+#[derive(Debug, Clone)]
+pub struct Workload {
+    pub name: String,
+    pub az: String,
+    pub clients: u32,
+    /// Mean Poisson arrival rate of new connections, before the hourly profile.
+    pub rate_per_s: f64,
+    /// Hourly multipliers applied to `rate_per_s`, repeating; empty means flat.
+    pub profile: Vec<f64>,
+    pub request_bytes: Dist,
+    pub response_bytes: Dist,
+    /// Per-connection ceiling in bits per second (the far end, AWS's single-flow limit).
+    pub rate_cap_bps: f64,
+    /// Idle time after the transfer before the client closes, in seconds.
+    pub hold_s: Dist,
+    pub protocol: Protocol,
+    /// Whether an L7 proxy could carry this class.
+    pub http: bool,
+    pub destinations: u32,
+    pub zipf_exponent: f64,
+    pub packet_bytes: f64,
+}
+
+/// One egress option the user weighs.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    pub name: String,
+    pub az: String,
+    pub device: DeviceConfig,
+    /// Defaults this candidate rests on where AWS publishes nothing (key, value, why).
+    pub assumptions: Vec<Assumption>,
+}
+
+#[derive(Debug, Clone)]
+pub enum DeviceConfig {
+    NatGateway(nat_gateway::Config),
+    NatInstance(nat_instance::Config),
+}
+
+impl DeviceConfig {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            DeviceConfig::NatGateway(_) => "nat_gateway",
+            DeviceConfig::NatInstance(_) => "nat_instance",
+        }
+    }
+}
+
+/// A default that is natsim's assumption, not an AWS figure, recorded so that outputs can say
+/// which assumptions a result rests on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assumption {
+    /// The scenario key that overrides it, e.g. `burst_minutes`.
+    pub key: String,
+    /// The value used, as text with its unit.
+    pub value: String,
+    /// Why this value (one short sentence).
+    pub basis: String,
+}

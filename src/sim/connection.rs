@@ -1,0 +1,117 @@
+//! Connections in flight and the slab that stores them.
+
+use crate::device::Direction;
+use crate::engine::Nanos;
+use crate::fluid::{FlowMark, FlowProgress};
+use crate::workload::Arrival;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    Request,
+    Response,
+    Holding,
+    /// Closed by the client or cut idle; waiting out the device's release delay.
+    Closed,
+}
+
+/// One admitted connection.
+#[derive(Debug, Clone)]
+pub struct Connection {
+    pub class: u32,
+    pub destination: u32,
+    pub path: u32,
+    pub arrival: Nanos,
+    pub request_bytes: f64,
+    pub response_bytes: f64,
+    pub hold_ns: Nanos,
+    pub in_window: bool,
+    pub phase: Phase,
+    /// The running flow's mark (valid in `Request` and `Response`).
+    pub mark: FlowMark,
+    pub out_delivered: f64,
+    pub in_delivered: f64,
+    pub dropped: f64,
+}
+
+impl Connection {
+    pub fn new(now: Nanos, path: u32, arrival: &Arrival, in_window: bool) -> Self {
+        Connection {
+            class: arrival.class,
+            destination: arrival.destination,
+            path,
+            arrival: now,
+            request_bytes: arrival.request_bytes,
+            response_bytes: arrival.response_bytes,
+            hold_ns: arrival.hold_ns,
+            in_window,
+            phase: Phase::Request,
+            mark: FlowMark { class: arrival.class, size_bytes: 0.0, delivered_at_start: 0.0, sent_at_start: 0.0 },
+            out_delivered: 0.0,
+            in_delivered: 0.0,
+            dropped: 0.0,
+        }
+    }
+
+    /// Books a finished phase: what got through, and (UDP) what was sent but lost.
+    pub fn settle(&mut self, direction: Direction, progress: FlowProgress) {
+        match direction {
+            Direction::Out => self.out_delivered += progress.delivered_bytes,
+            Direction::In => self.in_delivered += progress.delivered_bytes,
+        }
+        self.dropped += (progress.sent_bytes - progress.delivered_bytes).max(0.0);
+    }
+
+    pub fn offered_bytes(&self) -> f64 {
+        self.request_bytes + self.response_bytes
+    }
+
+    /// Bytes neither delivered nor dropped yet.
+    pub fn in_flight_bytes(&self) -> f64 {
+        (self.offered_bytes() - self.out_delivered - self.in_delivered - self.dropped).max(0.0)
+    }
+}
+
+/// Connection storage with stable indices (the index is the flow id in the links).
+#[derive(Debug, Default)]
+pub struct Slab {
+    slots: Vec<Option<Connection>>,
+    free: Vec<u32>,
+}
+
+impl Slab {
+    pub fn insert(&mut self, connection: Connection) -> u32 {
+        match self.free.pop() {
+            Some(index) => {
+                self.slots[index as usize] = Some(connection);
+                index
+            }
+            None => {
+                self.slots.push(Some(connection));
+                (self.slots.len() - 1) as u32
+            }
+        }
+    }
+
+    /// The connection at `index`. Indices come only from `insert` and are used only until
+    /// `remove`, so a missing slot is a bug in the simulation, not bad input.
+    pub fn get(&self, index: u32) -> &Connection {
+        self.slots[index as usize].as_ref().expect("live connection")
+    }
+
+    pub fn get_mut(&mut self, index: u32) -> &mut Connection {
+        self.slots[index as usize].as_mut().expect("live connection")
+    }
+
+    pub fn remove(&mut self, index: u32) -> Connection {
+        self.free.push(index);
+        self.slots[index as usize].take().expect("live connection")
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Connection> {
+        self.slots.iter().flatten()
+    }
+
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut Connection> {
+        self.slots.iter_mut().flatten()
+    }
+}

@@ -1,0 +1,280 @@
+//! What a run measures: counters, byte accounts, completion times, Little's-law integrals and the
+//! per-minute time series.
+
+use super::SAMPLE_INTERVAL_NS;
+use super::connection::{Connection, Phase, Slab};
+use crate::cost::{Bill, Usage};
+use crate::device::{Diagnostics, Direction, Egress, Refusal};
+use crate::engine::Nanos;
+use crate::stats::LogHistogram;
+use crate::units::ns_to_seconds;
+use crate::workload::Arrival;
+
+/// Everything one run produced.
+#[derive(Debug, Clone)]
+pub struct RunOutput {
+    pub candidate: usize,
+    pub replication: u32,
+    pub seed: u64,
+    pub figures: Figures,
+    /// Usage over the whole simulated time, and its bill.
+    pub usage: Usage,
+    pub bill: Bill,
+    /// The same traffic over a 730-hour month.
+    pub monthly_bill: Bill,
+    pub diagnostics: Diagnostics,
+    pub timeseries: Vec<Interval>,
+    /// Events and deadlines the engine handled (for benchmarks).
+    pub events: u64,
+}
+
+/// Figures over connections that arrived in the statistics window [warmup, duration).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Figures {
+    pub conn_attempts: u64,
+    pub conn_admitted: u64,
+    pub fail_port_allocation: u64,
+    pub fail_conntrack: u64,
+    pub idle_timeouts: u64,
+    /// Bytes admitted connections brought (request + response).
+    pub offered_bytes: f64,
+    /// Bytes of refused connections (never offered to the device's data path).
+    pub refused_bytes: f64,
+    pub out_bytes: f64,
+    pub in_bytes: f64,
+    pub dropped_bytes: f64,
+    pub in_flight_bytes: f64,
+    /// Packets dropped in the window (time-based).
+    pub packets_dropped: f64,
+    /// Delivered throughput, both directions, averaged over the window.
+    pub mean_bps: f64,
+    /// Highest one-minute delivered throughput in the window.
+    pub peak_bps: f64,
+    pub completed: u64,
+    pub fct_mean_s: f64,
+    pub fct_p50_s: f64,
+    pub fct_p99_s: f64,
+    pub slowdown_p99: f64,
+    /// Time-average of open connections over the window.
+    pub open_mean: f64,
+    /// Mean time from arrival to close of window connections that closed.
+    pub sojourn_mean_s: f64,
+    pub window_s: f64,
+}
+
+impl Figures {
+    pub fn conn_failed(&self) -> u64 {
+        self.fail_port_allocation + self.fail_conntrack
+    }
+}
+
+/// One row of the time series: the interval [start_s, end_s).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Interval {
+    pub start_s: f64,
+    pub end_s: f64,
+    /// Bytes of connections arriving in the interval, per second (including refused ones).
+    pub offered_bps: f64,
+    pub delivered_bps: f64,
+    pub capacity_out_bps: f64,
+    pub capacity_in_bps: f64,
+    pub open_connections: u64,
+    pub conn_refused: u64,
+    pub packets_dropped: f64,
+    pub cost_cumulative_usd: f64,
+}
+
+/// Accumulates a run's measurements as events happen.
+#[derive(Debug)]
+pub struct Recorder {
+    warmup: Nanos,
+    horizon: Nanos,
+    figures: Figures,
+    fct: LogHistogram,
+    slowdown: LogHistogram,
+    open: u64,
+    open_integral_s: f64,
+    open_since: Nanos,
+    sojourn_sum_s: f64,
+    sojourn_count: u64,
+    at_warmup: (f64, f64),
+    intervals: Vec<Interval>,
+    interval_start: Nanos,
+    interval_offered_bytes: f64,
+    interval_refused: u64,
+    last_totals: (f64, f64),
+}
+
+impl Recorder {
+    pub fn new(warmup: Nanos, horizon: Nanos) -> Self {
+        Recorder {
+            warmup,
+            horizon,
+            figures: Figures::default(),
+            fct: LogHistogram::new(),
+            slowdown: LogHistogram::new(),
+            open: 0,
+            open_integral_s: 0.0,
+            open_since: 0,
+            sojourn_sum_s: 0.0,
+            sojourn_count: 0,
+            at_warmup: (0.0, 0.0),
+            intervals: Vec::new(),
+            interval_start: 0,
+            interval_offered_bytes: 0.0,
+            interval_refused: 0,
+            last_totals: (0.0, 0.0),
+        }
+    }
+
+    pub fn in_window(&self, now: Nanos) -> bool {
+        now >= self.warmup && now < self.horizon
+    }
+
+    pub fn on_attempt(&mut self, _now: Nanos, arrival: &Arrival, in_window: bool) {
+        self.interval_offered_bytes += arrival.request_bytes + arrival.response_bytes;
+        if in_window {
+            self.figures.conn_attempts += 1;
+        }
+    }
+
+    pub fn on_refused(&mut self, refusal: Refusal, arrival: &Arrival, in_window: bool) {
+        self.interval_refused += 1;
+        if !in_window {
+            return;
+        }
+        self.figures.refused_bytes += arrival.request_bytes + arrival.response_bytes;
+        match refusal {
+            Refusal::PortAllocation => self.figures.fail_port_allocation += 1,
+            Refusal::Conntrack => self.figures.fail_conntrack += 1,
+        }
+    }
+
+    pub fn on_admitted(&mut self, now: Nanos) {
+        self.change_open(now, 1);
+    }
+
+    /// Books a finished transfer: its bytes and, for window connections, its completion time
+    /// against the unloaded time at the per-connection cap.
+    pub fn on_transfer_done(&mut self, now: Nanos, connection: &Connection, rate_cap_bps: f64) {
+        if !connection.in_window {
+            return;
+        }
+        self.book_bytes(connection);
+        let fct_s = ns_to_seconds(now - connection.arrival);
+        let unloaded_s = connection.offered_bytes() * 8.0 / rate_cap_bps;
+        self.fct.record(fct_s);
+        self.slowdown.record(if unloaded_s > 0.0 { (fct_s / unloaded_s).max(1.0) } else { 1.0 });
+    }
+
+    pub fn on_idle_timeout(&mut self, connection: &Connection) {
+        if connection.in_window {
+            self.figures.idle_timeouts += 1;
+        }
+    }
+
+    pub fn on_closed(&mut self, now: Nanos, connection: &Connection) {
+        self.change_open(now, -1);
+        if connection.in_window {
+            self.sojourn_sum_s += ns_to_seconds(now - connection.arrival);
+            self.sojourn_count += 1;
+        }
+    }
+
+    pub fn on_warmup_end(&mut self, now: Nanos, egress: &Egress) {
+        self.change_open(now, 0);
+        self.at_warmup = totals(egress);
+    }
+
+    /// Closes the current time-series interval at `now` (links already advanced to `now`).
+    pub fn sample(&mut self, now: Nanos, egress: &Egress, cost_cumulative_usd: f64) {
+        let seconds = ns_to_seconds(now - self.interval_start);
+        if seconds <= 0.0 {
+            return;
+        }
+        let (delivered, dropped_packets) = totals(egress);
+        self.intervals.push(Interval {
+            start_s: ns_to_seconds(self.interval_start),
+            end_s: ns_to_seconds(now),
+            offered_bps: self.interval_offered_bytes * 8.0 / seconds,
+            delivered_bps: (delivered - self.last_totals.0) * 8.0 / seconds,
+            capacity_out_bps: egress.capacity_bps(Direction::Out),
+            capacity_in_bps: egress.capacity_bps(Direction::In),
+            open_connections: self.open,
+            conn_refused: self.interval_refused,
+            packets_dropped: dropped_packets - self.last_totals.1,
+            cost_cumulative_usd,
+        });
+        self.interval_start = now;
+        self.interval_offered_bytes = 0.0;
+        self.interval_refused = 0;
+        self.last_totals = (delivered, dropped_packets);
+    }
+
+    /// Final figures at `horizon` (links already advanced there).
+    pub fn figures(&mut self, horizon: Nanos, connections: &Slab, egress: &Egress) -> Figures {
+        self.change_open(horizon, 0);
+        for connection in connections.iter() {
+            if connection.in_window && matches!(connection.phase, Phase::Request | Phase::Response) {
+                self.book_bytes(connection);
+            }
+        }
+        let window_s = ns_to_seconds(self.horizon.saturating_sub(self.warmup));
+        let (delivered, dropped_packets) = totals(egress);
+        let mean_bps = if window_s > 0.0 { (delivered - self.at_warmup.0) * 8.0 / window_s } else { 0.0 };
+        let window_start_s = ns_to_seconds(self.warmup);
+        let peak_bps = self
+            .intervals
+            .iter()
+            .filter(|i| i.start_s >= window_start_s && i.end_s - i.start_s >= ns_to_seconds(SAMPLE_INTERVAL_NS) * 0.999)
+            .map(|i| i.delivered_bps)
+            .fold(mean_bps, f64::max);
+        Figures {
+            packets_dropped: dropped_packets - self.at_warmup.1,
+            mean_bps,
+            peak_bps,
+            completed: self.fct.count(),
+            fct_mean_s: self.fct.mean(),
+            fct_p50_s: self.fct.quantile(0.5),
+            fct_p99_s: self.fct.quantile(0.99),
+            slowdown_p99: self.slowdown.quantile(0.99),
+            open_mean: if window_s > 0.0 { self.open_integral_s / window_s } else { 0.0 },
+            sojourn_mean_s: if self.sojourn_count > 0 { self.sojourn_sum_s / self.sojourn_count as f64 } else { 0.0 },
+            window_s,
+            ..self.figures.clone()
+        }
+    }
+
+    pub fn into_intervals(self) -> Vec<Interval> {
+        self.intervals
+    }
+
+    fn book_bytes(&mut self, connection: &Connection) {
+        self.figures.conn_admitted += 1;
+        self.figures.offered_bytes += connection.offered_bytes();
+        self.figures.out_bytes += connection.out_delivered;
+        self.figures.in_bytes += connection.in_delivered;
+        self.figures.dropped_bytes += connection.dropped;
+        self.figures.in_flight_bytes += connection.in_flight_bytes();
+    }
+
+    /// Adds `delta` to the open count after integrating the old count over the window part of
+    /// the time since the last change.
+    fn change_open(&mut self, now: Nanos, delta: i64) {
+        let from = self.open_since.clamp(self.warmup, self.horizon);
+        let to = now.clamp(self.warmup, self.horizon);
+        if to > from {
+            self.open_integral_s += self.open as f64 * ns_to_seconds(to - from);
+        }
+        self.open_since = now;
+        self.open = self.open.saturating_add_signed(delta);
+    }
+}
+
+/// Delivered bytes (both directions) and dropped packets over all of a device's links.
+fn totals(egress: &Egress) -> (f64, f64) {
+    egress.paths().iter().fold((0.0, 0.0), |(bytes, packets), path| {
+        let (out, inbound) = (path.out.totals(), path.inbound.totals());
+        (bytes + out.delivered_bytes + inbound.delivered_bytes, packets + out.dropped_packets + inbound.dropped_packets)
+    })
+}

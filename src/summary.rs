@@ -1,0 +1,214 @@
+//! One row per candidate: the figures of its runs, averaged over replications, and whether they
+//! meet the user's objectives.
+//!
+//! Figures are named by [`Metric`], whose names are the `summary.csv` columns (units in the
+//! names). The column set is a contract: add, don't rename.
+
+use crate::cost::BYTES_PER_GB;
+use crate::scenario::{Assumption, Scenario};
+use crate::sim::RunOutput;
+use crate::units::ns_to_seconds;
+
+macro_rules! metrics {
+    ($($variant:ident => $name:literal),* $(,)?) => {
+        /// A numeric summary figure.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Metric { $($variant),* }
+        impl Metric {
+            /// Every metric, in column order.
+            pub const ALL: &'static [Metric] = &[$(Metric::$variant),*];
+            /// The column name, with its unit.
+            pub fn name(self) -> &'static str {
+                match self { $(Metric::$variant => $name),* }
+            }
+        }
+    };
+}
+
+metrics! {
+    OfferedGb => "offered_gb",
+    OutGb => "out_gb",
+    InGb => "in_gb",
+    DroppedGb => "dropped_gb",
+    DropRate => "drop_rate",
+    ConnAttempts => "conn_attempts",
+    ConnFailed => "conn_failed",
+    ConnFailRate => "conn_fail_rate",
+    FailPortAllocation => "fail_port_allocation",
+    FailConntrack => "fail_conntrack",
+    IdleTimeouts => "idle_timeouts",
+    PacketsDropped => "packets_dropped",
+    MeanGbps => "mean_gbps",
+    PeakGbps => "peak_gbps",
+    FctMeanS => "fct_mean_s",
+    FctP50S => "fct_p50_s",
+    FctP99S => "fct_p99_s",
+    SlowdownP99 => "slowdown_p99",
+    CostFixedUsd => "cost_fixed_usd",
+    CostProcessingUsd => "cost_processing_usd",
+    CostTransferUsd => "cost_transfer_usd",
+    CostCrossAzUsd => "cost_cross_az_usd",
+    CostIpv4Usd => "cost_ipv4_usd",
+    CostTotalUsd => "cost_total_usd",
+    CostMonthlyUsd => "cost_monthly_usd",
+    // Beyond the v1 contract's list: the usage each cost line bills, and model checks.
+    RefusedGb => "refused_gb",
+    InFlightGb => "in_flight_gb",
+    ConnCompleted => "conn_completed",
+    OpenConnMean => "open_conn_mean",
+    SojournMeanS => "sojourn_mean_s",
+    BilledDeviceHours => "billed_device_hours",
+    BilledProcessedGb => "billed_processed_gb",
+    BilledEgressGb => "billed_egress_gb",
+    BilledCrossAzGb => "billed_cross_az_gb",
+    BilledIpv4Hours => "billed_ipv4_hours",
+    MonthlyFixedUsd => "monthly_fixed_usd",
+    MonthlyProcessingUsd => "monthly_processing_usd",
+    MonthlyTransferUsd => "monthly_transfer_usd",
+    MonthlyCrossAzUsd => "monthly_cross_az_usd",
+    MonthlyIpv4Usd => "monthly_ipv4_usd",
+    PeakCapacityGbps => "peak_capacity_gbps",
+}
+
+impl Metric {
+    /// The last metric of the v1 contract's column list; `meets_slo` and `recommended` follow it.
+    pub const LAST_CONTRACT: Metric = Metric::CostMonthlyUsd;
+}
+
+/// A candidate's aggregated result.
+#[derive(Debug, Clone)]
+pub struct Summary {
+    pub candidate: usize,
+    pub name: String,
+    pub kind: &'static str,
+    pub replications: u32,
+    /// Mean over replications, indexed like [`Metric::ALL`].
+    pub values: Vec<f64>,
+    pub meets_slo: bool,
+    /// Each objective missed, as "what > limit" text.
+    pub slo_failures: Vec<String>,
+    pub recommended: bool,
+    /// When network credits first ran out (earliest over replications), seconds.
+    pub credits_exhausted_at_s: Option<f64>,
+    pub assumptions: Vec<Assumption>,
+    pub seed: u64,
+}
+
+impl Summary {
+    pub fn get(&self, metric: Metric) -> f64 {
+        self.values[metric as usize]
+    }
+}
+
+/// The figures of one run, indexed like [`Metric::ALL`].
+pub fn run_values(run: &RunOutput) -> Vec<f64> {
+    let f = &run.figures;
+    let gb = |bytes: f64| bytes / BYTES_PER_GB;
+    let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { 0.0 };
+    Metric::ALL
+        .iter()
+        .map(|metric| match metric {
+            Metric::OfferedGb => gb(f.offered_bytes),
+            Metric::OutGb => gb(f.out_bytes),
+            Metric::InGb => gb(f.in_bytes),
+            Metric::DroppedGb => gb(f.dropped_bytes),
+            Metric::DropRate => ratio(f.dropped_bytes, f.offered_bytes),
+            Metric::ConnAttempts => f.conn_attempts as f64,
+            Metric::ConnFailed => f.conn_failed() as f64,
+            Metric::ConnFailRate => ratio(f.conn_failed() as f64, f.conn_attempts as f64),
+            Metric::FailPortAllocation => f.fail_port_allocation as f64,
+            Metric::FailConntrack => f.fail_conntrack as f64,
+            Metric::IdleTimeouts => f.idle_timeouts as f64,
+            Metric::PacketsDropped => f.packets_dropped,
+            Metric::MeanGbps => f.mean_bps / 1e9,
+            Metric::PeakGbps => f.peak_bps / 1e9,
+            Metric::FctMeanS => f.fct_mean_s,
+            Metric::FctP50S => f.fct_p50_s,
+            Metric::FctP99S => f.fct_p99_s,
+            Metric::SlowdownP99 => f.slowdown_p99,
+            Metric::CostFixedUsd => run.bill.fixed_usd,
+            Metric::CostProcessingUsd => run.bill.processing_usd,
+            Metric::CostTransferUsd => run.bill.transfer_usd,
+            Metric::CostCrossAzUsd => run.bill.cross_az_usd,
+            Metric::CostIpv4Usd => run.bill.ipv4_usd,
+            Metric::CostTotalUsd => run.bill.total_usd(),
+            Metric::CostMonthlyUsd => run.monthly_bill.total_usd(),
+            Metric::RefusedGb => gb(f.refused_bytes),
+            Metric::InFlightGb => gb(f.in_flight_bytes),
+            Metric::ConnCompleted => f.completed as f64,
+            Metric::OpenConnMean => f.open_mean,
+            Metric::SojournMeanS => f.sojourn_mean_s,
+            Metric::BilledDeviceHours => run.usage.device_hours,
+            Metric::BilledProcessedGb => run.usage.processed_gb,
+            Metric::BilledEgressGb => run.usage.egress_gb,
+            Metric::BilledCrossAzGb => run.usage.cross_az_gb,
+            Metric::BilledIpv4Hours => run.usage.ipv4_hours,
+            Metric::MonthlyFixedUsd => run.monthly_bill.fixed_usd,
+            Metric::MonthlyProcessingUsd => run.monthly_bill.processing_usd,
+            Metric::MonthlyTransferUsd => run.monthly_bill.transfer_usd,
+            Metric::MonthlyCrossAzUsd => run.monthly_bill.cross_az_usd,
+            Metric::MonthlyIpv4Usd => run.monthly_bill.ipv4_usd,
+            Metric::PeakCapacityGbps => run.diagnostics.peak_capacity_bps / 1e9,
+        })
+        .collect()
+}
+
+/// Aggregates a candidate's runs (at least one) and checks them against the objectives.
+pub fn summarize(scenario: &Scenario, candidate: usize, runs: &[&RunOutput]) -> Summary {
+    let per_run: Vec<Vec<f64>> = runs.iter().map(|run| run_values(run)).collect();
+    let n = per_run.len().max(1) as f64;
+    let values: Vec<f64> = (0..Metric::ALL.len()).map(|i| per_run.iter().map(|v| v[i]).sum::<f64>() / n).collect();
+    let spec = &scenario.candidates[candidate];
+    let mut summary = Summary {
+        candidate,
+        name: spec.name.clone(),
+        kind: spec.device.kind(),
+        replications: runs.len() as u32,
+        values,
+        meets_slo: true,
+        slo_failures: Vec::new(),
+        recommended: false,
+        credits_exhausted_at_s: runs.iter().filter_map(|r| r.diagnostics.credits_exhausted_at).min().map(ns_to_seconds),
+        assumptions: spec.assumptions.clone(),
+        seed: scenario.seed,
+    };
+    summary.slo_failures = slo_failures(scenario, &summary);
+    summary.meets_slo = summary.slo_failures.is_empty();
+    summary
+}
+
+fn slo_failures(scenario: &Scenario, summary: &Summary) -> Vec<String> {
+    let slo = &scenario.slo;
+    let mut failures = Vec::new();
+    let checks = [
+        (slo.max_drop_rate, Metric::DropRate, "drop rate"),
+        (slo.max_conn_fail_rate, Metric::ConnFailRate, "refused connections"),
+    ];
+    for (limit, metric, label) in checks {
+        if let Some(limit) = limit
+            && summary.get(metric) > limit
+        {
+            failures.push(format!("{label} {} > {}", percent(summary.get(metric)), percent(limit)));
+        }
+    }
+    if let Some(limit) = slo.max_p99_slowdown
+        && summary.get(Metric::SlowdownP99) > limit
+    {
+        failures.push(format!("p99 slowdown {:.1} > {limit}", summary.get(Metric::SlowdownP99)));
+    }
+    failures
+}
+
+/// A fraction as a percentage with enough digits to show small rates.
+pub fn percent(fraction: f64) -> String {
+    let p = fraction * 100.0;
+    if p == 0.0 {
+        "0 %".into()
+    } else if p >= 1.0 {
+        format!("{p:.1} %")
+    } else if p >= 0.01 {
+        format!("{p:.2} %")
+    } else {
+        format!("{p:.4} %")
+    }
+}

@@ -1,0 +1,16 @@
+//! natsim's one integration-test binary (ripgrep style): oracles, cost identities, determinism,
+//! the CLI's error contract and every shipped scenario.
+
+#[path = "it/support.rs"]
+mod support;
+
+#[path = "it/cli.rs"]
+mod cli;
+#[path = "it/cost.rs"]
+mod cost;
+#[path = "it/determinism.rs"]
+mod determinism;
+#[path = "it/oracles.rs"]
+mod oracles;
+#[path = "it/scenarios.rs"]
+mod scenarios;

@@ -1,0 +1,96 @@
+//! Cost identities: every cost line in summary.csv equals its billed usage times its price.
+
+use crate::support::{column, csv_rows, read, run_cli, scratch};
+
+const SCENARIO: &str = r#"
+[scenario]
+name = "cost-identities"
+region = "us-east-1"
+duration = "90m"
+warmup = "0s"
+seed = 3
+
+[[workload]]
+name = "same-az"
+az = "a"
+rate_per_s = 20
+request_bytes = "100KB"
+response_bytes = "1MB"
+
+[[workload]]
+name = "other-az"
+az = "b"
+rate_per_s = 10
+request_bytes = "50KB"
+response_bytes = "2MB"
+
+[[candidate]]
+name = "natgw"
+kind = "nat_gateway"
+az = "a"
+ips = 2
+
+[[candidate]]
+name = "instances"
+kind = "nat_instance"
+az = "a"
+instance_type = "c6gn.medium"
+count = 2
+"#;
+
+/// us-east-1 egress tiers (aws-facts.md §2): 0.09 to 10 TB, 0.085 to 50 TB, 0.07 to 150 TB, 0.05.
+fn tiered_egress_usd(gb: f64) -> f64 {
+    let tiers = [(10240.0, 0.09), (51200.0, 0.085), (153600.0, 0.07), (f64::INFINITY, 0.05)];
+    let (mut left, mut start, mut total) = (gb, 0.0, 0.0);
+    for (end, price) in tiers {
+        let take = left.min(end - start);
+        total += take * price;
+        left -= take;
+        start = end;
+    }
+    total
+}
+
+fn close(a: f64, b: f64) -> bool {
+    // CSV numbers carry six significant digits.
+    (a - b).abs() <= 2e-5 * a.abs().max(b.abs()).max(1e-3)
+}
+
+#[test]
+fn every_cost_line_is_usage_times_price() {
+    let dir = scratch("cost-identities");
+    let file = dir.join("scenario.toml");
+    std::fs::write(&file, SCENARIO).unwrap();
+    let output = run_cli(&["run", file.to_str().unwrap(), "--out", dir.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let (header, rows) = csv_rows(&read(&dir.join("summary.csv")));
+    assert_eq!(rows.len(), 2);
+    for row in &rows {
+        let get = |name: &str| column(&header, row, name);
+        let candidate = &row[1];
+        let (hourly, per_gb, ips) = if candidate == "natgw" { (0.045, 0.045, 2.0) } else { (0.0432, 0.0, 2.0) };
+        let hours = 1.5;
+        // Partial NAT gateway hours bill as full hours; instances bill per second, two of them.
+        let expected_device_hours = if candidate == "natgw" { 2.0 } else { 2.0 * hours };
+        assert!(close(get("billed_device_hours"), expected_device_hours), "{candidate} device hours");
+        assert!(close(get("cost_fixed_usd"), get("billed_device_hours") * hourly), "{candidate} fixed");
+        assert!(close(get("cost_processing_usd"), get("billed_processed_gb") * per_gb), "{candidate} processing");
+        assert!(close(get("billed_ipv4_hours"), ips * hours), "{candidate} ipv4 hours");
+        assert!(close(get("cost_ipv4_usd"), get("billed_ipv4_hours") * 0.005), "{candidate} ipv4");
+        assert!(close(get("cost_cross_az_usd"), get("billed_cross_az_gb") * 2.0 * 0.01), "{candidate} cross-AZ");
+        let monthly_egress_gb = get("billed_egress_gb") * 730.0 / hours;
+        let rate = tiered_egress_usd(monthly_egress_gb) / monthly_egress_gb;
+        assert!(close(get("cost_transfer_usd"), get("billed_egress_gb") * rate), "{candidate} transfer");
+        let lines = ["cost_fixed_usd", "cost_processing_usd", "cost_transfer_usd", "cost_cross_az_usd", "cost_ipv4_usd"];
+        assert!(close(get("cost_total_usd"), lines.iter().map(|l| get(l)).sum()), "{candidate} total");
+        let monthly_lines = ["monthly_fixed_usd", "monthly_processing_usd", "monthly_transfer_usd", "monthly_cross_az_usd", "monthly_ipv4_usd"];
+        assert!(close(get("cost_monthly_usd"), monthly_lines.iter().map(|l| get(l)).sum()), "{candidate} monthly");
+        assert!(close(get("monthly_fixed_usd"), 730.0 * hourly * if candidate == "natgw" { 1.0 } else { 2.0 }));
+        assert!(close(get("monthly_transfer_usd"), tiered_egress_usd(monthly_egress_gb)), "{candidate} monthly transfer");
+        // The NAT gateway processes both directions; the clients in AZ b cross to AZ a and back.
+        if candidate == "natgw" {
+            assert!(get("billed_processed_gb") > get("billed_egress_gb"));
+        }
+        assert!(get("billed_cross_az_gb") > 0.0 && get("billed_cross_az_gb") < get("billed_egress_gb") + get("billed_processed_gb"));
+    }
+}

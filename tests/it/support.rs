@@ -1,0 +1,90 @@
+//! Helpers shared by the integration tests.
+
+#![allow(dead_code)]
+
+use natsim::batch::{ScenarioResult, run_scenario};
+use natsim::scenario::{Scenario, parse_scenario};
+use natsim::summary::{Metric, Summary};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn parse(text: &str) -> Scenario {
+    parse_scenario(text, "test.toml").unwrap_or_else(|e| panic!("test scenario must parse: {e}"))
+}
+
+pub fn run(text: &str) -> (Scenario, ScenarioResult) {
+    let scenario = parse(text);
+    let result = run_scenario(&scenario);
+    (scenario, result)
+}
+
+pub fn by_name<'a>(result: &'a ScenarioResult, name: &str) -> &'a Summary {
+    result.summaries.iter().find(|s| s.name == name).unwrap_or_else(|| panic!("no candidate {name}"))
+}
+
+pub fn metric(result: &ScenarioResult, name: &str, metric: Metric) -> f64 {
+    by_name(result, name).get(metric)
+}
+
+/// Erlang B blocking probability for offered load `erlangs` on `servers`, by the stable recursion
+/// B(0) = 1, B(c) = E·B(c−1) / (c + E·B(c−1)).
+pub fn erlang_b(erlangs: f64, servers: u32) -> f64 {
+    (1..=servers).fold(1.0, |b, c| erlangs * b / (c as f64 + erlangs * b))
+}
+
+pub fn natsim() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_natsim"))
+}
+
+pub fn run_cli(args: &[&str]) -> Output {
+    natsim().args(args).output().expect("natsim binary runs")
+}
+
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A fresh empty folder under the target directory for one test's files.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = repo_root().join("target").join("test-scratch").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch folder");
+    dir
+}
+
+pub fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
+}
+
+/// Parses a CSV written by natsim (no quoted commas in numeric columns) into header and rows.
+pub fn csv_rows(text: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut lines = text.lines();
+    let header = split_csv(lines.next().unwrap_or_default());
+    (header, lines.map(split_csv).collect())
+}
+
+fn split_csv(line: &str) -> Vec<String> {
+    let mut fields = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                field.push('"');
+                chars.next();
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => fields.push(std::mem::take(&mut field)),
+            _ => field.push(c),
+        }
+    }
+    fields.push(field);
+    fields
+}
+
+/// The value of `column` in `row`, as a number.
+pub fn column(header: &[String], row: &[String], column: &str) -> f64 {
+    let index = header.iter().position(|h| h == column).unwrap_or_else(|| panic!("no column {column}"));
+    row[index].parse().unwrap_or_else(|_| panic!("column {column} = {:?} is not a number", row[index]))
+}
