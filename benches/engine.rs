@@ -73,6 +73,12 @@ fn bench(label: &str, text: &str) {
 }
 
 fn main() {
-    bench("(a) hot destination, 1,000 conn/s held 60 s, 1 h simulated", HOT_DESTINATION);
-    bench("(b) ~10,000 concurrent flows on one bottleneck, 10 min simulated", SHARED_BOTTLENECK);
+    bench(
+        "(a) hot destination, 1,000 conn/s held 60 s, 1 h simulated",
+        HOT_DESTINATION,
+    );
+    bench(
+        "(b) ~10,000 concurrent flows on one bottleneck, 10 min simulated",
+        SHARED_BOTTLENECK,
+    );
 }

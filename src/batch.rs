@@ -21,7 +21,9 @@ pub struct ScenarioResult {
 /// Runs every candidate of `scenario` for every replication.
 pub fn run_scenario(scenario: &Scenario) -> ScenarioResult {
     let jobs: Vec<(usize, u32)> = (0..scenario.candidates.len())
-        .flat_map(|candidate| (0..scenario.replications).map(move |replication| (candidate, replication)))
+        .flat_map(|candidate| {
+            (0..scenario.replications).map(move |replication| (candidate, replication))
+        })
         .collect();
     let runs: Vec<RunOutput> = jobs
         .par_iter()
@@ -29,7 +31,10 @@ pub fn run_scenario(scenario: &Scenario) -> ScenarioResult {
         .collect();
     let mut summaries: Vec<Summary> = (0..scenario.candidates.len())
         .map(|candidate| {
-            let own: Vec<&RunOutput> = runs.iter().filter(|run| run.candidate == candidate).collect();
+            let own: Vec<&RunOutput> = runs
+                .iter()
+                .filter(|run| run.candidate == candidate)
+                .collect();
             summary::summarize(scenario, candidate, &own)
         })
         .collect();
@@ -37,5 +42,9 @@ pub fn run_scenario(scenario: &Scenario) -> ScenarioResult {
     if let Some(winner) = verdict.recommended {
         summaries[winner].recommended = true;
     }
-    ScenarioResult { summaries, verdict, runs }
+    ScenarioResult {
+        summaries,
+        verdict,
+        runs,
+    }
 }

@@ -13,7 +13,11 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Parser)]
-#[command(name = "natsim", version, about = "Discrete-event performance and cost simulator for AWS internet egress")]
+#[command(
+    name = "natsim",
+    version,
+    about = "Discrete-event performance and cost simulator for AWS internet egress"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -39,9 +43,7 @@ pub enum Command {
         threads: Option<usize>,
     },
     /// Check a scenario file without running it.
-    Validate {
-        file: PathBuf,
-    },
+    Validate { file: PathBuf },
     /// Show instance types, prices and defaults.
     Catalog {
         /// Show prices for this region (default: all regions' NAT gateway prices, us-east-1 instances).
@@ -53,7 +55,13 @@ pub enum Command {
 /// Runs the parsed command; any error returned is reported with exit code 2.
 pub fn execute(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Run { file, out, seed, replications, threads } => run(&file, out, seed, replications, threads),
+        Command::Run {
+            file,
+            out,
+            seed,
+            replications,
+            threads,
+        } => run(&file, out, seed, replications, threads),
         Command::Validate { file } => {
             let scenario = load(&file, None, None)?;
             println!(
@@ -66,14 +74,20 @@ pub fn execute(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Catalog { region } => {
-            let text = Catalog::embedded().render(region.as_deref()).map_err(anyhow::Error::msg)?;
+            let text = Catalog::embedded()
+                .render(region.as_deref())
+                .map_err(anyhow::Error::msg)?;
             print!("{text}");
             Ok(())
         }
     }
 }
 
-fn load(file: &Path, seed: Option<u64>, replications: Option<u32>) -> Result<Scenario, ScenarioError> {
+fn load(
+    file: &Path,
+    seed: Option<u64>,
+    replications: Option<u32>,
+) -> Result<Scenario, ScenarioError> {
     let mut scenario = parse_scenario_file(file)?;
     let file_name = file.display().to_string();
     if let Some(seed) = seed {
@@ -81,19 +95,37 @@ fn load(file: &Path, seed: Option<u64>, replications: Option<u32>) -> Result<Sce
     }
     if let Some(replications) = replications {
         if replications == 0 || replications > 10_000 {
-            return Err(ScenarioError::new("--replications", format!("{replications} is out of range"), "give 1 to 10000").in_file(file_name));
+            return Err(ScenarioError::new(
+                "--replications",
+                format!("{replications} is out of range"),
+                "give 1 to 10000",
+            )
+            .in_file(file_name));
         }
         scenario.replications = replications;
     }
     Ok(scenario)
 }
 
-fn run(file: &Path, out: Option<PathBuf>, seed: Option<u64>, replications: Option<u32>, threads: Option<usize>) -> Result<()> {
+fn run(
+    file: &Path,
+    out: Option<PathBuf>,
+    seed: Option<u64>,
+    replications: Option<u32>,
+    threads: Option<usize>,
+) -> Result<()> {
     let scenario = load(file, seed, replications)?;
     let out_dir = out.unwrap_or_else(|| Path::new("output").join(&scenario.name));
-    fs::create_dir_all(&out_dir).with_context(|| format!("cannot create output folder {}; pick another with --out", out_dir.display()))?;
+    fs::create_dir_all(&out_dir).with_context(|| {
+        format!(
+            "cannot create output folder {}; pick another with --out",
+            out_dir.display()
+        )
+    })?;
     let result = match threads {
-        Some(0) => bail!("--threads: 0 is not a thread count; give 1 or more, or leave it out to use every core"),
+        Some(0) => bail!(
+            "--threads: 0 is not a thread count; give 1 or more, or leave it out to use every core"
+        ),
         Some(n) => rayon::ThreadPoolBuilder::new()
             .num_threads(n)
             .build()
@@ -105,9 +137,16 @@ fn run(file: &Path, out: Option<PathBuf>, seed: Option<u64>, replications: Optio
     let timeseries_path = out_dir.join("timeseries.csv");
     write_atomically(&summary_path, &report::csv::summary_csv(&scenario, &result))
         .with_context(|| format!("cannot write {}", summary_path.display()))?;
-    write_atomically(&timeseries_path, &report::csv::timeseries_csv(&scenario, &result))
-        .with_context(|| format!("cannot write {}", timeseries_path.display()))?;
+    write_atomically(
+        &timeseries_path,
+        &report::csv::timeseries_csv(&scenario, &result),
+    )
+    .with_context(|| format!("cannot write {}", timeseries_path.display()))?;
     print!("{}", report::table::render(&scenario, &result));
-    println!("\nwrote {} and {}", summary_path.display(), timeseries_path.display());
+    println!(
+        "\nwrote {} and {}",
+        summary_path.display(),
+        timeseries_path.display()
+    );
     Ok(())
 }

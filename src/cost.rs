@@ -59,11 +59,22 @@ pub struct Usage {
 
 impl Usage {
     /// Usage of `device` after `elapsed_hours`, given the bytes it carried.
-    pub fn measure(device: &DeviceConfig, prices: &Prices, elapsed_hours: f64, out_bytes: f64, in_bytes: f64, cross_az_bytes: f64) -> Usage {
+    pub fn measure(
+        device: &DeviceConfig,
+        prices: &Prices,
+        elapsed_hours: f64,
+        out_bytes: f64,
+        in_bytes: f64,
+        cross_az_bytes: f64,
+    ) -> Usage {
         let (device_count, device_hours, usd_per_hour, processed_gb, ipv4_count) = match device {
-            DeviceConfig::NatGateway(c) => {
-                (1.0, elapsed_hours.ceil(), prices.nat_gateway_usd_per_hour, (out_bytes + in_bytes) / BYTES_PER_GB, c.ips as f64)
-            }
+            DeviceConfig::NatGateway(c) => (
+                1.0,
+                elapsed_hours.ceil(),
+                prices.nat_gateway_usd_per_hour,
+                (out_bytes + in_bytes) / BYTES_PER_GB,
+                c.ips as f64,
+            ),
             DeviceConfig::NatInstance(c) => {
                 let count = c.count as f64;
                 (count, elapsed_hours * count, c.usd_per_hour, 0.0, count)
@@ -84,7 +95,11 @@ impl Usage {
 
     /// This usage stretched to a 730-hour month at the same traffic rates.
     pub fn monthly(&self) -> Usage {
-        let scale = if self.simulated_hours > 0.0 { HOURS_PER_MONTH / self.simulated_hours } else { 0.0 };
+        let scale = if self.simulated_hours > 0.0 {
+            HOURS_PER_MONTH / self.simulated_hours
+        } else {
+            0.0
+        };
         Usage {
             simulated_hours: HOURS_PER_MONTH,
             device_hours: self.device_count * HOURS_PER_MONTH,
@@ -128,7 +143,11 @@ pub fn bill(usage: &Usage, prices: &Prices) -> Bill {
 /// Average price per GB of internet egress at a month's volume, after the free tier.
 pub fn effective_egress_usd_per_gb(month: &Usage, prices: &Prices) -> f64 {
     let volume = month.egress_gb;
-    if volume <= 0.0 { 0.0 } else { tiered_egress_usd(volume, prices) / volume }
+    if volume <= 0.0 {
+        0.0
+    } else {
+        tiered_egress_usd(volume, prices) / volume
+    }
 }
 
 /// Cost of `volume_gb` of internet egress in one month through the volume tiers.
@@ -160,10 +179,22 @@ mod tests {
             ipv4_usd_per_hour: 0.005,
             cross_az_usd_per_gb_each_way: 0.01,
             egress_tiers: vec![
-                EgressTier { up_to_gb: 10240.0, usd_per_gb: 0.09 },
-                EgressTier { up_to_gb: 51200.0, usd_per_gb: 0.085 },
-                EgressTier { up_to_gb: 153600.0, usd_per_gb: 0.07 },
-                EgressTier { up_to_gb: f64::INFINITY, usd_per_gb: 0.05 },
+                EgressTier {
+                    up_to_gb: 10240.0,
+                    usd_per_gb: 0.09,
+                },
+                EgressTier {
+                    up_to_gb: 51200.0,
+                    usd_per_gb: 0.085,
+                },
+                EgressTier {
+                    up_to_gb: 153600.0,
+                    usd_per_gb: 0.07,
+                },
+                EgressTier {
+                    up_to_gb: f64::INFINITY,
+                    usd_per_gb: 0.05,
+                },
             ],
             free_tier_gb: 0.0,
         }
@@ -175,7 +206,10 @@ mod tests {
         assert!((tiered_egress_usd(100.0, &prices) - 9.0).abs() < 1e-9);
         let twenty_tb = 10240.0 * 0.09 + 10240.0 * 0.085;
         assert!((tiered_egress_usd(20480.0, &prices) - twenty_tb).abs() < 1e-6);
-        let free = Prices { free_tier_gb: 100.0, ..prices };
+        let free = Prices {
+            free_tier_gb: 100.0,
+            ..prices
+        };
         assert_eq!(tiered_egress_usd(100.0, &free), 0.0);
     }
 
@@ -183,7 +217,16 @@ mod tests {
     fn idle_nat_gateway_costs_its_hours_and_ip() {
         // fck-nat's "$32.85 a month" for an idle NAT gateway, plus one public IPv4 ($3.65).
         let prices = us_east_1();
-        let month = Usage { simulated_hours: 2.0, device_hours: 2.0, device_count: 1.0, device_usd_per_hour: 0.045, ipv4_count: 1.0, ipv4_hours: 2.0, ..Usage::default() }.monthly();
+        let month = Usage {
+            simulated_hours: 2.0,
+            device_hours: 2.0,
+            device_count: 1.0,
+            device_usd_per_hour: 0.045,
+            ipv4_count: 1.0,
+            ipv4_hours: 2.0,
+            ..Usage::default()
+        }
+        .monthly();
         let b = bill(&month, &prices);
         assert!((b.fixed_usd - 32.85).abs() < 1e-9);
         assert!((b.ipv4_usd - 3.65).abs() < 1e-9);

@@ -115,7 +115,9 @@ impl PartialOrd for FinishTag {
 }
 impl Ord for FinishTag {
     fn cmp(&self, other: &Self) -> Ordering {
-        self.tag.total_cmp(&other.tag).then(self.flow.cmp(&other.flow))
+        self.tag
+            .total_cmp(&other.tag)
+            .then(self.flow.cmp(&other.flow))
     }
 }
 
@@ -126,7 +128,11 @@ const FINISH_SLACK_BYTES: f64 = 1e-3;
 impl Link {
     pub fn new(classes: &[ClassSpec], bandwidth_bps: f64, pps_limit: f64) -> Self {
         let mut by_cap: Vec<usize> = (0..classes.len()).collect();
-        by_cap.sort_by(|&a, &b| classes[a].cap_bytes_per_s.total_cmp(&classes[b].cap_bytes_per_s));
+        by_cap.sort_by(|&a, &b| {
+            classes[a]
+                .cap_bytes_per_s
+                .total_cmp(&classes[b].cap_bytes_per_s)
+        });
         Link {
             classes: classes
                 .iter()
@@ -158,7 +164,10 @@ impl Link {
     pub fn add(&mut self, now: Nanos, class: u32, flow: FlowId, size_bytes: f64) -> FlowMark {
         self.advance(now);
         let state = &mut self.classes[class as usize];
-        state.finish.push(Reverse(FinishTag { tag: state.sent_clock + size_bytes, flow }));
+        state.finish.push(Reverse(FinishTag {
+            tag: state.sent_clock + size_bytes,
+            flow,
+        }));
         state.active += 1;
         self.active_flows += 1;
         let mark = FlowMark {
@@ -175,19 +184,28 @@ impl Link {
     pub fn next_completion(&self) -> Option<Nanos> {
         let mut earliest: Option<Nanos> = None;
         for state in &self.classes {
-            let Some(Reverse(head)) = state.finish.peek() else { continue };
+            let Some(Reverse(head)) = state.finish.peek() else {
+                continue;
+            };
             if state.sent_rate <= 0.0 {
                 continue;
             }
             let seconds = ((head.tag - state.sent_clock).max(0.0)) / state.sent_rate;
-            let at = self.last_update.saturating_add((seconds * NS_PER_S).ceil().min(u64::MAX as f64) as u64);
+            let at = self
+                .last_update
+                .saturating_add((seconds * NS_PER_S).ceil().min(u64::MAX as f64) as u64);
             earliest = Some(earliest.map_or(at, |e| e.min(at)));
         }
         earliest
     }
 
     /// Advances to `now` and moves every finished flow, with its final progress, into `done`.
-    pub fn take_finished(&mut self, now: Nanos, marks: impl Fn(FlowId) -> FlowMark, done: &mut Vec<(FlowId, FlowProgress)>) {
+    pub fn take_finished(
+        &mut self,
+        now: Nanos,
+        marks: impl Fn(FlowId) -> FlowMark,
+        done: &mut Vec<(FlowId, FlowProgress)>,
+    ) {
         self.advance(now);
         let mut any = false;
         for class in 0..self.classes.len() {
@@ -314,7 +332,11 @@ impl Link {
         let (mut delivered, mut sent, mut packets) = (0.0, 0.0, 0.0);
         for state in &mut self.classes {
             state.delivered_rate = state.spec.cap_bytes_per_s.min(level);
-            state.sent_rate = if state.spec.elastic { state.delivered_rate } else { state.spec.cap_bytes_per_s };
+            state.sent_rate = if state.spec.elastic {
+                state.delivered_rate
+            } else {
+                state.spec.cap_bytes_per_s
+            };
             let n = state.active as f64;
             delivered += state.delivered_rate * n;
             sent += state.sent_rate * n;
@@ -331,7 +353,11 @@ impl Link {
         if self.active_flows == 0 {
             return self.bandwidth_bytes_per_s;
         }
-        let packet_bytes_sum: f64 = self.classes.iter().map(|s| s.spec.packet_bytes * s.active as f64).sum();
+        let packet_bytes_sum: f64 = self
+            .classes
+            .iter()
+            .map(|s| s.spec.packet_bytes * s.active as f64)
+            .sum();
         let mean_packet_bytes = packet_bytes_sum / self.active_flows as f64;
         let pps_bytes = self.pps_limit * mean_packet_bytes;
         if pps_bytes < self.bandwidth_bytes_per_s {
@@ -352,7 +378,11 @@ mod tests {
     const S: Nanos = 1_000_000_000;
 
     fn tcp(cap_bps: f64) -> ClassSpec {
-        ClassSpec { cap_bytes_per_s: cap_bps / 8.0, elastic: true, packet_bytes: 1000.0 }
+        ClassSpec {
+            cap_bytes_per_s: cap_bps / 8.0,
+            elastic: true,
+            packet_bytes: 1000.0,
+        }
     }
 
     fn drain(link: &mut Link, marks: &[FlowMark]) -> Vec<(Nanos, FlowId, FlowProgress)> {
@@ -360,7 +390,10 @@ mod tests {
         while let Some(at) = link.next_completion() {
             let mut done = Vec::new();
             link.take_finished(at, |flow| marks[flow as usize], &mut done);
-            out.extend(done.into_iter().map(|(flow, progress)| (at, flow, progress)));
+            out.extend(
+                done.into_iter()
+                    .map(|(flow, progress)| (at, flow, progress)),
+            );
         }
         out
     }
@@ -391,7 +424,11 @@ mod tests {
 
     #[test]
     fn udp_loses_what_exceeds_capacity() {
-        let udp = ClassSpec { cap_bytes_per_s: 1e9 / 8.0, elastic: false, packet_bytes: 1000.0 };
+        let udp = ClassSpec {
+            cap_bytes_per_s: 1e9 / 8.0,
+            elastic: false,
+            packet_bytes: 1000.0,
+        };
         let mut link = Link::new(&[udp], GBPS, f64::INFINITY);
         // Two 1 Gbps UDP flows of 1 s each on a 1 Gbps link: half of everything is lost.
         let marks = vec![link.add(0, 0, 0, 125e6), link.add(0, 0, 1, 125e6)];
@@ -407,7 +444,11 @@ mod tests {
     #[test]
     fn packet_rate_limit_binds_for_small_packets() {
         // 10 Gbps but only 100 kpps at 100-byte packets = 10 MB/s.
-        let small = ClassSpec { cap_bytes_per_s: 1e12, elastic: true, packet_bytes: 100.0 };
+        let small = ClassSpec {
+            cap_bytes_per_s: 1e12,
+            elastic: true,
+            packet_bytes: 100.0,
+        };
         let mut link = Link::new(&[small], 10.0 * GBPS, 100_000.0);
         link.add(0, 0, 0, 1e12);
         link.advance(S);

@@ -19,10 +19,11 @@ pub struct Verdict {
 /// first, so the choice is deterministic.
 pub fn decide(scenario: &Scenario, summaries: &[Summary]) -> Verdict {
     let monthly = |s: &Summary| s.get(Metric::CostMonthlyUsd);
-    let winner = summaries
-        .iter()
-        .filter(|s| s.meets_slo)
-        .min_by(|a, b| monthly(a).total_cmp(&monthly(b)).then(a.candidate.cmp(&b.candidate)));
+    let winner = summaries.iter().filter(|s| s.meets_slo).min_by(|a, b| {
+        monthly(a)
+            .total_cmp(&monthly(b))
+            .then(a.candidate.cmp(&b.candidate))
+    });
     let headline = match winner {
         Some(w) => format!(
             "recommended: {} ({}), ${:.2} per month, the cheapest option that meets the objectives",
@@ -37,7 +38,11 @@ pub fn decide(scenario: &Scenario, summaries: &[Summary]) -> Verdict {
         .filter(|s| Some(s.candidate) != winner.map(|w| w.candidate))
         .map(|s| (s.candidate, reason(scenario, s, winner)))
         .collect();
-    Verdict { recommended: winner.map(|w| w.candidate), headline, reasons }
+    Verdict {
+        recommended: winner.map(|w| w.candidate),
+        headline,
+        reasons,
+    }
 }
 
 fn reason(scenario: &Scenario, summary: &Summary, winner: Option<&Summary>) -> String {
@@ -99,7 +104,10 @@ fn causes(scenario: &Scenario, summary: &Summary) -> Vec<String> {
         ));
     }
     if summary.get(Metric::IdleTimeouts) > 0.0 {
-        causes.push(format!("{:.0} idle connections cut", summary.get(Metric::IdleTimeouts)));
+        causes.push(format!(
+            "{:.0} idle connections cut",
+            summary.get(Metric::IdleTimeouts)
+        ));
     }
     causes
 }

@@ -29,7 +29,13 @@ impl LogHistogram {
     pub const MIN: f64 = 1e-9;
 
     pub fn new() -> Self {
-        LogHistogram { counts: Vec::new(), below_min: 0, count: 0, sum: 0.0, max: 0.0 }
+        LogHistogram {
+            counts: Vec::new(),
+            below_min: 0,
+            count: 0,
+            sum: 0.0,
+            max: 0.0,
+        }
     }
 
     pub fn record(&mut self, value: f64) {
@@ -55,7 +61,11 @@ impl LogHistogram {
     }
 
     pub fn mean(&self) -> f64 {
-        if self.count == 0 { 0.0 } else { self.sum / self.count as f64 }
+        if self.count == 0 {
+            0.0
+        } else {
+            self.sum / self.count as f64
+        }
     }
 
     /// The `q`-quantile (0 ≤ q ≤ 1), the geometric middle of its bucket, capped at the maximum

@@ -157,7 +157,9 @@ pub fn run_values(run: &RunOutput) -> Vec<f64> {
 pub fn summarize(scenario: &Scenario, candidate: usize, runs: &[&RunOutput]) -> Summary {
     let per_run: Vec<Vec<f64>> = runs.iter().map(|run| run_values(run)).collect();
     let n = per_run.len().max(1) as f64;
-    let values: Vec<f64> = (0..Metric::ALL.len()).map(|i| per_run.iter().map(|v| v[i]).sum::<f64>() / n).collect();
+    let values: Vec<f64> = (0..Metric::ALL.len())
+        .map(|i| per_run.iter().map(|v| v[i]).sum::<f64>() / n)
+        .collect();
     let spec = &scenario.candidates[candidate];
     let mut summary = Summary {
         candidate,
@@ -168,7 +170,11 @@ pub fn summarize(scenario: &Scenario, candidate: usize, runs: &[&RunOutput]) -> 
         meets_slo: true,
         slo_failures: Vec::new(),
         recommended: false,
-        credits_exhausted_at_s: runs.iter().filter_map(|r| r.diagnostics.credits_exhausted_at).min().map(ns_to_seconds),
+        credits_exhausted_at_s: runs
+            .iter()
+            .filter_map(|r| r.diagnostics.credits_exhausted_at)
+            .min()
+            .map(ns_to_seconds),
         assumptions: spec.assumptions.clone(),
         seed: scenario.seed,
     };
@@ -182,19 +188,30 @@ fn slo_failures(scenario: &Scenario, summary: &Summary) -> Vec<String> {
     let mut failures = Vec::new();
     let checks = [
         (slo.max_drop_rate, Metric::DropRate, "drop rate"),
-        (slo.max_conn_fail_rate, Metric::ConnFailRate, "refused connections"),
+        (
+            slo.max_conn_fail_rate,
+            Metric::ConnFailRate,
+            "refused connections",
+        ),
     ];
     for (limit, metric, label) in checks {
         if let Some(limit) = limit
             && summary.get(metric) > limit
         {
-            failures.push(format!("{label} {} > {}", percent(summary.get(metric)), percent(limit)));
+            failures.push(format!(
+                "{label} {} > {}",
+                percent(summary.get(metric)),
+                percent(limit)
+            ));
         }
     }
     if let Some(limit) = slo.max_p99_slowdown
         && summary.get(Metric::SlowdownP99) > limit
     {
-        failures.push(format!("p99 slowdown {:.1} > {limit}", summary.get(Metric::SlowdownP99)));
+        failures.push(format!(
+            "p99 slowdown {:.1} > {limit}",
+            summary.get(Metric::SlowdownP99)
+        ));
     }
     failures
 }

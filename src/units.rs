@@ -65,7 +65,11 @@ pub fn seconds_to_ns(seconds: f64) -> u64 {
         return 0;
     }
     let ns = (seconds * NS_PER_S).round();
-    if ns >= u64::MAX as f64 { u64::MAX } else { ns as u64 }
+    if ns >= u64::MAX as f64 {
+        u64::MAX
+    } else {
+        ns as u64
+    }
 }
 
 /// Converts integer nanoseconds to seconds.
@@ -78,7 +82,15 @@ pub fn ns_to_seconds(ns: u64) -> f64 {
 fn parse_with_units(text: &str, units: &[(&str, f64)], bare: Option<f64>) -> Result<f64, ()> {
     let trimmed = text.trim();
     let split = trimmed
-        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == '+' || c == 'e' || c == 'E' || c == '_'))
+        .find(|c: char| {
+            !(c.is_ascii_digit()
+                || c == '.'
+                || c == '-'
+                || c == '+'
+                || c == 'e'
+                || c == 'E'
+                || c == '_')
+        })
         .unwrap_or(trimmed.len());
     // "e" may start a unit rather than an exponent: back off when what follows is not a number.
     let (mut number, mut unit) = trimmed.split_at(split);

@@ -40,15 +40,19 @@ impl Sampler {
         }
         match dist {
             Dist::Constant(value) => Sampler::Constant(value),
-            Dist::Exponential { mean } => Exp::new(1.0 / mean).map(Sampler::Exponential).unwrap_or(constant),
+            Dist::Exponential { mean } => Exp::new(1.0 / mean)
+                .map(Sampler::Exponential)
+                .unwrap_or(constant),
             Dist::LogNormal { mean, cv } => {
                 // For a lognormal, cv² = exp(σ²) − 1 and mean = exp(μ + σ²/2).
                 let sigma2 = (1.0 + cv * cv).ln();
-                LogNormal::new(mean.ln() - sigma2 / 2.0, sigma2.sqrt()).map(Sampler::LogNormal).unwrap_or(constant)
+                LogNormal::new(mean.ln() - sigma2 / 2.0, sigma2.sqrt())
+                    .map(Sampler::LogNormal)
+                    .unwrap_or(constant)
             }
-            Dist::Pareto { mean, shape } => {
-                Pareto::new(mean * (shape - 1.0) / shape, shape).map(Sampler::Pareto).unwrap_or(constant)
-            }
+            Dist::Pareto { mean, shape } => Pareto::new(mean * (shape - 1.0) / shape, shape)
+                .map(Sampler::Pareto)
+                .unwrap_or(constant),
         }
     }
 
@@ -98,26 +102,35 @@ impl Generator {
                 let (peak_rate, acceptance) = if w.profile.is_empty() || peak <= 0.0 {
                     (w.rate_per_s, Vec::new())
                 } else {
-                    (w.rate_per_s * peak, w.profile.iter().map(|m| m / peak).collect())
+                    (
+                        w.rate_per_s * peak,
+                        w.profile.iter().map(|m| m / peak).collect(),
+                    )
                 };
                 let class = ClassGenerator {
                     arrivals: streams.stream("arrivals", index),
                     sizes: streams.stream("sizes", index),
                     destinations: streams.stream("destinations", index),
                     holds: streams.stream("hold", index),
-                    interarrival_at_peak: Exp::new(peak_rate.max(1e-12)).unwrap_or(Exp::new(1.0).expect("1 is a valid rate")),
+                    interarrival_at_peak: Exp::new(peak_rate.max(1e-12))
+                        .unwrap_or(Exp::new(1.0).expect("1 is a valid rate")),
                     acceptance,
                     request: Sampler::new(w.request_bytes),
                     response: Sampler::new(w.response_bytes),
                     hold: Sampler::new(w.hold_s),
-                    zipf: (w.destinations > 1).then(|| Zipf::new(w.destinations as f64, w.zipf_exponent).ok()).flatten(),
+                    zipf: (w.destinations > 1)
+                        .then(|| Zipf::new(w.destinations as f64, w.zipf_exponent).ok())
+                        .flatten(),
                     first_destination,
                 };
                 first_destination = first_destination.saturating_add(w.destinations);
                 class
             })
             .collect();
-        Generator { classes, destination_count: first_destination as usize }
+        Generator {
+            classes,
+            destination_count: first_destination as usize,
+        }
     }
 
     /// Total destinations over all workloads (size of a per-destination table).
@@ -130,7 +143,9 @@ impl Generator {
         let generator = &mut self.classes[class as usize];
         let mut t = now;
         loop {
-            let gap_s = generator.interarrival_at_peak.sample(&mut generator.arrivals);
+            let gap_s = generator
+                .interarrival_at_peak
+                .sample(&mut generator.arrivals);
             t = t.saturating_add(seconds_to_ns(gap_s).max(1));
             if t >= horizon {
                 return None;

@@ -16,6 +16,8 @@ use serde::Deserialize;
 
 use crate::cost::EgressTier;
 
+mod raw;
+
 /// The catalog shipped inside the binary.
 const EMBEDDED_TOML: &str = include_str!("catalog.toml");
 
@@ -23,6 +25,8 @@ const EMBEDDED_TOML: &str = include_str!("catalog.toml");
 pub const REFERENCE_REGION: &str = "us-east-1";
 
 /// Prefix of a source text that marks a value as natsim's assumption rather than an AWS figure.
+/// Such a source reads `assumed: REASON; see REFERENCES`; the reason alone becomes the
+/// basis of the assumption a result reports.
 pub const ASSUMED_PREFIX: &str = "assumed:";
 
 const BYTES_PER_GIB: f64 = 1_073_741_824.0;
@@ -170,19 +174,23 @@ impl NatInstanceDefaults {
 }
 
 fn assumed_basis<'a>(sources: &'a BTreeMap<String, String>, key: &str) -> Option<&'a str> {
-    sources.get(key)?.strip_prefix(ASSUMED_PREFIX).map(str::trim)
+    let reason = sources.get(key)?.strip_prefix(ASSUMED_PREFIX)?;
+    Some(reason.split("; see ").next().unwrap_or(reason).trim())
 }
 
 impl Catalog {
     /// The catalog embedded in the binary. A unit test parses it, so failure here is a build bug.
     pub fn embedded() -> &'static Catalog {
         static CATALOG: OnceLock<Catalog> = OnceLock::new();
-        CATALOG.get_or_init(|| Catalog::from_toml(EMBEDDED_TOML).expect("the embedded catalog.toml is valid"))
+        CATALOG.get_or_init(|| {
+            Catalog::from_toml(EMBEDDED_TOML).expect("the embedded catalog.toml is valid")
+        })
     }
 
     /// Parses and checks a catalog in the `catalog.toml` format.
     pub fn from_toml(text: &str) -> Result<Catalog, String> {
-        let raw: RawCatalog = toml::from_str(text).map_err(|e| format!("catalog is not valid TOML: {e}"))?;
+        let raw: raw::RawCatalog =
+            toml::from_str(text).map_err(|e| format!("catalog is not valid TOML: {e}"))?;
         raw.validate()
     }
 
@@ -203,14 +211,21 @@ impl Catalog {
             return Some((price, PriceBasis::Listed));
         }
         let reference = *it.usd_per_hour.get(REFERENCE_REGION)?;
-        Some((reference * region.instance_price_factor, PriceBasis::DerivedByRegionFactor))
+        Some((
+            reference * region.instance_price_factor,
+            PriceBasis::DerivedByRegionFactor,
+        ))
     }
 
     /// Minutes a full network-credit bucket sustains the burst rate (assumed, by size).
     pub fn burst_minutes(&self, it: &InstanceType) -> f64 {
         let defaults = &self.nat_instance;
         let size = it.name.split_once('.').map_or("", |(_, size)| size);
-        defaults.burst_minutes_by_size.get(size).copied().unwrap_or(defaults.burst_minutes_other)
+        defaults
+            .burst_minutes_by_size
+            .get(size)
+            .copied()
+            .unwrap_or(defaults.burst_minutes_other)
     }
 
     /// Packets per second, both directions together (assumed).
@@ -223,7 +238,9 @@ impl Catalog {
     pub fn conntrack_max(&self, it: &InstanceType) -> u32 {
         let defaults = &self.nat_instance;
         let bytes = it.memory_gib * BYTES_PER_GIB;
-        let mut entries = (bytes / defaults.conntrack_bytes_per_entry as f64).floor().min(f64::from(u32::MAX)) as u32;
+        let mut entries = (bytes / defaults.conntrack_bytes_per_entry as f64)
+            .floor()
+            .min(f64::from(u32::MAX)) as u32;
         for step in &defaults.conntrack_steps {
             if it.memory_gib > step.above_gib {
                 entries = step.entries;
@@ -258,7 +275,10 @@ impl Catalog {
         let regions: Vec<&Region> = match region {
             None => self.regions.values().collect(),
             Some(name) => vec![self.region(name).ok_or_else(|| {
-                format!("unknown region \"{name}\"; known: {}", self.region_names().join(", "))
+                format!(
+                    "unknown region \"{name}\"; known: {}",
+                    self.region_names().join(", ")
+                )
             })?],
         };
         let mut out = String::new();
@@ -269,12 +289,26 @@ impl Catalog {
     }
 
     fn render_instances(&self, out: &mut String, regions: &[&Region]) {
-        let mut header = vec!["type", "vCPU", "mem GiB", "baseline Gbps", "burst Gbps", "internet cap Gbps"];
+        let mut header = vec![
+            "type",
+            "vCPU",
+            "mem GiB",
+            "baseline Gbps",
+            "burst Gbps",
+            "internet cap Gbps",
+        ];
         header.extend(["burst min", "pps", "conntrack"]);
-        let price_headers: Vec<String> = regions.iter().map(|r| format!("$/h {}", r.name)).collect();
+        let price_headers: Vec<String> =
+            regions.iter().map(|r| format!("$/h {}", r.name)).collect();
         header.extend(price_headers.iter().map(String::as_str));
         let mut types: Vec<&InstanceType> = self.instances.values().collect();
-        types.sort_by(|a, b| family(&a.name).cmp(family(&b.name)).then(a.vcpus.cmp(&b.vcpus)).then(a.name.cmp(&b.name)));
+        types.sort_by(|a, b| {
+            family(&a.name)
+                .cmp(family(&b.name))
+                .then(a.vcpus.cmp(&b.vcpus))
+                .then(a.memory_gib.total_cmp(&b.memory_gib))
+                .then(a.name.cmp(&b.name))
+        });
         let mut any_derived = false;
         let rows: Vec<Vec<String>> = types
             .iter()
@@ -304,7 +338,7 @@ impl Catalog {
             })
             .collect();
         let _ = writeln!(out, "\nNAT instance types");
-        out.push_str(&aligned_table(&header, &rows));
+        out.push_str(&aligned_table(&header, &rows, 1));
         if any_derived {
             let _ = writeln!(
                 out,
@@ -319,7 +353,14 @@ impl Catalog {
 }
 
 fn render_regions(out: &mut String, regions: &[&Region]) {
-    let header = ["region", "NAT GW $/h", "NAT GW $/GB", "IPv4 $/h", "cross-AZ $/GB each way", "instance price factor"];
+    let header = [
+        "region",
+        "NAT GW $/h",
+        "NAT GW $/GB",
+        "IPv4 $/h",
+        "cross-AZ $/GB each way",
+        "instance price factor",
+    ];
     let rows: Vec<Vec<String>> = regions
         .iter()
         .map(|r| {
@@ -334,10 +375,13 @@ fn render_regions(out: &mut String, regions: &[&Region]) {
         })
         .collect();
     let _ = writeln!(out, "Region prices (USD; GB = 2^30 bytes)");
-    out.push_str(&aligned_table(&header, &rows));
+    out.push_str(&aligned_table(&header, &rows, 1));
     let _ = writeln!(out, "\nInternet egress tiers ($/GB by monthly volume)");
-    let tiers: Vec<Vec<String>> = regions.iter().map(|r| vec![r.name.clone(), tiers_text(&r.egress_tiers)]).collect();
-    out.push_str(&aligned_table(&["region", "tiers"], &tiers));
+    let tiers: Vec<Vec<String>> = regions
+        .iter()
+        .map(|r| vec![r.name.clone(), tiers_text(&r.egress_tiers)])
+        .collect();
+    out.push_str(&aligned_table(&["region", "tiers"], &tiers, 2));
 }
 
 fn tiers_text(tiers: &[EgressTier]) -> String {
@@ -355,13 +399,34 @@ fn tiers_text(tiers: &[EgressTier]) -> String {
 }
 
 fn render_nat_gateway(out: &mut String, d: &NatGatewayDefaults) {
-    let mark = |field: &str| if d.assumed(field).is_some() { " (assumed)" } else { "" };
+    let mark = |field: &str| {
+        if d.assumed(field).is_some() {
+            " (assumed)"
+        } else {
+            ""
+        }
+    };
     let rows = vec![
-        vec!["ports per IP per destination".to_string(), d.ports_per_ip.to_string()],
-        vec!["bandwidth per direction".to_string(), format!("{} to {} Gbps", number(d.start_gbps), number(d.max_gbps))],
-        vec!["packets per second".to_string(), format!("{} to {} Mpps", number(d.start_mpps), number(d.max_mpps))],
-        vec!["idle timeout".to_string(), format!("{} s{}", number(d.idle_timeout_s), mark("idle_timeout_s"))],
-        vec!["release delay".to_string(), format!("{} s{}", number(d.release_delay_s), mark("release_delay_s"))],
+        vec![
+            "ports per IP per destination".to_string(),
+            d.ports_per_ip.to_string(),
+        ],
+        vec![
+            "bandwidth per direction".to_string(),
+            format!("{} to {} Gbps", number(d.start_gbps), number(d.max_gbps)),
+        ],
+        vec![
+            "packets per second".to_string(),
+            format!("{} to {} Mpps", number(d.start_mpps), number(d.max_mpps)),
+        ],
+        vec![
+            "idle timeout".to_string(),
+            format!("{} s{}", number(d.idle_timeout_s), mark("idle_timeout_s")),
+        ],
+        vec![
+            "release delay".to_string(),
+            format!("{} s{}", number(d.release_delay_s), mark("release_delay_s")),
+        ],
         vec![
             "scaling ramp".to_string(),
             format!(
@@ -376,7 +441,7 @@ fn render_nat_gateway(out: &mut String, d: &NatGatewayDefaults) {
         ],
     ];
     let _ = writeln!(out, "\nNAT gateway defaults");
-    out.push_str(&aligned_table(&["setting", "value"], &rows));
+    out.push_str(&aligned_table(&["setting", "value"], &rows, 2));
 }
 
 /// The family part of an instance name ("c6gn" of "c6gn.medium").
@@ -388,12 +453,16 @@ fn family(name: &str) -> &str {
 fn number(value: f64) -> String {
     let text = format!("{value:.4}");
     let text = text.trim_end_matches('0').trim_end_matches('.');
-    if text == "-0" { "0".to_string() } else { text.to_string() }
+    if text == "-0" {
+        "0".to_string()
+    } else {
+        text.to_string()
+    }
 }
 
-/// Columns padded to their widest cell, indented two spaces; the first column left-aligned, the
-/// rest right-aligned (they hold numbers).
-fn aligned_table(header: &[&str], rows: &[Vec<String>]) -> String {
+/// Columns padded to their widest cell, indented two spaces; the first `text_columns` columns
+/// left-aligned, the rest right-aligned (they hold numbers).
+fn aligned_table(header: &[&str], rows: &[Vec<String>], text_columns: usize) -> String {
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in rows {
         for (width, cell) in widths.iter_mut().zip(row) {
@@ -401,13 +470,14 @@ fn aligned_table(header: &[&str], rows: &[Vec<String>]) -> String {
         }
     }
     let mut out = String::new();
-    let lines = std::iter::once(header.iter().map(|h| h.to_string()).collect::<Vec<_>>()).chain(rows.iter().cloned());
+    let lines = std::iter::once(header.iter().map(|h| h.to_string()).collect::<Vec<_>>())
+        .chain(rows.iter().cloned());
     for line in lines {
-        out.push_str(" ");
+        out.push(' ');
         for (index, (cell, width)) in line.iter().zip(&widths).enumerate() {
             let pad = width - cell.chars().count();
             out.push(' ');
-            if index == 0 {
+            if index < text_columns {
                 out.push_str(cell);
                 out.push_str(&" ".repeat(pad));
             } else {
@@ -439,221 +509,14 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// The `n` candidates closest to `name`, closest first, ties by name.
-pub fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>, n: usize) -> Vec<&'a str> {
+pub fn closest<'a>(
+    name: &str,
+    candidates: impl Iterator<Item = &'a str>,
+    n: usize,
+) -> Vec<&'a str> {
     let mut scored: Vec<(usize, &str)> = candidates.map(|c| (edit_distance(name, c), c)).collect();
     scored.sort();
     scored.into_iter().take(n).map(|(_, c)| c).collect()
-}
-
-// ----------------------------------------------------------------------------------------------
-// The raw file form and its checks
-// ----------------------------------------------------------------------------------------------
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawCatalog {
-    regions: BTreeMap<String, RawRegion>,
-    nat_gateway: NatGatewayDefaults,
-    nat_instance: NatInstanceDefaults,
-    instances: BTreeMap<String, RawInstance>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawRegion {
-    nat_gateway_usd_per_hour: f64,
-    nat_gateway_usd_per_gb: f64,
-    ipv4_usd_per_hour: f64,
-    cross_az_usd_per_gb_each_way: f64,
-    egress_tiers: Vec<RawTier>,
-    instance_price_factor: f64,
-    source: String,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawTier {
-    up_to_gb: f64,
-    usd_per_gb: f64,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawInstance {
-    vcpus: u32,
-    memory_gib: f64,
-    baseline_gbps: f64,
-    burst_gbps: f64,
-    usd_per_hour: BTreeMap<String, f64>,
-    source: String,
-}
-
-/// `Err(what)` unless `value` is finite and at least `min` (strictly above it when `strict`).
-fn check(what: &str, value: f64, min: f64, strict: bool) -> Result<(), String> {
-    let ok = value.is_finite() && if strict { value > min } else { value >= min };
-    if ok {
-        Ok(())
-    } else {
-        let relation = if strict { "greater than" } else { "at least" };
-        Err(format!("{what} is {value}, must be {relation} {min}"))
-    }
-}
-
-fn check_sources(what: &str, sources: &BTreeMap<String, String>, keys: &[&str]) -> Result<(), String> {
-    for key in keys {
-        if sources.get(*key).is_none_or(|s| s.trim().is_empty()) {
-            return Err(format!("{what}.sources has no source for \"{key}\""));
-        }
-    }
-    if let Some(extra) = sources.keys().find(|k| !keys.contains(&k.as_str())) {
-        return Err(format!("{what}.sources has a source for unknown key \"{extra}\""));
-    }
-    Ok(())
-}
-
-impl RawCatalog {
-    fn validate(self) -> Result<Catalog, String> {
-        if !self.regions.contains_key(REFERENCE_REGION) {
-            return Err(format!("catalog has no region \"{REFERENCE_REGION}\", which other regions' prices scale from"));
-        }
-        let mut regions = BTreeMap::new();
-        for (name, raw) in self.regions {
-            let region = raw.validate(&name).map_err(|e| format!("region \"{name}\": {e}"))?;
-            regions.insert(name, region);
-        }
-        let mut instances = BTreeMap::new();
-        for (name, raw) in self.instances {
-            let it = raw.validate(&name, &regions).map_err(|e| format!("instance \"{name}\": {e}"))?;
-            instances.insert(name, it);
-        }
-        validate_nat_gateway(&self.nat_gateway)?;
-        validate_nat_instance(&self.nat_instance)?;
-        Ok(Catalog { regions, instances, nat_gateway: self.nat_gateway, nat_instance: self.nat_instance })
-    }
-}
-
-impl RawRegion {
-    fn validate(self, name: &str) -> Result<Region, String> {
-        check("nat_gateway_usd_per_hour", self.nat_gateway_usd_per_hour, 0.0, false)?;
-        check("nat_gateway_usd_per_gb", self.nat_gateway_usd_per_gb, 0.0, false)?;
-        check("ipv4_usd_per_hour", self.ipv4_usd_per_hour, 0.0, false)?;
-        check("cross_az_usd_per_gb_each_way", self.cross_az_usd_per_gb_each_way, 0.0, false)?;
-        check("instance_price_factor", self.instance_price_factor, 0.0, true)?;
-        if self.source.trim().is_empty() {
-            return Err("has no source".to_string());
-        }
-        let mut below = 0.0;
-        for (index, tier) in self.egress_tiers.iter().enumerate() {
-            check(&format!("egress_tiers[{index}].usd_per_gb"), tier.usd_per_gb, 0.0, false)?;
-            if tier.up_to_gb.is_nan() || tier.up_to_gb <= below {
-                return Err(format!("egress_tiers[{index}].up_to_gb must be above the previous tier's ({below})"));
-            }
-            below = tier.up_to_gb;
-        }
-        if below != f64::INFINITY {
-            return Err("the last egress tier must have up_to_gb = inf".to_string());
-        }
-        let egress_tiers =
-            self.egress_tiers.iter().map(|t| EgressTier { up_to_gb: t.up_to_gb, usd_per_gb: t.usd_per_gb }).collect();
-        Ok(Region {
-            name: name.to_string(),
-            nat_gateway_usd_per_hour: self.nat_gateway_usd_per_hour,
-            nat_gateway_usd_per_gb: self.nat_gateway_usd_per_gb,
-            ipv4_usd_per_hour: self.ipv4_usd_per_hour,
-            cross_az_usd_per_gb_each_way: self.cross_az_usd_per_gb_each_way,
-            egress_tiers,
-            instance_price_factor: self.instance_price_factor,
-            source: self.source,
-        })
-    }
-}
-
-impl RawInstance {
-    fn validate(self, name: &str, regions: &BTreeMap<String, Region>) -> Result<InstanceType, String> {
-        if !name.contains('.') {
-            return Err("name must be family.size, like \"c6gn.medium\"".to_string());
-        }
-        if self.vcpus == 0 {
-            return Err("vcpus must be at least 1".to_string());
-        }
-        check("memory_gib", self.memory_gib, 0.0, true)?;
-        check("baseline_gbps", self.baseline_gbps, 0.0, true)?;
-        check("burst_gbps", self.burst_gbps, self.baseline_gbps, false)?;
-        if !self.usd_per_hour.contains_key(REFERENCE_REGION) {
-            return Err(format!("usd_per_hour has no \"{REFERENCE_REGION}\" price"));
-        }
-        for (region, &price) in &self.usd_per_hour {
-            if !regions.contains_key(region) {
-                return Err(format!("usd_per_hour names unknown region \"{region}\""));
-            }
-            check(&format!("usd_per_hour.{region}"), price, 0.0, false)?;
-        }
-        if self.source.trim().is_empty() {
-            return Err("has no source".to_string());
-        }
-        Ok(InstanceType {
-            name: name.to_string(),
-            vcpus: self.vcpus,
-            memory_gib: self.memory_gib,
-            baseline_gbps: self.baseline_gbps,
-            burst_gbps: self.burst_gbps,
-            usd_per_hour: self.usd_per_hour,
-            source: self.source,
-        })
-    }
-}
-
-fn validate_nat_gateway(d: &NatGatewayDefaults) -> Result<(), String> {
-    let checks = || -> Result<(), String> {
-        if !(1..=64512).contains(&d.ports_per_ip) {
-            return Err(format!("ports_per_ip is {}, must be 1 to 64512", d.ports_per_ip));
-        }
-        check("start_gbps", d.start_gbps, 0.0, true)?;
-        check("max_gbps", d.max_gbps, d.start_gbps, false)?;
-        check("start_mpps", d.start_mpps, 0.0, true)?;
-        check("max_mpps", d.max_mpps, d.start_mpps, false)?;
-        check("idle_timeout_s", d.idle_timeout_s, 0.0, true)?;
-        check("release_delay_s", d.release_delay_s, 0.0, false)?;
-        check("ramp_interval_s", d.ramp_interval_s, 0.0, true)?;
-        check("ramp_step_gbps", d.ramp_step_gbps, 0.0, true)?;
-        check("ramp_up_utilization", d.ramp_up_utilization, 0.0, true)?;
-        check("ramp_down_utilization", d.ramp_down_utilization, 0.0, false)?;
-        check("ramp_down_after_s", d.ramp_down_after_s, 0.0, false)?;
-        if d.ramp_up_utilization > 1.0 || d.ramp_down_utilization >= d.ramp_up_utilization {
-            return Err("need 0 <= ramp_down_utilization < ramp_up_utilization <= 1".to_string());
-        }
-        check_sources("nat_gateway", &d.sources, NatGatewayDefaults::FIELDS)
-    };
-    checks().map_err(|e| format!("nat_gateway: {e}"))
-}
-
-fn validate_nat_instance(d: &NatInstanceDefaults) -> Result<(), String> {
-    let checks = || -> Result<(), String> {
-        for (size, &minutes) in &d.burst_minutes_by_size {
-            check(&format!("burst_minutes_by_size.{size}"), minutes, 0.0, false)?;
-        }
-        check("burst_minutes_other", d.burst_minutes_other, 0.0, false)?;
-        check("pps_per_vcpu", d.pps_per_vcpu, 0.0, true)?;
-        check("pps_min", d.pps_min, 0.0, true)?;
-        if d.conntrack_bytes_per_entry == 0 || d.conntrack_min == 0 {
-            return Err("conntrack_bytes_per_entry and conntrack_min must be at least 1".to_string());
-        }
-        let mut below = 0.0;
-        for (index, step) in d.conntrack_steps.iter().enumerate() {
-            if step.above_gib.is_nan() || step.above_gib <= below {
-                return Err(format!("conntrack_steps[{index}].above_gib must be above the previous step's ({below})"));
-            }
-            below = step.above_gib;
-        }
-        check("idle_timeout_tcp_s", d.idle_timeout_tcp_s, 0.0, true)?;
-        check("idle_timeout_udp_s", d.idle_timeout_udp_s, 0.0, true)?;
-        check("release_delay_tcp_s", d.release_delay_tcp_s, 0.0, false)?;
-        check("release_delay_udp_s", d.release_delay_udp_s, 0.0, false)?;
-        check("internet_cap_gbps", d.internet_cap_gbps, 0.0, true)?;
-        check("internet_cap_fraction", d.internet_cap_fraction, 0.0, true)?;
-        check_sources("nat_instance", &d.sources, NatInstanceDefaults::SOURCED_KEYS)
-    };
-    checks().map_err(|e| format!("nat_instance: {e}"))
 }
 
 #[cfg(test)]
@@ -665,7 +528,9 @@ mod tests {
     }
 
     fn instance(name: &str) -> &'static InstanceType {
-        catalog().instance(name).unwrap_or_else(|| panic!("{name} is in the catalog"))
+        catalog()
+            .instance(name)
+            .unwrap_or_else(|| panic!("{name} is in the catalog"))
     }
 
     #[test]
@@ -675,11 +540,23 @@ mod tests {
             assert!(c.region(region).is_some(), "{region}");
         }
         for family in ["t3", "t3a", "t4g"] {
-            for size in ["nano", "micro", "small", "medium", "large", "xlarge", "2xlarge"] {
-                assert!(c.instance(&format!("{family}.{size}")).is_some(), "{family}.{size}");
+            for size in [
+                "nano", "micro", "small", "medium", "large", "xlarge", "2xlarge",
+            ] {
+                assert!(
+                    c.instance(&format!("{family}.{size}")).is_some(),
+                    "{family}.{size}"
+                );
             }
         }
-        for name in ["c6gn.medium", "c6gn.16xlarge", "c7gn.medium", "c7gn.8xlarge", "c6in.large", "c6in.32xlarge"] {
+        for name in [
+            "c6gn.medium",
+            "c6gn.16xlarge",
+            "c7gn.medium",
+            "c7gn.8xlarge",
+            "c6in.large",
+            "c6in.32xlarge",
+        ] {
             assert!(c.instance(name).is_some(), "{name}");
         }
         for name in ["m6i.large", "m6i.32xlarge", "c7g.medium", "c7g.16xlarge"] {
@@ -690,8 +567,16 @@ mod tests {
     #[test]
     fn every_instance_has_a_us_east_1_price_and_a_source() {
         for it in catalog().instances.values() {
-            assert!(it.usd_per_hour.contains_key(REFERENCE_REGION), "{}", it.name);
-            assert!(it.source.contains("aws.amazon.com/ec2/instance-types"), "{}", it.name);
+            assert!(
+                it.usd_per_hour.contains_key(REFERENCE_REGION),
+                "{}",
+                it.name
+            );
+            assert!(
+                it.source.contains("aws.amazon.com/ec2/instance-types"),
+                "{}",
+                it.name
+            );
             assert!(it.burst_gbps >= it.baseline_gbps, "{}", it.name);
         }
     }
@@ -699,9 +584,18 @@ mod tests {
     #[test]
     fn t4g_nano_matches_aws_facts() {
         let it = instance("t4g.nano");
-        assert_eq!((it.vcpus, it.memory_gib, it.baseline_gbps, it.burst_gbps), (2, 0.5, 0.032, 5.0));
-        assert_eq!(catalog().instance_price("t4g.nano", "us-east-1"), Some((0.0042, PriceBasis::Listed)));
-        assert_eq!(catalog().instance_price("t4g.nano", "ap-northeast-2"), Some((0.0052, PriceBasis::Listed)));
+        assert_eq!(
+            (it.vcpus, it.memory_gib, it.baseline_gbps, it.burst_gbps),
+            (2, 0.5, 0.032, 5.0)
+        );
+        assert_eq!(
+            catalog().instance_price("t4g.nano", "us-east-1"),
+            Some((0.0042, PriceBasis::Listed))
+        );
+        assert_eq!(
+            catalog().instance_price("t4g.nano", "ap-northeast-2"),
+            Some((0.0052, PriceBasis::Listed))
+        );
     }
 
     #[test]
@@ -717,7 +611,10 @@ mod tests {
     #[test]
     fn conntrack_follows_the_kernel_default() {
         let c = catalog();
-        let with_memory = |gib: f64| InstanceType { memory_gib: gib, ..instance("t4g.nano").clone() };
+        let with_memory = |gib: f64| InstanceType {
+            memory_gib: gib,
+            ..instance("t4g.nano").clone()
+        };
         assert_eq!(c.conntrack_max(&with_memory(0.5)), 4096);
         assert_eq!(c.conntrack_max(&with_memory(1.0)), 8192);
         assert_eq!(c.conntrack_max(&with_memory(2.0)), 65536);
@@ -741,7 +638,9 @@ mod tests {
 
     #[test]
     fn prices_without_a_listing_scale_from_us_east_1() {
-        let (price, basis) = catalog().instance_price("c6gn.medium", "ap-northeast-2").unwrap();
+        let (price, basis) = catalog()
+            .instance_price("c6gn.medium", "ap-northeast-2")
+            .unwrap();
         assert_eq!(basis, PriceBasis::DerivedByRegionFactor);
         assert!((price - 0.0432 * 1.24).abs() < 1e-12);
         assert_eq!(catalog().instance_price("c6gn.medium", "mars-1"), None);
@@ -753,14 +652,30 @@ mod tests {
         let c = catalog();
         assert!(c.nat_gateway.assumed("ramp_step_gbps").is_some());
         assert!(c.nat_gateway.assumed("ports_per_ip").is_none());
-        assert!(c.nat_instance.assumed("pps_limit").is_some());
+        let pps = c.nat_instance.assumed("pps_limit").unwrap();
+        assert_eq!(
+            pps,
+            "AWS publishes no per-instance packets-per-second maximum"
+        );
+        for key in NatInstanceDefaults::SOURCED_KEYS {
+            assert!(
+                !c.nat_instance.assumed(key).unwrap_or("").contains("; see"),
+                "{key}"
+            );
+        }
         assert!(c.nat_instance.assumed("internet_cap").is_none());
     }
 
     #[test]
     fn closest_names_rank_by_edit_distance() {
-        assert_eq!(catalog().closest_instance_names("c6gn.meduim", 1), vec!["c6gn.medium"]);
-        assert_eq!(catalog().closest_instance_names("T4G.NANO", 1), vec!["t4g.nano"]);
+        assert_eq!(
+            catalog().closest_instance_names("c6gn.meduim", 1),
+            vec!["c6gn.medium"]
+        );
+        assert_eq!(
+            catalog().closest_instance_names("T4G.NANO", 1),
+            vec!["t4g.nano"]
+        );
         assert_eq!(edit_distance("kitten", "sitting"), 3);
         assert_eq!(edit_distance("", "abc"), 3);
     }
@@ -768,24 +683,49 @@ mod tests {
     #[test]
     fn render_lists_everything_and_marks_derived_prices() {
         let all = catalog().render(None).unwrap();
-        assert!(all.contains("c6gn.16xlarge") && all.contains("ap-northeast-2") && all.contains("55000"));
+        assert!(
+            all.contains("c6gn.16xlarge")
+                && all.contains("ap-northeast-2")
+                && all.contains("55000")
+        );
         let seoul = catalog().render(Some("ap-northeast-2")).unwrap();
-        assert!(seoul.contains("0.0536*"), "c6gn.medium in Seoul is derived:\n{seoul}");
+        assert!(
+            seoul.contains("0.0536*"),
+            "c6gn.medium in Seoul is derived:\n{seoul}"
+        );
         assert!(seoul.contains("* derived"));
         assert!(!seoul.contains("eu-west-1"));
         let us = catalog().render(Some("us-east-1")).unwrap();
         assert!(!us.contains('*'));
         let err = catalog().render(Some("mars-1")).unwrap_err();
-        assert_eq!(err, "unknown region \"mars-1\"; known: ap-northeast-2, eu-west-1, us-east-1");
+        assert_eq!(
+            err,
+            "unknown region \"mars-1\"; known: ap-northeast-2, eu-west-1, us-east-1"
+        );
     }
 
     #[test]
     fn broken_catalogs_are_refused_with_a_reason() {
-        let without_price = EMBEDDED_TOML.replacen("usd_per_hour = { \"us-east-1\" = 0.0042, ", "usd_per_hour = { ", 1);
+        let without_price = EMBEDDED_TOML.replacen(
+            "usd_per_hour = { \"us-east-1\" = 0.0042, ",
+            "usd_per_hour = { ",
+            1,
+        );
         let err = Catalog::from_toml(&without_price).unwrap_err();
-        assert!(err.contains("t4g.nano") && err.contains("us-east-1"), "{err}");
-        let without_source = EMBEDDED_TOML.replacen("ramp_step_gbps = \"assumed", "ramp_step_gbpz = \"assumed", 1);
-        assert!(Catalog::from_toml(&without_source).unwrap_err().contains("ramp_step_gbps"));
+        assert!(
+            err.contains("t4g.nano") && err.contains("us-east-1"),
+            "{err}"
+        );
+        let without_source = EMBEDDED_TOML.replacen(
+            "ramp_step_gbps = \"assumed",
+            "ramp_step_gbpz = \"assumed",
+            1,
+        );
+        assert!(
+            Catalog::from_toml(&without_source)
+                .unwrap_err()
+                .contains("ramp_step_gbps")
+        );
         assert!(Catalog::from_toml("regions = 1").is_err());
     }
 }

@@ -43,7 +43,11 @@ impl CreditBucket {
 
     /// Bandwidth allowed now.
     pub fn bandwidth_bps(&self) -> f64 {
-        if self.bursting { self.burst_bps } else { self.baseline_bps }
+        if self.bursting {
+            self.burst_bps
+        } else {
+            self.baseline_bps
+        }
     }
 
     pub fn bits(&self) -> f64 {
@@ -66,13 +70,20 @@ impl CreditBucket {
         let (missing_bits, rate) = if self.bursting {
             (self.bits, usage_bps - self.baseline_bps)
         } else {
-            (self.resume_bits() - self.bits, self.baseline_bps - usage_bps)
+            (
+                self.resume_bits() - self.bits,
+                self.baseline_bps - usage_bps,
+            )
         };
         if self.max_bits <= 0.0 || rate <= 0.0 {
             return None;
         }
         let seconds = missing_bits.max(0.0) / rate;
-        Some(self.last_update.saturating_add((seconds * NS_PER_S).ceil() as u64).max(self.last_update + 1))
+        Some(
+            self.last_update
+                .saturating_add((seconds * NS_PER_S).ceil() as u64)
+                .max(self.last_update + 1),
+        )
     }
 
     /// Applies a change that `next_change` announced; returns true if the allowance changed.

@@ -63,12 +63,25 @@ impl Path {
         self.inbound.advance(now);
     }
 
-    pub fn take_finished(&mut self, now: Nanos, marks: impl Fn(FlowId) -> FlowMark + Copy, done: &mut Vec<(Direction, FlowId, FlowProgress)>) {
+    pub fn take_finished(
+        &mut self,
+        now: Nanos,
+        marks: impl Fn(FlowId) -> FlowMark + Copy,
+        done: &mut Vec<(Direction, FlowId, FlowProgress)>,
+    ) {
         let mut finished = Vec::new();
         self.out.take_finished(now, marks, &mut finished);
-        done.extend(finished.drain(..).map(|(flow, progress)| (Direction::Out, flow, progress)));
+        done.extend(
+            finished
+                .drain(..)
+                .map(|(flow, progress)| (Direction::Out, flow, progress)),
+        );
         self.inbound.take_finished(now, marks, &mut finished);
-        done.extend(finished.drain(..).map(|(flow, progress)| (Direction::In, flow, progress)));
+        done.extend(
+            finished
+                .drain(..)
+                .map(|(flow, progress)| (Direction::In, flow, progress)),
+        );
     }
 }
 
@@ -83,6 +96,9 @@ pub fn earliest(a: Option<Nanos>, b: Option<Nanos>) -> Option<Nanos> {
 
 /// A running egress device of any kind. An enum, not a trait object: the event loop calls it
 /// several times per connection and the match is cheaper than dynamic dispatch.
+// One `Egress` exists per run, so the size difference costs nothing; boxing would add a pointer
+// chase on the hot path.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum Egress {
     NatGateway(nat_gateway::Gateway),
@@ -92,8 +108,12 @@ pub enum Egress {
 impl Egress {
     pub fn new(config: &DeviceConfig, classes: &[ClassSpec], destinations: usize) -> Self {
         match config {
-            DeviceConfig::NatGateway(c) => Egress::NatGateway(nat_gateway::Gateway::new(c, classes, destinations)),
-            DeviceConfig::NatInstance(c) => Egress::NatInstance(nat_instance::Instances::new(c, classes)),
+            DeviceConfig::NatGateway(c) => {
+                Egress::NatGateway(nat_gateway::Gateway::new(c, classes, destinations))
+            }
+            DeviceConfig::NatInstance(c) => {
+                Egress::NatInstance(nat_instance::Instances::new(c, classes))
+            }
         }
     }
 
@@ -113,7 +133,15 @@ impl Egress {
         }
     }
 
-    pub fn start_flow(&mut self, now: Nanos, path: u32, direction: Direction, class: u32, flow: FlowId, bytes: f64) -> FlowMark {
+    pub fn start_flow(
+        &mut self,
+        now: Nanos,
+        path: u32,
+        direction: Direction,
+        class: u32,
+        flow: FlowId,
+        bytes: f64,
+    ) -> FlowMark {
         match self {
             Egress::NatGateway(g) => g.start_flow(now, direction, class, flow, bytes),
             Egress::NatInstance(i) => i.start_flow(now, path, direction, class, flow, bytes),
@@ -128,7 +156,12 @@ impl Egress {
     }
 
     /// Handles whatever is due at `now`: finished flows go into `done`, capacity changes apply.
-    pub fn on_deadline(&mut self, now: Nanos, marks: impl Fn(FlowId) -> FlowMark + Copy, done: &mut Vec<(u32, Direction, FlowId, FlowProgress)>) {
+    pub fn on_deadline(
+        &mut self,
+        now: Nanos,
+        marks: impl Fn(FlowId) -> FlowMark + Copy,
+        done: &mut Vec<(u32, Direction, FlowId, FlowProgress)>,
+    ) {
         let mut finished = Vec::new();
         match self {
             Egress::NatGateway(g) => {
@@ -156,7 +189,10 @@ impl Egress {
 
     /// Capacity per direction now, summed over paths, bits per second.
     pub fn capacity_bps(&self, direction: Direction) -> f64 {
-        self.paths().iter().map(|p| p.link(direction).bandwidth_bps()).sum()
+        self.paths()
+            .iter()
+            .map(|p| p.link(direction).bandwidth_bps())
+            .sum()
     }
 
     /// Period of the device's own periodic decisions (NAT gateway scaling), if it has any.
@@ -197,7 +233,10 @@ impl Egress {
     /// scaled.
     pub fn diagnostics(&self) -> Diagnostics {
         match self {
-            Egress::NatGateway(g) => Diagnostics { credits_exhausted_at: None, peak_capacity_bps: g.peak_capacity_bps },
+            Egress::NatGateway(g) => Diagnostics {
+                credits_exhausted_at: None,
+                peak_capacity_bps: g.peak_capacity_bps,
+            },
             Egress::NatInstance(i) => Diagnostics {
                 credits_exhausted_at: i.first_credit_exhaustion(),
                 peak_capacity_bps: i.peak_capacity_bps(),

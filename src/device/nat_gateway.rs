@@ -94,7 +94,14 @@ impl Gateway {
         &self.path
     }
 
-    pub fn start_flow(&mut self, now: Nanos, direction: Direction, class: u32, flow: FlowId, bytes: f64) -> FlowMark {
+    pub fn start_flow(
+        &mut self,
+        now: Nanos,
+        direction: Direction,
+        class: u32,
+        flow: FlowId,
+        bytes: f64,
+    ) -> FlowMark {
         self.path.link_mut(direction).add(now, class, flow, bytes)
     }
 
@@ -102,7 +109,12 @@ impl Gateway {
         self.path.next_completion()
     }
 
-    pub fn take_finished(&mut self, now: Nanos, marks: impl Fn(FlowId) -> FlowMark + Copy, done: &mut Vec<(Direction, FlowId, FlowProgress)>) {
+    pub fn take_finished(
+        &mut self,
+        now: Nanos,
+        marks: impl Fn(FlowId) -> FlowMark + Copy,
+        done: &mut Vec<(Direction, FlowId, FlowProgress)>,
+    ) {
         self.path.take_finished(now, marks, done);
     }
 
@@ -127,7 +139,11 @@ impl Gateway {
         let interval_s = self.config.ramp.interval_ns as f64 / 1e9;
         let out = self.path.out.totals();
         let inbound = self.path.inbound.totals();
-        let current = [out.delivered_bytes, inbound.delivered_bytes, out.delivered_packets + inbound.delivered_packets];
+        let current = [
+            out.delivered_bytes,
+            inbound.delivered_bytes,
+            out.delivered_packets + inbound.delivered_packets,
+        ];
         let bytes_capacity = self.capacity_bps / 8.0 * interval_s;
         let utilization = ((current[0] - self.at_last_tick[0]) / bytes_capacity)
             .max((current[1] - self.at_last_tick[1]) / bytes_capacity)

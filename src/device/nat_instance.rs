@@ -65,9 +65,14 @@ impl Instances {
         let pps = config.pps_limit / 2.0;
         Instances {
             paths: (0..count)
-                .map(|_| Path { out: Link::new(classes, bandwidth, pps), inbound: Link::new(classes, bandwidth, pps) })
+                .map(|_| Path {
+                    out: Link::new(classes, bandwidth, pps),
+                    inbound: Link::new(classes, bandwidth, pps),
+                })
                 .collect(),
-            buckets: (0..count).map(|_| [bucket.clone(), bucket.clone()]).collect(),
+            buckets: (0..count)
+                .map(|_| [bucket.clone(), bucket.clone()])
+                .collect(),
             conntrack_in_use: vec![0; count],
             next_instance: 0,
             config: config.clone(),
@@ -99,7 +104,15 @@ impl Instances {
         *in_use = in_use.saturating_sub(1);
     }
 
-    pub fn start_flow(&mut self, now: Nanos, instance: u32, direction: Direction, class: u32, flow: FlowId, bytes: f64) -> FlowMark {
+    pub fn start_flow(
+        &mut self,
+        now: Nanos,
+        instance: u32,
+        direction: Direction,
+        class: u32,
+        flow: FlowId,
+        bytes: f64,
+    ) -> FlowMark {
         let index = instance as usize;
         let link = self.paths[index].link_mut(direction);
         self.buckets[index][direction_index(direction)].settle(now, link.delivered_bps());
@@ -112,14 +125,22 @@ impl Instances {
             earliest = super::earliest(earliest, path.next_completion());
             for direction in [Direction::Out, Direction::In] {
                 let usage = path.link(direction).delivered_bps();
-                earliest = super::earliest(earliest, buckets[direction_index(direction)].next_change(usage));
+                earliest = super::earliest(
+                    earliest,
+                    buckets[direction_index(direction)].next_change(usage),
+                );
             }
         }
         earliest
     }
 
     /// Settles credits, collects finished flows and applies any burst/baseline switch due now.
-    pub fn on_deadline(&mut self, now: Nanos, marks: impl Fn(FlowId) -> FlowMark + Copy, done: &mut Vec<(u32, Direction, FlowId, FlowProgress)>) {
+    pub fn on_deadline(
+        &mut self,
+        now: Nanos,
+        marks: impl Fn(FlowId) -> FlowMark + Copy,
+        done: &mut Vec<(u32, Direction, FlowId, FlowProgress)>,
+    ) {
         let mut finished = Vec::new();
         for (index, (path, buckets)) in self.paths.iter_mut().zip(&mut self.buckets).enumerate() {
             for direction in [Direction::Out, Direction::In] {
@@ -127,7 +148,11 @@ impl Instances {
                 let bucket = &mut buckets[direction_index(direction)];
                 bucket.settle(now, link.delivered_bps());
                 link.take_finished(now, marks, &mut finished);
-                done.extend(finished.drain(..).map(|(flow, progress)| (index as u32, direction, flow, progress)));
+                done.extend(
+                    finished
+                        .drain(..)
+                        .map(|(flow, progress)| (index as u32, direction, flow, progress)),
+                );
                 if bucket.on_change(now) {
                     let bandwidth = bucket.bandwidth_bps().min(self.config.internet_cap_bps);
                     link.set_capacity(now, bandwidth, self.config.pps_limit / 2.0);
@@ -148,11 +173,18 @@ impl Instances {
 
     /// When any instance first ran out of network credits in either direction.
     pub fn first_credit_exhaustion(&self) -> Option<Nanos> {
-        self.buckets.iter().flatten().filter_map(|b| b.first_exhausted_at).min()
+        self.buckets
+            .iter()
+            .flatten()
+            .filter_map(|b| b.first_exhausted_at)
+            .min()
     }
 
     pub fn peak_capacity_bps(&self) -> f64 {
-        self.config.burst_bps.max(self.config.baseline_bps).min(self.config.internet_cap_bps)
+        self.config
+            .burst_bps
+            .max(self.config.baseline_bps)
+            .min(self.config.internet_cap_bps)
     }
 }
 

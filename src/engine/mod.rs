@@ -43,7 +43,12 @@ pub struct LoopCounts {
 /// Runs `model` from time 0 until `horizon` (exclusive): every queued event and model deadline
 /// strictly before the horizon is handled, in time order. At equal times a model deadline runs
 /// before queued events, and queued events run in the order they were scheduled.
-pub fn run<M: Model>(model: &mut M, queue: &mut EventQueue<M::Event>, warmup: Nanos, horizon: Nanos) -> LoopCounts {
+pub fn run<M: Model>(
+    model: &mut M,
+    queue: &mut EventQueue<M::Event>,
+    warmup: Nanos,
+    horizon: Nanos,
+) -> LoopCounts {
     let mut counts = LoopCounts::default();
     let mut warmup_pending = true;
     loop {

@@ -48,14 +48,21 @@ impl<E> Default for EventQueue<E> {
 
 impl<E> EventQueue<E> {
     pub fn new() -> Self {
-        EventQueue { heap: BinaryHeap::new(), next_sequence: 0 }
+        EventQueue {
+            heap: BinaryHeap::new(),
+            next_sequence: 0,
+        }
     }
 
     /// Schedules `event` at `time`.
     pub fn push(&mut self, time: Nanos, event: E) {
         let sequence = self.next_sequence;
         self.next_sequence += 1;
-        self.heap.push(Entry { time, sequence, event });
+        self.heap.push(Entry {
+            time,
+            sequence,
+            event,
+        });
     }
 
     /// Removes and returns the earliest event.
@@ -102,14 +109,19 @@ mod tests {
                     shadow.insert((time, inserted), payload);
                     inserted += 1;
                 } else {
-                    let expected = shadow.pop_first().map(|((time, _), payload)| (time, payload));
+                    let expected = shadow
+                        .pop_first()
+                        .map(|((time, _), payload)| (time, payload));
                     assert_eq!(queue.pop(), expected, "seed {seed}");
                     if let Some((time, _)) = expected {
                         now = time;
                     }
                 }
                 assert_eq!(queue.len(), shadow.len());
-                assert_eq!(queue.peek_time(), shadow.first_key_value().map(|((time, _), _)| *time));
+                assert_eq!(
+                    queue.peek_time(),
+                    shadow.first_key_value().map(|((time, _), _)| *time)
+                );
             }
         }
     }

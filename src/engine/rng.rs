@@ -35,7 +35,9 @@ impl Streams {
 }
 
 fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |hash, &byte| (hash ^ byte as u64).wrapping_mul(0x0000_0100_0000_01b3))
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |hash, &byte| {
+        (hash ^ byte as u64).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 /// Steele, Lea and Flood's SplitMix64 finaliser: spreads nearby seeds far apart.
@@ -61,6 +63,9 @@ mod tests {
         let other_seed = Streams::new(43).stream("arrivals", 0).next_u64();
         assert_eq!(a1, a2);
         assert!(a1 != b && a1 != c && a1 != other_seed && b != c);
-        assert_ne!(Streams::replication_seed(42, 0), Streams::replication_seed(42, 1));
+        assert_ne!(
+            Streams::replication_seed(42, 0),
+            Streams::replication_seed(42, 1)
+        );
     }
 }

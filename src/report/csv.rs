@@ -15,17 +15,33 @@ pub fn summary_csv(scenario: &Scenario, result: &ScenarioResult) -> String {
     header.extend(contract.iter().map(|m| m.name()));
     header.extend(["meets_slo", "recommended"]);
     header.extend(extra.iter().map(|m| m.name()));
-    header.extend(["credits_exhausted_at_s", "seed", "slo_failures", "assumptions"]);
+    header.extend([
+        "credits_exhausted_at_s",
+        "seed",
+        "slo_failures",
+        "assumptions",
+    ]);
     let mut out = line(header.iter().map(|h| h.to_string()));
     for s in &result.summaries {
-        let mut row = vec![scenario.name.clone(), s.name.clone(), s.kind.to_string(), s.replications.to_string()];
+        let mut row = vec![
+            scenario.name.clone(),
+            s.name.clone(),
+            s.kind.to_string(),
+            s.replications.to_string(),
+        ];
         row.extend(s.values[..split].iter().map(|&v| number(v)));
         row.extend([s.meets_slo.to_string(), s.recommended.to_string()]);
         row.extend(s.values[split..].iter().map(|&v| number(v)));
         row.push(s.credits_exhausted_at_s.map(number).unwrap_or_default());
         row.push(s.seed.to_string());
         row.push(s.slo_failures.join("; "));
-        row.push(s.assumptions.iter().map(|a| format!("{}={}", a.key, a.value)).collect::<Vec<_>>().join("; "));
+        row.push(
+            s.assumptions
+                .iter()
+                .map(|a| format!("{}={}", a.key, a.value))
+                .collect::<Vec<_>>()
+                .join("; "),
+        );
         out.push_str(&line(row));
     }
     out
@@ -80,7 +96,13 @@ pub fn timeseries_csv(scenario: &Scenario, result: &ScenarioResult) -> String {
 fn line(fields: impl IntoIterator<Item = String>) -> String {
     let quoted: Vec<String> = fields
         .into_iter()
-        .map(|f| if f.contains([',', '"', '\n']) { format!("\"{}\"", f.replace('"', "\"\"")) } else { f })
+        .map(|f| {
+            if f.contains([',', '"', '\n']) {
+                format!("\"{}\"", f.replace('"', "\"\""))
+            } else {
+                f
+            }
+        })
         .collect();
     let mut text = quoted.join(",");
     text.push('\n');

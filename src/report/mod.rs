@@ -13,7 +13,10 @@ use std::path::Path;
 
 /// Writes `contents` to `path` atomically (temporary file in the same folder, then rename).
 pub fn write_atomically(path: &Path, contents: &str) -> io::Result<()> {
-    let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("output");
+    let file_name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("output");
     let temporary = path.with_file_name(format!(".{file_name}.tmp"));
     fs::write(&temporary, contents)?;
     fs::rename(&temporary, path)
@@ -31,7 +34,11 @@ pub fn number(value: f64) -> String {
     let magnitude = value.abs().log10().floor() as i32;
     let decimals = (5 - magnitude).clamp(0, 15) as usize;
     let text = format!("{value:.decimals$}");
-    if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.').to_string() } else { text }
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    }
 }
 
 #[cfg(test)]

@@ -20,13 +20,29 @@ pub fn render(scenario: &Scenario, result: &ScenarioResult) -> String {
         scenario.seed,
         scenario.replications
     );
-    let header = ["candidate", "kind", "mean Gbps", "peak Gbps", "refused", "dropped", "FCT p99 s", "slowdown p99", "run $", "month $", "SLO"];
+    let header = [
+        "candidate",
+        "kind",
+        "mean Gbps",
+        "peak Gbps",
+        "refused",
+        "dropped",
+        "FCT p99 s",
+        "slowdown p99",
+        "run $",
+        "month $",
+        "SLO",
+    ];
     let rows: Vec<Vec<String>> = result
         .summaries
         .iter()
         .map(|s| {
             vec![
-                if s.recommended { format!("* {}", s.name) } else { s.name.clone() },
+                if s.recommended {
+                    format!("* {}", s.name)
+                } else {
+                    s.name.clone()
+                },
                 s.kind.to_string(),
                 format!("{:.3}", s.get(Metric::MeanGbps)),
                 format!("{:.3}", s.get(Metric::PeakGbps)),
@@ -36,22 +52,37 @@ pub fn render(scenario: &Scenario, result: &ScenarioResult) -> String {
                 format!("{:.1}", s.get(Metric::SlowdownP99)),
                 format!("{:.2}", s.get(Metric::CostTotalUsd)),
                 format!("{:.2}", s.get(Metric::CostMonthlyUsd)),
-                if s.meets_slo { "meets".into() } else { "misses".into() },
+                if s.meets_slo {
+                    "meets".into()
+                } else {
+                    "misses".into()
+                },
             ]
         })
         .collect();
     out.push_str(&aligned(&header, &rows));
     let _ = writeln!(out, "\n{}", result.verdict.headline);
     for (candidate, reason) in &result.verdict.reasons {
-        let _ = writeln!(out, "  - {}: {}", scenario.candidates[*candidate].name, reason);
+        let _ = writeln!(
+            out,
+            "  - {}: {}",
+            scenario.candidates[*candidate].name, reason
+        );
     }
     let assumptions: Vec<String> = scenario
         .candidates
         .iter()
-        .flat_map(|c| c.assumptions.iter().map(move |a| format!("  - {}: {} = {} ({})", c.name, a.key, a.value, a.basis)))
+        .flat_map(|c| {
+            c.assumptions
+                .iter()
+                .map(move |a| format!("  - {}: {} = {} ({})", c.name, a.key, a.value, a.basis))
+        })
         .collect();
     if !assumptions.is_empty() {
-        let _ = writeln!(out, "\nassumptions these results rest on (override the key in the candidate to change one):");
+        let _ = writeln!(
+            out,
+            "\nassumptions these results rest on (override the key in the candidate to change one):"
+        );
         for a in assumptions {
             let _ = writeln!(out, "{a}");
         }
@@ -62,14 +93,32 @@ pub fn render(scenario: &Scenario, result: &ScenarioResult) -> String {
 /// A left-aligned text table with a rule under the header.
 fn aligned(header: &[&str], rows: &[Vec<String>]) -> String {
     let widths: Vec<usize> = (0..header.len())
-        .map(|c| rows.iter().map(|r| r[c].chars().count()).chain([header[c].len()]).max().unwrap_or(0))
+        .map(|c| {
+            rows.iter()
+                .map(|r| r[c].chars().count())
+                .chain([header[c].len()])
+                .max()
+                .unwrap_or(0)
+        })
         .collect();
     let format_row = |cells: Vec<&str>| {
-        let padded: Vec<String> = cells.iter().zip(&widths).map(|(cell, &w)| format!("{cell:<w$}")).collect();
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(cell, &w)| format!("{cell:<w$}"))
+            .collect();
         padded.join("  ").trim_end().to_string() + "\n"
     };
     let mut out = format_row(header.to_vec());
-    out.push_str(&format_row(widths.iter().map(|&w| "-".repeat(w)).collect::<Vec<_>>().iter().map(|s| s.as_str()).collect()));
+    out.push_str(&format_row(
+        widths
+            .iter()
+            .map(|&w| "-".repeat(w))
+            .collect::<Vec<_>>()
+            .iter()
+            .map(|s| s.as_str())
+            .collect(),
+    ));
     for row in rows {
         out.push_str(&format_row(row.iter().map(|s| s.as_str()).collect()));
     }

@@ -14,8 +14,17 @@ pub struct ScenarioError {
 }
 
 impl ScenarioError {
-    pub fn new(key_path: impl Into<String>, problem: impl Into<String>, hint: impl Into<String>) -> Self {
-        ScenarioError { file: String::new(), key_path: key_path.into(), problem: problem.into(), hint: hint.into() }
+    pub fn new(
+        key_path: impl Into<String>,
+        problem: impl Into<String>,
+        hint: impl Into<String>,
+    ) -> Self {
+        ScenarioError {
+            file: String::new(),
+            key_path: key_path.into(),
+            problem: problem.into(),
+            hint: hint.into(),
+        }
     }
 
     pub fn in_file(mut self, file: impl Into<String>) -> Self {
@@ -26,7 +35,11 @@ impl ScenarioError {
 
 impl fmt::Display for ScenarioError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let file = if self.file.is_empty() { "<scenario>" } else { &self.file };
+        let file = if self.file.is_empty() {
+            "<scenario>"
+        } else {
+            &self.file
+        };
         write!(f, "{file}: ")?;
         if !self.key_path.is_empty() {
             write!(f, "{}: ", self.key_path)?;

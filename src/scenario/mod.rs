@@ -45,18 +45,28 @@ pub struct Slo {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Dist {
     Constant(f64),
-    Exponential { mean: f64 },
+    Exponential {
+        mean: f64,
+    },
     /// Lognormal with the given mean and coefficient of variation (std dev / mean).
-    LogNormal { mean: f64, cv: f64 },
+    LogNormal {
+        mean: f64,
+        cv: f64,
+    },
     /// Pareto (type I) with the given mean and shape α > 1; the scale is mean·(α−1)/α.
-    Pareto { mean: f64, shape: f64 },
+    Pareto {
+        mean: f64,
+        shape: f64,
+    },
 }
 
 impl Dist {
     pub fn mean(&self) -> f64 {
         match *self {
             Dist::Constant(value) => value,
-            Dist::Exponential { mean } | Dist::LogNormal { mean, .. } | Dist::Pareto { mean, .. } => mean,
+            Dist::Exponential { mean }
+            | Dist::LogNormal { mean, .. }
+            | Dist::Pareto { mean, .. } => mean,
         }
     }
 }

@@ -45,7 +45,12 @@ impl Connection {
             hold_ns: arrival.hold_ns,
             in_window,
             phase: Phase::Request,
-            mark: FlowMark { class: arrival.class, size_bytes: 0.0, delivered_at_start: 0.0, sent_at_start: 0.0 },
+            mark: FlowMark {
+                class: arrival.class,
+                size_bytes: 0.0,
+                delivered_at_start: 0.0,
+                sent_at_start: 0.0,
+            },
             out_delivered: 0.0,
             in_delivered: 0.0,
             dropped: 0.0,
@@ -95,11 +100,15 @@ impl Slab {
     /// The connection at `index`. Indices come only from `insert` and are used only until
     /// `remove`, so a missing slot is a bug in the simulation, not bad input.
     pub fn get(&self, index: u32) -> &Connection {
-        self.slots[index as usize].as_ref().expect("live connection")
+        self.slots[index as usize]
+            .as_ref()
+            .expect("live connection")
     }
 
     pub fn get_mut(&mut self, index: u32) -> &mut Connection {
-        self.slots[index as usize].as_mut().expect("live connection")
+        self.slots[index as usize]
+            .as_mut()
+            .expect("live connection")
     }
 
     pub fn remove(&mut self, index: u32) -> Connection {

@@ -32,7 +32,12 @@ pub fn run_candidate(scenario: &Scenario, candidate: usize, replication: u32) ->
     let mut simulation = Simulation::new(scenario, candidate, seed);
     let mut queue = EventQueue::new();
     simulation.schedule_start(&mut queue);
-    let counts = engine::run(&mut simulation, &mut queue, scenario.warmup_ns, scenario.duration_ns);
+    let counts = engine::run(
+        &mut simulation,
+        &mut queue,
+        scenario.warmup_ns,
+        scenario.duration_ns,
+    );
     simulation.finish(candidate, replication, seed, counts)
 }
 
@@ -81,7 +86,11 @@ impl<'a> Simulation<'a> {
         let classes = scenario
             .workloads
             .iter()
-            .map(|w| ClassInfo { protocol: w.protocol, rate_cap_bps: w.rate_cap_bps, crosses_az: w.az != candidate.az })
+            .map(|w| ClassInfo {
+                protocol: w.protocol,
+                rate_cap_bps: w.rate_cap_bps,
+                crosses_az: w.az != candidate.az,
+            })
             .collect();
         Simulation {
             scenario,
@@ -97,7 +106,10 @@ impl<'a> Simulation<'a> {
 
     fn schedule_start(&mut self, queue: &mut EventQueue<Event>) {
         for class in 0..self.classes.len() as u32 {
-            if let Some(at) = self.generator.next_arrival(class, 0, self.scenario.duration_ns) {
+            if let Some(at) = self
+                .generator
+                .next_arrival(class, 0, self.scenario.duration_ns)
+            {
                 queue.push(at, Event::Arrival { class });
             }
         }
@@ -108,7 +120,10 @@ impl<'a> Simulation<'a> {
     }
 
     fn on_arrival(&mut self, now: Nanos, class: u32, queue: &mut EventQueue<Event>) {
-        if let Some(next) = self.generator.next_arrival(class, now, self.scenario.duration_ns) {
+        if let Some(next) = self
+            .generator
+            .next_arrival(class, now, self.scenario.duration_ns)
+        {
             queue.push(next, Event::Arrival { class });
         }
         let arrival = self.generator.draw(class);
@@ -117,7 +132,9 @@ impl<'a> Simulation<'a> {
         match self.egress.admit(arrival.destination) {
             Err(refusal) => self.recorder.on_refused(refusal, &arrival, in_window),
             Ok(path) => {
-                let id = self.connections.insert(Connection::new(now, path, &arrival, in_window));
+                let id = self
+                    .connections
+                    .insert(Connection::new(now, path, &arrival, in_window));
                 self.recorder.on_admitted(now);
                 self.start_transfer(now, id, &arrival, queue);
             }
@@ -125,7 +142,13 @@ impl<'a> Simulation<'a> {
     }
 
     /// Starts the first phase with bytes to move, or finishes at once when there are none.
-    fn start_transfer(&mut self, now: Nanos, id: u32, arrival: &Arrival, queue: &mut EventQueue<Event>) {
+    fn start_transfer(
+        &mut self,
+        now: Nanos,
+        id: u32,
+        arrival: &Arrival,
+        queue: &mut EventQueue<Event>,
+    ) {
         if arrival.request_bytes > 0.0 {
             self.start_phase(now, id, Direction::Out, arrival.request_bytes);
         } else if arrival.response_bytes > 0.0 {
@@ -137,7 +160,9 @@ impl<'a> Simulation<'a> {
 
     fn start_phase(&mut self, now: Nanos, id: u32, direction: Direction, bytes: f64) {
         let connection = self.connections.get_mut(id);
-        let mark = self.egress.start_flow(now, connection.path, direction, connection.class, id, bytes);
+        let mark =
+            self.egress
+                .start_flow(now, connection.path, direction, connection.class, id, bytes);
         connection.phase = match direction {
             Direction::Out => Phase::Request,
             Direction::In => Phase::Response,
@@ -145,7 +170,14 @@ impl<'a> Simulation<'a> {
         connection.mark = mark;
     }
 
-    fn on_flow_finished(&mut self, now: Nanos, direction: Direction, id: u32, progress: FlowProgress, queue: &mut EventQueue<Event>) {
+    fn on_flow_finished(
+        &mut self,
+        now: Nanos,
+        direction: Direction,
+        id: u32,
+        progress: FlowProgress,
+        queue: &mut EventQueue<Event>,
+    ) {
         let connection = self.connections.get_mut(id);
         connection.settle(direction, progress);
         let response_bytes = connection.response_bytes;
@@ -161,15 +193,28 @@ impl<'a> Simulation<'a> {
         let connection = self.connections.get_mut(id);
         connection.phase = Phase::Holding;
         let class = &self.classes[connection.class as usize];
-        self.recorder.on_transfer_done(now, connection, class.rate_cap_bps);
+        self.recorder
+            .on_transfer_done(now, connection, class.rate_cap_bps);
         let idle_timeout = self.egress.idle_timeout_ns(class.protocol);
         let hold = connection.hold_ns;
         if hold == 0 {
             self.close(now, id, queue);
         } else if hold >= idle_timeout {
-            queue.push(now.saturating_add(idle_timeout), Event::HoldEnd { connection: id, idle_cut: true });
+            queue.push(
+                now.saturating_add(idle_timeout),
+                Event::HoldEnd {
+                    connection: id,
+                    idle_cut: true,
+                },
+            );
         } else {
-            queue.push(now + hold, Event::HoldEnd { connection: id, idle_cut: false });
+            queue.push(
+                now + hold,
+                Event::HoldEnd {
+                    connection: id,
+                    idle_cut: false,
+                },
+            );
         }
     }
 
@@ -177,7 +222,9 @@ impl<'a> Simulation<'a> {
         let connection = self.connections.get_mut(id);
         connection.phase = Phase::Closed;
         self.recorder.on_closed(now, connection);
-        let delay = self.egress.release_delay_ns(self.classes[connection.class as usize].protocol);
+        let delay = self
+            .egress
+            .release_delay_ns(self.classes[connection.class as usize].protocol);
         if delay == 0 {
             self.release(id);
         } else {
@@ -193,7 +240,11 @@ impl<'a> Simulation<'a> {
     fn on_sample(&mut self, now: Nanos, queue: &mut EventQueue<Event>) {
         self.egress.advance(now);
         let usage = self.usage_until(now);
-        self.recorder.sample(now, &self.egress, cost::bill(&usage, &self.scenario.prices).total_usd());
+        self.recorder.sample(
+            now,
+            &self.egress,
+            cost::bill(&usage, &self.scenario.prices).total_usd(),
+        );
         queue.push(now + SAMPLE_INTERVAL_NS, Event::Sample);
     }
 
@@ -205,15 +256,29 @@ impl<'a> Simulation<'a> {
             in_bytes += path.inbound.totals().delivered_bytes;
             for (class, info) in self.classes.iter().enumerate() {
                 if info.crosses_az {
-                    cross_az_bytes += path.out.class_delivered_bytes(class as u32) + path.inbound.class_delivered_bytes(class as u32);
+                    cross_az_bytes += path.out.class_delivered_bytes(class as u32)
+                        + path.inbound.class_delivered_bytes(class as u32);
                 }
             }
         }
         let hours = ns_to_seconds(now) / 3600.0;
-        Usage::measure(&self.candidate.device, &self.scenario.prices, hours, out_bytes, in_bytes, cross_az_bytes)
+        Usage::measure(
+            &self.candidate.device,
+            &self.scenario.prices,
+            hours,
+            out_bytes,
+            in_bytes,
+            cross_az_bytes,
+        )
     }
 
-    fn finish(mut self, candidate: usize, replication: u32, seed: u64, loop_counts: engine::LoopCounts) -> RunOutput {
+    fn finish(
+        mut self,
+        candidate: usize,
+        replication: u32,
+        seed: u64,
+        loop_counts: engine::LoopCounts,
+    ) -> RunOutput {
         let horizon = self.scenario.duration_ns;
         self.egress.advance(horizon);
         // Bytes still moving: credit what got through, the rest is in flight.
@@ -223,15 +288,19 @@ impl<'a> Simulation<'a> {
                 Phase::Response => Direction::In,
                 _ => continue,
             };
-            let progress = self.egress.paths()[connection.path as usize].link(direction).progress(&connection.mark);
+            let progress = self.egress.paths()[connection.path as usize]
+                .link(direction)
+                .progress(&connection.mark);
             connection.settle(direction, progress);
         }
         let usage = self.usage_until(horizon);
         let bill = cost::bill(&usage, &self.scenario.prices);
-        if horizon % SAMPLE_INTERVAL_NS != 0 {
-            self.recorder.sample(horizon, &self.egress, bill.total_usd());
-        }
-        let figures = self.recorder.figures(horizon, &self.connections, &self.egress);
+        // Closes the last interval (a no-op when the previous sample fell exactly on the horizon).
+        self.recorder
+            .sample(horizon, &self.egress, bill.total_usd());
+        let figures = self
+            .recorder
+            .figures(horizon, &self.connections, &self.egress);
         RunOutput {
             candidate,
             replication,
@@ -257,7 +326,8 @@ impl Model for Simulation<'_> {
     fn on_deadline(&mut self, now: Nanos, queue: &mut EventQueue<Event>) {
         let mut finished = std::mem::take(&mut self.finished);
         let connections = &self.connections;
-        self.egress.on_deadline(now, |flow| connections.get(flow).mark, &mut finished);
+        self.egress
+            .on_deadline(now, |flow| connections.get(flow).mark, &mut finished);
         for (_, direction, flow, progress) in finished.drain(..) {
             self.on_flow_finished(now, direction, flow, progress, queue);
         }
@@ -267,9 +337,13 @@ impl Model for Simulation<'_> {
     fn on_event(&mut self, now: Nanos, event: Event, queue: &mut EventQueue<Event>) {
         match event {
             Event::Arrival { class } => self.on_arrival(now, class, queue),
-            Event::HoldEnd { connection, idle_cut } => {
+            Event::HoldEnd {
+                connection,
+                idle_cut,
+            } => {
                 if idle_cut {
-                    self.recorder.on_idle_timeout(self.connections.get(connection));
+                    self.recorder
+                        .on_idle_timeout(self.connections.get(connection));
                 }
                 self.close(now, connection, queue);
             }

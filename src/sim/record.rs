@@ -164,7 +164,11 @@ impl Recorder {
         let fct_s = ns_to_seconds(now - connection.arrival);
         let unloaded_s = connection.offered_bytes() * 8.0 / rate_cap_bps;
         self.fct.record(fct_s);
-        self.slowdown.record(if unloaded_s > 0.0 { (fct_s / unloaded_s).max(1.0) } else { 1.0 });
+        self.slowdown.record(if unloaded_s > 0.0 {
+            (fct_s / unloaded_s).max(1.0)
+        } else {
+            1.0
+        });
     }
 
     pub fn on_idle_timeout(&mut self, connection: &Connection) {
@@ -215,18 +219,26 @@ impl Recorder {
     pub fn figures(&mut self, horizon: Nanos, connections: &Slab, egress: &Egress) -> Figures {
         self.change_open(horizon, 0);
         for connection in connections.iter() {
-            if connection.in_window && matches!(connection.phase, Phase::Request | Phase::Response) {
+            if connection.in_window && matches!(connection.phase, Phase::Request | Phase::Response)
+            {
                 self.book_bytes(connection);
             }
         }
         let window_s = ns_to_seconds(self.horizon.saturating_sub(self.warmup));
         let (delivered, dropped_packets) = totals(egress);
-        let mean_bps = if window_s > 0.0 { (delivered - self.at_warmup.0) * 8.0 / window_s } else { 0.0 };
+        let mean_bps = if window_s > 0.0 {
+            (delivered - self.at_warmup.0) * 8.0 / window_s
+        } else {
+            0.0
+        };
         let window_start_s = ns_to_seconds(self.warmup);
         let peak_bps = self
             .intervals
             .iter()
-            .filter(|i| i.start_s >= window_start_s && i.end_s - i.start_s >= ns_to_seconds(SAMPLE_INTERVAL_NS) * 0.999)
+            .filter(|i| {
+                i.start_s >= window_start_s
+                    && i.end_s - i.start_s >= ns_to_seconds(SAMPLE_INTERVAL_NS) * 0.999
+            })
             .map(|i| i.delivered_bps)
             .fold(mean_bps, f64::max);
         Figures {
@@ -238,8 +250,16 @@ impl Recorder {
             fct_p50_s: self.fct.quantile(0.5),
             fct_p99_s: self.fct.quantile(0.99),
             slowdown_p99: self.slowdown.quantile(0.99),
-            open_mean: if window_s > 0.0 { self.open_integral_s / window_s } else { 0.0 },
-            sojourn_mean_s: if self.sojourn_count > 0 { self.sojourn_sum_s / self.sojourn_count as f64 } else { 0.0 },
+            open_mean: if window_s > 0.0 {
+                self.open_integral_s / window_s
+            } else {
+                0.0
+            },
+            sojourn_mean_s: if self.sojourn_count > 0 {
+                self.sojourn_sum_s / self.sojourn_count as f64
+            } else {
+                0.0
+            },
             window_s,
             ..self.figures.clone()
         }
@@ -273,8 +293,14 @@ impl Recorder {
 
 /// Delivered bytes (both directions) and dropped packets over all of a device's links.
 fn totals(egress: &Egress) -> (f64, f64) {
-    egress.paths().iter().fold((0.0, 0.0), |(bytes, packets), path| {
-        let (out, inbound) = (path.out.totals(), path.inbound.totals());
-        (bytes + out.delivered_bytes + inbound.delivered_bytes, packets + out.dropped_packets + inbound.dropped_packets)
-    })
+    egress
+        .paths()
+        .iter()
+        .fold((0.0, 0.0), |(bytes, packets), path| {
+            let (out, inbound) = (path.out.totals(), path.inbound.totals());
+            (
+                bytes + out.delivered_bytes + inbound.delivered_bytes,
+                packets + out.dropped_packets + inbound.dropped_packets,
+            )
+        })
 }

@@ -32,19 +32,40 @@ fn check_rejected(case: &str, text: &str, expected: &[&str]) {
     let file = dir.join(format!("{case}.toml"));
     std::fs::write(&file, text).unwrap();
     let out = dir.join("out");
-    let output = run_cli(&["run", file.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    let output = run_cli(&[
+        "run",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{case}: exit code; stderr: {stderr}");
-    assert!(stderr.contains(&format!("{case}.toml")), "{case}: the message must name the file: {stderr}");
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "{case}: exit code; stderr: {stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("{case}.toml")),
+        "{case}: the message must name the file: {stderr}"
+    );
     for fragment in expected {
-        assert!(stderr.contains(fragment), "{case}: expected {fragment:?} in: {stderr}");
+        assert!(
+            stderr.contains(fragment),
+            "{case}: expected {fragment:?} in: {stderr}"
+        );
     }
     assert!(!stderr.contains("panicked"), "{case}: {stderr}");
-    assert!(!out.exists(), "{case}: nothing may be written for bad input");
+    assert!(
+        !out.exists(),
+        "{case}: nothing may be written for bad input"
+    );
 }
 
 fn with(old: &str, new: &str) -> String {
-    assert!(VALID.contains(old), "test bug: {old:?} not in the valid scenario");
+    assert!(
+        VALID.contains(old),
+        "test bug: {old:?} not in the valid scenario"
+    );
     VALID.replacen(old, new, 1)
 }
 
@@ -52,16 +73,65 @@ fn with(old: &str, new: &str) -> String {
 fn bad_input_catalogue_exits_2_naming_the_key() {
     let cases: Vec<(&str, String, Vec<&str>)> = vec![
         ("broken-toml", with("ips = 1", "ips = = 1"), vec!["TOML"]),
-        ("unknown-key", with("ips = 1", "ipz = 1"), vec!["candidate[0]", "ipz", "ips"]),
-        ("unknown-kind", with("kind = \"nat_gateway\"", "kind = \"nat_gatway\""), vec!["candidate[0].kind", "nat_gatway"]),
-        ("wrong-unit", with("response_bytes = \"10KB\"", "response_bytes = \"10 parsecs\""), vec!["workload[0].response_bytes"]),
-        ("wrong-rate-unit", with("request_bytes = \"1KB\"", "request_bytes = \"1KB\"\nrate_cap = \"5GB\""), vec!["workload[0].rate_cap"]),
-        ("negative-rate", with("rate_per_s = 10", "rate_per_s = -10"), vec!["workload[0].rate_per_s", "negative"]),
-        ("nine-ips", with("ips = 1", "ips = 9"), vec!["candidate[0].ips", "9"]),
-        ("warmup-too-long", with("warmup = \"1m\"", "warmup = \"20m\""), vec!["scenario.warmup"]),
-        ("unknown-instance", with("t4g.nano", "t4g.nanoo"), vec!["candidate[1].instance_type", "t4g.nano"]),
-        ("unknown-region", with("duration = \"10m\"", "duration = \"10m\"\nregion = \"mars-east-1\""), vec!["scenario.region", "us-east-1"]),
-        ("no-candidate", VALID.split("[[candidate]]").next().unwrap().to_string(), vec!["candidate"]),
+        (
+            "unknown-key",
+            with("ips = 1", "ipz = 1"),
+            vec!["candidate[0]", "ipz", "ips"],
+        ),
+        (
+            "unknown-kind",
+            with("kind = \"nat_gateway\"", "kind = \"nat_gatway\""),
+            vec!["candidate[0].kind", "nat_gatway"],
+        ),
+        (
+            "wrong-unit",
+            with(
+                "response_bytes = \"10KB\"",
+                "response_bytes = \"10 parsecs\"",
+            ),
+            vec!["workload[0].response_bytes"],
+        ),
+        (
+            "wrong-rate-unit",
+            with(
+                "request_bytes = \"1KB\"",
+                "request_bytes = \"1KB\"\nrate_cap = \"5GB\"",
+            ),
+            vec!["workload[0].rate_cap"],
+        ),
+        (
+            "negative-rate",
+            with("rate_per_s = 10", "rate_per_s = -10"),
+            vec!["workload[0].rate_per_s", "negative"],
+        ),
+        (
+            "nine-ips",
+            with("ips = 1", "ips = 9"),
+            vec!["candidate[0].ips", "9"],
+        ),
+        (
+            "warmup-too-long",
+            with("warmup = \"1m\"", "warmup = \"20m\""),
+            vec!["scenario.warmup"],
+        ),
+        (
+            "unknown-instance",
+            with("t4g.nano", "t4g.nanoo"),
+            vec!["candidate[1].instance_type", "t4g.nano"],
+        ),
+        (
+            "unknown-region",
+            with(
+                "duration = \"10m\"",
+                "duration = \"10m\"\nregion = \"mars-east-1\"",
+            ),
+            vec!["scenario.region", "us-east-1"],
+        ),
+        (
+            "no-candidate",
+            VALID.split("[[candidate]]").next().unwrap().to_string(),
+            vec!["candidate"],
+        ),
         ("empty-file", String::new(), vec!["empty"]),
     ];
     for (case, text, expected) in cases {
@@ -86,17 +156,33 @@ fn run_writes_summary_and_timeseries_with_the_contract_columns() {
     let dir = scratch("run-contract");
     let file = dir.join("valid.toml");
     std::fs::write(&file, VALID).unwrap();
-    let output = run_cli(&["run", file.to_str().unwrap(), "--out", dir.to_str().unwrap()]);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let output = run_cli(&[
+        "run",
+        file.to_str().unwrap(),
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(stdout.contains("recommended") || stdout.contains("no candidate meets"), "{stdout}");
+    assert!(
+        stdout.contains("recommended") || stdout.contains("no candidate meets"),
+        "{stdout}"
+    );
     let summary = read(&dir.join("summary.csv"));
     let contract = "scenario,candidate,kind,replications,offered_gb,out_gb,in_gb,dropped_gb,drop_rate,\
 conn_attempts,conn_failed,conn_fail_rate,fail_port_allocation,fail_conntrack,idle_timeouts,\
 packets_dropped,mean_gbps,peak_gbps,fct_mean_s,fct_p50_s,fct_p99_s,slowdown_p99,\
 cost_fixed_usd,cost_processing_usd,cost_transfer_usd,cost_cross_az_usd,cost_ipv4_usd,\
 cost_total_usd,cost_monthly_usd,meets_slo,recommended";
-    assert!(summary.starts_with(contract), "summary.csv header: {}", summary.lines().next().unwrap_or_default());
+    assert!(
+        summary.starts_with(contract),
+        "summary.csv header: {}",
+        summary.lines().next().unwrap_or_default()
+    );
     assert_eq!(summary.lines().count(), 3);
     let timeseries = read(&dir.join("timeseries.csv"));
     // 10 minutes, one row per minute per candidate.
@@ -112,6 +198,14 @@ fn validate_and_catalog_succeed() {
     let output = run_cli(&["catalog", "--region", "ap-northeast-2"]);
     assert!(output.status.success());
     let text = String::from_utf8_lossy(&output.stdout);
-    assert!(text.contains("t4g.nano") && text.contains("c7gn.large"), "{text}");
-    assert_eq!(run_cli(&["catalog", "--region", "mars-east-1"]).status.code(), Some(2));
+    assert!(
+        text.contains("t4g.nano") && text.contains("c7gn.large"),
+        "{text}"
+    );
+    assert_eq!(
+        run_cli(&["catalog", "--region", "mars-east-1"])
+            .status
+            .code(),
+        Some(2)
+    );
 }

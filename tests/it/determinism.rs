@@ -5,11 +5,25 @@ use crate::support::{read, repo_root, run_cli, scratch};
 fn run_into(name: &str, extra: &[&str]) -> (String, String) {
     let dir = scratch(name);
     let scenario = repo_root().join("scenarios/quickstart.toml");
-    let mut args = vec!["run", scenario.to_str().unwrap(), "--out", dir.to_str().unwrap(), "--replications", "2"];
+    let mut args = vec![
+        "run",
+        scenario.to_str().unwrap(),
+        "--out",
+        dir.to_str().unwrap(),
+        "--replications",
+        "2",
+    ];
     args.extend_from_slice(extra);
     let output = run_cli(&args);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    (read(&dir.join("summary.csv")), read(&dir.join("timeseries.csv")))
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (
+        read(&dir.join("summary.csv")),
+        read(&dir.join("timeseries.csv")),
+    )
 }
 
 #[test]
@@ -20,5 +34,8 @@ fn same_seed_twice_and_one_thread_vs_several_are_byte_identical() {
     assert_eq!(first, second, "same seed twice");
     assert_eq!(first, single, "1 thread vs 3");
     let other_seed = run_into("determinism-d", &["--seed", "43"]);
-    assert_ne!(first.0, other_seed.0, "a different seed must change the figures");
+    assert_ne!(
+        first.0, other_seed.0,
+        "a different seed must change the figures"
+    );
 }

@@ -5,7 +5,8 @@ use natsim::batch::run_scenario;
 use natsim::summary::Metric;
 
 fn load(name: &str) -> natsim::batch::ScenarioResult {
-    let text = std::fs::read_to_string(repo_root().join("scenarios").join(name)).expect("scenario file");
+    let text =
+        std::fs::read_to_string(repo_root().join("scenarios").join(name)).expect("scenario file");
     run_scenario(&parse(&text))
 }
 
@@ -22,32 +23,56 @@ fn every_scenario_file_parses_and_runs() {
         let result = load(&name);
         assert!(!result.summaries.is_empty(), "{name}");
         for s in &result.summaries {
-            assert!(s.get(Metric::ConnAttempts) > 0.0, "{name}: {} saw no traffic", s.name);
+            assert!(
+                s.get(Metric::ConnAttempts) > 0.0,
+                "{name}: {} saw no traffic",
+                s.name
+            );
         }
-        assert!(result.summaries.iter().filter(|s| s.recommended).count() <= 1, "{name}");
+        assert!(
+            result.summaries.iter().filter(|s| s.recommended).count() <= 1,
+            "{name}"
+        );
     }
 }
 
 #[test]
 fn quickstart_recommends_an_option_that_meets_the_objectives() {
     let result = load("quickstart.toml");
-    let winner = result.summaries.iter().find(|s| s.recommended).expect("quickstart has a recommendation");
+    let winner = result
+        .summaries
+        .iter()
+        .find(|s| s.recommended)
+        .expect("quickstart has a recommendation");
     assert!(winner.meets_slo);
     for s in result.summaries.iter().filter(|s| s.meets_slo) {
         assert!(s.get(Metric::CostMonthlyUsd) >= winner.get(Metric::CostMonthlyUsd));
     }
-    assert_eq!(result.verdict.reasons.len(), result.summaries.len() - 1, "every other option gets a reason");
+    assert_eq!(
+        result.verdict.reasons.len(),
+        result.summaries.len() - 1,
+        "every other option gets a reason"
+    );
 }
 
 #[test]
 fn nightly_batch_drains_the_nano_credits_halfway() {
     let result = load("nightly-batch.toml");
     let nano = by_name(&result, "fck-nat-t4g.nano");
-    let drained_at = nano.credits_exhausted_at_s.expect("nano runs out of credits");
+    let drained_at = nano
+        .credits_exhausted_at_s
+        .expect("nano runs out of credits");
     // The job runs 3 hours; the bucket must run dry in the middle third, not at once or never.
-    assert!((3600.0..7200.0).contains(&drained_at), "drained at {drained_at} s");
+    assert!(
+        (3600.0..7200.0).contains(&drained_at),
+        "drained at {drained_at} s"
+    );
     assert!(!nano.meets_slo);
-    assert!(by_name(&result, "fck-nat-c6gn.medium").credits_exhausted_at_s.is_none());
+    assert!(
+        by_name(&result, "fck-nat-c6gn.medium")
+            .credits_exhausted_at_s
+            .is_none()
+    );
 }
 
 #[test]
@@ -56,7 +81,10 @@ fn hot_api_exhausts_one_ip_but_not_two() {
     let one = by_name(&result, "natgw-1ip");
     let two = by_name(&result, "natgw-2ip");
     assert!(one.get(Metric::FailPortAllocation) > 0.0);
-    assert!(one.get(Metric::ConnFailRate) > 0.05, "60,000 erlangs on 55,000 ports refuse about 8 %");
+    assert!(
+        one.get(Metric::ConnFailRate) > 0.05,
+        "60,000 erlangs on 55,000 ports refuse about 8 %"
+    );
     assert_eq!(two.get(Metric::FailPortAllocation), 0.0);
     assert!(two.recommended);
 }

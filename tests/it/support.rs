@@ -19,7 +19,11 @@ pub fn run(text: &str) -> (Scenario, ScenarioResult) {
 }
 
 pub fn by_name<'a>(result: &'a ScenarioResult, name: &str) -> &'a Summary {
-    result.summaries.iter().find(|s| s.name == name).unwrap_or_else(|| panic!("no candidate {name}"))
+    result
+        .summaries
+        .iter()
+        .find(|s| s.name == name)
+        .unwrap_or_else(|| panic!("no candidate {name}"))
 }
 
 pub fn metric(result: &ScenarioResult, name: &str, metric: Metric) -> f64 {
@@ -85,6 +89,11 @@ fn split_csv(line: &str) -> Vec<String> {
 
 /// The value of `column` in `row`, as a number.
 pub fn column(header: &[String], row: &[String], column: &str) -> f64 {
-    let index = header.iter().position(|h| h == column).unwrap_or_else(|| panic!("no column {column}"));
-    row[index].parse().unwrap_or_else(|_| panic!("column {column} = {:?} is not a number", row[index]))
+    let index = header
+        .iter()
+        .position(|h| h == column)
+        .unwrap_or_else(|| panic!("no column {column}"));
+    row[index]
+        .parse()
+        .unwrap_or_else(|_| panic!("column {column} = {:?} is not a number", row[index]))
 }

@@ -1,0 +1,431 @@
+//! One `[[candidate]]` table into a [`Candidate`]: its kind's keys, ranges and catalog defaults.
+//!
+//! Owns the per-kind part of the scenario contract (`nat_gateway`, `nat_instance`) and the list of
+//! assumptions each candidate rests on: every default whose catalog source says "assumed" and
+//! that the user did not override. Converts Gbps to bits per second and seconds to nanoseconds;
+//! the device models get only checked, base-unit values.
+
+use std::collections::BTreeMap;
+
+use super::reader::{Check, Result, Section};
+use super::{checked_name, parse_az, unknown_instance_hint};
+use crate::catalog::{Catalog, InstanceType, PriceBasis, REFERENCE_REGION};
+use crate::device::{nat_gateway, nat_instance};
+use crate::scenario::{Assumption, Candidate, DeviceConfig};
+use crate::units::seconds_to_ns;
+
+/// What a candidate's defaults depend on beyond its own table.
+pub(super) struct Context<'c> {
+    pub catalog: &'c Catalog,
+    pub region: &'c str,
+    /// `[prices] instance_usd_per_hour` overrides.
+    pub instance_prices: &'c BTreeMap<String, f64>,
+    /// Whether any workload is UDP (only then does the UDP release delay matter).
+    pub any_udp: bool,
+}
+
+const BUILT_KINDS: [&str; 2] = ["nat_gateway", "nat_instance"];
+const PLANNED_KINDS: [&str; 2] = ["internet_gateway", "proxy"];
+const IPS_HINT: &str = "AWS allows 1 primary + 7 secondary IPs per NAT gateway; for more, add another NAT gateway candidate";
+
+pub(super) fn parse_candidate(mut s: Section<'_>, context: &Context<'_>) -> Result<Candidate> {
+    let name = s.required_string(
+        "name",
+        "add name = \"natgw\"; it labels this candidate's rows",
+    )?;
+    let name = checked_name(&s, "name", name)?;
+    let kind_hint = "add kind = \"nat_gateway\" or kind = \"nat_instance\"";
+    let kind = s.required_string("kind", kind_hint)?;
+    let az = parse_az(&mut s)?;
+    let (device, assumptions) = match kind {
+        "nat_gateway" => nat_gateway(&mut s, context)?,
+        "nat_instance" => nat_instance(&mut s, context)?,
+        planned if PLANNED_KINDS.contains(&planned) => {
+            let problem = format!("kind \"{planned}\" is not built yet in this version");
+            return Err(s.error(
+                "kind",
+                problem,
+                "use kind = \"nat_gateway\" or kind = \"nat_instance\"",
+            ));
+        }
+        other => return Err(unknown_kind(&s, other)),
+    };
+    wrong_kind_keys(&s, kind)?;
+    s.finish()?;
+    Ok(Candidate {
+        name,
+        az,
+        device,
+        assumptions,
+    })
+}
+
+/// Keys only one kind accepts, so a key of the other kind gets a pointed message.
+const NAT_GATEWAY_ONLY: [&str; 11] = [
+    "ips",
+    "ports_per_ip",
+    "start_gbps",
+    "max_gbps",
+    "start_mpps",
+    "max_mpps",
+    "ramp_interval",
+    "ramp_step_gbps",
+    "ramp_up_utilization",
+    "ramp_down_utilization",
+    "ramp_down_after",
+];
+const NAT_INSTANCE_ONLY: [&str; 11] = [
+    "instance_type",
+    "count",
+    "baseline_gbps",
+    "burst_gbps",
+    "burst_minutes",
+    "internet_cap_gbps",
+    "pps_limit",
+    "conntrack_max",
+    "idle_timeout_udp",
+    "release_delay_udp",
+    "hourly_usd",
+];
+
+fn wrong_kind_keys(s: &Section<'_>, kind: &str) -> Result<()> {
+    let (other_kind, other_keys): (&str, &[&str]) = match kind {
+        "nat_gateway" => ("nat_instance", &NAT_INSTANCE_ONLY),
+        _ => ("nat_gateway", &NAT_GATEWAY_ONLY),
+    };
+    match other_keys.iter().find(|key| s.has(key)) {
+        Some(key) => {
+            let problem = format!("\"{key}\" applies to kind = \"{other_kind}\", not \"{kind}\"");
+            Err(s.error(key, problem, format!("remove {key} or change kind")))
+        }
+        None => Ok(()),
+    }
+}
+
+fn unknown_kind(s: &Section<'_>, kind: &str) -> crate::scenario::ScenarioError {
+    let known = BUILT_KINDS.iter().chain(&PLANNED_KINDS).copied();
+    let closest = crate::catalog::closest(kind, known, 1);
+    let list = "kinds: nat_gateway, nat_instance (internet_gateway and proxy are planned)";
+    let hint = match closest.first() {
+        Some(best) if crate::catalog::edit_distance(kind, best) <= 3 => {
+            format!("did you mean \"{best}\"? {list}")
+        }
+        _ => list.to_string(),
+    };
+    s.error(
+        "kind",
+        format!("unknown kind \"{}\"", kind.escape_default()),
+        hint,
+    )
+}
+
+/// Collects the assumptions behind defaults the user left alone.
+struct Assumptions(Vec<Assumption>);
+
+impl Assumptions {
+    /// Records `key = value` when the user did not set it and `basis` marks it an assumption.
+    fn note(
+        &mut self,
+        key: &str,
+        overridden: bool,
+        basis: Option<&str>,
+        value: impl FnOnce() -> String,
+    ) {
+        if let (false, Some(basis)) = (overridden, basis) {
+            self.0.push(Assumption {
+                key: key.to_string(),
+                value: value(),
+                basis: basis.to_string(),
+            });
+        }
+    }
+}
+
+fn nat_gateway(
+    s: &mut Section<'_>,
+    context: &Context<'_>,
+) -> Result<(DeviceConfig, Vec<Assumption>)> {
+    let d = &context.catalog.nat_gateway;
+    let ips = s.int("ips", 1, 8).map_err(|mut e| {
+        if e.problem.contains("between") {
+            e.hint = IPS_HINT.to_string();
+        }
+        e
+    })?;
+    let ports_per_ip = s.int("ports_per_ip", 1, 64_512)?;
+    let (start_gbps, max_gbps) =
+        ordered(s, ("start_gbps", d.start_gbps), ("max_gbps", d.max_gbps))?;
+    let (start_mpps, max_mpps) =
+        ordered(s, ("start_mpps", d.start_mpps), ("max_mpps", d.max_mpps))?;
+    let idle_timeout_s = s
+        .duration_s("idle_timeout", Check::Positive)?
+        .unwrap_or(d.idle_timeout_s);
+    let release_delay = s.duration_s("release_delay", Check::NonNegative)?;
+    let ramp_interval = s.duration_s("ramp_interval", Check::Positive)?;
+    let ramp_step = s.number("ramp_step_gbps", Check::Positive)?;
+    let ramp_up = s.number("ramp_up_utilization", Check::PositiveFraction)?;
+    let ramp_down = s.number("ramp_down_utilization", Check::Fraction)?;
+    let ramp_down_after = s.duration_s("ramp_down_after", Check::NonNegative)?;
+
+    let up = ramp_up.unwrap_or(d.ramp_up_utilization);
+    let down = ramp_down.unwrap_or(d.ramp_down_utilization);
+    if down >= up {
+        let (key, problem) = match ramp_down {
+            Some(_) => (
+                "ramp_down_utilization",
+                format!("{down} is not below ramp_up_utilization ({up})"),
+            ),
+            None => (
+                "ramp_up_utilization",
+                format!("{up} is not above ramp_down_utilization ({down})"),
+            ),
+        };
+        return Err(s.error(
+            key,
+            problem,
+            "keep ramp_down_utilization below ramp_up_utilization",
+        ));
+    }
+    let config = nat_gateway::Config {
+        ips: ips.unwrap_or(1) as u32,
+        ports_per_ip: ports_per_ip.map_or(d.ports_per_ip, |p| p as u32),
+        start_bps: start_gbps * 1e9,
+        max_bps: max_gbps * 1e9,
+        start_pps: start_mpps * 1e6,
+        max_pps: max_mpps * 1e6,
+        idle_timeout_ns: seconds_to_ns(idle_timeout_s),
+        release_delay_ns: seconds_to_ns(release_delay.unwrap_or(d.release_delay_s)),
+        ramp: nat_gateway::Ramp {
+            interval_ns: seconds_to_ns(ramp_interval.unwrap_or(d.ramp_interval_s)),
+            step_bps: ramp_step.unwrap_or(d.ramp_step_gbps) * 1e9,
+            up_utilization: up,
+            down_utilization: down,
+            down_after_ns: seconds_to_ns(ramp_down_after.unwrap_or(d.ramp_down_after_s)),
+        },
+    };
+
+    let mut notes = Assumptions(Vec::new());
+    let interval_s = ramp_interval.unwrap_or(d.ramp_interval_s);
+    notes.note(
+        "release_delay",
+        release_delay.is_some(),
+        d.assumed("release_delay_s"),
+        || seconds_text(d.release_delay_s),
+    );
+    // A gateway whose start and maximum coincide never scales, so its ramp assumes nothing.
+    if config.start_bps < config.max_bps || config.start_pps < config.max_pps {
+        notes.note(
+            "ramp_interval",
+            ramp_interval.is_some(),
+            d.assumed("ramp_interval_s"),
+            || seconds_text(interval_s),
+        );
+        notes.note(
+            "ramp_step_gbps",
+            ramp_step.is_some(),
+            d.assumed("ramp_step_gbps"),
+            || {
+                format!(
+                    "{} Gbps per {}",
+                    config.ramp.step_bps / 1e9,
+                    seconds_text(interval_s)
+                )
+            },
+        );
+        notes.note(
+            "ramp_up_utilization",
+            ramp_up.is_some(),
+            d.assumed("ramp_up_utilization"),
+            || up.to_string(),
+        );
+        notes.note(
+            "ramp_down_utilization",
+            ramp_down.is_some(),
+            d.assumed("ramp_down_utilization"),
+            || down.to_string(),
+        );
+        notes.note(
+            "ramp_down_after",
+            ramp_down_after.is_some(),
+            d.assumed("ramp_down_after_s"),
+            || seconds_text(d.ramp_down_after_s),
+        );
+    }
+    Ok((DeviceConfig::NatGateway(config), notes.0))
+}
+
+/// A (start, max) pair of positive numbers with start ≤ max, each defaulting to the catalog.
+fn ordered(
+    s: &mut Section<'_>,
+    (low_key, low_default): (&'static str, f64),
+    (high_key, high_default): (&'static str, f64),
+) -> Result<(f64, f64)> {
+    let low = s.number(low_key, Check::Positive)?;
+    let high = s.number(high_key, Check::Positive)?;
+    let (lo, hi) = (low.unwrap_or(low_default), high.unwrap_or(high_default));
+    if lo <= hi {
+        return Ok((lo, hi));
+    }
+    Err(match high {
+        Some(_) => s.error(
+            high_key,
+            format!("{hi} is below {low_key} ({lo})"),
+            format!("make {high_key} at least {low_key}"),
+        ),
+        None => s.error(
+            low_key,
+            format!("{lo} is above {high_key} ({hi})"),
+            format!("lower {low_key} or raise {high_key}"),
+        ),
+    })
+}
+
+fn seconds_text(seconds: f64) -> String {
+    format!("{seconds} s")
+}
+
+fn nat_instance(
+    s: &mut Section<'_>,
+    context: &Context<'_>,
+) -> Result<(DeviceConfig, Vec<Assumption>)> {
+    let catalog = context.catalog;
+    let d = &catalog.nat_instance;
+    let type_hint =
+        "add instance_type, e.g. instance_type = \"t4g.nano\"; run `natsim catalog` for the list";
+    let type_name = s.required_string("instance_type", type_hint)?;
+    let Some(it) = catalog.instance(type_name) else {
+        let problem = format!("unknown instance type \"{}\"", type_name.escape_default());
+        return Err(s.error(
+            "instance_type",
+            problem,
+            unknown_instance_hint(catalog, type_name),
+        ));
+    };
+    let count = s.int("count", 1, 100)?.unwrap_or(1) as u32;
+    let baseline_gbps = s
+        .number("baseline_gbps", Check::Positive)?
+        .unwrap_or(it.baseline_gbps);
+    let burst_gbps = match s.number("burst_gbps", Check::Positive)? {
+        Some(burst) if burst < baseline_gbps => {
+            let problem = format!("{burst} is below baseline_gbps ({baseline_gbps})");
+            return Err(s.error(
+                "burst_gbps",
+                problem,
+                "make burst_gbps at least baseline_gbps",
+            ));
+        }
+        Some(burst) => burst,
+        // A baseline raised above the listed burst means the instance no longer bursts.
+        None => it.burst_gbps.max(baseline_gbps),
+    };
+    let effective = InstanceType {
+        baseline_gbps,
+        burst_gbps,
+        ..it.clone()
+    };
+    let burst_minutes = s.number("burst_minutes", Check::NonNegative)?;
+    let internet_cap_gbps = s.number("internet_cap_gbps", Check::Positive)?;
+    let pps_limit = s.number("pps_limit", Check::Positive)?;
+    let conntrack_max = s.int("conntrack_max", 1, i64::from(u32::MAX))?;
+    let idle_timeout = s.duration_s("idle_timeout", Check::Positive)?;
+    let idle_timeout_udp = s.duration_s("idle_timeout_udp", Check::Positive)?;
+    let release_delay = s.duration_s("release_delay", Check::NonNegative)?;
+    let release_delay_udp = s.duration_s("release_delay_udp", Check::NonNegative)?;
+    let hourly_usd = s.number("hourly_usd", Check::NonNegative)?;
+    let (usd_per_hour, derived_price) = instance_price(s, context, type_name, hourly_usd)?;
+
+    let config = nat_instance::Config {
+        instance_type: type_name.to_string(),
+        count,
+        vcpus: it.vcpus,
+        baseline_bps: baseline_gbps * 1e9,
+        burst_bps: burst_gbps * 1e9,
+        burst_minutes: burst_minutes.unwrap_or_else(|| catalog.burst_minutes(it)),
+        internet_cap_bps: internet_cap_gbps
+            .map_or_else(|| catalog.internet_cap_bps(&effective), |g| g * 1e9),
+        pps_limit: pps_limit.unwrap_or_else(|| catalog.pps_limit(it)),
+        conntrack_max: conntrack_max.map_or_else(|| catalog.conntrack_max(it), |n| n as u32),
+        idle_timeout_tcp_ns: seconds_to_ns(idle_timeout.unwrap_or(d.idle_timeout_tcp_s)),
+        idle_timeout_udp_ns: seconds_to_ns(idle_timeout_udp.unwrap_or(d.idle_timeout_udp_s)),
+        release_delay_tcp_ns: seconds_to_ns(release_delay.unwrap_or(d.release_delay_tcp_s)),
+        release_delay_udp_ns: seconds_to_ns(release_delay_udp.unwrap_or(d.release_delay_udp_s)),
+        usd_per_hour,
+    };
+
+    let mut notes = Assumptions(Vec::new());
+    // Burst minutes matter only to an instance that bursts.
+    let bursts = config.burst_bps > config.baseline_bps;
+    notes.note(
+        "burst_minutes",
+        burst_minutes.is_some() || !bursts,
+        d.assumed("burst_minutes"),
+        || format!("{} min", config.burst_minutes),
+    );
+    notes.note(
+        "pps_limit",
+        pps_limit.is_some(),
+        d.assumed("pps_limit"),
+        || format!("{} pps", config.pps_limit),
+    );
+    notes.note(
+        "conntrack_max",
+        conntrack_max.is_some(),
+        d.assumed("conntrack_max"),
+        || format!("{} entries", config.conntrack_max),
+    );
+    let udp_matters = context.any_udp && release_delay_udp.is_none();
+    notes.note(
+        "release_delay_udp",
+        !udp_matters,
+        d.assumed("release_delay_udp_s"),
+        || seconds_text(d.release_delay_udp_s),
+    );
+    if let Some((value, basis)) = derived_price {
+        notes.0.push(Assumption {
+            key: "hourly_usd".to_string(),
+            value,
+            basis,
+        });
+    }
+    Ok((DeviceConfig::NatInstance(config), notes.0))
+}
+
+/// The instance's hourly price: the candidate's `hourly_usd`, else `[prices]`, else the catalog.
+/// A catalog price derived by region factor comes back with its assumption (value, basis).
+fn instance_price(
+    s: &Section<'_>,
+    context: &Context<'_>,
+    type_name: &str,
+    hourly_usd: Option<f64>,
+) -> Result<(f64, Option<(String, String)>)> {
+    if let Some(price) = hourly_usd.or_else(|| context.instance_prices.get(type_name).copied()) {
+        return Ok((price, None));
+    }
+    let catalog = context.catalog;
+    match catalog.instance_price(type_name, context.region) {
+        Some((price, PriceBasis::Listed)) => Ok((price, None)),
+        Some((price, PriceBasis::DerivedByRegionFactor)) => {
+            let reference = catalog
+                .instance(type_name)
+                .and_then(|it| it.usd_per_hour.get(REFERENCE_REGION))
+                .copied();
+            let factor = catalog
+                .region(context.region)
+                .map_or(1.0, |r| r.instance_price_factor);
+            let basis = format!(
+                "no listed {} price for {type_name}: the {REFERENCE_REGION} price ${}/h × {factor}, the region's assumed price factor",
+                context.region,
+                reference.unwrap_or(f64::NAN),
+            );
+            Ok((price, Some((format!("${price:.4}/h"), basis))))
+        }
+        None => {
+            let problem = format!("no price for \"{type_name}\" in {}", context.region);
+            Err(s.error(
+                "hourly_usd",
+                problem,
+                "set hourly_usd to the instance's on-demand price",
+            ))
+        }
+    }
+}

@@ -1,0 +1,512 @@
+//! Scenario files into a checked [`Scenario`].
+//!
+//! Owns the scenario contract (DESIGN.md "Scenario contract (v1)"): which keys exist, their
+//! defaults and ranges, and how catalog defaults and `[prices]` overrides fill in what the user
+//! left out. The text is parsed into `toml::Table` (the raw form) and walked with key-path-aware
+//! `reader::Section`s; nothing downstream sees an unchecked value. Only [`parse_scenario_file`]
+//! touches the filesystem. Invariant: any input, however broken, gives a [`ScenarioError`] naming
+//! the file, key path, problem and fix; it never panics.
+//!
+//! Code map: this file reads `[scenario]`, `[slo]`, `[prices]` and `[[workload]]`;
+//! `candidate.rs` the per-kind `[[candidate]]` keys; `reader.rs` the generic typed reader;
+//! `parse_tests.rs` the tests. All sit in src/scenario/ and are declared here with `#[path]`.
+
+#[path = "candidate.rs"]
+mod candidate;
+#[path = "reader.rs"]
+mod reader;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use toml::Value;
+
+use super::{Dist, Protocol, Scenario, ScenarioError, Slo, Workload};
+use crate::catalog::{Catalog, Region};
+use crate::cost::{EgressTier, Prices};
+use crate::units::seconds_to_ns;
+use reader::{Check, Quantity, Result, Section};
+
+/// Longest simulated time accepted.
+const MAX_DURATION_S: f64 = 366.0 * 86_400.0;
+/// AWS's single-flow limit outside a cluster placement group (aws-facts.md §3).
+const DEFAULT_RATE_CAP_BPS: f64 = 5e9;
+const DEFAULT_REQUEST_BYTES: f64 = 1_000.0;
+const DEFAULT_RESPONSE_BYTES: f64 = 10_000.0;
+const DEFAULT_PACKET_BYTES: f64 = 1_200.0;
+const START_HINT: &str = "start from scenarios/quickstart.toml";
+
+/// Parses scenario text against the embedded catalog. `file` names the source in errors.
+pub fn parse_scenario(text: &str, file: &str) -> std::result::Result<Scenario, ScenarioError> {
+    parse_scenario_with(text, file, Catalog::embedded())
+}
+
+/// Parses scenario text against a given catalog (a user's own, or the embedded one).
+pub fn parse_scenario_with(
+    text: &str,
+    file: &str,
+    catalog: &Catalog,
+) -> std::result::Result<Scenario, ScenarioError> {
+    parse_text(text, catalog).map_err(|e| e.in_file(file))
+}
+
+/// Reads and parses a scenario file; an unreadable file is an error that names it.
+pub fn parse_scenario_file(path: &Path) -> std::result::Result<Scenario, ScenarioError> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        let hint = match e.kind() {
+            std::io::ErrorKind::NotFound => "check the path; scenarios/ holds examples",
+            std::io::ErrorKind::InvalidData => "save the file as UTF-8 text",
+            _ => "check that the file exists and is readable",
+        };
+        ScenarioError::new(
+            "",
+            format!("cannot read the file: {}", lowercase_first(&e.to_string())),
+            hint,
+        )
+        .in_file(&file)
+    })?;
+    parse_scenario(&text, &file)
+}
+
+/// The `[scenario]` table's settings.
+struct Header {
+    name: String,
+    region: String,
+    duration_ns: u64,
+    warmup_ns: u64,
+    seed: u64,
+    replications: u32,
+}
+
+fn parse_text(text: &str, catalog: &Catalog) -> Result<Scenario> {
+    if text.trim().is_empty() {
+        return Err(ScenarioError::new("", "the file is empty", START_HINT));
+    }
+    let root: toml::Table = text.parse().map_err(|e| toml_error(text, &e))?;
+    if root.is_empty() {
+        return Err(ScenarioError::new(
+            "",
+            "the file has no settings, only comments",
+            START_HINT,
+        ));
+    }
+    let mut top = Section::new("", &root);
+    let scenario = top.table("scenario")?;
+    let slo = top.table("slo")?;
+    let prices = top.table("prices")?;
+    let workloads = top.tables("workload")?;
+    let candidates = top.tables("candidate")?;
+    // Unknown top-level tables first: a misspelt [[candidates]] should not read as "no candidate".
+    top.finish()?;
+
+    let scenario = scenario.ok_or_else(|| {
+        ScenarioError::new(
+            "scenario",
+            "the [scenario] table is missing",
+            "add [scenario] with name and duration",
+        )
+    })?;
+    let header = parse_header(scenario, catalog)?;
+    let region = catalog
+        .region(&header.region)
+        .ok_or_else(|| ScenarioError::new("scenario.region", "unknown region", ""))?;
+    let slo = slo.map(parse_slo).transpose()?.unwrap_or_default();
+    let (prices, instance_prices) = parse_prices(prices, region, catalog)?;
+    let workloads = parse_workloads(workloads)?;
+    let context = candidate::Context {
+        catalog,
+        region: &header.region,
+        instance_prices: &instance_prices,
+        any_udp: workloads.iter().any(|w| w.protocol == Protocol::Udp),
+    };
+    let candidates = parse_candidates(candidates, &context)?;
+    Ok(Scenario {
+        name: header.name,
+        region: header.region,
+        duration_ns: header.duration_ns,
+        warmup_ns: header.warmup_ns,
+        seed: header.seed,
+        replications: header.replications,
+        slo,
+        prices,
+        workloads,
+        candidates,
+    })
+}
+
+/// Broken TOML: toml's message with the line and column it points at.
+fn toml_error(text: &str, error: &toml::de::Error) -> ScenarioError {
+    let message = lowercase_first(error.message().trim());
+    let problem = match error.span() {
+        Some(span) => {
+            let before = text.get(..span.start.min(text.len())).unwrap_or(text);
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            format!("not valid TOML: {message} at line {line}, column {column}")
+        }
+        None => format!("not valid TOML: {message}"),
+    };
+    let hint = "fix the syntax there: strings need double quotes (duration = \"2h\"), tables look like [scenario] \
+                or [[candidate]], and a key may appear once per table";
+    ScenarioError::new("", problem, hint)
+}
+
+fn lowercase_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+fn parse_header(mut s: Section<'_>, catalog: &Catalog) -> Result<Header> {
+    let name = s.required_string(
+        "name",
+        "add name = \"my-scenario\"; output goes to output/<name>/",
+    )?;
+    let name = checked_name(&s, "name", name)?;
+    let region = s.string("region")?.unwrap_or("us-east-1");
+    if catalog.region(region).is_none() {
+        let hint = format!("known regions: {}", catalog.region_names().join(", "));
+        return Err(s.error("region", format!("unknown region \"{region}\""), hint));
+    }
+    let duration_hint = "add duration = \"2h\" (the simulated time)";
+    let duration_value = s.required("duration", duration_hint)?;
+    let duration_s = reader::quantity(
+        &s.path_of("duration"),
+        duration_value,
+        Quantity::Duration,
+        Check::Positive,
+    )?;
+    if duration_s > MAX_DURATION_S {
+        let problem = format!("{} is longer than 366 days", reader::shown(duration_value));
+        return Err(s.error(
+            "duration",
+            problem,
+            "simulate at most a year; costs are projected to a month anyway",
+        ));
+    }
+    let warmup_s = s.duration_s("warmup", Check::NonNegative)?.unwrap_or(0.0);
+    if warmup_s >= duration_s {
+        let shown = s.raw("warmup").map(reader::shown).unwrap_or_default();
+        let problem = format!(
+            "{shown} is not shorter than duration ({})",
+            reader::shown(duration_value)
+        );
+        return Err(s.error(
+            "warmup",
+            problem,
+            "make warmup shorter than duration; it is excluded from statistics",
+        ));
+    }
+    let seed = s.int("seed", 0, i64::MAX)?.unwrap_or(1);
+    let replications = s.int("replications", 1, 10_000)?.unwrap_or(1);
+    s.finish()?;
+    Ok(Header {
+        name,
+        region: region.to_string(),
+        duration_ns: seconds_to_ns(duration_s),
+        warmup_ns: seconds_to_ns(warmup_s),
+        seed: seed as u64,
+        replications: replications as u32,
+    })
+}
+
+/// A name that becomes part of a path or a CSV cell: letters, digits, `.`, `_`, `-`.
+fn checked_name(s: &Section<'_>, key: &str, name: &str) -> Result<String> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
+    let problem = if name.is_empty() {
+        Some("the name is empty".to_string())
+    } else if name.chars().count() > 64 {
+        Some(format!("\"{name}\" is longer than 64 characters"))
+    } else if !name.chars().all(allowed) || name.chars().all(|c| c == '.') {
+        Some(format!(
+            "\"{}\" has characters a folder or file name cannot safely hold",
+            name.escape_default()
+        ))
+    } else {
+        None
+    };
+    match problem {
+        Some(problem) => Err(s.error(
+            key,
+            problem,
+            "use letters, digits, '.', '_' and '-' only, e.g. \"quickstart\"",
+        )),
+        None => Ok(name.to_string()),
+    }
+}
+
+/// An availability-zone letter like "a" (or a full name like "us-east-1a"); clients and devices
+/// in different zones pay cross-AZ transfer.
+fn parse_az(s: &mut Section<'_>) -> Result<String> {
+    let Some(az) = s.string("az")? else {
+        return Ok("a".to_string());
+    };
+    if az.is_empty() || !az.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+        let problem = format!("\"{}\" is not an availability zone", az.escape_default());
+        return Err(s.error("az", problem, "use a zone letter like \"a\" or \"b\""));
+    }
+    Ok(az.to_string())
+}
+
+fn parse_slo(mut s: Section<'_>) -> Result<Slo> {
+    let slo = Slo {
+        max_drop_rate: s.number("max_drop_rate", Check::Fraction)?,
+        max_conn_fail_rate: s.number("max_conn_fail_rate", Check::Fraction)?,
+        max_p99_slowdown: s.number("max_p99_slowdown", Check::AtLeast(1.0))?,
+    };
+    s.finish()?;
+    Ok(slo)
+}
+
+/// The region's prices with `[prices]` overrides applied, and the per-instance-type price
+/// overrides (applied to nat_instance candidates).
+fn parse_prices(
+    section: Option<Section<'_>>,
+    region: &Region,
+    catalog: &Catalog,
+) -> Result<(Prices, BTreeMap<String, f64>)> {
+    let mut prices = Prices {
+        region: region.name.clone(),
+        nat_gateway_usd_per_hour: region.nat_gateway_usd_per_hour,
+        nat_gateway_usd_per_gb: region.nat_gateway_usd_per_gb,
+        ipv4_usd_per_hour: region.ipv4_usd_per_hour,
+        cross_az_usd_per_gb_each_way: region.cross_az_usd_per_gb_each_way,
+        egress_tiers: region.egress_tiers.clone(),
+        free_tier_gb: 0.0,
+    };
+    let Some(mut s) = section else {
+        return Ok((prices, BTreeMap::new()));
+    };
+    let overrides: [(&'static str, &mut f64); 5] = [
+        ("free_tier_gb", &mut prices.free_tier_gb),
+        (
+            "nat_gateway_usd_per_hour",
+            &mut prices.nat_gateway_usd_per_hour,
+        ),
+        ("nat_gateway_usd_per_gb", &mut prices.nat_gateway_usd_per_gb),
+        ("ipv4_usd_per_hour", &mut prices.ipv4_usd_per_hour),
+        (
+            "cross_az_usd_per_gb_each_way",
+            &mut prices.cross_az_usd_per_gb_each_way,
+        ),
+    ];
+    for (key, slot) in overrides {
+        if let Some(value) = s.number(key, Check::NonNegative)? {
+            *slot = value;
+        }
+    }
+    if let Some(flat) = s.number("egress_usd_per_gb", Check::NonNegative)? {
+        prices.egress_tiers = vec![EgressTier {
+            up_to_gb: f64::INFINITY,
+            usd_per_gb: flat,
+        }];
+    }
+    let mut instance_prices = BTreeMap::new();
+    if let Some(table) = s.table("instance_usd_per_hour")? {
+        for (name, value) in table.entries() {
+            if catalog.instance(name).is_none() {
+                let problem = format!("unknown instance type \"{}\"", name.escape_default());
+                return Err(table.error(name, problem, unknown_instance_hint(catalog, name)));
+            }
+            let price = reader::number_in(&table.path_of(name), value, Check::NonNegative)?;
+            instance_prices.insert(name.clone(), price);
+        }
+    }
+    s.finish()?;
+    Ok((prices, instance_prices))
+}
+
+/// "did you mean ...? run `natsim catalog` for the list".
+fn unknown_instance_hint(catalog: &Catalog, name: &str) -> String {
+    let list = "run `natsim catalog` for the list";
+    match catalog.closest_instance_names(name, 1).first() {
+        Some(best) if crate::catalog::edit_distance(name, best) <= 3 => {
+            format!("did you mean \"{best}\"? {list}")
+        }
+        _ => list.to_string(),
+    }
+}
+
+fn parse_workloads(sections: Option<Vec<Section<'_>>>) -> Result<Vec<Workload>> {
+    let sections = sections.filter(|s| !s.is_empty()).ok_or_else(|| {
+        let hint = "add a [[workload]] with rate_per_s, e.g. [[workload]] then rate_per_s = 100";
+        ScenarioError::new("workload", "no [[workload]] describes the traffic", hint)
+    })?;
+    let mut workloads: Vec<Workload> = Vec::with_capacity(sections.len());
+    for (index, section) in sections.into_iter().enumerate() {
+        let path = section.path().to_string();
+        let workload = parse_workload(section, index)?;
+        if let Some(first) = workloads.iter().position(|w| w.name == workload.name) {
+            let problem = format!("duplicate workload name \"{}\"", workload.name);
+            let hint =
+                format!("workload[{first}] already uses it; give each workload its own name");
+            return Err(ScenarioError::new(format!("{path}.name"), problem, hint));
+        }
+        workloads.push(workload);
+    }
+    Ok(workloads)
+}
+
+fn parse_workload(mut s: Section<'_>, index: usize) -> Result<Workload> {
+    let name = match s.string("name")? {
+        Some(name) => checked_name(&s, "name", name)?,
+        None => format!("workload{index}"),
+    };
+    let az = parse_az(&mut s)?;
+    let clients = s.int("clients", 1, 1_000_000)?.unwrap_or(1) as u32;
+    let rate_hint =
+        "add rate_per_s, the mean number of new connections per second, e.g. rate_per_s = 100";
+    let rate_per_s = s.required_number("rate_per_s", Check::Positive, rate_hint)?;
+    let profile = parse_profile(&mut s)?;
+    let request_bytes = s
+        .dist("request_bytes", Quantity::Size)?
+        .unwrap_or(Dist::Constant(DEFAULT_REQUEST_BYTES));
+    let response_bytes = s
+        .dist("response_bytes", Quantity::Size)?
+        .unwrap_or(Dist::Constant(DEFAULT_RESPONSE_BYTES));
+    let rate_cap_bps = s
+        .rate_bps("rate_cap", Check::Positive)?
+        .unwrap_or(DEFAULT_RATE_CAP_BPS);
+    let hold_s = s
+        .dist("hold", Quantity::Duration)?
+        .unwrap_or(Dist::Constant(0.0));
+    let protocol = parse_protocol(&mut s)?;
+    let http = match (s.boolean("http")?, protocol) {
+        (Some(true), Protocol::Udp) => {
+            let hint = "HTTP runs over TCP: remove http or set protocol = \"tcp\"";
+            return Err(s.error("http", "http = true but protocol is \"udp\"", hint));
+        }
+        (Some(http), _) => http,
+        (None, protocol) => protocol == Protocol::Tcp,
+    };
+    let (destinations, zipf_exponent) = parse_destinations(&mut s)?;
+    let packet_bytes = s
+        .size_bytes("packet_bytes", Check::Between(64.0, 9001.0))
+        .map_err(|mut e| {
+            e.hint = "packet_bytes is the mean packet size: use 64 to 9001 bytes (9001 is the jumbo-frame MTU)".into();
+            e
+        })?
+        .unwrap_or(DEFAULT_PACKET_BYTES);
+    s.finish()?;
+    Ok(Workload {
+        name,
+        az,
+        clients,
+        rate_per_s,
+        profile,
+        request_bytes,
+        response_bytes,
+        rate_cap_bps,
+        hold_s,
+        protocol,
+        http,
+        destinations,
+        zipf_exponent,
+        packet_bytes,
+    })
+}
+
+/// Hourly multipliers on the arrival rate, repeating; empty when not given.
+fn parse_profile(s: &mut Section<'_>) -> Result<Vec<f64>> {
+    let items = match s.raw("profile") {
+        None => return Ok(Vec::new()),
+        Some(Value::Array(items)) => items,
+        Some(v) => {
+            let hint = "give one multiplier per hour, e.g. profile = [1.0, 0.5, 0.5]";
+            return Err(reader::type_error(
+                &s.path_of("profile"),
+                v,
+                "an array of numbers",
+                hint,
+            ));
+        }
+    };
+    let profile = items
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            reader::number_in(
+                &format!("{}[{i}]", s.path_of("profile")),
+                v,
+                Check::NonNegative,
+            )
+        })
+        .collect::<Result<Vec<f64>>>()?;
+    if profile.is_empty() {
+        let hint = "give one multiplier per hour, e.g. [1.0, 0.5], or remove profile";
+        return Err(s.error("profile", "profile is empty", hint));
+    }
+    if profile.iter().all(|&m| m == 0.0) {
+        let hint = "make at least one multiplier greater than 0";
+        return Err(s.error(
+            "profile",
+            "every multiplier is 0, so no connection would ever arrive",
+            hint,
+        ));
+    }
+    Ok(profile)
+}
+
+fn parse_protocol(s: &mut Section<'_>) -> Result<Protocol> {
+    match s.string("protocol")? {
+        None | Some("tcp") => Ok(Protocol::Tcp),
+        Some("udp") => Ok(Protocol::Udp),
+        Some(other) => {
+            let problem = format!("unknown protocol \"{}\"", other.escape_default());
+            Err(s.error("protocol", problem, "use \"tcp\" or \"udp\""))
+        }
+    }
+}
+
+/// `destinations = N` or `destinations = { count = N, zipf = s }`.
+fn parse_destinations(s: &mut Section<'_>) -> Result<(u32, f64)> {
+    const MAX_COUNT: i64 = 10_000_000;
+    let path = s.path_of("destinations");
+    match s.raw("destinations") {
+        None => Ok((1, 1.0)),
+        Some(Value::Table(table)) => {
+            let mut t = Section::new(path, table);
+            let count = t.int("count", 1, MAX_COUNT)?.unwrap_or(1);
+            let zipf = t.number("zipf", Check::NonNegative)?.unwrap_or(1.0);
+            t.finish()?;
+            Ok((count as u32, zipf))
+        }
+        Some(v @ (Value::Integer(_) | Value::Float(_))) => {
+            Ok((reader::int_in(&path, v, 1, MAX_COUNT)? as u32, 1.0))
+        }
+        Some(v) => {
+            let hint = "write a count (destinations = 100) or { count = 100, zipf = 1.0 }";
+            Err(reader::type_error(&path, v, "a count or a table", hint))
+        }
+    }
+}
+
+fn parse_candidates(
+    sections: Option<Vec<Section<'_>>>,
+    context: &candidate::Context<'_>,
+) -> Result<Vec<super::Candidate>> {
+    let sections = sections.filter(|s| !s.is_empty()).ok_or_else(|| {
+        let hint = "add a [[candidate]] with name = \"natgw\" and kind = \"nat_gateway\"";
+        ScenarioError::new("candidate", "no [[candidate]] to compare", hint)
+    })?;
+    let mut candidates: Vec<super::Candidate> = Vec::with_capacity(sections.len());
+    for section in sections {
+        let path = section.path().to_string();
+        let candidate = candidate::parse_candidate(section, context)?;
+        if let Some(first) = candidates.iter().position(|c| c.name == candidate.name) {
+            let problem = format!("duplicate candidate name \"{}\"", candidate.name);
+            let hint =
+                format!("candidate[{first}] already uses it; give each candidate its own name");
+            return Err(ScenarioError::new(format!("{path}.name"), problem, hint));
+        }
+        candidates.push(candidate);
+    }
+    Ok(candidates)
+}
+
+#[cfg(test)]
+#[path = "parse_tests.rs"]
+mod tests;
