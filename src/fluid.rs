@@ -199,12 +199,12 @@ impl Link {
         earliest
     }
 
-    /// Advances to `now` and moves every finished flow, with its final progress, into `done`.
+    /// Advances to `now` and hands every finished flow, with its final progress, to `on_finished`.
     pub fn take_finished(
         &mut self,
         now: Nanos,
         marks: impl Fn(FlowId) -> FlowMark,
-        done: &mut Vec<(FlowId, FlowProgress)>,
+        mut on_finished: impl FnMut(FlowId, FlowProgress),
     ) {
         self.advance(now);
         let mut any = false;
@@ -221,7 +221,7 @@ impl Link {
                         let mut progress = self.progress(&mark);
                         progress.sent_bytes = mark.size_bytes;
                         progress.delivered_bytes = progress.delivered_bytes.min(mark.size_bytes);
-                        done.push((flow, progress));
+                        on_finished(flow, progress);
                         any = true;
                     }
                     _ => break,
@@ -388,11 +388,10 @@ mod tests {
     fn drain(link: &mut Link, marks: &[FlowMark]) -> Vec<(Nanos, FlowId, FlowProgress)> {
         let mut out = Vec::new();
         while let Some(at) = link.next_completion() {
-            let mut done = Vec::new();
-            link.take_finished(at, |flow| marks[flow as usize], &mut done);
-            out.extend(
-                done.into_iter()
-                    .map(|(flow, progress)| (at, flow, progress)),
+            link.take_finished(
+                at,
+                |flow| marks[flow as usize],
+                |flow, progress| out.push((at, flow, progress)),
             );
         }
         out

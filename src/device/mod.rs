@@ -63,26 +63,35 @@ impl Path {
         self.inbound.advance(now);
     }
 
+    /// Collects the flows finished by `now` on both links into `done`, tagged with `path`.
     pub fn take_finished(
         &mut self,
         now: Nanos,
+        path: u32,
         marks: impl Fn(FlowId) -> FlowMark + Copy,
-        done: &mut Vec<(Direction, FlowId, FlowProgress)>,
+        done: &mut Vec<Finished>,
     ) {
-        let mut finished = Vec::new();
-        self.out.take_finished(now, marks, &mut finished);
-        done.extend(
-            finished
-                .drain(..)
-                .map(|(flow, progress)| (Direction::Out, flow, progress)),
-        );
-        self.inbound.take_finished(now, marks, &mut finished);
-        done.extend(
-            finished
-                .drain(..)
-                .map(|(flow, progress)| (Direction::In, flow, progress)),
-        );
+        for direction in [Direction::Out, Direction::In] {
+            self.link_mut(direction)
+                .take_finished(now, marks, |flow, progress| {
+                    done.push(Finished {
+                        path,
+                        direction,
+                        flow,
+                        progress,
+                    })
+                });
+        }
     }
+}
+
+/// A flow that finished: on which path, in which direction, and what got through.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Finished {
+    pub path: u32,
+    pub direction: Direction,
+    pub flow: FlowId,
+    pub progress: FlowProgress,
 }
 
 /// The earlier of two optional instants.
@@ -160,14 +169,10 @@ impl Egress {
         &mut self,
         now: Nanos,
         marks: impl Fn(FlowId) -> FlowMark + Copy,
-        done: &mut Vec<(u32, Direction, FlowId, FlowProgress)>,
+        done: &mut Vec<Finished>,
     ) {
-        let mut finished = Vec::new();
         match self {
-            Egress::NatGateway(g) => {
-                g.take_finished(now, marks, &mut finished);
-                done.extend(finished.into_iter().map(|(d, f, p)| (0, d, f, p)));
-            }
+            Egress::NatGateway(g) => g.take_finished(now, marks, done),
             Egress::NatInstance(i) => i.on_deadline(now, marks, done),
         }
     }

@@ -37,9 +37,9 @@ pub struct Ramp {
     pub down_after_ns: u64,
 }
 
-use super::{Direction, Path, Refusal};
+use super::{Direction, Finished, Path, Refusal};
 use crate::engine::Nanos;
-use crate::fluid::{ClassSpec, FlowId, FlowMark, FlowProgress, Link};
+use crate::fluid::{ClassSpec, FlowId, FlowMark, Link};
 
 /// A running NAT gateway.
 #[derive(Debug, Clone)]
@@ -113,9 +113,9 @@ impl Gateway {
         &mut self,
         now: Nanos,
         marks: impl Fn(FlowId) -> FlowMark + Copy,
-        done: &mut Vec<(Direction, FlowId, FlowProgress)>,
+        done: &mut Vec<Finished>,
     ) {
-        self.path.take_finished(now, marks, done);
+        self.path.take_finished(now, 0, marks, done);
     }
 
     pub fn capacity_bps(&self) -> f64 {

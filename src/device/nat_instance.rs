@@ -41,9 +41,9 @@ impl Config {
 }
 
 use super::credits::CreditBucket;
-use super::{Direction, Path, Refusal};
+use super::{Direction, Finished, Path, Refusal};
 use crate::engine::Nanos;
-use crate::fluid::{ClassSpec, FlowId, FlowMark, FlowProgress, Link};
+use crate::fluid::{ClassSpec, FlowId, FlowMark, Link};
 
 /// `count` running NAT instances. Connections are spread round-robin, standing in for clients
 /// whose subnets route to different instances.
@@ -139,20 +139,22 @@ impl Instances {
         &mut self,
         now: Nanos,
         marks: impl Fn(FlowId) -> FlowMark + Copy,
-        done: &mut Vec<(u32, Direction, FlowId, FlowProgress)>,
+        done: &mut Vec<Finished>,
     ) {
-        let mut finished = Vec::new();
         for (index, (path, buckets)) in self.paths.iter_mut().zip(&mut self.buckets).enumerate() {
             for direction in [Direction::Out, Direction::In] {
                 let link = path.link_mut(direction);
                 let bucket = &mut buckets[direction_index(direction)];
                 bucket.settle(now, link.delivered_bps());
-                link.take_finished(now, marks, &mut finished);
-                done.extend(
-                    finished
-                        .drain(..)
-                        .map(|(flow, progress)| (index as u32, direction, flow, progress)),
-                );
+                let path = index as u32;
+                link.take_finished(now, marks, |flow, progress| {
+                    done.push(Finished {
+                        path,
+                        direction,
+                        flow,
+                        progress,
+                    })
+                });
                 if bucket.on_change(now) {
                     let bandwidth = bucket.bandwidth_bps().min(self.config.internet_cap_bps);
                     link.set_capacity(now, bandwidth, self.config.pps_limit / 2.0);

@@ -17,14 +17,14 @@ pub struct EventQueue<E> {
 
 #[derive(Debug)]
 struct Entry<E> {
-    time: Nanos,
-    sequence: u64,
+    /// Time in the high 64 bits, insertion number in the low 64: one comparison orders both.
+    key: u128,
     event: E,
 }
 
 impl<E> PartialEq for Entry<E> {
     fn eq(&self, other: &Self) -> bool {
-        (self.time, self.sequence) == (other.time, other.sequence)
+        self.key == other.key
     }
 }
 impl<E> Eq for Entry<E> {}
@@ -36,7 +36,7 @@ impl<E> PartialOrd for Entry<E> {
 impl<E> Ord for Entry<E> {
     // Reversed: BinaryHeap is a max-heap and we want the earliest (time, sequence) on top.
     fn cmp(&self, other: &Self) -> Ordering {
-        (other.time, other.sequence).cmp(&(self.time, self.sequence))
+        other.key.cmp(&self.key)
     }
 }
 
@@ -58,21 +58,20 @@ impl<E> EventQueue<E> {
     pub fn push(&mut self, time: Nanos, event: E) {
         let sequence = self.next_sequence;
         self.next_sequence += 1;
-        self.heap.push(Entry {
-            time,
-            sequence,
-            event,
-        });
+        let key = ((time as u128) << 64) | sequence as u128;
+        self.heap.push(Entry { key, event });
     }
 
     /// Removes and returns the earliest event.
     pub fn pop(&mut self) -> Option<(Nanos, E)> {
-        self.heap.pop().map(|entry| (entry.time, entry.event))
+        self.heap
+            .pop()
+            .map(|entry| ((entry.key >> 64) as Nanos, entry.event))
     }
 
     /// Time of the earliest event without removing it.
     pub fn peek_time(&self) -> Option<Nanos> {
-        self.heap.peek().map(|entry| entry.time)
+        self.heap.peek().map(|entry| (entry.key >> 64) as Nanos)
     }
 
     pub fn len(&self) -> usize {

@@ -14,9 +14,9 @@ mod record;
 pub use record::{Figures, Interval, RunOutput};
 
 use crate::cost::{self, Usage};
-use crate::device::{Direction, Egress};
+use crate::device::{Direction, Egress, Finished};
 use crate::engine::{self, EventQueue, Model, Nanos, Streams};
-use crate::fluid::{ClassSpec, FlowId, FlowProgress};
+use crate::fluid::{ClassSpec, FlowProgress};
 use crate::scenario::{Candidate, Protocol, Scenario};
 use crate::units::ns_to_seconds;
 use crate::workload::{Arrival, Generator};
@@ -51,7 +51,6 @@ struct ClassInfo {
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Event {
-    Arrival { class: u32 },
     HoldEnd { connection: u32, idle_cut: bool },
     Release { connection: u32 },
     DeviceTick,
@@ -66,7 +65,9 @@ struct Simulation<'a> {
     classes: Vec<ClassInfo>,
     connections: Slab,
     recorder: Recorder,
-    finished: Vec<(u32, Direction, FlowId, FlowProgress)>,
+    finished: Vec<Finished>,
+    /// Next arrival time per workload (`None` once past the horizon).
+    next_arrivals: Vec<Option<Nanos>>,
 }
 
 impl<'a> Simulation<'a> {
@@ -101,17 +102,15 @@ impl<'a> Simulation<'a> {
             connections: Slab::default(),
             recorder: Recorder::new(scenario.warmup_ns, scenario.duration_ns),
             finished: Vec::new(),
+            next_arrivals: vec![None; scenario.workloads.len()],
         }
     }
 
     fn schedule_start(&mut self, queue: &mut EventQueue<Event>) {
         for class in 0..self.classes.len() as u32 {
-            if let Some(at) = self
-                .generator
-                .next_arrival(class, 0, self.scenario.duration_ns)
-            {
-                queue.push(at, Event::Arrival { class });
-            }
+            self.next_arrivals[class as usize] =
+                self.generator
+                    .next_arrival(class, 0, self.scenario.duration_ns);
         }
         if let Some(interval) = self.egress.tick_interval() {
             queue.push(interval, Event::DeviceTick);
@@ -120,12 +119,9 @@ impl<'a> Simulation<'a> {
     }
 
     fn on_arrival(&mut self, now: Nanos, class: u32, queue: &mut EventQueue<Event>) {
-        if let Some(next) = self
-            .generator
-            .next_arrival(class, now, self.scenario.duration_ns)
-        {
-            queue.push(next, Event::Arrival { class });
-        }
+        self.next_arrivals[class as usize] =
+            self.generator
+                .next_arrival(class, now, self.scenario.duration_ns);
         let arrival = self.generator.draw(class);
         let in_window = self.recorder.in_window(now);
         self.recorder.on_attempt(now, &arrival, in_window);
@@ -319,24 +315,39 @@ impl<'a> Simulation<'a> {
 impl Model for Simulation<'_> {
     type Event = Event;
 
+    /// The device's next deadline or the next arrival, whichever is first. Arrivals live here
+    /// rather than in the event queue: there is one pending per workload, and keeping them out
+    /// of the heap saves a push and a pop per connection.
     fn next_deadline(&self) -> Option<Nanos> {
-        self.egress.next_deadline()
+        self.next_arrivals
+            .iter()
+            .fold(self.egress.next_deadline(), |a, &b| {
+                crate::device::earliest(a, b)
+            })
     }
 
+    /// Device work due at `now` first (finished flows, credit switches), then arrivals in
+    /// workload order: a fixed order, so runs are deterministic.
     fn on_deadline(&mut self, now: Nanos, queue: &mut EventQueue<Event>) {
-        let mut finished = std::mem::take(&mut self.finished);
-        let connections = &self.connections;
-        self.egress
-            .on_deadline(now, |flow| connections.get(flow).mark, &mut finished);
-        for (_, direction, flow, progress) in finished.drain(..) {
-            self.on_flow_finished(now, direction, flow, progress, queue);
+        if self.egress.next_deadline().is_some_and(|due| due <= now) {
+            let mut finished = std::mem::take(&mut self.finished);
+            let connections = &self.connections;
+            self.egress
+                .on_deadline(now, |flow| connections.get(flow).mark, &mut finished);
+            for done in finished.drain(..) {
+                self.on_flow_finished(now, done.direction, done.flow, done.progress, queue);
+            }
+            self.finished = finished;
         }
-        self.finished = finished;
+        for class in 0..self.next_arrivals.len() {
+            if self.next_arrivals[class] == Some(now) {
+                self.on_arrival(now, class as u32, queue);
+            }
+        }
     }
 
     fn on_event(&mut self, now: Nanos, event: Event, queue: &mut EventQueue<Event>) {
         match event {
-            Event::Arrival { class } => self.on_arrival(now, class, queue),
             Event::HoldEnd {
                 connection,
                 idle_cut,
