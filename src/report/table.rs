@@ -2,9 +2,17 @@
 //! the result rests on.
 
 use crate::batch::ScenarioResult;
-use crate::scenario::Scenario;
+use crate::scenario::{Assumption, Scenario};
 use crate::summary::{Metric, percent};
 use std::fmt::Write;
+
+/// Assumptions of the model itself, true for every candidate; README "Assumptions" explains each.
+pub const MODEL_ASSUMPTIONS: &[&str] = &[
+    "bandwidth is shared max-min fair as a fluid; TCP slows down when short, UDP loses the excess",
+    "a packets-per-second limit is split evenly between the two directions",
+    "TCP losses at a full link show as slower transfers, not as dropped packets",
+    "1 GB billed = 2^30 bytes; cost covers the whole run, figures the statistics window",
+];
 
 /// Renders the report printed by `natsim run`.
 pub fn render(scenario: &Scenario, result: &ScenarioResult) -> String {
@@ -69,25 +77,45 @@ pub fn render(scenario: &Scenario, result: &ScenarioResult) -> String {
             scenario.candidates[*candidate].name, reason
         );
     }
-    let assumptions: Vec<String> = scenario
-        .candidates
-        .iter()
-        .flat_map(|c| {
-            c.assumptions
-                .iter()
-                .map(move |a| format!("  - {}: {} = {} ({})", c.name, a.key, a.value, a.basis))
-        })
-        .collect();
+    let _ = writeln!(
+        out,
+        "\nmodel assumptions behind every result (README, \"Assumptions\"):"
+    );
+    for line in MODEL_ASSUMPTIONS {
+        let _ = writeln!(out, "  - {line}");
+    }
+    let assumptions = grouped_assumptions(scenario);
     if !assumptions.is_empty() {
         let _ = writeln!(
             out,
-            "\nassumptions these results rest on (override the key in the candidate to change one):"
+            "\nassumptions these results rest on (set the key on a candidate to override):"
         );
-        for a in assumptions {
-            let _ = writeln!(out, "{a}");
+        for (assumption, names) in assumptions {
+            let _ = writeln!(
+                out,
+                "  - {} = {} [{}]: {}",
+                assumption.key,
+                assumption.value,
+                names.join(", "),
+                assumption.basis
+            );
         }
     }
     out
+}
+
+/// Each distinct assumption once, with the candidates that rest on it, in first-seen order.
+fn grouped_assumptions(scenario: &Scenario) -> Vec<(&Assumption, Vec<&str>)> {
+    let mut grouped: Vec<(&Assumption, Vec<&str>)> = Vec::new();
+    for candidate in &scenario.candidates {
+        for assumption in &candidate.assumptions {
+            match grouped.iter_mut().find(|(a, _)| *a == assumption) {
+                Some((_, names)) => names.push(&candidate.name),
+                None => grouped.push((assumption, vec![&candidate.name])),
+            }
+        }
+    }
+    grouped
 }
 
 /// A left-aligned text table with a rule under the header.
