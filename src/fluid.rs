@@ -72,6 +72,8 @@ pub struct Link {
     packet_rate: f64,
     limit: Limit,
     totals: LinkTotals,
+    /// When the next flow finishes at current rates; refreshed whenever rates change.
+    next_completion: Option<Nanos>,
 }
 
 /// Cumulative, time-based byte and packet counts since time 0.
@@ -157,6 +159,7 @@ impl Link {
             packet_rate: 0.0,
             limit: Limit::Bandwidth,
             totals: LinkTotals::default(),
+            next_completion: None,
         }
     }
 
@@ -182,6 +185,11 @@ impl Link {
 
     /// When the next flow finishes at current rates, if any.
     pub fn next_completion(&self) -> Option<Nanos> {
+        self.next_completion
+    }
+
+    /// Recomputes the cached next completion from the clocks at `last_update`. O(K).
+    fn refresh_next_completion(&mut self) {
         let mut earliest: Option<Nanos> = None;
         for state in &self.classes {
             let Some(Reverse(head)) = state.finish.peek() else {
@@ -196,7 +204,7 @@ impl Link {
                 .saturating_add((seconds * NS_PER_S).ceil().min(u64::MAX as f64) as u64);
             earliest = Some(earliest.map_or(at, |e| e.min(at)));
         }
-        earliest
+        self.next_completion = earliest;
     }
 
     /// Advances to `now` and hands every finished flow, with its final progress, to `on_finished`.
@@ -230,6 +238,10 @@ impl Link {
         }
         if any {
             self.recompute();
+        } else {
+            // Nothing finished (a credit deadline, or rounding left a flow a hair short): the
+            // clocks moved, so the cached instant must be recomputed from them.
+            self.refresh_next_completion();
         }
     }
 
@@ -345,6 +357,7 @@ impl Link {
         self.delivered_rate = delivered;
         self.sent_rate = sent;
         self.packet_rate = packets;
+        self.refresh_next_completion();
     }
 
     /// Bytes per second the link can carry now: its bandwidth, or less when the packets-per-second

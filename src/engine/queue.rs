@@ -1,44 +1,35 @@
-//! The pending-event set: a binary heap keyed by (time, insertion number).
+//! The pending-event set: a radix heap keyed by (time, insertion number).
 //!
 //! The insertion number makes equal-time events leave in the order they were scheduled (FIFO),
-//! which keeps runs deterministic without the model having to break ties. Push and pop are
-//! O(log n).
+//! which keeps runs deterministic without the model having to break ties.
+//!
+//! Why a radix heap (Ahuja, Mehlhorn, Orlin and Tarjan): simulated time never runs backwards,
+//! so every key pushed is at least the last key popped. Keys then sort into 129 buckets by the
+//! highest bit in which they differ from that last key; popping empties the lowest non-empty
+//! bucket into lower ones. Each event moves down at most 128 times, so push is O(1) and pop
+//! amortised O(log C) for keys of C bits, with sequential `Vec` traffic instead of a binary
+//! heap's cache misses: with every held connection pending (tens of thousands of events) this
+//! made the engine about twice as fast (README, "Speed").
 
 use super::Nanos;
-use std::cmp::Ordering;
-use std::collections::BinaryHeap;
 
-/// A min-queue of events ordered by time, FIFO among equal times.
+/// A min-queue of events ordered by time, FIFO among equal times. Events must not be scheduled
+/// before the last one popped (the engine never goes back in time).
 #[derive(Debug)]
 pub struct EventQueue<E> {
-    heap: BinaryHeap<Entry<E>>,
+    /// `buckets[b]` holds keys whose highest bit differing from `last` is bit b − 1 (bucket 0:
+    /// equal to `last`). Key = time in the high 64 bits, insertion number in the low 64.
+    buckets: Vec<Vec<(u128, E)>>,
+    /// Bit b set when `buckets[b]` is non-empty.
+    occupied: [u64; 3],
+    last: u128,
+    len: usize,
+    /// Smallest key, when known (cleared by `pop`, found again by `peek_time`).
+    min: Option<u128>,
     next_sequence: u64,
 }
 
-#[derive(Debug)]
-struct Entry<E> {
-    /// Time in the high 64 bits, insertion number in the low 64: one comparison orders both.
-    key: u128,
-    event: E,
-}
-
-impl<E> PartialEq for Entry<E> {
-    fn eq(&self, other: &Self) -> bool {
-        self.key == other.key
-    }
-}
-impl<E> Eq for Entry<E> {}
-impl<E> PartialOrd for Entry<E> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl<E> Ord for Entry<E> {
-    // Reversed: BinaryHeap is a max-heap and we want the earliest (time, sequence) on top.
-    fn cmp(&self, other: &Self) -> Ordering {
-        other.key.cmp(&self.key)
-    }
-}
+const BUCKETS: usize = 129;
 
 impl<E> Default for EventQueue<E> {
     fn default() -> Self {
@@ -49,37 +40,112 @@ impl<E> Default for EventQueue<E> {
 impl<E> EventQueue<E> {
     pub fn new() -> Self {
         EventQueue {
-            heap: BinaryHeap::new(),
+            buckets: (0..BUCKETS).map(|_| Vec::new()).collect(),
+            occupied: [0; 3],
+            last: 0,
+            len: 0,
+            min: None,
             next_sequence: 0,
         }
     }
 
-    /// Schedules `event` at `time`.
+    /// Schedules `event` at `time`. A time before the last popped event is a bug in the model;
+    /// it is moved up to that time rather than breaking the queue's order.
     pub fn push(&mut self, time: Nanos, event: E) {
-        let sequence = self.next_sequence;
+        let earliest = (self.last >> 64) as Nanos;
+        debug_assert!(
+            time >= earliest,
+            "event scheduled in the past: {time} < {earliest}"
+        );
+        let key = ((time.max(earliest) as u128) << 64) | self.next_sequence as u128;
         self.next_sequence += 1;
-        let key = ((time as u128) << 64) | sequence as u128;
-        self.heap.push(Entry { key, event });
+        if self.len == 0 {
+            self.min = Some(key);
+        } else if let Some(min) = self.min {
+            self.min = Some(min.min(key));
+        }
+        self.insert(key, event);
+        self.len += 1;
     }
 
     /// Removes and returns the earliest event.
     pub fn pop(&mut self) -> Option<(Nanos, E)> {
-        self.heap
-            .pop()
-            .map(|entry| ((entry.key >> 64) as Nanos, entry.event))
+        if self.len == 0 {
+            return None;
+        }
+        if self.buckets[0].is_empty() {
+            self.refill_bucket_zero();
+        }
+        let (key, event) = self.buckets[0].pop()?;
+        if self.buckets[0].is_empty() {
+            self.occupied[0] &= !1;
+        }
+        self.len -= 1;
+        self.min = None;
+        Some(((key >> 64) as Nanos, event))
     }
 
     /// Time of the earliest event without removing it.
-    pub fn peek_time(&self) -> Option<Nanos> {
-        self.heap.peek().map(|entry| (entry.key >> 64) as Nanos)
+    pub fn peek_time(&mut self) -> Option<Nanos> {
+        if self.len == 0 {
+            return None;
+        }
+        let min = match self.min {
+            Some(min) => min,
+            None => {
+                let bucket = &self.buckets[self.first_occupied()?];
+                let min = bucket.iter().map(|(key, _)| *key).min()?;
+                self.min = Some(min);
+                min
+            }
+        };
+        Some((min >> 64) as Nanos)
     }
 
     pub fn len(&self) -> usize {
-        self.heap.len()
+        self.len
     }
 
     pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
+        self.len == 0
+    }
+
+    fn bucket_of(&self, key: u128) -> usize {
+        (u128::BITS - (key ^ self.last).leading_zeros()) as usize
+    }
+
+    fn insert(&mut self, key: u128, event: E) {
+        let bucket = self.bucket_of(key);
+        self.buckets[bucket].push((key, event));
+        self.occupied[bucket / 64] |= 1 << (bucket % 64);
+    }
+
+    fn first_occupied(&self) -> Option<usize> {
+        self.occupied
+            .iter()
+            .enumerate()
+            .find(|(_, word)| **word != 0)
+            .map(|(index, word)| index * 64 + word.trailing_zeros() as usize)
+    }
+
+    /// Makes the smallest key the new `last` and spreads its bucket over lower buckets; the
+    /// smallest key lands alone in bucket 0 (keys are unique).
+    fn refill_bucket_zero(&mut self) {
+        let Some(bucket) = self.first_occupied() else {
+            return;
+        };
+        let mut items = std::mem::take(&mut self.buckets[bucket]);
+        self.occupied[bucket / 64] &= !(1 << (bucket % 64));
+        if let Some(min) = items.iter().map(|(key, _)| *key).min() {
+            self.last = min;
+        }
+        for (key, event) in items.drain(..) {
+            self.insert(key, event);
+        }
+        // Hand the emptied allocation back so the bucket does not reallocate next time.
+        if self.buckets[bucket].is_empty() {
+            self.buckets[bucket] = items;
+        }
     }
 }
 
