@@ -56,7 +56,7 @@ pub fn render(scenario: &Scenario, result: &ScenarioResult) -> String {
                 format!("{:.3}", s.get(Metric::PeakGbps)),
                 percent(s.get(Metric::ConnFailRate)),
                 percent(s.get(Metric::DropRate)),
-                format!("{:.4}", s.get(Metric::FctP99S)),
+                three_digits(s.get(Metric::FctP99S)),
                 format!("{:.1}", s.get(Metric::SlowdownP99)),
                 format!("{:.2}", s.get(Metric::CostTotalUsd)),
                 format!("{:.2}", s.get(Metric::CostMonthlyUsd)),
@@ -116,6 +116,15 @@ fn grouped_assumptions(scenario: &Scenario) -> Vec<(&Assumption, Vec<&str>)> {
         }
     }
     grouped
+}
+
+/// A number with three significant digits, for the console (CSV keeps six).
+fn three_digits(value: f64) -> String {
+    if value == 0.0 || !value.is_finite() {
+        return "0".to_string();
+    }
+    let decimals = (2 - value.abs().log10().floor() as i32).clamp(0, 12) as usize;
+    format!("{value:.decimals$}")
 }
 
 /// A left-aligned text table with a rule under the header.
