@@ -1,7 +1,12 @@
-//! The command line: `natsim run | validate | catalog`.
+//! The command line: `natsim run | sweep | validate | catalog`.
 //!
 //! Exit codes (ripgrep-style, deliberate): 0 success, 2 any error the user can fix (bad scenario,
 //! bad arguments, unwritable output). Errors name the file, the key path and the fix.
+//! `run` with several files or a folder is in `cli/run_many.rs`, `sweep` in `cli/sweep.rs`.
+
+mod progress;
+mod run_many;
+mod sweep;
 
 use crate::batch;
 use crate::catalog::Catalog;
@@ -26,10 +31,13 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Simulate a scenario: writes summary.csv and timeseries.csv, prints the comparison.
+    /// Several files or a folder run as a batch, with one batch.csv over all of them.
     Run {
-        /// Scenario file (TOML).
-        file: PathBuf,
-        /// Output folder (default output/<scenario name>).
+        /// Scenario file (TOML); or several, or folders (each *.toml in them, sorted).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Output folder (default output/<scenario name>). A batch writes each scenario to
+        /// DIR/<scenario name>/ and batch.csv to DIR (default output).
         #[arg(long)]
         out: Option<PathBuf>,
         /// Override the scenario's seed.
@@ -41,6 +49,21 @@ pub enum Command {
         /// Worker threads (default: all cores). Results do not depend on it.
         #[arg(long)]
         threads: Option<usize>,
+    },
+    /// Run every point of a scenario's [sweep] table: writes runs.csv as runs finish, then
+    /// sweep.csv and winners.csv.
+    Sweep {
+        /// Scenario file (TOML) with a [sweep] table.
+        file: PathBuf,
+        /// Output folder (default output/<scenario name>).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Worker threads (default: all cores). Results do not depend on it.
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Keep the runs already in runs.csv and run only the others.
+        #[arg(long)]
+        resume: bool,
     },
     /// Check a scenario file without running it.
     Validate { file: PathBuf },
@@ -56,12 +79,22 @@ pub enum Command {
 pub fn execute(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Run {
-            file,
+            files,
             out,
             seed,
             replications,
             threads,
-        } => run(&file, out, seed, replications, threads),
+        } => match files.as_slice() {
+            // One file keeps the single-run contract: --out is the folder itself.
+            [file] if !file.is_dir() => run(file, out, seed, replications, threads),
+            _ => run_many::run_batch(&files, out, seed, replications, threads),
+        },
+        Command::Sweep {
+            file,
+            out,
+            threads,
+            resume,
+        } => sweep::sweep(&file, out, threads, resume),
         Command::Validate { file } => {
             let scenario = load(&file, None, None)?;
             println!(
@@ -71,6 +104,9 @@ pub fn execute(cli: Cli) -> Result<()> {
                 scenario.workloads.len(),
                 scenario.candidates.len()
             );
+            if let Some(plan) = sweep::plan_if_any(&file)? {
+                println!("{}: ok: {plan}", file.display());
+            }
             Ok(())
         }
         Command::Catalog { region } => {
@@ -122,26 +158,8 @@ fn run(
             out_dir.display()
         )
     })?;
-    let result = match threads {
-        Some(0) => bail!(
-            "--threads: 0 is not a thread count; give 1 or more, or leave it out to use every core"
-        ),
-        Some(n) => rayon::ThreadPoolBuilder::new()
-            .num_threads(n)
-            .build()
-            .context("cannot start worker threads")?
-            .install(|| batch::run_scenario(&scenario)),
-        None => batch::run_scenario(&scenario),
-    };
-    let summary_path = out_dir.join("summary.csv");
-    let timeseries_path = out_dir.join("timeseries.csv");
-    write_atomically(&summary_path, &report::csv::summary_csv(&scenario, &result))
-        .with_context(|| format!("cannot write {}", summary_path.display()))?;
-    write_atomically(
-        &timeseries_path,
-        &report::csv::timeseries_csv(&scenario, &result),
-    )
-    .with_context(|| format!("cannot write {}", timeseries_path.display()))?;
+    let result = with_threads(threads, || batch::run_scenario(&scenario))?;
+    let (summary_path, timeseries_path) = write_run(&out_dir, &scenario, &result)?;
     print!("{}", report::table::render(&scenario, &result));
     println!(
         "\nwrote {} and {}",
@@ -149,4 +167,39 @@ fn run(
         timeseries_path.display()
     );
     Ok(())
+}
+
+/// Writes a run's summary.csv and timeseries.csv into `out_dir` (which exists) and returns their
+/// paths.
+fn write_run(
+    out_dir: &Path,
+    scenario: &Scenario,
+    result: &batch::ScenarioResult,
+) -> Result<(PathBuf, PathBuf)> {
+    let summary_path = out_dir.join("summary.csv");
+    let timeseries_path = out_dir.join("timeseries.csv");
+    write_atomically(&summary_path, &report::csv::summary_csv(scenario, result))
+        .with_context(|| format!("cannot write {}", summary_path.display()))?;
+    write_atomically(
+        &timeseries_path,
+        &report::csv::timeseries_csv(scenario, result),
+    )
+    .with_context(|| format!("cannot write {}", timeseries_path.display()))?;
+    Ok((summary_path, timeseries_path))
+}
+
+/// Runs `work` on `threads` worker threads, or on rayon's global pool (one per core) when not
+/// given. Results never depend on the count: parallelism is across runs only.
+fn with_threads<T: Send>(threads: Option<usize>, work: impl FnOnce() -> T + Send) -> Result<T> {
+    match threads {
+        Some(0) => bail!(
+            "--threads: 0 is not a thread count; give 1 or more, or leave it out to use every core"
+        ),
+        Some(n) => Ok(rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build()
+            .context("cannot start worker threads")?
+            .install(work)),
+        None => Ok(work()),
+    }
 }

@@ -58,13 +58,16 @@ pub struct Usage {
 }
 
 impl Usage {
-    /// Usage of `device` after `elapsed_hours`, given the bytes it carried.
+    /// Usage of `deployments` copies of `device` after `elapsed_hours`, given the bytes they
+    /// carried: `egress_bytes` to the internet, `carried_bytes` through them in both directions
+    /// (what a NAT gateway processes).
     pub fn measure(
         device: &DeviceConfig,
         prices: &Prices,
         elapsed_hours: f64,
-        out_bytes: f64,
-        in_bytes: f64,
+        deployments: f64,
+        egress_bytes: f64,
+        carried_bytes: f64,
         cross_az_bytes: f64,
     ) -> Usage {
         let (device_count, device_hours, usd_per_hour, processed_gb, ipv4_count) = match device {
@@ -72,21 +75,35 @@ impl Usage {
                 1.0,
                 elapsed_hours.ceil(),
                 prices.nat_gateway_usd_per_hour,
-                (out_bytes + in_bytes) / BYTES_PER_GB,
+                carried_bytes / BYTES_PER_GB,
                 c.ips as f64,
             ),
             DeviceConfig::NatInstance(c) => {
-                let count = c.count as f64;
-                (count, elapsed_hours * count, c.usd_per_hour, 0.0, count)
+                // A standby instance runs, and bills, beside each active one.
+                let billed = c.count as f64 * c.failures.failover.billed_per_instance();
+                (
+                    billed,
+                    elapsed_hours * billed,
+                    c.usd_per_hour,
+                    0.0,
+                    c.count as f64,
+                )
             }
+            // The clients' own public IPs are all an internet gateway bills.
+            DeviceConfig::InternetGateway(c) => (0.0, 0.0, 0.0, 0.0, c.public_ips() as f64),
         };
+        let (device_count, device_hours, ipv4_count) = (
+            device_count * deployments,
+            device_hours * deployments,
+            ipv4_count * deployments,
+        );
         Usage {
             simulated_hours: elapsed_hours,
             device_hours,
             device_count,
             device_usd_per_hour: usd_per_hour,
             processed_gb,
-            egress_gb: out_bytes / BYTES_PER_GB,
+            egress_gb: egress_bytes / BYTES_PER_GB,
             cross_az_gb: cross_az_bytes / BYTES_PER_GB,
             ipv4_hours: ipv4_count * elapsed_hours,
             ipv4_count,

@@ -252,6 +252,30 @@ impl Link {
         }
     }
 
+    /// Removes every flow at `now` (the device under them failed), handing each one's progress
+    /// so far to `on_cleared`.
+    pub fn clear(
+        &mut self,
+        now: Nanos,
+        marks: impl Fn(FlowId) -> FlowMark,
+        mut on_cleared: impl FnMut(FlowId, FlowProgress),
+    ) {
+        self.advance(now);
+        let mut flows = Vec::new();
+        for state in &mut self.classes {
+            flows.extend(state.finish.drain().map(|Reverse(tag)| tag));
+            state.active = 0;
+        }
+        self.active_flows = 0;
+        // Drained heaps come out in no particular order; sort so runs stay deterministic.
+        flows.sort();
+        for tag in flows {
+            let mark = marks(tag.flow);
+            on_cleared(tag.flow, self.progress(&mark));
+        }
+        self.recompute();
+    }
+
     /// Progress of a flow still running (for the end-of-run account of bytes in flight). Call
     /// after `advance`.
     pub fn progress(&self, mark: &FlowMark) -> FlowProgress {

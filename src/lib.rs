@@ -5,6 +5,7 @@
 pub mod batch;
 pub mod catalog;
 pub mod cli;
+pub mod confidence;
 pub mod cost;
 pub mod device;
 pub mod engine;
@@ -15,5 +16,6 @@ pub mod scenario;
 pub mod sim;
 pub mod stats;
 pub mod summary;
+pub mod sweep;
 pub mod units;
 pub mod workload;

@@ -33,6 +33,7 @@ pub fn decide(scenario: &Scenario, summaries: &[Summary]) -> Verdict {
         ),
         None => "no candidate meets the objectives; relax them or add larger options".to_string(),
     };
+    let headline = headline + winner.map_or("", kind_note);
     let reasons = summaries
         .iter()
         .filter(|s| Some(s.candidate) != winner.map(|w| w.candidate))
@@ -45,7 +46,20 @@ pub fn decide(scenario: &Scenario, summaries: &[Summary]) -> Verdict {
     }
 }
 
+/// What a user must know about a kind whatever its figures.
+fn kind_note(summary: &Summary) -> &'static str {
+    if summary.kind == "internet_gateway" {
+        "; note: every client holds a public IP and is reachable from the internet unless security groups stop it"
+    } else {
+        ""
+    }
+}
+
 fn reason(scenario: &Scenario, summary: &Summary, winner: Option<&Summary>) -> String {
+    reason_without_note(scenario, summary, winner) + kind_note(summary)
+}
+
+fn reason_without_note(scenario: &Scenario, summary: &Summary, winner: Option<&Summary>) -> String {
     if !summary.meets_slo {
         let mut text = summary.slo_failures.join(", ");
         let causes = causes(scenario, summary);
@@ -101,6 +115,21 @@ fn causes(scenario: &Scenario, summary: &Summary) -> Vec<String> {
             "{:.0} packets dropped at {:.2} Gbps peak capacity",
             summary.get(Metric::PacketsDropped),
             summary.get(Metric::PeakCapacityGbps)
+        ));
+    }
+    if summary.get(Metric::OutageS) > 0.0 {
+        let what = match device {
+            DeviceConfig::NatInstance(c) => format!(
+                "instance failures and AZ outages, failover {}",
+                c.failures.failover.as_str()
+            ),
+            _ => "its AZ went down".to_string(),
+        };
+        causes.push(format!(
+            "{:.1} min without egress for clients that were up ({what}), {:.0} connections reset, {:.0} refused while down",
+            summary.get(Metric::OutageS) / 60.0,
+            summary.get(Metric::ConnReset),
+            summary.get(Metric::FailOutage)
         ));
     }
     if summary.get(Metric::IdleTimeouts) > 0.0 {

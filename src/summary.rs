@@ -68,6 +68,12 @@ metrics! {
     MonthlyCrossAzUsd => "monthly_cross_az_usd",
     MonthlyIpv4Usd => "monthly_ipv4_usd",
     PeakCapacityGbps => "peak_capacity_gbps",
+    // Failures and endpoints (issue 3).
+    ConnReset => "conn_reset",
+    OutageS => "outage_s",
+    Availability => "availability",
+    FailOutage => "fail_outage",
+    EndpointGb => "endpoint_gb",
 }
 
 impl Metric {
@@ -84,6 +90,9 @@ pub struct Summary {
     pub replications: u32,
     /// Mean over replications, indexed like [`Metric::ALL`].
     pub values: Vec<f64>,
+    /// Half-width of each figure's 95 % confidence interval (Student's t over replications),
+    /// indexed like [`Metric::ALL`]; `None` with one replication, where the spread is unknown.
+    pub ci95: Option<Vec<f64>>,
     pub meets_slo: bool,
     /// Each objective missed, as "what > limit" text.
     pub slo_failures: Vec<String>,
@@ -149,6 +158,11 @@ pub fn run_values(run: &RunOutput) -> Vec<f64> {
             Metric::MonthlyCrossAzUsd => run.monthly_bill.cross_az_usd,
             Metric::MonthlyIpv4Usd => run.monthly_bill.ipv4_usd,
             Metric::PeakCapacityGbps => run.diagnostics.peak_capacity_bps / 1e9,
+            Metric::ConnReset => f.conn_reset as f64,
+            Metric::OutageS => f.outage_s,
+            Metric::Availability => f.availability,
+            Metric::FailOutage => f.fail_outage as f64,
+            Metric::EndpointGb => gb(f.endpoint_bytes),
         })
         .collect()
 }
@@ -156,25 +170,49 @@ pub fn run_values(run: &RunOutput) -> Vec<f64> {
 /// Aggregates a candidate's runs (at least one) and checks them against the objectives.
 pub fn summarize(scenario: &Scenario, candidate: usize, runs: &[&RunOutput]) -> Summary {
     let per_run: Vec<Vec<f64>> = runs.iter().map(|run| run_values(run)).collect();
+    let credits_exhausted_at_s = runs
+        .iter()
+        .filter_map(|r| r.diagnostics.credits_exhausted_at)
+        .min()
+        .map(ns_to_seconds);
+    summarize_values(scenario, candidate, &per_run, credits_exhausted_at_s)
+}
+
+/// Aggregates a candidate's per-run figures (each indexed like [`Metric::ALL`], at least one run,
+/// in replication order) and checks them against the objectives. Sweeps use it on figures read
+/// back from their journal; the order of `per_run` fixes the order of every sum, so the result is
+/// the same to the last bit whichever thread finished first.
+pub fn summarize_values(
+    scenario: &Scenario,
+    candidate: usize,
+    per_run: &[Vec<f64>],
+    credits_exhausted_at_s: Option<f64>,
+) -> Summary {
     let n = per_run.len().max(1) as f64;
+    let column = |i: usize| per_run.iter().map(move |v| v[i]);
     let values: Vec<f64> = (0..Metric::ALL.len())
-        .map(|i| per_run.iter().map(|v| v[i]).sum::<f64>() / n)
+        .map(|i| column(i).sum::<f64>() / n)
         .collect();
+    let ci95 = (per_run.len() >= 2).then(|| {
+        (0..Metric::ALL.len())
+            .map(|i| {
+                let figures: Vec<f64> = column(i).collect();
+                crate::confidence::half_width_95(&figures).unwrap_or(f64::NAN)
+            })
+            .collect()
+    });
     let spec = &scenario.candidates[candidate];
     let mut summary = Summary {
         candidate,
         name: spec.name.clone(),
         kind: spec.device.kind(),
-        replications: runs.len() as u32,
+        replications: per_run.len() as u32,
         values,
+        ci95,
         meets_slo: true,
         slo_failures: Vec::new(),
         recommended: false,
-        credits_exhausted_at_s: runs
-            .iter()
-            .filter_map(|r| r.diagnostics.credits_exhausted_at)
-            .min()
-            .map(ns_to_seconds),
+        credits_exhausted_at_s,
         assumptions: spec.assumptions.clone(),
         seed: scenario.seed,
     };
@@ -213,7 +251,27 @@ fn slo_failures(scenario: &Scenario, summary: &Summary) -> Vec<String> {
             summary.get(Metric::SlowdownP99)
         ));
     }
+    if let Some(limit) = slo.min_availability
+        && summary.get(Metric::Availability) < limit
+    {
+        failures.push(format!(
+            "availability {} < {}",
+            availability_percent(summary.get(Metric::Availability)),
+            availability_percent(limit)
+        ));
+    }
     failures
+}
+
+/// An availability as a percentage with enough nines to compare ("99.95 %").
+pub fn availability_percent(fraction: f64) -> String {
+    let p = fraction * 100.0;
+    let digits = if p >= 99.0 {
+        format!("{p:.3}")
+    } else {
+        format!("{p:.1}")
+    };
+    format!("{} %", digits.trim_end_matches('0').trim_end_matches('.'))
 }
 
 /// A fraction as a percentage with enough digits to show small rates.

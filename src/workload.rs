@@ -19,6 +19,8 @@ pub struct Arrival {
     pub request_bytes: f64,
     pub response_bytes: f64,
     pub hold_ns: Nanos,
+    /// Bound for S3 or DynamoDB in the region (a gateway endpoint could carry it).
+    pub aws_service: bool,
 }
 
 /// A sampler for a [`Dist`], built once so drawing is cheap.
@@ -79,6 +81,8 @@ struct ClassGenerator {
     sizes: StreamRng,
     destinations: StreamRng,
     holds: StreamRng,
+    endpoint: StreamRng,
+    endpoint_share: f64,
     /// Interarrival times at the peak of the profile; thinning brings them down to the hour's rate.
     interarrival_at_peak: Exp<f64>,
     /// Profile multipliers divided by their maximum (acceptance probabilities), empty when flat.
@@ -112,6 +116,8 @@ impl Generator {
                     sizes: streams.stream("sizes", index),
                     destinations: streams.stream("destinations", index),
                     holds: streams.stream("hold", index),
+                    endpoint: streams.stream("endpoint", index),
+                    endpoint_share: w.endpoint_share,
                     interarrival_at_peak: Exp::new(peak_rate.max(1e-12))
                         .unwrap_or(Exp::new(1.0).expect("1 is a valid rate")),
                     acceptance,
@@ -173,6 +179,7 @@ impl Generator {
             request_bytes: g.request.sample(&mut g.sizes).max(0.0),
             response_bytes: g.response.sample(&mut g.sizes).max(0.0),
             hold_ns: seconds_to_ns(g.hold.sample(&mut g.holds)),
+            aws_service: g.endpoint_share > 0.0 && g.endpoint.random::<f64>() < g.endpoint_share,
         }
     }
 }

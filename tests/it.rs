@@ -4,13 +4,19 @@
 #[path = "it/support.rs"]
 mod support;
 
+#[path = "it/batch.rs"]
+mod batch;
 #[path = "it/cli.rs"]
 mod cli;
 #[path = "it/cost.rs"]
 mod cost;
 #[path = "it/determinism.rs"]
 mod determinism;
+#[path = "it/egress_options.rs"]
+mod egress_options;
 #[path = "it/oracles.rs"]
 mod oracles;
 #[path = "it/scenarios.rs"]
 mod scenarios;
+#[path = "it/sweep.rs"]
+mod sweep;

@@ -111,6 +111,17 @@ pub struct NatInstanceDefaults {
     pub internet_cap_gbps: f64,
     pub internet_cap_min_vcpus: u32,
     pub internet_cap_fraction: f64,
+    /// Seconds without egress after a failure, by failover mode.
+    pub asg_replace_s: f64,
+    pub standby_instance_s: f64,
+    /// Mean time between random failures of an on-demand instance.
+    pub mtbf_hours: f64,
+    /// Fraction off the on-demand price for `pricing = "spot"`.
+    pub spot_discount: f64,
+    /// Mean time between spot interruptions.
+    pub spot_mtbf_hours: f64,
+    /// Bandwidth of an internet-gateway client whose type is not given.
+    pub client_gbps: f64,
     pub sources: BTreeMap<String, String>,
 }
 
@@ -165,6 +176,12 @@ impl NatInstanceDefaults {
         "release_delay_tcp_s",
         "release_delay_udp_s",
         "internet_cap",
+        "asg_replace_s",
+        "standby_instance_s",
+        "mtbf_hours",
+        "spot_discount",
+        "spot_mtbf_hours",
+        "client_gbps",
     ];
 
     /// Why `key` has its default, when that default is natsim's assumption; `None` otherwise.

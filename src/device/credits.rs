@@ -41,6 +41,14 @@ impl CreditBucket {
         }
     }
 
+    /// A full bucket on an instance launched at `now` (a replacement starts with full credits).
+    pub fn launched_at(now: Nanos, baseline_bps: f64, burst_bps: f64, max_bits: f64) -> Self {
+        CreditBucket {
+            last_update: now,
+            ..Self::new(baseline_bps, burst_bps, max_bits)
+        }
+    }
+
     /// Bandwidth allowed now.
     pub fn bandwidth_bps(&self) -> f64 {
         if self.bursting {

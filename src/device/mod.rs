@@ -8,10 +8,14 @@
 //! tracking, credits) but not money; prices live in `cost`.
 
 pub mod credits;
+pub mod fleet;
+pub mod hosts;
+pub mod internet_gateway;
 pub mod nat_gateway;
 pub mod nat_instance;
 
 use crate::engine::Nanos;
+use crate::engine::rng::StreamRng;
 use crate::fluid::{ClassSpec, FlowId, FlowMark, FlowProgress, Link};
 use crate::scenario::{DeviceConfig, Protocol};
 
@@ -30,6 +34,24 @@ pub enum Refusal {
     PortAllocation,
     /// Connection-tracking table full (ENA `conntrack_allowance_exceeded`, netfilter table).
     Conntrack,
+    /// The device the client routes through is down (failed, not yet replaced).
+    Outage,
+}
+
+/// What a device reports at a deadline: finished flows, and any failure with the flows it cut.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    pub finished: Vec<Finished>,
+    /// Flows cleared by a failure, with what they had moved.
+    pub reset: Vec<Finished>,
+    /// Paths that failed now; every connection on them is gone.
+    pub failed: Vec<u32>,
+}
+
+impl Outcome {
+    pub fn is_empty(&self) -> bool {
+        self.finished.is_empty() && self.reset.is_empty() && self.failed.is_empty()
+    }
 }
 
 /// The two links a connection crosses on one device (one instance, or the gateway).
@@ -85,6 +107,9 @@ impl Path {
     }
 }
 
+/// A device failure: (path, down from, back at — `None` while still down).
+pub type Outage = (u32, Nanos, Option<Nanos>);
+
 /// A flow that finished: on which path, in which direction, and what got through.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Finished {
@@ -112,25 +137,36 @@ pub fn earliest(a: Option<Nanos>, b: Option<Nanos>) -> Option<Nanos> {
 pub enum Egress {
     NatGateway(nat_gateway::Gateway),
     NatInstance(nat_instance::Instances),
+    InternetGateway(internet_gateway::Clients),
 }
 
 impl Egress {
-    pub fn new(config: &DeviceConfig, classes: &[ClassSpec], destinations: usize) -> Self {
+    /// A device in its initial state; `failures` is the candidate's own random stream.
+    pub fn new(
+        config: &DeviceConfig,
+        classes: &[ClassSpec],
+        destinations: usize,
+        failures: StreamRng,
+    ) -> Self {
         match config {
             DeviceConfig::NatGateway(c) => {
                 Egress::NatGateway(nat_gateway::Gateway::new(c, classes, destinations))
             }
             DeviceConfig::NatInstance(c) => {
-                Egress::NatInstance(nat_instance::Instances::new(c, classes))
+                Egress::NatInstance(nat_instance::Instances::new(c, classes, failures))
+            }
+            DeviceConfig::InternetGateway(c) => {
+                Egress::InternetGateway(internet_gateway::Clients::new(c, classes))
             }
         }
     }
 
-    /// Admits a new connection to `destination` and returns the path it takes.
-    pub fn admit(&mut self, destination: u32) -> Result<u32, Refusal> {
+    /// Admits a new connection of `workload` to `destination` and returns the path it takes.
+    pub fn admit(&mut self, workload: usize, destination: u32) -> Result<u32, Refusal> {
         match self {
             Egress::NatGateway(g) => g.admit(destination),
             Egress::NatInstance(i) => i.admit(),
+            Egress::InternetGateway(c) => Ok(c.admit(workload)),
         }
     }
 
@@ -139,6 +175,7 @@ impl Egress {
         match self {
             Egress::NatGateway(g) => g.release(destination),
             Egress::NatInstance(i) => i.release(path),
+            Egress::InternetGateway(_) => {}
         }
     }
 
@@ -154,6 +191,7 @@ impl Egress {
         match self {
             Egress::NatGateway(g) => g.start_flow(now, direction, class, flow, bytes),
             Egress::NatInstance(i) => i.start_flow(now, path, direction, class, flow, bytes),
+            Egress::InternetGateway(c) => c.start_flow(now, path, direction, class, flow, bytes),
         }
     }
 
@@ -161,19 +199,27 @@ impl Egress {
         match self {
             Egress::NatGateway(g) => g.next_deadline(),
             Egress::NatInstance(i) => i.next_deadline(),
+            Egress::InternetGateway(c) => c.next_deadline(),
         }
     }
 
-    /// Handles whatever is due at `now`: finished flows go into `done`, capacity changes apply.
+    /// Handles whatever is due at `now`: finished flows, capacity changes, failures.
     pub fn on_deadline(
         &mut self,
         now: Nanos,
         marks: impl Fn(FlowId) -> FlowMark + Copy,
-        done: &mut Vec<Finished>,
+        outcome: &mut Outcome,
     ) {
         match self {
-            Egress::NatGateway(g) => g.take_finished(now, marks, done),
-            Egress::NatInstance(i) => i.on_deadline(now, marks, done),
+            Egress::NatGateway(g) => g.take_finished(now, marks, &mut outcome.finished),
+            Egress::NatInstance(i) => i.on_deadline(
+                now,
+                marks,
+                &mut outcome.finished,
+                &mut outcome.reset,
+                &mut outcome.failed,
+            ),
+            Egress::InternetGateway(c) => c.on_deadline(now, marks, &mut outcome.finished),
         }
     }
 
@@ -181,6 +227,7 @@ impl Egress {
         match self {
             Egress::NatGateway(g) => std::slice::from_ref(g.path()),
             Egress::NatInstance(i) => i.paths(),
+            Egress::InternetGateway(c) => c.paths(),
         }
     }
 
@@ -189,6 +236,7 @@ impl Egress {
         match self {
             Egress::NatGateway(g) => g.advance(now),
             Egress::NatInstance(i) => i.advance(now),
+            Egress::InternetGateway(c) => c.advance(now),
         }
     }
 
@@ -204,7 +252,7 @@ impl Egress {
     pub fn tick_interval(&self) -> Option<Nanos> {
         match self {
             Egress::NatGateway(g) => Some(g.ramp_interval_ns()),
-            Egress::NatInstance(_) => None,
+            Egress::NatInstance(_) | Egress::InternetGateway(_) => None,
         }
     }
 
@@ -221,6 +269,8 @@ impl Egress {
                 Protocol::Tcp => i.config().idle_timeout_tcp_ns,
                 Protocol::Udp => i.config().idle_timeout_udp_ns,
             },
+            // No translation table, so nothing to time out.
+            Egress::InternetGateway(_) => u64::MAX,
         }
     }
 
@@ -231,6 +281,7 @@ impl Egress {
                 Protocol::Tcp => i.config().release_delay_tcp_ns,
                 Protocol::Udp => i.config().release_delay_udp_ns,
             },
+            Egress::InternetGateway(_) => 0,
         }
     }
 
@@ -246,6 +297,49 @@ impl Egress {
                 credits_exhausted_at: i.first_credit_exhaustion(),
                 peak_capacity_bps: i.peak_capacity_bps(),
             },
+            Egress::InternetGateway(c) => Diagnostics {
+                credits_exhausted_at: c.first_credit_exhaustion(),
+                peak_capacity_bps: c.peak_capacity_bps(),
+            },
+        }
+    }
+
+    /// Every failure so far as (path, down from, back at or still down), and the number of paths
+    /// the device has (so outage time can be averaged over them).
+    pub fn outages(&self) -> (&[Outage], usize) {
+        match self {
+            Egress::NatInstance(i) => (i.outages(), i.paths().len()),
+            Egress::NatGateway(g) => (g.outages(), 1),
+            Egress::InternetGateway(c) => (&[], c.paths().len().max(1)),
+        }
+    }
+
+    /// The device's AZ goes down at `now`: what was running on it goes to `outcome` as reset
+    /// flows and failed paths. Clients behind an internet gateway have no device to lose.
+    pub fn fail_all(
+        &mut self,
+        now: Nanos,
+        marks: impl Fn(FlowId) -> FlowMark + Copy,
+        outcome: &mut Outcome,
+    ) {
+        match self {
+            Egress::NatGateway(g) => {
+                g.fail(now, marks, &mut outcome.reset);
+                outcome.failed.push(0);
+            }
+            Egress::NatInstance(i) => {
+                i.fail_all(now, marks, &mut outcome.reset, &mut outcome.failed)
+            }
+            Egress::InternetGateway(_) => {}
+        }
+    }
+
+    /// The device's AZ is back at `now`.
+    pub fn restore_all(&mut self, now: Nanos) {
+        match self {
+            Egress::NatGateway(g) => g.restore(now),
+            Egress::NatInstance(i) => i.restore_all(now),
+            Egress::InternetGateway(_) => {}
         }
     }
 }

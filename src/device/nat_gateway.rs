@@ -37,7 +37,7 @@ pub struct Ramp {
     pub down_after_ns: u64,
 }
 
-use super::{Direction, Finished, Path, Refusal};
+use super::{Direction, Finished, Outage, Path, Refusal};
 use crate::engine::Nanos;
 use crate::fluid::{ClassSpec, FlowId, FlowMark, Link};
 
@@ -54,6 +54,10 @@ pub struct Gateway {
     at_last_tick: [f64; 3],
     low_since: Option<Nanos>,
     pub peak_capacity_bps: f64,
+    /// Down with its AZ (an `az_outage`): every connection refused until it is back.
+    down: bool,
+    /// (path 0, down from, back at) for every AZ outage so far.
+    outages: Vec<Outage>,
 }
 
 impl Gateway {
@@ -70,6 +74,8 @@ impl Gateway {
             at_last_tick: [0.0; 3],
             low_since: None,
             peak_capacity_bps: config.start_bps,
+            down: false,
+            outages: Vec::new(),
             config: config.clone(),
         }
     }
@@ -77,6 +83,9 @@ impl Gateway {
     /// Takes a source port for a connection to `destination`, or refuses it as AWS's
     /// ErrorPortAllocation does when every IP's ports to that destination are taken.
     pub fn admit(&mut self, destination: u32) -> Result<u32, Refusal> {
+        if self.down {
+            return Err(Refusal::Outage);
+        }
         let in_use = &mut self.ports_in_use[destination as usize];
         if *in_use >= self.ports_per_destination {
             return Err(Refusal::PortAllocation);
@@ -185,5 +194,50 @@ impl Gateway {
 
     pub fn advance(&mut self, now: Nanos) {
         self.path.advance(now);
+    }
+}
+
+impl Gateway {
+    /// Its AZ goes down at `now`: every flow is cleared (progress to `reset`), every port freed,
+    /// and nothing passes until [`Gateway::restore`].
+    pub fn fail(
+        &mut self,
+        now: Nanos,
+        marks: impl Fn(FlowId) -> FlowMark + Copy,
+        reset: &mut Vec<Finished>,
+    ) {
+        self.down = true;
+        for direction in [Direction::Out, Direction::In] {
+            let link = self.path.link_mut(direction);
+            link.clear(now, marks, |flow, progress| {
+                reset.push(Finished {
+                    path: 0,
+                    direction,
+                    flow,
+                    progress,
+                })
+            });
+            link.set_capacity(now, 0.0, 0.0);
+        }
+        self.ports_in_use.fill(0);
+        self.outages.push((0, now, None));
+    }
+
+    /// Its AZ is back at `now`, at the capacity it had scaled to.
+    pub fn restore(&mut self, now: Nanos) {
+        self.down = false;
+        let pps = self.pps_capacity() / 2.0;
+        for direction in [Direction::Out, Direction::In] {
+            self.path
+                .link_mut(direction)
+                .set_capacity(now, self.capacity_bps, pps);
+        }
+        if let Some(outage) = self.outages.last_mut() {
+            outage.2 = Some(now);
+        }
+    }
+
+    pub fn outages(&self) -> &[Outage] {
+        &self.outages
     }
 }

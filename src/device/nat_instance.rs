@@ -28,8 +28,67 @@ pub struct Config {
     /// Time a tracked connection stays in the table after close (TCP TIME_WAIT in netfilter).
     pub release_delay_tcp_ns: u64,
     pub release_delay_udp_ns: u64,
-    /// On-demand price of one instance in the scenario's region.
+    /// Price of one instance in the scenario's region (spot-discounted when `spot`).
     pub usd_per_hour: f64,
+    pub failures: Failures,
+}
+
+/// How instances fail and come back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failures {
+    pub failover: Failover,
+    /// Time without egress after a failure; `None` means not within the run (`failover = "none"`).
+    pub recovery_ns: Option<u64>,
+    /// Mean time between random failures of one instance (hardware, or spot interruptions);
+    /// `None` turns random failures off.
+    pub mtbf_ns: Option<u64>,
+    /// Scheduled failures: (time, instance index).
+    pub scheduled: Vec<(u64, u32)>,
+    pub spot: bool,
+}
+
+impl Failures {
+    /// No failures at all (tests and benchmarks that isolate other effects).
+    pub fn none() -> Self {
+        Failures {
+            failover: Failover::None,
+            recovery_ns: None,
+            mtbf_ns: None,
+            scheduled: Vec::new(),
+            spot: false,
+        }
+    }
+}
+
+/// What happens when an instance fails (aws-facts.md §4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failover {
+    /// Nothing replaces it within the run.
+    None,
+    /// An auto-scaling group launches a replacement (fck-nat HA mode, about 5 minutes).
+    AsgReplace,
+    /// A pre-launched standby takes over its ENI or EIP in seconds; the standby runs (and bills)
+    /// all the time.
+    StandbyInstance,
+}
+
+impl Failover {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Failover::None => "none",
+            Failover::AsgReplace => "asg_replace",
+            Failover::StandbyInstance => "standby_instance",
+        }
+    }
+
+    /// Instances billed per active instance: a standby doubles them.
+    pub fn billed_per_instance(self) -> f64 {
+        if self == Failover::StandbyInstance {
+            2.0
+        } else {
+            1.0
+        }
+    }
 }
 
 impl Config {
@@ -40,43 +99,70 @@ impl Config {
     }
 }
 
-use super::credits::CreditBucket;
-use super::{Direction, Finished, Path, Refusal};
+use super::hosts::{HostSpec, Hosts};
+use super::{Direction, Finished, Outage, Path, Refusal};
 use crate::engine::Nanos;
-use crate::fluid::{ClassSpec, FlowId, FlowMark, Link};
+use crate::engine::rng::StreamRng;
+use crate::fluid::{ClassSpec, FlowId, FlowMark};
+use crate::units::{NS_PER_S, seconds_to_ns};
+use rand_distr::{Distribution, Exp};
 
 /// `count` running NAT instances. Connections are spread round-robin, standing in for clients
-/// whose subnets route to different instances.
+/// whose subnets route to different instances; a down instance's share of clients has no egress.
 #[derive(Debug, Clone)]
 pub struct Instances {
     config: Config,
-    paths: Vec<Path>,
-    /// Credit buckets per instance: [out, in].
-    buckets: Vec<[CreditBucket; 2]>,
+    hosts: Hosts,
     conntrack_in_use: Vec<u32>,
     next_instance: u32,
+    /// Next random failure per instance (while up).
+    next_failure: Vec<Option<Nanos>>,
+    /// When a down instance is back, if it will be within the run.
+    back_at: Vec<Option<Nanos>>,
+    /// Scheduled failures not yet applied, earliest last.
+    scheduled: Vec<(Nanos, u32)>,
+    failure_gap: Option<Exp<f64>>,
+    rng: StreamRng,
+    /// (instance, down from, back at) for every failure so far.
+    outages: Vec<Outage>,
+    /// Instances the AZ outage holds down: failed by it, or with a recovery it postponed.
+    held_by_az: Vec<bool>,
 }
 
 impl Instances {
-    pub fn new(config: &Config, classes: &[ClassSpec]) -> Self {
+    /// `rng` is the candidate's own failure stream, independent of the workload's.
+    pub fn new(config: &Config, classes: &[ClassSpec], rng: StreamRng) -> Self {
         let count = config.count.max(1) as usize;
-        let bucket = CreditBucket::new(config.baseline_bps, config.burst_bps, config.bucket_bits());
-        let bandwidth = bucket.bandwidth_bps().min(config.internet_cap_bps);
-        let pps = config.pps_limit / 2.0;
-        Instances {
-            paths: (0..count)
-                .map(|_| Path {
-                    out: Link::new(classes, bandwidth, pps),
-                    inbound: Link::new(classes, bandwidth, pps),
-                })
-                .collect(),
-            buckets: (0..count)
-                .map(|_| [bucket.clone(), bucket.clone()])
-                .collect(),
+        let spec = HostSpec {
+            baseline_bps: config.baseline_bps,
+            burst_bps: config.burst_bps,
+            bucket_bits: config.bucket_bits(),
+            internet_cap_bps: config.internet_cap_bps,
+            pps_limit: config.pps_limit,
+        };
+        let failure_gap = config
+            .failures
+            .mtbf_ns
+            .and_then(|mtbf| Exp::new(NS_PER_S / mtbf as f64).ok());
+        let mut scheduled = config.failures.scheduled.clone();
+        scheduled.sort_by(|a, b| b.cmp(a));
+        let mut instances = Instances {
+            hosts: Hosts::new(vec![spec; count], classes),
             conntrack_in_use: vec![0; count],
             next_instance: 0,
+            next_failure: vec![None; count],
+            back_at: vec![None; count],
+            scheduled,
+            failure_gap,
+            rng,
+            outages: Vec::new(),
+            held_by_az: vec![false; count],
             config: config.clone(),
+        };
+        for index in 0..count {
+            instances.next_failure[index] = instances.draw_failure(0);
         }
+        instances
     }
 
     pub fn config(&self) -> &Config {
@@ -84,13 +170,16 @@ impl Instances {
     }
 
     pub fn paths(&self) -> &[Path] {
-        &self.paths
+        self.hosts.paths()
     }
 
     /// Picks the next instance and takes a connection-tracking slot on it.
     pub fn admit(&mut self) -> Result<u32, Refusal> {
         let instance = self.next_instance;
-        self.next_instance = (self.next_instance + 1) % self.paths.len() as u32;
+        self.next_instance = (self.next_instance + 1) % self.hosts.len() as u32;
+        if !self.hosts.is_up(instance) {
+            return Err(Refusal::Outage);
+        }
         let in_use = &mut self.conntrack_in_use[instance as usize];
         if *in_use >= self.config.conntrack_max {
             return Err(Refusal::Conntrack);
@@ -113,86 +202,147 @@ impl Instances {
         flow: FlowId,
         bytes: f64,
     ) -> FlowMark {
-        let index = instance as usize;
-        let link = self.paths[index].link_mut(direction);
-        self.buckets[index][direction_index(direction)].settle(now, link.delivered_bps());
-        link.add(now, class, flow, bytes)
+        self.hosts
+            .start_flow(now, instance, direction, class, flow, bytes)
     }
 
     pub fn next_deadline(&self) -> Option<Nanos> {
-        let mut earliest = None;
-        for (path, buckets) in self.paths.iter().zip(&self.buckets) {
-            earliest = super::earliest(earliest, path.next_completion());
-            for direction in [Direction::Out, Direction::In] {
-                let usage = path.link(direction).delivered_bps();
-                earliest = super::earliest(
-                    earliest,
-                    buckets[direction_index(direction)].next_change(usage),
-                );
-            }
+        let mut earliest = self.hosts.next_deadline();
+        for at in self.next_failure.iter().chain(&self.back_at) {
+            earliest = super::earliest(earliest, *at);
         }
-        earliest
+        super::earliest(earliest, self.scheduled.last().map(|(at, _)| *at))
     }
 
-    /// Settles credits, collects finished flows and applies any burst/baseline switch due now.
+    /// Finished flows and credit switches first, then failures due now (their flows go to
+    /// `reset`, the instance to `failed`), then replacements that are ready.
     pub fn on_deadline(
         &mut self,
         now: Nanos,
         marks: impl Fn(FlowId) -> FlowMark + Copy,
         done: &mut Vec<Finished>,
+        reset: &mut Vec<Finished>,
+        failed: &mut Vec<u32>,
     ) {
-        for (index, (path, buckets)) in self.paths.iter_mut().zip(&mut self.buckets).enumerate() {
-            for direction in [Direction::Out, Direction::In] {
-                let link = path.link_mut(direction);
-                let bucket = &mut buckets[direction_index(direction)];
-                bucket.settle(now, link.delivered_bps());
-                let path = index as u32;
-                link.take_finished(now, marks, |flow, progress| {
-                    done.push(Finished {
-                        path,
-                        direction,
-                        flow,
-                        progress,
-                    })
-                });
-                if bucket.on_change(now) {
-                    let bandwidth = bucket.bandwidth_bps().min(self.config.internet_cap_bps);
-                    link.set_capacity(now, bandwidth, self.config.pps_limit / 2.0);
+        self.hosts.on_deadline(now, marks, done);
+        for instance in 0..self.hosts.len() as u32 {
+            if self.failure_due(now, instance) {
+                self.fail(now, instance, marks, reset);
+                failed.push(instance);
+            }
+        }
+        // Scheduled failures of instances already down have nothing left to break.
+        while self.scheduled.last().is_some_and(|(at, _)| *at <= now) {
+            self.scheduled.pop();
+        }
+        self.bring_back(now);
+    }
+
+    /// Replaces every instance whose recovery is due.
+    fn bring_back(&mut self, now: Nanos) {
+        for index in 0..self.back_at.len() {
+            if self.back_at[index].is_some_and(|at| at <= now) {
+                self.back_at[index] = None;
+                self.hosts.replace(now, index as u32);
+                if let Some(outage) = self.outages.iter_mut().rev().find(|o| o.0 == index as u32) {
+                    outage.2 = Some(now);
                 }
+                self.next_failure[index] = self.draw_failure(now);
             }
         }
     }
 
     pub fn advance(&mut self, now: Nanos) {
-        for (path, buckets) in self.paths.iter_mut().zip(&mut self.buckets) {
-            for direction in [Direction::Out, Direction::In] {
-                let link = path.link_mut(direction);
-                buckets[direction_index(direction)].settle(now, link.delivered_bps());
-                link.advance(now);
-            }
-        }
+        self.hosts.advance(now);
     }
 
-    /// When any instance first ran out of network credits in either direction.
     pub fn first_credit_exhaustion(&self) -> Option<Nanos> {
-        self.buckets
-            .iter()
-            .flatten()
-            .filter_map(|b| b.first_exhausted_at)
-            .min()
+        self.hosts.first_credit_exhaustion()
     }
 
     pub fn peak_capacity_bps(&self) -> f64 {
-        self.config
-            .burst_bps
-            .max(self.config.baseline_bps)
-            .min(self.config.internet_cap_bps)
+        self.hosts.peak_capacity_bps()
     }
-}
 
-fn direction_index(direction: Direction) -> usize {
-    match direction {
-        Direction::Out => 0,
-        Direction::In => 1,
+    /// Every failure so far: (instance, down from, back at or still down).
+    pub fn outages(&self) -> &[Outage] {
+        &self.outages
+    }
+
+    /// Their AZ goes down at `now`: every instance still up fails, and none comes back (by
+    /// replacement or standby) until [`Instances::restore_all`].
+    pub fn fail_all(
+        &mut self,
+        now: Nanos,
+        marks: impl Fn(FlowId) -> FlowMark + Copy,
+        reset: &mut Vec<Finished>,
+        failed: &mut Vec<u32>,
+    ) {
+        for instance in 0..self.hosts.len() as u32 {
+            let index = instance as usize;
+            // An instance already down with no recovery coming (failover "none") stays down.
+            self.held_by_az[index] = self.hosts.is_up(instance) || self.back_at[index].is_some();
+            if self.hosts.is_up(instance) {
+                self.fail(now, instance, marks, reset);
+                failed.push(instance);
+            }
+            self.back_at[index] = None;
+        }
+    }
+
+    /// Their AZ is back at `now`: every instance it held down is replaced.
+    pub fn restore_all(&mut self, now: Nanos) {
+        for index in 0..self.hosts.len() {
+            if std::mem::take(&mut self.held_by_az[index]) {
+                self.back_at[index] = Some(now);
+            }
+        }
+        self.bring_back(now);
+    }
+
+    fn failure_due(&self, now: Nanos, instance: u32) -> bool {
+        if !self.hosts.is_up(instance) {
+            return false;
+        }
+        let random = self.next_failure[instance as usize].is_some_and(|at| at <= now);
+        let scheduled = self
+            .scheduled
+            .iter()
+            .any(|&(at, i)| at <= now && i == instance);
+        random || scheduled
+    }
+
+    /// The instance dies: its connections are gone, its table with it.
+    fn fail(
+        &mut self,
+        now: Nanos,
+        instance: u32,
+        marks: impl Fn(FlowId) -> FlowMark + Copy,
+        reset: &mut Vec<Finished>,
+    ) {
+        let index = instance as usize;
+        self.hosts
+            .fail(now, instance, marks, |direction, flow, progress| {
+                reset.push(Finished {
+                    path: instance,
+                    direction,
+                    flow,
+                    progress,
+                })
+            });
+        self.conntrack_in_use[index] = 0;
+        self.next_failure[index] = None;
+        self.back_at[index] = self
+            .config
+            .failures
+            .recovery_ns
+            .map(|r| now.saturating_add(r));
+        self.outages.push((instance, now, None));
+    }
+
+    fn draw_failure(&mut self, from: Nanos) -> Option<Nanos> {
+        let gap = self.failure_gap?;
+        // `gap` is exponential in seconds with mean MTBF (rate = 1 / MTBF).
+        Some(from.saturating_add(seconds_to_ns(gap.sample(&mut self.rng)).max(1)))
     }
 }

@@ -4,47 +4,71 @@
 use super::number;
 use crate::batch::ScenarioResult;
 use crate::scenario::Scenario;
-use crate::summary::Metric;
+use crate::summary::{Metric, Summary};
 
 /// The summary table. Column order: the v1 contract's columns, then the extras (add, don't
 /// rename).
 pub fn summary_csv(scenario: &Scenario, result: &ScenarioResult) -> String {
-    let split = Metric::LAST_CONTRACT as usize + 1;
-    let (contract, extra) = Metric::ALL.split_at(split);
-    let mut header: Vec<&str> = vec!["scenario", "candidate", "kind", "replications"];
-    header.extend(contract.iter().map(|m| m.name()));
-    header.extend(["meets_slo", "recommended"]);
-    header.extend(extra.iter().map(|m| m.name()));
-    header.extend([
-        "credits_exhausted_at_s",
-        "seed",
-        "slo_failures",
-        "assumptions",
-    ]);
-    let mut out = line(header.iter().map(|h| h.to_string()));
+    let mut out = line(summary_header());
     for s in &result.summaries {
-        let mut row = vec![
-            scenario.name.clone(),
-            s.name.clone(),
-            s.kind.to_string(),
-            s.replications.to_string(),
-        ];
-        row.extend(s.values[..split].iter().map(|&v| number(v)));
-        row.extend([s.meets_slo.to_string(), s.recommended.to_string()]);
-        row.extend(s.values[split..].iter().map(|&v| number(v)));
-        row.push(s.credits_exhausted_at_s.map(number).unwrap_or_default());
-        row.push(s.seed.to_string());
-        row.push(s.slo_failures.join("; "));
-        row.push(
-            s.assumptions
-                .iter()
-                .map(|a| format!("{}={}", a.key, a.value))
-                .collect::<Vec<_>>()
-                .join("; "),
-        );
-        out.push_str(&line(row));
+        out.push_str(&line(summary_row(&scenario.name, s)));
     }
     out
+}
+
+/// The columns of `summary.csv`, in order: the v1 contract's, the extra figures, the row's
+/// context, then one `<figure>_ci95` per figure (95 % half-width; empty with one replication).
+/// `batch.csv` and `sweep.csv` put their own columns before these.
+pub fn summary_header() -> Vec<String> {
+    let split = Metric::LAST_CONTRACT as usize + 1;
+    let (contract, extra) = Metric::ALL.split_at(split);
+    let mut header: Vec<String> = ["scenario", "candidate", "kind", "replications"]
+        .map(String::from)
+        .to_vec();
+    header.extend(contract.iter().map(|m| m.name().to_string()));
+    header.extend(["meets_slo".to_string(), "recommended".to_string()]);
+    header.extend(extra.iter().map(|m| m.name().to_string()));
+    header.extend(
+        [
+            "credits_exhausted_at_s",
+            "seed",
+            "slo_failures",
+            "assumptions",
+        ]
+        .map(String::from),
+    );
+    header.extend(Metric::ALL.iter().map(|m| format!("{}_ci95", m.name())));
+    header
+}
+
+/// One candidate's `summary.csv` fields, matching [`summary_header`].
+pub fn summary_row(scenario_name: &str, s: &Summary) -> Vec<String> {
+    let split = Metric::LAST_CONTRACT as usize + 1;
+    let mut row = vec![
+        scenario_name.to_string(),
+        s.name.clone(),
+        s.kind.to_string(),
+        s.replications.to_string(),
+    ];
+    row.extend(s.values[..split].iter().map(|&v| number(v)));
+    row.extend([s.meets_slo.to_string(), s.recommended.to_string()]);
+    row.extend(s.values[split..].iter().map(|&v| number(v)));
+    row.push(s.credits_exhausted_at_s.map(number).unwrap_or_default());
+    row.push(s.seed.to_string());
+    row.push(s.slo_failures.join("; "));
+    row.push(
+        s.assumptions
+            .iter()
+            .map(|a| format!("{}={}", a.key, a.value))
+            .collect::<Vec<_>>()
+            .join("; "),
+    );
+    // One replication: no spread to measure, so the cells stay empty rather than claim 0.
+    match &s.ci95 {
+        Some(half_widths) => row.extend(half_widths.iter().map(|&v| number(v))),
+        None => row.extend(Metric::ALL.iter().map(|_| String::new())),
+    }
+    row
 }
 
 /// The per-minute time series of every run.
@@ -93,7 +117,7 @@ pub fn timeseries_csv(scenario: &Scenario, result: &ScenarioResult) -> String {
 }
 
 /// One CSV line, quoting fields that need it (RFC 4180).
-fn line(fields: impl IntoIterator<Item = String>) -> String {
+pub fn line(fields: impl IntoIterator<Item = String>) -> String {
     let quoted: Vec<String> = fields
         .into_iter()
         .map(|f| {

@@ -4,7 +4,9 @@
 //! Invariant: only this layer and the CLI touch the filesystem; files are written to a temporary
 //! name and renamed into place, so a crash never leaves a half-written file under a real name.
 
+pub mod batch;
 pub mod csv;
+pub mod sweep;
 pub mod table;
 
 use std::fs;

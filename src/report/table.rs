@@ -128,7 +128,7 @@ fn three_digits(value: f64) -> String {
 }
 
 /// A left-aligned text table with a rule under the header.
-fn aligned(header: &[&str], rows: &[Vec<String>]) -> String {
+pub(super) fn aligned(header: &[&str], rows: &[Vec<String>]) -> String {
     let widths: Vec<usize> = (0..header.len())
         .map(|c| {
             rows.iter()

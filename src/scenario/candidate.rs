@@ -22,10 +22,12 @@ pub(super) struct Context<'c> {
     pub instance_prices: &'c BTreeMap<String, f64>,
     /// Whether any workload is UDP (only then does the UDP release delay matter).
     pub any_udp: bool,
+    /// The workloads, already checked (an internet gateway's bottlenecks are their clients).
+    pub workloads: &'c [crate::scenario::Workload],
 }
 
-const BUILT_KINDS: [&str; 2] = ["nat_gateway", "nat_instance"];
-const PLANNED_KINDS: [&str; 2] = ["internet_gateway", "proxy"];
+const BUILT_KINDS: [&str; 3] = ["nat_gateway", "nat_instance", "internet_gateway"];
+const PLANNED_KINDS: [&str; 1] = ["proxy"];
 const IPS_HINT: &str = "AWS allows 1 primary + 7 secondary IPs per NAT gateway; for more, add another NAT gateway candidate";
 
 pub(super) fn parse_candidate(mut s: Section<'_>, context: &Context<'_>) -> Result<Candidate> {
@@ -40,22 +42,35 @@ pub(super) fn parse_candidate(mut s: Section<'_>, context: &Context<'_>) -> Resu
     let (device, assumptions) = match kind {
         "nat_gateway" => nat_gateway(&mut s, context)?,
         "nat_instance" => nat_instance(&mut s, context)?,
+        "internet_gateway" => internet_gateway(context),
         planned if PLANNED_KINDS.contains(&planned) => {
             let problem = format!("kind \"{planned}\" is not built yet in this version");
             return Err(s.error(
                 "kind",
                 problem,
-                "use kind = \"nat_gateway\" or kind = \"nat_instance\"",
+                "use kind = \"nat_gateway\", \"nat_instance\" or \"internet_gateway\"",
             ));
         }
         other => return Err(unknown_kind(&s, other)),
     };
+    let s3_gateway_endpoint = s.boolean("s3_gateway_endpoint")?.unwrap_or(false);
+    let per_az = s.boolean("per_az")?.unwrap_or(false);
+    if per_az && kind == "internet_gateway" {
+        let hint = "remove per_az: an internet gateway already serves every AZ";
+        return Err(s.error(
+            "per_az",
+            "per_az does not apply to an internet gateway",
+            hint,
+        ));
+    }
     wrong_kind_keys(&s, kind)?;
     s.finish()?;
     Ok(Candidate {
         name,
         az,
         device,
+        s3_gateway_endpoint,
+        per_az,
         assumptions,
     })
 }
@@ -74,7 +89,12 @@ const NAT_GATEWAY_ONLY: [&str; 11] = [
     "ramp_down_utilization",
     "ramp_down_after",
 ];
-const NAT_INSTANCE_ONLY: [&str; 11] = [
+const NAT_INSTANCE_ONLY: [&str; 16] = [
+    "failover",
+    "recovery_time",
+    "mtbf",
+    "random_failures",
+    "pricing",
     "instance_type",
     "count",
     "baseline_gbps",
@@ -89,12 +109,19 @@ const NAT_INSTANCE_ONLY: [&str; 11] = [
 ];
 
 fn wrong_kind_keys(s: &Section<'_>, kind: &str) -> Result<()> {
-    let (other_kind, other_keys): (&str, &[&str]) = match kind {
-        "nat_gateway" => ("nat_instance", &NAT_INSTANCE_ONLY),
-        _ => ("nat_gateway", &NAT_GATEWAY_ONLY),
+    let others: &[(&str, &[&str])] = match kind {
+        "nat_gateway" => &[("nat_instance", &NAT_INSTANCE_ONLY)],
+        "nat_instance" => &[("nat_gateway", &NAT_GATEWAY_ONLY)],
+        _ => &[
+            ("nat_gateway", &NAT_GATEWAY_ONLY),
+            ("nat_instance", &NAT_INSTANCE_ONLY),
+        ],
     };
-    match other_keys.iter().find(|key| s.has(key)) {
-        Some(key) => {
+    let found = others
+        .iter()
+        .find_map(|(other, keys)| keys.iter().find(|key| s.has(key)).map(|key| (*other, *key)));
+    match found {
+        Some((other_kind, key)) => {
             let problem = format!("\"{key}\" applies to kind = \"{other_kind}\", not \"{kind}\"");
             Err(s.error(key, problem, format!("remove {key} or change kind")))
         }
@@ -105,7 +132,7 @@ fn wrong_kind_keys(s: &Section<'_>, kind: &str) -> Result<()> {
 fn unknown_kind(s: &Section<'_>, kind: &str) -> crate::scenario::ScenarioError {
     let known = BUILT_KINDS.iter().chain(&PLANNED_KINDS).copied();
     let closest = crate::catalog::closest(kind, known, 1);
-    let list = "kinds: nat_gateway, nat_instance (internet_gateway and proxy are planned)";
+    let list = "kinds: nat_gateway, nat_instance, internet_gateway (proxy is planned)";
     let hint = match closest.first() {
         Some(best) if crate::catalog::edit_distance(kind, best) <= 3 => {
             format!("did you mean \"{best}\"? {list}")
@@ -332,7 +359,14 @@ fn nat_instance(
     let release_delay = s.duration_s("release_delay", Check::NonNegative)?;
     let release_delay_udp = s.duration_s("release_delay_udp", Check::NonNegative)?;
     let hourly_usd = s.number("hourly_usd", Check::NonNegative)?;
-    let (usd_per_hour, derived_price) = instance_price(s, context, type_name, hourly_usd)?;
+    let (on_demand_usd_per_hour, derived_price) =
+        instance_price(s, context, type_name, hourly_usd)?;
+    let (failures, failure_notes) = failures(s, d)?;
+    let usd_per_hour = if failures.spot {
+        on_demand_usd_per_hour * (1.0 - d.spot_discount)
+    } else {
+        on_demand_usd_per_hour
+    };
 
     let config = nat_instance::Config {
         instance_type: type_name.to_string(),
@@ -350,9 +384,10 @@ fn nat_instance(
         release_delay_tcp_ns: seconds_to_ns(release_delay.unwrap_or(d.release_delay_tcp_s)),
         release_delay_udp_ns: seconds_to_ns(release_delay_udp.unwrap_or(d.release_delay_udp_s)),
         usd_per_hour,
+        failures,
     };
 
-    let mut notes = Assumptions(Vec::new());
+    let mut notes = Assumptions(failure_notes);
     // Burst minutes matter only to an instance that bursts.
     let bursts = config.burst_bps > config.baseline_bps;
     notes.note(
@@ -388,6 +423,139 @@ fn nat_instance(
         });
     }
     Ok((DeviceConfig::NatInstance(config), notes.0))
+}
+
+/// Failure and failover settings of a NAT instance, with the assumptions behind their defaults.
+fn failures(
+    s: &mut Section<'_>,
+    d: &crate::catalog::NatInstanceDefaults,
+) -> Result<(nat_instance::Failures, Vec<Assumption>)> {
+    use nat_instance::Failover;
+    let failover = match s.string("failover")? {
+        None | Some("asg_replace") => Failover::AsgReplace,
+        Some("none") => Failover::None,
+        Some("standby_instance") => Failover::StandbyInstance,
+        Some("nat_gateway_fallback") => {
+            return Err(s.error(
+                "failover",
+                "failover \"nat_gateway_fallback\" is not built yet in this version",
+                "use \"none\", \"asg_replace\" or \"standby_instance\"",
+            ));
+        }
+        Some(other) => {
+            return Err(s.error(
+                "failover",
+                format!("unknown failover \"{}\"", other.escape_default()),
+                "use \"none\", \"asg_replace\" (default) or \"standby_instance\"",
+            ));
+        }
+    };
+    let spot = match s.string("pricing")? {
+        None | Some("on_demand") => false,
+        Some("spot") => true,
+        Some(other) => {
+            return Err(s.error(
+                "pricing",
+                format!("unknown pricing \"{}\"", other.escape_default()),
+                "use \"on_demand\" (default) or \"spot\"",
+            ));
+        }
+    };
+    let recovery = s.duration_s("recovery_time", Check::NonNegative)?;
+    let mtbf = s.duration_s("mtbf", Check::Positive)?;
+    let random = s.boolean("random_failures")?.unwrap_or(true);
+    let mut notes = Assumptions(Vec::new());
+    let (recovery_key, recovery_default) = match failover {
+        Failover::None => ("", None),
+        Failover::AsgReplace => ("asg_replace_s", Some(d.asg_replace_s)),
+        Failover::StandbyInstance => ("standby_instance_s", Some(d.standby_instance_s)),
+    };
+    let recovery_s = recovery.or(recovery_default);
+    if let Some(default) = recovery_default {
+        notes.note(
+            "recovery_time",
+            recovery.is_some(),
+            d.assumed(recovery_key),
+            || seconds_text(default),
+        );
+    }
+    let (mtbf_key, mtbf_default_h) = if spot {
+        ("spot_mtbf_hours", d.spot_mtbf_hours)
+    } else {
+        ("mtbf_hours", d.mtbf_hours)
+    };
+    let mtbf_s = mtbf.unwrap_or(mtbf_default_h * 3600.0);
+    if random {
+        notes.note("mtbf", mtbf.is_some(), d.assumed(mtbf_key), || {
+            format!("{} h", mtbf_s / 3600.0)
+        });
+    }
+    if spot {
+        notes.note("pricing", false, d.assumed("spot_discount"), || {
+            format!("spot, {} % off on-demand", d.spot_discount * 100.0)
+        });
+    }
+    let failures = nat_instance::Failures {
+        failover,
+        recovery_ns: recovery_s.map(seconds_to_ns),
+        mtbf_ns: random.then(|| seconds_to_ns(mtbf_s)),
+        scheduled: Vec::new(),
+        spot,
+    };
+    Ok((failures, notes.0))
+}
+
+/// An internet gateway: each workload's clients are its bottlenecks, sized by the workload's
+/// `client_instance_type` or `client_gbps` (else an assumed flat rate).
+fn internet_gateway(context: &Context<'_>) -> (DeviceConfig, Vec<Assumption>) {
+    use crate::device::hosts::HostSpec;
+    use crate::device::internet_gateway::{ClientGroup, Config};
+    let catalog = context.catalog;
+    let d = &catalog.nat_instance;
+    let mut notes = Assumptions(Vec::new());
+    let groups = context
+        .workloads
+        .iter()
+        .map(|w| {
+            let typed = w
+                .client_instance_type
+                .as_deref()
+                .and_then(|t| catalog.instance(t));
+            let network = match (typed, w.client_bps) {
+                (Some(it), _) => HostSpec {
+                    baseline_bps: it.baseline_gbps * 1e9,
+                    burst_bps: it.burst_gbps * 1e9,
+                    bucket_bits: (it.burst_gbps - it.baseline_gbps).max(0.0)
+                        * 1e9
+                        * catalog.burst_minutes(it)
+                        * 60.0,
+                    internet_cap_bps: catalog.internet_cap_bps(it),
+                    pps_limit: catalog.pps_limit(it),
+                },
+                (None, bps) => {
+                    notes.note(
+                        &format!("client_gbps ({})", w.name),
+                        bps.is_some(),
+                        d.assumed("client_gbps"),
+                        || format!("{} Gbps", d.client_gbps),
+                    );
+                    let bps = bps.unwrap_or(d.client_gbps * 1e9);
+                    HostSpec {
+                        baseline_bps: bps,
+                        burst_bps: bps,
+                        bucket_bits: 0.0,
+                        internet_cap_bps: bps,
+                        pps_limit: f64::INFINITY,
+                    }
+                }
+            };
+            ClientGroup {
+                clients: w.clients,
+                network,
+            }
+        })
+        .collect();
+    (DeviceConfig::InternetGateway(Config { groups }), notes.0)
 }
 
 /// The instance's hourly price: the candidate's `hourly_usd`, else `[prices]`, else the catalog.

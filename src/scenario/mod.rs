@@ -13,7 +13,7 @@ pub mod parse;
 pub use error::ScenarioError;
 pub use parse::{parse_scenario, parse_scenario_file};
 
-use crate::device::{nat_gateway, nat_instance};
+use crate::device::{internet_gateway, nat_gateway, nat_instance};
 
 /// A checked scenario, ready to run.
 #[derive(Debug, Clone)]
@@ -28,6 +28,22 @@ pub struct Scenario {
     pub prices: crate::cost::Prices,
     pub workloads: Vec<Workload>,
     pub candidates: Vec<Candidate>,
+    /// Scheduled AZ outages (`[[event]] kind = "az_outage"`).
+    pub az_outages: Vec<AzOutage>,
+}
+
+/// An AZ down from `at_ns` for `for_ns`: devices there fail, clients there stop.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AzOutage {
+    pub az: String,
+    pub at_ns: u64,
+    pub for_ns: u64,
+}
+
+impl AzOutage {
+    pub fn covers(&self, now: u64) -> bool {
+        now >= self.at_ns && now - self.at_ns < self.for_ns
+    }
 }
 
 /// The user's objectives. `None` means "no objective on this figure".
@@ -39,6 +55,8 @@ pub struct Slo {
     pub max_conn_fail_rate: Option<f64>,
     /// p99 of flow completion time / unloaded completion time.
     pub max_p99_slowdown: Option<f64>,
+    /// Fraction of the window the candidate gave egress (1 − outage / window).
+    pub min_availability: Option<f64>,
 }
 
 /// A random quantity (bytes for sizes, seconds for durations) with a given mean.
@@ -108,6 +126,13 @@ pub struct Workload {
     pub destinations: u32,
     pub zipf_exponent: f64,
     pub packet_bytes: f64,
+    /// Fraction of connections bound for S3 or DynamoDB in the region (a gateway endpoint can
+    /// carry them for free).
+    pub endpoint_share: f64,
+    /// The client instances' type, for an internet gateway (each client is its own bottleneck).
+    pub client_instance_type: Option<String>,
+    /// Or their bandwidth, flat, in bits per second.
+    pub client_bps: Option<f64>,
 }
 
 /// One egress option the user weighs.
@@ -116,6 +141,10 @@ pub struct Candidate {
     pub name: String,
     pub az: String,
     pub device: DeviceConfig,
+    /// Traffic to S3/DynamoDB goes through a free gateway endpoint instead of the device.
+    pub s3_gateway_endpoint: bool,
+    /// One device in every AZ that has clients, instead of one in `az`.
+    pub per_az: bool,
     /// Defaults this candidate rests on where AWS publishes nothing (key, value, why).
     pub assumptions: Vec<Assumption>,
 }
@@ -124,6 +153,7 @@ pub struct Candidate {
 pub enum DeviceConfig {
     NatGateway(nat_gateway::Config),
     NatInstance(nat_instance::Config),
+    InternetGateway(internet_gateway::Config),
 }
 
 impl DeviceConfig {
@@ -131,6 +161,7 @@ impl DeviceConfig {
         match self {
             DeviceConfig::NatGateway(_) => "nat_gateway",
             DeviceConfig::NatInstance(_) => "nat_instance",
+            DeviceConfig::InternetGateway(_) => "internet_gateway",
         }
     }
 }

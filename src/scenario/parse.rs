@@ -13,6 +13,8 @@
 
 #[path = "candidate.rs"]
 mod candidate;
+#[path = "events.rs"]
+mod events;
 #[path = "reader.rs"]
 mod reader;
 
@@ -97,6 +99,9 @@ fn parse_text(text: &str, catalog: &Catalog) -> Result<Scenario> {
     let prices = top.table("prices")?;
     let workloads = top.tables("workload")?;
     let candidates = top.tables("candidate")?;
+    let events = top.tables("event")?;
+    // Read by `natsim sweep` (crate::sweep::spec); a plain run simulates the file as written.
+    let _sweep = top.table("sweep")?;
     // Unknown top-level tables first: a misspelt [[candidates]] should not read as "no candidate".
     top.finish()?;
 
@@ -113,14 +118,16 @@ fn parse_text(text: &str, catalog: &Catalog) -> Result<Scenario> {
         .ok_or_else(|| ScenarioError::new("scenario.region", "unknown region", ""))?;
     let slo = slo.map(parse_slo).transpose()?.unwrap_or_default();
     let (prices, instance_prices) = parse_prices(prices, region, catalog)?;
-    let workloads = parse_workloads(workloads)?;
+    let workloads = parse_workloads(workloads, catalog)?;
     let context = candidate::Context {
         catalog,
         region: &header.region,
         instance_prices: &instance_prices,
         any_udp: workloads.iter().any(|w| w.protocol == Protocol::Udp),
+        workloads: &workloads,
     };
-    let candidates = parse_candidates(candidates, &context)?;
+    let mut candidates = parse_candidates(candidates, &context)?;
+    let az_outages = events::apply(events, &mut candidates, header.duration_ns)?;
     Ok(Scenario {
         name: header.name,
         region: header.region,
@@ -132,6 +139,7 @@ fn parse_text(text: &str, catalog: &Catalog) -> Result<Scenario> {
         prices,
         workloads,
         candidates,
+        az_outages,
     })
 }
 
@@ -256,6 +264,7 @@ fn parse_slo(mut s: Section<'_>) -> Result<Slo> {
         max_drop_rate: s.number("max_drop_rate", Check::Fraction)?,
         max_conn_fail_rate: s.number("max_conn_fail_rate", Check::Fraction)?,
         max_p99_slowdown: s.number("max_p99_slowdown", Check::AtLeast(1.0))?,
+        min_availability: s.number("min_availability", Check::Fraction)?,
     };
     s.finish()?;
     Ok(slo)
@@ -330,7 +339,7 @@ fn unknown_instance_hint(catalog: &Catalog, name: &str) -> String {
     }
 }
 
-fn parse_workloads(sections: Option<Vec<Section<'_>>>) -> Result<Vec<Workload>> {
+fn parse_workloads(sections: Option<Vec<Section<'_>>>, catalog: &Catalog) -> Result<Vec<Workload>> {
     let sections = sections.filter(|s| !s.is_empty()).ok_or_else(|| {
         let hint = "add a [[workload]] with rate_per_s, e.g. [[workload]] then rate_per_s = 100";
         ScenarioError::new("workload", "no [[workload]] describes the traffic", hint)
@@ -338,7 +347,7 @@ fn parse_workloads(sections: Option<Vec<Section<'_>>>) -> Result<Vec<Workload>> 
     let mut workloads: Vec<Workload> = Vec::with_capacity(sections.len());
     for (index, section) in sections.into_iter().enumerate() {
         let path = section.path().to_string();
-        let workload = parse_workload(section, index)?;
+        let workload = parse_workload(section, index, catalog)?;
         if let Some(first) = workloads.iter().position(|w| w.name == workload.name) {
             let problem = format!("duplicate workload name \"{}\"", workload.name);
             let hint =
@@ -350,7 +359,7 @@ fn parse_workloads(sections: Option<Vec<Section<'_>>>) -> Result<Vec<Workload>> 
     Ok(workloads)
 }
 
-fn parse_workload(mut s: Section<'_>, index: usize) -> Result<Workload> {
+fn parse_workload(mut s: Section<'_>, index: usize, catalog: &Catalog) -> Result<Workload> {
     let name = match s.string("name")? {
         Some(name) => checked_name(&s, "name", name)?,
         None => format!("workload{index}"),
@@ -390,6 +399,27 @@ fn parse_workload(mut s: Section<'_>, index: usize) -> Result<Workload> {
             e
         })?
         .unwrap_or(DEFAULT_PACKET_BYTES);
+    let endpoint_share = s.number("endpoint_share", Check::Fraction)?.unwrap_or(0.0);
+    let client_instance_type = match s.string("client_instance_type")? {
+        Some(name) if catalog.instance(name).is_none() => {
+            let problem = format!("unknown instance type \"{}\"", name.escape_default());
+            return Err(s.error(
+                "client_instance_type",
+                problem,
+                unknown_instance_hint(catalog, name),
+            ));
+        }
+        other => other.map(str::to_string),
+    };
+    let client_bps = s.number("client_gbps", Check::Positive)?.map(|g| g * 1e9);
+    if client_instance_type.is_some() && client_bps.is_some() {
+        let hint = "give the clients' instance type or their bandwidth, not both";
+        return Err(s.error(
+            "client_gbps",
+            "both client_instance_type and client_gbps are set",
+            hint,
+        ));
+    }
     s.finish()?;
     Ok(Workload {
         name,
@@ -406,6 +436,9 @@ fn parse_workload(mut s: Section<'_>, index: usize) -> Result<Workload> {
         destinations,
         zipf_exponent,
         packet_bytes,
+        endpoint_share,
+        client_instance_type,
+        client_bps,
     })
 }
 

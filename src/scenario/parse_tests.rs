@@ -145,7 +145,8 @@ fn full_scenario_round_trips() {
         Slo {
             max_drop_rate: Some(0.001),
             max_conn_fail_rate: Some(0.0001),
-            max_p99_slowdown: Some(4.0)
+            max_p99_slowdown: Some(4.0),
+            min_availability: None,
         }
     );
     assert_eq!(
@@ -264,6 +265,7 @@ fn full_scenario_round_trips() {
     assert_eq!(
         keys,
         vec![
+            "mtbf",
             "burst_minutes",
             "pps_limit",
             "release_delay_udp",
@@ -276,6 +278,7 @@ fn full_scenario_round_trips() {
     assert_eq!(
         assumed_keys(&s, 2),
         vec![
+            "mtbf",
             "burst_minutes",
             "pps_limit",
             "conntrack_max",

@@ -17,7 +17,10 @@ pub enum Phase {
 /// One admitted connection.
 #[derive(Debug, Clone)]
 pub struct Connection {
+    /// The workload it belongs to.
     pub class: u32,
+    /// The link class its flows use: the workload's internet-bound or AWS-service-bound half.
+    pub flow_class: u32,
     pub destination: u32,
     pub path: u32,
     pub arrival: Nanos,
@@ -37,6 +40,7 @@ impl Connection {
     pub fn new(now: Nanos, path: u32, arrival: &Arrival, in_window: bool) -> Self {
         Connection {
             class: arrival.class,
+            flow_class: arrival.class * 2 + arrival.aws_service as u32,
             destination: arrival.destination,
             path,
             arrival: now,
@@ -76,25 +80,54 @@ impl Connection {
     }
 }
 
-/// Connection storage with stable indices (the index is the flow id in the links).
+/// Connection storage with stable indices (the index is the flow id in the links). Each slot
+/// counts its reuses, so an event scheduled for a connection that a failure already removed can
+/// tell that its slot now holds another one.
 #[derive(Debug, Default)]
 pub struct Slab {
     slots: Vec<Option<Connection>>,
+    generations: Vec<u32>,
     free: Vec<u32>,
 }
 
 impl Slab {
-    pub fn insert(&mut self, connection: Connection) -> u32 {
-        match self.free.pop() {
+    /// Stores `connection`; returns its index and the slot's generation.
+    pub fn insert(&mut self, connection: Connection) -> (u32, u32) {
+        let index = match self.free.pop() {
             Some(index) => {
                 self.slots[index as usize] = Some(connection);
                 index
             }
             None => {
                 self.slots.push(Some(connection));
+                self.generations.push(0);
                 (self.slots.len() - 1) as u32
             }
-        }
+        };
+        let generation = &mut self.generations[index as usize];
+        *generation = generation.wrapping_add(1);
+        (index, *generation)
+    }
+
+    /// Whether `index` still holds the connection that was stored with `generation`.
+    pub fn is_current(&self, index: u32, generation: u32) -> bool {
+        self.generations.get(index as usize) == Some(&generation)
+            && self.slots[index as usize].is_some()
+    }
+
+    pub fn generation(&self, index: u32) -> u32 {
+        self.generations[index as usize]
+    }
+
+    /// Indices of live connections on `path`, in index order.
+    pub fn on_path(&self, path: u32) -> Vec<u32> {
+        (0..self.slots.len() as u32)
+            .filter(|&i| {
+                self.slots[i as usize]
+                    .as_ref()
+                    .is_some_and(|c| c.path == path)
+            })
+            .collect()
     }
 
     /// The connection at `index`. Indices come only from `insert` and are used only until

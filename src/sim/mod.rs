@@ -14,7 +14,8 @@ mod record;
 pub use record::{Figures, Interval, RunOutput};
 
 use crate::cost::{self, Usage};
-use crate::device::{Direction, Egress, Finished};
+use crate::device::fleet::Fleet;
+use crate::device::{Direction, Outcome};
 use crate::engine::{self, EventQueue, Model, Nanos, Streams};
 use crate::fluid::{ClassSpec, FlowProgress};
 use crate::scenario::{Candidate, Protocol, Scenario};
@@ -41,18 +42,27 @@ pub fn run_candidate(scenario: &Scenario, candidate: usize, replication: u32) ->
     simulation.finish(candidate, replication, seed, counts)
 }
 
-/// Per-class facts the event handlers need without going back to the scenario.
+/// Per-workload facts the event handlers need without going back to the scenario.
 #[derive(Debug, Clone)]
 struct ClassInfo {
     protocol: Protocol,
     rate_cap_bps: f64,
-    crosses_az: bool,
+    az: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Event {
-    HoldEnd { connection: u32, idle_cut: bool },
-    Release { connection: u32 },
+    /// `generation` tells a stale event (its connection was reset and the slot reused) from a
+    /// live one.
+    HoldEnd {
+        connection: u32,
+        generation: u32,
+        idle_cut: bool,
+    },
+    Release {
+        connection: u32,
+        generation: u32,
+    },
     DeviceTick,
     Sample,
 }
@@ -60,12 +70,12 @@ enum Event {
 struct Simulation<'a> {
     scenario: &'a Scenario,
     candidate: &'a Candidate,
-    egress: Egress,
+    egress: Fleet,
     generator: Generator,
     classes: Vec<ClassInfo>,
     connections: Slab,
     recorder: Recorder,
-    finished: Vec<Finished>,
+    outcome: Outcome,
     /// Next arrival time per workload (`None` once past the horizon).
     next_arrivals: Vec<Option<Nanos>>,
 }
@@ -73,24 +83,41 @@ struct Simulation<'a> {
 impl<'a> Simulation<'a> {
     fn new(scenario: &'a Scenario, candidate_index: usize, seed: u64) -> Self {
         let candidate = &scenario.candidates[candidate_index];
+        // Two link classes per workload, alike but billed apart: internet-bound traffic (2k)
+        // and traffic to S3/DynamoDB (2k + 1), which pays no internet egress.
         let specs: Vec<ClassSpec> = scenario
             .workloads
             .iter()
-            .map(|w| ClassSpec {
-                cap_bytes_per_s: w.rate_cap_bps / 8.0,
-                elastic: w.protocol == Protocol::Tcp,
-                packet_bytes: w.packet_bytes,
+            .flat_map(|w| {
+                let spec = ClassSpec {
+                    cap_bytes_per_s: w.rate_cap_bps / 8.0,
+                    elastic: w.protocol == Protocol::Tcp,
+                    packet_bytes: w.packet_bytes,
+                };
+                [spec, spec]
             })
             .collect();
-        let generator = Generator::new(&scenario.workloads, &Streams::new(seed));
-        let egress = Egress::new(&candidate.device, &specs, generator.destination_count());
+        let streams = Streams::new(seed);
+        let generator = Generator::new(&scenario.workloads, &streams);
+        // Each deployment's own stream: failures never shift the workload's numbers.
+        let failures = |deployment: u64| {
+            streams.stream("failures", candidate_index as u64 * 1_000 + deployment)
+        };
+        let egress = Fleet::new(
+            candidate,
+            &scenario.workloads,
+            &scenario.az_outages,
+            &specs,
+            generator.destination_count(),
+            failures,
+        );
         let classes = scenario
             .workloads
             .iter()
             .map(|w| ClassInfo {
                 protocol: w.protocol,
                 rate_cap_bps: w.rate_cap_bps,
-                crosses_az: w.az != candidate.az,
+                az: w.az.clone(),
             })
             .collect();
         Simulation {
@@ -101,7 +128,7 @@ impl<'a> Simulation<'a> {
             classes,
             connections: Slab::default(),
             recorder: Recorder::new(scenario.warmup_ns, scenario.duration_ns),
-            finished: Vec::new(),
+            outcome: Outcome::default(),
             next_arrivals: vec![None; scenario.workloads.len()],
         }
     }
@@ -123,12 +150,32 @@ impl<'a> Simulation<'a> {
             self.generator
                 .next_arrival(class, now, self.scenario.duration_ns);
         let arrival = self.generator.draw(class);
+        // Clients in an AZ that is down send nothing (the arrival is still drawn, so every
+        // candidate keeps seeing the same traffic).
+        let az = &self.classes[class as usize].az;
+        if self
+            .scenario
+            .az_outages
+            .iter()
+            .any(|o| &o.az == az && o.covers(now))
+        {
+            return;
+        }
         let in_window = self.recorder.in_window(now);
         self.recorder.on_attempt(now, &arrival, in_window);
-        match self.egress.admit(arrival.destination) {
+        if arrival.aws_service && self.candidate.s3_gateway_endpoint {
+            // A gateway endpoint carries it: no device, no processing charge, no egress.
+            self.recorder.on_endpoint(
+                &arrival,
+                in_window,
+                self.classes[class as usize].rate_cap_bps,
+            );
+            return;
+        }
+        match self.egress.admit(class as usize, arrival.destination) {
             Err(refusal) => self.recorder.on_refused(refusal, &arrival, in_window),
             Ok(path) => {
-                let id = self
+                let (id, _) = self
                     .connections
                     .insert(Connection::new(now, path, &arrival, in_window));
                 self.recorder.on_admitted(now);
@@ -156,9 +203,14 @@ impl<'a> Simulation<'a> {
 
     fn start_phase(&mut self, now: Nanos, id: u32, direction: Direction, bytes: f64) {
         let connection = self.connections.get_mut(id);
-        let mark =
-            self.egress
-                .start_flow(now, connection.path, direction, connection.class, id, bytes);
+        let mark = self.egress.start_flow(
+            now,
+            connection.path,
+            direction,
+            connection.flow_class,
+            id,
+            bytes,
+        );
         connection.phase = match direction {
             Direction::Out => Phase::Request,
             Direction::In => Phase::Response,
@@ -186,6 +238,7 @@ impl<'a> Simulation<'a> {
 
     /// Transfer complete: record its completion time, then hold the connection idle.
     fn on_transfer_done(&mut self, now: Nanos, id: u32, queue: &mut EventQueue<Event>) {
+        let generation = self.connections.generation(id);
         let connection = self.connections.get_mut(id);
         connection.phase = Phase::Holding;
         let class = &self.classes[connection.class as usize];
@@ -196,18 +249,18 @@ impl<'a> Simulation<'a> {
         if hold == 0 {
             self.close(now, id, queue);
         } else if hold >= idle_timeout {
-            queue.push(
-                now.saturating_add(idle_timeout),
-                Event::HoldEnd {
-                    connection: id,
-                    idle_cut: true,
-                },
-            );
+            let event = Event::HoldEnd {
+                connection: id,
+                generation,
+                idle_cut: true,
+            };
+            queue.push(now.saturating_add(idle_timeout), event);
         } else {
             queue.push(
                 now + hold,
                 Event::HoldEnd {
                     connection: id,
+                    generation,
                     idle_cut: false,
                 },
             );
@@ -215,6 +268,7 @@ impl<'a> Simulation<'a> {
     }
 
     fn close(&mut self, now: Nanos, id: u32, queue: &mut EventQueue<Event>) {
+        let generation = self.connections.generation(id);
         let connection = self.connections.get_mut(id);
         connection.phase = Phase::Closed;
         self.recorder.on_closed(now, connection);
@@ -224,13 +278,61 @@ impl<'a> Simulation<'a> {
         if delay == 0 {
             self.release(id);
         } else {
-            queue.push(now.saturating_add(delay), Event::Release { connection: id });
+            queue.push(
+                now.saturating_add(delay),
+                Event::Release {
+                    connection: id,
+                    generation,
+                },
+            );
         }
     }
 
     fn release(&mut self, id: u32) {
         let connection = self.connections.remove(id);
         self.egress.release(connection.path, connection.destination);
+    }
+
+    /// Everything the device reported at a deadline. Flows cut by a failure keep what they
+    /// moved; flows that finished on a path that failed at the same instant do not go on to
+    /// their next phase; then every connection on a failed path is reset.
+    fn on_device_outcome(
+        &mut self,
+        now: Nanos,
+        outcome: &mut Outcome,
+        queue: &mut EventQueue<Event>,
+    ) {
+        for cut in outcome.reset.drain(..) {
+            self.connections
+                .get_mut(cut.flow)
+                .settle(cut.direction, cut.progress);
+        }
+        for done in outcome.finished.drain(..) {
+            if outcome
+                .failed
+                .contains(&self.connections.get(done.flow).path)
+            {
+                self.connections
+                    .get_mut(done.flow)
+                    .settle(done.direction, done.progress);
+            } else {
+                self.on_flow_finished(now, done.direction, done.flow, done.progress, queue);
+            }
+        }
+        for path in outcome.failed.drain(..) {
+            self.reset_path(now, path);
+        }
+    }
+
+    /// The device behind `path` failed: its connections are gone, and so is its table, so they
+    /// leave without releasing anything; their pending events turn stale.
+    fn reset_path(&mut self, now: Nanos, path: u32) {
+        for id in self.connections.on_path(path) {
+            let connection = self.connections.remove(id);
+            if connection.phase != Phase::Closed {
+                self.recorder.on_reset(now, &connection);
+            }
+        }
     }
 
     fn on_sample(&mut self, now: Nanos, queue: &mut EventQueue<Event>) {
@@ -246,24 +348,30 @@ impl<'a> Simulation<'a> {
 
     /// What the candidate used from time 0 to `now` (links advanced to `now`).
     fn usage_until(&self, now: Nanos) -> Usage {
-        let (mut out_bytes, mut in_bytes, mut cross_az_bytes) = (0.0, 0.0, 0.0);
-        for path in self.egress.paths() {
-            out_bytes += path.out.totals().delivered_bytes;
-            in_bytes += path.inbound.totals().delivered_bytes;
-            for (class, info) in self.classes.iter().enumerate() {
-                if info.crosses_az {
-                    cross_az_bytes += path.out.class_delivered_bytes(class as u32)
-                        + path.inbound.class_delivered_bytes(class as u32);
+        let (mut egress_bytes, mut carried_bytes, mut cross_az_bytes) = (0.0, 0.0, 0.0);
+        for (device_az, path) in self.egress.paths() {
+            carried_bytes +=
+                path.out.totals().delivered_bytes + path.inbound.totals().delivered_bytes;
+            for (workload, info) in self.classes.iter().enumerate() {
+                let internet = (workload * 2) as u32;
+                egress_bytes += path.out.class_delivered_bytes(internet);
+                if info.az != device_az {
+                    for class in [internet, internet + 1] {
+                        cross_az_bytes += path.out.class_delivered_bytes(class)
+                            + path.inbound.class_delivered_bytes(class);
+                    }
                 }
             }
         }
         let hours = ns_to_seconds(now) / 3600.0;
+        let deployments = self.egress.deployment_count() as f64;
         Usage::measure(
             &self.candidate.device,
             &self.scenario.prices,
             hours,
-            out_bytes,
-            in_bytes,
+            deployments,
+            egress_bytes,
+            carried_bytes,
             cross_az_bytes,
         )
     }
@@ -284,7 +392,9 @@ impl<'a> Simulation<'a> {
                 Phase::Response => Direction::In,
                 _ => continue,
             };
-            let progress = self.egress.paths()[connection.path as usize]
+            let progress = self
+                .egress
+                .path(connection.path)
                 .link(direction)
                 .progress(&connection.mark);
             connection.settle(direction, progress);
@@ -294,9 +404,18 @@ impl<'a> Simulation<'a> {
         // Closes the last interval (a no-op when the previous sample fell exactly on the horizon).
         self.recorder
             .sample(horizon, &self.egress, bill.total_usd());
-        let figures = self
+        let mut figures = self
             .recorder
             .figures(horizon, &self.connections, &self.egress);
+        let (warmup, workloads) = (self.scenario.warmup_ns, &self.scenario.workloads);
+        figures.outage_s =
+            self.egress
+                .client_outage_s(workloads, &self.scenario.az_outages, warmup, horizon);
+        figures.availability = if figures.window_s > 0.0 {
+            1.0 - figures.outage_s / figures.window_s
+        } else {
+            1.0
+        };
         RunOutput {
             candidate,
             replication,
@@ -326,18 +445,16 @@ impl Model for Simulation<'_> {
             })
     }
 
-    /// Device work due at `now` first (finished flows, credit switches), then arrivals in
-    /// workload order: a fixed order, so runs are deterministic.
+    /// Device work due at `now` first (finished flows, credit switches, failures), then
+    /// arrivals in workload order: a fixed order, so runs are deterministic.
     fn on_deadline(&mut self, now: Nanos, queue: &mut EventQueue<Event>) {
         if self.egress.next_deadline().is_some_and(|due| due <= now) {
-            let mut finished = std::mem::take(&mut self.finished);
+            let mut outcome = std::mem::take(&mut self.outcome);
             let connections = &self.connections;
             self.egress
-                .on_deadline(now, |flow| connections.get(flow).mark, &mut finished);
-            for done in finished.drain(..) {
-                self.on_flow_finished(now, done.direction, done.flow, done.progress, queue);
-            }
-            self.finished = finished;
+                .on_deadline(now, |flow| connections.get(flow).mark, &mut outcome);
+            self.on_device_outcome(now, &mut outcome, queue);
+            self.outcome = outcome;
         }
         for class in 0..self.next_arrivals.len() {
             if self.next_arrivals[class] == Some(now) {
@@ -350,15 +467,26 @@ impl Model for Simulation<'_> {
         match event {
             Event::HoldEnd {
                 connection,
+                generation,
                 idle_cut,
             } => {
+                if !self.connections.is_current(connection, generation) {
+                    return;
+                }
                 if idle_cut {
                     self.recorder
                         .on_idle_timeout(self.connections.get(connection));
                 }
                 self.close(now, connection, queue);
             }
-            Event::Release { connection } => self.release(connection),
+            Event::Release {
+                connection,
+                generation,
+            } => {
+                if self.connections.is_current(connection, generation) {
+                    self.release(connection);
+                }
+            }
             Event::DeviceTick => {
                 self.egress.on_tick(now);
                 if let Some(interval) = self.egress.tick_interval() {

@@ -4,7 +4,8 @@
 use super::SAMPLE_INTERVAL_NS;
 use super::connection::{Connection, Phase, Slab};
 use crate::cost::{Bill, Usage};
-use crate::device::{Diagnostics, Direction, Egress, Refusal};
+use crate::device::fleet::Fleet;
+use crate::device::{Diagnostics, Direction, Refusal};
 use crate::engine::Nanos;
 use crate::stats::LogHistogram;
 use crate::units::ns_to_seconds;
@@ -35,7 +36,18 @@ pub struct Figures {
     pub conn_admitted: u64,
     pub fail_port_allocation: u64,
     pub fail_conntrack: u64,
+    /// Connections refused because the device they route through was down.
+    pub fail_outage: u64,
+    /// Connections cut by a device failure (counted when the failure falls in the window).
+    pub conn_reset: u64,
     pub idle_timeouts: u64,
+    /// Bytes a gateway endpoint carried past the device (S3/DynamoDB).
+    pub endpoint_bytes: f64,
+    /// Seconds in the window clients had no egress (set by the simulation from the device's
+    /// failures; see `Fleet::client_outage_s`).
+    pub outage_s: f64,
+    /// 1 − outage_s / window.
+    pub availability: f64,
     /// Bytes admitted connections brought (request + response).
     pub offered_bytes: f64,
     /// Bytes of refused connections (never offered to the device's data path).
@@ -64,7 +76,7 @@ pub struct Figures {
 
 impl Figures {
     pub fn conn_failed(&self) -> u64 {
-        self.fail_port_allocation + self.fail_conntrack
+        self.fail_port_allocation + self.fail_conntrack + self.fail_outage
     }
 }
 
@@ -147,6 +159,7 @@ impl Recorder {
         match refusal {
             Refusal::PortAllocation => self.figures.fail_port_allocation += 1,
             Refusal::Conntrack => self.figures.fail_conntrack += 1,
+            Refusal::Outage => self.figures.fail_outage += 1,
         }
     }
 
@@ -171,6 +184,41 @@ impl Recorder {
         });
     }
 
+    /// A connection a gateway endpoint carried: delivered in full at its own cap, past the
+    /// device.
+    pub fn on_endpoint(&mut self, arrival: &Arrival, in_window: bool, rate_cap_bps: f64) {
+        if !in_window {
+            return;
+        }
+        let bytes = arrival.request_bytes + arrival.response_bytes;
+        let f = &mut self.figures;
+        f.conn_admitted += 1;
+        f.offered_bytes += bytes;
+        f.out_bytes += arrival.request_bytes;
+        f.in_bytes += arrival.response_bytes;
+        f.endpoint_bytes += bytes;
+        self.fct.record(bytes * 8.0 / rate_cap_bps);
+        self.slowdown.record(1.0);
+    }
+
+    /// A connection cut by a device failure at `now`: what it had not moved is lost.
+    pub fn on_reset(&mut self, now: Nanos, connection: &Connection) {
+        self.change_open(now, -1);
+        if self.in_window(now) {
+            self.figures.conn_reset += 1;
+        }
+        if !connection.in_window {
+            return;
+        }
+        self.sojourn_sum_s += ns_to_seconds(now - connection.arrival);
+        self.sojourn_count += 1;
+        if matches!(connection.phase, Phase::Request | Phase::Response) {
+            let mut lost = connection.clone();
+            lost.dropped += lost.in_flight_bytes();
+            self.book_bytes(&lost);
+        }
+    }
+
     pub fn on_idle_timeout(&mut self, connection: &Connection) {
         if connection.in_window {
             self.figures.idle_timeouts += 1;
@@ -185,13 +233,13 @@ impl Recorder {
         }
     }
 
-    pub fn on_warmup_end(&mut self, now: Nanos, egress: &Egress) {
+    pub fn on_warmup_end(&mut self, now: Nanos, egress: &Fleet) {
         self.change_open(now, 0);
         self.at_warmup = totals(egress);
     }
 
     /// Closes the current time-series interval at `now` (links already advanced to `now`).
-    pub fn sample(&mut self, now: Nanos, egress: &Egress, cost_cumulative_usd: f64) {
+    pub fn sample(&mut self, now: Nanos, egress: &Fleet, cost_cumulative_usd: f64) {
         let seconds = ns_to_seconds(now - self.interval_start);
         if seconds <= 0.0 {
             return;
@@ -216,7 +264,7 @@ impl Recorder {
     }
 
     /// Final figures at `horizon` (links already advanced there).
-    pub fn figures(&mut self, horizon: Nanos, connections: &Slab, egress: &Egress) -> Figures {
+    pub fn figures(&mut self, horizon: Nanos, connections: &Slab, egress: &Fleet) -> Figures {
         self.change_open(horizon, 0);
         for connection in connections.iter() {
             if connection.in_window && matches!(connection.phase, Phase::Request | Phase::Response)
@@ -292,10 +340,10 @@ impl Recorder {
 }
 
 /// Delivered bytes (both directions) and dropped packets over all of a device's links.
-fn totals(egress: &Egress) -> (f64, f64) {
+fn totals(egress: &Fleet) -> (f64, f64) {
     egress
         .paths()
-        .iter()
+        .map(|(_, path)| path)
         .fold((0.0, 0.0), |(bytes, packets), path| {
             let (out, inbound) = (path.out.totals(), path.inbound.totals());
             (

@@ -88,3 +88,45 @@ fn hot_api_exhausts_one_ip_but_not_two() {
     assert_eq!(two.get(Metric::FailPortAllocation), 0.0);
     assert!(two.recommended);
 }
+
+#[test]
+fn failover_story_ranks_the_modes_and_layouts_by_their_outage() {
+    let result = load("failover.toml");
+    // Rounded to the millisecond: weights of 0.8 and 0.2 leave float dust.
+    let outage = |name: &str| (by_name(&result, name).get(Metric::OutageS) * 1e3).round() / 1e3;
+    // Clients: 80 % in AZ a, 20 % in AZ b. The instance failure costs everyone its recovery time;
+    // AZ a's 15-minute outage costs only AZ b's clients routed through AZ a (0.2 × 900 s = 180 s).
+    assert_eq!(outage("natgw"), 180.0);
+    assert_eq!(outage("natgw-per-az"), 0.0);
+    assert_eq!(outage("fck-nat-asg"), 300.0 + 180.0);
+    assert_eq!(outage("fck-nat-standby"), 6.0 + 180.0);
+    assert_eq!(outage("fck-nat-standby-per-az"), 6.0);
+    // Never replaced: down from 1 h to 4 h, less the 15 minutes AZ a's own clients were down.
+    assert_eq!(
+        outage("fck-nat-none"),
+        0.8 * (3.0 * 3600.0 - 900.0) + 0.2 * 3.0 * 3600.0
+    );
+    assert!(by_name(&result, "fck-nat-standby-per-az").recommended);
+    for name in ["fck-nat-none", "fck-nat-asg", "fck-nat-standby", "natgw"] {
+        assert!(
+            by_name(&result, name).get(Metric::ConnReset) > 0.0,
+            "{name}"
+        );
+        assert!(!by_name(&result, name).meets_slo, "{name}");
+    }
+}
+
+#[test]
+fn igw_vs_nat_story_pays_no_processing_through_the_endpoint() {
+    let result = load("igw-vs-nat.toml");
+    let with = by_name(&result, "natgw-endpoint");
+    let without = by_name(&result, "natgw");
+    assert!(with.get(Metric::BilledProcessedGb) < 0.6 * without.get(Metric::BilledProcessedGb));
+    assert_eq!(by_name(&result, "igw").get(Metric::CostProcessingUsd), 0.0);
+    assert!(
+        result
+            .verdict
+            .headline
+            .contains("reachable from the internet")
+    );
+}

@@ -1,0 +1,230 @@
+//! `natsim sweep FILE [--out DIR] [--threads N] [--resume]`: the files of a sweep.
+//!
+//! Owns where a sweep's state lives: `scenario.toml` (the file as swept, so `--resume` can tell
+//! whether it changed), `runs.csv` (one line appended and flushed per finished run, so an
+//! interrupted sweep keeps every finished run), then `sweep.csv` and `winners.csv` written
+//! atomically at the end. Every point is checked before anything is written.
+
+use super::progress::Progress;
+use super::with_threads;
+use crate::report::sweep::{SweepStats, render, sweep_csv, winners_csv};
+use crate::report::write_atomically;
+use crate::scenario::parse_scenario_file;
+use crate::sweep::plan::{self, Plan};
+use crate::sweep::{Record, aggregate, journal};
+use anyhow::{Context, Result, anyhow, bail};
+use std::collections::HashSet;
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Instant;
+
+/// Runs the sweep in `file`.
+pub(super) fn sweep(
+    file: &Path,
+    out: Option<PathBuf>,
+    threads: Option<usize>,
+    resume: bool,
+) -> Result<()> {
+    // The file as a plain scenario first, so its own mistakes read as they do for `run`.
+    let base = parse_scenario_file(file)?;
+    let text = fs::read_to_string(file)
+        .with_context(|| format!("{}: cannot read the file", file.display()))?;
+    let plan = with_threads(threads, || {
+        Plan::from_text(&text, &file.display().to_string())
+    })??;
+    let out_dir = out.unwrap_or_else(|| Path::new("output").join(&base.name));
+    fs::create_dir_all(&out_dir).with_context(|| {
+        format!(
+            "cannot create output folder {}; pick another with --out",
+            out_dir.display()
+        )
+    })?;
+    let journal_path = out_dir.join("runs.csv");
+    let resumed = if resume {
+        resume_from(&plan, &text, file, &out_dir)?
+    } else {
+        None
+    };
+    let resumed = match resumed {
+        Some(records) => records,
+        None => {
+            start_fresh(&plan, &text, &out_dir)?;
+            Vec::new()
+        }
+    };
+    let done: HashSet<_> = resumed.iter().map(Record::key).collect();
+    let jobs = plan.jobs();
+    let runs_total = jobs.len();
+    let pending: Vec<plan::Job> = plan.longest_first(
+        jobs.into_iter()
+            .filter(|j| !done.contains(&(j.point, j.candidate, j.replication)))
+            .collect(),
+    );
+    let appender = OpenOptions::new()
+        .append(true)
+        .open(&journal_path)
+        .with_context(|| format!("cannot open {} to append runs", journal_path.display()))?;
+    let runs_resumed = resumed.len();
+    let sink = Mutex::new(Sink {
+        file: appender,
+        progress: Progress::new(runs_total, runs_resumed),
+        records: resumed,
+        error: None,
+    });
+    let started = Instant::now();
+    let threads_used = with_threads(threads, || {
+        plan::run(&plan, &pending, &|record| {
+            let mut sink = sink.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            sink.accept(&plan, record)
+        });
+        rayon::current_num_threads()
+    })?;
+    let wall_s = started.elapsed().as_secs_f64();
+    let sink = sink.into_inner().unwrap_or_else(|p| p.into_inner());
+    sink.progress.finish();
+    if let Some(error) = sink.error {
+        bail!(
+            "cannot append to {}: {error}; the runs written so far are kept: free some space, then rerun with --resume",
+            journal_path.display()
+        );
+    }
+    let results = aggregate::aggregate(&plan, &sink.records).map_err(|problem| {
+        anyhow!(
+            "{}: {problem}; rerun with --resume to run what is missing",
+            journal_path.display()
+        )
+    })?;
+    let winners = aggregate::winners(&plan, &results);
+    let sweep_path = out_dir.join("sweep.csv");
+    let winners_path = out_dir.join("winners.csv");
+    write_atomically(&sweep_path, &sweep_csv(&plan, &results))
+        .with_context(|| format!("cannot write {}", sweep_path.display()))?;
+    write_atomically(&winners_path, &winners_csv(&plan, &results, &winners))
+        .with_context(|| format!("cannot write {}", winners_path.display()))?;
+    let stats = SweepStats {
+        runs_total,
+        runs_resumed,
+        wall_s,
+        threads: threads_used,
+    };
+    print!("{}", render(&plan, &results, &winners, stats));
+    println!(
+        "\nwrote {}, {} and {}",
+        sweep_path.display(),
+        winners_path.display(),
+        journal_path.display()
+    );
+    Ok(())
+}
+
+/// For `natsim validate`: checks every point of the file's `[sweep]` table, if it has one, and
+/// says how many runs it makes.
+pub(super) fn plan_if_any(file: &Path) -> Result<Option<String>> {
+    let text = fs::read_to_string(file)
+        .with_context(|| format!("{}: cannot read the file", file.display()))?;
+    let has_sweep = text
+        .parse::<toml::Table>()
+        .is_ok_and(|root| root.contains_key("sweep"));
+    if !has_sweep {
+        return Ok(None);
+    }
+    let plan = Plan::from_text(&text, &file.display().to_string())?;
+    Ok(Some(format!(
+        "sweep of {} point(s), {} run(s) in all",
+        plan.points.len(),
+        plan.jobs().len()
+    )))
+}
+
+/// Where finished runs go, shared by the worker threads behind a mutex.
+struct Sink {
+    file: File,
+    progress: Progress,
+    records: Vec<Record>,
+    /// The first failed write; no new run starts after it.
+    error: Option<std::io::Error>,
+}
+
+impl Sink {
+    /// Appends and flushes the run's line, keeps its figures; false once a write has failed.
+    fn accept(&mut self, plan: &Plan, record: Record) -> bool {
+        if self.error.is_some() {
+            return false;
+        }
+        let line = journal::entry(plan, &record);
+        if let Err(error) = self
+            .file
+            .write_all(line.as_bytes())
+            .and_then(|()| self.file.flush())
+        {
+            self.error = Some(error);
+            return false;
+        }
+        self.records.push(record);
+        self.progress.advance();
+        true
+    }
+}
+
+/// A new journal: the scenario as swept and a `runs.csv` holding only its header.
+fn start_fresh(plan: &Plan, text: &str, out_dir: &Path) -> Result<()> {
+    let copy_path = out_dir.join("scenario.toml");
+    let journal_path = out_dir.join("runs.csv");
+    write_atomically(&copy_path, text)
+        .with_context(|| format!("cannot write {}", copy_path.display()))?;
+    write_atomically(&journal_path, &journal::header(plan))
+        .with_context(|| format!("cannot write {}", journal_path.display()))
+}
+
+/// The runs an earlier sweep of the same file finished, or `None` when there is nothing to
+/// resume. Refuses a journal written for another scenario or sweep. A line cut short by the
+/// interruption is dropped from the file, so appending starts on a fresh line.
+fn resume_from(
+    plan: &Plan,
+    text: &str,
+    file: &Path,
+    out_dir: &Path,
+) -> Result<Option<Vec<Record>>> {
+    let journal_path = out_dir.join("runs.csv");
+    let copy_path = out_dir.join("scenario.toml");
+    if !journal_path.exists() {
+        eprintln!(
+            "note: {} does not exist yet; starting the sweep from the beginning",
+            journal_path.display()
+        );
+        return Ok(None);
+    }
+    let fresh_hint = "run without --resume to start over, or give another --out";
+    let swept = fs::read_to_string(&copy_path).with_context(|| {
+        format!(
+            "cannot resume: cannot read {}, the scenario the runs were made with; {fresh_hint}",
+            copy_path.display()
+        )
+    })?;
+    if swept != text {
+        bail!(
+            "cannot resume: {} changed since {} was started (compare it with {}); {fresh_hint}",
+            file.display(),
+            journal_path.display(),
+            copy_path.display()
+        );
+    }
+    let journal_text = fs::read_to_string(&journal_path)
+        .with_context(|| format!("cannot read {}", journal_path.display()))?;
+    let resumed = journal::read(plan, &journal_text).map_err(|problem| {
+        anyhow!(
+            "cannot resume: {}: {problem}; it was written by another sweep or natsim version; {fresh_hint}",
+            journal_path.display()
+        )
+    })?;
+    if resumed.complete_len == 0 {
+        return Ok(None);
+    }
+    if resumed.complete_len < journal_text.len() {
+        write_atomically(&journal_path, &journal_text[..resumed.complete_len])
+            .with_context(|| format!("cannot write {}", journal_path.display()))?;
+    }
+    Ok(Some(resumed.records))
+}

@@ -1,0 +1,322 @@
+//! A candidate's deployments: one device, or one per AZ that has clients (`per_az = true`, the
+//! layout AWS recommends), with each workload routed to a device in its own AZ when there is
+//! one, else to the first deployment (paying cross-AZ both ways).
+//!
+//! Owns routing and path numbering: paths are numbered across deployments (a deployment's
+//! paths follow the previous one's), so the simulation addresses any path with one `u32` and
+//! never needs to know how many deployments there are.
+
+use super::{Diagnostics, Direction, Egress, Outage, Outcome, Path, Refusal};
+use crate::engine::Nanos;
+use crate::engine::rng::StreamRng;
+use crate::fluid::{ClassSpec, FlowId, FlowMark};
+use crate::scenario::{AzOutage, Candidate, Protocol, Workload};
+
+#[derive(Debug, Clone)]
+pub struct Fleet {
+    deployments: Vec<Deployment>,
+    /// Deployment serving each workload.
+    route: Vec<usize>,
+    scratch: Outcome,
+    /// AZ outage edges not yet applied, latest first: (time, goes down?, deployment).
+    az_events: Vec<(Nanos, bool, usize)>,
+}
+
+#[derive(Debug, Clone)]
+struct Deployment {
+    az: String,
+    egress: Egress,
+    first_path: u32,
+}
+
+impl Fleet {
+    /// Deploys `candidate` for `workloads`. `failures(i)` is deployment i's own random stream.
+    pub fn new(
+        candidate: &Candidate,
+        workloads: &[Workload],
+        az_outages: &[AzOutage],
+        classes: &[ClassSpec],
+        destinations: usize,
+        failures: impl Fn(u64) -> StreamRng,
+    ) -> Self {
+        let mut azs: Vec<&str> = Vec::new();
+        if candidate.per_az {
+            for w in workloads {
+                if !azs.contains(&w.az.as_str()) {
+                    azs.push(&w.az);
+                }
+            }
+        } else {
+            azs.push(&candidate.az);
+        }
+        let mut first_path = 0u32;
+        let deployments: Vec<Deployment> = azs
+            .iter()
+            .enumerate()
+            .map(|(index, az)| {
+                let egress = Egress::new(
+                    &candidate.device,
+                    classes,
+                    destinations,
+                    failures(index as u64),
+                );
+                let deployment = Deployment {
+                    az: az.to_string(),
+                    first_path,
+                    egress,
+                };
+                first_path += deployment.egress.paths().len() as u32;
+                deployment
+            })
+            .collect();
+        let route = workloads
+            .iter()
+            .map(|w| deployments.iter().position(|d| d.az == w.az).unwrap_or(0))
+            .collect();
+        let mut az_events: Vec<(Nanos, bool, usize)> = Vec::new();
+        for outage in az_outages {
+            for index in (0..deployments.len()).filter(|&i| deployments[i].az == outage.az) {
+                az_events.push((outage.at_ns, true, index));
+                az_events.push((outage.at_ns.saturating_add(outage.for_ns), false, index));
+            }
+        }
+        // Latest first, so the next edge pops off the end; at equal times "back up" sorts
+        // before "down" in time order (false < true), so back-to-back outages stay down.
+        az_events.sort_by(|a, b| b.cmp(a));
+        Fleet {
+            deployments,
+            route,
+            scratch: Outcome::default(),
+            az_events,
+        }
+    }
+
+    /// How many devices the candidate runs (each billed).
+    pub fn deployment_count(&self) -> usize {
+        self.deployments.len()
+    }
+
+    /// The AZ of the device behind each path, in path order, with the path.
+    pub fn paths(&self) -> impl Iterator<Item = (&str, &Path)> {
+        self.deployments
+            .iter()
+            .flat_map(|d| d.egress.paths().iter().map(move |p| (d.az.as_str(), p)))
+    }
+
+    pub fn path(&self, path: u32) -> &Path {
+        let (deployment, local) = self.locate(path);
+        &self.deployments[deployment].egress.paths()[local as usize]
+    }
+
+    pub fn path_count(&self) -> usize {
+        self.deployments
+            .iter()
+            .map(|d| d.egress.paths().len())
+            .sum()
+    }
+
+    /// The AZ a workload's traffic leaves from.
+    pub fn az_of(&self, workload: usize) -> &str {
+        &self.deployments[self.route[workload]].az
+    }
+
+    pub fn admit(&mut self, workload: usize, destination: u32) -> Result<u32, Refusal> {
+        let deployment = &mut self.deployments[self.route[workload]];
+        deployment
+            .egress
+            .admit(workload, destination)
+            .map(|local| deployment.first_path + local)
+    }
+
+    pub fn release(&mut self, path: u32, destination: u32) {
+        let (deployment, local) = self.locate(path);
+        self.deployments[deployment]
+            .egress
+            .release(local, destination);
+    }
+
+    pub fn start_flow(
+        &mut self,
+        now: Nanos,
+        path: u32,
+        direction: Direction,
+        class: u32,
+        flow: FlowId,
+        bytes: f64,
+    ) -> FlowMark {
+        let (deployment, local) = self.locate(path);
+        self.deployments[deployment]
+            .egress
+            .start_flow(now, local, direction, class, flow, bytes)
+    }
+
+    pub fn next_deadline(&self) -> Option<Nanos> {
+        let devices = self
+            .deployments
+            .iter()
+            .fold(None, |at, d| super::earliest(at, d.egress.next_deadline()));
+        super::earliest(devices, self.az_events.last().map(|e| e.0))
+    }
+
+    /// Runs every deployment that is due, numbering what it reports with global paths.
+    pub fn on_deadline(
+        &mut self,
+        now: Nanos,
+        marks: impl Fn(FlowId) -> FlowMark + Copy,
+        outcome: &mut Outcome,
+    ) {
+        for d in &mut self.deployments {
+            if d.egress.next_deadline().is_none_or(|due| due > now) {
+                continue;
+            }
+            d.egress.on_deadline(now, marks, &mut self.scratch);
+            let offset = d.first_path;
+            outcome
+                .finished
+                .extend(self.scratch.finished.drain(..).map(|mut f| {
+                    f.path += offset;
+                    f
+                }));
+            outcome
+                .reset
+                .extend(self.scratch.reset.drain(..).map(|mut f| {
+                    f.path += offset;
+                    f
+                }));
+            outcome
+                .failed
+                .extend(self.scratch.failed.drain(..).map(|p| p + offset));
+        }
+        while self.az_events.last().is_some_and(|e| e.0 <= now) {
+            let Some((_, down, index)) = self.az_events.pop() else {
+                break;
+            };
+            let d = &mut self.deployments[index];
+            if !down {
+                d.egress.restore_all(now);
+                continue;
+            }
+            d.egress.fail_all(now, marks, &mut self.scratch);
+            let offset = d.first_path;
+            outcome
+                .reset
+                .extend(self.scratch.reset.drain(..).map(|mut f| {
+                    f.path += offset;
+                    f
+                }));
+            outcome
+                .failed
+                .extend(self.scratch.failed.drain(..).map(|p| p + offset));
+        }
+    }
+
+    pub fn advance(&mut self, now: Nanos) {
+        self.deployments
+            .iter_mut()
+            .for_each(|d| d.egress.advance(now));
+    }
+
+    pub fn capacity_bps(&self, direction: Direction) -> f64 {
+        self.deployments
+            .iter()
+            .map(|d| d.egress.capacity_bps(direction))
+            .sum()
+    }
+
+    pub fn tick_interval(&self) -> Option<Nanos> {
+        self.deployments
+            .first()
+            .and_then(|d| d.egress.tick_interval())
+    }
+
+    pub fn on_tick(&mut self, now: Nanos) {
+        self.deployments
+            .iter_mut()
+            .for_each(|d| d.egress.on_tick(now));
+    }
+
+    /// Every deployment shares one configuration, so the first one answers for all.
+    pub fn idle_timeout_ns(&self, protocol: Protocol) -> u64 {
+        self.deployments[0].egress.idle_timeout_ns(protocol)
+    }
+
+    pub fn release_delay_ns(&self, protocol: Protocol) -> u64 {
+        self.deployments[0].egress.release_delay_ns(protocol)
+    }
+
+    pub fn diagnostics(&self) -> Diagnostics {
+        let all: Vec<Diagnostics> = self
+            .deployments
+            .iter()
+            .map(|d| d.egress.diagnostics())
+            .collect();
+        Diagnostics {
+            credits_exhausted_at: all.iter().filter_map(|d| d.credits_exhausted_at).min(),
+            peak_capacity_bps: all.iter().map(|d| d.peak_capacity_bps).fold(0.0, f64::max),
+        }
+    }
+
+    /// Every failure so far (global path, down from, back at) and the total number of paths.
+    pub fn outages(&self) -> (Vec<Outage>, usize) {
+        let mut all = Vec::new();
+        for d in &self.deployments {
+            let (list, _) = d.egress.outages();
+            all.extend(
+                list.iter()
+                    .map(|&(p, from, to)| (p + d.first_path, from, to)),
+            );
+        }
+        (all, self.path_count())
+    }
+
+    /// Seconds in [from, to) that clients had no egress, averaged over workloads by arrival rate:
+    /// the time the device serving a workload was down (the share of its instances down), not
+    /// counting time the workload's own AZ was down, since its clients were down too.
+    pub fn client_outage_s(
+        &self,
+        workloads: &[Workload],
+        az_outages: &[AzOutage],
+        from: Nanos,
+        to: Nanos,
+    ) -> f64 {
+        let total_rate: f64 = workloads.iter().map(|w| w.rate_per_s).sum();
+        if total_rate <= 0.0 || to <= from {
+            return 0.0;
+        }
+        let clip = |a: Nanos, b: Nanos| (a.clamp(from, to), b.clamp(from, to));
+        workloads
+            .iter()
+            .enumerate()
+            .map(|(index, w)| {
+                let (list, paths) = self.deployments[self.route[index]].egress.outages();
+                let own: Vec<(Nanos, Nanos)> = az_outages
+                    .iter()
+                    .filter(|o| o.az == w.az)
+                    .map(|o| clip(o.at_ns, o.at_ns.saturating_add(o.for_ns)))
+                    .collect();
+                let down_ns: u64 = list
+                    .iter()
+                    .map(|&(_, start, end)| {
+                        let (a, b) = clip(start, end.unwrap_or(to));
+                        let clients_down: u64 = own
+                            .iter()
+                            .map(|&(x, y)| y.min(b).saturating_sub(x.max(a)))
+                            .sum();
+                        (b - a).saturating_sub(clients_down)
+                    })
+                    .sum();
+                w.rate_per_s / total_rate * crate::units::ns_to_seconds(down_ns)
+                    / paths.max(1) as f64
+            })
+            .sum()
+    }
+
+    fn locate(&self, path: u32) -> (usize, u32) {
+        let index = self
+            .deployments
+            .iter()
+            .rposition(|d| d.first_path <= path)
+            .unwrap_or(0);
+        (index, path - self.deployments[index].first_path)
+    }
+}

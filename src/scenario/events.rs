@@ -1,0 +1,119 @@
+//! `[[event]]` tables: things that happen at a set time, applied to the candidates they name.
+//!
+//! Owns the event part of the scenario contract: `kind = "instance_failure"` (a NAT instance
+//! dies at `at`; its failover decides what follows) and `kind = "az_outage"` (an AZ is down from
+//! `at` for `for`: every device there fails and comes back with the AZ, its clients stop).
+
+use super::reader::{Check, Result, Section};
+use crate::scenario::{AzOutage, Candidate, DeviceConfig, ScenarioError};
+use crate::units::seconds_to_ns;
+
+/// Checks every event, records instance failures on their candidate and returns the AZ outages.
+pub(super) fn apply(
+    sections: Option<Vec<Section<'_>>>,
+    candidates: &mut [Candidate],
+    duration_ns: u64,
+) -> Result<Vec<AzOutage>> {
+    let mut outages = Vec::new();
+    for mut s in sections.unwrap_or_default() {
+        let kind = s.required_string(
+            "kind",
+            "add kind = \"instance_failure\" or kind = \"az_outage\"",
+        )?;
+        match kind {
+            "instance_failure" => instance_failure(&mut s, candidates, duration_ns)?,
+            "az_outage" => outages.push(az_outage(&mut s, duration_ns)?),
+            other => {
+                let problem = format!("unknown event kind \"{}\"", other.escape_default());
+                return Err(s.error(
+                    "kind",
+                    problem,
+                    "use kind = \"instance_failure\" or \"az_outage\"",
+                ));
+            }
+        }
+        s.finish()?;
+    }
+    Ok(outages)
+}
+
+fn at_ns(s: &mut Section<'_>, duration_ns: u64) -> Result<u64> {
+    let at_s = s.duration_s("at", Check::NonNegative)?.ok_or_else(|| {
+        ScenarioError::new(
+            s.path_of("at"),
+            "missing key \"at\"",
+            "add at = \"30m\", when it happens",
+        )
+    })?;
+    let at_ns = seconds_to_ns(at_s);
+    if at_ns >= duration_ns {
+        let hint = "make at shorter than scenario.duration";
+        return Err(s.error(
+            "at",
+            format!("{at_s} s is not before the end of the run"),
+            hint,
+        ));
+    }
+    Ok(at_ns)
+}
+
+fn az_outage(s: &mut Section<'_>, duration_ns: u64) -> Result<AzOutage> {
+    let az = s
+        .required_string("az", "add az = \"a\", the AZ that goes down")?
+        .to_string();
+    let at_ns = at_ns(s, duration_ns)?;
+    let for_s = s.duration_s("for", Check::Positive)?.ok_or_else(|| {
+        ScenarioError::new(
+            s.path_of("for"),
+            "missing key \"for\"",
+            "add for = \"20m\", how long the AZ is down",
+        )
+    })?;
+    Ok(AzOutage {
+        az,
+        at_ns,
+        for_ns: seconds_to_ns(for_s),
+    })
+}
+
+fn instance_failure(
+    s: &mut Section<'_>,
+    candidates: &mut [Candidate],
+    duration_ns: u64,
+) -> Result<()> {
+    let name = s.required_string(
+        "candidate",
+        "add candidate = \"<name of a nat_instance candidate>\"",
+    )?;
+    let at_ns = at_ns(s, duration_ns)?;
+    let instance = s.int("instance", 0, 99)?.unwrap_or(0) as u32;
+    let Some(candidate) = candidates.iter_mut().find(|c| c.name == name) else {
+        let known: Vec<&str> = candidates.iter().map(|c| c.name.as_str()).collect();
+        let problem = format!("no candidate named \"{}\"", name.escape_default());
+        return Err(s.error(
+            "candidate",
+            problem,
+            format!("candidates: {}", known.join(", ")),
+        ));
+    };
+    let DeviceConfig::NatInstance(config) = &mut candidate.device else {
+        let problem = format!(
+            "candidate \"{name}\" is a {}, not a nat_instance",
+            candidate.device.kind()
+        );
+        return Err(s.error(
+            "candidate",
+            problem,
+            "instance failures apply to nat_instance candidates",
+        ));
+    };
+    if instance >= config.count {
+        let problem = format!(
+            "instance {instance} does not exist (count = {})",
+            config.count
+        );
+        return Err(s.error("instance", problem, "instances are numbered from 0"));
+    }
+    config.failures.scheduled.push((at_ns, instance));
+    Ok(())
+}

@@ -1,0 +1,138 @@
+//! `natsim run` over several files or a folder: every good file runs and writes its outputs, a
+//! bad one is named on stderr, batch.csv gathers every summary row, and the exit code is 2 when
+//! any file failed.
+
+use crate::support::{csv_rows, read, run_cli, scratch};
+use std::path::Path;
+
+fn scenario(name: &str) -> String {
+    format!(
+        r#"
+[scenario]
+name = "{name}"
+duration = "3m"
+warmup = "30s"
+
+[[workload]]
+rate_per_s = 5
+request_bytes = "1KB"
+response_bytes = "10KB"
+
+[[candidate]]
+name = "natgw"
+kind = "nat_gateway"
+
+[[candidate]]
+name = "nano"
+kind = "nat_instance"
+instance_type = "t4g.nano"
+"#
+    )
+}
+
+fn write(dir: &Path, file: &str, text: &str) {
+    std::fs::write(dir.join(file), text).unwrap();
+}
+
+#[test]
+fn a_batch_with_one_broken_file_runs_the_others_and_names_it() {
+    let dir = scratch("batch-broken");
+    let inputs = dir.join("scenarios");
+    std::fs::create_dir_all(&inputs).unwrap();
+    write(&inputs, "a-first.toml", &scenario("first"));
+    write(
+        &inputs,
+        "b-broken.toml",
+        &scenario("broken").replace("rate_per_s = 5", "rate_per_s = -5"),
+    );
+    write(&inputs, "c-third.toml", &scenario("third"));
+    write(&inputs, "notes.txt", "not a scenario");
+    let out = dir.join("out");
+    let output = run_cli(&[
+        "run",
+        inputs.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("b-broken.toml") && stderr.contains("workload[0].rate_per_s"),
+        "the broken file and its key must be named: {stderr}"
+    );
+    assert!(
+        !stderr.contains("a-first.toml") && !stderr.contains("panicked"),
+        "{stderr}"
+    );
+    for name in ["first", "third"] {
+        let summary = read(&out.join(name).join("summary.csv"));
+        assert_eq!(summary.lines().count(), 3, "{name}");
+        assert!(out.join(name).join("timeseries.csv").exists(), "{name}");
+    }
+    assert!(!out.join("broken").exists());
+    let (header, rows) = csv_rows(&read(&out.join("batch.csv")));
+    assert_eq!(header[..3], ["file", "scenario", "candidate"]);
+    let scenarios: Vec<&str> = rows.iter().map(|r| r[1].as_str()).collect();
+    assert_eq!(scenarios, ["first", "first", "third", "third"]);
+    assert!(rows[0][0].ends_with("a-first.toml"), "{:?}", rows[0]);
+    // The batch rows are the scenarios' own summary rows.
+    let first = read(&out.join("first").join("summary.csv"));
+    let own_row = first.lines().nth(1).unwrap();
+    assert!(
+        read(&out.join("batch.csv")).contains(own_row),
+        "batch.csv must hold summary.csv's rows"
+    );
+}
+
+#[test]
+fn two_files_with_one_scenario_name_do_not_overwrite_each_other() {
+    let dir = scratch("batch-duplicate");
+    write(&dir, "one.toml", &scenario("same"));
+    write(&dir, "two.toml", &scenario("same"));
+    let out = dir.join("out");
+    let output = run_cli(&[
+        "run",
+        dir.join("one.toml").to_str().unwrap(),
+        dir.join("two.toml").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("two.toml") && stderr.contains("one.toml") && stderr.contains("\"same\""),
+        "both files must be named: {stderr}"
+    );
+    let (_, rows) = csv_rows(&read(&out.join("batch.csv")));
+    assert!(rows.iter().all(|r| r[0].ends_with("one.toml")), "{rows:?}");
+    assert!(out.join("same").join("summary.csv").exists());
+}
+
+#[test]
+fn a_batch_of_good_files_exits_0() {
+    let dir = scratch("batch-good");
+    write(&dir, "x.toml", &scenario("x"));
+    write(&dir, "y.toml", &scenario("y"));
+    let out = dir.join("out");
+    let output = run_cli(&[
+        "run",
+        dir.join("y.toml").to_str().unwrap(),
+        dir.join("x.toml").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--threads",
+        "2",
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let (_, rows) = csv_rows(&read(&out.join("batch.csv")));
+    let scenarios: Vec<&str> = rows.iter().map(|r| r[1].as_str()).collect();
+    assert_eq!(
+        scenarios,
+        ["y", "y", "x", "x"],
+        "files keep the order given"
+    );
+}

@@ -1,0 +1,295 @@
+//! Issue 3's models: internet gateway, gateway-endpoint offload, instance failures and failover.
+
+use crate::support::{by_name, run};
+use natsim::summary::Metric;
+
+#[test]
+fn internet_gateway_bills_one_public_ip_per_client_and_nothing_else() {
+    let text = r#"
+[scenario]
+name = "igw"
+duration = "90m"
+
+[[workload]]
+name = "web"
+clients = 4
+rate_per_s = 20
+response_bytes = "100KB"
+
+[[workload]]
+name = "batch"
+clients = 2
+client_instance_type = "t4g.nano"
+rate_per_s = 5
+request_bytes = "1MB"
+
+[[candidate]]
+name = "igw"
+kind = "internet_gateway"
+"#;
+    let (_, result) = run(text);
+    let igw = by_name(&result, "igw");
+    let hours = 1.5;
+    assert_eq!(igw.get(Metric::BilledIpv4Hours), 6.0 * hours);
+    assert!((igw.get(Metric::CostIpv4Usd) - 6.0 * hours * 0.005).abs() < 1e-12);
+    assert_eq!(igw.get(Metric::CostFixedUsd), 0.0);
+    assert_eq!(igw.get(Metric::CostProcessingUsd), 0.0);
+    assert!(igw.get(Metric::CostTransferUsd) > 0.0);
+    assert_eq!(igw.get(Metric::ConnFailed), 0.0);
+    assert!(igw.get(Metric::OutGb) > 0.0);
+}
+
+#[test]
+fn a_gateway_endpoint_bypasses_processing_and_the_device() {
+    let text = |endpoint: bool| {
+        format!(
+            r#"
+[scenario]
+name = "endpoint"
+duration = "1h"
+seed = 4
+
+[[workload]]
+rate_per_s = 50
+request_bytes = "10KB"
+response_bytes = "500KB"
+endpoint_share = 0.5
+
+[[candidate]]
+name = "natgw"
+kind = "nat_gateway"
+s3_gateway_endpoint = {endpoint}
+"#
+        )
+    };
+    let (_, without) = run(&text(false));
+    let (_, with) = run(&text(true));
+    let (without, with) = (by_name(&without, "natgw"), by_name(&with, "natgw"));
+    // Same arrivals (common random numbers), so the same bytes are offered.
+    assert_eq!(without.get(Metric::OfferedGb), with.get(Metric::OfferedGb));
+    assert_eq!(without.get(Metric::EndpointGb), 0.0);
+    let share = with.get(Metric::EndpointGb) / with.get(Metric::OfferedGb);
+    assert!((share - 0.5).abs() < 0.03, "endpoint share {share}");
+    let processed_ratio =
+        with.get(Metric::BilledProcessedGb) / without.get(Metric::BilledProcessedGb);
+    assert!(
+        (processed_ratio - 0.5).abs() < 0.03,
+        "processed ratio {processed_ratio}"
+    );
+    assert!(with.get(Metric::CostMonthlyUsd) < without.get(Metric::CostMonthlyUsd));
+    // S3 traffic pays no internet egress either way: only the internet half is billed.
+    let egress_ratio = without.get(Metric::BilledEgressGb) / (without.get(Metric::OutGb));
+    assert!(
+        egress_ratio < 0.6,
+        "egress must exclude S3-bound bytes: {egress_ratio}"
+    );
+}
+
+/// One instance, arrivals only in the first hour, every connection held open for two hours: at a
+/// failure after that hour every admitted connection is open, so all of them must be reset.
+fn failure_scenario(failover: &str, recovery: &str) -> String {
+    format!(
+        r#"
+[scenario]
+name = "failure"
+duration = "3h"
+seed = 8
+
+[[workload]]
+rate_per_s = 2
+profile = [1, 0, 0]
+request_bytes = "1KB"
+response_bytes = "20KB"
+hold = "2h"
+
+[[candidate]]
+name = "nat"
+kind = "nat_instance"
+instance_type = "c6gn.medium"
+failover = "{failover}"
+{recovery}
+random_failures = false
+
+[[event]]
+kind = "instance_failure"
+candidate = "nat"
+at = "90m"
+"#
+    )
+}
+
+#[test]
+fn a_scheduled_failure_resets_every_open_connection_and_costs_its_recovery_time() {
+    let (_, result) = run(&failure_scenario("asg_replace", "recovery_time = \"300s\""));
+    let nat = by_name(&result, "nat");
+    let admitted = nat.get(Metric::ConnAttempts) - nat.get(Metric::ConnFailed);
+    assert!(admitted > 6000.0);
+    assert_eq!(
+        nat.get(Metric::ConnReset),
+        admitted,
+        "every open connection is reset"
+    );
+    assert_eq!(nat.get(Metric::OutageS), 300.0);
+    let expected = 1.0 - 300.0 / (3.0 * 3600.0);
+    assert!((nat.get(Metric::Availability) - expected).abs() < 1e-12);
+    assert_eq!(
+        nat.get(Metric::FailOutage),
+        0.0,
+        "no arrivals during the outage"
+    );
+}
+
+#[test]
+fn failover_modes_set_the_outage_and_a_standby_doubles_instance_hours() {
+    let (_, none) = run(&failure_scenario("none", ""));
+    let (_, standby) = run(&failure_scenario("standby_instance", ""));
+    let (none, standby) = (by_name(&none, "nat"), by_name(&standby, "nat"));
+    assert_eq!(
+        none.get(Metric::OutageS),
+        90.0 * 60.0,
+        "never replaced: down to the end"
+    );
+    assert_eq!(
+        standby.get(Metric::OutageS),
+        6.0,
+        "the assumed 6 s takeover"
+    );
+    assert_eq!(standby.get(Metric::BilledDeviceHours), 2.0 * 3.0);
+}
+
+#[test]
+fn runs_with_random_failures_are_deterministic() {
+    let text = r#"
+[scenario]
+name = "random-failures"
+duration = "4h"
+seed = 21
+
+[[workload]]
+rate_per_s = 20
+response_bytes = { dist = "exponential", mean = "200KB" }
+hold = { dist = "exponential", mean = "30s" }
+
+[[candidate]]
+name = "nat"
+kind = "nat_instance"
+instance_type = "t4g.small"
+count = 2
+mtbf = "1h"
+
+[slo]
+min_availability = 0.9999
+"#;
+    let (_, first) = run(text);
+    let (_, second) = run(text);
+    let (a, b) = (by_name(&first, "nat"), by_name(&second, "nat"));
+    assert_eq!(a.values, b.values);
+    assert!(a.get(Metric::ConnReset) > 0.0 && a.get(Metric::OutageS) > 0.0);
+    assert!(!a.meets_slo, "{:?}", a.slo_failures);
+    assert!(a.slo_failures.iter().any(|f| f.contains("availability")));
+}
+
+#[test]
+fn per_az_deploys_one_device_per_client_az_and_removes_cross_az_charges() {
+    let text = r#"
+[scenario]
+name = "per-az"
+duration = "1h"
+seed = 2
+
+[[workload]]
+name = "a"
+az = "a"
+rate_per_s = 30
+response_bytes = "200KB"
+
+[[workload]]
+name = "b"
+az = "b"
+rate_per_s = 10
+response_bytes = "200KB"
+
+[[candidate]]
+name = "shared"
+kind = "nat_gateway"
+az = "a"
+
+[[candidate]]
+name = "per-az"
+kind = "nat_gateway"
+per_az = true
+"#;
+    let (_, result) = run(text);
+    let (shared, per_az) = (by_name(&result, "shared"), by_name(&result, "per-az"));
+    assert_eq!(shared.get(Metric::BilledDeviceHours), 1.0);
+    assert_eq!(
+        per_az.get(Metric::BilledDeviceHours),
+        2.0,
+        "one gateway in each of a and b"
+    );
+    assert_eq!(per_az.get(Metric::BilledIpv4Hours), 2.0);
+    assert_eq!(per_az.get(Metric::BilledCrossAzGb), 0.0);
+    // Shared: workload b's bytes cross to AZ a and back, a quarter of everything here, and each
+    // GB that crosses pays $0.01 on each side.
+    let share = shared.get(Metric::BilledCrossAzGb) / shared.get(Metric::BilledProcessedGb);
+    assert!((share - 0.25).abs() < 0.02, "cross-AZ share {share}");
+    let expected = shared.get(Metric::BilledCrossAzGb) * 2.0 * 0.01;
+    assert!((shared.get(Metric::CostCrossAzUsd) - expected).abs() < 1e-12);
+}
+
+const AZ_OUTAGE: &str = r#"
+[scenario]
+name = "az-outage"
+duration = "2h"
+seed = 6
+
+[[workload]]
+name = "in-a"
+az = "a"
+rate_per_s = 20
+response_bytes = "50KB"
+
+[[workload]]
+name = "in-b"
+az = "b"
+rate_per_s = 20
+response_bytes = "50KB"
+
+[[candidate]]
+name = "shared-in-a"
+kind = "nat_gateway"
+az = "a"
+
+[[candidate]]
+name = "per-az"
+kind = "nat_gateway"
+per_az = true
+
+[[event]]
+kind = "az_outage"
+az = "a"
+at = "30m"
+for = "20m"
+"#;
+
+#[test]
+fn an_az_outage_cuts_the_clients_routed_through_it_but_not_a_per_az_layout() {
+    let (_, result) = run(AZ_OUTAGE);
+    let (shared, per_az) = (by_name(&result, "shared-in-a"), by_name(&result, "per-az"));
+    // AZ a's own clients are down too, so only AZ b's half of the traffic lost its egress:
+    // 1,200 s weighted by its share of the arrivals.
+    assert_eq!(shared.get(Metric::OutageS), 600.0);
+    assert!((shared.get(Metric::Availability) - (1.0 - 600.0 / 7200.0)).abs() < 1e-12);
+    let refused = shared.get(Metric::FailOutage);
+    assert!(
+        (refused / (20.0 * 1200.0) - 1.0).abs() < 0.05,
+        "AZ b's arrivals during the outage: {refused}"
+    );
+    assert_eq!(per_az.get(Metric::OutageS), 0.0);
+    assert_eq!(per_az.get(Metric::FailOutage), 0.0);
+    // Both lose AZ a's arrivals during the outage (its clients are down), the same for both.
+    assert_eq!(
+        shared.get(Metric::ConnAttempts),
+        per_az.get(Metric::ConnAttempts)
+    );
+}
