@@ -34,6 +34,7 @@ pub struct Prices {
     pub free_tier_gb: f64,
 }
 
+use crate::device::proxy;
 use crate::scenario::DeviceConfig;
 
 /// What a candidate used over a run, in the units it is billed in.
@@ -78,7 +79,8 @@ impl Usage {
                 carried_bytes / BYTES_PER_GB,
                 c.ips as f64,
             ),
-            DeviceConfig::NatInstance(c) => {
+            DeviceConfig::NatInstance(c)
+            | DeviceConfig::Proxy(proxy::Config { instance: c, .. }) => {
                 // A standby instance runs, and bills, beside each active one.
                 let billed = c.count as f64 * c.failures.failover.billed_per_instance();
                 (

@@ -231,7 +231,10 @@ impl Link {
                         progress.sent_bytes = mark.size_bytes;
                         // An elastic flow ends when all its bytes are through; the clocks may
                         // disagree with that by a rounding error, which must not read as loss.
-                        progress.delivered_bytes = if elastic {
+                        // An inelastic flow that was never short of capacity delivered it all;
+                        // within a millionth of a byte per byte is rounding, not loss.
+                        let short = mark.size_bytes - progress.delivered_bytes;
+                        progress.delivered_bytes = if elastic || short <= mark.size_bytes * 1e-9 {
                             mark.size_bytes
                         } else {
                             progress.delivered_bytes.min(mark.size_bytes)

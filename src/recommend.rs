@@ -95,7 +95,7 @@ fn causes(scenario: &Scenario, summary: &Summary) -> Vec<String> {
         ));
     }
     if summary.get(Metric::FailConntrack) > 0.0
-        && let DeviceConfig::NatInstance(c) = device
+        && let Some(c) = device.instance()
     {
         causes.push(format!(
             "{:.0} connections refused: connection-tracking table full ({} entries per instance)",
@@ -103,7 +103,7 @@ fn causes(scenario: &Scenario, summary: &Summary) -> Vec<String> {
             c.conntrack_max
         ));
     }
-    if let (Some(at), DeviceConfig::NatInstance(c)) = (summary.credits_exhausted_at_s, device) {
+    if let (Some(at), Some(c)) = (summary.credits_exhausted_at_s, device.instance()) {
         causes.push(format!(
             "network credits ran out after {:.0} min and bandwidth fell to its {} Gbps baseline",
             at / 60.0,
@@ -118,18 +118,30 @@ fn causes(scenario: &Scenario, summary: &Summary) -> Vec<String> {
         ));
     }
     if summary.get(Metric::OutageS) > 0.0 {
-        let what = match device {
-            DeviceConfig::NatInstance(c) => format!(
+        let what = match device.instance() {
+            Some(c) => format!(
                 "instance failures and AZ outages, failover {}",
                 c.failures.failover.as_str()
             ),
-            _ => "its AZ went down".to_string(),
+            None => "its AZ went down".to_string(),
         };
         causes.push(format!(
             "{:.1} min without egress for clients that were up ({what}), {:.0} connections reset, {:.0} refused while down",
             summary.get(Metric::OutageS) / 60.0,
             summary.get(Metric::ConnReset),
             summary.get(Metric::FailOutage)
+        ));
+    }
+    if summary.get(Metric::FailUnsupported) > 0.0 {
+        causes.push(format!(
+            "{:.0} connections refused: not HTTP(S), which a proxy cannot carry",
+            summary.get(Metric::FailUnsupported)
+        ));
+    }
+    if summary.get(Metric::FailDns) > 0.0 {
+        causes.push(format!(
+            "{:.0} connections refused: DNS lookups over the resolver's 1,024 packets per second per interface",
+            summary.get(Metric::FailDns)
         ));
     }
     if summary.get(Metric::IdleTimeouts) > 0.0 {

@@ -74,6 +74,8 @@ metrics! {
     Availability => "availability",
     FailOutage => "fail_outage",
     EndpointGb => "endpoint_gb",
+    FailUnsupported => "fail_unsupported",
+    FailDns => "fail_dns",
 }
 
 impl Metric {
@@ -163,6 +165,8 @@ pub fn run_values(run: &RunOutput) -> Vec<f64> {
             Metric::Availability => f.availability,
             Metric::FailOutage => f.fail_outage as f64,
             Metric::EndpointGb => gb(f.endpoint_bytes),
+            Metric::FailUnsupported => f.fail_unsupported as f64,
+            Metric::FailDns => f.fail_dns as f64,
         })
         .collect()
 }

@@ -122,6 +122,10 @@ pub struct NatInstanceDefaults {
     pub spot_mtbf_hours: f64,
     /// Bandwidth of an internet-gateway client whose type is not given.
     pub client_gbps: f64,
+    /// Requests per second one vCPU of a forward proxy handles.
+    pub proxy_requests_per_vcpu: f64,
+    pub proxy_dns_packets_per_s: f64,
+    pub proxy_dns_cache_hit_ratio: f64,
     pub sources: BTreeMap<String, String>,
 }
 
@@ -182,6 +186,9 @@ impl NatInstanceDefaults {
         "spot_discount",
         "spot_mtbf_hours",
         "client_gbps",
+        "proxy_requests_per_vcpu",
+        "proxy_dns_packets_per_s",
+        "proxy_dns_cache_hit_ratio",
     ];
 
     /// Why `key` has its default, when that default is natsim's assumption; `None` otherwise.

@@ -115,17 +115,20 @@ impl Fleet {
             .sum()
     }
 
-    /// The AZ a workload's traffic leaves from.
-    pub fn az_of(&self, workload: usize) -> &str {
-        &self.deployments[self.route[workload]].az
-    }
-
-    pub fn admit(&mut self, workload: usize, destination: u32) -> Result<u32, Refusal> {
+    pub fn admit(&mut self, now: Nanos, workload: usize, destination: u32) -> Result<u32, Refusal> {
         let deployment = &mut self.deployments[self.route[workload]];
         deployment
             .egress
-            .admit(workload, destination)
+            .admit(now, workload, destination)
             .map(|local| deployment.first_path + local)
+    }
+
+    /// Time an admitted connection waits for the device's CPU before its bytes move.
+    pub fn processing_delay(&mut self, now: Nanos, path: u32) -> Nanos {
+        let (deployment, local) = self.locate(path);
+        self.deployments[deployment]
+            .egress
+            .processing_delay(now, local)
     }
 
     pub fn release(&mut self, path: u32, destination: u32) {

@@ -13,6 +13,7 @@ pub mod hosts;
 pub mod internet_gateway;
 pub mod nat_gateway;
 pub mod nat_instance;
+pub mod proxy;
 
 use crate::engine::Nanos;
 use crate::engine::rng::StreamRng;
@@ -36,6 +37,10 @@ pub enum Refusal {
     Conntrack,
     /// The device the client routes through is down (failed, not yet replaced).
     Outage,
+    /// A proxy carries only HTTP(S).
+    Unsupported,
+    /// A proxy's lookup found the VPC resolver's 1,024 packets per second per interface spent.
+    Dns,
 }
 
 /// What a device reports at a deadline: finished flows, and any failure with the flows it cut.
@@ -138,6 +143,7 @@ pub enum Egress {
     NatGateway(nat_gateway::Gateway),
     NatInstance(nat_instance::Instances),
     InternetGateway(internet_gateway::Clients),
+    Proxy(proxy::Proxies),
 }
 
 impl Egress {
@@ -158,15 +164,42 @@ impl Egress {
             DeviceConfig::InternetGateway(c) => {
                 Egress::InternetGateway(internet_gateway::Clients::new(c, classes))
             }
+            DeviceConfig::Proxy(c) => Egress::Proxy(proxy::Proxies::new(c, classes, failures)),
         }
     }
 
-    /// Admits a new connection of `workload` to `destination` and returns the path it takes.
-    pub fn admit(&mut self, workload: usize, destination: u32) -> Result<u32, Refusal> {
+    /// The NAT instances behind an instance-based device (a proxy runs on them too).
+    fn instances(&self) -> Option<&nat_instance::Instances> {
+        match self {
+            Egress::NatInstance(i) => Some(i),
+            Egress::Proxy(p) => Some(p.instances()),
+            _ => None,
+        }
+    }
+
+    fn instances_mut(&mut self) -> Option<&mut nat_instance::Instances> {
+        match self {
+            Egress::NatInstance(i) => Some(i),
+            Egress::Proxy(p) => Some(p.instances_mut()),
+            _ => None,
+        }
+    }
+
+    /// Admits a new connection of `workload` to `destination` at `now`; returns its path.
+    pub fn admit(&mut self, now: Nanos, workload: usize, destination: u32) -> Result<u32, Refusal> {
         match self {
             Egress::NatGateway(g) => g.admit(destination),
             Egress::NatInstance(i) => i.admit(),
             Egress::InternetGateway(c) => Ok(c.admit(workload)),
+            Egress::Proxy(p) => p.admit(now, workload),
+        }
+    }
+
+    /// Time an admitted request waits and is worked on before its bytes move (a proxy's CPU).
+    pub fn processing_delay(&mut self, now: Nanos, path: u32) -> Nanos {
+        match self {
+            Egress::Proxy(p) => p.processing_delay(now, path),
+            _ => 0,
         }
     }
 
@@ -176,6 +209,7 @@ impl Egress {
             Egress::NatGateway(g) => g.release(destination),
             Egress::NatInstance(i) => i.release(path),
             Egress::InternetGateway(_) => {}
+            Egress::Proxy(p) => p.release(path),
         }
     }
 
@@ -192,6 +226,7 @@ impl Egress {
             Egress::NatGateway(g) => g.start_flow(now, direction, class, flow, bytes),
             Egress::NatInstance(i) => i.start_flow(now, path, direction, class, flow, bytes),
             Egress::InternetGateway(c) => c.start_flow(now, path, direction, class, flow, bytes),
+            Egress::Proxy(p) => p.start_flow(now, path, direction, class, flow, bytes),
         }
     }
 
@@ -200,6 +235,7 @@ impl Egress {
             Egress::NatGateway(g) => g.next_deadline(),
             Egress::NatInstance(i) => i.next_deadline(),
             Egress::InternetGateway(c) => c.next_deadline(),
+            Egress::Proxy(p) => p.next_deadline(),
         }
     }
 
@@ -210,16 +246,16 @@ impl Egress {
         marks: impl Fn(FlowId) -> FlowMark + Copy,
         outcome: &mut Outcome,
     ) {
+        let Outcome {
+            finished,
+            reset,
+            failed,
+        } = outcome;
         match self {
-            Egress::NatGateway(g) => g.take_finished(now, marks, &mut outcome.finished),
-            Egress::NatInstance(i) => i.on_deadline(
-                now,
-                marks,
-                &mut outcome.finished,
-                &mut outcome.reset,
-                &mut outcome.failed,
-            ),
-            Egress::InternetGateway(c) => c.on_deadline(now, marks, &mut outcome.finished),
+            Egress::NatGateway(g) => g.take_finished(now, marks, finished),
+            Egress::NatInstance(i) => i.on_deadline(now, marks, finished, reset, failed),
+            Egress::InternetGateway(c) => c.on_deadline(now, marks, finished),
+            Egress::Proxy(p) => p.on_deadline(now, marks, finished, reset, failed),
         }
     }
 
@@ -228,6 +264,7 @@ impl Egress {
             Egress::NatGateway(g) => std::slice::from_ref(g.path()),
             Egress::NatInstance(i) => i.paths(),
             Egress::InternetGateway(c) => c.paths(),
+            Egress::Proxy(p) => p.paths(),
         }
     }
 
@@ -235,8 +272,12 @@ impl Egress {
     pub fn advance(&mut self, now: Nanos) {
         match self {
             Egress::NatGateway(g) => g.advance(now),
-            Egress::NatInstance(i) => i.advance(now),
             Egress::InternetGateway(c) => c.advance(now),
+            _ => {
+                if let Some(i) = self.instances_mut() {
+                    i.advance(now)
+                }
+            }
         }
     }
 
@@ -252,7 +293,7 @@ impl Egress {
     pub fn tick_interval(&self) -> Option<Nanos> {
         match self {
             Egress::NatGateway(g) => Some(g.ramp_interval_ns()),
-            Egress::NatInstance(_) | Egress::InternetGateway(_) => None,
+            _ => None,
         }
     }
 
@@ -263,54 +304,55 @@ impl Egress {
     }
 
     pub fn idle_timeout_ns(&self, protocol: Protocol) -> u64 {
-        match self {
-            Egress::NatGateway(g) => g.config().idle_timeout_ns,
-            Egress::NatInstance(i) => match protocol {
+        match (self, self.instances()) {
+            (Egress::NatGateway(g), _) => g.config().idle_timeout_ns,
+            (_, Some(i)) => match protocol {
                 Protocol::Tcp => i.config().idle_timeout_tcp_ns,
                 Protocol::Udp => i.config().idle_timeout_udp_ns,
             },
             // No translation table, so nothing to time out.
-            Egress::InternetGateway(_) => u64::MAX,
+            _ => u64::MAX,
         }
     }
 
     pub fn release_delay_ns(&self, protocol: Protocol) -> u64 {
-        match self {
-            Egress::NatGateway(g) => g.config().release_delay_ns,
-            Egress::NatInstance(i) => match protocol {
+        match (self, self.instances()) {
+            (Egress::NatGateway(g), _) => g.config().release_delay_ns,
+            (_, Some(i)) => match protocol {
                 Protocol::Tcp => i.config().release_delay_tcp_ns,
                 Protocol::Udp => i.config().release_delay_udp_ns,
             },
-            Egress::InternetGateway(_) => 0,
+            _ => 0,
         }
     }
 
     /// Notable moments for the recommendation: when credits first ran out, how far the gateway
     /// scaled.
     pub fn diagnostics(&self) -> Diagnostics {
-        match self {
-            Egress::NatGateway(g) => Diagnostics {
+        match (self, self.instances()) {
+            (Egress::NatGateway(g), _) => Diagnostics {
                 credits_exhausted_at: None,
                 peak_capacity_bps: g.peak_capacity_bps,
             },
-            Egress::NatInstance(i) => Diagnostics {
-                credits_exhausted_at: i.first_credit_exhaustion(),
-                peak_capacity_bps: i.peak_capacity_bps(),
-            },
-            Egress::InternetGateway(c) => Diagnostics {
+            (Egress::InternetGateway(c), _) => Diagnostics {
                 credits_exhausted_at: c.first_credit_exhaustion(),
                 peak_capacity_bps: c.peak_capacity_bps(),
             },
+            (_, Some(i)) => Diagnostics {
+                credits_exhausted_at: i.first_credit_exhaustion(),
+                peak_capacity_bps: i.peak_capacity_bps(),
+            },
+            _ => Diagnostics::default(),
         }
     }
 
-    /// Every failure so far as (path, down from, back at or still down), and the number of paths
-    /// the device has (so outage time can be averaged over them).
+    /// Every failure so far, and the number of paths the device has (so outage time can be
+    /// averaged over them).
     pub fn outages(&self) -> (&[Outage], usize) {
-        match self {
-            Egress::NatInstance(i) => (i.outages(), i.paths().len()),
-            Egress::NatGateway(g) => (g.outages(), 1),
-            Egress::InternetGateway(c) => (&[], c.paths().len().max(1)),
+        match (self, self.instances()) {
+            (Egress::NatGateway(g), _) => (g.outages(), 1),
+            (_, Some(i)) => (i.outages(), i.paths().len()),
+            _ => (&[], self.paths().len().max(1)),
         }
     }
 
@@ -322,24 +364,20 @@ impl Egress {
         marks: impl Fn(FlowId) -> FlowMark + Copy,
         outcome: &mut Outcome,
     ) {
-        match self {
-            Egress::NatGateway(g) => {
-                g.fail(now, marks, &mut outcome.reset);
-                outcome.failed.push(0);
-            }
-            Egress::NatInstance(i) => {
-                i.fail_all(now, marks, &mut outcome.reset, &mut outcome.failed)
-            }
-            Egress::InternetGateway(_) => {}
+        if let Egress::NatGateway(g) = self {
+            g.fail(now, marks, &mut outcome.reset);
+            outcome.failed.push(0);
+        } else if let Some(i) = self.instances_mut() {
+            i.fail_all(now, marks, &mut outcome.reset, &mut outcome.failed);
         }
     }
 
     /// The device's AZ is back at `now`.
     pub fn restore_all(&mut self, now: Nanos) {
-        match self {
-            Egress::NatGateway(g) => g.restore(now),
-            Egress::NatInstance(i) => i.restore_all(now),
-            Egress::InternetGateway(_) => {}
+        if let Egress::NatGateway(g) = self {
+            g.restore(now);
+        } else if let Some(i) = self.instances_mut() {
+            i.restore_all(now);
         }
     }
 }

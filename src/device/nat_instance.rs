@@ -175,22 +175,32 @@ impl Instances {
 
     /// Picks the next instance and takes a connection-tracking slot on it.
     pub fn admit(&mut self) -> Result<u32, Refusal> {
+        self.admit_entries(1)
+    }
+
+    /// Picks the next instance and takes `entries` connection-tracking slots on it (a proxy
+    /// tracks the client side and the upstream side).
+    pub fn admit_entries(&mut self, entries: u32) -> Result<u32, Refusal> {
         let instance = self.next_instance;
         self.next_instance = (self.next_instance + 1) % self.hosts.len() as u32;
         if !self.hosts.is_up(instance) {
             return Err(Refusal::Outage);
         }
         let in_use = &mut self.conntrack_in_use[instance as usize];
-        if *in_use >= self.config.conntrack_max {
+        if *in_use + entries > self.config.conntrack_max {
             return Err(Refusal::Conntrack);
         }
-        *in_use += 1;
+        *in_use += entries;
         Ok(instance)
     }
 
     pub fn release(&mut self, instance: u32) {
+        self.release_entries(instance, 1);
+    }
+
+    pub fn release_entries(&mut self, instance: u32, entries: u32) {
         let in_use = &mut self.conntrack_in_use[instance as usize];
-        *in_use = in_use.saturating_sub(1);
+        *in_use = in_use.saturating_sub(entries);
     }
 
     pub fn start_flow(

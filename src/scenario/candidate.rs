@@ -26,8 +26,7 @@ pub(super) struct Context<'c> {
     pub workloads: &'c [crate::scenario::Workload],
 }
 
-const BUILT_KINDS: [&str; 3] = ["nat_gateway", "nat_instance", "internet_gateway"];
-const PLANNED_KINDS: [&str; 1] = ["proxy"];
+const BUILT_KINDS: [&str; 4] = ["nat_gateway", "nat_instance", "internet_gateway", "proxy"];
 const IPS_HINT: &str = "AWS allows 1 primary + 7 secondary IPs per NAT gateway; for more, add another NAT gateway candidate";
 
 pub(super) fn parse_candidate(mut s: Section<'_>, context: &Context<'_>) -> Result<Candidate> {
@@ -43,14 +42,7 @@ pub(super) fn parse_candidate(mut s: Section<'_>, context: &Context<'_>) -> Resu
         "nat_gateway" => nat_gateway(&mut s, context)?,
         "nat_instance" => nat_instance(&mut s, context)?,
         "internet_gateway" => internet_gateway(context),
-        planned if PLANNED_KINDS.contains(&planned) => {
-            let problem = format!("kind \"{planned}\" is not built yet in this version");
-            return Err(s.error(
-                "kind",
-                problem,
-                "use kind = \"nat_gateway\", \"nat_instance\" or \"internet_gateway\"",
-            ));
-        }
+        "proxy" => proxy(&mut s, context)?,
         other => return Err(unknown_kind(&s, other)),
     };
     let s3_gateway_endpoint = s.boolean("s3_gateway_endpoint")?.unwrap_or(false);
@@ -108,13 +100,21 @@ const NAT_INSTANCE_ONLY: [&str; 16] = [
     "hourly_usd",
 ];
 
+const PROXY_ONLY: [&str; 3] = [
+    "requests_per_vcpu",
+    "dns_cache_hit_ratio",
+    "upstream_keepalive",
+];
+
 fn wrong_kind_keys(s: &Section<'_>, kind: &str) -> Result<()> {
     let others: &[(&str, &[&str])] = match kind {
-        "nat_gateway" => &[("nat_instance", &NAT_INSTANCE_ONLY)],
-        "nat_instance" => &[("nat_gateway", &NAT_GATEWAY_ONLY)],
+        "nat_gateway" => &[("nat_instance", &NAT_INSTANCE_ONLY), ("proxy", &PROXY_ONLY)],
+        "nat_instance" => &[("nat_gateway", &NAT_GATEWAY_ONLY), ("proxy", &PROXY_ONLY)],
+        "proxy" => &[("nat_gateway", &NAT_GATEWAY_ONLY)],
         _ => &[
             ("nat_gateway", &NAT_GATEWAY_ONLY),
             ("nat_instance", &NAT_INSTANCE_ONLY),
+            ("proxy", &PROXY_ONLY),
         ],
     };
     let found = others
@@ -130,9 +130,9 @@ fn wrong_kind_keys(s: &Section<'_>, kind: &str) -> Result<()> {
 }
 
 fn unknown_kind(s: &Section<'_>, kind: &str) -> crate::scenario::ScenarioError {
-    let known = BUILT_KINDS.iter().chain(&PLANNED_KINDS).copied();
+    let known = BUILT_KINDS.iter().copied();
     let closest = crate::catalog::closest(kind, known, 1);
-    let list = "kinds: nat_gateway, nat_instance, internet_gateway (proxy is planned)";
+    let list = "kinds: nat_gateway, nat_instance, internet_gateway, proxy";
     let hint = match closest.first() {
         Some(best) if crate::catalog::edit_distance(kind, best) <= 3 => {
             format!("did you mean \"{best}\"? {list}")
@@ -503,6 +503,41 @@ fn failures(
         spot,
     };
     Ok((failures, notes.0))
+}
+
+/// A forward proxy: a NAT instance's keys for the machines it runs on, plus request handling
+/// and DNS.
+fn proxy(s: &mut Section<'_>, context: &Context<'_>) -> Result<(DeviceConfig, Vec<Assumption>)> {
+    let (device, assumptions) = nat_instance(s, context)?;
+    let DeviceConfig::NatInstance(instance) = device else {
+        unreachable!("nat_instance() builds a NatInstance config")
+    };
+    let d = &context.catalog.nat_instance;
+    let requests = s.number("requests_per_vcpu", Check::Positive)?;
+    let hit_ratio = s.number("dns_cache_hit_ratio", Check::Fraction)?;
+    let keepalive = s.boolean("upstream_keepalive")?.unwrap_or(false);
+    let mut notes = Assumptions(assumptions);
+    notes.note(
+        "requests_per_vcpu",
+        requests.is_some(),
+        d.assumed("proxy_requests_per_vcpu"),
+        || format!("{} requests/s", d.proxy_requests_per_vcpu),
+    );
+    notes.note(
+        "dns_cache_hit_ratio",
+        hit_ratio.is_some() || keepalive,
+        d.assumed("proxy_dns_cache_hit_ratio"),
+        || d.proxy_dns_cache_hit_ratio.to_string(),
+    );
+    let config = crate::device::proxy::Config {
+        instance,
+        requests_per_s_per_vcpu: requests.unwrap_or(d.proxy_requests_per_vcpu),
+        dns_packets_per_s: d.proxy_dns_packets_per_s,
+        dns_cache_hit_ratio: hit_ratio.unwrap_or(d.proxy_dns_cache_hit_ratio),
+        upstream_keepalive: keepalive,
+        http: context.workloads.iter().map(|w| w.http).collect(),
+    };
+    Ok((DeviceConfig::Proxy(config), notes.0))
 }
 
 /// An internet gateway: each workload's clients are its bottlenecks, sized by the workload's

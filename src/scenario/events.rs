@@ -5,7 +5,7 @@
 //! `at` for `for`: every device there fails and comes back with the AZ, its clients stop).
 
 use super::reader::{Check, Result, Section};
-use crate::scenario::{AzOutage, Candidate, DeviceConfig, ScenarioError};
+use crate::scenario::{AzOutage, Candidate, ScenarioError};
 use crate::units::seconds_to_ns;
 
 /// Checks every event, records instance failures on their candidate and returns the AZ outages.
@@ -96,16 +96,11 @@ fn instance_failure(
             format!("candidates: {}", known.join(", ")),
         ));
     };
-    let DeviceConfig::NatInstance(config) = &mut candidate.device else {
-        let problem = format!(
-            "candidate \"{name}\" is a {}, not a nat_instance",
-            candidate.device.kind()
-        );
-        return Err(s.error(
-            "candidate",
-            problem,
-            "instance failures apply to nat_instance candidates",
-        ));
+    let kind = candidate.device.kind();
+    let Some(config) = candidate.device.instance_mut() else {
+        let problem = format!("candidate \"{name}\" is a {kind}, which runs no instances");
+        let hint = "instance failures apply to nat_instance and proxy candidates";
+        return Err(s.error("candidate", problem, hint));
     };
     if instance >= config.count {
         let problem = format!(

@@ -13,7 +13,7 @@ pub mod parse;
 pub use error::ScenarioError;
 pub use parse::{parse_scenario, parse_scenario_file};
 
-use crate::device::{internet_gateway, nat_gateway, nat_instance};
+use crate::device::{internet_gateway, nat_gateway, nat_instance, proxy};
 
 /// A checked scenario, ready to run.
 #[derive(Debug, Clone)]
@@ -154,14 +154,33 @@ pub enum DeviceConfig {
     NatGateway(nat_gateway::Config),
     NatInstance(nat_instance::Config),
     InternetGateway(internet_gateway::Config),
+    Proxy(proxy::Config),
 }
 
 impl DeviceConfig {
+    /// The EC2 instances an instance-based device runs on (a NAT instance, or a proxy's).
+    pub fn instance(&self) -> Option<&nat_instance::Config> {
+        match self {
+            DeviceConfig::NatInstance(c) => Some(c),
+            DeviceConfig::Proxy(c) => Some(&c.instance),
+            _ => None,
+        }
+    }
+
+    pub fn instance_mut(&mut self) -> Option<&mut nat_instance::Config> {
+        match self {
+            DeviceConfig::NatInstance(c) => Some(c),
+            DeviceConfig::Proxy(c) => Some(&mut c.instance),
+            _ => None,
+        }
+    }
+
     pub fn kind(&self) -> &'static str {
         match self {
             DeviceConfig::NatGateway(_) => "nat_gateway",
             DeviceConfig::NatInstance(_) => "nat_instance",
             DeviceConfig::InternetGateway(_) => "internet_gateway",
+            DeviceConfig::Proxy(_) => "proxy",
         }
     }
 }

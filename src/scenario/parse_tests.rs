@@ -331,8 +331,8 @@ fn errors_name_the_key_path() {
         ),
         (
             minimal_with("kind = \"nat_gateway\"", "kind = \"proxy\""),
-            "candidate[0].kind",
-            "not built yet",
+            "candidate[0].instance_type",
+            "required key is missing",
         ),
         (
             minimal_with("rate_per_s = 10", "rate_per_s = 10\nrate_cap = \"5GB\""),
@@ -529,15 +529,9 @@ fn errors_name_the_key_path() {
 
 #[test]
 fn unknown_kind_hints_the_built_kinds() {
-    let err = parse(&minimal_with("kind = \"nat_gateway\"", "kind = \"proxy\"")).unwrap_err();
-    assert_eq!(
-        err.problem,
-        "kind \"proxy\" is not built yet in this version"
-    );
-    assert!(
-        err.hint.contains("nat_gateway") && err.hint.contains("nat_instance"),
-        "{err}"
-    );
+    let err = parse(&minimal_with("kind = \"nat_gateway\"", "kind = \"prox\"")).unwrap_err();
+    assert_eq!(err.problem, "unknown kind \"prox\"");
+    assert!(err.hint.contains("did you mean \"proxy\""), "{err}");
     let err = parse(&minimal_with(
         "kind = \"nat_gateway\"",
         "kind = \"natgateway\"",

@@ -7,6 +7,8 @@ use crate::workload::Arrival;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
+    /// Waiting for, then using, the device's CPU (a proxy handling the request).
+    Queued,
     Request,
     Response,
     Holding,

@@ -20,7 +20,7 @@ use crate::engine::{self, EventQueue, Model, Nanos, Streams};
 use crate::fluid::{ClassSpec, FlowProgress};
 use crate::scenario::{Candidate, Protocol, Scenario};
 use crate::units::ns_to_seconds;
-use crate::workload::{Arrival, Generator};
+use crate::workload::Generator;
 use connection::{Connection, Phase, Slab};
 use record::Recorder;
 
@@ -60,6 +60,11 @@ enum Event {
         idle_cut: bool,
     },
     Release {
+        connection: u32,
+        generation: u32,
+    },
+    /// A queued request got through the device's CPU; its bytes start moving.
+    StartTransfer {
         connection: u32,
         generation: u32,
     },
@@ -172,30 +177,36 @@ impl<'a> Simulation<'a> {
             );
             return;
         }
-        match self.egress.admit(class as usize, arrival.destination) {
+        match self.egress.admit(now, class as usize, arrival.destination) {
             Err(refusal) => self.recorder.on_refused(refusal, &arrival, in_window),
             Ok(path) => {
-                let (id, _) = self
+                let (id, generation) = self
                     .connections
                     .insert(Connection::new(now, path, &arrival, in_window));
                 self.recorder.on_admitted(now);
-                self.start_transfer(now, id, &arrival, queue);
+                match self.egress.processing_delay(now, path) {
+                    0 => self.start_transfer(now, id, queue),
+                    delay => {
+                        self.connections.get_mut(id).phase = Phase::Queued;
+                        let event = Event::StartTransfer {
+                            connection: id,
+                            generation,
+                        };
+                        queue.push(now + delay, event);
+                    }
+                }
             }
         }
     }
 
     /// Starts the first phase with bytes to move, or finishes at once when there are none.
-    fn start_transfer(
-        &mut self,
-        now: Nanos,
-        id: u32,
-        arrival: &Arrival,
-        queue: &mut EventQueue<Event>,
-    ) {
-        if arrival.request_bytes > 0.0 {
-            self.start_phase(now, id, Direction::Out, arrival.request_bytes);
-        } else if arrival.response_bytes > 0.0 {
-            self.start_phase(now, id, Direction::In, arrival.response_bytes);
+    fn start_transfer(&mut self, now: Nanos, id: u32, queue: &mut EventQueue<Event>) {
+        let connection = self.connections.get(id);
+        let (request_bytes, response_bytes) = (connection.request_bytes, connection.response_bytes);
+        if request_bytes > 0.0 {
+            self.start_phase(now, id, Direction::Out, request_bytes);
+        } else if response_bytes > 0.0 {
+            self.start_phase(now, id, Direction::In, response_bytes);
         } else {
             self.on_transfer_done(now, id, queue);
         }
@@ -478,6 +489,14 @@ impl Model for Simulation<'_> {
                         .on_idle_timeout(self.connections.get(connection));
                 }
                 self.close(now, connection, queue);
+            }
+            Event::StartTransfer {
+                connection,
+                generation,
+            } => {
+                if self.connections.is_current(connection, generation) {
+                    self.start_transfer(now, connection, queue);
+                }
             }
             Event::Release {
                 connection,

@@ -38,6 +38,10 @@ pub struct Figures {
     pub fail_conntrack: u64,
     /// Connections refused because the device they route through was down.
     pub fail_outage: u64,
+    /// Connections a proxy refused for not being HTTP(S).
+    pub fail_unsupported: u64,
+    /// Connections a proxy refused because its DNS lookup was over the resolver's limit.
+    pub fail_dns: u64,
     /// Connections cut by a device failure (counted when the failure falls in the window).
     pub conn_reset: u64,
     pub idle_timeouts: u64,
@@ -76,7 +80,11 @@ pub struct Figures {
 
 impl Figures {
     pub fn conn_failed(&self) -> u64 {
-        self.fail_port_allocation + self.fail_conntrack + self.fail_outage
+        self.fail_port_allocation
+            + self.fail_conntrack
+            + self.fail_outage
+            + self.fail_unsupported
+            + self.fail_dns
     }
 }
 
@@ -160,6 +168,8 @@ impl Recorder {
             Refusal::PortAllocation => self.figures.fail_port_allocation += 1,
             Refusal::Conntrack => self.figures.fail_conntrack += 1,
             Refusal::Outage => self.figures.fail_outage += 1,
+            Refusal::Unsupported => self.figures.fail_unsupported += 1,
+            Refusal::Dns => self.figures.fail_dns += 1,
         }
     }
 
@@ -212,7 +222,10 @@ impl Recorder {
         }
         self.sojourn_sum_s += ns_to_seconds(now - connection.arrival);
         self.sojourn_count += 1;
-        if matches!(connection.phase, Phase::Request | Phase::Response) {
+        if matches!(
+            connection.phase,
+            Phase::Queued | Phase::Request | Phase::Response
+        ) {
             let mut lost = connection.clone();
             lost.dropped += lost.in_flight_bytes();
             self.book_bytes(&lost);
@@ -267,8 +280,11 @@ impl Recorder {
     pub fn figures(&mut self, horizon: Nanos, connections: &Slab, egress: &Fleet) -> Figures {
         self.change_open(horizon, 0);
         for connection in connections.iter() {
-            if connection.in_window && matches!(connection.phase, Phase::Request | Phase::Response)
-            {
+            let moving = matches!(
+                connection.phase,
+                Phase::Queued | Phase::Request | Phase::Response
+            );
+            if connection.in_window && moving {
                 self.book_bytes(connection);
             }
         }

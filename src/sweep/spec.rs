@@ -506,8 +506,8 @@ fn check_range(key: &str, from: f64, to: f64, steps: usize, log: bool) -> Result
     if log && from <= 0.0 {
         return error(
             "from",
-            format!("a log scale cannot reach {from}: it never gets to zero or below"),
-            "start above zero (e.g. from = 1) or use scale = \"linear\"".into(),
+            format!("from = {from}, but a log scale cannot start at zero or below"),
+            "start above zero, e.g. from = 1, or use scale = \"linear\"".into(),
         );
     }
     if steps > MAX_POINTS {

@@ -293,3 +293,104 @@ fn an_az_outage_cuts_the_clients_routed_through_it_but_not_a_per_az_layout() {
         per_az.get(Metric::ConnAttempts)
     );
 }
+
+fn proxy_scenario(workloads: &str, proxy_keys: &str) -> String {
+    format!(
+        r#"
+[scenario]
+name = "proxy"
+duration = "20m"
+warmup = "1m"
+seed = 12
+
+{workloads}
+
+[[candidate]]
+name = "squid"
+kind = "proxy"
+instance_type = "c6gn.large"
+conntrack_max = 10000000
+{proxy_keys}
+"#
+    )
+}
+
+#[test]
+fn a_proxy_refuses_what_is_not_http_and_counts_it() {
+    let workloads = r#"
+[[workload]]
+name = "web"
+rate_per_s = 20
+
+[[workload]]
+name = "udp"
+protocol = "udp"
+rate_per_s = 10
+"#;
+    let (_, result) = run(&proxy_scenario(workloads, "upstream_keepalive = true"));
+    let squid = by_name(&result, "squid");
+    let unsupported = squid.get(Metric::FailUnsupported);
+    // A third of the arrivals are UDP: every one refused, nothing else.
+    let share = unsupported / squid.get(Metric::ConnAttempts);
+    assert!(
+        (share - 1.0 / 3.0).abs() < 0.02,
+        "unsupported share {share}"
+    );
+    assert_eq!(squid.get(Metric::ConnFailed), unsupported);
+    assert!(squid.get(Metric::ConnFailRate) > 0.3);
+}
+
+#[test]
+fn a_proxy_without_pooling_hits_the_resolver_limit() {
+    let workloads = r#"
+[[workload]]
+rate_per_s = 3000
+request_bytes = "500B"
+response_bytes = "2KB"
+destinations = 5000
+"#;
+    let (_, no_cache) = run(&proxy_scenario(workloads, "dns_cache_hit_ratio = 0.0"));
+    let squid = by_name(&no_cache, "squid");
+    // 3,000 lookups a second against 1,024 resolver packets a second.
+    let refused = squid.get(Metric::FailDns) / squid.get(Metric::ConnAttempts);
+    assert!(
+        (refused - (1.0 - 1024.0 / 3000.0)).abs() < 0.02,
+        "refused by DNS {refused}"
+    );
+    let (_, pooled) = run(&proxy_scenario(
+        workloads,
+        "dns_cache_hit_ratio = 0.0\nupstream_keepalive = true",
+    ));
+    assert_eq!(by_name(&pooled, "squid").get(Metric::FailDns), 0.0);
+}
+
+#[test]
+fn a_proxys_cpu_queue_shows_in_completion_time() {
+    let workloads = r#"
+[[workload]]
+rate_per_s = 300
+request_bytes = 0
+response_bytes = "1KB"
+"#;
+    // Two vCPUs at 200 requests/s each serve 400/s: at 300/s requests queue (M/D/2 at 75 %).
+    let (_, slow) = run(&proxy_scenario(
+        workloads,
+        "requests_per_vcpu = 200\nupstream_keepalive = true",
+    ));
+    let (_, fast) = run(&proxy_scenario(
+        workloads,
+        "requests_per_vcpu = 20000\nupstream_keepalive = true",
+    ));
+    let (slow, fast) = (by_name(&slow, "squid"), by_name(&fast, "squid"));
+    // At least the 5 ms service time, plus waiting.
+    assert!(
+        slow.get(Metric::FctMeanS) > 0.005,
+        "{}",
+        slow.get(Metric::FctMeanS)
+    );
+    assert!(
+        fast.get(Metric::FctMeanS) < 0.0002,
+        "{}",
+        fast.get(Metric::FctMeanS)
+    );
+}

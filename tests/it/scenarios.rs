@@ -130,3 +130,15 @@ fn igw_vs_nat_story_pays_no_processing_through_the_endpoint() {
             .contains("reachable from the internet")
     );
 }
+
+#[test]
+fn four_options_story_runs_every_kind_and_the_proxy_refuses_udp() {
+    let result = load("four-options.toml");
+    let kinds: Vec<&str> = result.summaries.iter().map(|s| s.kind).collect();
+    for kind in ["internet_gateway", "nat_gateway", "nat_instance", "proxy"] {
+        assert!(kinds.contains(&kind), "{kind} missing from {kinds:?}");
+    }
+    let squid = by_name(&result, "squid-c6gn.medium");
+    assert!(squid.get(Metric::FailUnsupported) > 0.0);
+    assert_eq!(by_name(&result, "natgw").get(Metric::FailUnsupported), 0.0);
+}
