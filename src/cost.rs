@@ -59,22 +59,27 @@ pub struct Usage {
 }
 
 impl Usage {
-    /// Usage of `deployments` copies of `device` after `elapsed_hours`, given the bytes they
-    /// carried: `egress_bytes` to the internet, `carried_bytes` through them in both directions
-    /// (what a NAT gateway processes).
+    /// Usage of a candidate's deployments of `device`, given how many hours each has existed
+    /// (`deployment_hours`, one entry per deployment) and the bytes they carried:
+    /// `egress_bytes` to the internet, `carried_bytes` through them in both directions (what a
+    /// NAT gateway processes).
     pub fn measure(
         device: &DeviceConfig,
         prices: &Prices,
         elapsed_hours: f64,
-        deployments: f64,
+        deployment_hours: &[f64],
         egress_bytes: f64,
         carried_bytes: f64,
         cross_az_bytes: f64,
     ) -> Usage {
-        let (device_count, device_hours, usd_per_hour, processed_gb, ipv4_count) = match device {
+        let deployments = deployment_hours.len() as f64;
+        let existed_hours: f64 = deployment_hours.iter().sum();
+        // Per deployment: devices billed at once, their hours, their price, their public IPs.
+        let (devices, device_hours, usd_per_hour, processed_gb, ips) = match device {
             DeviceConfig::NatGateway(c) => (
                 1.0,
-                elapsed_hours.ceil(),
+                // Each gateway's partial hours bill as full hours.
+                deployment_hours.iter().map(|h| h.ceil()).sum(),
                 prices.nat_gateway_usd_per_hour,
                 carried_bytes / BYTES_PER_GB,
                 c.ips as f64,
@@ -85,7 +90,7 @@ impl Usage {
                 let billed = c.count as f64 * c.failures.failover.billed_per_instance();
                 (
                     billed,
-                    elapsed_hours * billed,
+                    existed_hours * billed,
                     c.usd_per_hour,
                     0.0,
                     c.count as f64,
@@ -94,21 +99,16 @@ impl Usage {
             // The clients' own public IPs are all an internet gateway bills.
             DeviceConfig::InternetGateway(c) => (0.0, 0.0, 0.0, 0.0, c.public_ips() as f64),
         };
-        let (device_count, device_hours, ipv4_count) = (
-            device_count * deployments,
-            device_hours * deployments,
-            ipv4_count * deployments,
-        );
         Usage {
             simulated_hours: elapsed_hours,
             device_hours,
-            device_count,
+            device_count: devices * deployments,
             device_usd_per_hour: usd_per_hour,
             processed_gb,
             egress_gb: egress_bytes / BYTES_PER_GB,
             cross_az_gb: cross_az_bytes / BYTES_PER_GB,
-            ipv4_hours: ipv4_count * elapsed_hours,
-            ipv4_count,
+            ipv4_hours: ips * existed_hours,
+            ipv4_count: ips * deployments,
         }
     }
 

@@ -1,5 +1,5 @@
 //! natsim's one integration-test binary (ripgrep style): oracles, cost identities, determinism,
-//! the CLI's error contract and every shipped scenario.
+//! the CLI's error contract, every shipped scenario, batches and sweeps.
 
 #[path = "it/support.rs"]
 mod support;

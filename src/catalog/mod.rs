@@ -85,6 +85,8 @@ pub struct NatGatewayDefaults {
     pub ramp_up_utilization: f64,
     pub ramp_down_utilization: f64,
     pub ramp_down_after_s: f64,
+    /// Delay before a regional NAT gateway is present in a new AZ.
+    pub regional_expansion_s: f64,
     pub sources: BTreeMap<String, String>,
 }
 
@@ -161,6 +163,7 @@ impl NatGatewayDefaults {
         "ramp_up_utilization",
         "ramp_down_utilization",
         "ramp_down_after_s",
+        "regional_expansion_s",
     ];
 
     /// Why `field` has its value, when that value is natsim's assumption; `None` for AWS figures.

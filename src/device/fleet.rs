@@ -1,6 +1,8 @@
 //! A candidate's deployments: one device, or one per AZ that has clients (`per_az = true`, the
 //! layout AWS recommends), with each workload routed to a device in its own AZ when there is
-//! one, else to the first deployment (paying cross-AZ both ways).
+//! one, else to the first deployment (paying cross-AZ both ways). A regional NAT gateway is one
+//! per AZ too, but only its home AZ (the candidate's `az`) is there from the start: the others
+//! appear after the expansion delay, and until then their clients cross to the home AZ.
 //!
 //! Owns routing and path numbering: paths are numbered across deployments (a deployment's
 //! paths follow the previous one's), so the simulation addresses any path with one `u32` and
@@ -27,6 +29,9 @@ struct Deployment {
     az: String,
     egress: Egress,
     first_path: u32,
+    /// When the deployment starts carrying traffic (and billing): 0, or a regional NAT
+    /// gateway's expansion into this AZ.
+    active_from: Nanos,
 }
 
 impl Fleet {
@@ -39,15 +44,21 @@ impl Fleet {
         destinations: usize,
         failures: impl Fn(u64) -> StreamRng,
     ) -> Self {
-        let mut azs: Vec<&str> = Vec::new();
-        if candidate.per_az {
+        let expansion = match &candidate.device {
+            crate::scenario::DeviceConfig::NatGateway(c) => c.regional_expansion_ns,
+            _ => None,
+        };
+        let mut azs: Vec<&str> = vec![&candidate.az];
+        if candidate.per_az || expansion.is_some() {
+            azs.clear();
+            if expansion.is_some() {
+                azs.push(&candidate.az);
+            }
             for w in workloads {
                 if !azs.contains(&w.az.as_str()) {
                     azs.push(&w.az);
                 }
             }
-        } else {
-            azs.push(&candidate.az);
         }
         let mut first_path = 0u32;
         let deployments: Vec<Deployment> = azs
@@ -60,10 +71,12 @@ impl Fleet {
                     destinations,
                     failures(index as u64),
                 );
+                let home = index == 0;
                 let deployment = Deployment {
                     az: az.to_string(),
                     first_path,
                     egress,
+                    active_from: if home { 0 } else { expansion.unwrap_or(0) },
                 };
                 first_path += deployment.egress.paths().len() as u32;
                 deployment
@@ -115,8 +128,21 @@ impl Fleet {
             .sum()
     }
 
+    /// Hours each deployment has existed by `now`, in deployment order (what its hours bill).
+    pub fn deployment_hours(&self, now: Nanos) -> Vec<f64> {
+        self.deployments
+            .iter()
+            .map(|d| crate::units::ns_to_seconds(now.saturating_sub(d.active_from)) / 3600.0)
+            .collect()
+    }
+
     pub fn admit(&mut self, now: Nanos, workload: usize, destination: u32) -> Result<u32, Refusal> {
-        let deployment = &mut self.deployments[self.route[workload]];
+        let mut index = self.route[workload];
+        if self.deployments[index].active_from > now {
+            // Not there yet (a regional gateway still expanding): the home AZ carries it.
+            index = 0;
+        }
+        let deployment = &mut self.deployments[index];
         deployment
             .egress
             .admit(now, workload, destination)

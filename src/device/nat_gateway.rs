@@ -21,6 +21,9 @@ pub struct Config {
     /// Time a port stays unusable after its connection closed.
     pub release_delay_ns: u64,
     pub ramp: Ramp,
+    /// `mode = "regional"`: one gateway per VPC that expands into each AZ with clients after this
+    /// delay (`None` for a zonal gateway).
+    pub regional_expansion_ns: Option<u64>,
 }
 
 /// The assumed scaling behaviour: every `interval_ns` the gateway looks at the utilisation of its

@@ -68,7 +68,9 @@ pub(super) fn parse_candidate(mut s: Section<'_>, context: &Context<'_>) -> Resu
 }
 
 /// Keys only one kind accepts, so a key of the other kind gets a pointed message.
-const NAT_GATEWAY_ONLY: [&str; 11] = [
+const NAT_GATEWAY_ONLY: [&str; 13] = [
+    "mode",
+    "expansion_delay",
     "ips",
     "ports_per_ip",
     "start_gbps",
@@ -193,6 +195,27 @@ fn nat_gateway(
     let ramp_up = s.number("ramp_up_utilization", Check::PositiveFraction)?;
     let ramp_down = s.number("ramp_down_utilization", Check::Fraction)?;
     let ramp_down_after = s.duration_s("ramp_down_after", Check::NonNegative)?;
+    let regional = match s.string("mode")? {
+        None | Some("zonal") => false,
+        Some("regional") => true,
+        Some(other) => {
+            let problem = format!("unknown mode \"{}\"", other.escape_default());
+            return Err(s.error(
+                "mode",
+                problem,
+                "use mode = \"zonal\" (default) or \"regional\"",
+            ));
+        }
+    };
+    let expansion = s.duration_s("expansion_delay", Check::NonNegative)?;
+    if expansion.is_some() && !regional {
+        let hint = "set mode = \"regional\", or remove expansion_delay";
+        return Err(s.error(
+            "expansion_delay",
+            "expansion_delay applies to a regional NAT gateway",
+            hint,
+        ));
+    }
 
     let up = ramp_up.unwrap_or(d.ramp_up_utilization);
     let down = ramp_down.unwrap_or(d.ramp_down_utilization);
@@ -229,9 +252,19 @@ fn nat_gateway(
             down_utilization: down,
             down_after_ns: seconds_to_ns(ramp_down_after.unwrap_or(d.ramp_down_after_s)),
         },
+        regional_expansion_ns: regional
+            .then(|| seconds_to_ns(expansion.unwrap_or(d.regional_expansion_s))),
     };
 
     let mut notes = Assumptions(Vec::new());
+    if regional {
+        notes.note(
+            "expansion_delay",
+            expansion.is_some(),
+            d.assumed("regional_expansion_s"),
+            || seconds_text(d.regional_expansion_s),
+        );
+    }
     let interval_s = ramp_interval.unwrap_or(d.ramp_interval_s);
     notes.note(
         "release_delay",

@@ -375,12 +375,11 @@ impl<'a> Simulation<'a> {
             }
         }
         let hours = ns_to_seconds(now) / 3600.0;
-        let deployments = self.egress.deployment_count() as f64;
         Usage::measure(
             &self.candidate.device,
             &self.scenario.prices,
             hours,
-            deployments,
+            &self.egress.deployment_hours(now),
             egress_bytes,
             carried_bytes,
             cross_az_bytes,

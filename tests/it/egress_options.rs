@@ -394,3 +394,41 @@ response_bytes = "1KB"
         fast.get(Metric::FctMeanS)
     );
 }
+
+#[test]
+fn a_regional_nat_gateway_crosses_azs_until_it_expands() {
+    let text = r#"
+[scenario]
+name = "regional"
+duration = "2h"
+seed = 9
+
+[[workload]]
+name = "a"
+az = "a"
+rate_per_s = 20
+response_bytes = "100KB"
+
+[[workload]]
+name = "b"
+az = "b"
+rate_per_s = 20
+response_bytes = "100KB"
+
+[[candidate]]
+name = "regional"
+kind = "nat_gateway"
+mode = "regional"
+az = "a"
+expansion_delay = "20m"
+"#;
+    let (_, result) = run(text);
+    let regional = by_name(&result, "regional");
+    // AZ b's half of the traffic crosses to AZ a for the first 20 of 120 minutes: 1/12 of all.
+    let share = regional.get(Metric::BilledCrossAzGb) / regional.get(Metric::BilledProcessedGb);
+    assert!((share - 1.0 / 12.0).abs() < 0.01, "cross-AZ share {share}");
+    // Home AZ: 2 gateway-hours; AZ b: 100 minutes, billed as 2 full hours.
+    assert_eq!(regional.get(Metric::BilledDeviceHours), 4.0);
+    let ipv4 = regional.get(Metric::BilledIpv4Hours);
+    assert!((ipv4 - (2.0 + 100.0 / 60.0)).abs() < 1e-9, "{ipv4}");
+}

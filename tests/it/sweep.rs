@@ -2,7 +2,8 @@
 //! winners.csv, confidence intervals that shrink as 1/√replications, and senseless ranges
 //! refused before anything runs.
 
-use crate::support::{column, csv_rows, read, run_cli, scratch};
+use crate::support::{column, csv_rows, read, repo_root, run_cli, scratch};
+use natsim::sweep::plan::Plan;
 use std::path::{Path, PathBuf};
 
 /// 3 rates × 2 instance types × 2 candidates × 2 replications = 24 short runs.
@@ -329,4 +330,21 @@ fn senseless_sweeps_exit_2_naming_the_key_and_write_nothing() {
         assert!(!stderr.contains("panicked"), "{case}: {stderr}");
         assert!(!out.exists(), "{case}: nothing may be written");
     }
+}
+
+#[test]
+fn every_shipped_sweep_checks_out() {
+    let mut sweeps = 0;
+    for entry in std::fs::read_dir(repo_root().join("scenarios")).expect("scenarios folder") {
+        let path = entry.expect("folder entry").path();
+        let text = read(&path);
+        if !text.contains("[sweep]") {
+            continue;
+        }
+        let plan =
+            Plan::from_text(&text, &path.display().to_string()).unwrap_or_else(|e| panic!("{e}"));
+        assert!(plan.points.len() >= 2, "{}", path.display());
+        sweeps += 1;
+    }
+    assert!(sweeps >= 1, "scenarios/sweep-traffic.toml has a [sweep]");
 }
