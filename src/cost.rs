@@ -47,6 +47,10 @@ pub struct Usage {
     /// Devices running at once (for the monthly projection).
     pub device_count: f64,
     pub device_usd_per_hour: f64,
+    /// Hours of standby NAT gateways (alterNAT-style fallback), billed at the NAT gateway rate.
+    pub standby_gateway_hours: f64,
+    /// Standby NAT gateways running at once.
+    pub standby_gateways: f64,
     /// GB processed by a NAT gateway, both directions; 0 for devices without a processing charge.
     pub processed_gb: f64,
     /// GB sent to the internet.
@@ -60,16 +64,16 @@ pub struct Usage {
 
 impl Usage {
     /// Usage of a candidate's deployments of `device`, given how many hours each has existed
-    /// (`deployment_hours`, one entry per deployment) and the bytes they carried:
-    /// `egress_bytes` to the internet, `carried_bytes` through them in both directions (what a
-    /// NAT gateway processes).
+    /// (`deployment_hours`, one entry per deployment) and the bytes they moved: `egress_bytes` to
+    /// the internet, `processed_bytes` through NAT gateways in both directions (what the
+    /// processing charge bills).
     pub fn measure(
         device: &DeviceConfig,
         prices: &Prices,
         elapsed_hours: f64,
         deployment_hours: &[f64],
         egress_bytes: f64,
-        carried_bytes: f64,
+        processed_bytes: f64,
         cross_az_bytes: f64,
     ) -> Usage {
         let deployments = deployment_hours.len() as f64;
@@ -81,34 +85,48 @@ impl Usage {
                 // Each gateway's partial hours bill as full hours.
                 deployment_hours.iter().map(|h| h.ceil()).sum(),
                 prices.nat_gateway_usd_per_hour,
-                carried_bytes / BYTES_PER_GB,
+                processed_bytes / BYTES_PER_GB,
                 c.ips as f64,
             ),
             DeviceConfig::NatInstance(c)
             | DeviceConfig::Proxy(proxy::Config { instance: c, .. }) => {
                 // A standby instance runs, and bills, beside each active one.
                 let billed = c.count as f64 * c.failures.failover.billed_per_instance();
+                // A fallback's standby gateway processes what it carries.
+                let processed_gb = processed_bytes / BYTES_PER_GB;
                 (
                     billed,
                     existed_hours * billed,
                     c.usd_per_hour,
-                    0.0,
+                    processed_gb,
                     c.count as f64,
                 )
             }
             // The clients' own public IPs are all an internet gateway bills.
             DeviceConfig::InternetGateway(c) => (0.0, 0.0, 0.0, 0.0, c.public_ips() as f64),
         };
+        // alterNAT's standby gateway: billed by the hour whether it carries anything, with its IP.
+        let standby = match device {
+            DeviceConfig::NatInstance(c) => c.failures.fallback.as_ref(),
+            _ => None,
+        };
+        let standby_gateway_hours = match standby {
+            Some(_) => deployment_hours.iter().map(|h| h.ceil()).sum(),
+            None => 0.0,
+        };
+        let standby_ips = standby.map_or(0.0, |f| f.gateway.ips as f64);
         Usage {
             simulated_hours: elapsed_hours,
+            standby_gateway_hours,
+            standby_gateways: if standby.is_some() { deployments } else { 0.0 },
             device_hours,
             device_count: devices * deployments,
             device_usd_per_hour: usd_per_hour,
             processed_gb,
             egress_gb: egress_bytes / BYTES_PER_GB,
             cross_az_gb: cross_az_bytes / BYTES_PER_GB,
-            ipv4_hours: ips * existed_hours,
-            ipv4_count: ips * deployments,
+            ipv4_hours: (ips + standby_ips) * existed_hours,
+            ipv4_count: (ips + standby_ips) * deployments,
         }
     }
 
@@ -122,6 +140,7 @@ impl Usage {
         Usage {
             simulated_hours: HOURS_PER_MONTH,
             device_hours: self.device_count * HOURS_PER_MONTH,
+            standby_gateway_hours: self.standby_gateways * HOURS_PER_MONTH,
             processed_gb: self.processed_gb * scale,
             egress_gb: self.egress_gb * scale,
             cross_az_gb: self.cross_az_gb * scale,
@@ -151,7 +170,8 @@ impl Bill {
 /// volume this traffic would reach, so a short run and its monthly projection agree per GB.
 pub fn bill(usage: &Usage, prices: &Prices) -> Bill {
     Bill {
-        fixed_usd: usage.device_hours * usage.device_usd_per_hour,
+        fixed_usd: usage.device_hours * usage.device_usd_per_hour
+            + usage.standby_gateway_hours * prices.nat_gateway_usd_per_hour,
         processing_usd: usage.processed_gb * prices.nat_gateway_usd_per_gb,
         transfer_usd: usage.egress_gb * effective_egress_usd_per_gb(&usage.monthly(), prices),
         cross_az_usd: usage.cross_az_gb * 2.0 * prices.cross_az_usd_per_gb_each_way,

@@ -75,7 +75,8 @@ metrics! {
     FailOutage => "fail_outage",
     EndpointGb => "endpoint_gb",
     FailUnsupported => "fail_unsupported",
-    FailDns => "fail_dns",
+        FailDns => "fail_dns",
+    BilledStandbyGatewayHours => "billed_standby_gateway_hours",
 }
 
 impl Metric {
@@ -167,6 +168,7 @@ pub fn run_values(run: &RunOutput) -> Vec<f64> {
             Metric::EndpointGb => gb(f.endpoint_bytes),
             Metric::FailUnsupported => f.fail_unsupported as f64,
             Metric::FailDns => f.fail_dns as f64,
+            Metric::BilledStandbyGatewayHours => run.usage.standby_gateway_hours,
         })
         .collect()
 }

@@ -124,6 +124,8 @@ pub struct NatInstanceDefaults {
     pub spot_mtbf_hours: f64,
     /// Bandwidth of an internet-gateway client whose type is not given.
     pub client_gbps: f64,
+    /// Seconds from an instance failure to the route pointing at the standby NAT gateway.
+    pub fallback_detection_s: f64,
     /// Requests per second one vCPU of a forward proxy handles.
     pub proxy_requests_per_vcpu: f64,
     pub proxy_dns_packets_per_s: f64,
@@ -189,6 +191,7 @@ impl NatInstanceDefaults {
         "spot_discount",
         "spot_mtbf_hours",
         "client_gbps",
+        "fallback_detection_s",
         "proxy_requests_per_vcpu",
         "proxy_dns_packets_per_s",
         "proxy_dns_cache_hit_ratio",

@@ -78,7 +78,7 @@ impl Fleet {
                     egress,
                     active_from: if home { 0 } else { expansion.unwrap_or(0) },
                 };
-                first_path += deployment.egress.paths().len() as u32;
+                first_path += deployment.egress.path_count() as u32;
                 deployment
             })
             .collect();
@@ -111,21 +111,29 @@ impl Fleet {
 
     /// The AZ of the device behind each path, in path order, with the path.
     pub fn paths(&self) -> impl Iterator<Item = (&str, &Path)> {
-        self.deployments
-            .iter()
-            .flat_map(|d| d.egress.paths().iter().map(move |p| (d.az.as_str(), p)))
+        self.deployments.iter().flat_map(|d| {
+            d.egress
+                .paths()
+                .into_iter()
+                .map(move |p| (d.az.as_str(), p))
+        })
     }
 
     pub fn path(&self, path: u32) -> &Path {
         let (deployment, local) = self.locate(path);
-        &self.deployments[deployment].egress.paths()[local as usize]
+        self.deployments[deployment].egress.paths()[local as usize]
+    }
+
+    /// Bytes processed by NAT gateways across deployments (what the processing charge bills).
+    pub fn processed_bytes(&self) -> f64 {
+        self.deployments
+            .iter()
+            .map(|d| d.egress.processed_bytes())
+            .sum()
     }
 
     pub fn path_count(&self) -> usize {
-        self.deployments
-            .iter()
-            .map(|d| d.egress.paths().len())
-            .sum()
+        self.deployments.iter().map(|d| d.egress.path_count()).sum()
     }
 
     /// Hours each deployment has existed by `now`, in deployment order (what its hours bill).

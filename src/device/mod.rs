@@ -8,6 +8,7 @@
 //! tracking, credits) but not money; prices live in `cost`.
 
 pub mod credits;
+pub mod fallback;
 pub mod fleet;
 pub mod hosts;
 pub mod internet_gateway;
@@ -144,6 +145,7 @@ pub enum Egress {
     NatInstance(nat_instance::Instances),
     InternetGateway(internet_gateway::Clients),
     Proxy(proxy::Proxies),
+    Fallback(fallback::Fallback),
 }
 
 impl Egress {
@@ -157,6 +159,9 @@ impl Egress {
         match config {
             DeviceConfig::NatGateway(c) => {
                 Egress::NatGateway(nat_gateway::Gateway::new(c, classes, destinations))
+            }
+            DeviceConfig::NatInstance(c) if c.failures.fallback.is_some() => {
+                Egress::Fallback(fallback::Fallback::new(c, classes, destinations, failures))
             }
             DeviceConfig::NatInstance(c) => {
                 Egress::NatInstance(nat_instance::Instances::new(c, classes, failures))
@@ -173,6 +178,7 @@ impl Egress {
         match self {
             Egress::NatInstance(i) => Some(i),
             Egress::Proxy(p) => Some(p.instances()),
+            Egress::Fallback(f) => Some(f.instances()),
             _ => None,
         }
     }
@@ -181,6 +187,7 @@ impl Egress {
         match self {
             Egress::NatInstance(i) => Some(i),
             Egress::Proxy(p) => Some(p.instances_mut()),
+            Egress::Fallback(f) => Some(f.instances_mut()),
             _ => None,
         }
     }
@@ -192,6 +199,7 @@ impl Egress {
             Egress::NatInstance(i) => i.admit(),
             Egress::InternetGateway(c) => Ok(c.admit(workload)),
             Egress::Proxy(p) => p.admit(now, workload),
+            Egress::Fallback(f) => f.admit(now, destination),
         }
     }
 
@@ -210,6 +218,7 @@ impl Egress {
             Egress::NatInstance(i) => i.release(path),
             Egress::InternetGateway(_) => {}
             Egress::Proxy(p) => p.release(path),
+            Egress::Fallback(f) => f.release(path, destination),
         }
     }
 
@@ -227,6 +236,7 @@ impl Egress {
             Egress::NatInstance(i) => i.start_flow(now, path, direction, class, flow, bytes),
             Egress::InternetGateway(c) => c.start_flow(now, path, direction, class, flow, bytes),
             Egress::Proxy(p) => p.start_flow(now, path, direction, class, flow, bytes),
+            Egress::Fallback(f) => f.start_flow(now, path, direction, class, flow, bytes),
         }
     }
 
@@ -236,6 +246,7 @@ impl Egress {
             Egress::NatInstance(i) => i.next_deadline(),
             Egress::InternetGateway(c) => c.next_deadline(),
             Egress::Proxy(p) => p.next_deadline(),
+            Egress::Fallback(f) => f.next_deadline(),
         }
     }
 
@@ -256,15 +267,40 @@ impl Egress {
             Egress::NatInstance(i) => i.on_deadline(now, marks, finished, reset, failed),
             Egress::InternetGateway(c) => c.on_deadline(now, marks, finished),
             Egress::Proxy(p) => p.on_deadline(now, marks, finished, reset, failed),
+            Egress::Fallback(f) => f.on_deadline(now, marks, finished, reset, failed),
         }
     }
 
-    pub fn paths(&self) -> &[Path] {
+    /// Every path, in path-number order (not on the hot path: samples and the final account).
+    pub fn paths(&self) -> Vec<&Path> {
         match self {
-            Egress::NatGateway(g) => std::slice::from_ref(g.path()),
-            Egress::NatInstance(i) => i.paths(),
-            Egress::InternetGateway(c) => c.paths(),
-            Egress::Proxy(p) => p.paths(),
+            Egress::NatGateway(g) => vec![g.path()],
+            Egress::NatInstance(i) => i.paths().iter().collect(),
+            Egress::InternetGateway(c) => c.paths().iter().collect(),
+            Egress::Proxy(p) => p.paths().iter().collect(),
+            Egress::Fallback(f) => f.paths().collect(),
+        }
+    }
+
+    pub fn path_count(&self) -> usize {
+        match self {
+            Egress::NatGateway(_) => 1,
+            Egress::Fallback(f) => f.instances().paths().len() + 1,
+            Egress::InternetGateway(c) => c.paths().len(),
+            _ => self.instances().map_or(0, |i| i.paths().len()),
+        }
+    }
+
+    /// Bytes a NAT gateway processed (both directions): all a NAT gateway carried, what a
+    /// fallback's standby gateway carried, nothing for the other kinds.
+    pub fn processed_bytes(&self) -> f64 {
+        match self {
+            Egress::NatGateway(g) => {
+                let path = g.path();
+                path.out.totals().delivered_bytes + path.inbound.totals().delivered_bytes
+            }
+            Egress::Fallback(f) => f.gateway_bytes(),
+            _ => 0.0,
         }
     }
 
@@ -273,6 +309,7 @@ impl Egress {
         match self {
             Egress::NatGateway(g) => g.advance(now),
             Egress::InternetGateway(c) => c.advance(now),
+            Egress::Fallback(f) => f.advance(now),
             _ => {
                 if let Some(i) = self.instances_mut() {
                     i.advance(now)
@@ -284,7 +321,7 @@ impl Egress {
     /// Capacity per direction now, summed over paths, bits per second.
     pub fn capacity_bps(&self, direction: Direction) -> f64 {
         self.paths()
-            .iter()
+            .into_iter()
             .map(|p| p.link(direction).bandwidth_bps())
             .sum()
     }
@@ -351,8 +388,10 @@ impl Egress {
     pub fn outages(&self) -> (&[Outage], usize) {
         match (self, self.instances()) {
             (Egress::NatGateway(g), _) => (g.outages(), 1),
+            // Only the instances count: the gateway is the fallback, not where clients live.
+            (Egress::Fallback(f), _) => (f.outages(), f.instances().paths().len()),
             (_, Some(i)) => (i.outages(), i.paths().len()),
-            _ => (&[], self.paths().len().max(1)),
+            _ => (&[], self.path_count().max(1)),
         }
     }
 
@@ -367,6 +406,8 @@ impl Egress {
         if let Egress::NatGateway(g) = self {
             g.fail(now, marks, &mut outcome.reset);
             outcome.failed.push(0);
+        } else if let Egress::Fallback(f) = self {
+            f.fail_all(now, marks, &mut outcome.reset, &mut outcome.failed);
         } else if let Some(i) = self.instances_mut() {
             i.fail_all(now, marks, &mut outcome.reset, &mut outcome.failed);
         }
@@ -376,6 +417,8 @@ impl Egress {
     pub fn restore_all(&mut self, now: Nanos) {
         if let Egress::NatGateway(g) = self {
             g.restore(now);
+        } else if let Egress::Fallback(f) = self {
+            f.restore_all(now);
         } else if let Some(i) = self.instances_mut() {
             i.restore_all(now);
         }

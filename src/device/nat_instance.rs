@@ -45,19 +45,18 @@ pub struct Failures {
     /// Scheduled failures: (time, instance index).
     pub scheduled: Vec<(u64, u32)>,
     pub spot: bool,
+    /// For `failover = "nat_gateway_fallback"`: the standby NAT gateway and how long until the
+    /// health check swaps the route to it.
+    pub fallback: Option<Fallback>,
 }
 
-impl Failures {
-    /// No failures at all (tests and benchmarks that isolate other effects).
-    pub fn none() -> Self {
-        Failures {
-            failover: Failover::None,
-            recovery_ns: None,
-            mtbf_ns: None,
-            scheduled: Vec::new(),
-            spot: false,
-        }
-    }
+/// alterNAT's design: a NAT gateway on standby, billed all the time, takes the traffic while the
+/// instance is replaced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fallback {
+    pub gateway: super::nat_gateway::Config,
+    /// From the failure to the route pointing at the gateway (health check plus route swap).
+    pub detection_ns: u64,
 }
 
 /// What happens when an instance fails (aws-facts.md §4).
@@ -70,6 +69,9 @@ pub enum Failover {
     /// A pre-launched standby takes over its ENI or EIP in seconds; the standby runs (and bills)
     /// all the time.
     StandbyInstance,
+    /// A health check swaps the route to a standby NAT gateway until a replacement is up, then
+    /// back (alterNAT).
+    NatGatewayFallback,
 }
 
 impl Failover {
@@ -78,6 +80,7 @@ impl Failover {
             Failover::None => "none",
             Failover::AsgReplace => "asg_replace",
             Failover::StandbyInstance => "standby_instance",
+            Failover::NatGatewayFallback => "nat_gateway_fallback",
         }
     }
 
@@ -308,6 +311,27 @@ impl Instances {
             }
         }
         self.bring_back(now);
+    }
+
+    pub fn is_up(&self, instance: u32) -> bool {
+        self.hosts.is_up(instance)
+    }
+
+    /// The instance the next admission will pick.
+    pub fn next_pick(&self) -> u32 {
+        self.next_instance
+    }
+
+    /// When the instance went down, if it is down.
+    pub fn down_since(&self, instance: u32) -> Option<Nanos> {
+        if self.hosts.is_up(instance) {
+            return None;
+        }
+        self.outages
+            .iter()
+            .rev()
+            .find(|o| o.0 == instance)
+            .map(|o| o.1)
     }
 
     fn failure_due(&self, now: Nanos, instance: u32) -> bool {

@@ -394,7 +394,7 @@ fn nat_instance(
     let hourly_usd = s.number("hourly_usd", Check::NonNegative)?;
     let (on_demand_usd_per_hour, derived_price) =
         instance_price(s, context, type_name, hourly_usd)?;
-    let (failures, failure_notes) = failures(s, d)?;
+    let (failures, failure_notes) = failures(s, catalog)?;
     let usd_per_hour = if failures.spot {
         on_demand_usd_per_hour * (1.0 - d.spot_discount)
     } else {
@@ -461,25 +461,20 @@ fn nat_instance(
 /// Failure and failover settings of a NAT instance, with the assumptions behind their defaults.
 fn failures(
     s: &mut Section<'_>,
-    d: &crate::catalog::NatInstanceDefaults,
+    catalog: &Catalog,
 ) -> Result<(nat_instance::Failures, Vec<Assumption>)> {
+    let d = &catalog.nat_instance;
     use nat_instance::Failover;
     let failover = match s.string("failover")? {
         None | Some("asg_replace") => Failover::AsgReplace,
         Some("none") => Failover::None,
         Some("standby_instance") => Failover::StandbyInstance,
-        Some("nat_gateway_fallback") => {
-            return Err(s.error(
-                "failover",
-                "failover \"nat_gateway_fallback\" is not built yet in this version",
-                "use \"none\", \"asg_replace\" or \"standby_instance\"",
-            ));
-        }
+        Some("nat_gateway_fallback") => Failover::NatGatewayFallback,
         Some(other) => {
             return Err(s.error(
                 "failover",
                 format!("unknown failover \"{}\"", other.escape_default()),
-                "use \"none\", \"asg_replace\" (default) or \"standby_instance\"",
+                                "use \"none\", \"asg_replace\" (default), \"standby_instance\" or \"nat_gateway_fallback\"",
             ));
         }
     };
@@ -500,7 +495,10 @@ fn failures(
     let mut notes = Assumptions(Vec::new());
     let (recovery_key, recovery_default) = match failover {
         Failover::None => ("", None),
-        Failover::AsgReplace => ("asg_replace_s", Some(d.asg_replace_s)),
+        // The fallback carries traffic while the ASG replaces the instance.
+        Failover::AsgReplace | Failover::NatGatewayFallback => {
+            ("asg_replace_s", Some(d.asg_replace_s))
+        }
         Failover::StandbyInstance => ("standby_instance_s", Some(d.standby_instance_s)),
     };
     let recovery_s = recovery.or(recovery_default);
@@ -534,8 +532,42 @@ fn failures(
         mtbf_ns: random.then(|| seconds_to_ns(mtbf_s)),
         scheduled: Vec::new(),
         spot,
+        fallback: (failover == Failover::NatGatewayFallback).then(|| nat_instance::Fallback {
+            gateway: default_gateway(&catalog.nat_gateway),
+            detection_ns: seconds_to_ns(d.fallback_detection_s),
+        }),
     };
+    if failover == Failover::NatGatewayFallback {
+        notes.note(
+            "fallback detection",
+            false,
+            d.assumed("fallback_detection_s"),
+            || seconds_text(d.fallback_detection_s),
+        );
+    }
     Ok((failures, notes.0))
+}
+
+/// A NAT gateway with every setting at the catalog's default (alterNAT's standby gateway).
+fn default_gateway(d: &crate::catalog::NatGatewayDefaults) -> nat_gateway::Config {
+    nat_gateway::Config {
+        ips: 1,
+        ports_per_ip: d.ports_per_ip,
+        start_bps: d.start_gbps * 1e9,
+        max_bps: d.max_gbps * 1e9,
+        start_pps: d.start_mpps * 1e6,
+        max_pps: d.max_mpps * 1e6,
+        idle_timeout_ns: seconds_to_ns(d.idle_timeout_s),
+        release_delay_ns: seconds_to_ns(d.release_delay_s),
+        ramp: nat_gateway::Ramp {
+            interval_ns: seconds_to_ns(d.ramp_interval_s),
+            step_bps: d.ramp_step_gbps * 1e9,
+            up_utilization: d.ramp_up_utilization,
+            down_utilization: d.ramp_down_utilization,
+            down_after_ns: seconds_to_ns(d.ramp_down_after_s),
+        },
+        regional_expansion_ns: None,
+    }
 }
 
 /// A forward proxy: a NAT instance's keys for the machines it runs on, plus request handling

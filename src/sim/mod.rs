@@ -359,10 +359,8 @@ impl<'a> Simulation<'a> {
 
     /// What the candidate used from time 0 to `now` (links advanced to `now`).
     fn usage_until(&self, now: Nanos) -> Usage {
-        let (mut egress_bytes, mut carried_bytes, mut cross_az_bytes) = (0.0, 0.0, 0.0);
+        let (mut egress_bytes, mut cross_az_bytes) = (0.0, 0.0);
         for (device_az, path) in self.egress.paths() {
-            carried_bytes +=
-                path.out.totals().delivered_bytes + path.inbound.totals().delivered_bytes;
             for (workload, info) in self.classes.iter().enumerate() {
                 let internet = (workload * 2) as u32;
                 egress_bytes += path.out.class_delivered_bytes(internet);
@@ -381,7 +379,7 @@ impl<'a> Simulation<'a> {
             hours,
             &self.egress.deployment_hours(now),
             egress_bytes,
-            carried_bytes,
+            self.egress.processed_bytes(),
             cross_az_bytes,
         )
     }

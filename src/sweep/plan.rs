@@ -105,11 +105,16 @@ impl Plan {
     /// replication) order. Longest-first keeps every core busy to the end; the order changes
     /// when results arrive, never what they are.
     pub fn longest_first(&self, mut jobs: Vec<Job>) -> Vec<Job> {
-        jobs.sort_by(|a, b| {
-            let work = |job: &Job| expected_arrivals(&self.points[job.point].scenario);
-            work(b).total_cmp(&work(a)).then(a.cmp(b))
-        });
+        jobs.sort_by(|a, b| self.work(b).total_cmp(&self.work(a)).then(a.cmp(b)));
         jobs
+    }
+
+    /// A run's expected work, in events: the connections it should see, plus one per simulated
+    /// minute for the time series every run keeps. Orders runs and weighs progress; results never
+    /// depend on it.
+    pub fn work(&self, job: &Job) -> f64 {
+        let scenario = &self.points[job.point].scenario;
+        expected_arrivals(scenario) + ns_to_seconds(scenario.duration_ns) / 60.0
     }
 }
 
@@ -179,7 +184,7 @@ fn build_point(
     Ok(Point { values, scenario })
 }
 
-/// Connections a run is expected to see: the measure of its work used to order runs.
+/// Connections a run is expected to see.
 fn expected_arrivals(scenario: &Scenario) -> f64 {
     let duration_s = ns_to_seconds(scenario.duration_ns);
     scenario

@@ -86,21 +86,23 @@ impl SweepSpec {
             .params
             .iter()
             .try_fold(1usize, |n, p| n.checked_mul(p.values.len()));
-        match count {
-            Some(n) if n <= MAX_POINTS => Ok(n),
-            _ => {
-                let sizes: Vec<String> = self
-                    .params
-                    .iter()
-                    .map(|p| p.values.len().to_string())
-                    .collect();
-                Err(ScenarioError::new(
-                    "sweep",
-                    format!("{} points is more than {MAX_POINTS}", sizes.join(" × ")),
-                    "use fewer steps or values, or split the sweep into several files",
-                ))
-            }
+        if let Some(n) = count.filter(|&n| n <= MAX_POINTS) {
+            return Ok(n);
         }
+        let sizes: Vec<String> = self
+            .params
+            .iter()
+            .map(|p| p.values.len().to_string())
+            .collect();
+        let total = count.map_or_else(|| "more".to_string(), |n| n.to_string());
+        Err(ScenarioError::new(
+            "sweep",
+            format!(
+                "{} = {total} points, more than the {MAX_POINTS} a sweep may have",
+                sizes.join(" × ")
+            ),
+            "use fewer steps or values, or split the sweep into several files",
+        ))
     }
 
     /// Each key's value index at `point`; the last key varies fastest.

@@ -432,3 +432,60 @@ expansion_delay = "20m"
     let ipv4 = regional.get(Metric::BilledIpv4Hours);
     assert!((ipv4 - (2.0 + 100.0 / 60.0)).abs() < 1e-9, "{ipv4}");
 }
+
+#[test]
+fn a_nat_gateway_fallback_limits_the_outage_to_detection_and_bills_the_standby() {
+    let text = r#"
+[scenario]
+name = "fallback"
+duration = "2h"
+seed = 14
+
+[[workload]]
+rate_per_s = 10
+response_bytes = "100KB"
+hold = "30s"
+
+[[candidate]]
+name = "alternat"
+kind = "nat_instance"
+instance_type = "c6gn.medium"
+failover = "nat_gateway_fallback"
+recovery_time = "300s"
+random_failures = false
+
+[[event]]
+kind = "instance_failure"
+candidate = "alternat"
+at = "30m"
+"#;
+    let (_, result) = run(text);
+    let alternat = by_name(&result, "alternat");
+    // Clients have no egress only until the route swaps to the gateway (assumed 10 s).
+    assert_eq!(alternat.get(Metric::OutageS), 10.0);
+    let refused = alternat.get(Metric::FailOutage);
+    assert!(
+        (50.0..150.0).contains(&refused),
+        "about 10 s of arrivals refused: {refused}"
+    );
+    // The gateway carried the 290 s until the replacement: about 290/7200 of the bytes.
+    let processed_share = alternat.get(Metric::BilledProcessedGb) / alternat.get(Metric::OfferedGb);
+    assert!(
+        (processed_share - 290.0 / 7200.0).abs() < 0.01,
+        "processed share {processed_share}"
+    );
+    // Reset twice: at the failure, and when the route swings back to the new instance.
+    assert!(
+        alternat.get(Metric::ConnReset) > 300.0,
+        "{}",
+        alternat.get(Metric::ConnReset)
+    );
+    assert_eq!(alternat.get(Metric::BilledStandbyGatewayHours), 2.0);
+    let fixed = 2.0 * 0.0432 + 2.0 * 0.045;
+    assert!((alternat.get(Metric::CostFixedUsd) - fixed).abs() < 1e-9);
+    assert!(
+        (alternat.get(Metric::CostProcessingUsd) - alternat.get(Metric::BilledProcessedGb) * 0.045)
+            .abs()
+            < 1e-9
+    );
+}

@@ -101,13 +101,22 @@ fn failover_story_ranks_the_modes_and_layouts_by_their_outage() {
     assert_eq!(outage("fck-nat-asg"), 300.0 + 180.0);
     assert_eq!(outage("fck-nat-standby"), 6.0 + 180.0);
     assert_eq!(outage("fck-nat-standby-per-az"), 6.0);
+    // alterNAT: only the health check's 10 s, then the standby gateway carries the traffic.
+    assert_eq!(outage("fck-nat-alternat"), 10.0 + 180.0);
     // Never replaced: down from 1 h to 4 h, less the 15 minutes AZ a's own clients were down.
     assert_eq!(
         outage("fck-nat-none"),
         0.8 * (3.0 * 3600.0 - 900.0) + 0.2 * 3.0 * 3600.0
     );
     assert!(by_name(&result, "fck-nat-standby-per-az").recommended);
-    for name in ["fck-nat-none", "fck-nat-asg", "fck-nat-standby", "natgw"] {
+    assert!(by_name(&result, "fck-nat-alternat").get(Metric::BilledProcessedGb) > 0.0);
+    for name in [
+        "fck-nat-none",
+        "fck-nat-asg",
+        "fck-nat-standby",
+        "fck-nat-alternat",
+        "natgw",
+    ] {
         assert!(
             by_name(&result, name).get(Metric::ConnReset) > 0.0,
             "{name}"
