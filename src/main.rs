@@ -4,6 +4,7 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    restore_default_sigpipe();
     let cli = natsim::cli::Cli::parse();
     match natsim::cli::execute(cli) {
         Ok(()) => ExitCode::SUCCESS,
@@ -13,3 +14,17 @@ fn main() -> ExitCode {
         }
     }
 }
+
+/// Rust ignores SIGPIPE, so `natsim run ... | head` would panic on its next print once `head` has
+/// gone. Restoring the default makes the process end quietly, as command-line tools do.
+#[cfg(unix)]
+fn restore_default_sigpipe() {
+    // SAFETY: called first thing in main, before any thread starts; resetting a signal
+    // disposition to its default has no other effect on the process.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+#[cfg(not(unix))]
+fn restore_default_sigpipe() {}

@@ -1,66 +1,76 @@
-//! Progress of a long command on stderr: an indicatif bar with an ETA when stderr is a terminal,
+//! Progress of a sweep on stderr: an indicatif bar with an ETA when stderr is a terminal,
 //! otherwise a plain line at every tenth of the work, so logs and CI output stay short.
 //!
-//! Reads the wall clock, which is fine here and nowhere below the CLI: it only shows time, it
-//! never decides a result.
+//! Progress is weighed by each run's expected work, not counted in runs: runs start longest
+//! first, so counting runs would make the ETA far too long at the start. Reads the wall clock,
+//! which is fine here and nowhere below the CLI: it only shows time, it never decides a result.
 
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
 use std::time::Instant;
 
+/// Bar positions over the whole sweep (indicatif counts in whole steps).
+const BAR_STEPS: u64 = 10_000;
+
 pub struct Progress {
     bar: Option<ProgressBar>,
-    total: usize,
-    done: usize,
-    /// Runs already done before this command started (resumed); they took no time here.
-    resumed: usize,
+    runs_total: usize,
+    runs_done: usize,
+    work_total: f64,
+    work_done: f64,
+    /// Work already done before this command started (resumed); it took no time here.
+    work_resumed: f64,
     started: Instant,
-    /// Next tenth (1..=10) at which a plain line is due.
-    next_tenth: usize,
+    /// Next tenth (1..=10) of the work at which a plain line is due.
+    next_tenth: u32,
 }
 
 impl Progress {
-    /// Starts showing progress over `total` runs, `resumed` of which are already done.
-    pub fn new(total: usize, resumed: usize) -> Progress {
-        let bar = std::io::stderr().is_terminal().then(|| {
-            let bar = ProgressBar::new(total as u64);
-            let style = ProgressStyle::with_template(
-                "{bar:40} {pos}/{len} runs · {elapsed} elapsed · ETA {eta}",
-            )
-            .unwrap_or_else(|_| ProgressStyle::default_bar());
-            bar.set_style(style);
-            bar.set_position(resumed as u64);
-            bar.reset_eta();
-            bar
-        });
+    /// Starts showing progress over `runs_total` runs weighing `work_total`, of which
+    /// `runs_resumed` weighing `work_resumed` are already done.
+    pub fn new(runs_total: usize, work_total: f64, runs_resumed: usize, work_resumed: f64) -> Self {
         let mut progress = Progress {
-            bar,
-            total,
-            done: resumed,
-            resumed,
+            bar: None,
+            runs_total,
+            runs_done: runs_resumed,
+            work_total: work_total.max(f64::MIN_POSITIVE),
+            work_done: work_resumed,
+            work_resumed,
             started: Instant::now(),
             next_tenth: 1,
         };
+        if std::io::stderr().is_terminal() {
+            let bar = ProgressBar::new(BAR_STEPS);
+            let style =
+                ProgressStyle::with_template("{bar:40} {msg} · {elapsed} elapsed · ETA {eta}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar());
+            bar.set_style(style);
+            bar.set_position(progress.bar_position());
+            bar.reset_eta();
+            bar.set_message(progress.runs_text());
+            progress.bar = Some(bar);
+        }
         progress.skip_passed_tenths();
         progress
     }
 
-    /// One more run finished.
-    pub fn advance(&mut self) {
-        self.done += 1;
+    /// One more run finished, of expected work `work`.
+    pub fn advance(&mut self, work: f64) {
+        self.runs_done += 1;
+        self.work_done += work;
         if let Some(bar) = &self.bar {
-            bar.inc(1);
+            bar.set_message(self.runs_text());
+            bar.set_position(self.bar_position());
             return;
         }
-        if self.done * 10 >= self.next_tenth * self.total {
+        if self.fraction() * 10.0 >= f64::from(self.next_tenth) {
             let elapsed_s = self.started.elapsed().as_secs_f64();
-            let ran = (self.done - self.resumed).max(1) as f64;
-            let left_s = elapsed_s / ran * (self.total - self.done) as f64;
+            let ran = (self.work_done - self.work_resumed).max(f64::MIN_POSITIVE);
+            let left_s = elapsed_s / ran * (self.work_total - self.work_done).max(0.0);
             eprintln!(
-                "progress: {} % ({}/{} runs), {elapsed_s:.1} s elapsed, about {left_s:.0} s left",
-                self.done * 100 / self.total.max(1),
-                self.done,
-                self.total
+                "progress: {:.0} % of the work ({}), {elapsed_s:.1} s elapsed, about {left_s:.0} s left",
+                self.fraction() * 100.0,
+                self.runs_text()
             );
             self.skip_passed_tenths();
         }
@@ -73,8 +83,21 @@ impl Progress {
         }
     }
 
+    fn fraction(&self) -> f64 {
+        (self.work_done / self.work_total).clamp(0.0, 1.0)
+    }
+
+    fn bar_position(&self) -> u64 {
+        (self.fraction() * BAR_STEPS as f64).round() as u64
+    }
+
+    fn runs_text(&self) -> String {
+        format!("{}/{} runs", self.runs_done, self.runs_total)
+    }
+
     fn skip_passed_tenths(&mut self) {
-        while self.next_tenth <= 10 && self.done * 10 >= self.next_tenth * self.total {
+        // The last run may leave the sum a rounding error short of the total.
+        while self.next_tenth <= 10 && self.fraction() * 10.0 >= f64::from(self.next_tenth) - 1e-9 {
             self.next_tenth += 1;
         }
     }

@@ -67,9 +67,17 @@ pub(super) fn sweep(
         .open(&journal_path)
         .with_context(|| format!("cannot open {} to append runs", journal_path.display()))?;
     let runs_resumed = resumed.len();
+    let work_total: f64 = plan.jobs().iter().map(|j| plan.work(j)).sum();
+    let work_pending: f64 = pending.iter().map(|j| plan.work(j)).sum();
+    let progress = Progress::new(
+        runs_total,
+        work_total,
+        runs_resumed,
+        work_total - work_pending,
+    );
     let sink = Mutex::new(Sink {
         file: appender,
-        progress: Progress::new(runs_total, runs_resumed),
+        progress,
         records: resumed,
         error: None,
     });
@@ -162,8 +170,13 @@ impl Sink {
             self.error = Some(error);
             return false;
         }
+        let job = plan::Job {
+            point: record.point,
+            candidate: record.candidate,
+            replication: record.replication,
+        };
+        self.progress.advance(plan.work(&job));
         self.records.push(record);
-        self.progress.advance();
         true
     }
 }

@@ -133,6 +133,52 @@ fn bad_input_catalogue_exits_2_naming_the_key() {
             vec!["candidate"],
         ),
         ("empty-file", String::new(), vec!["empty"]),
+        // Issue 3's keys get the same treatment.
+        (
+            "unknown-failover",
+            with(
+                "instance_type = \"t4g.nano\"",
+                "instance_type = \"t4g.nano\"\nfailover = \"pray\"",
+            ),
+            vec!["candidate[1].failover", "asg_replace"],
+        ),
+        (
+            "expansion-on-zonal",
+            with("ips = 1", "ips = 1\nexpansion_delay = \"5m\""),
+            vec!["candidate[0].expansion_delay", "regional"],
+        ),
+        (
+            "both-client-sizes",
+            with(
+                "rate_per_s = 10",
+                "rate_per_s = 10\nclient_gbps = 1\nclient_instance_type = \"m6i.large\"",
+            ),
+            vec!["workload[0].client_gbps"],
+        ),
+        (
+            "event-unknown-candidate",
+            format!(
+                "{VALID}\n[[event]]\nkind = \"instance_failure\"\ncandidate = \"nope\"\nat = \"1m\"\n"
+            ),
+            vec!["event[0].candidate", "nope"],
+        ),
+        (
+            "event-on-gateway",
+            format!(
+                "{VALID}\n[[event]]\nkind = \"instance_failure\"\ncandidate = \"natgw\"\nat = \"1m\"\n"
+            ),
+            vec!["event[0].candidate", "nat_gateway"],
+        ),
+        (
+            "az-outage-without-for",
+            format!("{VALID}\n[[event]]\nkind = \"az_outage\"\naz = \"a\"\nat = \"1m\"\n"),
+            vec!["event[0].for"],
+        ),
+        (
+            "endpoint-share-above-one",
+            with("rate_per_s = 10", "rate_per_s = 10\nendpoint_share = 1.5"),
+            vec!["workload[0].endpoint_share"],
+        ),
     ];
     for (case, text, expected) in cases {
         check_rejected(case, &text, &expected);

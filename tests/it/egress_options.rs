@@ -77,6 +77,12 @@ s3_gateway_endpoint = {endpoint}
         "processed ratio {processed_ratio}"
     );
     assert!(with.get(Metric::CostMonthlyUsd) < without.get(Metric::CostMonthlyUsd));
+    // And past the device's bandwidth: only the internet half crossed the gateway's links.
+    let device_ratio = with.get(Metric::MeanGbps) / without.get(Metric::MeanGbps);
+    assert!(
+        (device_ratio - 0.5).abs() < 0.03,
+        "device throughput ratio {device_ratio}"
+    );
     // S3 traffic pays no internet egress either way: only the internet half is billed.
     let egress_ratio = without.get(Metric::BilledEgressGb) / (without.get(Metric::OutGb));
     assert!(
@@ -488,4 +494,42 @@ at = "30m"
             .abs()
             < 1e-9
     );
+}
+
+#[test]
+fn spot_pricing_discounts_the_instance_and_interrupts_it_more_often() {
+    let text = r#"
+[scenario]
+name = "spot"
+duration = "1h"
+
+[[workload]]
+rate_per_s = 5
+
+[[candidate]]
+name = "on-demand"
+kind = "nat_instance"
+instance_type = "c6gn.medium"
+
+[[candidate]]
+name = "spot"
+kind = "nat_instance"
+instance_type = "c6gn.medium"
+pricing = "spot"
+"#;
+    let (scenario, result) = run(text);
+    let (on_demand, spot) = (by_name(&result, "on-demand"), by_name(&result, "spot"));
+    assert!(
+        (spot.get(Metric::CostFixedUsd) - 0.4 * on_demand.get(Metric::CostFixedUsd)).abs() < 1e-12
+    );
+    let mtbf = |name: &str| {
+        let candidate = scenario.candidates.iter().find(|c| c.name == name).unwrap();
+        candidate
+            .assumptions
+            .iter()
+            .find(|a| a.key == "mtbf")
+            .map(|a| a.value.clone())
+    };
+    assert_eq!(mtbf("spot").as_deref(), Some("720 h"));
+    assert_eq!(mtbf("on-demand").as_deref(), Some("8760 h"));
 }
