@@ -207,22 +207,7 @@ impl Fleet {
                 continue;
             }
             d.egress.on_deadline(now, marks, &mut self.scratch);
-            let offset = d.first_path;
-            outcome
-                .finished
-                .extend(self.scratch.finished.drain(..).map(|mut f| {
-                    f.path += offset;
-                    f
-                }));
-            outcome
-                .reset
-                .extend(self.scratch.reset.drain(..).map(|mut f| {
-                    f.path += offset;
-                    f
-                }));
-            outcome
-                .failed
-                .extend(self.scratch.failed.drain(..).map(|p| p + offset));
+            move_renumbered(&mut self.scratch, d.first_path, outcome);
         }
         while self.az_events.last().is_some_and(|e| e.0 <= now) {
             let Some((_, down, index)) = self.az_events.pop() else {
@@ -234,16 +219,7 @@ impl Fleet {
                 continue;
             }
             d.egress.fail_all(now, marks, &mut self.scratch);
-            let offset = d.first_path;
-            outcome
-                .reset
-                .extend(self.scratch.reset.drain(..).map(|mut f| {
-                    f.path += offset;
-                    f
-                }));
-            outcome
-                .failed
-                .extend(self.scratch.failed.drain(..).map(|p| p + offset));
+            move_renumbered(&mut self.scratch, d.first_path, outcome);
         }
     }
 
@@ -356,4 +332,19 @@ impl Fleet {
             .unwrap_or(0);
         (index, path - self.deployments[index].first_path)
     }
+}
+
+/// Moves what one deployment reported into `outcome`, its paths renumbered from `first_path`.
+fn move_renumbered(from: &mut Outcome, first_path: u32, outcome: &mut Outcome) {
+    let renumber = |mut f: super::Finished| {
+        f.path += first_path;
+        f
+    };
+    outcome
+        .finished
+        .extend(from.finished.drain(..).map(renumber));
+    outcome.reset.extend(from.reset.drain(..).map(renumber));
+    outcome
+        .failed
+        .extend(from.failed.drain(..).map(|p| p + first_path));
 }

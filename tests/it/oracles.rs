@@ -130,6 +130,7 @@ burst_gbps = 1
 internet_cap_gbps = 1
 pps_limit = 1e12
 conntrack_max = 10000000
+random_failures = false
 "#
     )
 }
@@ -198,6 +199,7 @@ name = "nano"
 kind = "nat_instance"
 instance_type = "t4g.nano"
 conntrack_max = 1000000
+random_failures = false
 "#;
     let (scenario, result) = run(text);
     let window_s = (scenario.duration_ns - scenario.warmup_ns) as f64 / 1e9;
@@ -252,6 +254,7 @@ name = "small"
 kind = "nat_instance"
 instance_type = "t4g.micro"
 burst_minutes = 1
+random_failures = false
 "#;
     let (_, result) = run(text);
     for s in &result.summaries {
