@@ -376,7 +376,9 @@ impl Link {
             }
         }
         let (mut delivered, mut sent, mut packets) = (0.0, 0.0, 0.0);
-        for state in &mut self.classes {
+        // Idle classes keep stale rates: nothing reads them until a flow arrives, and that
+        // arrival recomputes.
+        for state in self.classes.iter_mut().filter(|s| s.active > 0) {
             state.delivered_rate = state.spec.cap_bytes_per_s.min(level);
             state.sent_rate = if state.spec.elastic {
                 state.delivered_rate

@@ -336,6 +336,13 @@ impl Fleet {
 
 /// Moves what one deployment reported into `outcome`, its paths renumbered from `first_path`.
 fn move_renumbered(from: &mut Outcome, first_path: u32, outcome: &mut Outcome) {
+    if first_path == 0 {
+        // The first (often only) deployment needs no renumbering: a plain move.
+        outcome.finished.append(&mut from.finished);
+        outcome.reset.append(&mut from.reset);
+        outcome.failed.append(&mut from.failed);
+        return;
+    }
     let renumber = |mut f: super::Finished| {
         f.path += first_path;
         f

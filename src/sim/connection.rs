@@ -87,38 +87,46 @@ impl Connection {
 /// tell that its slot now holds another one.
 #[derive(Debug, Default)]
 pub struct Slab {
-    slots: Vec<Option<Connection>>,
-    generations: Vec<u32>,
+    /// The generation sits beside the connection so that checking an event for staleness and
+    /// reading the connection touch the same cache line.
+    slots: Vec<Slot>,
     free: Vec<u32>,
+}
+
+#[derive(Debug)]
+struct Slot {
+    generation: u32,
+    connection: Option<Connection>,
 }
 
 impl Slab {
     /// Stores `connection`; returns its index and the slot's generation.
     pub fn insert(&mut self, connection: Connection) -> (u32, u32) {
         let index = match self.free.pop() {
-            Some(index) => {
-                self.slots[index as usize] = Some(connection);
-                index
-            }
+            Some(index) => index,
             None => {
-                self.slots.push(Some(connection));
-                self.generations.push(0);
+                self.slots.push(Slot {
+                    generation: 0,
+                    connection: None,
+                });
                 (self.slots.len() - 1) as u32
             }
         };
-        let generation = &mut self.generations[index as usize];
-        *generation = generation.wrapping_add(1);
-        (index, *generation)
+        let slot = &mut self.slots[index as usize];
+        slot.generation = slot.generation.wrapping_add(1);
+        slot.connection = Some(connection);
+        (index, slot.generation)
     }
 
     /// Whether `index` still holds the connection that was stored with `generation`.
     pub fn is_current(&self, index: u32, generation: u32) -> bool {
-        self.generations.get(index as usize) == Some(&generation)
-            && self.slots[index as usize].is_some()
+        self.slots
+            .get(index as usize)
+            .is_some_and(|s| s.generation == generation && s.connection.is_some())
     }
 
     pub fn generation(&self, index: u32) -> u32 {
-        self.generations[index as usize]
+        self.slots[index as usize].generation
     }
 
     /// Indices of live connections on `path`, in index order.
@@ -126,6 +134,7 @@ impl Slab {
         (0..self.slots.len() as u32)
             .filter(|&i| {
                 self.slots[i as usize]
+                    .connection
                     .as_ref()
                     .is_some_and(|c| c.path == path)
             })
@@ -136,26 +145,31 @@ impl Slab {
     /// `remove`, so a missing slot is a bug in the simulation, not bad input.
     pub fn get(&self, index: u32) -> &Connection {
         self.slots[index as usize]
+            .connection
             .as_ref()
             .expect("live connection")
     }
 
     pub fn get_mut(&mut self, index: u32) -> &mut Connection {
         self.slots[index as usize]
+            .connection
             .as_mut()
             .expect("live connection")
     }
 
     pub fn remove(&mut self, index: u32) -> Connection {
         self.free.push(index);
-        self.slots[index as usize].take().expect("live connection")
+        self.slots[index as usize]
+            .connection
+            .take()
+            .expect("live connection")
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &Connection> {
-        self.slots.iter().flatten()
+        self.slots.iter().filter_map(|s| s.connection.as_ref())
     }
 
     pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut Connection> {
-        self.slots.iter_mut().flatten()
+        self.slots.iter_mut().filter_map(|s| s.connection.as_mut())
     }
 }

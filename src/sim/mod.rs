@@ -83,6 +83,8 @@ struct Simulation<'a> {
     outcome: Outcome,
     /// Next arrival time per workload (`None` once past the horizon).
     next_arrivals: Vec<Option<Nanos>>,
+    /// The device's next deadline as `next_deadline` last computed it.
+    device_deadline: std::cell::Cell<Option<Nanos>>,
 }
 
 impl<'a> Simulation<'a> {
@@ -135,6 +137,7 @@ impl<'a> Simulation<'a> {
             recorder: Recorder::new(scenario.warmup_ns, scenario.duration_ns),
             outcome: Outcome::default(),
             next_arrivals: vec![None; scenario.workloads.len()],
+            device_deadline: std::cell::Cell::new(None),
         }
     }
 
@@ -446,17 +449,18 @@ impl Model for Simulation<'_> {
     /// rather than in the event queue: there is one pending per workload, and keeping them out
     /// of the heap saves a push and a pop per connection.
     fn next_deadline(&self) -> Option<Nanos> {
+        let device = self.egress.next_deadline();
+        // Remembered for `on_deadline`, which the engine calls next without any change between.
+        self.device_deadline.set(device);
         self.next_arrivals
             .iter()
-            .fold(self.egress.next_deadline(), |a, &b| {
-                crate::device::earliest(a, b)
-            })
+            .fold(device, |a, &b| crate::device::earliest(a, b))
     }
 
     /// Device work due at `now` first (finished flows, credit switches, failures), then
     /// arrivals in workload order: a fixed order, so runs are deterministic.
     fn on_deadline(&mut self, now: Nanos, queue: &mut EventQueue<Event>) {
-        if self.egress.next_deadline().is_some_and(|due| due <= now) {
+        if self.device_deadline.get().is_some_and(|due| due <= now) {
             let mut outcome = std::mem::take(&mut self.outcome);
             let connections = &self.connections;
             self.egress
