@@ -188,6 +188,10 @@ impl Fleet {
     }
 
     pub fn next_deadline(&self) -> Option<Nanos> {
+        if let ([only], []) = (self.deployments.as_slice(), self.az_events.as_slice()) {
+            // The common case, asked once per event: one device, no AZ outage pending.
+            return only.egress.next_deadline();
+        }
         let devices = self
             .deployments
             .iter()
@@ -206,8 +210,13 @@ impl Fleet {
             if d.egress.next_deadline().is_none_or(|due| due > now) {
                 continue;
             }
-            d.egress.on_deadline(now, marks, &mut self.scratch);
-            move_renumbered(&mut self.scratch, d.first_path, outcome);
+            if d.first_path == 0 {
+                // Paths of the first deployment need no renumbering: report straight through.
+                d.egress.on_deadline(now, marks, outcome);
+            } else {
+                d.egress.on_deadline(now, marks, &mut self.scratch);
+                move_renumbered(&mut self.scratch, d.first_path, outcome);
+            }
         }
         while self.az_events.last().is_some_and(|e| e.0 <= now) {
             let Some((_, down, index)) = self.az_events.pop() else {
@@ -336,6 +345,9 @@ impl Fleet {
 
 /// Moves what one deployment reported into `outcome`, its paths renumbered from `first_path`.
 fn move_renumbered(from: &mut Outcome, first_path: u32, outcome: &mut Outcome) {
+    if from.is_empty() {
+        return;
+    }
     if first_path == 0 {
         // The first (often only) deployment needs no renumbering: a plain move.
         outcome.finished.append(&mut from.finished);

@@ -100,6 +100,14 @@ impl Path {
         done: &mut Vec<Finished>,
     ) {
         for direction in [Direction::Out, Direction::In] {
+            // A link with nothing due has nothing to hand over; its clocks advance lazily.
+            if self
+                .link(direction)
+                .next_completion()
+                .is_none_or(|due| due > now)
+            {
+                continue;
+            }
             self.link_mut(direction)
                 .take_finished(now, marks, |flow, progress| {
                     done.push(Finished {

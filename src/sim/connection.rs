@@ -42,7 +42,8 @@ impl Connection {
     pub fn new(now: Nanos, path: u32, arrival: &Arrival, in_window: bool) -> Self {
         Connection {
             class: arrival.class,
-            flow_class: arrival.class * 2 + arrival.aws_service as u32,
+            // Set by the simulation, which knows the link classes.
+            flow_class: arrival.class,
             destination: arrival.destination,
             path,
             arrival: now,

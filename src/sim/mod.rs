@@ -48,6 +48,33 @@ struct ClassInfo {
     protocol: Protocol,
     rate_cap_bps: f64,
     az: String,
+    /// Link classes of its internet-bound and its S3/DynamoDB-bound connections.
+    flow_classes: [u32; 2],
+}
+
+/// The link classes: one per workload for internet-bound traffic, plus one for traffic to
+/// S3/DynamoDB (alike, but billed apart: it pays no internet egress) where a workload has an
+/// `endpoint_share`. Fewer classes, less work per event.
+fn flow_classes(workloads: &[crate::scenario::Workload]) -> (Vec<ClassSpec>, Vec<[u32; 2]>) {
+    let mut specs = Vec::new();
+    let mut map = Vec::new();
+    for w in workloads {
+        let spec = ClassSpec {
+            cap_bytes_per_s: w.rate_cap_bps / 8.0,
+            elastic: w.protocol == Protocol::Tcp,
+            packet_bytes: w.packet_bytes,
+        };
+        let internet = specs.len() as u32;
+        specs.push(spec);
+        let aws = if w.endpoint_share > 0.0 {
+            specs.push(spec);
+            internet + 1
+        } else {
+            internet
+        };
+        map.push([internet, aws]);
+    }
+    (specs, map)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -90,20 +117,7 @@ struct Simulation<'a> {
 impl<'a> Simulation<'a> {
     fn new(scenario: &'a Scenario, candidate_index: usize, seed: u64) -> Self {
         let candidate = &scenario.candidates[candidate_index];
-        // Two link classes per workload, alike but billed apart: internet-bound traffic (2k)
-        // and traffic to S3/DynamoDB (2k + 1), which pays no internet egress.
-        let specs: Vec<ClassSpec> = scenario
-            .workloads
-            .iter()
-            .flat_map(|w| {
-                let spec = ClassSpec {
-                    cap_bytes_per_s: w.rate_cap_bps / 8.0,
-                    elastic: w.protocol == Protocol::Tcp,
-                    packet_bytes: w.packet_bytes,
-                };
-                [spec, spec]
-            })
-            .collect();
+        let (specs, flow_classes) = flow_classes(&scenario.workloads);
         let streams = Streams::new(seed);
         let generator = Generator::new(&scenario.workloads, &streams);
         // Each deployment's own stream: failures never shift the workload's numbers.
@@ -121,10 +135,12 @@ impl<'a> Simulation<'a> {
         let classes = scenario
             .workloads
             .iter()
-            .map(|w| ClassInfo {
+            .zip(&flow_classes)
+            .map(|(w, &flow_classes)| ClassInfo {
                 protocol: w.protocol,
                 rate_cap_bps: w.rate_cap_bps,
                 az: w.az.clone(),
+                flow_classes,
             })
             .collect();
         Simulation {
@@ -183,9 +199,10 @@ impl<'a> Simulation<'a> {
         match self.egress.admit(now, class as usize, arrival.destination) {
             Err(refusal) => self.recorder.on_refused(refusal, &arrival, in_window),
             Ok(path) => {
-                let (id, generation) = self
-                    .connections
-                    .insert(Connection::new(now, path, &arrival, in_window));
+                let mut connection = Connection::new(now, path, &arrival, in_window);
+                connection.flow_class =
+                    self.classes[class as usize].flow_classes[arrival.aws_service as usize];
+                let (id, generation) = self.connections.insert(connection);
                 self.recorder.on_admitted(now);
                 match self.egress.processing_delay(now, path) {
                     0 => self.start_transfer(now, id, queue),
@@ -322,10 +339,11 @@ impl<'a> Simulation<'a> {
                 .settle(cut.direction, cut.progress);
         }
         for done in outcome.finished.drain(..) {
-            if outcome
-                .failed
-                .contains(&self.connections.get(done.flow).path)
-            {
+            let on_failed_path = !outcome.failed.is_empty()
+                && outcome
+                    .failed
+                    .contains(&self.connections.get(done.flow).path);
+            if on_failed_path {
                 self.connections
                     .get_mut(done.flow)
                     .settle(done.direction, done.progress);
@@ -364,11 +382,17 @@ impl<'a> Simulation<'a> {
     fn usage_until(&self, now: Nanos) -> Usage {
         let (mut egress_bytes, mut cross_az_bytes) = (0.0, 0.0);
         for (device_az, path) in self.egress.paths() {
-            for (workload, info) in self.classes.iter().enumerate() {
-                let internet = (workload * 2) as u32;
+            for info in &self.classes {
+                let [internet, aws] = info.flow_classes;
                 egress_bytes += path.out.class_delivered_bytes(internet);
                 if info.az != device_az {
-                    for class in [internet, internet + 1] {
+                    // The AWS-bound class is the internet one when the workload has none.
+                    let classes: &[u32] = if aws == internet {
+                        &[internet]
+                    } else {
+                        &[internet, aws]
+                    };
+                    for &class in classes {
                         cross_az_bytes += path.out.class_delivered_bytes(class)
                             + path.inbound.class_delivered_bytes(class);
                     }
