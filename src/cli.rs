@@ -160,13 +160,46 @@ fn run(
     })?;
     let result = with_threads(threads, || batch::run_scenario(&scenario))?;
     let (summary_path, timeseries_path) = write_run(&out_dir, &scenario, &result)?;
+    let pictures = write_pictures(&out_dir, file, &scenario, &result)?;
     print!("{}", report::table::render(&scenario, &result));
     println!(
         "\nwrote {} and {}",
         summary_path.display(),
         timeseries_path.display()
     );
+    println!("wrote {}", pictures.join(", "));
     Ok(())
+}
+
+/// Writes a run's plots (PNG and SVG) and `report.html` into `out_dir`; returns the file names.
+fn write_pictures(
+    out_dir: &Path,
+    file: &Path,
+    scenario: &Scenario,
+    result: &batch::ScenarioResult,
+) -> Result<Vec<String>> {
+    let figures = report::plot::run_figures(scenario, result);
+    let plots = report::plot::write_figures(out_dir, &figures).map_err(|e| anyhow::anyhow!(e))?;
+    let text = fs::read_to_string(file)
+        .with_context(|| format!("{}: cannot read the file", file.display()))?;
+    let html_path = out_dir.join("report.html");
+    write_atomically(
+        &html_path,
+        &report::html::run_report(scenario, result, &plots, &text),
+    )
+    .with_context(|| format!("cannot write {}", html_path.display()))?;
+    Ok(written_names(out_dir, &plots))
+}
+
+/// `dir/name.png, dir/name.svg, …, dir/report.html`, for the closing line.
+fn written_names(out_dir: &Path, plots: &[(&str, String)]) -> Vec<String> {
+    let mut names: Vec<String> = plots
+        .iter()
+        .flat_map(|(name, _)| ["png", "svg"].map(|ext| format!("{name}.{ext}")))
+        .map(|name| out_dir.join(name).display().to_string())
+        .collect();
+    names.push(out_dir.join("report.html").display().to_string());
+    names
 }
 
 /// Writes a run's summary.csv and timeseries.csv into `out_dir` (which exists) and returns their

@@ -16,6 +16,8 @@ mod determinism;
 mod egress_options;
 #[path = "it/oracles.rs"]
 mod oracles;
+#[path = "it/reports.rs"]
+mod reports;
 #[path = "it/scenarios.rs"]
 mod scenarios;
 #[path = "it/sweep.rs"]

@@ -8,7 +8,7 @@
 use super::progress::Progress;
 use super::with_threads;
 use crate::report::sweep::{SweepStats, render, sweep_csv, winners_csv};
-use crate::report::write_atomically;
+use crate::report::{html, plot, write_atomically};
 use crate::scenario::parse_scenario_file;
 use crate::sweep::plan::{self, Plan};
 use crate::sweep::{Record, aggregate, journal};
@@ -117,6 +117,14 @@ pub(super) fn sweep(
         wall_s,
         threads: threads_used,
     };
+    let figures = plot::sweep_figures(&plan, &results, &winners).unwrap_or_default();
+    let plots = plot::write_figures(&out_dir, &figures).map_err(|e| anyhow!(e))?;
+    let html_path = out_dir.join("report.html");
+    write_atomically(
+        &html_path,
+        &html::sweep_report(&plan, &results, &winners, &plots, &text),
+    )
+    .with_context(|| format!("cannot write {}", html_path.display()))?;
     print!("{}", render(&plan, &results, &winners, stats));
     println!(
         "\nwrote {}, {} and {}",
@@ -124,6 +132,13 @@ pub(super) fn sweep(
         winners_path.display(),
         journal_path.display()
     );
+    println!(
+        "wrote {}",
+        super::written_names(&out_dir, &plots).join(", ")
+    );
+    if figures.is_empty() {
+        println!("no plots: they are drawn for a sweep of exactly one numeric key");
+    }
     Ok(())
 }
 

@@ -1,11 +1,13 @@
-//! Report writers: CSV files and the console table. One module per output format; they read
-//! results and never change them.
+//! Report writers: CSV files, the console table, plots (PNG and SVG) and `report.html`. One
+//! module per output format; they read results and never change them.
 //!
 //! Invariant: only this layer and the CLI touch the filesystem; files are written to a temporary
 //! name and renamed into place, so a crash never leaves a half-written file under a real name.
 
 pub mod batch;
 pub mod csv;
+pub mod html;
+pub mod plot;
 pub mod sweep;
 pub mod table;
 

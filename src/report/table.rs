@@ -28,6 +28,45 @@ pub fn render(scenario: &Scenario, result: &ScenarioResult) -> String {
         scenario.seed,
         scenario.replications
     );
+    let (header, rows) = summary_rows(result);
+    out.push_str(&aligned(&header, &rows));
+    let _ = writeln!(out, "\n{}", result.verdict.headline);
+    for (candidate, reason) in &result.verdict.reasons {
+        let _ = writeln!(
+            out,
+            "  - {}: {}",
+            scenario.candidates[*candidate].name, reason
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nmodel assumptions behind every result (README, \"Assumptions\"):"
+    );
+    for line in MODEL_ASSUMPTIONS {
+        let _ = writeln!(out, "  - {line}");
+    }
+    let assumptions = grouped_assumptions(scenario);
+    if !assumptions.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nassumptions these results rest on (set the key on a candidate to override):"
+        );
+        for (assumption, names) in assumptions {
+            let _ = writeln!(
+                out,
+                "  - {} = {} [{}]: {}",
+                assumption.key,
+                assumption.value,
+                names.join(", "),
+                assumption.basis
+            );
+        }
+    }
+    out
+}
+
+/// The comparison table's header and rows, shared by the console and `report.html`.
+pub(super) fn summary_rows(result: &ScenarioResult) -> ([&'static str; 11], Vec<Vec<String>>) {
     let header = [
         "candidate",
         "kind",
@@ -68,44 +107,11 @@ pub fn render(scenario: &Scenario, result: &ScenarioResult) -> String {
             ]
         })
         .collect();
-    out.push_str(&aligned(&header, &rows));
-    let _ = writeln!(out, "\n{}", result.verdict.headline);
-    for (candidate, reason) in &result.verdict.reasons {
-        let _ = writeln!(
-            out,
-            "  - {}: {}",
-            scenario.candidates[*candidate].name, reason
-        );
-    }
-    let _ = writeln!(
-        out,
-        "\nmodel assumptions behind every result (README, \"Assumptions\"):"
-    );
-    for line in MODEL_ASSUMPTIONS {
-        let _ = writeln!(out, "  - {line}");
-    }
-    let assumptions = grouped_assumptions(scenario);
-    if !assumptions.is_empty() {
-        let _ = writeln!(
-            out,
-            "\nassumptions these results rest on (set the key on a candidate to override):"
-        );
-        for (assumption, names) in assumptions {
-            let _ = writeln!(
-                out,
-                "  - {} = {} [{}]: {}",
-                assumption.key,
-                assumption.value,
-                names.join(", "),
-                assumption.basis
-            );
-        }
-    }
-    out
+    (header, rows)
 }
 
 /// Each distinct assumption once, with the candidates that rest on it, in first-seen order.
-fn grouped_assumptions(scenario: &Scenario) -> Vec<(&Assumption, Vec<&str>)> {
+pub(super) fn grouped_assumptions(scenario: &Scenario) -> Vec<(&Assumption, Vec<&str>)> {
     let mut grouped: Vec<(&Assumption, Vec<&str>)> = Vec::new();
     for candidate in &scenario.candidates {
         for assumption in &candidate.assumptions {

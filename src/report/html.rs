@@ -1,0 +1,228 @@
+//! `report.html` for a run and for a sweep: one self-contained page (inline CSS and SVG, no
+//! scripts, nothing fetched) with the table, the recommendation and its reasons, the plots, the
+//! assumptions, and the scenario as written with its seed.
+//!
+//! Reads results and the plots' SVG text; never changes them. Every piece of user text (names,
+//! reasons, the scenario file) goes through [`escape`].
+
+use super::table::{MODEL_ASSUMPTIONS, grouped_assumptions, summary_rows};
+use crate::batch::ScenarioResult;
+use crate::scenario::Scenario;
+use crate::summary::Metric;
+use crate::sweep::aggregate::{PointResult, Winner};
+use crate::sweep::plan::Plan;
+use std::fmt::Write;
+
+const STYLE: &str = "body{font-family:sans-serif;max-width:1040px;margin:2em auto;padding:0 1em;color:#222}\
+table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #ccc;padding:3px 8px;text-align:left}\
+th{background:#f0f0f0}tr.win td{font-weight:bold}pre{background:#f6f6f6;padding:1em;overflow-x:auto}\
+figure{margin:1em 0}svg{max-width:100%;height:auto}";
+
+/// Escapes text for HTML element content and double-quoted attributes.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// The page for `natsim run`. `plots` are (name, SVG text); `scenario_text` is the file as read.
+pub fn run_report(
+    scenario: &Scenario,
+    result: &ScenarioResult,
+    plots: &[(&str, String)],
+    scenario_text: &str,
+) -> String {
+    let mut out = open(&format!("natsim: {}", scenario.name));
+    let _ = writeln!(
+        out,
+        "<p>region {} · {:.2} h simulated, warmup {:.0} s · seed {} · {} replication(s)</p>",
+        escape(&scenario.region),
+        scenario.duration_ns as f64 / 3.6e12,
+        scenario.warmup_ns as f64 / 1e9,
+        scenario.seed,
+        scenario.replications
+    );
+    let (header, rows) = summary_rows(result);
+    out.push_str("<h2>Summary</h2>\n");
+    let winners: Vec<bool> = result.summaries.iter().map(|s| s.recommended).collect();
+    table(&mut out, &header, &rows, &winners);
+    out.push_str("<h2>Recommendation</h2>\n");
+    let _ = writeln!(out, "<p>{}</p>\n<ul>", escape(&result.verdict.headline));
+    for (candidate, reason) in &result.verdict.reasons {
+        let name = &scenario.candidates[*candidate].name;
+        let _ = writeln!(out, "<li><b>{}</b>: {}</li>", escape(name), escape(reason));
+    }
+    out.push_str("</ul>\n");
+    figures(&mut out, plots);
+    assumptions(&mut out, scenario);
+    close(out, scenario_text)
+}
+
+/// The page for `natsim sweep`: each point's monthly cost per candidate, the winners, the plots.
+pub fn sweep_report(
+    plan: &Plan,
+    results: &[PointResult],
+    winners: &[Winner],
+    plots: &[(&str, String)],
+    scenario_text: &str,
+) -> String {
+    let base = &plan.points[0].scenario;
+    let mut out = open(&format!("natsim sweep: {}", base.name));
+    let keys: Vec<&str> = plan.spec.params.iter().map(|p| p.key.as_str()).collect();
+    let _ = writeln!(
+        out,
+        "<p>region {} · {} point(s) over {} · seed {} · {} replication(s)</p>",
+        escape(&base.region),
+        plan.points.len(),
+        escape(&keys.join(", ")),
+        base.seed,
+        base.replications
+    );
+    out.push_str(
+        "<h2>Monthly cost per point</h2>\n<p>USD per month; <i>misses</i> marks a candidate that fails the objectives; the recommended candidate is in bold.</p>\n",
+    );
+    let mut header: Vec<&str> = vec!["point"];
+    header.extend(keys.iter().copied());
+    header.extend(base.candidates.iter().map(|c| c.name.as_str()));
+    header.extend(["recommended", "crossover"]);
+    let rows: Vec<Vec<String>> = winners
+        .iter()
+        .map(|w| sweep_row(plan, &results[w.point], w))
+        .collect();
+    table(&mut out, &header, &rows, &[]);
+    figures(&mut out, plots);
+    if plots.is_empty() {
+        out.push_str("<p>No plots: they are drawn for a sweep of exactly one numeric key.</p>\n");
+    }
+    assumptions(&mut out, base);
+    close(out, scenario_text)
+}
+
+fn sweep_row(plan: &Plan, result: &PointResult, winner: &Winner) -> Vec<String> {
+    let mut row = vec![winner.point.to_string()];
+    row.extend(plan.param_texts(winner.point));
+    for s in &result.summaries {
+        let cost = format!("{:.2}", s.get(Metric::CostMonthlyUsd));
+        row.push(match (s.meets_slo, s.recommended) {
+            (_, true) => format!("**{cost}"),
+            (true, false) => cost,
+            (false, false) => format!("{cost} misses"),
+        });
+    }
+    row.push(
+        winner
+            .recommended
+            .map_or("none".to_string(), |c| result.summaries[c].name.clone()),
+    );
+    row.push(if winner.crossover { "yes" } else { "" }.into());
+    row
+}
+
+fn open(title: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{0}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<h1>{0}</h1>\n",
+        escape(title)
+    )
+}
+
+fn close(mut out: String, scenario_text: &str) -> String {
+    let _ = writeln!(
+        out,
+        "<h2>Scenario file</h2>\n<pre>{}</pre>\n</body>\n</html>",
+        escape(scenario_text)
+    );
+    out
+}
+
+/// A table; a row whose `bold` flag is set is marked as the winner. A cell starting with `**`
+/// (used by the sweep table) is bold on its own.
+fn table(out: &mut String, header: &[&str], rows: &[Vec<String>], bold: &[bool]) {
+    out.push_str("<table>\n<tr>");
+    for h in header {
+        let _ = write!(out, "<th>{}</th>", escape(h));
+    }
+    out.push_str("</tr>\n");
+    for (i, row) in rows.iter().enumerate() {
+        let class = if bold.get(i).copied().unwrap_or(false) {
+            " class=\"win\""
+        } else {
+            ""
+        };
+        let _ = write!(out, "<tr{class}>");
+        for cell in row {
+            match cell.strip_prefix("**") {
+                Some(rest) => {
+                    let _ = write!(out, "<td><b>{}</b></td>", escape(rest));
+                }
+                None => {
+                    let _ = write!(out, "<td>{}</td>", escape(cell));
+                }
+            }
+        }
+        out.push_str("</tr>\n");
+    }
+    out.push_str("</table>\n");
+}
+
+/// The plots, inline. plotters' SVG has no XML declaration and no ids, so several fit one page.
+fn figures(out: &mut String, plots: &[(&str, String)]) {
+    if plots.is_empty() {
+        return;
+    }
+    out.push_str("<h2>Plots</h2>\n");
+    for (name, svg) in plots {
+        let _ = writeln!(
+            out,
+            "<figure id=\"{0}\">\n{svg}\n<figcaption>{0}.svg</figcaption>\n</figure>",
+            escape(name)
+        );
+    }
+}
+
+fn assumptions(out: &mut String, scenario: &Scenario) {
+    out.push_str("<h2>Assumptions</h2>\n<p>Of the model, behind every result:</p>\n<ul>\n");
+    for line in MODEL_ASSUMPTIONS {
+        let _ = writeln!(out, "<li>{}</li>", escape(line));
+    }
+    out.push_str("</ul>\n");
+    let grouped = grouped_assumptions(scenario);
+    if grouped.is_empty() {
+        return;
+    }
+    out.push_str(
+        "<p>Of the candidates (set the key on a candidate to override):</p>\n<table>\n<tr><th>key</th><th>value</th><th>candidates</th><th>basis</th></tr>\n",
+    );
+    for (a, names) in grouped {
+        let _ = writeln!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&a.key),
+            escape(&a.value),
+            escape(&names.join(", ")),
+            escape(&a.basis)
+        );
+    }
+    out.push_str("</table>\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape;
+
+    #[test]
+    fn escapes_markup_and_quotes() {
+        assert_eq!(
+            escape("<a href=\"x\">&'</a>"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;"
+        );
+    }
+}

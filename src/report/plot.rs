@@ -1,0 +1,493 @@
+//! Plots, PNG and SVG, drawn with plotters: for a run, throughput and capacity, refusals and
+//! drops, and cumulative cost over time (replication 0's per-minute series); for a sweep over one
+//! numeric key, monthly cost and drop rates against the swept value.
+//!
+//! Owns the figure model ([`Figure`], [`Panel`], [`Series`]) and its rendering. It reads results
+//! already in memory and never changes them. Text is laid out with DejaVu Sans embedded in the
+//! binary (ab_glyph), so plotting needs no fontconfig or freetype on the machine. Log axes are
+//! drawn as linear axes over log10 of the values, with ticks labelled in the values themselves;
+//! points ≤ 0 cannot sit on a log axis and are left out.
+//!
+//! Invariant: plotters stays inside this module; the rest of natsim sees strings and files.
+
+use crate::batch::ScenarioResult;
+use crate::scenario::Scenario;
+use crate::summary::Metric;
+use crate::sweep::aggregate::{PointResult, Winner};
+use crate::sweep::plan::Plan;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::{FontStyle, register_font};
+use std::fs;
+use std::path::Path;
+use std::sync::Once;
+
+/// Width of every figure, pixels.
+pub const WIDTH: u32 = 1000;
+/// Height of one panel, pixels; a figure stacks its panels.
+pub const PANEL_HEIGHT: u32 = 300;
+
+const FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+const FAMILY: &str = "sans-serif";
+const PALETTE: [RGBColor; 8] = [
+    RGBColor(31, 119, 180),
+    RGBColor(214, 39, 40),
+    RGBColor(44, 160, 44),
+    RGBColor(255, 127, 14),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+];
+
+/// One figure: panels stacked top to bottom, written as `<name>.png` and `<name>.svg`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Figure {
+    pub name: &'static str,
+    pub panels: Vec<Panel>,
+}
+
+/// One chart: its axes and lines.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Panel {
+    pub title: String,
+    pub x_label: String,
+    pub y_label: String,
+    pub x_log: bool,
+    pub y_log: bool,
+    pub series: Vec<Series>,
+    /// Vertical dashed lines with a label, e.g. crossovers: (x, label).
+    pub markers: Vec<(f64, String)>,
+}
+
+/// One line. With `filled`, every point also gets a circle: solid when true, hollow when false.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    pub label: String,
+    pub color: usize,
+    pub dashed: bool,
+    pub points: Vec<(f64, f64)>,
+    pub filled: Option<Vec<bool>>,
+}
+
+impl Figure {
+    /// Pixel size (width, height).
+    pub fn size(&self) -> (u32, u32) {
+        (WIDTH, PANEL_HEIGHT * self.panels.len().max(1) as u32)
+    }
+
+    /// The figure as an SVG document.
+    pub fn svg(&self) -> Result<String, String> {
+        let mut text = String::new();
+        {
+            let root = SVGBackend::with_string(&mut text, self.size()).into_drawing_area();
+            draw(self, &root)?;
+            root.present().map_err(|e| e.to_string())?;
+        }
+        Ok(text)
+    }
+
+    /// Renders the PNG to a temporary name in `path`'s folder, then renames it into place.
+    pub fn write_png(&self, path: &Path) -> Result<(), String> {
+        // The temporary name keeps `.png`: plotters picks the encoder from the extension.
+        let temporary = path.with_file_name(format!(".{}.tmp.png", self.name));
+        {
+            let root = BitMapBackend::new(&temporary, self.size()).into_drawing_area();
+            draw(self, &root)?;
+            root.present().map_err(|e| e.to_string())?;
+        }
+        fs::rename(&temporary, path).map_err(|e| e.to_string())
+    }
+}
+
+/// Writes every figure as `<name>.png` and `<name>.svg` into `dir` (atomically) and returns
+/// each figure's name and SVG text, for `report.html`.
+pub fn write_figures(
+    dir: &Path,
+    figures: &[Figure],
+) -> Result<Vec<(&'static str, String)>, String> {
+    figures
+        .iter()
+        .map(|figure| {
+            let svg = figure.svg()?;
+            let svg_path = dir.join(format!("{}.svg", figure.name));
+            super::write_atomically(&svg_path, &svg)
+                .map_err(|e| format!("cannot write {}: {e}", svg_path.display()))?;
+            let png_path = dir.join(format!("{}.png", figure.name));
+            figure
+                .write_png(&png_path)
+                .map_err(|e| format!("cannot write {}: {e}", png_path.display()))?;
+            Ok((figure.name, svg))
+        })
+        .collect()
+}
+
+/// The three figures of a run: `throughput`, `refusals`, `cost`.
+pub fn run_figures(scenario: &Scenario, result: &ScenarioResult) -> Vec<Figure> {
+    let (scale_s, unit) = time_unit(scenario.duration_ns as f64 / 1e9);
+    let x_label = format!("time, {unit}");
+    let series_of = |candidate: usize| {
+        result
+            .runs
+            .iter()
+            .find(|r| r.candidate == candidate && r.replication == 0)
+            .map(|r| r.timeseries.as_slice())
+            .unwrap_or(&[])
+    };
+    let throughput = scenario
+        .candidates
+        .iter()
+        .enumerate()
+        .map(|(c, candidate)| {
+            let rows = series_of(c);
+            let line = |label: &str, color: usize, dashed: bool, f: &dyn Fn(usize) -> f64| Series {
+                label: label.to_string(),
+                color,
+                dashed,
+                points: (0..rows.len())
+                    .map(|i| (rows[i].start_s / scale_s, f(i)))
+                    .collect(),
+                filled: None,
+            };
+            Panel {
+                title: format!("{}: throughput and capacity (log scale)", candidate.name),
+                x_label: x_label.clone(),
+                y_label: "Gbps".into(),
+                x_log: false,
+                y_log: true,
+                series: vec![
+                    line("offered", 7, false, &|i| rows[i].offered_bps / 1e9),
+                    line("delivered", 0, false, &|i| rows[i].delivered_bps / 1e9),
+                    line("capacity out", 1, true, &|i| rows[i].capacity_out_bps / 1e9),
+                ],
+                markers: Vec::new(),
+            }
+        })
+        .collect();
+    let per_candidate = |f: &dyn Fn(&crate::sim::Interval) -> f64| -> Vec<Series> {
+        scenario
+            .candidates
+            .iter()
+            .enumerate()
+            .map(|(c, candidate)| Series {
+                label: candidate.name.clone(),
+                color: c,
+                dashed: false,
+                points: series_of(c)
+                    .iter()
+                    .map(|row| (row.start_s / scale_s, f(row)))
+                    .collect(),
+                filled: None,
+            })
+            .collect()
+    };
+    let panel = |title: &str, y_label: &str, series: Vec<Series>| Panel {
+        title: title.to_string(),
+        x_label: x_label.clone(),
+        y_label: y_label.to_string(),
+        x_log: false,
+        y_log: false,
+        series,
+        markers: Vec::new(),
+    };
+    vec![
+        Figure {
+            name: "throughput",
+            panels: throughput,
+        },
+        Figure {
+            name: "refusals",
+            panels: vec![
+                panel(
+                    "refused connections per interval",
+                    "connections",
+                    per_candidate(&|row| row.conn_refused as f64),
+                ),
+                panel(
+                    "dropped packets per interval",
+                    "packets",
+                    per_candidate(&|row| row.packets_dropped),
+                ),
+            ],
+        },
+        Figure {
+            name: "cost",
+            panels: vec![panel(
+                "cumulative cost",
+                "USD",
+                per_candidate(&|row| row.cost_cumulative_usd),
+            )],
+        },
+    ]
+}
+
+/// The two figures of a sweep, `sweep_cost` and `sweep_drops`, when it sweeps exactly one key
+/// and every value of it is a number; `None` otherwise (there is no single x axis to draw on).
+/// Points that miss the objectives are drawn hollow; crossovers are dashed vertical lines.
+pub fn sweep_figures(
+    plan: &Plan,
+    results: &[PointResult],
+    winners: &[Winner],
+) -> Option<Vec<Figure>> {
+    let [param] = plan.spec.params.as_slice() else {
+        return None;
+    };
+    let xs: Vec<f64> = param
+        .values
+        .iter()
+        .map(|v| v.as_float().or_else(|| v.as_integer().map(|i| i as f64)))
+        .collect::<Option<_>>()?;
+    let x_log = xs.iter().all(|&x| x > 0.0)
+        && xs.iter().copied().fold(0.0, f64::max)
+            >= 100.0 * xs.iter().copied().fold(f64::INFINITY, f64::min);
+    let candidates = &plan.points.first()?.scenario.candidates;
+    let series = |metric: Metric, marked: bool| -> Vec<Series> {
+        candidates
+            .iter()
+            .enumerate()
+            .map(|(c, candidate)| Series {
+                label: candidate.name.clone(),
+                color: c,
+                dashed: false,
+                points: xs
+                    .iter()
+                    .zip(results)
+                    .map(|(&x, r)| (x, r.summaries[c].get(metric)))
+                    .collect(),
+                filled: marked.then(|| results.iter().map(|r| r.summaries[c].meets_slo).collect()),
+            })
+            .collect()
+    };
+    let markers: Vec<(f64, String)> = winners
+        .iter()
+        .filter(|w| w.crossover)
+        .map(|w| {
+            let name = w
+                .recommended
+                .map_or("none", |c| candidates[c].name.as_str());
+            (xs[w.point], format!("→ {name}"))
+        })
+        .collect();
+    let panel = |title: &str, y_label: &str, y_log: bool, series: Vec<Series>| Panel {
+        title: title.to_string(),
+        x_label: param.key.clone(),
+        y_label: y_label.to_string(),
+        x_log,
+        y_log,
+        series,
+        markers: markers.clone(),
+    };
+    Some(vec![
+        Figure {
+            name: "sweep_cost",
+            panels: vec![panel(
+                "monthly cost (hollow: misses the objectives; dashed: the winner changes)",
+                "USD per month",
+                true,
+                series(Metric::CostMonthlyUsd, true),
+            )],
+        },
+        Figure {
+            name: "sweep_drops",
+            panels: vec![
+                panel(
+                    "drop rate (bytes lost)",
+                    "drop rate",
+                    false,
+                    series(Metric::DropRate, true),
+                ),
+                panel(
+                    "connection fail rate",
+                    "fail rate",
+                    false,
+                    series(Metric::ConnFailRate, true),
+                ),
+            ],
+        },
+    ])
+}
+
+/// Seconds per x unit and the unit's name, for a run of `duration_s`.
+fn time_unit(duration_s: f64) -> (f64, &'static str) {
+    if duration_s > 6.0 * 3600.0 {
+        (3600.0, "hours")
+    } else {
+        (60.0, "minutes")
+    }
+}
+
+fn ensure_font() {
+    static REGISTER: Once = Once::new();
+    REGISTER.call_once(|| {
+        // The font is compiled in and known to parse; a failure would show as missing labels.
+        let _ = register_font(FAMILY, FontStyle::Normal, FONT);
+    });
+}
+
+fn draw<DB: DrawingBackend>(figure: &Figure, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+    ensure_font();
+    root.fill(&WHITE).map_err(|e| e.to_string())?;
+    let areas = root.split_evenly((figure.panels.len().max(1), 1));
+    for (panel, area) in figure.panels.iter().zip(&areas) {
+        draw_panel(panel, area).map_err(|e| format!("{}: {e}", figure.name))?;
+    }
+    Ok(())
+}
+
+/// Where a value sits on an axis: itself, or its log10 (None when it cannot be drawn there).
+fn place(value: f64, log: bool) -> Option<f64> {
+    match (log, value.is_finite()) {
+        (_, false) => None,
+        (true, _) if value <= 0.0 => None,
+        (true, _) => Some(value.log10()),
+        (false, _) => Some(value),
+    }
+}
+
+fn placed(panel: &Panel, points: &[(f64, f64)]) -> Vec<Option<(f64, f64)>> {
+    points
+        .iter()
+        .map(|&(x, y)| Some((place(x, panel.x_log)?, place(y, panel.y_log)?)))
+        .collect()
+}
+
+/// The drawn range of `values`, padded; a linear axis of non-negative values starts at 0.
+fn range(values: impl Iterator<Item = f64>, log: bool) -> std::ops::Range<f64> {
+    let (low, high) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| {
+        (l.min(v), h.max(v))
+    });
+    if !low.is_finite() {
+        return 0.0..1.0;
+    }
+    let low = if !log && low >= 0.0 { 0.0 } else { low };
+    let span = if high > low { high - low } else { 1.0 };
+    let pad = if log { 0.05 * span } else { 0.0 };
+    (low - pad)..(high + 0.05 * span)
+}
+
+/// A tick label: the value itself (undoing log10 on a log axis), with three significant digits.
+fn tick(value: f64, log: bool) -> String {
+    let v = if log { 10f64.powf(value) } else { value };
+    if v == 0.0 {
+        return "0".into();
+    }
+    if v.abs() >= 1e5 || v.abs() < 1e-3 {
+        return format!("{v:.1e}");
+    }
+    let decimals = (2 - v.abs().log10().floor() as i32).clamp(0, 6) as usize;
+    let text = format!("{v:.decimals$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    }
+}
+
+type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+
+fn draw_panel<DB: DrawingBackend>(panel: &Panel, area: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+    let drawn: Vec<Vec<Option<(f64, f64)>>> = panel
+        .series
+        .iter()
+        .map(|s| placed(panel, &s.points))
+        .collect();
+    let all = || drawn.iter().flatten().flatten();
+    let x_range = range(all().map(|p| p.0), panel.x_log);
+    let y_range = range(all().map(|p| p.1), panel.y_log);
+    let mut chart = ChartBuilder::on(area)
+        .caption(&panel.title, (FAMILY, 16))
+        .margin(8)
+        .x_label_area_size(40)
+        .y_label_area_size(70)
+        .build_cartesian_2d(x_range, y_range.clone())?;
+    let (x_log, y_log) = (panel.x_log, panel.y_log);
+    let x_ticks = move |v: &f64| tick(*v, x_log);
+    let y_ticks = move |v: &f64| tick(*v, y_log);
+    chart
+        .configure_mesh()
+        .x_desc(panel.x_label.as_str())
+        .y_desc(panel.y_label.as_str())
+        .x_label_formatter(&x_ticks)
+        .y_label_formatter(&y_ticks)
+        .label_style((FAMILY, 12))
+        .light_line_style(WHITE.mix(0.0))
+        .draw()?;
+    for (series, points) in panel.series.iter().zip(&drawn) {
+        let color = PALETTE[series.color % PALETTE.len()];
+        let style = color.stroke_width(2);
+        // A gap (a point that cannot be drawn) splits the line rather than bridging it.
+        let segments = points.split(Option::is_none).filter(|s| !s.is_empty());
+        let mut labelled = false;
+        for segment in segments {
+            let line: Vec<(f64, f64)> = segment.iter().flatten().copied().collect();
+            let anno = if series.dashed {
+                chart.draw_series(DashedLineSeries::new(line, 6, 4, style))?
+            } else {
+                chart.draw_series(LineSeries::new(line, style))?
+            };
+            if !labelled {
+                labelled = true;
+                anno.label(series.label.as_str()).legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
+                });
+            }
+        }
+        if let Some(filled) = &series.filled {
+            let circles = points.iter().zip(filled).filter_map(|(p, &fill)| {
+                let style = if fill {
+                    color.filled()
+                } else {
+                    color.stroke_width(2)
+                };
+                p.map(|p| Circle::new(p, 4, style))
+            });
+            chart.draw_series(circles)?;
+        }
+    }
+    for (x, label) in &panel.markers {
+        let Some(x) = place(*x, panel.x_log) else {
+            continue;
+        };
+        let (low, high) = (y_range.start, y_range.end);
+        chart.draw_series(DashedLineSeries::new(
+            vec![(x, low), (x, high)],
+            5,
+            5,
+            BLACK.stroke_width(1),
+        ))?;
+        chart.draw_series(std::iter::once(Text::new(
+            label.clone(),
+            (x, high - 0.08 * (high - low)),
+            (FAMILY, 12),
+        )))?;
+    }
+    chart
+        .configure_series_labels()
+        .label_font((FAMILY, 12))
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .position(SeriesLabelPosition::UpperLeft)
+        .draw()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{place, range, tick};
+
+    #[test]
+    fn log_axes_leave_out_what_they_cannot_show() {
+        assert_eq!(place(100.0, true), Some(2.0));
+        assert_eq!(place(0.0, true), None);
+        assert_eq!(place(0.0, false), Some(0.0));
+        assert_eq!(place(f64::NAN, false), None);
+    }
+
+    #[test]
+    fn ticks_read_as_values() {
+        assert_eq!(tick(2.0, true), "100");
+        assert_eq!(tick(0.25, false), "0.25");
+        assert_eq!(tick(1234567.0, false), "1.2e6");
+        let r = range([1.0, 3.0].into_iter(), false);
+        assert_eq!(r.start, 0.0);
+    }
+}
