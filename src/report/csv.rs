@@ -132,3 +132,24 @@ pub fn line(fields: impl IntoIterator<Item = String>) -> String {
     text.push('\n');
     text
 }
+
+/// One CSV line into fields (RFC 4180 quoting, as [`line`] writes it).
+pub fn split_line(text: &str) -> Vec<String> {
+    let mut fields = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                field.push('"');
+                chars.next();
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => fields.push(std::mem::take(&mut field)),
+            _ => field.push(c),
+        }
+    }
+    fields.push(field);
+    fields
+}

@@ -88,7 +88,7 @@ pub fn read(plan: &Plan, text: &str) -> Result<Resumed, String> {
 }
 
 fn parse_entry(plan: &Plan, text: &str) -> Result<Record, String> {
-    let fields = split(text);
+    let fields = crate::report::csv::split_line(text);
     let params = plan.spec.params.len();
     let expected = 1 + params + 3 + Metric::ALL.len() + 1;
     if fields.len() != expected {
@@ -143,27 +143,6 @@ fn parse_entry(plan: &Plan, text: &str) -> Result<Record, String> {
         values,
         credits_exhausted_at_s,
     })
-}
-
-/// One CSV line into fields (RFC 4180 quoting, as [`line`] writes it).
-fn split(text: &str) -> Vec<String> {
-    let mut fields = Vec::new();
-    let mut field = String::new();
-    let mut quoted = false;
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (c, quoted) {
-            ('"', true) if chars.peek() == Some(&'"') => {
-                field.push('"');
-                chars.next();
-            }
-            ('"', _) => quoted = !quoted,
-            (',', false) => fields.push(std::mem::take(&mut field)),
-            _ => field.push(c),
-        }
-    }
-    fields.push(field);
-    fields
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 use natsim::batch::{ScenarioResult, run_scenario};
+use natsim::report::csv::split_line;
 use natsim::scenario::{Scenario, parse_scenario};
 use natsim::summary::{Metric, Summary};
 use std::path::{Path, PathBuf};
@@ -63,28 +64,8 @@ pub fn read(path: &Path) -> String {
 /// Parses a CSV written by natsim (no quoted commas in numeric columns) into header and rows.
 pub fn csv_rows(text: &str) -> (Vec<String>, Vec<Vec<String>>) {
     let mut lines = text.lines();
-    let header = split_csv(lines.next().unwrap_or_default());
-    (header, lines.map(split_csv).collect())
-}
-
-fn split_csv(line: &str) -> Vec<String> {
-    let mut fields = Vec::new();
-    let mut field = String::new();
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (c, quoted) {
-            ('"', true) if chars.peek() == Some(&'"') => {
-                field.push('"');
-                chars.next();
-            }
-            ('"', _) => quoted = !quoted,
-            (',', false) => fields.push(std::mem::take(&mut field)),
-            _ => field.push(c),
-        }
-    }
-    fields.push(field);
-    fields
+    let header = split_line(lines.next().unwrap_or_default());
+    (header, lines.map(split_line).collect())
 }
 
 /// The value of `column` in `row`, as a number.
