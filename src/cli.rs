@@ -151,6 +151,13 @@ fn run(
     threads: Option<usize>,
 ) -> Result<()> {
     let scenario = load(file, seed, replications)?;
+    if scenario.has_sweep {
+        eprintln!(
+            "note: {} has a [sweep] table; `natsim run` simulates the file as written; use `natsim sweep {}` for the sweep",
+            file.display(),
+            file.display()
+        );
+    }
     let out_dir = out.unwrap_or_else(|| Path::new("output").join(&scenario.name));
     fs::create_dir_all(&out_dir).with_context(|| {
         format!(

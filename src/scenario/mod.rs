@@ -30,6 +30,8 @@ pub struct Scenario {
     pub candidates: Vec<Candidate>,
     /// Scheduled AZ outages (`[[event]] kind = "az_outage"`).
     pub az_outages: Vec<AzOutage>,
+    /// The file has a `[sweep]` table (which `natsim run` does not apply).
+    pub has_sweep: bool,
 }
 
 /// An AZ down from `at_ns` for `for_ns`: devices there fail, clients there stop.

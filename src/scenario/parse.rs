@@ -101,7 +101,7 @@ fn parse_text(text: &str, catalog: &Catalog) -> Result<Scenario> {
     let candidates = top.tables("candidate")?;
     let events = top.tables("event")?;
     // Read by `natsim sweep` (crate::sweep::spec); a plain run simulates the file as written.
-    let _sweep = top.table("sweep")?;
+    let has_sweep = top.table("sweep")?.is_some();
     // Unknown top-level tables first: a misspelt [[candidates]] should not read as "no candidate".
     top.finish()?;
 
@@ -140,6 +140,7 @@ fn parse_text(text: &str, catalog: &Catalog) -> Result<Scenario> {
         workloads,
         candidates,
         az_outages,
+        has_sweep,
     })
 }
 
