@@ -123,12 +123,13 @@ impl Fallback {
     ) {
         let gateway_path = self.gateway_path();
         self.instances.on_deadline(now, marks, done, reset, failed);
-        let mut from_gateway = Vec::new();
-        self.gateway.take_finished(now, marks, &mut from_gateway);
-        done.extend(from_gateway.into_iter().map(|f| Finished {
-            path: gateway_path,
-            ..f
-        }));
+        // The gateway numbers its one path 0; renumber what it appended, without a buffer (this
+        // runs at every deadline).
+        let first_from_gateway = done.len();
+        self.gateway.take_finished(now, marks, done);
+        done[first_from_gateway..]
+            .iter_mut()
+            .for_each(|f| f.path = gateway_path);
         for instance in 0..self.was_up.len() {
             let up = self.instances.is_up(instance as u32);
             match (self.was_up[instance], up) {
