@@ -51,7 +51,7 @@ pub enum Command {
         threads: Option<usize>,
     },
     /// Run every point of a scenario's [sweep] table: writes runs.csv as runs finish, then
-    /// sweep.csv and winners.csv.
+    /// sweep.csv, sweep.parquet and winners.csv.
     Sweep {
         /// Scenario file (TOML) with a [sweep] table.
         file: PathBuf,
@@ -62,8 +62,11 @@ pub enum Command {
         #[arg(long)]
         threads: Option<usize>,
         /// Keep the runs already in runs.csv and run only the others.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "fresh")]
         resume: bool,
+        /// Start over, discarding the runs of an interrupted sweep in the output folder.
+        #[arg(long)]
+        fresh: bool,
     },
     /// Check a scenario file without running it.
     Validate { file: PathBuf },
@@ -94,7 +97,8 @@ pub fn execute(cli: Cli) -> Result<()> {
             out,
             threads,
             resume,
-        } => sweep::sweep(&file, out, threads, resume),
+            fresh,
+        } => sweep::sweep(&file, out, threads, resume, fresh),
         Command::Validate { file } => {
             let scenario = load(&file, None, None)?;
             println!(

@@ -4,7 +4,7 @@
 //! Figures are named by [`Metric`], whose names are the `summary.csv` columns (units in the
 //! names). The column set is a contract: add, don't rename.
 
-use crate::cost::BYTES_PER_GB;
+use crate::cost::{BYTES_PER_GB, HOURS_PER_MONTH};
 use crate::scenario::{Assumption, Scenario};
 use crate::sim::RunOutput;
 use crate::units::ns_to_seconds;
@@ -75,8 +75,10 @@ metrics! {
     FailOutage => "fail_outage",
     EndpointGb => "endpoint_gb",
     FailUnsupported => "fail_unsupported",
-        FailDns => "fail_dns",
+    FailDns => "fail_dns",
     BilledStandbyGatewayHours => "billed_standby_gateway_hours",
+    // The workload's traffic at a month's scale: a sweep's natural x axis (issue 4).
+    MonthlyTrafficGb => "monthly_traffic_gb",
 }
 
 impl Metric {
@@ -116,6 +118,13 @@ impl Summary {
 pub fn run_values(run: &RunOutput) -> Vec<f64> {
     let f = &run.figures;
     let gb = |bytes: f64| bytes / BYTES_PER_GB;
+    // The window's traffic at a month's scale: every arrival, admitted or refused, so the figure
+    // is the workload's and the same for every candidate, whatever each one refuses.
+    let month_per_window = if f.window_s > 0.0 {
+        HOURS_PER_MONTH * 3600.0 / f.window_s
+    } else {
+        0.0
+    };
     let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { 0.0 };
     Metric::ALL
         .iter()
@@ -169,6 +178,7 @@ pub fn run_values(run: &RunOutput) -> Vec<f64> {
             Metric::FailUnsupported => f.fail_unsupported as f64,
             Metric::FailDns => f.fail_dns as f64,
             Metric::BilledStandbyGatewayHours => run.usage.standby_gateway_hours,
+            Metric::MonthlyTrafficGb => gb(f.offered_bytes + f.refused_bytes) * month_per_window,
         })
         .collect()
 }

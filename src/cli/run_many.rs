@@ -6,7 +6,7 @@
 //! stderr and the others still run; the command then exits 2. Two files with the same scenario
 //! name would write to the same folder: the later one is refused, naming both.
 
-use super::{load, with_threads, write_run};
+use super::{load, with_threads, write_pictures, write_run};
 use crate::batch;
 use crate::report::batch::{BatchEntry, batch_csv};
 use crate::report::write_atomically;
@@ -147,6 +147,7 @@ fn run_one(file: &Path, scenario: &Scenario, root: &Path) -> Outcome {
     fs::create_dir_all(&out_dir)
         .with_context(|| format!("cannot create output folder {}", out_dir.display()))
         .and_then(|()| write_run(&out_dir, scenario, &result))
+        .and_then(|_| write_pictures(&out_dir, file, scenario, &result))
         .map_err(|e| format!("{}: {e:#}", file.display()))?;
     let line = format!(
         "{} → {}: {}",

@@ -1,12 +1,15 @@
-//! `natsim sweep FILE [--out DIR] [--threads N] [--resume]`: the files of a sweep.
+//! `natsim sweep FILE [--out DIR] [--threads N] [--resume | --fresh]`: the files of a sweep.
 //!
 //! Owns where a sweep's state lives: `scenario.toml` (the file as swept, so `--resume` can tell
 //! whether it changed), `runs.csv` (one line appended and flushed per finished run, so an
-//! interrupted sweep keeps every finished run), then `sweep.csv` and `winners.csv` written
-//! atomically at the end. Every point is checked before anything is written.
+//! interrupted sweep keeps every finished run), then `sweep.csv`, `sweep.parquet` and
+//! `winners.csv` written atomically at the end. Every point is checked before anything is
+//! written. Without `--resume` or `--fresh`, the finished runs of an interrupted sweep are never
+//! discarded.
 
 use super::progress::Progress;
 use super::with_threads;
+use crate::report::parquet::{sweep_frame, write_parquet};
 use crate::report::sweep::{SweepStats, render, sweep_csv, winners_csv};
 use crate::report::{html, plot, write_atomically};
 use crate::scenario::parse_scenario_file;
@@ -26,6 +29,7 @@ pub(super) fn sweep(
     out: Option<PathBuf>,
     threads: Option<usize>,
     resume: bool,
+    fresh: bool,
 ) -> Result<()> {
     // The file as a plain scenario first, so its own mistakes read as they do for `run`.
     let base = parse_scenario_file(file)?;
@@ -45,6 +49,9 @@ pub(super) fn sweep(
     let resumed = if resume {
         resume_from(&plan, &text, file, &out_dir)?
     } else {
+        if !fresh {
+            refuse_to_discard(&out_dir)?;
+        }
         None
     };
     let resumed = match resumed {
@@ -111,6 +118,11 @@ pub(super) fn sweep(
         .with_context(|| format!("cannot write {}", sweep_path.display()))?;
     write_atomically(&winners_path, &winners_csv(&plan, &results, &winners))
         .with_context(|| format!("cannot write {}", winners_path.display()))?;
+    let parquet_path = out_dir.join("sweep.parquet");
+    sweep_frame(&plan, &results)
+        .map_err(|e| e.to_string())
+        .and_then(|mut frame| write_parquet(&parquet_path, &mut frame))
+        .map_err(|e| anyhow!("cannot write {}: {e}", parquet_path.display()))?;
     let stats = SweepStats {
         runs_total,
         runs_resumed,
@@ -127,8 +139,9 @@ pub(super) fn sweep(
     .with_context(|| format!("cannot write {}", html_path.display()))?;
     print!("{}", render(&plan, &results, &winners, stats));
     println!(
-        "\nwrote {}, {} and {}",
+        "\nwrote {}, {}, {} and {}",
         sweep_path.display(),
+        parquet_path.display(),
         winners_path.display(),
         journal_path.display()
     );
@@ -196,8 +209,36 @@ impl Sink {
     }
 }
 
-/// A new journal: the scenario as swept and a `runs.csv` holding only its header.
+/// The files a finished sweep writes at its end. Their absence beside a `runs.csv` with runs in
+/// it means the sweep that wrote it was interrupted.
+const FINAL_FILES: [&str; 3] = ["sweep.csv", "sweep.parquet", "winners.csv"];
+
+/// Refuses to start over where an interrupted sweep left finished runs: hours of runs should
+/// not go because `--resume` was forgotten. A finished sweep's folder is replaced freely, as
+/// `run` replaces its own.
+fn refuse_to_discard(out_dir: &Path) -> Result<()> {
+    let journal_path = out_dir.join("runs.csv");
+    let finished = fs::read_to_string(&journal_path)
+        .map(|text| text.lines().count().saturating_sub(1))
+        .unwrap_or(0);
+    if finished > 0 && !out_dir.join(FINAL_FILES[0]).exists() {
+        bail!(
+            "{} holds {finished} finished run(s) of an interrupted sweep; rerun with --resume to keep them and run the rest, or with --fresh to discard them and start over",
+            journal_path.display()
+        );
+    }
+    Ok(())
+}
+
+/// A new journal: the scenario as swept and a `runs.csv` holding only its header. The old
+/// sweep's final files go first, so an interruption from here on is seen as one.
 fn start_fresh(plan: &Plan, text: &str, out_dir: &Path) -> Result<()> {
+    for name in FINAL_FILES {
+        let path = out_dir.join(name);
+        if path.exists() {
+            fs::remove_file(&path).with_context(|| format!("cannot remove {}", path.display()))?;
+        }
+    }
     let copy_path = out_dir.join("scenario.toml");
     let journal_path = out_dir.join("runs.csv");
     write_atomically(&copy_path, text)
@@ -224,7 +265,7 @@ fn resume_from(
         );
         return Ok(None);
     }
-    let fresh_hint = "run without --resume to start over, or give another --out";
+    let fresh_hint = "rerun with --fresh instead of --resume to start over, or give another --out";
     let swept = fs::read_to_string(&copy_path).with_context(|| {
         format!(
             "cannot resume: cannot read {}, the scenario the runs were made with; {fresh_hint}",

@@ -41,32 +41,67 @@ pub fn summary_header() -> Vec<String> {
     header
 }
 
+/// One typed field of a summary row: the CSV writes its text, `sweep.parquet` its typed value,
+/// so both come from the same cells in the same order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Text(String),
+    Count(u64),
+    /// A figure; not finite (an absent figure, a CI with one replication) means empty / null.
+    Number(f64),
+    /// A number written in full, shortest round-trip form: a swept value, so the CSV shows
+    /// exactly the value simulated.
+    Exact(f64),
+    Flag(bool),
+}
+
+impl Cell {
+    /// The CSV text of the cell.
+    pub fn text(&self) -> String {
+        match self {
+            Cell::Text(text) => text.clone(),
+            Cell::Count(n) => n.to_string(),
+            Cell::Number(x) => number(*x),
+            Cell::Exact(x) => x.to_string(),
+            Cell::Flag(b) => b.to_string(),
+        }
+    }
+}
+
 /// One candidate's `summary.csv` fields, matching [`summary_header`].
 pub fn summary_row(scenario_name: &str, s: &Summary) -> Vec<String> {
+    summary_cells(scenario_name, s)
+        .iter()
+        .map(Cell::text)
+        .collect()
+}
+
+/// One candidate's typed fields, matching [`summary_header`].
+pub fn summary_cells(scenario_name: &str, s: &Summary) -> Vec<Cell> {
     let split = Metric::LAST_CONTRACT as usize + 1;
     let mut row = vec![
-        scenario_name.to_string(),
-        s.name.clone(),
-        s.kind.to_string(),
-        s.replications.to_string(),
+        Cell::Text(scenario_name.to_string()),
+        Cell::Text(s.name.clone()),
+        Cell::Text(s.kind.to_string()),
+        Cell::Count(u64::from(s.replications)),
     ];
-    row.extend(s.values[..split].iter().map(|&v| number(v)));
-    row.extend([s.meets_slo.to_string(), s.recommended.to_string()]);
-    row.extend(s.values[split..].iter().map(|&v| number(v)));
-    row.push(s.credits_exhausted_at_s.map(number).unwrap_or_default());
-    row.push(s.seed.to_string());
-    row.push(s.slo_failures.join("; "));
-    row.push(
+    row.extend(s.values[..split].iter().map(|&v| Cell::Number(v)));
+    row.extend([Cell::Flag(s.meets_slo), Cell::Flag(s.recommended)]);
+    row.extend(s.values[split..].iter().map(|&v| Cell::Number(v)));
+    row.push(Cell::Number(s.credits_exhausted_at_s.unwrap_or(f64::NAN)));
+    row.push(Cell::Count(s.seed));
+    row.push(Cell::Text(s.slo_failures.join("; ")));
+    row.push(Cell::Text(
         s.assumptions
             .iter()
             .map(|a| format!("{}={}", a.key, a.value))
             .collect::<Vec<_>>()
             .join("; "),
-    );
+    ));
     // One replication: no spread to measure, so the cells stay empty rather than claim 0.
     match &s.ci95 {
-        Some(half_widths) => row.extend(half_widths.iter().map(|&v| number(v))),
-        None => row.extend(Metric::ALL.iter().map(|_| String::new())),
+        Some(half_widths) => row.extend(half_widths.iter().map(|&v| Cell::Number(v))),
+        None => row.extend(Metric::ALL.iter().map(|_| Cell::Number(f64::NAN))),
     }
     row
 }

@@ -7,6 +7,7 @@
 pub mod batch;
 pub mod csv;
 pub mod html;
+pub mod parquet;
 pub mod plot;
 pub mod sweep;
 pub mod table;
@@ -17,13 +18,18 @@ use std::path::Path;
 
 /// Writes `contents` to `path` atomically (temporary file in the same folder, then rename).
 pub fn write_atomically(path: &Path, contents: &str) -> io::Result<()> {
+    let temporary = temporary_path(path);
+    fs::write(&temporary, contents)?;
+    fs::rename(&temporary, path)
+}
+
+/// The hidden name a file is written under before it is renamed to `path`.
+fn temporary_path(path: &Path) -> std::path::PathBuf {
     let file_name = path
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or("output");
-    let temporary = path.with_file_name(format!(".{file_name}.tmp"));
-    fs::write(&temporary, contents)?;
-    fs::rename(&temporary, path)
+    path.with_file_name(format!(".{file_name}.tmp"))
 }
 
 /// Formats a number for CSV: integers as integers, others with six significant digits. Rust's

@@ -221,90 +221,148 @@ pub fn run_figures(scenario: &Scenario, result: &ScenarioResult) -> Vec<Figure> 
     ]
 }
 
-/// The two figures of a sweep, `sweep_cost` and `sweep_drops`, when it sweeps exactly one key
-/// and every value of it is a number; `None` otherwise (there is no single x axis to draw on).
+/// Most panels a sweep figure stacks: one per combination of the keys before the last.
+const MAX_SWEEP_PANELS: usize = 8;
+
+/// The two figures of a sweep, `sweep_cost` and `sweep_drops`, drawn against the last swept key
+/// when every value of it is a number. A sweep of several keys gets one panel per combination
+/// of the others (at most [`MAX_SWEEP_PANELS`]); `None` when there is no numeric axis.
+///
+/// When the last key changes the traffic (a `workload` key) and the monthly traffic rises with
+/// it, x is that traffic as GB per month, the unit users compare NAT options in (alterNAT's
+/// "~10 TB/month"); the swept key is named in the axis label.
 /// Points that miss the objectives are drawn hollow; crossovers are dashed vertical lines.
 pub fn sweep_figures(
     plan: &Plan,
     results: &[PointResult],
     winners: &[Winner],
 ) -> Option<Vec<Figure>> {
-    let [param] = plan.spec.params.as_slice() else {
-        return None;
-    };
-    let xs: Vec<f64> = param
+    let param = plan.spec.params.last()?;
+    let swept: Vec<f64> = param
         .values
         .iter()
         .map(|v| v.as_float().or_else(|| v.as_integer().map(|i| i as f64)))
         .collect::<Option<_>>()?;
+    let per_group = swept.len();
+    let groups = results.len() / per_group.max(1);
+    if groups == 0 || groups > MAX_SWEEP_PANELS {
+        return None;
+    }
+    let traffic = |point: usize| mean_over_candidates(&results[point], Metric::MonthlyTrafficGb);
+    let by_traffic = param.key.starts_with("workload")
+        && (0..groups).all(|g| {
+            let base = g * per_group;
+            (1..per_group).all(|i| traffic(base + i) > traffic(base + i - 1)) && traffic(base) > 0.0
+        });
+    let x_of = |point: usize| {
+        if by_traffic {
+            traffic(point)
+        } else {
+            swept[point % per_group]
+        }
+    };
+    let x_label = if by_traffic {
+        format!("traffic, GB per month (swept: {})", param.key)
+    } else {
+        param.key.clone()
+    };
+    let xs: Vec<f64> = (0..results.len()).map(x_of).collect();
     let x_log = xs.iter().all(|&x| x > 0.0)
         && xs.iter().copied().fold(0.0, f64::max)
             >= 100.0 * xs.iter().copied().fold(f64::INFINITY, f64::min);
     let candidates = &plan.points.first()?.scenario.candidates;
-    let series = |metric: Metric, marked: bool| -> Vec<Series> {
-        candidates
+    let others = &plan.spec.params[..plan.spec.params.len() - 1];
+    let group_title = |group: usize, what: &str| {
+        let point = group * per_group;
+        let fixed: Vec<String> = others
             .iter()
-            .enumerate()
-            .map(|(c, candidate)| Series {
-                label: candidate.name.clone(),
-                color: c,
-                dashed: false,
-                points: xs
-                    .iter()
-                    .zip(results)
-                    .map(|(&x, r)| (x, r.summaries[c].get(metric)))
-                    .collect(),
-                filled: marked.then(|| results.iter().map(|r| r.summaries[c].meets_slo).collect()),
-            })
-            .collect()
+            .zip(plan.param_texts(point))
+            .map(|(p, text)| format!("{} = {text}", p.key))
+            .collect();
+        if fixed.is_empty() {
+            what.to_string()
+        } else {
+            format!("{what} · {}", fixed.join(", "))
+        }
     };
-    let markers: Vec<(f64, String)> = winners
-        .iter()
-        .filter(|w| w.crossover)
-        .map(|w| {
-            let name = w
-                .recommended
-                .map_or("none", |c| candidates[c].name.as_str());
-            (xs[w.point], format!("→ {name}"))
-        })
-        .collect();
-    let panel = |title: &str, y_label: &str, y_log: bool, series: Vec<Series>| Panel {
-        title: title.to_string(),
-        x_label: param.key.clone(),
-        y_label: y_label.to_string(),
-        x_log,
-        y_log,
-        series,
-        markers: markers.clone(),
+    let panel = |group: usize, title: &str, y_label: &str, metric: Metric, y_log: bool| {
+        let points = group * per_group..(group + 1) * per_group;
+        Panel {
+            title: group_title(group, title),
+            x_label: x_label.clone(),
+            y_label: y_label.to_string(),
+            x_log,
+            y_log,
+            series: candidates
+                .iter()
+                .enumerate()
+                .map(|(c, candidate)| Series {
+                    label: candidate.name.clone(),
+                    color: c,
+                    dashed: false,
+                    points: points
+                        .clone()
+                        .map(|p| (xs[p], results[p].summaries[c].get(metric)))
+                        .collect(),
+                    filled: Some(
+                        points
+                            .clone()
+                            .map(|p| results[p].summaries[c].meets_slo)
+                            .collect(),
+                    ),
+                })
+                .collect(),
+            markers: winners[points]
+                .iter()
+                .filter(|w| w.crossover)
+                .map(|w| {
+                    let name = w
+                        .recommended
+                        .map_or("none", |c| candidates[c].name.as_str());
+                    (xs[w.point], format!("→ {name}"))
+                })
+                .collect(),
+        }
     };
+    let cost_title = "monthly cost (hollow: misses the objectives; dashed: the winner changes)";
     Some(vec![
         Figure {
             name: "sweep_cost",
-            panels: vec![panel(
-                "monthly cost (hollow: misses the objectives; dashed: the winner changes)",
-                "USD per month",
-                true,
-                series(Metric::CostMonthlyUsd, true),
-            )],
+            panels: (0..groups)
+                .map(|g| panel(g, cost_title, "USD per month", Metric::CostMonthlyUsd, true))
+                .collect(),
         },
         Figure {
             name: "sweep_drops",
-            panels: vec![
-                panel(
-                    "drop rate (bytes lost)",
-                    "drop rate",
-                    false,
-                    series(Metric::DropRate, true),
-                ),
-                panel(
-                    "connection fail rate",
-                    "fail rate",
-                    false,
-                    series(Metric::ConnFailRate, true),
-                ),
-            ],
+            panels: (0..groups)
+                .flat_map(|g| {
+                    [
+                        panel(
+                            g,
+                            "drop rate (bytes lost)",
+                            "drop rate",
+                            Metric::DropRate,
+                            false,
+                        ),
+                        panel(
+                            g,
+                            "connection fail rate",
+                            "fail rate",
+                            Metric::ConnFailRate,
+                            false,
+                        ),
+                    ]
+                })
+                .collect(),
         },
     ])
+}
+
+/// A figure's mean over a point's candidates (the workload's traffic is the same for each; the
+/// mean only guards against a candidate that differs).
+fn mean_over_candidates(result: &PointResult, metric: Metric) -> f64 {
+    let values: Vec<f64> = result.summaries.iter().map(|s| s.get(metric)).collect();
+    values.iter().sum::<f64>() / values.len().max(1) as f64
 }
 
 /// Seconds per x unit and the unit's name, for a run of `duration_s`.

@@ -4,8 +4,9 @@
 //! `sweep.csv` is `point`, one `param_<name>` column per swept key, then exactly the columns of
 //! `summary.csv`, so any tool that reads one reads the other. Reads results, never changes them.
 
-use super::csv::{line, summary_header, summary_row};
+use super::csv::{Cell, line, summary_header};
 use super::number;
+use super::parquet::sweep_cells;
 use crate::summary::Metric;
 use crate::sweep::aggregate::{PointResult, Winner};
 use crate::sweep::plan::Plan;
@@ -24,20 +25,20 @@ pub struct SweepStats {
     pub threads: usize,
 }
 
-/// `sweep.csv`.
-pub fn sweep_csv(plan: &Plan, results: &[PointResult]) -> String {
+/// The columns of `sweep.csv` and `sweep.parquet`: `point`, one `param_<name>` per swept key,
+/// then the columns of `summary.csv`.
+pub fn sweep_header(plan: &Plan) -> Vec<String> {
     let mut header = vec!["point".to_string()];
     header.extend(plan.spec.params.iter().map(|p| p.column.clone()));
     header.extend(summary_header());
-    let mut out = line(header);
-    for (point, result) in results.iter().enumerate() {
-        let scenario_name = &plan.points[point].scenario.name;
-        for summary in &result.summaries {
-            let mut row = vec![point.to_string()];
-            row.extend(plan.param_texts(point));
-            row.extend(summary_row(scenario_name, summary));
-            out.push_str(&line(row));
-        }
+    header
+}
+
+/// `sweep.csv`.
+pub fn sweep_csv(plan: &Plan, results: &[PointResult]) -> String {
+    let mut out = line(sweep_header(plan));
+    for row in sweep_cells(plan, results) {
+        out.push_str(&line(row.iter().map(Cell::text)));
     }
     out
 }

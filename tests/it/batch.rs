@@ -67,7 +67,15 @@ fn a_batch_with_one_broken_file_runs_the_others_and_names_it() {
     for name in ["first", "third"] {
         let summary = read(&out.join(name).join("summary.csv"));
         assert_eq!(summary.lines().count(), 3, "{name}");
-        assert!(out.join(name).join("timeseries.csv").exists(), "{name}");
+        // Each scenario's outputs are those of a single run: CSV files, plots and page.
+        for file in [
+            "timeseries.csv",
+            "throughput.png",
+            "cost.svg",
+            "report.html",
+        ] {
+            assert!(out.join(name).join(file).exists(), "{name}/{file}");
+        }
     }
     assert!(!out.join("broken").exists());
     let (header, rows) = csv_rows(&read(&out.join("batch.csv")));

@@ -137,3 +137,31 @@ fn a_sweep_of_one_numeric_key_writes_cost_and_drop_plots() {
     }
     assert_eq!(html.matches("<svg").count(), 2);
 }
+
+#[test]
+fn a_traffic_sweep_is_drawn_against_monthly_traffic() {
+    let out = natsim_on(&scratch("reports-sweep-traffic"), "sweep", SWEEP);
+    let svg = read(&out.join("sweep_cost.svg"));
+    assert!(
+        svg.contains("traffic, GB per month (swept: workload[0].rate_per_s)"),
+        "x is the monthly traffic, naming the swept key"
+    );
+}
+
+#[test]
+fn a_sweep_of_two_keys_gets_a_panel_per_value_of_the_first() {
+    let two_keys = SWEEP.replace(
+        "[sweep]\n",
+        "[sweep]\n\"candidate[1].conntrack_max\" = [500, 100000]\n",
+    );
+    let out = natsim_on(&scratch("reports-sweep-two-keys"), "sweep", &two_keys);
+    check_plot(&out, "sweep_cost", 2);
+    check_plot(&out, "sweep_drops", 4);
+    let svg = read(&out.join("sweep_cost.svg"));
+    for fixed in [
+        "candidate[1].conntrack_max = 500",
+        "candidate[1].conntrack_max = 100000",
+    ] {
+        assert!(svg.contains(fixed), "a panel titled with {fixed}");
+    }
+}

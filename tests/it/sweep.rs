@@ -3,7 +3,9 @@
 //! refused before anything runs.
 
 use crate::support::{column, csv_rows, read, repo_root, run_cli, scratch};
+use natsim::report::number;
 use natsim::sweep::plan::Plan;
+use polars::prelude::{AnyValue, DataType, ParquetReader, SerReader};
 use std::path::{Path, PathBuf};
 
 /// 3 rates × 2 instance types × 2 candidates × 2 replications = 24 short runs.
@@ -71,6 +73,11 @@ fn sweep_csv_is_byte_identical_with_one_thread_and_three() {
     for name in ["sweep.csv", "winners.csv"] {
         assert_eq!(read(&one.join(name)), read(&three.join(name)), "{name}");
     }
+    assert_eq!(
+        std::fs::read(one.join("sweep.parquet")).unwrap(),
+        std::fs::read(three.join("sweep.parquet")).unwrap(),
+        "sweep.parquet"
+    );
     let (header, rows) = csv_rows(&read(&one.join("sweep.csv")));
     assert_eq!(
         header[..5],
@@ -102,6 +109,61 @@ fn sweep_csv_is_byte_identical_with_one_thread_and_three() {
             ("c6gn.medium", "100"),
         ]
     );
+}
+
+/// One Parquet value as the CSV would write it: `None` for a value the CSV cannot hold.
+fn parquet_text(value: &AnyValue, exact: bool) -> Option<String> {
+    Some(match value {
+        AnyValue::Null => String::new(),
+        AnyValue::Float64(x) if exact => x.to_string(),
+        AnyValue::Float64(x) => number(*x),
+        AnyValue::UInt64(n) => n.to_string(),
+        AnyValue::Boolean(b) => b.to_string(),
+        AnyValue::String(text) => text.to_string(),
+        AnyValue::StringOwned(text) => text.to_string(),
+        _ => return None,
+    })
+}
+
+#[test]
+fn csv_and_parquet_hold_the_same_rows() {
+    let dir = scratch("sweep-parquet");
+    let file = scenario_file(&dir, SWEEP);
+    let out = dir.join("out");
+    assert_ok(&sweep(&file, &out, &[]));
+    let (header, rows) = csv_rows(&read(&out.join("sweep.csv")));
+    let parquet = std::fs::File::open(out.join("sweep.parquet")).unwrap();
+    let frame = ParquetReader::new(parquet).finish().unwrap();
+
+    let names: Vec<String> = frame
+        .get_column_names()
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    assert_eq!(names, header);
+    assert_eq!(frame.height(), rows.len());
+    let dtype = |name: &str| frame.column(name).unwrap().dtype().clone();
+    assert_eq!(dtype("point"), DataType::UInt64);
+    assert_eq!(dtype("param_workload_0_rate_per_s"), DataType::Float64);
+    assert_eq!(dtype("param_candidate_1_instance_type"), DataType::String);
+    assert_eq!(dtype("cost_monthly_usd"), DataType::Float64);
+    assert_eq!(dtype("meets_slo"), DataType::Boolean);
+
+    let mut nulls = 0;
+    for (index, name) in header.iter().enumerate() {
+        let column = frame.column(name).unwrap();
+        // Swept values are written in full; figures to six significant digits.
+        let exact = name.starts_with("param_");
+        for (row, csv_row) in rows.iter().enumerate() {
+            let value = column.get(row).unwrap();
+            nulls += usize::from(value.is_null());
+            let text = parquet_text(&value, exact)
+                .unwrap_or_else(|| panic!("{name}: unexpected type {}", column.dtype()));
+            assert_eq!(text, csv_row[index], "row {row}, column {name}");
+        }
+    }
+    // credits_exhausted_at_s is empty wherever credits lasted: those cells are nulls, not 0.
+    assert!(nulls > 0);
 }
 
 #[test]
@@ -182,7 +244,39 @@ fn an_interrupted_then_resumed_sweep_equals_an_uninterrupted_one() {
     let output = sweep(&changed, &resumed, &["--resume"]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("without --resume"), "{stderr}");
+    assert!(stderr.contains("--fresh instead of --resume"), "{stderr}");
+}
+
+#[test]
+fn an_interrupted_sweep_is_not_discarded_without_fresh() {
+    let dir = scratch("sweep-fresh");
+    let file = scenario_file(&dir, SWEEP);
+    let out = dir.join("out");
+    assert_ok(&sweep(&file, &out, &["--threads", "2"]));
+    // A finished sweep's folder is replaced freely.
+    assert_ok(&sweep(&file, &out, &[]));
+
+    // Interrupted: the runs are in runs.csv, the final files were never written.
+    let journal = read(&out.join("runs.csv"));
+    let cut: String = journal.lines().take(6).map(|l| format!("{l}\n")).collect();
+    std::fs::write(out.join("runs.csv"), &cut).unwrap();
+    for name in ["sweep.csv", "sweep.parquet", "winners.csv"] {
+        std::fs::remove_file(out.join(name)).unwrap();
+    }
+    let output = sweep(&file, &out, &[]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("5 finished run(s)"), "{stderr}");
+    assert!(
+        stderr.contains("--resume") && stderr.contains("--fresh"),
+        "{stderr}"
+    );
+    assert_eq!(read(&out.join("runs.csv")), cut, "the runs are kept");
+
+    assert_ok(&sweep(&file, &out, &["--fresh"]));
+    assert_eq!(read(&out.join("runs.csv")).lines().count(), 1 + 24);
+    let both = sweep(&file, &out, &["--fresh", "--resume"]);
+    assert_eq!(both.status.code(), Some(2));
 }
 
 /// Half-width of `figure`'s 95 % interval over `replications` runs of a small scenario (the

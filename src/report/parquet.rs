@@ -1,0 +1,97 @@
+//! `sweep.parquet`: the rows of `sweep.csv` as typed columns, written with polars for notebooks
+//! and dataframe tools.
+//!
+//! Invariant: same rows, same columns, same order as `sweep.csv`, because both are rendered
+//! from the same [`Cell`]s ([`sweep_cells`]). Only the values differ in precision: figures are
+//! full `f64` here, six significant digits in the CSV; an empty CSV cell is a null here.
+
+use super::csv::{Cell, summary_cells};
+use super::sweep::sweep_header;
+use crate::sweep::aggregate::PointResult;
+use crate::sweep::plan::Plan;
+use polars::prelude::{Column, DataFrame, ParquetWriter, PolarsResult};
+use std::fs::File;
+use std::path::Path;
+
+/// Every row of `sweep.csv` as cells: `point`, the swept values, then the summary fields.
+pub fn sweep_cells(plan: &Plan, results: &[PointResult]) -> Vec<Vec<Cell>> {
+    let mut rows = Vec::new();
+    for (point, result) in results.iter().enumerate() {
+        let scenario_name = &plan.points[point].scenario.name;
+        for summary in &result.summaries {
+            let mut row = vec![Cell::Count(point as u64)];
+            row.extend(plan.points[point].values.iter().map(param_cell));
+            row.extend(summary_cells(scenario_name, summary));
+            rows.push(row);
+        }
+    }
+    rows
+}
+
+/// A swept value as a cell: numbers become `Float64` columns, so a range's points read as
+/// numbers in a notebook; text stays text.
+fn param_cell(value: &toml::Value) -> Cell {
+    match value {
+        toml::Value::Integer(n) => Cell::Exact(*n as f64),
+        toml::Value::Float(x) => Cell::Exact(*x),
+        toml::Value::Boolean(b) => Cell::Flag(*b),
+        other => Cell::Text(crate::sweep::spec::value_text(other)),
+    }
+}
+
+/// The sweep as a polars frame with one typed column per `sweep.csv` column.
+pub fn sweep_frame(plan: &Plan, results: &[PointResult]) -> PolarsResult<DataFrame> {
+    let header = sweep_header(plan);
+    let rows = sweep_cells(plan, results);
+    let columns = header
+        .iter()
+        .enumerate()
+        .map(|(index, name)| typed_column(name, rows.iter().map(|row| &row[index])))
+        .collect();
+    DataFrame::new(rows.len(), columns)
+}
+
+/// One column from its cells. A column whose cells are all one kind gets that kind's type;
+/// a swept key whose values mix kinds (a number and a word) falls back to text.
+fn typed_column<'a>(name: &str, cells: impl Iterator<Item = &'a Cell> + Clone) -> Column {
+    let name = name.into();
+    let all = |kind: fn(&Cell) -> bool| cells.clone().all(kind);
+    if all(|c| matches!(c, Cell::Number(_) | Cell::Exact(_))) {
+        let values: Vec<Option<f64>> = cells
+            .map(|c| match c {
+                Cell::Number(x) | Cell::Exact(x) if x.is_finite() => Some(*x),
+                _ => None,
+            })
+            .collect();
+        Column::new(name, values)
+    } else if all(|c| matches!(c, Cell::Count(_))) {
+        let values: Vec<u64> = cells
+            .map(|c| if let Cell::Count(n) = c { *n } else { 0 })
+            .collect();
+        Column::new(name, values)
+    } else if all(|c| matches!(c, Cell::Flag(_))) {
+        let values: Vec<bool> = cells.map(|c| matches!(c, Cell::Flag(true))).collect();
+        Column::new(name, values)
+    } else {
+        let values: Vec<String> = cells.map(Cell::text).collect();
+        Column::new(name, values)
+    }
+}
+
+/// Writes `frame` to `path` as Parquet (zstd), through a temporary file renamed into place so a
+/// crash never leaves a half-written file under the real name.
+pub fn write_parquet(path: &Path, frame: &mut DataFrame) -> Result<(), String> {
+    let temporary = super::temporary_path(path);
+    let written = File::create(&temporary)
+        .map_err(|e| e.to_string())
+        .and_then(|file| {
+            ParquetWriter::new(file)
+                .finish(frame)
+                .map_err(|e| e.to_string())
+        })
+        .and_then(|_| std::fs::rename(&temporary, path).map_err(|e| e.to_string()));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    written
+}
