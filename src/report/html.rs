@@ -14,7 +14,7 @@ use crate::sweep::plan::Plan;
 use std::fmt::Write;
 
 const STYLE: &str = "body{font-family:sans-serif;max-width:1040px;margin:2em auto;padding:0 1em;color:#222}\
-table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #ccc;padding:3px 8px;text-align:left}\
+table{border-collapse:collapse;margin:1em 0;display:block;max-width:100%;overflow-x:auto;font-size:0.9em}th,td{border:1px solid #ccc;padding:3px 8px;text-align:left}\
 th{background:#f0f0f0}tr.win td{font-weight:bold}pre{background:#f6f6f6;padding:1em;overflow-x:auto}\
 figure{margin:1em 0}svg{max-width:100%;height:auto}";
 
@@ -92,6 +92,7 @@ pub fn sweep_report(
     );
     let mut header: Vec<&str> = vec!["point"];
     header.extend(keys.iter().copied());
+    header.push("traffic GB/month");
     header.extend(base.candidates.iter().map(|c| c.name.as_str()));
     header.extend(["recommended", "crossover"]);
     let rows: Vec<Vec<String>> = winners
@@ -101,7 +102,7 @@ pub fn sweep_report(
     table(&mut out, &header, &rows, &[]);
     figures(&mut out, plots);
     if plots.is_empty() {
-        out.push_str("<p>No plots: they are drawn for a sweep of exactly one numeric key.</p>\n");
+        out.push_str("<p>No plots: they are drawn when the last swept key is numeric and the keys before it take at most 8 combinations.</p>\n");
     }
     assumptions(&mut out, base);
     close(out, scenario_text)
@@ -110,6 +111,15 @@ pub fn sweep_report(
 fn sweep_row(plan: &Plan, result: &PointResult, winner: &Winner) -> Vec<String> {
     let mut row = vec![winner.point.to_string()];
     row.extend(plan.param_texts(winner.point));
+    let traffic = result
+        .summaries
+        .first()
+        .map_or(0.0, |s| s.get(Metric::MonthlyTrafficGb));
+    row.push(if traffic >= 10.0 {
+        format!("{traffic:.0}")
+    } else {
+        format!("{traffic:.2}")
+    });
     for s in &result.summaries {
         let cost = format!("{:.2}", s.get(Metric::CostMonthlyUsd));
         row.push(match (s.meets_slo, s.recommended) {

@@ -26,6 +26,9 @@ use std::sync::Once;
 pub const WIDTH: u32 = 1000;
 /// Height of one panel, pixels; a figure stacks its panels.
 pub const PANEL_HEIGHT: u32 = 300;
+/// Width of the legend column right of each chart, pixels: the legend sits beside the data,
+/// never over it.
+const LEGEND_WIDTH: u32 = 230;
 
 const FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 const FAMILY: &str = "sans-serif";
@@ -423,13 +426,19 @@ fn range(values: impl Iterator<Item = f64>, log: bool) -> std::ops::Range<f64> {
     (low - pad)..(high + 0.05 * span)
 }
 
-/// A tick label: the value itself (undoing log10 on a log axis), with three significant digits.
+/// A tick label: the value itself (undoing log10 on a log axis), with three significant digits;
+/// thousands and up with a k, M or G suffix, so one axis never mixes 31623 with 1.0e5.
 fn tick(value: f64, log: bool) -> String {
     let v = if log { 10f64.powf(value) } else { value };
     if v == 0.0 {
         return "0".into();
     }
-    if v.abs() >= 1e5 || v.abs() < 1e-3 {
+    for (scale, suffix) in [(1e9, "G"), (1e6, "M"), (1e3, "k")] {
+        if v.abs() >= scale && v.abs() < 1e3 * scale {
+            return format!("{}{suffix}", tick(v / scale, false));
+        }
+    }
+    if v.abs() >= 1e12 || v.abs() < 1e-3 {
         return format!("{v:.1e}");
     }
     let decimals = (2 - v.abs().log10().floor() as i32).clamp(0, 6) as usize;
@@ -444,6 +453,9 @@ fn tick(value: f64, log: bool) -> String {
 type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
 
 fn draw_panel<DB: DrawingBackend>(panel: &Panel, area: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+    let (chart_area, legend_area) = area.split_horizontally(WIDTH - LEGEND_WIDTH);
+    draw_legend(panel, &legend_area)?;
+    let area = &chart_area;
     let drawn: Vec<Vec<Option<(f64, f64)>>> = panel
         .series
         .iter()
@@ -475,19 +487,12 @@ fn draw_panel<DB: DrawingBackend>(panel: &Panel, area: &DrawingArea<DB, Shift>) 
         let style = color.stroke_width(2);
         // A gap (a point that cannot be drawn) splits the line rather than bridging it.
         let segments = points.split(Option::is_none).filter(|s| !s.is_empty());
-        let mut labelled = false;
         for segment in segments {
             let line: Vec<(f64, f64)> = segment.iter().flatten().copied().collect();
-            let anno = if series.dashed {
-                chart.draw_series(DashedLineSeries::new(line, 6, 4, style))?
+            if series.dashed {
+                chart.draw_series(DashedLineSeries::new(line, 6, 4, style))?;
             } else {
-                chart.draw_series(LineSeries::new(line, style))?
-            };
-            if !labelled {
-                labelled = true;
-                anno.label(series.label.as_str()).legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
-                });
+                chart.draw_series(LineSeries::new(line, style))?;
             }
         }
         if let Some(filled) = &series.filled {
@@ -519,13 +524,30 @@ fn draw_panel<DB: DrawingBackend>(panel: &Panel, area: &DrawingArea<DB, Shift>) 
             (FAMILY, 12),
         )))?;
     }
-    chart
-        .configure_series_labels()
-        .label_font((FAMILY, 12))
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .position(SeriesLabelPosition::UpperLeft)
-        .draw()
+    Ok(())
+}
+
+/// The panel's legend, one line per series, in the column right of its chart.
+fn draw_legend<DB: DrawingBackend>(panel: &Panel, area: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+    const TOP: i32 = 40;
+    const LINE_HEIGHT: i32 = 18;
+    for (row, series) in panel.series.iter().enumerate() {
+        let y = TOP + LINE_HEIGHT * row as i32;
+        let color = PALETTE[series.color % PALETTE.len()];
+        let sample = vec![(4, y), (28, y)];
+        if series.dashed {
+            area.draw(&PathElement::new(sample, color.stroke_width(2)))?;
+            area.draw(&PathElement::new(
+                vec![(12, y), (18, y)],
+                WHITE.stroke_width(3),
+            ))?;
+        } else {
+            area.draw(&PathElement::new(sample, color.stroke_width(2)))?;
+        }
+        let label = (FAMILY, 12).into_font().color(&BLACK);
+        area.draw(&Text::new(series.label.clone(), (34, y - 7), label))?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -544,7 +566,11 @@ mod tests {
     fn ticks_read_as_values() {
         assert_eq!(tick(2.0, true), "100");
         assert_eq!(tick(0.25, false), "0.25");
-        assert_eq!(tick(1234567.0, false), "1.2e6");
+        assert_eq!(tick(1234567.0, false), "1.23M");
+        assert_eq!(tick(31622.8, false), "31.6k");
+        assert_eq!(tick(5.0, true), "100k");
+        assert_eq!(tick(999.6, false), "1000");
+        assert_eq!(tick(0.0004, false), "4.0e-4");
         let r = range([1.0, 3.0].into_iter(), false);
         assert_eq!(r.start, 0.0);
     }

@@ -1,0 +1,387 @@
+// Checks one natsim report.html in headless Chromium (Debian's /usr/bin/chromium, driven by
+// playwright-core; no browser download).
+//
+//   node check-report.mjs REPORT.html SCREENSHOT.png [--expect-candidates a,b,c]
+//                         [--expect-candidates-from FILE.csv] [--chromium PATH]
+//
+// Without --expect-candidates*, the candidate names are read from the `candidate` column of the
+// report's sibling summary.csv (a run) or sweep.csv (a sweep), when one exists.
+//
+// Fails (exit 1, one "FAIL <kind>: ..." line per problem) on: a console error or warning, an
+// uncaught page error, any request whose URL is not file:/data:/about: (the report must fetch
+// nothing; such requests are aborted before they leave the browser), a failed request, no
+// visible <table> with a data row, no visible plot (inline <svg> of at least 200x100 CSS px, or
+// a loaded <img>), a plot inside a <figure> that is not shown at that size, an expected
+// candidate missing from the first table, and a full-page screenshot in which the table's or
+// the first plot's region is blank or lies outside the image. Exit 2: bad usage or the browser
+// could not be driven. Exit 0: one "ok ..." line.
+
+import { chromium } from 'playwright-core';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const MIN_PLOT_W = 200;
+const MIN_PLOT_H = 100;
+const TIMEOUT_MS = 30_000;
+
+function usage(msg) {
+  if (msg) console.error(`check-report: ${msg}`);
+  console.error(
+    'usage: node check-report.mjs REPORT.html SCREENSHOT.png [--expect-candidates a,b,c] ' +
+      '[--expect-candidates-from FILE.csv] [--chromium PATH]',
+  );
+  process.exit(2);
+}
+
+function parseArgs(argv) {
+  const opts = { positional: [], candidates: null, candidatesFrom: null, chromium: null };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => {
+      if (i + 1 >= argv.length) usage(`${a} needs a value`);
+      return argv[++i];
+    };
+    if (a === '--expect-candidates') opts.candidates = value();
+    else if (a === '--expect-candidates-from') opts.candidatesFrom = value();
+    else if (a === '--chromium') opts.chromium = value();
+    else if (a === '-h' || a === '--help') usage();
+    else if (a.startsWith('--')) usage(`unknown option ${a}`);
+    else opts.positional.push(a);
+  }
+  if (opts.positional.length !== 2) usage('expected REPORT.html and SCREENSHOT.png');
+  return opts;
+}
+
+/// RFC 4180 CSV: quoted fields may hold commas, doubled quotes and newlines.
+function parseCsv(text) {
+  const rows = [];
+  let row = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') {
+      row.push(field);
+      field = '';
+    } else if (c === '\n' || c === '\r') {
+      if (c === '\r' && text[i + 1] === '\n') i++;
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+    } else field += c;
+  }
+  if (field !== '' || row.length > 0) {
+    row.push(field);
+    rows.push(row);
+  }
+  return rows.filter((r) => !(r.length === 1 && r[0] === ''));
+}
+
+function candidatesFromCsv(file) {
+  const rows = parseCsv(fs.readFileSync(file, 'utf8'));
+  if (rows.length === 0) throw new Error(`${file} is empty`);
+  const col = rows[0].indexOf('candidate');
+  if (col < 0) throw new Error(`${file} has no "candidate" column`);
+  const names = [...new Set(rows.slice(1).map((r) => r[col]).filter((n) => n))];
+  if (names.length === 0) throw new Error(`${file} names no candidate`);
+  return names;
+}
+
+/// Width and height from a PNG's IHDR chunk.
+function pngSize(file) {
+  const b = fs.readFileSync(file);
+  const sig = '89504e470d0a1a0a';
+  if (b.length < 24 || b.subarray(0, 8).toString('hex') !== sig) throw new Error(`${file} is not a PNG`);
+  return { width: b.readUInt32BE(16), height: b.readUInt32BE(20), bytes: b };
+}
+
+const isLocalUrl = (url) => /^(file|data|about|blob):/i.test(url);
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  const [reportArg, shotArg] = opts.positional;
+  const report = path.resolve(reportArg);
+  const shot = path.resolve(shotArg);
+  if (!fs.existsSync(report)) usage(`${reportArg} does not exist`);
+  const executablePath = opts.chromium || process.env.CHROMIUM || '/usr/bin/chromium';
+  if (!fs.existsSync(executablePath)) {
+    usage(`no Chromium at ${executablePath} (apt-get install chromium; tests/browser/run.sh does it)`);
+  }
+
+  let expected = [];
+  let expectedFrom = 'none';
+  if (opts.candidates !== null) {
+    expected = opts.candidates.split(',').map((s) => s.trim()).filter(Boolean);
+    expectedFrom = '--expect-candidates';
+  } else {
+    const dir = path.dirname(report);
+    const csv = opts.candidatesFrom
+      ? path.resolve(opts.candidatesFrom)
+      : ['summary.csv', 'sweep.csv'].map((f) => path.join(dir, f)).find((f) => fs.existsSync(f));
+    if (csv) {
+      try {
+        expected = candidatesFromCsv(csv);
+      } catch (e) {
+        usage(e.message);
+      }
+      expectedFrom = path.basename(csv);
+    }
+  }
+
+  const problems = [];
+  const notes = [];
+  const fail = (kind, msg) => problems.push(`FAIL ${kind}: ${msg}`);
+
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'natsim-chromium-'));
+  let context;
+  try {
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath,
+      headless: true,
+      viewport: { width: 1280, height: 900 },
+      deviceScaleFactor: 1,
+      offline: true,
+      timeout: TIMEOUT_MS,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--disable-default-apps',
+        '--disable-extensions',
+        // No name resolves: a stray request can reach no host even if interception missed it.
+        '--host-resolver-rules=MAP * ~NOTFOUND',
+      ],
+    });
+  } catch (e) {
+    fs.rmSync(profile, { recursive: true, force: true });
+    console.error(`check-report: could not start ${executablePath}: ${e.message}`);
+    process.exit(2);
+  }
+
+  try {
+    const page = context.pages()[0] ?? (await context.newPage());
+    page.setDefaultTimeout(TIMEOUT_MS);
+    const requests = [];
+    page.on('console', (m) => {
+      const type = m.type();
+      if (type === 'error' || type === 'warning') {
+        const loc = m.location();
+        const where = loc && loc.url ? ` (${loc.url}:${loc.lineNumber})` : '';
+        fail(`console-${type}`, `${m.text()}${where}`);
+      }
+    });
+    page.on('pageerror', (e) => fail('page-error', e.message));
+    page.on('crash', () => fail('crash', 'the page crashed'));
+    page.on('request', (r) => {
+      if (!isLocalUrl(r.url())) requests.push(r.url());
+    });
+    page.on('requestfailed', (r) => {
+      if (isLocalUrl(r.url())) fail('request-failed', `${r.url()}: ${r.failure()?.errorText}`);
+    });
+    page.on('websocket', (ws) => requests.push(ws.url()));
+    // Abort anything that would leave the machine before it is sent.
+    await context.route(
+      (url) => !isLocalUrl(url.href),
+      (route) => route.abort('blockedbyclient'),
+    );
+
+    const response = await page.goto(pathToFileURL(report).href, { waitUntil: 'load' });
+    if (response && !response.ok()) fail('load', `status ${response.status()}`);
+    // Give late scripts, timers and lazy images a moment to act.
+    await page.waitForTimeout(300);
+
+    for (const url of [...new Set(requests)]) fail('network', `the report requested ${url}`);
+
+    // Layout facts, in page coordinates (CSS px, scroll included).
+    const facts = await page.evaluate(
+      ({ minW, minH }) => {
+        const box = (el) => {
+          const r = el.getBoundingClientRect();
+          return { x: r.left + scrollX, y: r.top + scrollY, width: r.width, height: r.height };
+        };
+        const shown = (el) => {
+          const s = getComputedStyle(el);
+          const r = el.getBoundingClientRect();
+          return s.display !== 'none' && s.visibility !== 'hidden' && +s.opacity > 0 && r.width > 0 && r.height > 0;
+        };
+        const tables = [...document.querySelectorAll('table')].map((t) => ({
+          dataRows: [...t.rows].filter((r) => r.querySelector('td')).length,
+          cols: Math.max(0, ...[...t.rows].map((r) => r.cells.length)),
+          cells: [...t.querySelectorAll('th, td')].map((c) => c.textContent.replace(/\s+/g, ' ').trim()),
+          visible: shown(t),
+          box: box(t),
+          parentWidth: t.parentElement.clientWidth,
+        }));
+        // Top-level SVGs (not icons nested in another SVG) and images.
+        const plots = [...document.querySelectorAll('svg, img')]
+          .filter((el) => !(el.tagName.toLowerCase() === 'svg' && el.parentElement.closest('svg')))
+          .map((el) => ({
+            tag: el.tagName.toLowerCase(),
+            id: el.closest('figure')?.id || el.id || '',
+            inFigure: !!el.closest('figure'),
+            loaded: el.tagName.toLowerCase() === 'img' ? el.complete && el.naturalWidth > 0 : true,
+            visible: shown(el),
+            box: box(el),
+          }))
+          .map((p) => ({ ...p, big: p.visible && p.loaded && p.box.width >= minW && p.box.height >= minH }));
+        const doc = document.documentElement;
+        return {
+          title: document.title,
+          tables,
+          plots,
+          scrollWidth: doc.scrollWidth,
+          clientWidth: doc.clientWidth,
+          scripts: document.scripts.length,
+        };
+      },
+      { minW: MIN_PLOT_W, minH: MIN_PLOT_H },
+    );
+
+    const table = facts.tables.find((t) => t.dataRows > 0 && t.visible);
+    if (!table) {
+      fail(
+        'table',
+        facts.tables.length === 0
+          ? 'no <table> in the page'
+          : 'no visible <table> with a data row (<tr> with a <td>)',
+      );
+    }
+    const bigPlots = facts.plots.filter((p) => p.big);
+    if (bigPlots.length === 0) {
+      fail('no-plot', `no visible plot (<svg> or loaded <img> of at least ${MIN_PLOT_W}x${MIN_PLOT_H} CSS px)`);
+    }
+    for (const p of facts.plots.filter((p) => p.inFigure && !p.big)) {
+      fail(
+        'plot',
+        `plot ${p.id || p.tag} in a <figure> is not shown at a usable size ` +
+          `(${Math.round(p.box.width)}x${Math.round(p.box.height)} px, visible=${p.visible}, loaded=${p.loaded})`,
+      );
+    }
+    if (table) {
+      // A name counts when a cell holds it as a whole word (the run table marks its winner
+      // "* name"), so "fck-nat-c6gn.medium-standby" does not stand in for "fck-nat-c6gn.medium".
+      const esc = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      const missing = expected.filter((name) => {
+        const re = new RegExp(`(^|[\\s*])${esc(name)}(\\s|$)`);
+        return !table.cells.some((c) => re.test(c));
+      });
+      if (missing.length) fail('candidates', `not in the table: ${missing.join(', ')} (expected from ${expectedFrom})`);
+    }
+    if (facts.scrollWidth > facts.clientWidth) {
+      notes.push(`page scrolls sideways (${facts.scrollWidth} px wide in a ${facts.clientWidth} px viewport)`);
+    }
+    facts.tables.forEach((t, i) => {
+      if (t.box.width > t.parentWidth + 1) {
+        notes.push(`table ${i + 1} is ${Math.round(t.box.width)} px wide, wider than its ${t.parentWidth} px column`);
+      }
+    });
+
+    // The full-page screenshot, then proof that it shows the table and the first plot.
+    fs.mkdirSync(path.dirname(shot), { recursive: true });
+    await page.screenshot({ path: shot, fullPage: true, animations: 'disabled' });
+    const png = pngSize(shot);
+    const regions = [];
+    if (table) regions.push({ name: 'table', box: table.box, minColours: 3 });
+    if (bigPlots[0]) regions.push({ name: `plot ${bigPlots[0].id ? '#' + bigPlots[0].id : bigPlots[0].tag}`, box: bigPlots[0].box, minColours: 4 });
+    const inside = regions.filter(({ name, box }) => {
+      const ok = box.x >= 0 && box.y >= 0 && box.x + box.width <= png.width + 0.5 && box.y + box.height <= png.height + 0.5;
+      if (!ok) {
+        fail(
+          'screenshot',
+          `${name} at (${Math.round(box.x)},${Math.round(box.y)}) ${Math.round(box.width)}x${Math.round(box.height)} ` +
+            `lies outside the ${png.width}x${png.height} screenshot`,
+        );
+      }
+      return ok;
+    });
+    const stats = [];
+    if (inside.length) {
+      // Decode the PNG file itself in a blank page: a canvas reads each region's pixels.
+      const probe = await context.newPage();
+      const measured = await probe.evaluate(
+        async ({ dataUrl, regions }) => {
+          const img = new Image();
+          img.src = dataUrl;
+          await img.decode();
+          const canvas = document.createElement('canvas');
+          canvas.width = img.naturalWidth;
+          canvas.height = img.naturalHeight;
+          const ctx = canvas.getContext('2d', { willReadFrequently: true });
+          ctx.drawImage(img, 0, 0);
+          return regions.map(({ box }) => {
+            const x = Math.floor(box.x);
+            const y = Math.floor(box.y);
+            const w = Math.max(1, Math.min(canvas.width - x, Math.ceil(box.width)));
+            const h = Math.max(1, Math.min(canvas.height - y, Math.ceil(box.height)));
+            const d = ctx.getImageData(x, y, w, h).data;
+            const colours = new Set();
+            let ink = 0;
+            for (let i = 0; i < d.length; i += 4) {
+              colours.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+              if (d[i] < 200 || d[i + 1] < 200 || d[i + 2] < 200) ink++;
+            }
+            return { colours: colours.size, ink: ink / (w * h) };
+          });
+        },
+        { dataUrl: `data:image/png;base64,${png.bytes.toString('base64')}`, regions: inside },
+      );
+      await probe.close();
+      inside.forEach((r, i) => {
+        const m = measured[i];
+        stats.push(`${r.name}: ${m.colours} colours, ${(m.ink * 100).toFixed(1)}% ink`);
+        if (m.colours < r.minColours || m.ink < 0.005) {
+          fail(
+            'screenshot',
+            `the screenshot's ${r.name} region is blank (${m.colours} distinct colours, ${(m.ink * 100).toFixed(2)}% dark pixels)`,
+          );
+        }
+      });
+    }
+
+    const rel = (p) => path.relative(process.cwd(), p) || p;
+    for (const n of notes) console.log(`note ${rel(report)}: ${n}`);
+    if (problems.length) {
+      console.log(`check-report: ${rel(report)} FAILED (${problems.length} problem(s)); screenshot ${rel(shot)}`);
+      for (const p of problems) console.log(`  ${p}`);
+      return 1;
+    }
+    console.log(
+      `ok ${rel(report)} "${facts.title}": no console errors, no page errors, no requests; ` +
+        `table ${table.dataRows} rows x ${table.cols} cols; ${bigPlots.length} plot(s); ` +
+        `${expected.length} candidate(s) found (${expectedFrom}); ` +
+        `screenshot ${rel(shot)} ${png.width}x${png.height} (${stats.join('; ')})`,
+    );
+    return 0;
+  } finally {
+    await context.close().catch(() => {});
+    fs.rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+const watchdog = setTimeout(() => {
+  console.error('check-report: gave up after 120 s');
+  process.exit(2);
+}, 120_000);
+watchdog.unref();
+
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    console.error(`check-report: ${e.stack || e}`);
+    process.exit(2);
+  },
+);
