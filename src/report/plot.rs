@@ -327,7 +327,8 @@ pub fn sweep_figures(
                 .collect(),
         }
     };
-    let cost_title = "monthly cost (hollow: misses the objectives; dashed: the winner changes)";
+    let cost_title =
+        "monthly cost (hollow and shaded: misses the objectives; dashed: the winner changes)";
     Some(vec![
         Figure {
             name: "sweep_cost",
@@ -482,6 +483,18 @@ fn draw_panel<DB: DrawingBackend>(panel: &Panel, area: &DrawingArea<DB, Shift>) 
         .label_style((FAMILY, 12))
         .light_line_style(WHITE.mix(0.0))
         .draw()?;
+    // Shaded first, so every line and point is drawn over the shading.
+    let y_pad = 0.04 * (y_range.end - y_range.start);
+    for (series, points) in panel.series.iter().zip(&drawn) {
+        let color = PALETTE[series.color % PALETTE.len()];
+        let Some(filled) = &series.filled else {
+            continue;
+        };
+        let boxes = failing_ranges(points, filled, y_pad)
+            .into_iter()
+            .map(|(a, b)| Rectangle::new([a, b], color.mix(0.18).filled()));
+        chart.draw_series(boxes)?;
+    }
     for (series, points) in panel.series.iter().zip(&drawn) {
         let color = PALETTE[series.color % PALETTE.len()];
         let style = color.stroke_width(2);
@@ -527,6 +540,52 @@ fn draw_panel<DB: DrawingBackend>(panel: &Panel, area: &DrawingArea<DB, Shift>) 
     Ok(())
 }
 
+/// The shaded boxes of a series: one per run of consecutive points that miss the objectives,
+/// reaching halfway to the neighbouring points along x and `y_pad` beyond the run's values
+/// along y, in drawn coordinates. A single failing point still gets a box of its own.
+fn failing_ranges(
+    points: &[Option<(f64, f64)>],
+    filled: &[bool],
+    y_pad: f64,
+) -> Vec<((f64, f64), (f64, f64))> {
+    let x_at = |i: usize| points.get(i).copied().flatten().map(|p| p.0);
+    let mut boxes = Vec::new();
+    let mut i = 0;
+    while i < points.len() {
+        if filled.get(i).copied().unwrap_or(true) || points[i].is_none() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i + 1 < points.len()
+            && !filled.get(i + 1).copied().unwrap_or(true)
+            && points[i + 1].is_some()
+        {
+            i += 1;
+        }
+        let end = i;
+        let run: Vec<(f64, f64)> = points[start..=end].iter().flatten().copied().collect();
+        let (x0, x1) = (run[0].0, run[run.len() - 1].0);
+        // Half the gap to each neighbour; a run at an end of the axis reaches as far the other way.
+        let left = x_at(start.wrapping_sub(1)).map_or(0.0, |x| (x0 - x) / 2.0);
+        let right = x_at(end + 1).map_or(0.0, |x| (x - x1) / 2.0);
+        let (left, right) = match (left > 0.0, right > 0.0) {
+            (true, true) => (left, right),
+            (true, false) => (left, left),
+            (false, true) => (right, right),
+            (false, false) => (y_pad, y_pad),
+        };
+        let (y0, y1) = run
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), p| {
+                (l.min(p.1), h.max(p.1))
+            });
+        boxes.push(((x0 - left, y1 + y_pad), (x1 + right, y0 - y_pad)));
+        i += 1;
+    }
+    boxes
+}
+
 /// The panel's legend, one line per series, in the column right of its chart.
 fn draw_legend<DB: DrawingBackend>(panel: &Panel, area: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
     const TOP: i32 = 40;
@@ -552,7 +611,7 @@ fn draw_legend<DB: DrawingBackend>(panel: &Panel, area: &DrawingArea<DB, Shift>)
 
 #[cfg(test)]
 mod tests {
-    use super::{place, range, tick};
+    use super::{failing_ranges, place, range, tick};
 
     #[test]
     fn log_axes_leave_out_what_they_cannot_show() {
@@ -560,6 +619,16 @@ mod tests {
         assert_eq!(place(0.0, true), None);
         assert_eq!(place(0.0, false), Some(0.0));
         assert_eq!(place(f64::NAN, false), None);
+    }
+
+    #[test]
+    fn failing_runs_are_shaded_halfway_to_their_neighbours() {
+        let points: Vec<Option<(f64, f64)>> = [(0.0, 1.0), (1.0, 2.0), (2.0, 3.0), (3.0, 5.0)]
+            .map(Some)
+            .to_vec();
+        let boxes = failing_ranges(&points, &[true, false, true, false], 0.5);
+        assert_eq!(boxes, [((0.5, 2.5), (1.5, 1.5)), ((2.5, 5.5), (3.5, 4.5)),]);
+        assert!(failing_ranges(&points, &[true; 4], 0.5).is_empty());
     }
 
     #[test]
