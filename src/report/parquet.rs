@@ -95,3 +95,41 @@ pub fn write_parquet(path: &Path, frame: &mut DataFrame) -> Result<(), String> {
     }
     written
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Cell, typed_column};
+    use polars::prelude::{AnyValue, DataType};
+
+    #[test]
+    fn a_column_takes_its_cells_type_and_empty_figures_are_nulls() {
+        let cells = [Cell::Number(1.5), Cell::Number(f64::NAN), Cell::Exact(2.0)];
+        let column = typed_column("x", cells.iter());
+        assert_eq!(column.dtype(), &DataType::Float64);
+        assert_eq!(column.null_count(), 1);
+        let flags = [Cell::Flag(true), Cell::Flag(false)];
+        assert_eq!(typed_column("f", flags.iter()).dtype(), &DataType::Boolean);
+        let counts = [Cell::Count(7)];
+        assert_eq!(typed_column("n", counts.iter()).dtype(), &DataType::UInt64);
+    }
+
+    #[test]
+    fn a_swept_key_mixing_words_and_numbers_is_text_as_in_the_csv() {
+        let cells = [
+            Cell::Text("t4g.nano".into()),
+            Cell::Exact(10.0),
+            Cell::Flag(true),
+        ];
+        let column = typed_column("mixed", cells.iter());
+        assert_eq!(column.dtype(), &DataType::String);
+        let texts: Vec<String> = (0..3)
+            .map(|i| match column.get(i).unwrap() {
+                AnyValue::String(s) => s.to_string(),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        let csv: Vec<String> = cells.iter().map(Cell::text).collect();
+        assert_eq!(texts, csv);
+        assert_eq!(texts, ["t4g.nano", "10", "true"]);
+    }
+}

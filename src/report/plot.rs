@@ -73,6 +73,19 @@ pub struct Series {
     pub filled: Option<Vec<bool>>,
 }
 
+impl Series {
+    /// Candidate `index`'s solid line, in its palette colour, without point markers.
+    fn candidate(index: usize, name: &str, points: Vec<(f64, f64)>) -> Series {
+        Series {
+            label: name.to_string(),
+            color: index,
+            dashed: false,
+            points,
+            filled: None,
+        }
+    }
+}
+
 impl Figure {
     /// Pixel size (width, height).
     pub fn size(&self) -> (u32, u32) {
@@ -172,15 +185,12 @@ pub fn run_figures(scenario: &Scenario, result: &ScenarioResult) -> Vec<Figure> 
             .candidates
             .iter()
             .enumerate()
-            .map(|(c, candidate)| Series {
-                label: candidate.name.clone(),
-                color: c,
-                dashed: false,
-                points: series_of(c)
+            .map(|(c, candidate)| {
+                let points = series_of(c)
                     .iter()
                     .map(|row| (row.start_s / scale_s, f(row)))
-                    .collect(),
-                filled: None,
+                    .collect();
+                Series::candidate(c, &candidate.name, points)
             })
             .collect()
     };
@@ -299,20 +309,15 @@ pub fn sweep_figures(
             series: candidates
                 .iter()
                 .enumerate()
-                .map(|(c, candidate)| Series {
-                    label: candidate.name.clone(),
-                    color: c,
-                    dashed: false,
-                    points: points
+                .map(|(c, candidate)| {
+                    let values = points
                         .clone()
-                        .map(|p| (xs[p], results[p].summaries[c].get(metric)))
-                        .collect(),
-                    filled: Some(
-                        points
-                            .clone()
-                            .map(|p| results[p].summaries[c].meets_slo)
-                            .collect(),
-                    ),
+                        .map(|p| (xs[p], results[p].summaries[c].get(metric)));
+                    let meets = points.clone().map(|p| results[p].summaries[c].meets_slo);
+                    Series {
+                        filled: Some(meets.collect()),
+                        ..Series::candidate(c, &candidate.name, values.collect())
+                    }
                 })
                 .collect(),
             markers: winners[points]
