@@ -222,6 +222,11 @@ fn an_interrupted_then_resumed_sweep_equals_an_uninterrupted_one() {
     for name in ["sweep.csv", "winners.csv"] {
         assert_eq!(read(&whole.join(name)), read(&resumed.join(name)), "{name}");
     }
+    assert_eq!(
+        std::fs::read(whole.join("sweep.parquet")).unwrap(),
+        std::fs::read(resumed.join("sweep.parquet")).unwrap(),
+        "sweep.parquet"
+    );
     let mut expected: Vec<&str> = journal.lines().collect();
     let resumed_journal = read(&resumed.join("runs.csv"));
     let mut got: Vec<&str> = resumed_journal.lines().collect();
