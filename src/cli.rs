@@ -156,11 +156,7 @@ fn run(
 ) -> Result<()> {
     let scenario = load(file, seed, replications)?;
     if scenario.has_sweep {
-        eprintln!(
-            "note: {} has a [sweep] table; `natsim run` simulates the file as written; use `natsim sweep {}` for the sweep",
-            file.display(),
-            file.display()
-        );
+        note_sweep_not_applied(file);
     }
     let out_dir = out.unwrap_or_else(|| Path::new("output").join(&scenario.name));
     fs::create_dir_all(&out_dir).with_context(|| {
@@ -180,6 +176,15 @@ fn run(
     );
     println!("wrote {}", pictures.join(", "));
     Ok(())
+}
+
+/// Says on stderr that `run` simulates a sweep file as written, without its `[sweep]`.
+fn note_sweep_not_applied(file: &Path) {
+    eprintln!(
+        "note: {} has a [sweep] table; `natsim run` simulates the file as written; use `natsim sweep {}` for the sweep",
+        file.display(),
+        file.display()
+    );
 }
 
 /// Writes a run's plots (PNG and SVG) and `report.html` into `out_dir`; returns the file names.

@@ -2,13 +2,15 @@
 //!
 //! Owns the batch's contract: every file runs (in parallel) and writes `<out>/<scenario name>/`
 //! as a single run would, then `<out>/batch.csv` holds every scenario's summary rows, in the order
-//! the files were given (a folder's files sorted by name). A bad file is reported by name on
+//! the files were given (a folder's files sorted by name), and `<out>/index.html` links every
+//! scenario's `report.html`. A bad file is reported by name on
 //! stderr and the others still run; the command then exits 2. Two files with the same scenario
 //! name would write to the same folder: the later one is refused, naming both.
 
-use super::{load, with_threads, write_pictures, write_run};
+use super::{load, note_sweep_not_applied, with_threads, write_pictures, write_run};
 use crate::batch;
 use crate::report::batch::{BatchEntry, batch_csv};
+use crate::report::html::batch_index;
 use crate::report::write_atomically;
 use crate::scenario::Scenario;
 use anyhow::{Context, Result, bail};
@@ -35,6 +37,9 @@ pub(super) fn run_batch(
             .map(|input| {
                 let file = input?;
                 let scenario = load(&file, seed, replications).map_err(|e| e.to_string())?;
+                if scenario.has_sweep {
+                    note_sweep_not_applied(&file);
+                }
                 Ok((file, scenario))
             })
             .collect(),
@@ -49,7 +54,7 @@ pub(super) fn run_batch(
             .collect()
     })?;
     let mut entries = Vec::new();
-    let mut failed = 0;
+    let mut failures = Vec::new();
     for outcome in outcomes {
         match outcome {
             Ok((entry, line)) => {
@@ -58,10 +63,11 @@ pub(super) fn run_batch(
             }
             Err(message) => {
                 eprintln!("error: {message}");
-                failed += 1;
+                failures.push(message);
             }
         }
     }
+    let failed = failures.len();
     let total = entries.len() + failed;
     if !entries.is_empty() {
         fs::create_dir_all(&root)
@@ -69,9 +75,13 @@ pub(super) fn run_batch(
         let batch_path = root.join("batch.csv");
         write_atomically(&batch_path, &batch_csv(&entries))
             .with_context(|| format!("cannot write {}", batch_path.display()))?;
+        let index_path = root.join("index.html");
+        write_atomically(&index_path, &batch_index(&entries, &failures))
+            .with_context(|| format!("cannot write {}", index_path.display()))?;
         println!(
-            "\nwrote {} ({} of {total} scenario(s))",
+            "\nwrote {} and {} ({} of {total} scenario(s))",
             batch_path.display(),
+            index_path.display(),
             entries.len()
         );
     }

@@ -1,10 +1,11 @@
-//! `report.html` for a run and for a sweep: one self-contained page (inline CSS and SVG, no
+//! `report.html` for a run and for a sweep, and a batch's `index.html`: one self-contained page (inline CSS and SVG, no
 //! scripts, nothing fetched) with the table, the recommendation and its reasons, the plots, the
 //! assumptions, and the scenario as written with its seed.
 //!
 //! Reads results and the plots' SVG text; never changes them. Every piece of user text (names,
 //! reasons, the scenario file) goes through [`escape`].
 
+use super::batch::BatchEntry;
 use super::table::{MODEL_ASSUMPTIONS, grouped_assumptions, summary_rows};
 use crate::batch::ScenarioResult;
 use crate::scenario::Scenario;
@@ -135,6 +136,60 @@ fn sweep_row(plan: &Plan, result: &PointResult, winner: &Winner) -> Vec<String> 
     );
     row.push(if winner.crossover { "yes" } else { "" }.into());
     row
+}
+
+/// `index.html` of a batch: one row per scenario with its recommendation and a link to its own
+/// `report.html`, then the files that failed and why.
+pub fn batch_index(entries: &[BatchEntry], failures: &[String]) -> String {
+    let mut out = open("natsim batch");
+    let _ = writeln!(
+        out,
+        "<p>{} scenario(s) ran; {} file(s) failed.</p>",
+        entries.len(),
+        failures.len()
+    );
+    out.push_str("<table>\n<tr><th>scenario</th><th>file</th><th>recommended</th><th>month $</th><th>meet the objectives</th></tr>\n");
+    for entry in entries {
+        let winner = entry.summaries.iter().find(|s| s.recommended);
+        let meeting = entry.summaries.iter().filter(|s| s.meets_slo).count();
+        let _ = writeln!(
+            out,
+            "<tr><td><a href=\"{}/report.html\">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{meeting} of {}</td></tr>",
+            escape(&percent_encode(&entry.scenario)),
+            escape(&entry.scenario),
+            escape(&entry.file),
+            winner.map_or("none meets the objectives".to_string(), |s| escape(&s.name)),
+            winner.map_or(String::new(), |s| format!(
+                "{:.2}",
+                s.get(Metric::CostMonthlyUsd)
+            )),
+            entry.summaries.len()
+        );
+    }
+    out.push_str("</table>\n");
+    if !failures.is_empty() {
+        out.push_str("<h2>Failed</h2>\n<ul>\n");
+        for failure in failures {
+            let _ = writeln!(out, "<li><pre>{}</pre></li>", escape(failure));
+        }
+        out.push_str("</ul>\n");
+    }
+    out.push_str("</body>\n</html>\n");
+    out
+}
+
+/// A folder name as a relative URL path segment: unreserved characters stay, the rest are
+/// %-encoded byte by byte.
+fn percent_encode(segment: &str) -> String {
+    segment
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 fn open(title: &str) -> String {

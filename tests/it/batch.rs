@@ -78,6 +78,19 @@ fn a_batch_with_one_broken_file_runs_the_others_and_names_it() {
         }
     }
     assert!(!out.join("broken").exists());
+    // index.html links each scenario's page and names the file that failed.
+    let index = read(&out.join("index.html"));
+    for name in ["first", "third"] {
+        assert!(
+            index.contains(&format!("<a href=\"{name}/report.html\">{name}</a>")),
+            "{index}"
+        );
+    }
+    assert!(
+        index.contains("2 scenario(s) ran; 1 file(s) failed"),
+        "{index}"
+    );
+    assert!(index.contains("b-broken.toml"), "{index}");
     let (header, rows) = csv_rows(&read(&out.join("batch.csv")));
     assert_eq!(header[..3], ["file", "scenario", "candidate"]);
     let scenarios: Vec<&str> = rows.iter().map(|r| r[1].as_str()).collect();
