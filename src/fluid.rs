@@ -96,7 +96,24 @@ struct ClassState {
     sent_rate: f64,
     delivered_rate: f64,
     finish: BinaryHeap<Reverse<FinishTag>>,
+    /// Tags of flows removed before they finished, still somewhere in `finish` (lazy deletion:
+    /// a binary heap cannot remove from its middle). Never the heap's head: `prune` pops them as
+    /// they surface. Empty but for client outages, so the hot path only checks `is_empty`.
+    removed: Vec<FinishTag>,
     delivered_bytes_total: f64,
+}
+
+impl ClassState {
+    /// Pops removed flows off the head of `finish`, so the head is always a running flow.
+    fn prune(&mut self) {
+        while let Some(Reverse(head)) = self.finish.peek() {
+            let Some(at) = self.removed.iter().position(|r| r == head) else {
+                break;
+            };
+            self.removed.swap_remove(at);
+            self.finish.pop();
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -146,6 +163,7 @@ impl Link {
                     sent_rate: 0.0,
                     delivered_rate: 0.0,
                     finish: BinaryHeap::new(),
+                    removed: Vec::new(),
                     delivered_bytes_total: 0.0,
                 })
                 .collect(),
@@ -241,6 +259,10 @@ impl Link {
                         };
                         on_finished(flow, progress);
                         any = true;
+                        let state = &mut self.classes[class];
+                        if !state.removed.is_empty() {
+                            state.prune();
+                        }
                     }
                     _ => break,
                 }
@@ -266,7 +288,14 @@ impl Link {
         self.advance(now);
         let mut flows = Vec::new();
         for state in &mut self.classes {
-            flows.extend(state.finish.drain().map(|Reverse(tag)| tag));
+            let removed = std::mem::take(&mut state.removed);
+            flows.extend(
+                state
+                    .finish
+                    .drain()
+                    .map(|Reverse(tag)| tag)
+                    .filter(|tag| !removed.contains(tag)),
+            );
             state.active = 0;
         }
         self.active_flows = 0;
@@ -277,6 +306,25 @@ impl Link {
             on_cleared(tag.flow, self.progress(&mark));
         }
         self.recompute();
+    }
+
+    /// Removes a running flow at `now` before it finishes (its client went away) and returns what
+    /// it sent and got through. The others speed up at once. O(log n) now, plus one heap pop when
+    /// its tag surfaces.
+    pub fn remove(&mut self, now: Nanos, flow: FlowId, mark: &FlowMark) -> FlowProgress {
+        self.advance(now);
+        let progress = self.progress(mark);
+        let state = &mut self.classes[mark.class as usize];
+        // The same sum `add` computed, so the same bits: the tag is found exactly.
+        state.removed.push(FinishTag {
+            tag: mark.sent_at_start + mark.size_bytes,
+            flow,
+        });
+        state.active -= 1;
+        self.active_flows -= 1;
+        state.prune();
+        self.recompute();
+        progress
     }
 
     /// Progress of a flow still running (for the end-of-run account of bytes in flight). Call
@@ -457,6 +505,42 @@ mod tests {
         assert!((finished[0].0 as f64 / S as f64 - 2.0).abs() < 1e-6);
         assert!((finished[1].0 as f64 / S as f64 - 3.0).abs() < 1e-6);
         assert!((link.totals().delivered_bytes - 375e6).abs() < 1.0);
+    }
+
+    #[test]
+    fn a_removed_flow_frees_its_share_and_never_finishes() {
+        // Three equal flows of 125 MB on 1 Gbps. Flow 1 (the middle tag) is removed at 1.5 s,
+        // having moved 1/3 Gbit/s × 1.5 s = 62.5 MB; flows 0 and 2 then share 1 Gbps.
+        let mut link = Link::new(&[tcp(100.0 * GBPS)], GBPS, f64::INFINITY);
+        let marks = vec![
+            link.add(0, 0, 0, 125e6),
+            link.add(0, 0, 1, 250e6),
+            link.add(0, 0, 2, 375e6),
+        ];
+        let removed = link.remove(3 * S / 2, 1, &marks[1]);
+        assert!(
+            (removed.delivered_bytes - 62.5e6).abs() < 1.0,
+            "{removed:?}"
+        );
+        assert_eq!(link.active_flows(), 2);
+        let finished = drain(&mut link, &marks);
+        let flows: Vec<FlowId> = finished.iter().map(|f| f.1).collect();
+        assert_eq!(flows, [0, 2], "the removed flow never reports");
+        // Flow 0: 62.5 MB left at 0.5 Gbps, done at 2.5 s. Flow 2 then has 250 MB left, alone at
+        // 1 Gbps: done at 4.5 s.
+        assert!((finished[0].0 as f64 / S as f64 - 2.5).abs() < 1e-6);
+        assert!((finished[1].0 as f64 / S as f64 - 4.5).abs() < 1e-6);
+        assert!((link.totals().delivered_bytes - (500e6 + 62.5e6)).abs() < 1.0);
+        assert!(link.next_completion().is_none());
+        // Removed tags do not come back: a later flow and a clear see only the running ones.
+        let late = link.add(5 * S, 0, 3, 125e6);
+        let removed_late = link.remove(5 * S, 3, &late);
+        assert_eq!(removed_late.delivered_bytes, 0.0);
+        assert!(link.next_completion().is_none());
+        let again = link.add(5 * S, 0, 4, 125e6);
+        let mut cleared = Vec::new();
+        link.clear(5 * S, |_| again, |flow, _| cleared.push(flow));
+        assert_eq!(cleared, [4]);
     }
 
     #[test]

@@ -14,7 +14,7 @@ use super::nat_instance::{Config, Instances};
 use super::{Direction, Finished, Outage, Path, Refusal};
 use crate::engine::Nanos;
 use crate::engine::rng::StreamRng;
-use crate::fluid::{ClassSpec, FlowId, FlowMark};
+use crate::fluid::{ClassSpec, FlowId, FlowMark, FlowProgress};
 
 #[derive(Debug, Clone)]
 pub struct Fallback {
@@ -106,6 +106,22 @@ impl Fallback {
         } else {
             self.instances
                 .start_flow(now, path, direction, class, flow, bytes)
+        }
+    }
+
+    /// Removes a running flow (its client went away).
+    pub fn stop_flow(
+        &mut self,
+        now: Nanos,
+        path: u32,
+        direction: Direction,
+        flow: FlowId,
+        mark: &FlowMark,
+    ) -> FlowProgress {
+        if path == self.gateway_path() {
+            self.gateway.stop_flow(now, direction, flow, mark)
+        } else {
+            self.instances.stop_flow(now, path, direction, flow, mark)
         }
     }
 

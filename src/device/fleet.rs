@@ -11,7 +11,7 @@
 use super::{Diagnostics, Direction, Egress, Outage, Outcome, Path, Refusal};
 use crate::engine::Nanos;
 use crate::engine::rng::StreamRng;
-use crate::fluid::{ClassSpec, FlowId, FlowMark};
+use crate::fluid::{ClassSpec, FlowId, FlowMark, FlowProgress};
 use crate::scenario::{AzOutage, Candidate, Protocol, Workload};
 
 #[derive(Debug, Clone)]
@@ -185,6 +185,21 @@ impl Fleet {
         self.deployments[deployment]
             .egress
             .start_flow(now, local, direction, class, flow, bytes)
+    }
+
+    /// Removes a flow before it finishes (its client went away) and returns what it moved.
+    pub fn stop_flow(
+        &mut self,
+        now: Nanos,
+        path: u32,
+        direction: Direction,
+        flow: FlowId,
+        mark: &FlowMark,
+    ) -> FlowProgress {
+        let (deployment, local) = self.locate(path);
+        self.deployments[deployment]
+            .egress
+            .stop_flow(now, local, direction, flow, mark)
     }
 
     pub fn next_deadline(&self) -> Option<Nanos> {

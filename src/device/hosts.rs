@@ -100,6 +100,22 @@ impl Hosts {
         link.add(now, class, flow, bytes)
     }
 
+    /// Removes a running flow (its client went away); credits are settled first, at the rate
+    /// that held until now.
+    pub fn stop_flow(
+        &mut self,
+        now: Nanos,
+        host: u32,
+        direction: Direction,
+        flow: FlowId,
+        mark: &FlowMark,
+    ) -> FlowProgress {
+        let index = host as usize;
+        let link = self.paths[index].link_mut(direction);
+        self.buckets[index][direction_index(direction)].settle(now, link.delivered_bps());
+        link.remove(now, flow, mark)
+    }
+
     pub fn next_deadline(&self) -> Option<Nanos> {
         let mut earliest = None;
         for (path, buckets) in self.paths.iter().zip(&self.buckets) {

@@ -10,7 +10,7 @@
 use super::hosts::{HostSpec, Hosts};
 use super::{Direction, Finished, Path};
 use crate::engine::Nanos;
-use crate::fluid::{ClassSpec, FlowId, FlowMark};
+use crate::fluid::{ClassSpec, FlowId, FlowMark, FlowProgress};
 
 /// Validated internet-gateway settings: the clients of each workload, in workload order.
 #[derive(Debug, Clone, PartialEq)]
@@ -84,6 +84,18 @@ impl Clients {
     ) -> FlowMark {
         self.hosts
             .start_flow(now, host, direction, class, flow, bytes)
+    }
+
+    /// Removes a running flow (its client went away).
+    pub fn stop_flow(
+        &mut self,
+        now: Nanos,
+        host: u32,
+        direction: Direction,
+        flow: FlowId,
+        mark: &FlowMark,
+    ) -> FlowProgress {
+        self.hosts.stop_flow(now, host, direction, flow, mark)
     }
 
     pub fn next_deadline(&self) -> Option<Nanos> {

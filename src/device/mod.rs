@@ -248,6 +248,24 @@ impl Egress {
         }
     }
 
+    /// Removes a flow before it finishes (its client went away) and returns what it moved.
+    pub fn stop_flow(
+        &mut self,
+        now: Nanos,
+        path: u32,
+        direction: Direction,
+        flow: FlowId,
+        mark: &FlowMark,
+    ) -> FlowProgress {
+        match self {
+            Egress::NatGateway(g) => g.stop_flow(now, direction, flow, mark),
+            Egress::NatInstance(i) => i.stop_flow(now, path, direction, flow, mark),
+            Egress::InternetGateway(c) => c.stop_flow(now, path, direction, flow, mark),
+            Egress::Proxy(p) => p.stop_flow(now, path, direction, flow, mark),
+            Egress::Fallback(f) => f.stop_flow(now, path, direction, flow, mark),
+        }
+    }
+
     pub fn next_deadline(&self) -> Option<Nanos> {
         match self {
             Egress::NatGateway(g) => g.next_deadline(),

@@ -42,7 +42,7 @@ pub struct Ramp {
 
 use super::{Direction, Finished, Outage, Path, Refusal};
 use crate::engine::Nanos;
-use crate::fluid::{ClassSpec, FlowId, FlowMark, Link};
+use crate::fluid::{ClassSpec, FlowId, FlowMark, FlowProgress, Link};
 
 /// A running NAT gateway.
 #[derive(Debug, Clone)]
@@ -115,6 +115,17 @@ impl Gateway {
         bytes: f64,
     ) -> FlowMark {
         self.path.link_mut(direction).add(now, class, flow, bytes)
+    }
+
+    /// Removes a running flow (its client went away).
+    pub fn stop_flow(
+        &mut self,
+        now: Nanos,
+        direction: Direction,
+        flow: FlowId,
+        mark: &FlowMark,
+    ) -> FlowProgress {
+        self.path.link_mut(direction).remove(now, flow, mark)
     }
 
     pub fn next_deadline(&self) -> Option<Nanos> {

@@ -106,7 +106,7 @@ use super::hosts::{HostSpec, Hosts};
 use super::{Direction, Finished, Outage, Path, Refusal};
 use crate::engine::Nanos;
 use crate::engine::rng::StreamRng;
-use crate::fluid::{ClassSpec, FlowId, FlowMark};
+use crate::fluid::{ClassSpec, FlowId, FlowMark, FlowProgress};
 use crate::units::{NS_PER_S, seconds_to_ns};
 use rand_distr::{Distribution, Exp};
 
@@ -217,6 +217,18 @@ impl Instances {
     ) -> FlowMark {
         self.hosts
             .start_flow(now, instance, direction, class, flow, bytes)
+    }
+
+    /// Removes a running flow (its client went away).
+    pub fn stop_flow(
+        &mut self,
+        now: Nanos,
+        instance: u32,
+        direction: Direction,
+        flow: FlowId,
+        mark: &FlowMark,
+    ) -> FlowProgress {
+        self.hosts.stop_flow(now, instance, direction, flow, mark)
     }
 
     pub fn next_deadline(&self) -> Option<Nanos> {

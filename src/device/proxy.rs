@@ -13,7 +13,7 @@ use super::nat_instance::{self, Instances};
 use super::{Direction, Finished, Outage, Path, Refusal};
 use crate::engine::Nanos;
 use crate::engine::rng::StreamRng;
-use crate::fluid::{ClassSpec, FlowId, FlowMark};
+use crate::fluid::{ClassSpec, FlowId, FlowMark, FlowProgress};
 use crate::units::NS_PER_S;
 use rand::{RngExt, SeedableRng};
 use std::cmp::Reverse;
@@ -140,6 +140,18 @@ impl Proxies {
     ) -> FlowMark {
         self.instances
             .start_flow(now, path, direction, class, flow, bytes)
+    }
+
+    /// Removes a running flow (its client went away).
+    pub fn stop_flow(
+        &mut self,
+        now: Nanos,
+        path: u32,
+        direction: Direction,
+        flow: FlowId,
+        mark: &FlowMark,
+    ) -> FlowProgress {
+        self.instances.stop_flow(now, path, direction, flow, mark)
     }
 
     pub fn next_deadline(&self) -> Option<Nanos> {

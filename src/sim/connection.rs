@@ -132,12 +132,17 @@ impl Slab {
 
     /// Indices of live connections on `path`, in index order.
     pub fn on_path(&self, path: u32) -> Vec<u32> {
+        self.ids_where(|c| c.path == path)
+    }
+
+    /// Indices of live connections that `keep` accepts, in index order (deterministic).
+    pub fn ids_where(&self, keep: impl Fn(&Connection) -> bool) -> Vec<u32> {
         (0..self.slots.len() as u32)
             .filter(|&i| {
                 self.slots[i as usize]
                     .connection
                     .as_ref()
-                    .is_some_and(|c| c.path == path)
+                    .is_some_and(&keep)
             })
             .collect()
     }

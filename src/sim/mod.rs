@@ -95,6 +95,10 @@ enum Event {
         connection: u32,
         generation: u32,
     },
+    /// The clients of `az_outages[outage]` go down: their connections end.
+    ClientsDown {
+        outage: u32,
+    },
     DeviceTick,
     Sample,
 }
@@ -167,6 +171,14 @@ impl<'a> Simulation<'a> {
             queue.push(interval, Event::DeviceTick);
         }
         queue.push(SAMPLE_INTERVAL_NS, Event::Sample);
+        for (outage, o) in self.scenario.az_outages.iter().enumerate() {
+            if o.at_ns < self.scenario.duration_ns {
+                let event = Event::ClientsDown {
+                    outage: outage as u32,
+                };
+                queue.push(o.at_ns, event);
+            }
+        }
     }
 
     fn on_arrival(&mut self, now: Nanos, class: u32, queue: &mut EventQueue<Event>) {
@@ -356,6 +368,41 @@ impl<'a> Simulation<'a> {
         }
     }
 
+    /// The clients of an AZ went down at `now`: every connection they had open ends there,
+    /// counted as a reset, whichever device (in any AZ) carries it; its running flow leaves
+    /// the link, so the others speed up. The device keeps the connection's entry (port,
+    /// conntrack slot) until its idle timeout, as a NAT keeps a mapping whose client fell silent.
+    fn on_clients_down(&mut self, now: Nanos, outage: u32, queue: &mut EventQueue<Event>) {
+        let az = &self.scenario.az_outages[outage as usize].az;
+        let in_az: Vec<bool> = self.classes.iter().map(|c| &c.az == az).collect();
+        let gone = self
+            .connections
+            .ids_where(|c| in_az[c.class as usize] && c.phase != Phase::Closed);
+        for id in gone {
+            let connection = self.connections.get(id);
+            let running = match connection.phase {
+                Phase::Request => Some(Direction::Out),
+                Phase::Response => Some(Direction::In),
+                _ => None,
+            };
+            if let Some(direction) = running {
+                let (path, mark) = (connection.path, connection.mark);
+                let progress = self.egress.stop_flow(now, path, direction, id, &mark);
+                self.connections.get_mut(id).settle(direction, progress);
+            }
+            let connection = self.connections.get_mut(id);
+            self.recorder.on_reset(now, connection);
+            connection.phase = Phase::Closed;
+            let protocol = self.classes[connection.class as usize].protocol;
+            let linger = self.egress.idle_timeout_ns(protocol);
+            let event = Event::Release {
+                connection: id,
+                generation: self.connections.generation(id),
+            };
+            queue.push(now.saturating_add(linger), event);
+        }
+    }
+
     /// The device behind `path` failed: its connections are gone, and so is its table, so they
     /// leave without releasing anything; their pending events turn stale.
     fn reset_path(&mut self, now: Nanos, path: u32) {
@@ -506,7 +553,10 @@ impl Model for Simulation<'_> {
                 generation,
                 idle_cut,
             } => {
-                if !self.connections.is_current(connection, generation) {
+                // A connection whose client went down meanwhile is already closed.
+                if !self.connections.is_current(connection, generation)
+                    || self.connections.get(connection).phase != Phase::Holding
+                {
                     return;
                 }
                 if idle_cut {
@@ -519,7 +569,9 @@ impl Model for Simulation<'_> {
                 connection,
                 generation,
             } => {
-                if self.connections.is_current(connection, generation) {
+                if self.connections.is_current(connection, generation)
+                    && self.connections.get(connection).phase == Phase::Queued
+                {
                     self.start_transfer(now, connection, queue);
                 }
             }
@@ -531,6 +583,7 @@ impl Model for Simulation<'_> {
                     self.release(connection);
                 }
             }
+            Event::ClientsDown { outage } => self.on_clients_down(now, outage, queue),
             Event::DeviceTick => {
                 self.egress.on_tick(now);
                 if let Some(interval) = self.egress.tick_interval() {

@@ -300,6 +300,68 @@ fn an_az_outage_cuts_the_clients_routed_through_it_but_not_a_per_az_layout() {
     );
 }
 
+/// AZ b's clients go through a NAT gateway in AZ a; AZ b goes down for 20 minutes.
+const CLIENTS_DOWN: &str = r#"
+[scenario]
+name = "clients-down"
+duration = "1h"
+warmup = "5m"
+seed = 8
+
+[[workload]]
+name = "in-a"
+az = "a"
+rate_per_s = 10
+response_bytes = "1MB"
+
+[[workload]]
+name = "in-b"
+az = "b"
+rate_per_s = 10
+response_bytes = "10MB"
+rate_cap = "100Mbps"
+hold = { dist = "exponential", mean = "60s" }
+
+[[candidate]]
+name = "natgw-in-a"
+kind = "nat_gateway"
+az = "a"
+
+[[event]]
+kind = "az_outage"
+az = "b"
+at = "30m"
+for = "20m"
+"#;
+
+#[test]
+fn clients_going_down_end_their_connections_through_a_gateway_elsewhere() {
+    let (_, result) = run(CLIENTS_DOWN);
+    let s = &result.summaries[0];
+    // Little's law: AZ b holds 10/s × (0.84 s transfer + 60 s hold) ≈ 608 connections open when
+    // its clients go down; every one ends there, though the gateway in AZ a never failed.
+    let resets = s.get(Metric::ConnReset);
+    assert!((resets / 608.0 - 1.0).abs() < 0.15, "resets {resets}");
+    assert_eq!(s.get(Metric::FailOutage), 0.0, "AZ a's gateway stays up");
+    // The transfers cut short are lost bytes, and every byte is still accounted for.
+    let offered = s.get(Metric::OfferedGb);
+    let accounted = s.get(Metric::OutGb)
+        + s.get(Metric::InGb)
+        + s.get(Metric::DroppedGb)
+        + s.get(Metric::InFlightGb);
+    assert!(
+        (offered - accounted).abs() <= 1e-9 * offered,
+        "{offered} vs {accounted}"
+    );
+    assert!(s.get(Metric::DroppedGb) > 0.0);
+    // While AZ b is down the gateway carries AZ a's 10/s × 1 MB ≈ 0.08 Gbps only, against
+    // 0.92 Gbps with both: the cut flows left the link at once.
+    let minute = |m: usize| result.runs[0].timeseries[m].delivered_bps / 1e9;
+    let (before, during) = (minute(25), minute(40));
+    assert!((before - 0.92).abs() < 0.15, "before {before}");
+    assert!((during - 0.084).abs() < 0.02, "during {during}");
+}
+
 fn proxy_scenario(workloads: &str, proxy_keys: &str) -> String {
     format!(
         r#"
