@@ -101,12 +101,55 @@ pub fn sweep_report(
         .map(|w| sweep_row(plan, &results[w.point], w))
         .collect();
     table(&mut out, &header, &rows, &[]);
+    crossovers(&mut out, plan, results, winners);
     figures(&mut out, plots);
     if plots.is_empty() {
         out.push_str("<p>No plots: they are drawn when the last swept key is numeric and the keys before it take at most 8 combinations.</p>\n");
     }
     assumptions(&mut out, base);
     close(out, scenario_text)
+}
+
+/// Each crossover, with why the previous winner lost there (its reason from that point's
+/// recommendation).
+fn crossovers(out: &mut String, plan: &Plan, results: &[PointResult], winners: &[Winner]) {
+    let changes: Vec<&Winner> = winners.iter().filter(|w| w.crossover).collect();
+    if changes.is_empty() {
+        out.push_str(
+            "<p>No crossover: the same candidate is recommended along the last swept key.</p>\n",
+        );
+        return;
+    }
+    out.push_str("<h2>Crossovers</h2>\n<ul>\n");
+    let name = |point: usize, c: Option<usize>| {
+        c.map_or("no candidate".to_string(), |c| {
+            plan.points[point].scenario.candidates[c].name.clone()
+        })
+    };
+    for w in changes {
+        let previous = winners[w.point - 1].recommended;
+        let values: Vec<String> = plan
+            .spec
+            .params
+            .iter()
+            .zip(plan.param_texts(w.point))
+            .map(|(p, v)| format!("{} = {v}", p.key))
+            .collect();
+        let verdict = &results[w.point].verdict;
+        let why = previous
+            .and_then(|p| verdict.reasons.iter().find(|(c, _)| *c == p))
+            .map_or(String::new(), |(_, reason)| format!(": {reason}"));
+        let _ = writeln!(
+            out,
+            "<li>point {} ({}): <b>{}</b> replaces {}{}</li>",
+            w.point,
+            escape(&values.join(", ")),
+            escape(&name(w.point, w.recommended)),
+            escape(&name(w.point, previous)),
+            escape(&why)
+        );
+    }
+    out.push_str("</ul>\n");
 }
 
 fn sweep_row(plan: &Plan, result: &PointResult, winner: &Winner) -> Vec<String> {

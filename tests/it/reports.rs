@@ -35,6 +35,9 @@ name = "plot-sweep"
 duration = "5m"
 warmup = "30s"
 
+[slo]
+max_conn_fail_rate = 0.001
+
 [sweep]
 "workload[0].rate_per_s" = { from = 1, to = 100, steps = 3, scale = "log" }
 
@@ -136,6 +139,11 @@ fn a_sweep_of_one_numeric_key_writes_cost_and_drop_plots() {
         );
     }
     assert_eq!(html.matches("<svg").count(), 2);
+    // The nano's 500-entry table fills from 10 connections/s: the crossover says why it lost.
+    assert!(
+        html.contains("<b>natgw</b> replaces nano: refused connections"),
+        "{html}"
+    );
 }
 
 #[test]
