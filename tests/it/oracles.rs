@@ -258,17 +258,8 @@ random_failures = false
 "#;
     let (_, result) = run(text);
     for s in &result.summaries {
-        let offered = s.get(Metric::OfferedGb);
-        let accounted = s.get(Metric::OutGb)
-            + s.get(Metric::InGb)
-            + s.get(Metric::DroppedGb)
-            + s.get(Metric::InFlightGb);
-        assert!(
-            (offered - accounted).abs() <= 1e-9 * offered.max(1.0),
-            "{}: offered {offered} GB, accounted {accounted} GB",
-            s.name
-        );
-        assert!(offered > 0.0);
+        crate::support::assert_bytes_conserved(s);
+        assert!(s.get(Metric::OfferedGb) > 0.0);
     }
     let small = crate::support::by_name(&result, "small");
     assert!(

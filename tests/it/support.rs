@@ -27,6 +27,20 @@ pub fn by_name<'a>(result: &'a ScenarioResult, name: &str) -> &'a Summary {
         .unwrap_or_else(|| panic!("no candidate {name}"))
 }
 
+/// Asserts offered = out + in + dropped + in flight for `s`, to a billionth of the offered bytes.
+pub fn assert_bytes_conserved(s: &Summary) {
+    let offered = s.get(Metric::OfferedGb);
+    let accounted = s.get(Metric::OutGb)
+        + s.get(Metric::InGb)
+        + s.get(Metric::DroppedGb)
+        + s.get(Metric::InFlightGb);
+    assert!(
+        (offered - accounted).abs() <= 1e-9 * offered.max(1.0),
+        "{}: offered {offered} GB, accounted {accounted} GB",
+        s.name
+    );
+}
+
 pub fn metric(result: &ScenarioResult, name: &str, metric: Metric) -> f64 {
     by_name(result, name).get(metric)
 }
