@@ -14,7 +14,7 @@ use crate::sweep::aggregate::{PointResult, Winner};
 use crate::sweep::plan::Plan;
 use std::fmt::Write;
 
-const STYLE: &str = "body{font-family:sans-serif;max-width:1040px;margin:2em auto;padding:0 1em;color:#222}\
+const STYLE: &str = "body{font-family:sans-serif;max-width:1240px;margin:2em auto;padding:0 1em;color:#222}\
 table{border-collapse:collapse;margin:1em 0;display:block;max-width:100%;overflow-x:auto;font-size:0.9em}th,td{border:1px solid #ccc;padding:3px 8px;text-align:left}\
 th{background:#f0f0f0}tr.win td{font-weight:bold}pre{background:#f6f6f6;padding:1em;overflow-x:auto}\
 figure{margin:1em 0}svg{max-width:100%;height:auto}";
