@@ -282,7 +282,7 @@ pub fn sweep_figures(
     let xs: Vec<f64> = (0..results.len()).map(x_of).collect();
     let x_log = xs.iter().all(|&x| x > 0.0)
         && xs.iter().copied().fold(0.0, f64::max)
-            >= 100.0 * xs.iter().copied().fold(f64::INFINITY, f64::min);
+            >= 10.0 * xs.iter().copied().fold(f64::INFINITY, f64::min);
     let candidates = &plan.points.first()?.scenario.candidates;
     let others = &plan.spec.params[..plan.spec.params.len() - 1];
     let group_title = |group: usize, what: &str| {
