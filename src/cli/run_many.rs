@@ -11,6 +11,7 @@ use super::{load, note_sweep_not_applied, with_threads, write_pictures, write_ru
 use crate::batch;
 use crate::report::batch::{BatchEntry, batch_csv};
 use crate::report::html::batch_index;
+use crate::report::parquet::{batch_frame, write_parquet};
 use crate::report::write_atomically;
 use crate::scenario::Scenario;
 use anyhow::{Context, Result, bail};
@@ -75,12 +76,18 @@ pub(super) fn run_batch(
         let batch_path = root.join("batch.csv");
         write_atomically(&batch_path, &batch_csv(&entries))
             .with_context(|| format!("cannot write {}", batch_path.display()))?;
+        let parquet_path = root.join("batch.parquet");
+        batch_frame(&entries)
+            .map_err(|e| e.to_string())
+            .and_then(|mut frame| write_parquet(&parquet_path, &mut frame))
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", parquet_path.display()))?;
         let index_path = root.join("index.html");
         write_atomically(&index_path, &batch_index(&entries, &failures))
             .with_context(|| format!("cannot write {}", index_path.display()))?;
         println!(
-            "\nwrote {} and {} ({} of {total} scenario(s))",
+            "\nwrote {}, {} and {} ({} of {total} scenario(s))",
             batch_path.display(),
+            parquet_path.display(),
             index_path.display(),
             entries.len()
         );

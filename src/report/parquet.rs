@@ -1,10 +1,11 @@
-//! `sweep.parquet`: the rows of `sweep.csv` as typed columns, written with polars for notebooks
-//! and dataframe tools.
+//! `sweep.parquet` and `batch.parquet`: the rows of `sweep.csv` and `batch.csv` as typed
+//! columns, written with polars for notebooks and dataframe tools.
 //!
-//! Invariant: same rows, same columns, same order as `sweep.csv`, because both are rendered
-//! from the same [`Cell`]s ([`sweep_cells`]). Only the values differ in precision: figures are
+//! Invariant: same rows, same columns, same order as the CSV file, because both are rendered
+//! from the same [`Cell`]s ([`sweep_cells`], [`batch_cells`]). Only the values differ in precision: figures are
 //! full `f64` here, six significant digits in the CSV; an empty CSV cell is a null here.
 
+use super::batch::{BatchEntry, batch_cells, batch_header};
 use super::csv::{Cell, summary_cells};
 use super::sweep::sweep_header;
 use crate::sweep::aggregate::PointResult;
@@ -41,8 +42,16 @@ fn param_cell(value: &toml::Value) -> Cell {
 
 /// The sweep as a polars frame with one typed column per `sweep.csv` column.
 pub fn sweep_frame(plan: &Plan, results: &[PointResult]) -> PolarsResult<DataFrame> {
-    let header = sweep_header(plan);
-    let rows = sweep_cells(plan, results);
+    frame(&sweep_header(plan), &sweep_cells(plan, results))
+}
+
+/// A batch as a polars frame with one typed column per `batch.csv` column.
+pub fn batch_frame(entries: &[BatchEntry]) -> PolarsResult<DataFrame> {
+    frame(&batch_header(), &batch_cells(entries))
+}
+
+/// Rows of cells under `header` as a frame, one typed column per header name.
+fn frame(header: &[String], rows: &[Vec<Cell>]) -> PolarsResult<DataFrame> {
     let columns = header
         .iter()
         .enumerate()

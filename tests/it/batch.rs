@@ -78,6 +78,11 @@ fn a_batch_with_one_broken_file_runs_the_others_and_names_it() {
         }
     }
     assert!(!out.join("broken").exists());
+    // batch.parquet holds batch.csv's rows, typed.
+    crate::support::same_rows_in_csv_and_parquet(
+        &out.join("batch.csv"),
+        &out.join("batch.parquet"),
+    );
     // index.html links each scenario's page and names the file that failed.
     let index = read(&out.join("index.html"));
     for name in ["first", "third"] {

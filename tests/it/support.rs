@@ -4,8 +4,10 @@
 
 use natsim::batch::{ScenarioResult, run_scenario};
 use natsim::report::csv::split_line;
+use natsim::report::number;
 use natsim::scenario::{Scenario, parse_scenario};
 use natsim::summary::{Metric, Summary};
+use polars::prelude::{AnyValue, DataFrame, ParquetReader, SerReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -25,6 +27,49 @@ pub fn by_name<'a>(result: &'a ScenarioResult, name: &str) -> &'a Summary {
         .iter()
         .find(|s| s.name == name)
         .unwrap_or_else(|| panic!("no candidate {name}"))
+}
+
+/// One Parquet value as the CSV would write it: `None` for a value the CSV cannot hold.
+fn parquet_text(value: &AnyValue, exact: bool) -> Option<String> {
+    Some(match value {
+        AnyValue::Null => String::new(),
+        AnyValue::Float64(x) if exact => x.to_string(),
+        AnyValue::Float64(x) => number(*x),
+        AnyValue::UInt64(n) => n.to_string(),
+        AnyValue::Boolean(b) => b.to_string(),
+        AnyValue::String(text) => text.to_string(),
+        AnyValue::StringOwned(text) => text.to_string(),
+        _ => return None,
+    })
+}
+
+/// Asserts that `csv` and `parquet` hold the same columns and rows, cell by cell (swept
+/// `param_*` values in full, figures to the CSV's six significant digits, nulls where the CSV is
+/// empty); returns the frame and its count of nulls.
+pub fn same_rows_in_csv_and_parquet(csv: &Path, parquet: &Path) -> (DataFrame, usize) {
+    let (header, rows) = csv_rows(&read(csv));
+    let file = std::fs::File::open(parquet).unwrap();
+    let frame = ParquetReader::new(file).finish().unwrap();
+    let names: Vec<String> = frame
+        .get_column_names()
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    assert_eq!(names, header);
+    assert_eq!(frame.height(), rows.len());
+    let mut nulls = 0;
+    for (index, name) in header.iter().enumerate() {
+        let column = frame.column(name).unwrap();
+        let exact = name.starts_with("param_");
+        for (row, csv_row) in rows.iter().enumerate() {
+            let value = column.get(row).unwrap();
+            nulls += usize::from(value.is_null());
+            let text = parquet_text(&value, exact)
+                .unwrap_or_else(|| panic!("{name}: unexpected type {}", column.dtype()));
+            assert_eq!(text, csv_row[index], "row {row}, column {name}");
+        }
+    }
+    (frame, nulls)
 }
 
 /// Asserts offered = out + in + dropped + in flight for `s`, to a billionth of the offered bytes.

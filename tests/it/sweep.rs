@@ -2,10 +2,10 @@
 //! winners.csv, confidence intervals that shrink as 1/√replications, and senseless ranges
 //! refused before anything runs.
 
+use crate::support::same_rows_in_csv_and_parquet;
 use crate::support::{column, csv_rows, read, repo_root, run_cli, scratch};
-use natsim::report::number;
 use natsim::sweep::plan::Plan;
-use polars::prelude::{AnyValue, DataType, ParquetReader, SerReader};
+use polars::prelude::DataType;
 use std::path::{Path, PathBuf};
 
 /// 3 rates × 2 instance types × 2 candidates × 2 replications = 24 short runs.
@@ -111,57 +111,20 @@ fn sweep_csv_is_byte_identical_with_one_thread_and_three() {
     );
 }
 
-/// One Parquet value as the CSV would write it: `None` for a value the CSV cannot hold.
-fn parquet_text(value: &AnyValue, exact: bool) -> Option<String> {
-    Some(match value {
-        AnyValue::Null => String::new(),
-        AnyValue::Float64(x) if exact => x.to_string(),
-        AnyValue::Float64(x) => number(*x),
-        AnyValue::UInt64(n) => n.to_string(),
-        AnyValue::Boolean(b) => b.to_string(),
-        AnyValue::String(text) => text.to_string(),
-        AnyValue::StringOwned(text) => text.to_string(),
-        _ => return None,
-    })
-}
-
 #[test]
 fn csv_and_parquet_hold_the_same_rows() {
     let dir = scratch("sweep-parquet");
     let file = scenario_file(&dir, SWEEP);
     let out = dir.join("out");
     assert_ok(&sweep(&file, &out, &[]));
-    let (header, rows) = csv_rows(&read(&out.join("sweep.csv")));
-    let parquet = std::fs::File::open(out.join("sweep.parquet")).unwrap();
-    let frame = ParquetReader::new(parquet).finish().unwrap();
-
-    let names: Vec<String> = frame
-        .get_column_names()
-        .iter()
-        .map(|n| n.to_string())
-        .collect();
-    assert_eq!(names, header);
-    assert_eq!(frame.height(), rows.len());
+    let (frame, nulls) =
+        same_rows_in_csv_and_parquet(&out.join("sweep.csv"), &out.join("sweep.parquet"));
     let dtype = |name: &str| frame.column(name).unwrap().dtype().clone();
     assert_eq!(dtype("point"), DataType::UInt64);
     assert_eq!(dtype("param_workload_0_rate_per_s"), DataType::Float64);
     assert_eq!(dtype("param_candidate_1_instance_type"), DataType::String);
     assert_eq!(dtype("cost_monthly_usd"), DataType::Float64);
     assert_eq!(dtype("meets_slo"), DataType::Boolean);
-
-    let mut nulls = 0;
-    for (index, name) in header.iter().enumerate() {
-        let column = frame.column(name).unwrap();
-        // Swept values are written in full; figures to six significant digits.
-        let exact = name.starts_with("param_");
-        for (row, csv_row) in rows.iter().enumerate() {
-            let value = column.get(row).unwrap();
-            nulls += usize::from(value.is_null());
-            let text = parquet_text(&value, exact)
-                .unwrap_or_else(|| panic!("{name}: unexpected type {}", column.dtype()));
-            assert_eq!(text, csv_row[index], "row {row}, column {name}");
-        }
-    }
     // credits_exhausted_at_s is empty wherever credits lasted: those cells are nulls, not 0.
     assert!(nulls > 0);
 }
