@@ -17,7 +17,7 @@
 use crate::engine::Nanos;
 use crate::units::NS_PER_S;
 use std::cmp::{Ordering, Reverse};
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, HashSet};
 
 /// Identifies a flow to its owner (the simulation uses the connection's slot).
 pub type FlowId = u32;
@@ -98,8 +98,9 @@ struct ClassState {
     finish: BinaryHeap<Reverse<FinishTag>>,
     /// Tags of flows removed before they finished, still somewhere in `finish` (lazy deletion:
     /// a binary heap cannot remove from its middle). Never the heap's head: `prune` pops them as
-    /// they surface. Empty but for client outages, so the hot path only checks `is_empty`.
-    removed: Vec<FinishTag>,
+    /// they surface. Empty but for client outages, so the hot path only checks `is_empty`; a
+    /// hash set, so an outage that cuts thousands of flows costs O(1) per surfacing tag.
+    removed: HashSet<(u64, FlowId)>,
     delivered_bytes_total: f64,
 }
 
@@ -107,10 +108,9 @@ impl ClassState {
     /// Pops removed flows off the head of `finish`, so the head is always a running flow.
     fn prune(&mut self) {
         while let Some(Reverse(head)) = self.finish.peek() {
-            let Some(at) = self.removed.iter().position(|r| r == head) else {
+            if !self.removed.remove(&head.key()) {
                 break;
-            };
-            self.removed.swap_remove(at);
+            }
             self.finish.pop();
         }
     }
@@ -120,6 +120,12 @@ impl ClassState {
 struct FinishTag {
     tag: f64,
     flow: FlowId,
+}
+impl FinishTag {
+    /// The tag as a hashable key (the bits of an exact sum, see `Link::remove`).
+    fn key(&self) -> (u64, FlowId) {
+        (self.tag.to_bits(), self.flow)
+    }
 }
 impl PartialEq for FinishTag {
     fn eq(&self, other: &Self) -> bool {
@@ -163,7 +169,7 @@ impl Link {
                     sent_rate: 0.0,
                     delivered_rate: 0.0,
                     finish: BinaryHeap::new(),
-                    removed: Vec::new(),
+                    removed: HashSet::new(),
                     delivered_bytes_total: 0.0,
                 })
                 .collect(),
@@ -294,7 +300,7 @@ impl Link {
                     .finish
                     .drain()
                     .map(|Reverse(tag)| tag)
-                    .filter(|tag| !removed.contains(tag)),
+                    .filter(|tag| !removed.contains(&tag.key())),
             );
             state.active = 0;
         }
@@ -316,10 +322,11 @@ impl Link {
         let progress = self.progress(mark);
         let state = &mut self.classes[mark.class as usize];
         // The same sum `add` computed, so the same bits: the tag is found exactly.
-        state.removed.push(FinishTag {
+        let tag = FinishTag {
             tag: mark.sent_at_start + mark.size_bytes,
             flow,
-        });
+        };
+        state.removed.insert(tag.key());
         state.active -= 1;
         self.active_flows -= 1;
         state.prune();
