@@ -38,7 +38,7 @@ pub fn run_scenario(scenario: &Scenario) -> ScenarioResult {
             summary::summarize(scenario, candidate, &own)
         })
         .collect();
-    let verdict = recommend::decide(scenario, &summaries);
+    let verdict = recommend::decide(&summaries);
     if let Some(winner) = verdict.recommended {
         summaries[winner].recommended = true;
     }

@@ -5,6 +5,7 @@
 //! names). The column set is a contract: add, don't rename.
 
 use crate::cost::{BYTES_PER_GB, HOURS_PER_MONTH};
+use crate::objectives::{self, Measured, Objective};
 use crate::scenario::{Assumption, Scenario};
 use crate::sim::RunOutput;
 use crate::units::ns_to_seconds;
@@ -79,6 +80,18 @@ metrics! {
     BilledStandbyGatewayHours => "billed_standby_gateway_hours",
     // The workload's traffic at a month's scale: a sweep's natural x axis (issue 4).
     MonthlyTrafficGb => "monthly_traffic_gb",
+    // Keeping up, censored percentiles, headroom and reserves (issue 8).
+    OfferedGbps => "offered_gbps",
+    CarriedRatio => "carried_ratio",
+    BacklogGb => "backlog_gb",
+    FctCensored => "fct_censored",
+    FctP99LowerBound => "fct_p99_lower_bound",
+    SlowdownP99LowerBound => "slowdown_p99_lower_bound",
+    Utilization => "utilization",
+    UtilizationPeak => "utilization_peak",
+    UtilizationSustained => "utilization_sustained",
+    CreditDepth => "credit_depth",
+    CreditDrainPerHour => "credit_drain_per_h",
 }
 
 impl Metric {
@@ -101,16 +114,33 @@ pub struct Summary {
     pub meets_slo: bool,
     /// Each objective missed, as "what > limit" text.
     pub slo_failures: Vec<String>,
+    /// The objectives missed, in the order of `slo_failures`.
+    pub missed: Vec<Objective>,
+    /// The limits behind the misses: what bound, whether AWS's or a default, and the fix.
+    pub causes: Vec<String>,
     pub recommended: bool,
     /// When network credits first ran out (earliest over replications), seconds.
     pub credits_exhausted_at_s: Option<f64>,
     pub assumptions: Vec<Assumption>,
+    /// The objectives in force, one line each, defaults marked.
+    pub objectives: Vec<String>,
     pub seed: u64,
 }
 
 impl Summary {
     pub fn get(&self, metric: Metric) -> f64 {
         self.values[metric as usize]
+    }
+
+    /// The objectives missed and the causes behind them, as one text ("" when it meets them):
+    /// what the console, report.html and the CSV's `slo_failures` say.
+    pub fn misses_with_causes(&self) -> String {
+        let mut text = self.slo_failures.join(", ");
+        if !self.causes.is_empty() {
+            text.push_str(": ");
+            text.push_str(&self.causes.join("; "));
+        }
+        text
     }
 }
 
@@ -179,8 +209,34 @@ pub fn run_values(run: &RunOutput) -> Vec<f64> {
             Metric::FailDns => f.fail_dns as f64,
             Metric::BilledStandbyGatewayHours => run.usage.standby_gateway_hours,
             Metric::MonthlyTrafficGb => gb(f.offered_bytes + f.refused_bytes) * month_per_window,
+            Metric::OfferedGbps => ratio(f.offered_bytes * 8.0, f.window_s) / 1e9,
+            Metric::CarriedRatio => {
+                let carried_or_moving = f.offered_bytes - f.dropped_bytes;
+                if carried_or_moving > 0.0 {
+                    1.0 - f.backlog_bytes / carried_or_moving
+                } else {
+                    1.0
+                }
+            }
+            Metric::BacklogGb => gb(f.backlog_bytes),
+            Metric::FctCensored => f.censored as f64,
+            Metric::FctP99LowerBound => flag(f.fct_p99_lower_bound),
+            Metric::SlowdownP99LowerBound => flag(f.slowdown_p99_lower_bound),
+            Metric::Utilization => f
+                .utilization_peak
+                .max(f.utilization_sustained)
+                .max(f.credit_depth),
+            Metric::UtilizationPeak => f.utilization_peak,
+            Metric::UtilizationSustained => f.utilization_sustained,
+            Metric::CreditDepth => f.credit_depth,
+            Metric::CreditDrainPerHour => f.credit_drain_per_hour,
         })
         .collect()
+}
+
+/// A flag as a figure: averaged over replications it is the share where it held.
+fn flag(value: bool) -> f64 {
+    if value { 1.0 } else { 0.0 }
 }
 
 /// Aggregates a candidate's runs (at least one) and checks them against the objectives.
@@ -227,56 +283,44 @@ pub fn summarize_values(
         ci95,
         meets_slo: true,
         slo_failures: Vec::new(),
+        missed: Vec::new(),
+        causes: Vec::new(),
         recommended: false,
         credits_exhausted_at_s,
         assumptions: spec.assumptions.clone(),
+        objectives: scenario.slo.describe(),
         seed: scenario.seed,
     };
-    summary.slo_failures = slo_failures(scenario, &summary);
+    let missed = objectives::misses(&scenario.slo, &measured(&summary));
+    summary.missed = missed.iter().map(|m| m.objective).collect();
+    summary.slo_failures = missed.into_iter().map(|m| m.text).collect();
     summary.meets_slo = summary.slo_failures.is_empty();
+    summary.causes = crate::diagnosis::causes(scenario, &summary);
     summary
 }
 
-fn slo_failures(scenario: &Scenario, summary: &Summary) -> Vec<String> {
-    let slo = &scenario.slo;
-    let mut failures = Vec::new();
-    let checks = [
-        (slo.max_drop_rate, Metric::DropRate, "drop rate"),
-        (
-            slo.max_conn_fail_rate,
-            Metric::ConnFailRate,
-            "refused connections",
-        ),
-    ];
-    for (limit, metric, label) in checks {
-        if let Some(limit) = limit
-            && summary.get(metric) > limit
-        {
-            failures.push(format!(
-                "{label} {} > {}",
-                percent(summary.get(metric)),
-                percent(limit)
-            ));
-        }
+/// The figures the objectives judge, from a summary's averages.
+pub fn measured(summary: &Summary) -> Measured {
+    let drain = summary.get(Metric::CreditDrainPerHour);
+    Measured {
+        drop_rate: summary.get(Metric::DropRate),
+        conn_fail_rate: summary.get(Metric::ConnFailRate),
+        slowdown_p99: summary.get(Metric::SlowdownP99),
+        slowdown_p99_lower_bound: summary.get(Metric::SlowdownP99LowerBound) > 0.0,
+        availability: summary.get(Metric::Availability),
+        carried_ratio: summary.get(Metric::CarriedRatio),
+        offered_gbps: summary.get(Metric::OfferedGbps),
+        carried_gbps: summary.get(Metric::MeanGbps),
+        backlog_gb: summary.get(Metric::BacklogGb),
+        utilization_peak: summary.get(Metric::UtilizationPeak),
+        utilization_sustained: summary.get(Metric::UtilizationSustained),
+        credit_depth: summary.get(Metric::CreditDepth),
+        credit_hours: if drain > 0.0 {
+            1.0 / drain
+        } else {
+            f64::INFINITY
+        },
     }
-    if let Some(limit) = slo.max_p99_slowdown
-        && summary.get(Metric::SlowdownP99) > limit
-    {
-        failures.push(format!(
-            "p99 slowdown {:.1} > {limit}",
-            summary.get(Metric::SlowdownP99)
-        ));
-    }
-    if let Some(limit) = slo.min_availability
-        && summary.get(Metric::Availability) < limit
-    {
-        failures.push(format!(
-            "availability {} < {}",
-            availability_percent(summary.get(Metric::Availability)),
-            availability_percent(limit)
-        ));
-    }
-    failures
 }
 
 /// An availability as a percentage with enough nines to compare ("99.95 %").

@@ -14,6 +14,8 @@ mod cost;
 mod determinism;
 #[path = "it/egress_options.rs"]
 mod egress_options;
+#[path = "it/objectives.rs"]
+mod objectives;
 #[path = "it/oracles.rs"]
 mod oracles;
 #[path = "it/reports.rs"]

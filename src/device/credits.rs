@@ -23,8 +23,33 @@ pub struct CreditBucket {
     burst_bps: f64,
     bursting: bool,
     last_update: Nanos,
+    /// When the bucket was launched full (time 0, or a replacement's launch).
+    launched_at: Nanos,
+    /// The lowest level the bucket reached. The level is linear between settlements, so the
+    /// minimum over settlements is the true minimum.
+    min_bits: f64,
     /// When the bucket first ran dry, if it did.
     pub first_exhausted_at: Option<Nanos>,
+}
+
+/// How a bucket's reserve held up: how deep it was drawn, and how fast it drains on net.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Reserve {
+    /// Deepest draw as a fraction of a full bucket (0 = never below full, 1 = ran dry).
+    pub depth: f64,
+    /// Net drain from full, as a fraction of a full bucket per hour: 1 / (hours a full bucket
+    /// lasts at the load seen). 0 when the bucket ends the run as full as it started.
+    pub drain_per_hour: f64,
+}
+
+impl Reserve {
+    /// The worse of two reserves, figure by figure.
+    pub fn worst(self, other: Reserve) -> Reserve {
+        Reserve {
+            depth: self.depth.max(other.depth),
+            drain_per_hour: self.drain_per_hour.max(other.drain_per_hour),
+        }
+    }
 }
 
 impl CreditBucket {
@@ -37,6 +62,8 @@ impl CreditBucket {
             burst_bps: burst_bps.max(baseline_bps),
             bursting: max_bits > 0.0,
             last_update: 0,
+            launched_at: 0,
+            min_bits: max_bits,
             first_exhausted_at: None,
         }
     }
@@ -45,6 +72,7 @@ impl CreditBucket {
     pub fn launched_at(now: Nanos, baseline_bps: f64, burst_bps: f64, max_bits: f64) -> Self {
         CreditBucket {
             last_update: now,
+            launched_at: now,
             ..Self::new(baseline_bps, burst_bps, max_bits)
         }
     }
@@ -70,6 +98,28 @@ impl CreditBucket {
         let dt = (now - self.last_update) as f64 / NS_PER_S;
         self.last_update = now;
         self.bits = (self.bits + (self.baseline_bps - usage_bps) * dt).clamp(0.0, self.max_bits);
+        self.min_bits = self.min_bits.min(self.bits);
+    }
+
+    /// The reserve at `now` (settled there): a bucket that ran dry lasted from its launch to
+    /// then; one that did not drains, on net, what it lost since launch over that time. The
+    /// monthly projection repeats the run, so a net loss per run is a loss every run.
+    pub fn reserve(&self, now: Nanos) -> Reserve {
+        if self.max_bits <= 0.0 {
+            return Reserve::default();
+        }
+        let hours = |ns: Nanos| ns as f64 / NS_PER_S / 3600.0;
+        let drain_per_hour = match self.first_exhausted_at {
+            Some(at) => 1.0 / hours(at.saturating_sub(self.launched_at)).max(1e-9),
+            None if now > self.launched_at => {
+                (1.0 - self.bits / self.max_bits).max(0.0) / hours(now - self.launched_at)
+            }
+            None => 0.0,
+        };
+        Reserve {
+            depth: (1.0 - self.min_bits / self.max_bits).clamp(0.0, 1.0),
+            drain_per_hour,
+        }
     }
 
     /// When the bucket will change what it allows at `usage_bps`: runs dry while bursting, or
@@ -102,6 +152,7 @@ impl CreditBucket {
         if self.bursting && self.bits <= slack {
             self.bursting = false;
             self.bits = 0.0;
+            self.min_bits = 0.0;
             self.first_exhausted_at.get_or_insert(now);
             true
         } else if !self.bursting && self.bits + slack >= self.resume_bits() {

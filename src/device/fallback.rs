@@ -228,6 +228,13 @@ impl Fallback {
             .chain(std::iter::once(self.gateway.path()))
     }
 
+    /// The instances' capacities, then the gateway's (path order).
+    pub fn capacities(&self) -> impl Iterator<Item = super::PathCapacity> + '_ {
+        self.instances
+            .capacities()
+            .chain(std::iter::once(self.gateway.path_capacity()))
+    }
+
     pub fn outages(&self) -> &[Outage] {
         &self.outages
     }

@@ -281,6 +281,22 @@ impl Fleet {
         self.deployments[0].egress.release_delay_ns(protocol)
     }
 
+    /// Every path's capacity, in path order.
+    pub fn path_capacities(&self) -> Vec<super::PathCapacity> {
+        self.deployments
+            .iter()
+            .flat_map(|d| d.egress.path_capacities())
+            .collect()
+    }
+
+    /// The worst credit reserve over the deployments at `now` (links advanced there).
+    pub fn reserve(&self, now: Nanos) -> super::credits::Reserve {
+        self.deployments.iter().map(|d| d.egress.reserve(now)).fold(
+            super::credits::Reserve::default(),
+            super::credits::Reserve::worst,
+        )
+    }
+
     pub fn diagnostics(&self) -> Diagnostics {
         let all: Vec<Diagnostics> = self
             .deployments

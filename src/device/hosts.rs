@@ -6,8 +6,8 @@
 //! before every change of a link's rates, so credits are exact between events. Hosts can be
 //! taken down (their flows are cleared) and replaced (a fresh instance with full credits).
 
-use super::credits::CreditBucket;
-use super::{Direction, Finished, Path};
+use super::credits::{CreditBucket, Reserve};
+use super::{Direction, Finished, Path, PathCapacity};
 use crate::engine::Nanos;
 use crate::fluid::{ClassSpec, FlowId, FlowMark, FlowProgress, Link};
 
@@ -212,6 +212,23 @@ impl Hosts {
     /// When any host first ran out of network credits in either direction.
     pub fn first_credit_exhaustion(&self) -> Option<Nanos> {
         self.first_credit_exhaustion
+    }
+
+    /// Each host's bandwidth per direction: at burst, and what it holds without credits.
+    pub fn capacities(&self) -> impl Iterator<Item = PathCapacity> + '_ {
+        self.specs.iter().map(|s| PathCapacity {
+            peak_bps: s.burst_bps.max(s.baseline_bps).min(s.internet_cap_bps),
+            sustained_bps: s.baseline_bps.min(s.internet_cap_bps),
+        })
+    }
+
+    /// The worst credit reserve over every host and direction, settled at `now`.
+    pub fn reserve(&self, now: Nanos) -> Reserve {
+        self.buckets
+            .iter()
+            .flatten()
+            .map(|bucket| bucket.reserve(now))
+            .fold(Reserve::default(), Reserve::worst)
     }
 
     /// Highest per-direction bandwidth any host can reach, bits per second.

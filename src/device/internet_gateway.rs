@@ -122,4 +122,14 @@ impl Clients {
     pub fn peak_capacity_bps(&self) -> f64 {
         self.hosts.peak_capacity_bps()
     }
+
+    /// Each client's bandwidth per direction, in path order.
+    pub fn capacities(&self) -> impl Iterator<Item = super::PathCapacity> + '_ {
+        self.hosts.capacities()
+    }
+
+    /// The worst network-credit reserve over the clients, at `now`.
+    pub fn reserve(&self, now: Nanos) -> super::credits::Reserve {
+        self.hosts.reserve(now)
+    }
 }

@@ -60,6 +60,14 @@ impl Outcome {
     }
 }
 
+/// How much one path can carry per direction, bits per second: at its best (burst credits, a
+/// gateway scaled up) and what it holds indefinitely. Utilisation is measured against these.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PathCapacity {
+    pub peak_bps: f64,
+    pub sustained_bps: f64,
+}
+
 /// The two links a connection crosses on one device (one instance, or the gateway).
 #[derive(Debug, Clone)]
 pub struct Path {
@@ -406,6 +414,29 @@ impl Egress {
                 peak_capacity_bps: i.peak_capacity_bps(),
             },
             _ => Diagnostics::default(),
+        }
+    }
+
+    /// Each path's capacity, in path-number order (read once, at the start of a run).
+    pub fn path_capacities(&self) -> Vec<PathCapacity> {
+        match self {
+            Egress::NatGateway(g) => vec![g.path_capacity()],
+            Egress::NatInstance(i) => i.capacities().collect(),
+            Egress::InternetGateway(c) => c.capacities().collect(),
+            Egress::Proxy(p) => p.instances().capacities().collect(),
+            Egress::Fallback(f) => f.capacities().collect(),
+        }
+    }
+
+    /// The worst network-credit reserve of the device's hosts at `now` (links advanced there);
+    /// a NAT gateway has none to run out of.
+    pub fn reserve(&self, now: Nanos) -> credits::Reserve {
+        match self {
+            Egress::NatGateway(_) => credits::Reserve::default(),
+            Egress::NatInstance(i) => i.reserve(now),
+            Egress::InternetGateway(c) => c.reserve(now),
+            Egress::Proxy(p) => p.instances().reserve(now),
+            Egress::Fallback(f) => f.instances().reserve(now),
         }
     }
 

@@ -198,6 +198,14 @@ impl Gateway {
 }
 
 impl Gateway {
+    /// Its bandwidth per direction: the gateway scales up to `max_bps`, and holds it.
+    pub fn path_capacity(&self) -> super::PathCapacity {
+        super::PathCapacity {
+            peak_bps: self.config.max_bps,
+            sustained_bps: self.config.max_bps,
+        }
+    }
+
     pub fn config(&self) -> &Config {
         &self.config
     }

@@ -289,6 +289,16 @@ impl Instances {
         self.hosts.peak_capacity_bps()
     }
 
+    /// Each instance's bandwidth per direction, in path order.
+    pub fn capacities(&self) -> impl Iterator<Item = super::PathCapacity> + '_ {
+        self.hosts.capacities()
+    }
+
+    /// The worst network-credit reserve over the instances, at `now`.
+    pub fn reserve(&self, now: Nanos) -> super::credits::Reserve {
+        self.hosts.reserve(now)
+    }
+
     /// Every failure so far: (instance, down from, back at or still down).
     pub fn outages(&self) -> &[Outage] {
         &self.outages

@@ -34,6 +34,7 @@ pub fn summary_header() -> Vec<String> {
             "seed",
             "slo_failures",
             "assumptions",
+            "objectives",
         ]
         .map(String::from),
     );
@@ -90,7 +91,7 @@ pub fn summary_cells(scenario_name: &str, s: &Summary) -> Vec<Cell> {
     row.extend(s.values[split..].iter().map(|&v| Cell::Number(v)));
     row.push(Cell::Number(s.credits_exhausted_at_s.unwrap_or(f64::NAN)));
     row.push(Cell::Count(s.seed));
-    row.push(Cell::Text(s.slo_failures.join("; ")));
+    row.push(Cell::Text(s.misses_with_causes()));
     row.push(Cell::Text(
         s.assumptions
             .iter()
@@ -98,6 +99,7 @@ pub fn summary_cells(scenario_name: &str, s: &Summary) -> Vec<Cell> {
             .collect::<Vec<_>>()
             .join("; "),
     ));
+    row.push(Cell::Text(s.objectives.join("; ")));
     // One replication: no spread to measure, so the cells stay empty rather than claim 0.
     match &s.ci95 {
         Some(half_widths) => row.extend(half_widths.iter().map(|&v| Cell::Number(v))),

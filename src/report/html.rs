@@ -63,9 +63,19 @@ pub fn run_report(
         let _ = writeln!(out, "<li><b>{}</b>: {}</li>", escape(name), escape(reason));
     }
     out.push_str("</ul>\n");
+    objectives(&mut out, scenario);
     figures(&mut out, plots);
     assumptions(&mut out, scenario);
     close(out, scenario_text)
+}
+
+/// The objectives in force, defaults marked.
+fn objectives(out: &mut String, scenario: &Scenario) {
+    out.push_str("<p>Objectives in force (set them in [slo]; \"off\" drops one):</p>\n<ul>\n");
+    for line in scenario.slo.describe() {
+        let _ = writeln!(out, "<li>{}</li>", escape(&line));
+    }
+    out.push_str("</ul>\n");
 }
 
 /// The page for `natsim sweep`: each point's monthly cost per candidate, the winners, the plots.

@@ -40,7 +40,14 @@ pub fn render(scenario: &Scenario, result: &ScenarioResult) -> String {
     }
     let _ = writeln!(
         out,
-        "\nmodel assumptions behind every result (README, \"Assumptions\"):"
+        "\nobjectives in force (set them in [slo]; \"off\" drops one):"
+    );
+    for line in scenario.slo.describe() {
+        let _ = writeln!(out, "  - {line}");
+    }
+    let _ = writeln!(
+        out,
+        "\nmodel assumptions behind every result (docs/model.md, \"Assumptions\"):"
     );
     for line in MODEL_ASSUMPTIONS {
         let _ = writeln!(out, "  - {line}");
@@ -95,8 +102,9 @@ pub(super) fn summary_rows(result: &ScenarioResult) -> ([&'static str; 11], Vec<
                 format!("{:.3}", s.get(Metric::PeakGbps)),
                 percent(s.get(Metric::ConnFailRate)),
                 percent(s.get(Metric::DropRate)),
-                three_digits(s.get(Metric::FctP99S)),
-                format!("{:.1}", s.get(Metric::SlowdownP99)),
+                at_least(s.get(Metric::FctP99LowerBound)) + &three_digits(s.get(Metric::FctP99S)),
+                at_least(s.get(Metric::SlowdownP99LowerBound))
+                    + &format!("{:.1}", s.get(Metric::SlowdownP99)),
                 format!("{:.2}", s.get(Metric::CostTotalUsd)),
                 format!("{:.2}", s.get(Metric::CostMonthlyUsd)),
                 if s.meets_slo {
@@ -122,6 +130,16 @@ pub(super) fn grouped_assumptions(scenario: &Scenario) -> Vec<(&Assumption, Vec<
         }
     }
     grouped
+}
+
+/// "≥ " before a percentile that is a lower bound (transfers still open at the end counted at
+/// their age) in any replication.
+fn at_least(lower_bound_share: f64) -> String {
+    if lower_bound_share > 0.0 {
+        "≥ ".to_string()
+    } else {
+        String::new()
+    }
 }
 
 /// A number with three significant digits, for the console (CSV keeps six).

@@ -10,6 +10,7 @@
 pub mod error;
 pub mod parse;
 
+pub use crate::objectives::Slo;
 pub use error::ScenarioError;
 pub use parse::{parse_scenario, parse_scenario_file};
 
@@ -46,19 +47,6 @@ impl AzOutage {
     pub fn covers(&self, now: u64) -> bool {
         now >= self.at_ns && now - self.at_ns < self.for_ns
     }
-}
-
-/// The user's objectives. `None` means "no objective on this figure".
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Slo {
-    /// Dropped bytes / offered bytes.
-    pub max_drop_rate: Option<f64>,
-    /// Refused connections / attempted connections.
-    pub max_conn_fail_rate: Option<f64>,
-    /// p99 of flow completion time / unloaded completion time.
-    pub max_p99_slowdown: Option<f64>,
-    /// Fraction of the window the candidate gave egress (1 − outage / window).
-    pub min_availability: Option<f64>,
 }
 
 /// A random quantity (bytes for sizes, seconds for durations) with a given mean.

@@ -26,6 +26,7 @@ use toml::Value;
 use super::{Dist, Protocol, Scenario, ScenarioError, Slo, Workload};
 use crate::catalog::{Catalog, Region};
 use crate::cost::{EgressTier, Prices};
+use crate::objectives::Objective;
 use crate::units::seconds_to_ns;
 use reader::{Check, Quantity, Result, Section};
 
@@ -147,6 +148,13 @@ fn parse_text(text: &str, catalog: &Catalog) -> Result<Scenario> {
 /// Broken TOML: toml's message with the line and column it points at.
 fn toml_error(text: &str, error: &toml::de::Error) -> ScenarioError {
     let message = lowercase_first(error.message().trim());
+    if message.starts_with("duplicate key")
+        && let Some(error) = error
+            .span()
+            .and_then(|span| duplicate_key_error(text, span))
+    {
+        return error;
+    }
     let problem = match error.span() {
         Some(span) => {
             let before = text.get(..span.start.min(text.len())).unwrap_or(text);
@@ -159,6 +167,50 @@ fn toml_error(text: &str, error: &toml::de::Error) -> ScenarioError {
     let hint = "fix the syntax there: strings need double quotes (duration = \"2h\"), tables look like [scenario] \
                 or [[candidate]], and a key may appear once per table";
     ScenarioError::new("", problem, hint)
+}
+
+/// A key or table written twice, named with its key path ("candidate[1].ips") and both lines.
+fn duplicate_key_error(text: &str, span: std::ops::Range<usize>) -> Option<ScenarioError> {
+    let key = text.get(span.clone())?.trim().trim_matches('"');
+    let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
+    let line = line_of(span.start);
+    let lines: Vec<&str> = text.lines().collect();
+    let current = lines.get(line - 1)?.trim_start();
+    if current.starts_with('[') {
+        let header = current.split(']').next()?.trim_start_matches('[').trim();
+        let problem = format!("the table [{header}] appears twice (again at line {line})");
+        let hint = "merge the two tables into one; [[...]] (double brackets) starts another entry of a list";
+        return Some(ScenarioError::new(header, problem, hint));
+    }
+    // The table the key sits in: the nearest header above it, numbered like the key paths.
+    let header = lines[..line - 1]
+        .iter()
+        .rposition(|l| l.trim_start().starts_with('['));
+    let path = match header {
+        None => String::new(),
+        Some(index) => {
+            let header = lines[index].trim();
+            let name = header.trim_matches(|c| c == '[' || c == ']').trim();
+            if header.starts_with("[[") {
+                let nth = lines[..index].iter().filter(|l| l.trim() == header).count();
+                format!("{name}[{nth}]")
+            } else {
+                name.to_string()
+            }
+        }
+    };
+    let first = lines[..line - 1]
+        .iter()
+        .rposition(|l| l.trim_start().starts_with(key) && l.contains('='))
+        .map(|index| format!(", first set at line {}", index + 1))
+        .unwrap_or_default();
+    let key_path = if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    };
+    let problem = format!("{key} is set twice in the same table (again at line {line}{first})");
+    Some(ScenarioError::new(key_path, problem, "keep one of them"))
 }
 
 fn lowercase_first(text: &str) -> String {
@@ -261,14 +313,39 @@ fn parse_az(s: &mut Section<'_>) -> Result<String> {
 }
 
 fn parse_slo(mut s: Section<'_>) -> Result<Slo> {
-    let slo = Slo {
-        max_drop_rate: s.number("max_drop_rate", Check::Fraction)?,
-        max_conn_fail_rate: s.number("max_conn_fail_rate", Check::Fraction)?,
-        max_p99_slowdown: s.number("max_p99_slowdown", Check::AtLeast(1.0))?,
-        min_availability: s.number("min_availability", Check::Fraction)?,
-    };
+    let mut slo = Slo::default();
+    for objective in Objective::ALL {
+        let key = objective.key();
+        let Some(value) = s.raw(key) else { continue };
+        let limit = match value {
+            Value::String(text) if text == "off" => None,
+            Value::Boolean(false) => None,
+            _ => Some(
+                reader::number_in(&s.path_of(key), value, slo_check(objective)).map_err(
+                    |mut e| {
+                        e.hint = format!("{}, or \"off\" to drop this objective", e.hint);
+                        e
+                    },
+                )?,
+            ),
+        };
+        slo.set(objective, limit);
+    }
     s.finish()?;
     Ok(slo)
+}
+
+/// The range an objective's limit must fall in.
+fn slo_check(objective: Objective) -> Check {
+    match objective {
+        Objective::MaxDropRate
+        | Objective::MaxConnFailRate
+        | Objective::MinAvailability
+        | Objective::MinCarriedRatio => Check::Fraction,
+        Objective::MaxP99Slowdown => Check::AtLeast(1.0),
+        Objective::MaxUtilization => Check::Between(0.01, 10.0),
+        Objective::MinCreditHours => Check::Between(0.0, 87_600.0),
+    }
 }
 
 /// The region's prices with `[prices]` overrides applied, and the per-instance-type price

@@ -140,15 +140,13 @@ fn full_scenario_round_trips() {
         (s.duration_ns, s.warmup_ns, s.seed, s.replications),
         (7_200_000_000_000, 300_000_000_000, 42, 3)
     );
-    assert_eq!(
-        s.slo,
-        Slo {
-            max_drop_rate: Some(0.001),
-            max_conn_fail_rate: Some(0.0001),
-            max_p99_slowdown: Some(4.0),
-            min_availability: None,
-        }
-    );
+    let mut slo = Slo::default();
+    slo.set(Objective::MaxDropRate, Some(0.001));
+    slo.set(Objective::MaxConnFailRate, Some(0.0001));
+    slo.set(Objective::MaxP99Slowdown, Some(4.0));
+    assert_eq!(s.slo, slo);
+    // Keys the file leaves out keep their defaults, marked as such.
+    assert!(s.slo.limit(Objective::MinAvailability).is_default);
     assert_eq!(
         (s.prices.nat_gateway_usd_per_hour, s.prices.free_tier_gb),
         (0.059, 100.0)
@@ -316,8 +314,26 @@ fn errors_name_the_key_path() {
         ("[scenario\nname = 1".into(), "", "not valid TOML"),
         (
             "[scenario]\nname = \"a\"\nname = \"b\"".into(),
-            "",
-            "line 3",
+            "scenario.name",
+            "name is set twice in the same table (again at line 3, first set at line 2)",
+        ),
+        (
+            minimal_with("ips = 1", "ips = 1\nips = 2"),
+            "candidate[0].ips",
+            "ips is set twice",
+        ),
+        (
+            format!("{MINIMAL}\n[scenario]\nseed = 2\n"),
+            "scenario",
+            "the table [scenario] appears twice",
+        ),
+        (
+            minimal_with(
+                "[[candidate]]",
+                "[slo]\nmax_drop_rate = \"none\"\n\n[[candidate]]",
+            ),
+            "slo.max_drop_rate",
+            "or \"off\" to drop this objective",
         ),
         (
             minimal_with("ips = 1", "ipz = 1"),

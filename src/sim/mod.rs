@@ -136,6 +136,7 @@ impl<'a> Simulation<'a> {
             generator.destination_count(),
             failures,
         );
+        let capacities = egress.path_capacities();
         let classes = scenario
             .workloads
             .iter()
@@ -154,7 +155,7 @@ impl<'a> Simulation<'a> {
             generator,
             classes,
             connections: Slab::default(),
-            recorder: Recorder::new(scenario.warmup_ns, scenario.duration_ns),
+            recorder: Recorder::new(scenario.warmup_ns, scenario.duration_ns, capacities),
             outcome: Outcome::default(),
             next_arrivals: vec![None; scenario.workloads.len()],
             device_deadline: std::cell::Cell::new(None),
@@ -486,9 +487,13 @@ impl<'a> Simulation<'a> {
         // Closes the last interval (a no-op when the previous sample fell exactly on the horizon).
         self.recorder
             .sample(horizon, &self.egress, bill.total_usd());
-        let mut figures = self
-            .recorder
-            .figures(horizon, &self.connections, &self.egress);
+        let rate_caps_bps: Vec<f64> = self.classes.iter().map(|c| c.rate_cap_bps).collect();
+        let mut figures =
+            self.recorder
+                .figures(horizon, &self.connections, &self.egress, &rate_caps_bps);
+        let reserve = self.egress.reserve(horizon);
+        (figures.credit_depth, figures.credit_drain_per_hour) =
+            (reserve.depth, reserve.drain_per_hour);
         let (warmup, workloads) = (self.scenario.warmup_ns, &self.scenario.workloads);
         figures.outage_s =
             self.egress

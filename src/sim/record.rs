@@ -5,7 +5,7 @@ use super::SAMPLE_INTERVAL_NS;
 use super::connection::{Connection, Phase, Slab};
 use crate::cost::{Bill, Usage};
 use crate::device::fleet::Fleet;
-use crate::device::{Diagnostics, Direction, Refusal};
+use crate::device::{Diagnostics, Direction, PathCapacity, Refusal};
 use crate::engine::Nanos;
 use crate::stats::LogHistogram;
 use crate::units::ns_to_seconds;
@@ -71,6 +71,25 @@ pub struct Figures {
     pub fct_p50_s: f64,
     pub fct_p99_s: f64,
     pub slowdown_p99: f64,
+    /// Window connections still transferring at the end, counted in the completion-time and
+    /// slowdown percentiles at their age (right-censored: their true times are longer).
+    pub censored: u64,
+    /// The p99 completion time / slowdown is a lower bound: a censored connection's age is at
+    /// or below it, so its true time could raise the percentile.
+    pub fct_p99_lower_bound: bool,
+    pub slowdown_p99_lower_bound: bool,
+    /// Bytes still in flight at the end beyond what the same connections would still have to
+    /// move on an unloaded device (at their own caps): the backlog the device built up.
+    pub backlog_bytes: f64,
+    /// Highest one-minute load of any path and direction over that path's peak bandwidth.
+    pub utilization_peak: f64,
+    /// Highest window-mean load of any path and direction over its sustained bandwidth.
+    pub utilization_sustained: f64,
+    /// Deepest draw of any network-credit bucket, as a fraction of a full one.
+    pub credit_depth: f64,
+    /// Net drain of the worst credit bucket, as a fraction of a full one per hour (the
+    /// reciprocal of the hours a full bucket lasts at the load seen; 0 if none drains).
+    pub credit_drain_per_hour: f64,
     /// Time-average of open connections over the window.
     pub open_mean: f64,
     /// Mean time from arrival to close of window connections that closed.
@@ -123,11 +142,23 @@ pub struct Recorder {
     interval_offered_bytes: f64,
     interval_refused: u64,
     last_totals: (f64, f64),
+    /// Per path: its capacities, and delivered bytes [out, in] at the last sample and at the
+    /// end of the warmup (for per-path utilisation).
+    capacities: Vec<PathCapacity>,
+    path_last: Vec<[f64; 2]>,
+    path_at_warmup: Vec<[f64; 2]>,
+    utilization_peak: f64,
 }
 
 impl Recorder {
-    pub fn new(warmup: Nanos, horizon: Nanos) -> Self {
+    /// `capacities`: each path's bandwidth, in path order.
+    pub fn new(warmup: Nanos, horizon: Nanos, capacities: Vec<PathCapacity>) -> Self {
+        let paths = capacities.len();
         Recorder {
+            capacities,
+            path_last: vec![[0.0; 2]; paths],
+            path_at_warmup: vec![[0.0; 2]; paths],
+            utilization_peak: 0.0,
             warmup,
             horizon,
             figures: Figures::default(),
@@ -249,6 +280,7 @@ impl Recorder {
     pub fn on_warmup_end(&mut self, now: Nanos, egress: &Fleet) {
         self.change_open(now, 0);
         self.at_warmup = totals(egress);
+        self.path_at_warmup = path_totals(egress);
     }
 
     /// Closes the current time-series interval at `now` (links already advanced to `now`).
@@ -258,6 +290,21 @@ impl Recorder {
             return;
         }
         let (delivered, dropped_packets) = totals(egress);
+        let full_minute = seconds >= ns_to_seconds(SAMPLE_INTERVAL_NS) * 0.999;
+        let per_path = path_totals(egress);
+        if full_minute && self.interval_start >= self.warmup {
+            for ((now_bytes, last), capacity) in
+                per_path.iter().zip(&self.path_last).zip(&self.capacities)
+            {
+                for direction in 0..2 {
+                    let bps = (now_bytes[direction] - last[direction]) * 8.0 / seconds;
+                    self.utilization_peak = self
+                        .utilization_peak
+                        .max(utilization(bps, capacity.peak_bps));
+                }
+            }
+        }
+        self.path_last = per_path;
         self.intervals.push(Interval {
             start_s: ns_to_seconds(self.interval_start),
             end_s: ns_to_seconds(now),
@@ -276,9 +323,20 @@ impl Recorder {
         self.last_totals = (delivered, dropped_packets);
     }
 
-    /// Final figures at `horizon` (links already advanced there).
-    pub fn figures(&mut self, horizon: Nanos, connections: &Slab, egress: &Fleet) -> Figures {
+    /// Final figures at `horizon` (links already advanced there). `rate_caps_bps`: each
+    /// workload's per-connection cap, for the unloaded times of connections still open.
+    pub fn figures(
+        &mut self,
+        horizon: Nanos,
+        connections: &Slab,
+        egress: &Fleet,
+        rate_caps_bps: &[f64],
+    ) -> Figures {
         self.change_open(horizon, 0);
+        // The mean covers completed transfers only (the M/G/1-PS and Little's-law oracles are
+        // about them); the percentiles below also count the censored ones.
+        let (completed, fct_mean_s) = (self.fct.count(), self.fct.mean());
+        let mut censoring = Censoring::default();
         for connection in connections.iter() {
             let moving = matches!(
                 connection.phase,
@@ -286,6 +344,8 @@ impl Recorder {
             );
             if connection.in_window && moving {
                 self.book_bytes(connection);
+                let cap_bps = rate_caps_bps[connection.class as usize];
+                self.censor(horizon, connection, cap_bps, &mut censoring);
             }
         }
         let window_s = ns_to_seconds(self.horizon.saturating_sub(self.warmup));
@@ -305,15 +365,23 @@ impl Recorder {
             })
             .map(|i| i.delivered_bps)
             .fold(mean_bps, f64::max);
+        let (fct_p99_s, slowdown_p99) = (self.fct.quantile(0.99), self.slowdown.quantile(0.99));
         Figures {
             packets_dropped: dropped_packets - self.at_warmup.1,
             mean_bps,
             peak_bps,
-            completed: self.fct.count(),
-            fct_mean_s: self.fct.mean(),
+            completed,
+            fct_mean_s,
             fct_p50_s: self.fct.quantile(0.5),
-            fct_p99_s: self.fct.quantile(0.99),
-            slowdown_p99: self.slowdown.quantile(0.99),
+            fct_p99_s,
+            slowdown_p99,
+            censored: censoring.count,
+            fct_p99_lower_bound: censoring.shortest_age_s <= fct_p99_s,
+            slowdown_p99_lower_bound: censoring.smallest_slowdown <= slowdown_p99,
+            backlog_bytes: (self.figures.in_flight_bytes - censoring.unloaded_in_flight_bytes)
+                .max(0.0),
+            utilization_peak: self.utilization_peak,
+            utilization_sustained: self.sustained_utilization(egress, window_s),
             open_mean: if window_s > 0.0 {
                 self.open_integral_s / window_s
             } else {
@@ -327,6 +395,41 @@ impl Recorder {
             window_s,
             ..self.figures.clone()
         }
+    }
+
+    /// Counts a connection still transferring at `horizon` in the percentiles at its age, and
+    /// what an unloaded device would still have to move of it.
+    fn censor(&mut self, horizon: Nanos, connection: &Connection, cap_bps: f64, c: &mut Censoring) {
+        let age_s = ns_to_seconds(horizon - connection.arrival);
+        let unloaded_s = connection.offered_bytes() * 8.0 / cap_bps;
+        let slowdown = if unloaded_s > 0.0 {
+            (age_s / unloaded_s).max(1.0)
+        } else {
+            1.0
+        };
+        self.fct.record(age_s);
+        self.slowdown.record(slowdown);
+        c.count += 1;
+        c.shortest_age_s = c.shortest_age_s.min(age_s);
+        c.smallest_slowdown = c.smallest_slowdown.min(slowdown);
+        c.unloaded_in_flight_bytes += (connection.offered_bytes() - cap_bps / 8.0 * age_s).max(0.0);
+    }
+
+    /// The highest mean load over the window of any path and direction, over that path's
+    /// sustained bandwidth.
+    fn sustained_utilization(&self, egress: &Fleet, window_s: f64) -> f64 {
+        if window_s <= 0.0 {
+            return 0.0;
+        }
+        let end = path_totals(egress);
+        let mut highest: f64 = 0.0;
+        for ((end, start), capacity) in end.iter().zip(&self.path_at_warmup).zip(&self.capacities) {
+            for direction in 0..2 {
+                let bps = (end[direction] - start[direction]) * 8.0 / window_s;
+                highest = highest.max(utilization(bps, capacity.sustained_bps));
+            }
+        }
+        highest
     }
 
     pub fn into_intervals(self) -> Vec<Interval> {
@@ -353,6 +456,50 @@ impl Recorder {
         self.open_since = now;
         self.open = self.open.saturating_add_signed(delta);
     }
+}
+
+/// What the connections still transferring at the end add to the figures.
+#[derive(Debug)]
+struct Censoring {
+    count: u64,
+    shortest_age_s: f64,
+    smallest_slowdown: f64,
+    unloaded_in_flight_bytes: f64,
+}
+
+impl Default for Censoring {
+    fn default() -> Self {
+        Censoring {
+            count: 0,
+            shortest_age_s: f64::INFINITY,
+            smallest_slowdown: f64::INFINITY,
+            unloaded_in_flight_bytes: 0.0,
+        }
+    }
+}
+
+/// Load over capacity; a path with no capacity is fully used if it carried anything.
+fn utilization(bps: f64, capacity_bps: f64) -> f64 {
+    if capacity_bps > 0.0 {
+        bps / capacity_bps
+    } else if bps > 0.0 {
+        1.0
+    } else {
+        0.0
+    }
+}
+
+/// Delivered bytes [out, in] per path, in path order.
+fn path_totals(egress: &Fleet) -> Vec<[f64; 2]> {
+    egress
+        .paths()
+        .map(|(_, path)| {
+            [
+                path.out.totals().delivered_bytes,
+                path.inbound.totals().delivered_bytes,
+            ]
+        })
+        .collect()
 }
 
 /// Delivered bytes (both directions) and dropped packets over all of a device's links.

@@ -60,7 +60,7 @@ pub fn aggregate(plan: &Plan, records: &[Record]) -> Result<Vec<PointResult>, St
                 .min_by(f64::total_cmp);
             summaries.push(summarize_values(scenario, candidate, &per_run, credits));
         }
-        let verdict = recommend::decide(scenario, &summaries);
+        let verdict = recommend::decide(&summaries);
         if let Some(winner) = verdict.recommended {
             summaries[winner].recommended = true;
         }
