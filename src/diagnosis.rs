@@ -6,7 +6,7 @@
 //! miss an objective get causes; the figures come from the summary, the limits from the
 //! candidate's validated settings.
 
-use crate::device::nat_instance;
+use crate::device::nat_instance::{self, Failover};
 use crate::objectives::Objective;
 use crate::scenario::{Candidate, DeviceConfig, Scenario};
 use crate::summary::{Metric, Summary};
@@ -46,7 +46,7 @@ pub fn causes(scenario: &Scenario, summary: &Summary) -> Vec<String> {
         ));
     }
     if get(Metric::OutageS) > 0.0 {
-        causes.push(outage_cause(device, summary));
+        causes.push(outage_cause(candidate, summary));
     }
     if get(Metric::FailUnsupported) > 0.0 {
         causes.push(format!(
@@ -132,16 +132,31 @@ fn instances_needed(summary: &Summary, c: &nat_instance::Config) -> u32 {
     (needed.min(1e6) as u32).max(c.count + 1)
 }
 
-fn outage_cause(device: &DeviceConfig, summary: &Summary) -> String {
-    let what = match device.instance() {
-        Some(c) => format!(
-            "instance failures and AZ outages, failover {}; fix: failover = \"standby_instance\" or \"nat_gateway_fallback\", or per_az = true",
-            c.failures.failover.as_str()
-        ),
-        None => "its AZ went down; fix: per_az = true or mode = \"regional\"".to_string(),
+fn outage_cause(candidate: &Candidate, summary: &Summary) -> String {
+    let mut fixes: Vec<&str> = Vec::new();
+    let what = match candidate.device.instance() {
+        Some(c) => {
+            let mode = c.failures.failover;
+            if matches!(mode, Failover::None | Failover::AsgReplace) {
+                fixes.push("failover = \"standby_instance\" or \"nat_gateway_fallback\"");
+            }
+            format!(
+                "instance failures and AZ outages, failover {}",
+                mode.as_str()
+            )
+        }
+        None => "its AZ went down".to_string(),
+    };
+    if !candidate.per_az {
+        fixes.push("per_az = true (a device in every AZ with clients)");
+    }
+    let fix = if fixes.is_empty() {
+        String::new()
+    } else {
+        format!("; fix: {}", fixes.join(", or "))
     };
     format!(
-        "{:.1} min without egress for clients that were up ({what}), {:.0} connections reset, {:.0} refused while down",
+        "{:.1} min without egress for clients that were up ({what}{fix}), {:.0} connections reset, {:.0} refused while down",
         summary.get(Metric::OutageS) / 60.0,
         summary.get(Metric::ConnReset),
         summary.get(Metric::FailOutage)

@@ -33,6 +33,70 @@ fn every_scenario_file_parses_and_runs() {
             result.summaries.iter().filter(|s| s.recommended).count() <= 1,
             "{name}"
         );
+        check_golden(&name, &golden_text(&name, &result));
+    }
+}
+
+/// The golden (snapshot) form of a scenario's summary: one line per candidate and figure, so a
+/// model change shows as a readable diff of exactly the figures it moved. Figures keep four
+/// significant digits: enough to see a real change, few enough to read.
+fn golden_text(name: &str, result: &natsim::batch::ScenarioResult) -> String {
+    let mut out = format!(
+        "# scenarios/{name}: summary figures, four significant digits\n\
+         # rewrite with NATSIM_UPDATE_GOLDEN=1 cargo test --release --test it every_scenario\n"
+    );
+    for s in &result.summaries {
+        out.push_str(&format!("\n[{}]\nkind = {}\n", s.name, s.kind));
+        out.push_str(&format!(
+            "meets_slo = {}\nrecommended = {}\n",
+            s.meets_slo, s.recommended
+        ));
+        for metric in Metric::ALL {
+            out.push_str(&format!(
+                "{} = {}\n",
+                metric.name(),
+                significant(s.get(*metric))
+            ));
+        }
+        out.push_str(&format!("slo_failures = {:?}\n", s.misses_with_causes()));
+    }
+    out.push_str(&format!("\nverdict = {:?}\n", result.verdict.headline));
+    out
+}
+
+/// `value` to four significant digits, in a form that does not change with the fifth.
+fn significant(value: f64) -> String {
+    if value == 0.0 || !value.is_finite() {
+        return format!("{value}");
+    }
+    format!("{value:.3e}")
+}
+
+/// Compares `actual` with tests/golden/<scenario>.txt, or writes it there when
+/// NATSIM_UPDATE_GOLDEN is set.
+fn check_golden(name: &str, actual: &str) {
+    let path = repo_root()
+        .join("tests/golden")
+        .join(name.replace(".toml", ".txt"));
+    if std::env::var_os("NATSIM_UPDATE_GOLDEN").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_default();
+    if expected != actual {
+        let first = expected
+            .lines()
+            .zip(actual.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or(expected.lines().count().min(actual.lines().count()));
+        panic!(
+            "{} differs from this run at line {}:\n  golden: {}\n  now:    {}\nreview the change, then rewrite with NATSIM_UPDATE_GOLDEN=1",
+            path.display(),
+            first + 1,
+            expected.lines().nth(first).unwrap_or("<end>"),
+            actual.lines().nth(first).unwrap_or("<end>")
+        );
     }
 }
 
