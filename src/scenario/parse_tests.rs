@@ -250,7 +250,7 @@ fn full_scenario_round_trips() {
     );
     assert_eq!(
         (fck.internet_cap_bps, fck.pps_limit, fck.conntrack_max),
-        (5e9, 500_000.0, 100_000)
+        (5e9, 16e9 / 12_000.0, 100_000)
     );
     assert_eq!(
         (fck.idle_timeout_tcp_ns, fck.idle_timeout_udp_ns),
