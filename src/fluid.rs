@@ -11,8 +11,25 @@
 //! whatever happens; what exceeds their allocation is lost. Both take part in the same max-min
 //! allocation, so UDP cannot starve TCP (an assumption: real queues favour neither cleanly).
 //!
+//! Packets: no packet is ever an event. Each class charges a fixed number of packets per payload
+//! byte it moves ([`PacketModel`]: TCP data segments of the MSS one way, a delayed ACK per two
+//! segments the other way, and the 7 packets of a handshake and teardown per connection, spread
+//! over the class's mean transfer; UDP datagrams). The ACKs a flow causes travel the other way
+//! but are charged to the flow that causes them, because the limit they count against, AWS's
+//! packets-per-second allowance, takes both directions together. A link carries two budgets,
+//! bytes per second and packets per second; its water level is the lower of the two levels
+//! (every flow uses both, so one common level is exactly max-min fair in bytes). The link's owner
+//! decides its packet budget: it shares the device's one allowance between the two links with
+//! [`split_packet_allowance`], from each link's packet demand (its packet rate were packets
+//! unlimited): each gets what it wants while the two fit, else a share in proportion to its
+//! demand (a shaper that queues and drops without looking at direction). Owners also let a
+//! millisecond of allowance through at any rate (a token bucket, `device::hosts`), so only
+//! sustained load is held. Demand does not depend on the allowance, so a rebalance settles in one
+//! step. Per event: O(log n) heap work plus O(K) water-filling.
+//!
 //! Invariants: rates change only inside `recompute`, which every state change calls; clocks are
-//! advanced to `now` before any change; `delivered ≤ sent` for every class.
+//! advanced to `now` before any change; `delivered ≤ sent` for every class; the packet rate never
+//! exceeds the allowance when any flow is below its cap.
 
 use crate::engine::Nanos;
 use crate::units::NS_PER_S;
@@ -29,8 +46,76 @@ pub struct ClassSpec {
     pub cap_bytes_per_s: f64,
     /// TCP slows down when short of capacity; UDP keeps sending and loses the excess.
     pub elastic: bool,
-    /// Mean packet size, for the packets-per-second limit.
-    pub packet_bytes: f64,
+    /// Packets charged per payload byte moved, both directions together (see [`PacketModel`]).
+    pub packets_per_byte: f64,
+}
+
+/// How a class's connections turn payload bytes into packets, both directions together.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum PacketModel {
+    /// Data segments of up to `mss_bytes` one way, a delayed ACK per two segments the other way
+    /// (RFC 1122 §4.2.3.2 allows ACKing every second full segment; assumed, no SACK or loss),
+    /// and the handshake and teardown once per connection.
+    Tcp { mss_bytes: f64 },
+    /// Datagrams of `datagram_bytes`, nothing else.
+    Udp { datagram_bytes: f64 },
+}
+
+/// SYN, SYN-ACK, ACK.
+pub const TCP_OPEN_PACKETS: f64 = 3.0;
+/// FIN and its ACK, each way.
+pub const TCP_CLOSE_PACKETS: f64 = 4.0;
+/// Delayed ACK: one ACK per this many data segments (and at least one per transfer).
+pub const TCP_SEGMENTS_PER_ACK: f64 = 2.0;
+
+impl PacketModel {
+    /// Packets one connection moving `request_bytes` out and `response_bytes` in puts through a
+    /// device, both directions together. A connection that moves no bytes costs no packets here:
+    /// natsim charges packets through the bytes that flow.
+    pub fn packets_per_connection(&self, request_bytes: f64, response_bytes: f64) -> f64 {
+        match *self {
+            PacketModel::Tcp { mss_bytes } => {
+                let transfer = |bytes: f64| {
+                    let segments = (bytes.max(0.0) / mss_bytes).ceil();
+                    segments + (segments / TCP_SEGMENTS_PER_ACK).ceil()
+                };
+                let handshakes = if request_bytes + response_bytes > 0.0 {
+                    TCP_OPEN_PACKETS + TCP_CLOSE_PACKETS
+                } else {
+                    0.0
+                };
+                transfer(request_bytes) + transfer(response_bytes) + handshakes
+            }
+            PacketModel::Udp { datagram_bytes } => {
+                (request_bytes.max(0.0) + response_bytes.max(0.0)) / datagram_bytes
+            }
+        }
+    }
+
+    /// Packets charged per payload byte for a class whose connections move these mean sizes:
+    /// a connection's packets spread evenly over its bytes, so a link charges them as the bytes
+    /// flow. Sizes are means, so segments are counted at the mean size (assumed; a distribution
+    /// with many small transfers has a few more partly filled segments). 0 when nothing moves.
+    pub fn packets_per_byte(&self, mean_request_bytes: f64, mean_response_bytes: f64) -> f64 {
+        let bytes = mean_request_bytes.max(0.0) + mean_response_bytes.max(0.0);
+        if bytes <= 0.0 {
+            return 0.0;
+        }
+        self.packets_per_connection(mean_request_bytes, mean_response_bytes) / bytes
+    }
+}
+
+/// Shares a device's packets-per-second allowance (both directions together, as AWS counts it)
+/// between its two links, given the packet rate each would carry were packets unlimited. While
+/// the two demands fit, each link may use all the other leaves; beyond that each gets a share in
+/// proportion to its demand, as a shaper that drops without regard to direction would leave it.
+pub fn split_packet_allowance(allowance_pps: f64, demand_pps: [f64; 2]) -> [f64; 2] {
+    let [a, b] = demand_pps;
+    if a + b <= allowance_pps {
+        return [allowance_pps - b, allowance_pps - a];
+    }
+    let share = allowance_pps / (a + b);
+    [a * share, b * share]
 }
 
 /// What a flow needs to remember to settle its accounts when it ends.
@@ -64,7 +149,10 @@ pub struct Link {
     /// Class indices by ascending cap, for water-filling.
     by_cap: Vec<usize>,
     bandwidth_bytes_per_s: f64,
-    pps_limit: f64,
+    /// This link's part of its device's packets-per-second allowance (set by the owner).
+    packet_allowance: f64,
+    /// Packets per second its flows would carry were packets unlimited (bandwidth-bound rates).
+    packet_demand: f64,
     last_update: Nanos,
     active_flows: u32,
     delivered_rate: f64,
@@ -151,7 +239,8 @@ impl Ord for FinishTag {
 const FINISH_SLACK_BYTES: f64 = 1e-3;
 
 impl Link {
-    pub fn new(classes: &[ClassSpec], bandwidth_bps: f64, pps_limit: f64) -> Self {
+    /// A link of `bandwidth_bps` that may carry `packet_allowance_pps` packets per second.
+    pub fn new(classes: &[ClassSpec], bandwidth_bps: f64, packet_allowance_pps: f64) -> Self {
         let mut by_cap: Vec<usize> = (0..classes.len()).collect();
         by_cap.sort_by(|&a, &b| {
             classes[a]
@@ -175,7 +264,8 @@ impl Link {
                 .collect(),
             by_cap,
             bandwidth_bytes_per_s: bandwidth_bps / 8.0,
-            pps_limit,
+            packet_allowance: packet_allowance_pps,
+            packet_demand: 0.0,
             last_update: 0,
             active_flows: 0,
             delivered_rate: 0.0,
@@ -344,12 +434,49 @@ impl Link {
         }
     }
 
-    /// Changes the link's capacity at `now` (scaling, credits running out).
-    pub fn set_capacity(&mut self, now: Nanos, bandwidth_bps: f64, pps_limit: f64) {
+    /// Changes the link's capacity at `now` (a failure, a recovery).
+    pub fn set_capacity(&mut self, now: Nanos, bandwidth_bps: f64, packet_allowance_pps: f64) {
         self.advance(now);
         self.bandwidth_bytes_per_s = bandwidth_bps.max(0.0) / 8.0;
-        self.pps_limit = pps_limit.max(0.0);
+        self.packet_allowance = packet_allowance_pps.max(0.0);
         self.recompute();
+    }
+
+    /// Changes the link's bandwidth at `now` (scaling, credits running out or coming back).
+    pub fn set_bandwidth(&mut self, now: Nanos, bandwidth_bps: f64) {
+        self.advance(now);
+        self.bandwidth_bytes_per_s = bandwidth_bps.max(0.0) / 8.0;
+        self.recompute();
+    }
+
+    /// Changes the link's part of its device's packet allowance at `now`; returns whether rates
+    /// changed. Rates depend on the allowance only when it binds, before or after, so a rebalance
+    /// that leaves a bandwidth-bound link bandwidth-bound costs nothing (the common case: the
+    /// owner rebalances after every event).
+    pub fn set_packet_allowance(&mut self, now: Nanos, packet_allowance_pps: f64) -> bool {
+        let allowance = packet_allowance_pps.max(0.0);
+        if allowance == self.packet_allowance {
+            return false;
+        }
+        let binds = |limit: f64| self.packet_demand > limit;
+        let rates_change = binds(self.packet_allowance) || binds(allowance);
+        if rates_change {
+            self.advance(now);
+        }
+        self.packet_allowance = allowance;
+        if rates_change {
+            self.recompute();
+        }
+        rates_change
+    }
+
+    /// Packets per second this link's flows would carry were packets unlimited.
+    pub fn packet_demand(&self) -> f64 {
+        self.packet_demand
+    }
+
+    pub fn packet_allowance(&self) -> f64 {
+        self.packet_allowance
     }
 
     /// Moves every clock and total forward to `now` at the current rates.
@@ -371,8 +498,8 @@ impl Link {
             let delivered = state.delivered_rate * state.active as f64 * dt;
             state.delivered_bytes_total += delivered;
             let lost = (state.sent_rate - state.delivered_rate) * state.active as f64 * dt;
-            self.totals.dropped_packets += lost / state.spec.packet_bytes;
-            self.totals.delivered_packets += delivered / state.spec.packet_bytes;
+            self.totals.dropped_packets += lost * state.spec.packets_per_byte;
+            self.totals.delivered_packets += delivered * state.spec.packets_per_byte;
         }
         self.totals.sent_bytes += self.sent_rate * dt;
         self.totals.delivered_bytes += self.delivered_rate * dt;
@@ -410,26 +537,32 @@ impl Link {
     }
 
     /// Max-min fair water-filling over the classes: classes whose cap is below the fair share
-    /// get their cap, the rest share what is left equally. O(K).
+    /// get their cap, the rest share what is left equally. The level is the bandwidth's, or the
+    /// packet allowance's when the flows would exceed it at the bandwidth's level. O(K).
     fn recompute(&mut self) {
-        let capacity = self.effective_capacity();
-        let mut remaining = capacity;
-        let mut flows_left = self.active_flows as f64;
-        let mut level = f64::INFINITY;
-        for &class in &self.by_cap {
-            let state = &self.classes[class];
-            if state.active == 0 {
-                continue;
-            }
-            let fair = remaining.max(0.0) / flows_left;
-            if state.spec.cap_bytes_per_s <= fair {
-                remaining -= state.spec.cap_bytes_per_s * state.active as f64;
-                flows_left -= state.active as f64;
-            } else {
-                level = fair;
-                break;
-            }
+        let flows = self.active_flows as f64;
+        let bandwidth_level = self.water_level(self.bandwidth_bytes_per_s, flows, |_| 1.0);
+        self.limit = Limit::Bandwidth;
+        self.set_rates(bandwidth_level);
+        // At the bandwidth's level the packet rate is the demand; only beyond the allowance does
+        // the packet level (the lower one then) set the rates.
+        self.packet_demand = self.packet_rate;
+        if self.packet_demand > self.packet_allowance {
+            let weight: f64 = self
+                .classes
+                .iter()
+                .map(|s| s.active as f64 * s.spec.packets_per_byte)
+                .sum();
+            let level =
+                self.water_level(self.packet_allowance, weight, |spec| spec.packets_per_byte);
+            self.limit = Limit::PacketsPerSecond;
+            self.set_rates(level);
         }
+        self.refresh_next_completion();
+    }
+
+    /// Every active class at min(cap, `level`); the link's totals of rates follow.
+    fn set_rates(&mut self, level: f64) {
         let (mut delivered, mut sent, mut packets) = (0.0, 0.0, 0.0);
         // Idle classes keep stale rates: nothing reads them until a flow arrives, and that
         // arrival recomputes.
@@ -443,34 +576,45 @@ impl Link {
             let n = state.active as f64;
             delivered += state.delivered_rate * n;
             sent += state.sent_rate * n;
-            packets += state.delivered_rate * n / state.spec.packet_bytes;
+            packets += state.delivered_rate * n * state.spec.packets_per_byte;
         }
         self.delivered_rate = delivered;
         self.sent_rate = sent;
         self.packet_rate = packets;
-        self.refresh_next_completion();
     }
 
-    /// Bytes per second the link can carry now: its bandwidth, or less when the packets-per-second
-    /// limit at the active flows' mean packet size is tighter.
-    fn effective_capacity(&mut self) -> f64 {
-        if self.active_flows == 0 {
-            return self.bandwidth_bytes_per_s;
+    /// The per-flow rate at which the active flows, each at min(cap, level), use exactly
+    /// `capacity` of a resource of which a flow of class c takes `weight(c)` per byte
+    /// (`total_weight` over all active flows); infinite when every flow fits at its cap. Classes
+    /// by ascending cap: each one whose cap fits under the fair share of what is left takes its
+    /// cap. O(K).
+    fn water_level(
+        &self,
+        capacity: f64,
+        total_weight: f64,
+        weight: impl Fn(&ClassSpec) -> f64,
+    ) -> f64 {
+        let mut remaining = capacity;
+        let mut weight_left = total_weight;
+        for &class in &self.by_cap {
+            let state = &self.classes[class];
+            if state.active == 0 {
+                continue;
+            }
+            if weight_left <= 0.0 {
+                // Only flows that use none of this resource are left: it does not hold them.
+                break;
+            }
+            let fair = remaining.max(0.0) / weight_left;
+            if state.spec.cap_bytes_per_s <= fair {
+                let class_weight = state.active as f64 * weight(&state.spec);
+                remaining -= state.spec.cap_bytes_per_s * class_weight;
+                weight_left -= class_weight;
+            } else {
+                return fair;
+            }
         }
-        let packet_bytes_sum: f64 = self
-            .classes
-            .iter()
-            .map(|s| s.spec.packet_bytes * s.active as f64)
-            .sum();
-        let mean_packet_bytes = packet_bytes_sum / self.active_flows as f64;
-        let pps_bytes = self.pps_limit * mean_packet_bytes;
-        if pps_bytes < self.bandwidth_bytes_per_s {
-            self.limit = Limit::PacketsPerSecond;
-            pps_bytes
-        } else {
-            self.limit = Limit::Bandwidth;
-            self.bandwidth_bytes_per_s
-        }
+        f64::INFINITY
     }
 }
 
@@ -485,7 +629,7 @@ mod tests {
         ClassSpec {
             cap_bytes_per_s: cap_bps / 8.0,
             elastic: true,
-            packet_bytes: 1000.0,
+            packets_per_byte: 1e-3,
         }
     }
 
@@ -566,7 +710,7 @@ mod tests {
         let udp = ClassSpec {
             cap_bytes_per_s: 1e9 / 8.0,
             elastic: false,
-            packet_bytes: 1000.0,
+            packets_per_byte: 1e-3,
         };
         let mut link = Link::new(&[udp], GBPS, f64::INFINITY);
         // Two 1 Gbps UDP flows of 1 s each on a 1 Gbps link: half of everything is lost.
@@ -586,12 +730,150 @@ mod tests {
         let small = ClassSpec {
             cap_bytes_per_s: 1e12,
             elastic: true,
-            packet_bytes: 100.0,
+            packets_per_byte: 0.01,
         };
         let mut link = Link::new(&[small], 10.0 * GBPS, 100_000.0);
         link.add(0, 0, 0, 1e12);
         link.advance(S);
         assert_eq!(link.limit(), Limit::PacketsPerSecond);
         assert!((link.totals().delivered_bytes - 1e7).abs() < 1.0);
+    }
+
+    const MSS: f64 = 1448.0;
+
+    fn bulk_tcp() -> ClassSpec {
+        ClassSpec {
+            cap_bytes_per_s: 5.0 * GBPS / 8.0,
+            elastic: true,
+            packets_per_byte: PacketModel::Tcp { mss_bytes: MSS }.packets_per_byte(1e9, 0.0),
+        }
+    }
+
+    #[test]
+    fn tcp_packets_are_segments_delayed_acks_and_the_handshake() {
+        let tcp = PacketModel::Tcp { mss_bytes: MSS };
+        // 10 full segments out, 5 ACKs back; a 1-byte response is 1 segment and its ACK; plus 3
+        // to open and 4 to close.
+        assert_eq!(
+            tcp.packets_per_connection(10.0 * MSS, 1.0),
+            10.0 + 5.0 + 2.0 + 7.0
+        );
+        // A tiny request/response: 1 + 1 each way, and the handshake dominates.
+        assert_eq!(tcp.packets_per_connection(100.0, 100.0), 11.0);
+        assert!((tcp.packets_per_byte(100.0, 100.0) - 11.0 / 200.0).abs() < 1e-15);
+        // Bulk: 1.5 packets per segment, the handshake vanishes.
+        let bulk = tcp.packets_per_byte(1e9, 0.0);
+        assert!((bulk * MSS / 1.5 - 1.0).abs() < 1e-5, "{bulk}");
+        // Nothing moves, nothing is charged.
+        assert_eq!(tcp.packets_per_byte(0.0, 0.0), 0.0);
+        let udp = PacketModel::Udp {
+            datagram_bytes: 100.0,
+        };
+        assert_eq!(udp.packets_per_connection(1000.0, 500.0), 15.0);
+        assert_eq!(udp.packets_per_byte(1000.0, 500.0), 0.01);
+    }
+
+    #[test]
+    fn bulk_tcp_at_the_mss_is_bandwidth_bound() {
+        // 5 Gbps of 1,448-byte segments and their ACKs: 431,630 + 215,815 packets per second,
+        // inside a 1 Mpps allowance, so bandwidth is what binds.
+        let mut link = Link::new(&[bulk_tcp()], 5.0 * GBPS, 1e6);
+        link.add(0, 0, 0, 1e12);
+        link.add(0, 0, 1, 1e12);
+        assert_eq!(link.limit(), Limit::Bandwidth);
+        assert!((link.delivered_bps() / (5.0 * GBPS) - 1.0).abs() < 1e-12);
+        let expected_pps = 5.0 * GBPS / 8.0 / MSS * 1.5;
+        assert!((link.packet_rate() / expected_pps - 1.0).abs() < 1e-5);
+        assert_eq!(link.packet_demand(), link.packet_rate());
+        link.advance(S);
+        assert!((link.totals().delivered_packets / expected_pps - 1.0).abs() < 1e-5);
+        // Below the demand the allowance binds and sets the byte rate: 500 kpps of the same
+        // mix carry 500,000 / 1.5 segments of 1,448 bytes.
+        assert!(link.set_packet_allowance(S, 5e5));
+        assert_eq!(link.limit(), Limit::PacketsPerSecond);
+        let bound_bps = 5e5 / 1.5 * MSS * 8.0;
+        assert!((link.delivered_bps() / bound_bps - 1.0).abs() < 1e-5);
+        assert!((link.packet_rate() - 5e5).abs() < 1e-6);
+    }
+
+    #[test]
+    fn small_udp_datagrams_are_packet_bound_and_lose_the_excess() {
+        // 64-byte datagrams at 1 Gbps offered on a 10 Gbps link with 1 Mpps: 64 MB/s get
+        // through, the rest (61 MB/s) is dropped, 953,125 datagrams a second.
+        let udp = ClassSpec {
+            cap_bytes_per_s: GBPS / 8.0,
+            elastic: false,
+            packets_per_byte: PacketModel::Udp {
+                datagram_bytes: 64.0,
+            }
+            .packets_per_byte(1.0, 0.0),
+        };
+        let mut link = Link::new(&[udp], 10.0 * GBPS, 1e6);
+        link.add(0, 0, 0, 1e12);
+        link.advance(S);
+        assert_eq!(link.limit(), Limit::PacketsPerSecond);
+        let totals = link.totals();
+        assert!((totals.delivered_bytes - 64e6).abs() < 1.0);
+        assert!((totals.delivered_packets - 1e6).abs() < 1e-3);
+        assert!((totals.dropped_packets - (GBPS / 8.0 - 64e6) / 64.0).abs() < 1e-3);
+    }
+
+    #[test]
+    fn packet_bound_classes_share_one_level_and_the_allowance_exactly() {
+        // Bulk TCP and tiny request/response connections on one link with 200 kpps: both run at
+        // one rate r, and r × (n_bulk × ppb_bulk + n_tiny × ppb_tiny) = 200,000.
+        let tiny = ClassSpec {
+            cap_bytes_per_s: 1e12,
+            elastic: true,
+            packets_per_byte: PacketModel::Tcp { mss_bytes: MSS }.packets_per_byte(100.0, 100.0),
+        };
+        let classes = [bulk_tcp(), tiny];
+        let mut link = Link::new(&classes, 100.0 * GBPS, 2e5);
+        link.add(0, 0, 0, 1e12);
+        link.add(0, 1, 1, 1e12);
+        link.add(0, 1, 2, 1e12);
+        let rate = 2e5 / (classes[0].packets_per_byte + 2.0 * classes[1].packets_per_byte);
+        assert!((link.delivered_bps() / 8.0 / (3.0 * rate) - 1.0).abs() < 1e-12);
+        assert!((link.packet_rate() / 2e5 - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn one_allowance_is_shared_by_both_directions() {
+        // While the demands fit, each link may use what the other leaves.
+        assert_eq!(split_packet_allowance(1e6, [3e5, 2e5]), [8e5, 7e5]);
+        assert_eq!(
+            split_packet_allowance(f64::INFINITY, [3e5, 0.0])[0],
+            f64::INFINITY
+        );
+        // Beyond it, shares in proportion to demand, adding up to the allowance.
+        let [a, b] = split_packet_allowance(1e6, [1.5e6, 0.5e6]);
+        assert!((a - 7.5e5).abs() < 1e-6 && (b - 2.5e5).abs() < 1e-6);
+        // Bulk TCP out (its ACKs charged to it) next to small UDP in, on one 800 kpps device:
+        // the ACKs count, so the upload gets 800k × 647k / (647k + 400k) packets a second.
+        let udp_in = ClassSpec {
+            cap_bytes_per_s: 400e3 * 100.0,
+            elastic: false,
+            packets_per_byte: 0.01,
+        };
+        let classes = [bulk_tcp(), udp_in];
+        let (mut out, mut inbound) = (
+            Link::new(&classes, 5.0 * GBPS, 8e5),
+            Link::new(&classes, 5.0 * GBPS, 8e5),
+        );
+        out.add(0, 0, 0, 1e12);
+        inbound.add(0, 1, 1, 1e12);
+        let shares = split_packet_allowance(8e5, [out.packet_demand(), inbound.packet_demand()]);
+        assert!(out.set_packet_allowance(0, shares[0]));
+        assert!(inbound.set_packet_allowance(0, shares[1]));
+        let bulk_demand = 5.0 * GBPS / 8.0 * classes[0].packets_per_byte;
+        let expected_out_pps = 8e5 * bulk_demand / (bulk_demand + 4e5);
+        assert!((out.packet_rate() / expected_out_pps - 1.0).abs() < 1e-9);
+        assert!((out.packet_rate() + inbound.packet_rate() - 8e5).abs() < 1e-6);
+        assert_eq!(out.limit(), Limit::PacketsPerSecond);
+        // A rebalance that leaves a link bandwidth-bound does not touch its rates.
+        let mut idle = Link::new(&classes, 5.0 * GBPS, 1e6);
+        idle.add(0, 0, 0, 1e9);
+        assert!(!idle.set_packet_allowance(0, 9e5));
+        assert_eq!(idle.packet_allowance(), 9e5);
     }
 }

@@ -1,5 +1,6 @@
 //! natsim's one integration-test binary (ripgrep style): oracles, cost identities, determinism,
-//! the CLI's error contract, every shipped scenario, batches and sweeps.
+//! the CLI's error contract, every shipped scenario, batches and sweeps, and the validation
+//! against published figures.
 
 #[path = "it/support.rs"]
 mod support;
@@ -24,3 +25,5 @@ mod reports;
 mod scenarios;
 #[path = "it/sweep.rs"]
 mod sweep;
+#[path = "it/validation.rs"]
+mod validation;

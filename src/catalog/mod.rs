@@ -99,8 +99,11 @@ pub struct NatInstanceDefaults {
     pub burst_minutes_by_size: BTreeMap<String, f64>,
     /// Minutes for sizes not in `burst_minutes_by_size` (2xlarge and larger).
     pub burst_minutes_other: f64,
-    pub pps_per_vcpu: f64,
-    pub pps_min: f64,
+    /// Packets per second forwarded: `pps_vcpu_scale × vCPUs ^ pps_vcpu_exponent`, or the burst
+    /// bandwidth in frames of `pps_frame_bytes` when that is more.
+    pub pps_vcpu_scale: f64,
+    pub pps_vcpu_exponent: f64,
+    pub pps_frame_bytes: f64,
     pub conntrack_bytes_per_entry: u64,
     pub conntrack_min: u32,
     /// Fixed table sizes above memory thresholds, ascending.
@@ -258,10 +261,14 @@ impl Catalog {
             .unwrap_or(defaults.burst_minutes_other)
     }
 
-    /// Packets per second, both directions together (assumed).
+    /// Packets per second forwarded, both directions together (assumed): a rule fitted to
+    /// measured rates, growing with vCPUs, and at least the burst bandwidth in full-size frames.
     pub fn pps_limit(&self, it: &InstanceType) -> f64 {
         let defaults = &self.nat_instance;
-        (defaults.pps_per_vcpu * f64::from(it.vcpus)).max(defaults.pps_min)
+        let by_vcpus =
+            defaults.pps_vcpu_scale * f64::from(it.vcpus).powf(defaults.pps_vcpu_exponent);
+        let by_bandwidth = it.burst_gbps * 1e9 / (8.0 * defaults.pps_frame_bytes);
+        by_vcpus.max(by_bandwidth)
     }
 
     /// The Linux default `nf_conntrack_max` for the instance's memory.
@@ -662,8 +669,34 @@ mod tests {
         assert_eq!(c.burst_minutes(instance("c6gn.medium")), 20.0);
         assert_eq!(c.burst_minutes(instance("c6gn.xlarge")), 45.0);
         assert_eq!(c.burst_minutes(instance("c6gn.4xlarge")), 60.0);
-        assert_eq!(c.pps_limit(instance("c6gn.medium")), 500_000.0);
-        assert_eq!(c.pps_limit(instance("c6gn.16xlarge")), 16_000_000.0);
+        let pps = |name: &str| c.pps_limit(instance(name)).round();
+        // 2 vCPUs: 650,000 × 2^0.3; the 5 Gbps burst in 1,500-byte frames is less.
+        assert_eq!(pps("t4g.nano"), 800_244.0);
+        // 1 vCPU, but 16 Gbps of burst: 16e9 / 12,000 bits per frame.
+        assert_eq!(pps("c6gn.medium"), 1_333_333.0);
+        assert_eq!(pps("c7gn.large"), 2_500_000.0);
+        assert_eq!(pps("c6gn.16xlarge"), 8_333_333.0);
+        // 32 vCPUs at 12.5 Gbps: the vCPU term.
+        assert_eq!(pps("m6i.8xlarge"), 1_838_478.0);
+    }
+
+    #[test]
+    fn bulk_tcp_is_bandwidth_bound_on_every_listed_type() {
+        // The allowance must not bind where bandwidth already governs: bulk TCP at an instance's
+        // highest internet rate (its burst under the internet cap), 1,448-byte segments and a
+        // delayed ACK per two, fits the allowance on every type, with room for the other way.
+        let c = catalog();
+        let tcp = crate::fluid::PacketModel::Tcp { mss_bytes: 1448.0 };
+        for it in c.instances.values() {
+            let top_bytes_per_s = (it.burst_gbps * 1e9).min(c.internet_cap_bps(it)) / 8.0;
+            let bulk_pps = top_bytes_per_s * tcp.packets_per_byte(1e12, 0.0);
+            assert!(
+                bulk_pps < c.pps_limit(it),
+                "{}: bulk TCP needs {bulk_pps:.0} pps, the allowance is {:.0}",
+                it.name,
+                c.pps_limit(it)
+            );
+        }
     }
 
     #[test]
@@ -683,9 +716,9 @@ mod tests {
         assert!(c.nat_gateway.assumed("ramp_step_gbps").is_some());
         assert!(c.nat_gateway.assumed("ports_per_ip").is_none());
         let pps = c.nat_instance.assumed("pps_limit").unwrap();
-        assert_eq!(
-            pps,
-            "AWS publishes no per-instance packets-per-second maximum"
+        assert!(
+            pps.starts_with("AWS publishes no per-instance packets-per-second maximum; natsim"),
+            "{pps}"
         );
         for key in NatInstanceDefaults::SOURCED_KEYS {
             assert!(

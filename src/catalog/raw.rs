@@ -259,8 +259,9 @@ fn validate_nat_instance(d: &NatInstanceDefaults) -> Result<(), String> {
             )?;
         }
         check("burst_minutes_other", d.burst_minutes_other, 0.0, false)?;
-        check("pps_per_vcpu", d.pps_per_vcpu, 0.0, true)?;
-        check("pps_min", d.pps_min, 0.0, true)?;
+        check("pps_vcpu_scale", d.pps_vcpu_scale, 0.0, true)?;
+        check("pps_vcpu_exponent", d.pps_vcpu_exponent, 0.0, false)?;
+        check("pps_frame_bytes", d.pps_frame_bytes, 0.0, true)?;
         if d.conntrack_bytes_per_entry == 0 || d.conntrack_min == 0 {
             return Err(
                 "conntrack_bytes_per_entry and conntrack_min must be at least 1".to_string(),

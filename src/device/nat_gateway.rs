@@ -4,7 +4,11 @@
 //! (IP, port, protocol), refused as `ErrorPortAllocation` beyond that; 5 Gbps and 1 Mpps scaling
 //! automatically up to 100 Gbps and 10 Mpps (45 Gbps before June 2022), packets beyond the pps
 //! capacity dropped; connections idle for 350 s are cut. How fast it scales is not published:
-//! natsim's ramp is an assumption, set by the `ramp_*` keys.
+//! natsim's ramp is an assumption, set by the `ramp_*` keys. The packet capacity counts both
+//! directions together, each forwarded packet once, with the same packet accounting as a NAT
+//! instance (data segments, ACKs, handshakes; see `fluid`), and the same token bucket letting
+//! short bursts through (`hosts::packet_bucket`); after every change it is shared between the two
+//! links by their packet demand.
 
 /// Validated NAT gateway settings (catalog defaults already applied).
 #[derive(Debug, Clone, PartialEq)]
@@ -14,7 +18,7 @@ pub struct Config {
     /// Capacity per direction at start and after scaling down.
     pub start_bps: f64,
     pub max_bps: f64,
-    /// Packets per second, both directions together.
+    /// Packets per second forwarded, both directions together.
     pub start_pps: f64,
     pub max_pps: f64,
     pub idle_timeout_ns: u64,
@@ -40,9 +44,11 @@ pub struct Ramp {
     pub down_after_ns: u64,
 }
 
+use super::credits::CreditBucket;
+use super::hosts::{packet_bucket, packet_rate};
 use super::{Direction, Finished, Outage, Path, Refusal};
 use crate::engine::Nanos;
-use crate::fluid::{ClassSpec, FlowId, FlowMark, FlowProgress, Link};
+use crate::fluid::{ClassSpec, FlowId, FlowMark, FlowProgress, Link, split_packet_allowance};
 
 /// A running NAT gateway.
 #[derive(Debug, Clone)]
@@ -53,6 +59,8 @@ pub struct Gateway {
     ports_in_use: Vec<u32>,
     ports_per_destination: u32,
     capacity_bps: f64,
+    /// Tokens of the packet capacity (both directions), refilled at `pps_capacity`.
+    packets: CreditBucket,
     /// Link totals at the last scaling decision, to measure the interval's utilisation.
     at_last_tick: [f64; 3],
     low_since: Option<Nanos>,
@@ -65,7 +73,8 @@ pub struct Gateway {
 
 impl Gateway {
     pub fn new(config: &Config, classes: &[ClassSpec], destinations: usize) -> Self {
-        let pps = config.start_pps / 2.0;
+        // No flows yet: each link may use the whole packet capacity.
+        let pps = config.start_pps;
         Gateway {
             path: Path {
                 out: Link::new(classes, config.start_bps, pps),
@@ -74,6 +83,7 @@ impl Gateway {
             ports_in_use: vec![0; destinations],
             ports_per_destination: config.ips * config.ports_per_ip,
             capacity_bps: config.start_bps,
+            packets: packet_bucket(0, config.start_pps),
             at_last_tick: [0.0; 3],
             low_since: None,
             peak_capacity_bps: config.start_bps,
@@ -114,7 +124,10 @@ impl Gateway {
         flow: FlowId,
         bytes: f64,
     ) -> FlowMark {
-        self.path.link_mut(direction).add(now, class, flow, bytes)
+        self.settle_packets(now);
+        let mark = self.path.link_mut(direction).add(now, class, flow, bytes);
+        self.share_packets(now);
+        mark
     }
 
     /// Removes a running flow (its client went away).
@@ -125,11 +138,15 @@ impl Gateway {
         flow: FlowId,
         mark: &FlowMark,
     ) -> FlowProgress {
-        self.path.link_mut(direction).remove(now, flow, mark)
+        self.settle_packets(now);
+        let progress = self.path.link_mut(direction).remove(now, flow, mark);
+        self.share_packets(now);
+        progress
     }
 
     pub fn next_deadline(&self) -> Option<Nanos> {
-        self.path.next_completion()
+        let packets = self.packets.next_change(packet_rate(&self.path));
+        super::earliest(self.path.next_completion(), packets)
     }
 
     pub fn take_finished(
@@ -138,7 +155,32 @@ impl Gateway {
         marks: impl Fn(FlowId) -> FlowMark + Copy,
         done: &mut Vec<Finished>,
     ) {
+        self.settle_packets(now);
         self.path.take_finished(now, 0, marks, done);
+        // Drained or refilled now: the allowance changes; `share_packets` reads it.
+        self.packets.on_change(now);
+        self.share_packets(now);
+    }
+
+    /// Spends or earns packet tokens for the time since the last change, at the packet rate that
+    /// held. Called before anything changes rates.
+    fn settle_packets(&mut self, now: Nanos) {
+        self.packets.settle(now, packet_rate(&self.path));
+    }
+
+    /// Hands each link its part of the packet capacity (both directions together) from the two
+    /// links' demands now. While the gateway is down its links stay at zero.
+    fn share_packets(&mut self, now: Nanos) {
+        if self.down {
+            return;
+        }
+        let demands = [
+            self.path.out.packet_demand(),
+            self.path.inbound.packet_demand(),
+        ];
+        let [out, inbound] = split_packet_allowance(self.packets.bandwidth_bps(), demands);
+        self.path.out.set_packet_allowance(now, out);
+        self.path.inbound.set_packet_allowance(now, inbound);
     }
 
     pub fn capacity_bps(&self) -> f64 {
@@ -158,6 +200,7 @@ impl Gateway {
 
     /// One scaling decision at the end of a ramp interval.
     pub fn on_scale_tick(&mut self, now: Nanos) {
+        self.settle_packets(now);
         self.path.advance(now);
         let interval_s = self.config.ramp.interval_ns as f64 / 1e9;
         let out = self.path.out.totals();
@@ -190,9 +233,11 @@ impl Gateway {
         if target != self.capacity_bps {
             self.capacity_bps = target;
             self.peak_capacity_bps = self.peak_capacity_bps.max(target);
-            let pps = self.pps_capacity() / 2.0;
-            self.path.out.set_capacity(now, target, pps);
-            self.path.inbound.set_capacity(now, target, pps);
+            self.path.out.set_bandwidth(now, target);
+            self.path.inbound.set_bandwidth(now, target);
+            // A new capacity, a new bucket (full: a step grants one burst, a millisecond's worth).
+            self.packets = packet_bucket(now, self.pps_capacity());
+            self.share_packets(now);
         }
     }
 }
@@ -228,6 +273,7 @@ impl Gateway {
         marks: impl Fn(FlowId) -> FlowMark + Copy,
         reset: &mut Vec<Finished>,
     ) {
+        self.settle_packets(now);
         self.down = true;
         for direction in [Direction::Out, Direction::In] {
             let link = self.path.link_mut(direction);
@@ -247,13 +293,15 @@ impl Gateway {
 
     /// Its AZ is back at `now`, at the capacity it had scaled to.
     pub fn restore(&mut self, now: Nanos) {
+        self.settle_packets(now);
         self.down = false;
-        let pps = self.pps_capacity() / 2.0;
+        let pps = self.pps_capacity();
         for direction in [Direction::Out, Direction::In] {
             self.path
                 .link_mut(direction)
                 .set_capacity(now, self.capacity_bps, pps);
         }
+        self.share_packets(now);
         if let Some(outage) = self.outages.last_mut() {
             outage.2 = Some(now);
         }

@@ -115,7 +115,11 @@ pub struct Workload {
     pub http: bool,
     pub destinations: u32,
     pub zipf_exponent: f64,
+    /// Mean payload per packet: UDP's datagrams; for TCP the same as `mss_bytes`.
     pub packet_bytes: f64,
+    /// TCP payload per data segment (ACKs and handshakes are counted on top; see
+    /// `fluid::PacketModel`). Unused for UDP.
+    pub mss_bytes: f64,
     /// Fraction of connections bound for S3 or DynamoDB in the region (a gateway endpoint can
     /// carry them for free).
     pub endpoint_share: f64,

@@ -37,6 +37,11 @@ const DEFAULT_RATE_CAP_BPS: f64 = 5e9;
 const DEFAULT_REQUEST_BYTES: f64 = 1_000.0;
 const DEFAULT_RESPONSE_BYTES: f64 = 10_000.0;
 const DEFAULT_PACKET_BYTES: f64 = 1_200.0;
+/// Linux's MSS on a 1,500-byte path (the internet's MTU) with TCP timestamps:
+/// 1500 − 20 (IP) − 20 (TCP) − 12 (timestamp option).
+const DEFAULT_MSS_BYTES: f64 = 1_448.0;
+/// TCP segment payload: Linux's floor (TCP_MIN_MSS) to a 9001-byte jumbo frame without options.
+const MSS_RANGE_BYTES: (f64, f64) = (88.0, 8_961.0);
 const START_HINT: &str = "start from scenarios/quickstart.toml";
 
 /// Parses scenario text against the embedded catalog. `file` names the source in errors.
@@ -470,13 +475,7 @@ fn parse_workload(mut s: Section<'_>, index: usize, catalog: &Catalog) -> Result
         (None, protocol) => protocol == Protocol::Tcp,
     };
     let (destinations, zipf_exponent) = parse_destinations(&mut s)?;
-    let packet_bytes = s
-        .size_bytes("packet_bytes", Check::Between(64.0, 9001.0))
-        .map_err(|mut e| {
-            e.hint = "packet_bytes is the mean packet size: use 64 to 9001 bytes (9001 is the jumbo-frame MTU)".into();
-            e
-        })?
-        .unwrap_or(DEFAULT_PACKET_BYTES);
+    let (packet_bytes, mss_bytes) = parse_packet_sizes(&mut s, protocol)?;
     let endpoint_share = s.number("endpoint_share", Check::Fraction)?.unwrap_or(0.0);
     let client_instance_type = match s.string("client_instance_type")? {
         Some(name) if catalog.instance(name).is_none() => {
@@ -514,10 +513,47 @@ fn parse_workload(mut s: Section<'_>, index: usize, catalog: &Catalog) -> Result
         destinations,
         zipf_exponent,
         packet_bytes,
+        mss_bytes,
         endpoint_share,
         client_instance_type,
         client_bps,
     })
+}
+
+/// `(packet_bytes, mss_bytes)`. UDP sends datagrams of `packet_bytes`. TCP sends data segments
+/// of `mss_bytes`; a TCP workload may give `packet_bytes` instead (its meaning before natsim
+/// counted ACKs: the data packets' size), never both.
+fn parse_packet_sizes(s: &mut Section<'_>, protocol: Protocol) -> Result<(f64, f64)> {
+    let packet_bytes = s
+        .size_bytes("packet_bytes", Check::Between(64.0, 9001.0))
+        .map_err(|mut e| {
+            e.hint = "packet_bytes is the mean packet size: use 64 to 9001 bytes (9001 is the jumbo-frame MTU)".into();
+            e
+        })?;
+    let (low, high) = MSS_RANGE_BYTES;
+    let mss_bytes = s
+        .size_bytes("mss_bytes", Check::Between(low, high))
+        .map_err(|mut e| {
+            e.hint = format!("mss_bytes is the TCP payload per data segment: {DEFAULT_MSS_BYTES} on a 1,500-byte path with timestamps (the internet), up to {high} with 9001-byte jumbo frames; Linux's floor is {low}");
+            e
+        })?;
+    match (protocol, packet_bytes, mss_bytes) {
+        (Protocol::Udp, _, Some(_)) => Err(s.error(
+            "mss_bytes",
+            "mss_bytes is set but protocol is \"udp\"",
+            "UDP sends datagrams of packet_bytes: remove mss_bytes or set protocol = \"tcp\"",
+        )),
+        (Protocol::Tcp, Some(_), Some(_)) => Err(s.error(
+            "packet_bytes",
+            "both packet_bytes and mss_bytes are set for a TCP workload",
+            "for TCP, packet_bytes is the older name of mss_bytes (the data segments' payload): keep mss_bytes and remove packet_bytes",
+        )),
+        (Protocol::Udp, packet, None) => Ok((packet.unwrap_or(DEFAULT_PACKET_BYTES), DEFAULT_MSS_BYTES)),
+        (Protocol::Tcp, packet, mss) => {
+            let mss = mss.or(packet).unwrap_or(DEFAULT_MSS_BYTES);
+            Ok((mss, mss))
+        }
+    }
 }
 
 /// Hourly multipliers on the arrival rate, repeating; empty when not given.

@@ -186,7 +186,8 @@ fn full_scenario_round_trips() {
         (api.protocol, api.http, api.destinations, api.zipf_exponent),
         (Protocol::Tcp, true, 1000, 1.2)
     );
-    assert_eq!(api.packet_bytes, 1500.0);
+    // A TCP workload's packet_bytes is the older name of mss_bytes.
+    assert_eq!((api.packet_bytes, api.mss_bytes), (1500.0, 1500.0));
     let udp = &s.workloads[1];
     assert_eq!(
         (udp.name.as_str(), udp.az.as_str(), udp.rate_per_s),
@@ -247,7 +248,7 @@ fn full_scenario_round_trips() {
     );
     assert_eq!(
         (fck.internet_cap_bps, fck.pps_limit, fck.conntrack_max),
-        (5e9, 500_000.0, 100_000)
+        (5e9, 16e9 / 12_000.0, 100_000)
     );
     assert_eq!(
         (fck.idle_timeout_tcp_ns, fck.idle_timeout_udp_ns),
@@ -305,6 +306,28 @@ fn minimal_scenario_takes_the_defaults() {
     assert_eq!(
         ramp_step.basis,
         "AWS does not publish how fast a NAT gateway scales"
+    );
+}
+
+#[test]
+fn packet_sizes_follow_the_protocol() {
+    let sizes = |extra: &str| {
+        let s = parse(&minimal_with(
+            "rate_per_s = 10",
+            &format!("rate_per_s = 10\n{extra}"),
+        ))
+        .unwrap();
+        (s.workloads[0].packet_bytes, s.workloads[0].mss_bytes)
+    };
+    // TCP: 1,448-byte segments unless told; packet_bytes is accepted as their older name.
+    assert_eq!(sizes(""), (1448.0, 1448.0));
+    assert_eq!(sizes("mss_bytes = \"8KiB\""), (8192.0, 8192.0));
+    assert_eq!(sizes("packet_bytes = 536"), (536.0, 536.0));
+    // UDP: datagrams of packet_bytes (1,200 unless told).
+    assert_eq!(sizes("protocol = \"udp\""), (1200.0, 1448.0));
+    assert_eq!(
+        sizes("protocol = \"udp\"\npacket_bytes = 64"),
+        (64.0, 1448.0)
     );
 }
 
@@ -467,6 +490,32 @@ fn errors_name_the_key_path() {
             ),
             "workload[0].packet_bytes",
             "not between 64 and 9001",
+        ),
+        (
+            minimal_with("rate_per_s = 10", "rate_per_s = 10\nmss_bytes = 9000"),
+            "workload[0].mss_bytes",
+            "9000 is not between 88 and 8961",
+        ),
+        (
+            minimal_with(
+                "rate_per_s = 10",
+                "rate_per_s = 10\nprotocol = \"udp\"\nmss_bytes = 1448",
+            ),
+            "workload[0].mss_bytes",
+            "remove mss_bytes or set protocol = \"tcp\"",
+        ),
+        (
+            minimal_with(
+                "rate_per_s = 10",
+                "rate_per_s = 10\nmss_bytes = 1448\npacket_bytes = 1200",
+            ),
+            "workload[0].packet_bytes",
+            "keep mss_bytes and remove packet_bytes",
+        ),
+        (
+            minimal_with("rate_per_s = 10", "rate_per_s = 10\nmss_byte = 1448"),
+            "workload[0].mss_byte",
+            "did you mean \"mss_bytes\"?",
         ),
         (
             minimal_with("rate_per_s = 10", "rate_per_s = 10\nprofile = [1, -1]"),

@@ -17,7 +17,7 @@ use crate::cost::{self, Usage};
 use crate::device::fleet::Fleet;
 use crate::device::{Direction, Outcome};
 use crate::engine::{self, EventQueue, Model, Nanos, Streams};
-use crate::fluid::{ClassSpec, FlowProgress};
+use crate::fluid::{ClassSpec, FlowProgress, PacketModel};
 use crate::scenario::{Candidate, Protocol, Scenario};
 use crate::units::ns_to_seconds;
 use crate::workload::Generator;
@@ -54,7 +54,8 @@ struct ClassInfo {
 
 /// The link classes: one per workload for internet-bound traffic, plus one for traffic to
 /// S3/DynamoDB (alike, but billed apart: it pays no internet egress) where a workload has an
-/// `endpoint_share`. Fewer classes, less work per event.
+/// `endpoint_share`. Fewer classes, less work per event. Each class charges the packets of its
+/// workload's mean connection (data, ACKs, handshake) per byte it moves; see `fluid`.
 fn flow_classes(workloads: &[crate::scenario::Workload]) -> (Vec<ClassSpec>, Vec<[u32; 2]>) {
     let mut specs = Vec::new();
     let mut map = Vec::new();
@@ -62,7 +63,8 @@ fn flow_classes(workloads: &[crate::scenario::Workload]) -> (Vec<ClassSpec>, Vec
         let spec = ClassSpec {
             cap_bytes_per_s: w.rate_cap_bps / 8.0,
             elastic: w.protocol == Protocol::Tcp,
-            packet_bytes: w.packet_bytes,
+            packets_per_byte: packet_model(w)
+                .packets_per_byte(w.request_bytes.mean(), w.response_bytes.mean()),
         };
         let internet = specs.len() as u32;
         specs.push(spec);
@@ -75,6 +77,18 @@ fn flow_classes(workloads: &[crate::scenario::Workload]) -> (Vec<ClassSpec>, Vec
         map.push([internet, aws]);
     }
     (specs, map)
+}
+
+/// How a workload's connections become packets.
+fn packet_model(w: &crate::scenario::Workload) -> PacketModel {
+    match w.protocol {
+        Protocol::Tcp => PacketModel::Tcp {
+            mss_bytes: w.mss_bytes,
+        },
+        Protocol::Udp => PacketModel::Udp {
+            datagram_bytes: w.packet_bytes,
+        },
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]

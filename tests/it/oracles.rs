@@ -6,7 +6,7 @@ use natsim::summary::Metric;
 
 /// Connections to one destination through a NAT gateway form an M/G/c/c loss system with
 /// c = ips × ports_per_ip: the refused fraction is Erlang B, whatever the holding-time law.
-fn erlang_scenario(
+pub(crate) fn erlang_scenario(
     seed: u64,
     ports_per_ip: u32,
     rate_per_s: f64,
@@ -38,7 +38,7 @@ ports_per_ip = {ports_per_ip}
     )
 }
 
-fn mean_blocking(seeds: std::ops::Range<u64>, make: impl Fn(u64) -> String) -> f64 {
+pub(crate) fn mean_blocking(seeds: std::ops::Range<u64>, make: impl Fn(u64) -> String) -> f64 {
     let n = seeds.end - seeds.start;
     seeds
         .map(|seed| {
@@ -135,7 +135,8 @@ random_failures = false
     )
 }
 
-fn check_processor_sharing(load: f64, size: &str, tolerance: f64) {
+/// Mean completion time over three seeds and the M/G/1-PS value, E[S] / (1 − ρ), in seconds.
+pub(crate) fn processor_sharing(load: f64, size: &str) -> (f64, f64) {
     let service_s = 1e6 * 8.0 / 1e9;
     let expected = service_s / (1.0 - load);
     let seeds = 1..4u64;
@@ -150,6 +151,11 @@ fn check_processor_sharing(load: f64, size: &str, tolerance: f64) {
         })
         .sum::<f64>()
         / seeds.count() as f64;
+    (observed, expected)
+}
+
+fn check_processor_sharing(load: f64, size: &str, tolerance: f64) {
+    let (observed, expected) = processor_sharing(load, size);
     eprintln!(
         "M/G/1-PS load {load}, size {size}: observed {observed:.5} s, expected {expected:.5} s"
     );
@@ -174,8 +180,9 @@ fn mg1_processor_sharing_pareto_sizes() {
     check_processor_sharing(0.8, pareto, 0.08);
 }
 
-#[test]
-fn littles_law_holds_for_open_connections() {
+/// (candidate, mean open connections L, arrival rate × mean time held λW) for a NAT gateway and a
+/// t4g.nano carrying the same connections.
+pub(crate) fn littles_law() -> Vec<(String, f64, f64)> {
     let text = r#"
 [scenario]
 name = "little"
@@ -203,19 +210,29 @@ random_failures = false
 "#;
     let (scenario, result) = run(text);
     let window_s = (scenario.duration_ns - scenario.warmup_ns) as f64 / 1e9;
-    for summary in &result.summaries {
-        let arrival_rate =
-            (summary.get(Metric::ConnAttempts) - summary.get(Metric::ConnFailed)) / window_s;
-        let little = arrival_rate * summary.get(Metric::SojournMeanS);
-        let observed = summary.get(Metric::OpenConnMean);
-        eprintln!(
-            "Little {}: L {observed:.2}, lambda W {little:.2}",
-            summary.name
-        );
+    result
+        .summaries
+        .iter()
+        .map(|summary| {
+            let arrival_rate =
+                (summary.get(Metric::ConnAttempts) - summary.get(Metric::ConnFailed)) / window_s;
+            let little = arrival_rate * summary.get(Metric::SojournMeanS);
+            (
+                summary.name.clone(),
+                summary.get(Metric::OpenConnMean),
+                little,
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn littles_law_holds_for_open_connections() {
+    for (name, observed, little) in littles_law() {
+        eprintln!("Little {name}: L {observed:.2}, lambda W {little:.2}");
         assert!(
             (observed / little - 1.0).abs() < 0.02,
-            "{}: L = {observed:.1}, λW = {little:.1}",
-            summary.name
+            "{name}: L = {observed:.1}, λW = {little:.1}"
         );
     }
 }
