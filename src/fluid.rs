@@ -109,6 +109,7 @@ impl PacketModel {
 /// between its two links, given the packet rate each would carry were packets unlimited. While
 /// the two demands fit, each link may use all the other leaves; beyond that each gets a share in
 /// proportion to its demand, as a shaper that drops without regard to direction would leave it.
+#[inline]
 pub fn split_packet_allowance(allowance_pps: f64, demand_pps: [f64; 2]) -> [f64; 2] {
     let [a, b] = demand_pps;
     if a + b <= allowance_pps {
@@ -315,7 +316,7 @@ impl Link {
             let seconds = ((head.tag - state.sent_clock).max(0.0)) / state.sent_rate;
             let at = self
                 .last_update
-                .saturating_add((seconds * NS_PER_S).ceil().min(u64::MAX as f64) as u64);
+                .saturating_add(crate::units::seconds_to_ns_ceil(seconds));
             earliest = Some(earliest.map_or(at, |e| e.min(at)));
         }
         self.next_completion = earliest;
@@ -453,6 +454,7 @@ impl Link {
     /// changed. Rates depend on the allowance only when it binds, before or after, so a rebalance
     /// that leaves a bandwidth-bound link bandwidth-bound costs nothing (the common case: the
     /// owner rebalances after every event).
+    #[inline]
     pub fn set_packet_allowance(&mut self, now: Nanos, packet_allowance_pps: f64) -> bool {
         let allowance = packet_allowance_pps.max(0.0);
         if allowance == self.packet_allowance {
@@ -471,6 +473,7 @@ impl Link {
     }
 
     /// Packets per second this link's flows would carry were packets unlimited.
+    #[inline]
     pub fn packet_demand(&self) -> f64 {
         self.packet_demand
     }
@@ -524,6 +527,7 @@ impl Link {
         self.delivered_rate * 8.0
     }
 
+    #[inline]
     pub fn packet_rate(&self) -> f64 {
         self.packet_rate
     }

@@ -64,11 +64,31 @@ pub fn seconds_to_ns(seconds: f64) -> u64 {
     if !seconds.is_finite() || seconds <= 0.0 {
         return 0;
     }
-    let ns = (seconds * NS_PER_S).round();
+    let ns = seconds * NS_PER_S;
     if ns >= u64::MAX as f64 {
-        u64::MAX
+        return u64::MAX;
+    }
+    // Half away from zero, as `f64::round` (a libm call on the baseline x86-64 target): the
+    // fraction is exact, since subtracting the whole part of a float loses nothing.
+    let whole = ns as u64;
+    if ns - whole as f64 >= 0.5 {
+        whole + 1
     } else {
-        ns as u64
+        whole
+    }
+}
+
+/// Seconds as whole nanoseconds, rounded up (a deadline must not fall before the instant it
+/// stands for); negative and NaN give 0, beyond u64 saturates. Written out rather than with
+/// `f64::ceil`, which the baseline x86-64 target calls in libm: this runs once per event.
+#[inline]
+pub fn seconds_to_ns_ceil(seconds: f64) -> u64 {
+    let ns = seconds * NS_PER_S;
+    let whole = ns as u64; // saturating, NaN → 0
+    if (whole as f64) < ns {
+        whole.saturating_add(1)
+    } else {
+        whole
     }
 }
 
@@ -116,6 +136,43 @@ fn parse_with_units(text: &str, units: &[(&str, f64)], bare: Option<f64>) -> Res
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn deadlines_round_up_like_ceil() {
+        for seconds in [
+            0.0,
+            1e-9,
+            1.5e-9,
+            2e-9,
+            0.3,
+            1.0 / 3.0,
+            12345.678_901_234,
+            1e7,
+        ] {
+            let expected = (seconds * NS_PER_S).ceil() as u64;
+            assert_eq!(seconds_to_ns_ceil(seconds), expected, "{seconds}");
+        }
+        assert_eq!(seconds_to_ns_ceil(-1.0), 0);
+        assert_eq!(seconds_to_ns_ceil(f64::NAN), 0);
+        assert_eq!(seconds_to_ns_ceil(f64::INFINITY), u64::MAX);
+    }
+
+    #[test]
+    fn conversions_round_half_away_from_zero_like_round() {
+        for seconds in [
+            1e-9,
+            1.5e-9,
+            2.5e-9,
+            0.49e-9,
+            0.3,
+            1.0 / 3.0,
+            12345.678_901_234_5,
+            3e9,
+        ] {
+            let expected = (seconds * NS_PER_S).round() as u64;
+            assert_eq!(seconds_to_ns(seconds), expected, "{seconds}");
+        }
+    }
 
     #[test]
     fn sizes_use_decimal_and_binary_prefixes() {

@@ -78,6 +78,7 @@ impl CreditBucket {
     }
 
     /// Bandwidth allowed now.
+    #[inline]
     pub fn bandwidth_bps(&self) -> f64 {
         if self.bursting {
             self.burst_bps
@@ -91,6 +92,7 @@ impl CreditBucket {
     }
 
     /// Spends or earns credits for the time since the last call at the usage that held then.
+    #[inline]
     pub fn settle(&mut self, now: Nanos, usage_bps: f64) {
         if now <= self.last_update {
             return;
@@ -124,6 +126,7 @@ impl CreditBucket {
 
     /// When the bucket will change what it allows at `usage_bps`: runs dry while bursting, or
     /// earns back the resume threshold while at baseline.
+    #[inline]
     pub fn next_change(&self, usage_bps: f64) -> Option<Nanos> {
         let (missing_bits, rate) = if self.bursting {
             (self.bits, usage_bps - self.baseline_bps)
@@ -139,12 +142,33 @@ impl CreditBucket {
         let seconds = missing_bits.max(0.0) / rate;
         Some(
             self.last_update
-                .saturating_add((seconds * NS_PER_S).ceil() as u64)
+                .saturating_add(crate::units::seconds_to_ns_ceil(seconds))
                 .max(self.last_update + 1),
         )
     }
 
+    /// Whether the bucket changes what it allows before `at` at `usage_bps`: the same
+    /// question as `next_change(usage_bps) < at`, without the division, for callers that only
+    /// need the change when it comes before their own next deadline.
+    #[inline]
+    pub fn changes_before(&self, at: Nanos, usage_bps: f64) -> bool {
+        let (missing_bits, rate) = if self.bursting {
+            (self.bits, usage_bps - self.baseline_bps)
+        } else {
+            (
+                self.resume_bits() - self.bits,
+                self.baseline_bps - usage_bps,
+            )
+        };
+        if self.max_bits <= 0.0 || rate <= 0.0 {
+            return false;
+        }
+        let seconds = at.saturating_sub(self.last_update) as f64 / NS_PER_S;
+        missing_bits.max(0.0) < rate * seconds
+    }
+
     /// Applies a change that `next_change` announced; returns true if the allowance changed.
+    #[inline]
     pub fn on_change(&mut self, now: Nanos) -> bool {
         // Within a millionth of the bucket counts as empty/full: the deadline was rounded up to
         // the next nanosecond, so the bucket may sit a hair past the boundary.

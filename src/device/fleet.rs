@@ -221,6 +221,13 @@ impl Fleet {
         marks: impl Fn(FlowId) -> FlowMark + Copy,
         outcome: &mut Outcome,
     ) {
+        if let ([only], []) = (self.deployments.as_mut_slice(), self.az_events.as_slice()) {
+            // The common case: the caller only calls when `next_deadline` is due, and with one
+            // device and no AZ event that deadline is the device's own; asking again would
+            // cost as much as the work.
+            only.egress.on_deadline(now, marks, outcome);
+            return;
+        }
         for d in &mut self.deployments {
             if d.egress.next_deadline().is_none_or(|due| due > now) {
                 continue;

@@ -322,6 +322,7 @@ impl Hosts {
 }
 
 /// Packets per second a path carries now, both directions together.
+#[inline]
 pub(super) fn packet_rate(path: &Path) -> f64 {
     path.out.packet_rate() + path.inbound.packet_rate()
 }

@@ -144,9 +144,16 @@ impl Gateway {
         progress
     }
 
+    #[inline]
     pub fn next_deadline(&self) -> Option<Nanos> {
-        let packets = self.packets.next_change(packet_rate(&self.path));
-        super::earliest(self.path.next_completion(), packets)
+        let completion = self.path.next_completion();
+        let rate = packet_rate(&self.path);
+        // The packet bucket matters only if it changes before the next flow finishes; that
+        // event recomputes it. The cheap test first: this runs after every event.
+        match completion {
+            Some(at) if !self.packets.changes_before(at, rate) => completion,
+            _ => super::earliest(completion, self.packets.next_change(rate)),
+        }
     }
 
     pub fn take_finished(
@@ -164,21 +171,30 @@ impl Gateway {
 
     /// Spends or earns packet tokens for the time since the last change, at the packet rate that
     /// held. Called before anything changes rates.
+    #[inline]
     fn settle_packets(&mut self, now: Nanos) {
         self.packets.settle(now, packet_rate(&self.path));
     }
 
     /// Hands each link its part of the packet capacity (both directions together) from the two
     /// links' demands now. While the gateway is down its links stay at zero.
+    #[inline]
     fn share_packets(&mut self, now: Nanos) {
-        if self.down {
+        let allowance = self.packets.bandwidth_bps();
+        // Tokens left: no limit on either link, as long as both already know it (the common
+        // case on every flow start and finish, so it comes first).
+        if self.down
+            || (allowance == f64::INFINITY
+                && self.path.out.packet_allowance() == f64::INFINITY
+                && self.path.inbound.packet_allowance() == f64::INFINITY)
+        {
             return;
         }
         let demands = [
             self.path.out.packet_demand(),
             self.path.inbound.packet_demand(),
         ];
-        let [out, inbound] = split_packet_allowance(self.packets.bandwidth_bps(), demands);
+        let [out, inbound] = split_packet_allowance(allowance, demands);
         self.path.out.set_packet_allowance(now, out);
         self.path.inbound.set_packet_allowance(now, inbound);
     }

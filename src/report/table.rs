@@ -9,7 +9,8 @@ use std::fmt::Write;
 /// Assumptions of the model itself, true for every candidate; README "Assumptions" explains each.
 pub const MODEL_ASSUMPTIONS: &[&str] = &[
     "bandwidth is shared max-min fair as a fluid; TCP slows down when short, UDP loses the excess",
-    "a packets-per-second limit is split evenly between the two directions",
+    "one packets-per-second allowance serves both directions, shared by demand; TCP counts MSS segments, a delayed ACK per two and 7 handshake packets",
+    "a connection still transferring at the end counts in the percentiles at its age (a lower bound, shown as ≥)",
     "TCP losses at a full link show as slower transfers, not as dropped packets",
     "1 GB billed = 2^30 bytes; cost covers the whole run, figures the statistics window",
 ];

@@ -130,6 +130,12 @@ struct Simulation<'a> {
     next_arrivals: Vec<Option<Nanos>>,
     /// The device's next deadline as `next_deadline` last computed it.
     device_deadline: std::cell::Cell<Option<Nanos>>,
+    /// The device changed since `device_deadline` was computed. Set before every call that may
+    /// move a deadline (every `&mut` call on the fleet but `release`, which frees a port or a
+    /// table entry and never touches a flow, a credit or a timer); the engine asks for the next
+    /// deadline after every event, and most events (idle holds ending, releases) leave the
+    /// device as it was.
+    device_changed: std::cell::Cell<bool>,
 }
 
 impl<'a> Simulation<'a> {
@@ -173,6 +179,7 @@ impl<'a> Simulation<'a> {
             outcome: Outcome::default(),
             next_arrivals: vec![None; scenario.workloads.len()],
             device_deadline: std::cell::Cell::new(None),
+            device_changed: std::cell::Cell::new(true),
         }
     }
 
@@ -223,6 +230,7 @@ impl<'a> Simulation<'a> {
             );
             return;
         }
+        self.device_changed.set(true);
         match self.egress.admit(now, class as usize, arrival.destination) {
             Err(refusal) => self.recorder.on_refused(refusal, &arrival, in_window),
             Ok(path) => {
@@ -231,6 +239,7 @@ impl<'a> Simulation<'a> {
                     self.classes[class as usize].flow_classes[arrival.aws_service as usize];
                 let (id, generation) = self.connections.insert(connection);
                 self.recorder.on_admitted(now);
+                self.device_changed.set(true);
                 match self.egress.processing_delay(now, path) {
                     0 => self.start_transfer(now, id, queue),
                     delay => {
@@ -261,6 +270,7 @@ impl<'a> Simulation<'a> {
 
     fn start_phase(&mut self, now: Nanos, id: u32, direction: Direction, bytes: f64) {
         let connection = self.connections.get_mut(id);
+        self.device_changed.set(true);
         let mark = self.egress.start_flow(
             now,
             connection.path,
@@ -402,6 +412,7 @@ impl<'a> Simulation<'a> {
             };
             if let Some(direction) = running {
                 let (path, mark) = (connection.path, connection.mark);
+                self.device_changed.set(true);
                 let progress = self.egress.stop_flow(now, path, direction, id, &mark);
                 self.connections.get_mut(id).settle(direction, progress);
             }
@@ -430,6 +441,7 @@ impl<'a> Simulation<'a> {
     }
 
     fn on_sample(&mut self, now: Nanos, queue: &mut EventQueue<Event>) {
+        self.device_changed.set(true);
         self.egress.advance(now);
         let usage = self.usage_until(now);
         self.recorder.sample(
@@ -481,6 +493,7 @@ impl<'a> Simulation<'a> {
         loop_counts: engine::LoopCounts,
     ) -> RunOutput {
         let horizon = self.scenario.duration_ns;
+        self.device_changed.set(true);
         self.egress.advance(horizon);
         // Bytes still moving: credit what got through, the rest is in flight.
         for connection in self.connections.iter_mut() {
@@ -539,9 +552,11 @@ impl Model for Simulation<'_> {
     /// rather than in the event queue: there is one pending per workload, and keeping them out
     /// of the heap saves a push and a pop per connection.
     fn next_deadline(&self) -> Option<Nanos> {
-        let device = self.egress.next_deadline();
-        // Remembered for `on_deadline`, which the engine calls next without any change between.
-        self.device_deadline.set(device);
+        // Remembered for `on_deadline`, and until the device changes.
+        if self.device_changed.replace(false) {
+            self.device_deadline.set(self.egress.next_deadline());
+        }
+        let device = self.device_deadline.get();
         self.next_arrivals
             .iter()
             .fold(device, |a, &b| crate::device::earliest(a, b))
@@ -553,6 +568,7 @@ impl Model for Simulation<'_> {
         if self.device_deadline.get().is_some_and(|due| due <= now) {
             let mut outcome = std::mem::take(&mut self.outcome);
             let connections = &self.connections;
+            self.device_changed.set(true);
             self.egress
                 .on_deadline(now, |flow| connections.get(flow).mark, &mut outcome);
             self.on_device_outcome(now, &mut outcome, queue);
@@ -604,6 +620,7 @@ impl Model for Simulation<'_> {
             }
             Event::ClientsDown { outage } => self.on_clients_down(now, outage, queue),
             Event::DeviceTick => {
+                self.device_changed.set(true);
                 self.egress.on_tick(now);
                 if let Some(interval) = self.egress.tick_interval() {
                     queue.push(now + interval, Event::DeviceTick);
@@ -614,6 +631,7 @@ impl Model for Simulation<'_> {
     }
 
     fn on_warmup_end(&mut self, now: Nanos) {
+        self.device_changed.set(true);
         self.egress.advance(now);
         self.recorder.on_warmup_end(now, &self.egress);
     }
