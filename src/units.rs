@@ -146,7 +146,7 @@ mod tests {
             2e-9,
             0.3,
             1.0 / 3.0,
-            12345.678_901_234,
+            12_345.678_901_234,
             1e7,
         ] {
             let expected = (seconds * NS_PER_S).ceil() as u64;
@@ -166,7 +166,7 @@ mod tests {
             0.49e-9,
             0.3,
             1.0 / 3.0,
-            12345.678_901_234_5,
+            12_345.678_901_234_5,
             3e9,
         ] {
             let expected = (seconds * NS_PER_S).round() as u64;
