@@ -33,11 +33,12 @@ pub fn render(scenario: &Scenario, result: &ScenarioResult) -> String {
     out.push_str(&aligned(&header, &rows));
     let _ = writeln!(out, "\n{}", result.verdict.headline);
     for (candidate, reason) in &result.verdict.reasons {
-        let _ = writeln!(
-            out,
-            "  - {}: {}",
-            scenario.candidates[*candidate].name, reason
-        );
+        let mut lines = reason.lines();
+        let name = &scenario.candidates[*candidate].name;
+        let _ = writeln!(out, "  - {name}: {}", lines.next().unwrap_or(""));
+        for line in lines {
+            let _ = writeln!(out, "      {line}");
+        }
     }
     let _ = writeln!(
         out,
@@ -48,7 +49,7 @@ pub fn render(scenario: &Scenario, result: &ScenarioResult) -> String {
     }
     let _ = writeln!(
         out,
-        "\nmodel assumptions behind every result (docs/model.md, \"Assumptions\"):"
+        "\nmodel assumptions behind every result (README, \"Assumptions\"):"
     );
     for line in MODEL_ASSUMPTIONS {
         let _ = writeln!(out, "  - {line}");
