@@ -6,7 +6,7 @@ use crate::scenario::{Assumption, Scenario};
 use crate::summary::{Metric, percent};
 use std::fmt::Write;
 
-/// Assumptions of the model itself, true for every candidate; README "Assumptions" explains each.
+/// Assumptions of the model itself, true for every candidate; docs/model.md ("Assumptions") explains each.
 pub const MODEL_ASSUMPTIONS: &[&str] = &[
     "bandwidth is shared max-min fair as a fluid; TCP slows down when short, UDP loses the excess",
     "one packets-per-second allowance serves both directions, shared by demand; TCP counts MSS segments, a delayed ACK per two and 7 handshake packets",
@@ -49,7 +49,7 @@ pub fn render(scenario: &Scenario, result: &ScenarioResult) -> String {
     }
     let _ = writeln!(
         out,
-        "\nmodel assumptions behind every result (README, \"Assumptions\"):"
+        "\nmodel assumptions behind every result (docs/model.md, \"Assumptions\"):"
     );
     for line in MODEL_ASSUMPTIONS {
         let _ = writeln!(out, "  - {line}");
