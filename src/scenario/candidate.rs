@@ -548,7 +548,9 @@ fn failures(
     Ok((failures, notes.0))
 }
 
-/// A NAT gateway with every setting at the catalog's default (alterNAT's standby gateway).
+/// A NAT gateway with every setting at the catalog's default (alterNAT's standby gateway): what
+/// a `nat_gateway` candidate that sets nothing gets, and the only place the fallback's gateway is
+/// configured (`device::fallback` takes it as given).
 fn default_gateway(d: &crate::catalog::NatGatewayDefaults) -> nat_gateway::Config {
     nat_gateway::Config {
         ips: 1,
