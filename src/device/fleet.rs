@@ -12,9 +12,7 @@
 //! `match` or a vtable; every deployment is of the one kind the run chose.
 
 use super::credits::Reserve;
-use super::{
-    Billing, Device, Diagnostics, Direction, Outage, Outcome, Path, PathCapacity, Refusal,
-};
+use super::{Billing, Device, Diagnostics, Direction, Outcome, Path, PathCapacity, Refusal};
 use crate::engine::Nanos;
 use crate::fluid::{FlowId, FlowMark, FlowProgress};
 use crate::scenario::{AzOutage, Candidate, Protocol, Workload};
@@ -48,8 +46,10 @@ impl<D: Device> Fleet<D> {
         az_outages: &[AzOutage],
         mut new_device: impl FnMut(u64) -> D,
     ) -> Self {
-        let home = new_device(0);
-        let expansion = home.expansion_ns();
+        // Every deployment has the same configuration: the first answers whether the device
+        // expands into the other AZs (a regional NAT gateway).
+        let first = new_device(0);
+        let expansion = first.expansion_ns();
         let mut azs: Vec<&str> = vec![&candidate.az];
         if candidate.per_az || expansion.is_some() {
             azs.clear();
@@ -63,12 +63,12 @@ impl<D: Device> Fleet<D> {
             }
         }
         let mut first_path = 0u32;
-        let mut home = Some(home);
+        let mut first = Some(first);
         let deployments: Vec<Deployment<D>> = azs
             .iter()
             .enumerate()
             .map(|(index, az)| {
-                let device = home.take().unwrap_or_else(|| new_device(index as u64));
+                let device = first.take().unwrap_or_else(|| new_device(index as u64));
                 let deployment = Deployment {
                     az: az.to_string(),
                     first_path,
@@ -105,11 +105,6 @@ impl<D: Device> Fleet<D> {
         }
     }
 
-    /// How many devices the candidate runs (each billed).
-    pub fn deployment_count(&self) -> usize {
-        self.deployments.len()
-    }
-
     /// The AZ of the device behind each path, in path order, with the path.
     pub fn paths(&self) -> impl Iterator<Item = (&str, &Path)> {
         self.deployments.iter().flat_map(|d| {
@@ -128,10 +123,6 @@ impl<D: Device> Fleet<D> {
             .iter()
             .map(|d| d.device.processed_bytes())
             .sum()
-    }
-
-    pub fn path_count(&self) -> usize {
-        self.deployments.iter().map(|d| d.device.path_count()).sum()
     }
 
     /// What each deployment bills; every deployment shares one configuration, so the first one
@@ -321,19 +312,6 @@ impl<D: Device> Fleet<D> {
             credits_exhausted_at: all.iter().filter_map(|d| d.credits_exhausted_at).min(),
             peak_capacity_bps: all.iter().map(|d| d.peak_capacity_bps).fold(0.0, f64::max),
         }
-    }
-
-    /// Every failure so far (global path, down from, back at) and the total number of paths.
-    pub fn outages(&self) -> (Vec<Outage>, usize) {
-        let mut all = Vec::new();
-        for d in &self.deployments {
-            let (list, _) = d.device.outages();
-            all.extend(
-                list.iter()
-                    .map(|&(p, from, to)| (p + d.first_path, from, to)),
-            );
-        }
-        (all, self.path_count())
     }
 
     /// Seconds in [from, to) that clients had no egress, averaged over workloads by arrival rate:

@@ -97,10 +97,6 @@ impl Gateway {
         }
     }
 
-    pub fn config(&self) -> &Config {
-        &self.config
-    }
-
     /// Current packets-per-second capacity, both directions: interpolated between start and
     /// maximum as bandwidth scales (assumed: AWS publishes only the two ends).
     pub fn pps_capacity(&self) -> f64 {
