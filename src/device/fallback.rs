@@ -7,6 +7,10 @@
 //! instance's replacement is up. Swapping the route back breaks the connections on the gateway
 //! (their translation lives there), so they are reset (aws-facts.md §4, alterNAT README).
 //!
+//! It wraps an [`Instances`] fleet and a [`Gateway`], both driven through the [`Device`] trait,
+//! and adds the route: which of the two a new connection takes, and when it swaps. The gateway's
+//! configuration is the scenario's (the catalog's `[nat_gateway]` defaults); nothing here sets one.
+//!
 //! Paths: the instances' paths first, then the gateway's, numbered after them.
 
 use super::credits::Reserve;

@@ -158,8 +158,8 @@ pub fn earliest(a: Option<Nanos>, b: Option<Nanos>) -> Option<Nanos> {
 }
 
 /// What every kind of egress device answers. The simulation drives a [`fleet::Fleet`] of one
-/// concrete kind, chosen once per run (`sim::run_candidate`), so every call here is static and
-/// inlined: the event loop calls these several times per connection.
+/// concrete kind, chosen once per run (`sim::run_candidate`), so every call here is static
+/// (and can be inlined): the event loop calls these several times per connection.
 ///
 /// Paths are the device's own, numbered from 0; the fleet numbers them across deployments.
 /// A method has a default only where "none" is the true answer for nearly every kind (a
