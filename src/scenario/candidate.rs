@@ -433,7 +433,7 @@ fn nat_instance(
         "pps_limit",
         pps_limit.is_some(),
         d.assumed("pps_limit"),
-        || format!("{} pps", config.pps_limit),
+        || format!("{:.0} pps", config.pps_limit),
     );
     notes.note(
         "conntrack_max",
