@@ -42,6 +42,15 @@ const DEFAULT_PACKET_BYTES: f64 = 1_200.0;
 const DEFAULT_MSS_BYTES: f64 = 1_448.0;
 /// TCP segment payload: Linux's floor (TCP_MIN_MSS) to a 9001-byte jumbo frame without options.
 const MSS_RANGE_BYTES: (f64, f64) = (88.0, 8_961.0);
+/// Most new connections a second one workload may ask for: a billion, far beyond any single
+/// egress device, so what is refused is a typo.
+const MAX_RATE_PER_S: f64 = 1e9;
+/// Largest hourly multiplier of a profile; a bigger factor belongs in `rate_per_s`.
+const MAX_PROFILE_MULTIPLIER: f64 = 1_000.0;
+/// Largest Zipf exponent: at 100 every connection already goes to the top destination.
+const MAX_ZIPF: f64 = 100.0;
+/// Most clients behind one workload; each is simulated as a host of its own.
+const MAX_CLIENTS: i64 = 1_000_000;
 const START_HINT: &str = "start from scenarios/quickstart.toml";
 
 /// Parses scenario text against the embedded catalog. `file` names the source in errors.
@@ -386,11 +395,11 @@ fn parse_prices(
         ),
     ];
     for (key, slot) in overrides {
-        if let Some(value) = s.number(key, Check::NonNegative)? {
+        if let Some(value) = s.number(key, Check::Between(0.0, candidate::MAX_USD))? {
             *slot = value;
         }
     }
-    if let Some(flat) = s.number("egress_usd_per_gb", Check::NonNegative)? {
+    if let Some(flat) = s.number("egress_usd_per_gb", Check::Between(0.0, candidate::MAX_USD))? {
         prices.egress_tiers = vec![EgressTier {
             up_to_gb: f64::INFINITY,
             usd_per_gb: flat,
@@ -403,7 +412,11 @@ fn parse_prices(
                 let problem = format!("unknown instance type \"{}\"", name.escape_default());
                 return Err(table.error(name, problem, unknown_instance_hint(catalog, name)));
             }
-            let price = reader::number_in(&table.path_of(name), value, Check::NonNegative)?;
+            let price = reader::number_in(
+                &table.path_of(name),
+                value,
+                Check::Between(0.0, candidate::MAX_USD),
+            )?;
             instance_prices.insert(name.clone(), price);
         }
     }
@@ -448,10 +461,14 @@ fn parse_workload(mut s: Section<'_>, index: usize, catalog: &Catalog) -> Result
         None => format!("workload{index}"),
     };
     let az = parse_az(&mut s)?;
-    let clients = s.int("clients", 1, 1_000_000)?.unwrap_or(1) as u32;
+    let clients = s.int("clients", 1, MAX_CLIENTS)?.unwrap_or(1) as u32;
     let rate_hint =
         "add rate_per_s, the mean number of new connections per second, e.g. rate_per_s = 100";
-    let rate_per_s = s.required_number("rate_per_s", Check::Positive, rate_hint)?;
+    let rate_per_s = s.required_number(
+        "rate_per_s",
+        Check::PositiveAtMost(MAX_RATE_PER_S),
+        rate_hint,
+    )?;
     let profile = parse_profile(&mut s)?;
     let request_bytes = s
         .dist("request_bytes", Quantity::Size)?
@@ -488,7 +505,9 @@ fn parse_workload(mut s: Section<'_>, index: usize, catalog: &Catalog) -> Result
         }
         other => other.map(str::to_string),
     };
-    let client_bps = s.number("client_gbps", Check::Positive)?.map(|g| g * 1e9);
+    let client_bps = s
+        .number("client_gbps", Check::PositiveAtMost(candidate::MAX_GBPS))?
+        .map(|g| g * 1e9);
     if client_instance_type.is_some() && client_bps.is_some() {
         let hint = "give the clients' instance type or their bandwidth, not both";
         return Err(s.error(
@@ -578,7 +597,7 @@ fn parse_profile(s: &mut Section<'_>) -> Result<Vec<f64>> {
             reader::number_in(
                 &format!("{}[{i}]", s.path_of("profile")),
                 v,
-                Check::NonNegative,
+                Check::Between(0.0, MAX_PROFILE_MULTIPLIER),
             )
         })
         .collect::<Result<Vec<f64>>>()?;
@@ -617,7 +636,9 @@ fn parse_destinations(s: &mut Section<'_>) -> Result<(u32, f64)> {
         Some(Value::Table(table)) => {
             let mut t = Section::new(path, table);
             let count = t.int("count", 1, MAX_COUNT)?.unwrap_or(1);
-            let zipf = t.number("zipf", Check::NonNegative)?.unwrap_or(1.0);
+            let zipf = t
+                .number("zipf", Check::Between(0.0, MAX_ZIPF))?
+                .unwrap_or(1.0);
             t.finish()?;
             Ok((count as u32, zipf))
         }
@@ -657,3 +678,7 @@ fn parse_candidates(
 #[cfg(test)]
 #[path = "parse_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "hardening_tests.rs"]
+mod hardening_tests;

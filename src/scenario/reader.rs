@@ -39,6 +39,9 @@ pub(super) enum Check {
     Above(f64),
     /// In [low, high].
     Between(f64, f64),
+    /// In (0, high]: a positive figure with a sane ceiling (a typo of a few powers of ten is
+    /// refused rather than simulated).
+    PositiveAtMost(f64),
 }
 
 /// What a distribution's values are: sizes (bytes) or durations (seconds).
@@ -391,12 +394,43 @@ pub(super) fn quantity(path: &str, value: &Value, what: Quantity, check: Check) 
         }
     };
     let seconds_or_bytes = check.apply(path, n, &shown(value))?;
+    let seconds_or_bytes = within_bounds(path, value, what, seconds_or_bytes)?;
     positive_duration_resolves(path, value, what, check, seconds_or_bytes)
 }
 
 fn checked_quantity(path: &str, value: &Value, what: Quantity, check: Check) -> Result<f64> {
     let n = number_in(path, value, check)?;
+    let n = within_bounds(path, value, what, n)?;
     positive_duration_resolves(path, value, what, check, n)
+}
+
+/// A size or duration no larger than natsim accepts. Checked after the unit is applied: "1e308d"
+/// is a finite number of days but not a finite number of seconds.
+fn within_bounds(path: &str, value: &Value, what: Quantity, n: f64) -> Result<f64> {
+    let (max, max_text, units) = match what {
+        Quantity::Size => (
+            units::MAX_SIZE_BYTES,
+            units::MAX_SIZE_TEXT,
+            "\"KB\", \"MB\", \"GB\"",
+        ),
+        Quantity::Duration => (
+            units::MAX_DURATION_S,
+            units::MAX_DURATION_TEXT,
+            "\"s\", \"m\", \"h\", \"d\"",
+        ),
+    };
+    if n.is_finite() && n <= max {
+        return Ok(n);
+    }
+    let what = match what {
+        Quantity::Size => "a size",
+        Quantity::Duration => "a duration",
+    };
+    Err(ScenarioError::new(
+        path,
+        format!("{} is more than {max_text}", shown(value)),
+        format!("{what} is at most {max_text}; check the number and the unit ({units})"),
+    ))
 }
 
 /// A duration that must be positive must also survive the conversion to whole nanoseconds.
@@ -441,7 +475,18 @@ pub(super) fn rate(path: &str, value: &Value, check: Check) -> Result<f64> {
             ));
         }
     };
-    check.apply(path, bps, &shown(value))
+    let bps = check.apply(path, bps, &shown(value))?;
+    if bps.is_finite() && bps <= units::MAX_RATE_BPS {
+        return Ok(bps);
+    }
+    Err(ScenarioError::new(
+        path,
+        format!("{} is more than {}", shown(value), units::MAX_RATE_TEXT),
+        format!(
+            "a rate is at most {}; check the number and the unit (\"Mbps\", \"Gbps\")",
+            units::MAX_RATE_TEXT
+        ),
+    ))
 }
 
 /// `units` errors read "<problem>; <how to write it>": split them into problem and hint.
@@ -463,14 +508,17 @@ impl Check {
             Check::AtLeast(min) => value >= min,
             Check::Above(min) => value > min,
             Check::Between(low, high) => (low..=high).contains(&value),
+            Check::PositiveAtMost(high) => value > 0.0 && value <= high,
         };
         if ok {
             return Ok(value);
         }
         let negative_not_allowed = match self {
-            Check::NonNegative | Check::Positive | Check::Fraction | Check::PositiveFraction => {
-                true
-            }
+            Check::NonNegative
+            | Check::Positive
+            | Check::Fraction
+            | Check::PositiveFraction
+            | Check::PositiveAtMost(_) => true,
             Check::AtLeast(min) | Check::Above(min) | Check::Between(min, _) => min >= 0.0,
         };
         let problem = if value < 0.0 && negative_not_allowed {
@@ -484,6 +532,10 @@ impl Check {
                 Check::AtLeast(min) => format!("{shown} is below {min}"),
                 Check::Above(min) => format!("{shown} must be greater than {min}"),
                 Check::Between(low, high) => format!("{shown} is not between {low} and {high}"),
+                Check::PositiveAtMost(high) if value > high => {
+                    format!("{shown} is more than {}", plain(high))
+                }
+                Check::PositiveAtMost(_) => format!("{shown} is zero, must be greater than 0"),
             }
         };
         Err(ScenarioError::new(path, problem, self.hint()))
@@ -498,7 +550,19 @@ impl Check {
             Check::AtLeast(min) => format!("use {min} or more"),
             Check::Above(min) => format!("use a value greater than {min}"),
             Check::Between(low, high) => format!("use a value from {low} to {high}"),
+            Check::PositiveAtMost(high) => {
+                format!("use a value above 0 and at most {}", plain(high))
+            }
         }
+    }
+}
+
+/// A ceiling as people read it: 100000, not 1e5.
+fn plain(value: f64) -> String {
+    if value == value.trunc() && value.abs() < 1e16 {
+        format!("{}", value as i64)
+    } else {
+        value.to_string()
     }
 }
 
@@ -549,10 +613,12 @@ fn dist_table(mut s: Section<'_>, what: Quantity) -> Result<Dist> {
         "lognormal" => {
             let mean = read_mean(&mut s, Check::Positive)?;
             let cv_hint = "add cv, the coefficient of variation (std dev / mean), e.g. cv = 2.0";
+            // Beyond 100 the lognormal's σ² = ln(1 + cv²) puts nearly all of the mean in draws
+            // rarer than any run makes: a typo, not a distribution.
             let cv = number_in(
                 &s.path_of("cv"),
                 s.required("cv", cv_hint)?,
-                Check::Positive,
+                Check::PositiveAtMost(100.0),
             )?;
             Dist::LogNormal { mean, cv }
         }
