@@ -40,7 +40,7 @@ pub fn parse_size_bytes(text: &str) -> Result<f64, String> {
         ("tib", 1024.0 * 1024.0 * 1024.0 * 1024.0),
     ];
     parse_with_units(text, UNITS, Some(1.0))
-        .map_err(|_| format!("\"{text}\" is not a size; write bytes (2000) or a size with a unit like \"2KB\", \"2KiB\", \"1.5MB\", \"10GB\""))
+        .map_err(|_| format!("{} is not a size; write bytes (2000) or a size with a unit like \"2KB\", \"2KiB\", \"1.5MB\", \"10GB\"", crate::echo::quoted(text)))
 }
 
 /// Parses a duration into seconds: a plain number of seconds, or a number with a unit
@@ -57,7 +57,7 @@ pub fn parse_duration_s(text: &str) -> Result<f64, String> {
         ("d", 86400.0),
     ];
     parse_with_units(text, UNITS, Some(1.0)).map_err(|_| {
-        format!("\"{text}\" is not a duration; write seconds (350) or a duration like \"350s\", \"5m\", \"2h\", \"500ms\"")
+        format!("{} is not a duration; write seconds (350) or a duration like \"350s\", \"5m\", \"2h\", \"500ms\"", crate::echo::quoted(text))
     })
 }
 
@@ -71,8 +71,12 @@ pub fn parse_rate_bps(text: &str) -> Result<f64, String> {
         ("gbps", 1e9),
         ("tbps", 1e12),
     ];
-    parse_with_units(text, UNITS, None)
-        .map_err(|_| format!("\"{text}\" is not a rate; write a rate with a unit like \"5Gbps\", \"200Mbps\", \"64kbps\""))
+    parse_with_units(text, UNITS, None).map_err(|_| {
+        format!(
+            "{} is not a rate; write a rate with a unit like \"5Gbps\", \"200Mbps\", \"64kbps\"",
+            crate::echo::quoted(text)
+        )
+    })
 }
 
 /// Converts seconds to integer nanoseconds, rounding to nearest. Negative or non-finite input

@@ -8,9 +8,10 @@
 use std::collections::BTreeMap;
 
 use super::reader::{Check, Result, Section};
-use super::{checked_name, parse_az, unknown_instance_hint};
+use super::{DEFAULT_AZ, checked_name, parse_az, unknown_instance_hint};
 use crate::catalog::{Catalog, InstanceType, PriceBasis, REFERENCE_REGION};
 use crate::device::{nat_gateway, nat_instance};
+use crate::echo;
 use crate::scenario::{Assumption, Candidate, DeviceConfig};
 use crate::units::seconds_to_ns;
 
@@ -50,8 +51,8 @@ pub(super) fn parse_candidate(mut s: Section<'_>, context: &Context<'_>) -> Resu
     let name = checked_name(&s, "name", name)?;
     let kind_hint = "add kind = \"nat_gateway\" or kind = \"nat_instance\"";
     let kind = s.required_string("kind", kind_hint)?;
-    let az = parse_az(&mut s)?;
-    let (device, assumptions) = match kind {
+    let given_az = parse_az(&mut s, context.region)?;
+    let (device, mut assumptions) = match kind {
         "nat_gateway" => nat_gateway(&mut s, context)?,
         "nat_instance" => nat_instance(&mut s, context)?,
         "internet_gateway" => internet_gateway(context),
@@ -70,13 +71,41 @@ pub(super) fn parse_candidate(mut s: Section<'_>, context: &Context<'_>) -> Resu
     }
     wrong_kind_keys(&s, kind)?;
     s.finish()?;
+    if given_az.is_none() && kind != "internet_gateway" && !per_az {
+        assumptions.extend(default_az_note(context.workloads));
+    }
     Ok(Candidate {
         name,
-        az,
+        az: given_az.unwrap_or_else(|| DEFAULT_AZ.to_string()),
         device,
         s3_gateway_endpoint,
         per_az,
         assumptions,
+    })
+}
+
+/// When a candidate without `az` sits in the default zone while clients sit elsewhere, the
+/// cross-AZ bill comes from a default nobody wrote: say so among its assumptions, which the
+/// printed report, summary.csv and report.html all show.
+fn default_az_note(workloads: &[crate::scenario::Workload]) -> Option<Assumption> {
+    let mut elsewhere: Vec<&str> = workloads
+        .iter()
+        .map(|w| w.az.as_str())
+        .filter(|az| *az != DEFAULT_AZ)
+        .collect();
+    elsewhere.sort_unstable();
+    elsewhere.dedup();
+    if elsewhere.is_empty() {
+        return None;
+    }
+    Some(Assumption {
+        key: "az".to_string(),
+        value: DEFAULT_AZ.to_string(),
+        basis: format!(
+            "az not given, so the default; clients in {} cross AZs to reach it and pay cross-AZ \
+             transfer: set az, or per_az = true",
+            elsewhere.join(", ")
+        ),
     })
 }
 
@@ -154,11 +183,7 @@ fn unknown_kind(s: &Section<'_>, kind: &str) -> crate::scenario::ScenarioError {
         }
         _ => list.to_string(),
     };
-    s.error(
-        "kind",
-        format!("unknown kind \"{}\"", kind.escape_default()),
-        hint,
-    )
+    s.error("kind", format!("unknown kind {}", echo::quoted(kind)), hint)
 }
 
 /// Collects the assumptions behind defaults the user left alone.
@@ -220,7 +245,7 @@ fn nat_gateway(
         None | Some("zonal") => false,
         Some("regional") => true,
         Some(other) => {
-            let problem = format!("unknown mode \"{}\"", other.escape_default());
+            let problem = format!("unknown mode {}", echo::quoted(other));
             return Err(s.error(
                 "mode",
                 problem,
@@ -377,7 +402,7 @@ fn nat_instance(
         "add instance_type, e.g. instance_type = \"t4g.nano\"; run `natsim catalog` for the list";
     let type_name = s.required_string("instance_type", type_hint)?;
     let Some(it) = catalog.instance(type_name) else {
-        let problem = format!("unknown instance type \"{}\"", type_name.escape_default());
+        let problem = format!("unknown instance type {}", echo::quoted(type_name));
         return Err(s.error(
             "instance_type",
             problem,
@@ -496,7 +521,7 @@ fn failures(
         Some(other) => {
             return Err(s.error(
                 "failover",
-                format!("unknown failover \"{}\"", other.escape_default()),
+                format!("unknown failover {}", echo::quoted(other)),
                                 "use \"none\", \"asg_replace\" (default), \"standby_instance\" or \"nat_gateway_fallback\"",
             ));
         }
@@ -507,7 +532,7 @@ fn failures(
         Some(other) => {
             return Err(s.error(
                 "pricing",
-                format!("unknown pricing \"{}\"", other.escape_default()),
+                format!("unknown pricing {}", echo::quoted(other)),
                 "use \"on_demand\" (default) or \"spot\"",
             ));
         }

@@ -274,6 +274,7 @@ fn full_scenario_round_trips() {
 
     let nano = instance(&s, 2);
     assert_eq!((nano.usd_per_hour, nano.conntrack_max), (0.01, 4096));
+    // The nano gives no az while the api clients sit in b: its zone is a default, and said.
     assert_eq!(
         assumed_keys(&s, 2),
         vec![
@@ -281,7 +282,8 @@ fn full_scenario_round_trips() {
             "burst_minutes",
             "pps_limit",
             "conntrack_max",
-            "release_delay_udp"
+            "release_delay_udp",
+            "az"
         ]
     );
 }

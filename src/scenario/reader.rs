@@ -10,6 +10,7 @@ use toml::Value;
 
 use super::{Dist, ScenarioError};
 use crate::catalog::edit_distance;
+use crate::echo;
 use crate::units;
 
 pub(super) type Result<T> = std::result::Result<T, ScenarioError>;
@@ -70,10 +71,11 @@ impl<'a> Section<'a> {
             && key
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        // A key is user text too: a 100,000-character one is cut, a control character escaped.
         let key = if bare {
-            key.to_string()
+            echo::short(key)
         } else {
-            format!("\"{}\"", key.escape_default())
+            format!("\"{}\"", echo::short(key))
         };
         if self.path.is_empty() {
             key
@@ -118,7 +120,7 @@ impl<'a> Section<'a> {
         Err(match typo {
             Some(typo) => self.error(
                 typo,
-                format!("unknown key \"{typo}\""),
+                format!("unknown key {}", echo::quoted(typo)),
                 format!("did you mean \"{key}\"?"),
             ),
             None => self.error(key, "required key is missing", hint),
@@ -271,12 +273,16 @@ impl<'a> Section<'a> {
                 format!("accepted keys here: {}", accepted.join(", "))
             }
         };
-        Err(self.error(unknown, format!("unknown {what} \"{unknown}\""), hint))
+        let problem = format!("unknown {what} {}", echo::quoted(unknown));
+        Err(self.error(unknown, problem, hint))
     }
 }
 
 /// The value as the user wrote it, shortened for messages.
 pub(super) fn shown(value: &Value) -> String {
+    if let Value::String(text) = value {
+        return echo::quoted(text);
+    }
     let text = value.to_string();
     let text = text.trim();
     if text.chars().count() > 48 {
@@ -581,7 +587,7 @@ fn dist_table(mut s: Section<'_>, what: Quantity) -> Result<Dist> {
             && kind != owner
             && ["constant", "exponential", "lognormal", "pareto"].contains(&kind)
         {
-            let problem = format!("\"{key}\" does not apply to dist = \"{kind}\"");
+            let problem = format!("\"{key}\" does not apply to dist = {}", echo::quoted(kind));
             return Err(s.error(
                 key,
                 problem,
@@ -633,7 +639,7 @@ fn dist_table(mut s: Section<'_>, what: Quantity) -> Result<Dist> {
             Dist::Pareto { mean, shape }
         }
         other => {
-            let problem = format!("unknown dist \"{}\"", other.escape_default());
+            let problem = format!("unknown dist {}", echo::quoted(other));
             return Err(s.error("dist", problem, format!("use {DISTS}")));
         }
     };
