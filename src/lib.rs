@@ -1,6 +1,6 @@
 //! natsim: a discrete-event performance and cost simulator for AWS internet egress.
 //!
-//! See README.md for the code map and the invariants each module keeps.
+//! See ARCHITECTURE.md for the code map and the invariants each module keeps.
 
 pub mod batch;
 pub mod catalog;

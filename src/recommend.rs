@@ -15,7 +15,9 @@ pub struct Verdict {
     pub recommended: Option<usize>,
     /// One sentence naming the winner (or saying none qualifies).
     pub headline: String,
-    /// For each other candidate, in candidate order: why it loses.
+    /// For each other candidate, in candidate order: why it loses. The first line says what it
+    /// missed (or what it costs more); each further line is one limit behind a miss, with its
+    /// fix, or a note. Readers that want one line take the first.
     pub reasons: Vec<(usize, String)>,
 }
 
@@ -66,18 +68,19 @@ fn reason(summary: &Summary, winner: Option<&Summary>) -> String {
 fn reason_without_note(summary: &Summary, winner: Option<&Summary>) -> String {
     let monthly = |s: &Summary| s.get(Metric::CostMonthlyUsd);
     if !summary.meets_slo {
-        let mut text = summary.misses_with_causes();
+        let mut lines = vec![summary.slo_failures.join(", ")];
+        lines.extend(summary.causes.iter().cloned());
         if let Some(w) = winner
             && monthly(summary) < monthly(w)
             && carried_less(summary)
         {
-            text.push_str(&format!(
-                "; its lower bill (${:.2} vs ${:.2} a month) is for traffic it did not carry",
+            lines.push(format!(
+                "its lower bill (${:.2} vs ${:.2} a month) is for traffic it did not carry",
                 monthly(summary),
                 monthly(w)
             ));
         }
-        return text;
+        return lines.join("\n");
     }
     match winner {
         Some(w) => format!(

@@ -9,7 +9,7 @@
 //! bucket into lower ones. Each event moves down at most 128 times, so push is O(1) and pop
 //! amortised O(log C) for keys of C bits, with sequential `Vec` traffic instead of a binary
 //! heap's cache misses: with every held connection pending (tens of thousands of events) this
-//! made the engine about twice as fast (README, "Speed").
+//! made the engine about twice as fast (docs/benchmarks.md).
 
 use super::Nanos;
 

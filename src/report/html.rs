@@ -60,7 +60,22 @@ pub fn run_report(
     let _ = writeln!(out, "<p>{}</p>\n<ul>", escape(&result.verdict.headline));
     for (candidate, reason) in &result.verdict.reasons {
         let name = &scenario.candidates[*candidate].name;
-        let _ = writeln!(out, "<li><b>{}</b>: {}</li>", escape(name), escape(reason));
+        let mut lines = reason.lines();
+        let _ = write!(
+            out,
+            "<li><b>{}</b>: {}",
+            escape(name),
+            escape(lines.next().unwrap_or(""))
+        );
+        let details: Vec<&str> = lines.collect();
+        if !details.is_empty() {
+            out.push_str("<ul>");
+            for line in details {
+                let _ = write!(out, "<li>{}</li>", escape(line));
+            }
+            out.push_str("</ul>");
+        }
+        out.push_str("</li>\n");
     }
     out.push_str("</ul>\n");
     objectives(&mut out, scenario);
@@ -148,7 +163,9 @@ fn crossovers(out: &mut String, plan: &Plan, results: &[PointResult], winners: &
         let verdict = &results[w.point].verdict;
         let why = previous
             .and_then(|p| verdict.reasons.iter().find(|(c, _)| *c == p))
-            .map_or(String::new(), |(_, reason)| format!(": {reason}"));
+            .map_or(String::new(), |(_, reason)| {
+                format!(": {}", reason.lines().collect::<Vec<_>>().join("; "))
+            });
         let _ = writeln!(
             out,
             "<li>point {} ({}): <b>{}</b> replaces {}{}</li>",

@@ -6,7 +6,7 @@ use crate::scenario::{Assumption, Scenario};
 use crate::summary::{Metric, percent};
 use std::fmt::Write;
 
-/// Assumptions of the model itself, true for every candidate; README "Assumptions" explains each.
+/// Assumptions of the model itself, true for every candidate; docs/model.md ("Assumptions") explains each.
 pub const MODEL_ASSUMPTIONS: &[&str] = &[
     "bandwidth is shared max-min fair as a fluid; TCP slows down when short, UDP loses the excess",
     "one packets-per-second allowance serves both directions, shared by demand; TCP counts MSS segments, a delayed ACK per two and 7 handshake packets",
@@ -33,11 +33,12 @@ pub fn render(scenario: &Scenario, result: &ScenarioResult) -> String {
     out.push_str(&aligned(&header, &rows));
     let _ = writeln!(out, "\n{}", result.verdict.headline);
     for (candidate, reason) in &result.verdict.reasons {
-        let _ = writeln!(
-            out,
-            "  - {}: {}",
-            scenario.candidates[*candidate].name, reason
-        );
+        let mut lines = reason.lines();
+        let name = &scenario.candidates[*candidate].name;
+        let _ = writeln!(out, "  - {name}: {}", lines.next().unwrap_or(""));
+        for line in lines {
+            let _ = writeln!(out, "      {line}");
+        }
     }
     let _ = writeln!(
         out,

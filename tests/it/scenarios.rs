@@ -1,4 +1,4 @@
-//! Every shipped scenario runs, and the stories tell what the README says they tell.
+//! Every shipped scenario runs, and the stories tell what the README and docs/examples.md say they tell.
 
 use crate::support::{by_name, parse, repo_root};
 use natsim::batch::run_scenario;
