@@ -9,6 +9,7 @@ pub mod confidence;
 pub mod cost;
 pub mod device;
 pub mod diagnosis;
+pub mod echo;
 pub mod engine;
 pub mod fluid;
 pub mod objectives;

@@ -9,7 +9,8 @@ fn main() -> ExitCode {
     match natsim::cli::execute(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            // One line, no raw control characters, whatever the error echoes (file names too).
+            eprintln!("error: {}", natsim::echo::visible(&format!("{error:#}")));
             ExitCode::from(2)
         }
     }

@@ -8,6 +8,23 @@
 /// Nanoseconds per second, the engine's time unit.
 pub const NS_PER_S: f64 = 1e9;
 
+/// Largest size accepted, in bytes: a petabyte. Sizes are per connection (or per packet), and no
+/// single transfer comes near it (S3's largest object is 5 TB), while sums of many stay finite.
+pub const MAX_SIZE_BYTES: f64 = 1e15;
+/// How [`MAX_SIZE_BYTES`] reads in messages.
+pub const MAX_SIZE_TEXT: &str = "1 PB (10^15 bytes)";
+/// Longest duration accepted, in seconds: a century. The engine counts time in u64 nanoseconds
+/// (584 years), so any duration plus a run's own length stays exact; a century still lets an
+/// `mtbf` or a `hold` say "practically never".
+pub const MAX_DURATION_S: f64 = 100.0 * 365.25 * 86_400.0;
+/// How [`MAX_DURATION_S`] reads in messages.
+pub const MAX_DURATION_TEXT: &str = "100 years";
+/// Fastest rate accepted, in bits per second: 100 Tbps, 30 times AWS's fastest instance
+/// (3,200 Gbps), so a typo of a few powers of ten is caught rather than simulated.
+pub const MAX_RATE_BPS: f64 = 1e14;
+/// How [`MAX_RATE_BPS`] reads in messages.
+pub const MAX_RATE_TEXT: &str = "100 Tbps";
+
 /// Parses a size: a plain number of bytes, or a number with a unit. Decimal units are powers of
 /// 1,000 ("KB", "MB", "GB", "TB"), binary ones powers of 1,024 ("KiB", "MiB", "GiB", "TiB").
 pub fn parse_size_bytes(text: &str) -> Result<f64, String> {
@@ -23,7 +40,7 @@ pub fn parse_size_bytes(text: &str) -> Result<f64, String> {
         ("tib", 1024.0 * 1024.0 * 1024.0 * 1024.0),
     ];
     parse_with_units(text, UNITS, Some(1.0))
-        .map_err(|_| format!("\"{text}\" is not a size; write bytes (2000) or a size with a unit like \"2KB\", \"2KiB\", \"1.5MB\", \"10GB\""))
+        .map_err(|_| format!("{} is not a size; write bytes (2000) or a size with a unit like \"2KB\", \"2KiB\", \"1.5MB\", \"10GB\"", crate::echo::quoted(text)))
 }
 
 /// Parses a duration into seconds: a plain number of seconds, or a number with a unit
@@ -40,7 +57,7 @@ pub fn parse_duration_s(text: &str) -> Result<f64, String> {
         ("d", 86400.0),
     ];
     parse_with_units(text, UNITS, Some(1.0)).map_err(|_| {
-        format!("\"{text}\" is not a duration; write seconds (350) or a duration like \"350s\", \"5m\", \"2h\", \"500ms\"")
+        format!("{} is not a duration; write seconds (350) or a duration like \"350s\", \"5m\", \"2h\", \"500ms\"", crate::echo::quoted(text))
     })
 }
 
@@ -54,8 +71,12 @@ pub fn parse_rate_bps(text: &str) -> Result<f64, String> {
         ("gbps", 1e9),
         ("tbps", 1e12),
     ];
-    parse_with_units(text, UNITS, None)
-        .map_err(|_| format!("\"{text}\" is not a rate; write a rate with a unit like \"5Gbps\", \"200Mbps\", \"64kbps\""))
+    parse_with_units(text, UNITS, None).map_err(|_| {
+        format!(
+            "{} is not a rate; write a rate with a unit like \"5Gbps\", \"200Mbps\", \"64kbps\"",
+            crate::echo::quoted(text)
+        )
+    })
 }
 
 /// Converts seconds to integer nanoseconds, rounding to nearest. Negative or non-finite input

@@ -313,7 +313,8 @@ impl Catalog {
             None => self.regions.values().collect(),
             Some(name) => vec![self.region(name).ok_or_else(|| {
                 format!(
-                    "unknown region \"{name}\"; known: {}",
+                    "unknown region {}; known: {}",
+                    crate::echo::quoted(name),
                     self.region_names().join(", ")
                 )
             })?],

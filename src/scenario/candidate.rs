@@ -8,9 +8,10 @@
 use std::collections::BTreeMap;
 
 use super::reader::{Check, Result, Section};
-use super::{checked_name, parse_az, unknown_instance_hint};
+use super::{DEFAULT_AZ, checked_name, parse_az, unknown_instance_hint};
 use crate::catalog::{Catalog, InstanceType, PriceBasis, REFERENCE_REGION};
 use crate::device::{nat_gateway, nat_instance};
+use crate::echo;
 use crate::scenario::{Assumption, Candidate, DeviceConfig};
 use crate::units::seconds_to_ns;
 
@@ -26,6 +27,19 @@ pub(super) struct Context<'c> {
     pub workloads: &'c [crate::scenario::Workload],
 }
 
+/// Ceiling of every Gbps key: 100 Tbps, as for rates written with a unit (`units::MAX_RATE_BPS`).
+pub(super) const MAX_GBPS: f64 = 100_000.0;
+/// Ceiling of the Mpps keys: a trillion packets a second.
+const MAX_MPPS: f64 = 1_000_000.0;
+/// Ceiling of `pps_limit`, the same trillion packets a second.
+const MAX_PPS: f64 = 1e12;
+/// Ceiling of `requests_per_vcpu`: a billion requests a second per vCPU.
+const MAX_REQUESTS_PER_VCPU: f64 = 1e9;
+/// Ceiling of `burst_minutes`: a year of minutes; a bucket that lasts longer never runs dry.
+const MAX_BURST_MINUTES: f64 = 525_960.0;
+/// Ceiling of an hourly price: a million dollars an hour is a typo, not an instance.
+pub(super) const MAX_USD: f64 = 1e6;
+
 const BUILT_KINDS: [&str; 4] = ["nat_gateway", "nat_instance", "internet_gateway", "proxy"];
 const IPS_HINT: &str = "AWS allows 1 primary + 7 secondary IPs per NAT gateway; for more, add another NAT gateway candidate";
 
@@ -37,8 +51,8 @@ pub(super) fn parse_candidate(mut s: Section<'_>, context: &Context<'_>) -> Resu
     let name = checked_name(&s, "name", name)?;
     let kind_hint = "add kind = \"nat_gateway\" or kind = \"nat_instance\"";
     let kind = s.required_string("kind", kind_hint)?;
-    let az = parse_az(&mut s)?;
-    let (device, assumptions) = match kind {
+    let given_az = parse_az(&mut s, context.region)?;
+    let (device, mut assumptions) = match kind {
         "nat_gateway" => nat_gateway(&mut s, context)?,
         "nat_instance" => nat_instance(&mut s, context)?,
         "internet_gateway" => internet_gateway(context),
@@ -57,13 +71,41 @@ pub(super) fn parse_candidate(mut s: Section<'_>, context: &Context<'_>) -> Resu
     }
     wrong_kind_keys(&s, kind)?;
     s.finish()?;
+    if given_az.is_none() && kind != "internet_gateway" && !per_az {
+        assumptions.extend(default_az_note(context.workloads));
+    }
     Ok(Candidate {
         name,
-        az,
+        az: given_az.unwrap_or_else(|| DEFAULT_AZ.to_string()),
         device,
         s3_gateway_endpoint,
         per_az,
         assumptions,
+    })
+}
+
+/// When a candidate without `az` sits in the default zone while clients sit elsewhere, the
+/// cross-AZ bill comes from a default nobody wrote: say so among its assumptions, which the
+/// printed report, summary.csv and report.html all show.
+fn default_az_note(workloads: &[crate::scenario::Workload]) -> Option<Assumption> {
+    let mut elsewhere: Vec<&str> = workloads
+        .iter()
+        .map(|w| w.az.as_str())
+        .filter(|az| *az != DEFAULT_AZ)
+        .collect();
+    elsewhere.sort_unstable();
+    elsewhere.dedup();
+    if elsewhere.is_empty() {
+        return None;
+    }
+    Some(Assumption {
+        key: "az".to_string(),
+        value: DEFAULT_AZ.to_string(),
+        basis: format!(
+            "az not given, so the default; clients in {} cross AZs to reach it and pay cross-AZ \
+             transfer: set az, or per_az = true",
+            elsewhere.join(", ")
+        ),
     })
 }
 
@@ -141,11 +183,7 @@ fn unknown_kind(s: &Section<'_>, kind: &str) -> crate::scenario::ScenarioError {
         }
         _ => list.to_string(),
     };
-    s.error(
-        "kind",
-        format!("unknown kind \"{}\"", kind.escape_default()),
-        hint,
-    )
+    s.error("kind", format!("unknown kind {}", echo::quoted(kind)), hint)
 }
 
 /// Collects the assumptions behind defaults the user left alone.
@@ -182,16 +220,24 @@ fn nat_gateway(
         e
     })?;
     let ports_per_ip = s.int("ports_per_ip", 1, 64_512)?;
-    let (start_gbps, max_gbps) =
-        ordered(s, ("start_gbps", d.start_gbps), ("max_gbps", d.max_gbps))?;
-    let (start_mpps, max_mpps) =
-        ordered(s, ("start_mpps", d.start_mpps), ("max_mpps", d.max_mpps))?;
+    let (start_gbps, max_gbps) = ordered(
+        s,
+        ("start_gbps", d.start_gbps),
+        ("max_gbps", d.max_gbps),
+        MAX_GBPS,
+    )?;
+    let (start_mpps, max_mpps) = ordered(
+        s,
+        ("start_mpps", d.start_mpps),
+        ("max_mpps", d.max_mpps),
+        MAX_MPPS,
+    )?;
     let idle_timeout_s = s
         .duration_s("idle_timeout", Check::Positive)?
         .unwrap_or(d.idle_timeout_s);
     let release_delay = s.duration_s("release_delay", Check::NonNegative)?;
     let ramp_interval = s.duration_s("ramp_interval", Check::Positive)?;
-    let ramp_step = s.number("ramp_step_gbps", Check::Positive)?;
+    let ramp_step = s.number("ramp_step_gbps", Check::PositiveAtMost(MAX_GBPS))?;
     let ramp_up = s.number("ramp_up_utilization", Check::PositiveFraction)?;
     let ramp_down = s.number("ramp_down_utilization", Check::Fraction)?;
     let ramp_down_after = s.duration_s("ramp_down_after", Check::NonNegative)?;
@@ -199,7 +245,7 @@ fn nat_gateway(
         None | Some("zonal") => false,
         Some("regional") => true,
         Some(other) => {
-            let problem = format!("unknown mode \"{}\"", other.escape_default());
+            let problem = format!("unknown mode {}", echo::quoted(other));
             return Err(s.error(
                 "mode",
                 problem,
@@ -314,14 +360,16 @@ fn nat_gateway(
     Ok((DeviceConfig::NatGateway(config), notes.0))
 }
 
-/// A (start, max) pair of positive numbers with start ≤ max, each defaulting to the catalog.
+/// A (start, max) pair of positive numbers up to `ceiling` with start ≤ max, each defaulting to
+/// the catalog.
 fn ordered(
     s: &mut Section<'_>,
     (low_key, low_default): (&'static str, f64),
     (high_key, high_default): (&'static str, f64),
+    ceiling: f64,
 ) -> Result<(f64, f64)> {
-    let low = s.number(low_key, Check::Positive)?;
-    let high = s.number(high_key, Check::Positive)?;
+    let low = s.number(low_key, Check::PositiveAtMost(ceiling))?;
+    let high = s.number(high_key, Check::PositiveAtMost(ceiling))?;
     let (lo, hi) = (low.unwrap_or(low_default), high.unwrap_or(high_default));
     if lo <= hi {
         return Ok((lo, hi));
@@ -354,7 +402,7 @@ fn nat_instance(
         "add instance_type, e.g. instance_type = \"t4g.nano\"; run `natsim catalog` for the list";
     let type_name = s.required_string("instance_type", type_hint)?;
     let Some(it) = catalog.instance(type_name) else {
-        let problem = format!("unknown instance type \"{}\"", type_name.escape_default());
+        let problem = format!("unknown instance type {}", echo::quoted(type_name));
         return Err(s.error(
             "instance_type",
             problem,
@@ -363,9 +411,9 @@ fn nat_instance(
     };
     let count = s.int("count", 1, 100)?.unwrap_or(1) as u32;
     let baseline_gbps = s
-        .number("baseline_gbps", Check::Positive)?
+        .number("baseline_gbps", Check::PositiveAtMost(MAX_GBPS))?
         .unwrap_or(it.baseline_gbps);
-    let burst_gbps = match s.number("burst_gbps", Check::Positive)? {
+    let burst_gbps = match s.number("burst_gbps", Check::PositiveAtMost(MAX_GBPS))? {
         Some(burst) if burst < baseline_gbps => {
             let problem = format!("{burst} is below baseline_gbps ({baseline_gbps})");
             return Err(s.error(
@@ -383,15 +431,15 @@ fn nat_instance(
         burst_gbps,
         ..it.clone()
     };
-    let burst_minutes = s.number("burst_minutes", Check::NonNegative)?;
-    let internet_cap_gbps = s.number("internet_cap_gbps", Check::Positive)?;
-    let pps_limit = s.number("pps_limit", Check::Positive)?;
+    let burst_minutes = s.number("burst_minutes", Check::Between(0.0, MAX_BURST_MINUTES))?;
+    let internet_cap_gbps = s.number("internet_cap_gbps", Check::PositiveAtMost(MAX_GBPS))?;
+    let pps_limit = s.number("pps_limit", Check::PositiveAtMost(MAX_PPS))?;
     let conntrack_max = s.int("conntrack_max", 1, i64::from(u32::MAX))?;
     let idle_timeout = s.duration_s("idle_timeout", Check::Positive)?;
     let idle_timeout_udp = s.duration_s("idle_timeout_udp", Check::Positive)?;
     let release_delay = s.duration_s("release_delay", Check::NonNegative)?;
     let release_delay_udp = s.duration_s("release_delay_udp", Check::NonNegative)?;
-    let hourly_usd = s.number("hourly_usd", Check::NonNegative)?;
+    let hourly_usd = s.number("hourly_usd", Check::Between(0.0, MAX_USD))?;
     let (on_demand_usd_per_hour, derived_price) =
         instance_price(s, context, type_name, hourly_usd)?;
     let (failures, failure_notes) = failures(s, catalog)?;
@@ -473,7 +521,7 @@ fn failures(
         Some(other) => {
             return Err(s.error(
                 "failover",
-                format!("unknown failover \"{}\"", other.escape_default()),
+                format!("unknown failover {}", echo::quoted(other)),
                                 "use \"none\", \"asg_replace\" (default), \"standby_instance\" or \"nat_gateway_fallback\"",
             ));
         }
@@ -484,7 +532,7 @@ fn failures(
         Some(other) => {
             return Err(s.error(
                 "pricing",
-                format!("unknown pricing \"{}\"", other.escape_default()),
+                format!("unknown pricing {}", echo::quoted(other)),
                 "use \"on_demand\" (default) or \"spot\"",
             ));
         }
@@ -580,7 +628,10 @@ fn proxy(s: &mut Section<'_>, context: &Context<'_>) -> Result<(DeviceConfig, Ve
         unreachable!("nat_instance() builds a NatInstance config")
     };
     let d = &context.catalog.nat_instance;
-    let requests = s.number("requests_per_vcpu", Check::Positive)?;
+    let requests = s.number(
+        "requests_per_vcpu",
+        Check::PositiveAtMost(MAX_REQUESTS_PER_VCPU),
+    )?;
     let hit_ratio = s.number("dns_cache_hit_ratio", Check::Fraction)?;
     let keepalive = s.boolean("upstream_keepalive")?.unwrap_or(false);
     let mut notes = Assumptions(assumptions);

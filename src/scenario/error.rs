@@ -1,5 +1,6 @@
 //! Errors a user can fix by editing the scenario file.
 
+use crate::echo::visible;
 use std::fmt;
 
 /// A problem in a scenario file: where it is, what is wrong, how to fix it.
@@ -35,18 +36,20 @@ impl ScenarioError {
 
 impl fmt::Display for ScenarioError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Every part is escaped once more here: whatever a caller forgot, an error stays one
+        // line and never sends a control character to the terminal.
         let file = if self.file.is_empty() {
             "<scenario>"
         } else {
             &self.file
         };
-        write!(f, "{file}: ")?;
+        write!(f, "{}: ", visible(file))?;
         if !self.key_path.is_empty() {
-            write!(f, "{}: ", self.key_path)?;
+            write!(f, "{}: ", visible(&self.key_path))?;
         }
-        write!(f, "{}", self.problem)?;
+        write!(f, "{}", visible(&self.problem))?;
         if !self.hint.is_empty() {
-            write!(f, "; {}", self.hint)?;
+            write!(f, "; {}", visible(&self.hint))?;
         }
         Ok(())
     }

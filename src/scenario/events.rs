@@ -5,15 +5,19 @@
 //! `at` for `for`: every device there fails and comes back with the AZ, its clients stop).
 
 use super::reader::{Check, Result, Section};
-use crate::scenario::{AzOutage, Candidate, ScenarioError};
+use crate::echo;
+use crate::scenario::{AzOutage, Candidate, ScenarioError, Workload};
 use crate::units::seconds_to_ns;
 
 /// Checks every event, records instance failures on their candidate and returns the AZ outages.
 pub(super) fn apply(
     sections: Option<Vec<Section<'_>>>,
     candidates: &mut [Candidate],
+    workloads: &[Workload],
+    region: &str,
     duration_ns: u64,
 ) -> Result<Vec<AzOutage>> {
+    let occupied = occupied_zones(candidates, workloads);
     let mut outages = Vec::new();
     for mut s in sections.unwrap_or_default() {
         let kind = s.required_string(
@@ -22,9 +26,9 @@ pub(super) fn apply(
         )?;
         match kind {
             "instance_failure" => instance_failure(&mut s, candidates, duration_ns)?,
-            "az_outage" => outages.push(az_outage(&mut s, duration_ns)?),
+            "az_outage" => outages.push(az_outage(&mut s, region, &occupied, duration_ns)?),
             other => {
-                let problem = format!("unknown event kind \"{}\"", other.escape_default());
+                let problem = format!("unknown event kind {}", echo::quoted(other));
                 return Err(s.error(
                     "kind",
                     problem,
@@ -57,10 +61,43 @@ fn at_ns(s: &mut Section<'_>, duration_ns: u64) -> Result<u64> {
     Ok(at_ns)
 }
 
-fn az_outage(s: &mut Section<'_>, duration_ns: u64) -> Result<AzOutage> {
-    let az = s
-        .required_string("az", "add az = \"a\", the AZ that goes down")?
-        .to_string();
+/// The zones where a client or a device sits, sorted: the only ones an outage can touch.
+fn occupied_zones(candidates: &[Candidate], workloads: &[Workload]) -> Vec<String> {
+    let mut zones: Vec<String> = workloads.iter().map(|w| w.az.clone()).collect();
+    zones.extend(
+        candidates
+            .iter()
+            .filter(|c| c.device.kind() != "internet_gateway")
+            .map(|c| c.az.clone()),
+    );
+    zones.sort_unstable();
+    zones.dedup();
+    zones
+}
+
+/// `az = "b"` (or `"us-east-1b"`) of an outage: a zone of the region where something sits. An
+/// outage anywhere else would change nothing, which is never what the file meant.
+fn outage_zone(s: &mut Section<'_>, region: &str, occupied: &[String]) -> Result<String> {
+    s.required_string("az", "add az = \"a\", the AZ that goes down")?;
+    let az = super::parse_az(s, region)?.unwrap_or_default();
+    if !occupied.contains(&az) {
+        let problem = format!("no workload or candidate sits in AZ \"{az}\"");
+        let hint = format!(
+            "this scenario's clients and devices sit in {}; an outage elsewhere changes nothing",
+            occupied.join(", ")
+        );
+        return Err(s.error("az", problem, hint));
+    }
+    Ok(az)
+}
+
+fn az_outage(
+    s: &mut Section<'_>,
+    region: &str,
+    occupied: &[String],
+    duration_ns: u64,
+) -> Result<AzOutage> {
+    let az = outage_zone(s, region, occupied)?;
     let at_ns = at_ns(s, duration_ns)?;
     let for_s = s.duration_s("for", Check::Positive)?.ok_or_else(|| {
         ScenarioError::new(
@@ -89,7 +126,7 @@ fn instance_failure(
     let instance = s.int("instance", 0, 99)?.unwrap_or(0) as u32;
     let Some(candidate) = candidates.iter_mut().find(|c| c.name == name) else {
         let known: Vec<&str> = candidates.iter().map(|c| c.name.as_str()).collect();
-        let problem = format!("no candidate named \"{}\"", name.escape_default());
+        let problem = format!("no candidate named {}", echo::quoted(name));
         return Err(s.error(
             "candidate",
             problem,

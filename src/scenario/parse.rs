@@ -17,6 +17,8 @@ mod candidate;
 mod events;
 #[path = "reader.rs"]
 mod reader;
+#[path = "zone.rs"]
+mod zone;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -26,6 +28,7 @@ use toml::Value;
 use super::{Dist, Protocol, Scenario, ScenarioError, Slo, Workload};
 use crate::catalog::{Catalog, Region};
 use crate::cost::{EgressTier, Prices};
+use crate::echo;
 use crate::objectives::Objective;
 use crate::units::seconds_to_ns;
 use reader::{Check, Quantity, Result, Section};
@@ -42,6 +45,15 @@ const DEFAULT_PACKET_BYTES: f64 = 1_200.0;
 const DEFAULT_MSS_BYTES: f64 = 1_448.0;
 /// TCP segment payload: Linux's floor (TCP_MIN_MSS) to a 9001-byte jumbo frame without options.
 const MSS_RANGE_BYTES: (f64, f64) = (88.0, 8_961.0);
+/// Most new connections a second one workload may ask for: a billion, far beyond any single
+/// egress device, so what is refused is a typo.
+const MAX_RATE_PER_S: f64 = 1e9;
+/// Largest hourly multiplier of a profile; a bigger factor belongs in `rate_per_s`.
+const MAX_PROFILE_MULTIPLIER: f64 = 1_000.0;
+/// Largest Zipf exponent: at 100 every connection already goes to the top destination.
+const MAX_ZIPF: f64 = 100.0;
+/// Most clients behind one workload; each is simulated as a host of its own.
+const MAX_CLIENTS: i64 = 1_000_000;
 const START_HINT: &str = "start from scenarios/quickstart.toml";
 
 /// Parses scenario text against the embedded catalog. `file` names the source in errors.
@@ -124,7 +136,7 @@ fn parse_text(text: &str, catalog: &Catalog) -> Result<Scenario> {
         .ok_or_else(|| ScenarioError::new("scenario.region", "unknown region", ""))?;
     let slo = slo.map(parse_slo).transpose()?.unwrap_or_default();
     let (prices, instance_prices) = parse_prices(prices, region, catalog)?;
-    let workloads = parse_workloads(workloads, catalog)?;
+    let workloads = parse_workloads(workloads, catalog, &header.region)?;
     let context = candidate::Context {
         catalog,
         region: &header.region,
@@ -133,7 +145,13 @@ fn parse_text(text: &str, catalog: &Catalog) -> Result<Scenario> {
         workloads: &workloads,
     };
     let mut candidates = parse_candidates(candidates, &context)?;
-    let az_outages = events::apply(events, &mut candidates, header.duration_ns)?;
+    let az_outages = events::apply(
+        events,
+        &mut candidates,
+        &workloads,
+        &header.region,
+        header.duration_ns,
+    )?;
     Ok(Scenario {
         name: header.name,
         region: header.region,
@@ -235,7 +253,8 @@ fn parse_header(mut s: Section<'_>, catalog: &Catalog) -> Result<Header> {
     let region = s.string("region")?.unwrap_or("us-east-1");
     if catalog.region(region).is_none() {
         let hint = format!("known regions: {}", catalog.region_names().join(", "));
-        return Err(s.error("region", format!("unknown region \"{region}\""), hint));
+        let problem = format!("unknown region {}", echo::quoted(region));
+        return Err(s.error("region", problem, hint));
     }
     let duration_hint = "add duration = \"2h\" (the simulated time)";
     let duration_value = s.required("duration", duration_hint)?;
@@ -285,11 +304,14 @@ fn checked_name(s: &Section<'_>, key: &str, name: &str) -> Result<String> {
     let problem = if name.is_empty() {
         Some("the name is empty".to_string())
     } else if name.chars().count() > 64 {
-        Some(format!("\"{name}\" is longer than 64 characters"))
+        Some(format!(
+            "{} is longer than 64 characters",
+            echo::quoted(name)
+        ))
     } else if !name.chars().all(allowed) || name.chars().all(|c| c == '.') {
         Some(format!(
-            "\"{}\" has characters a folder or file name cannot safely hold",
-            name.escape_default()
+            "{} has characters a folder or file name cannot safely hold",
+            echo::quoted(name)
         ))
     } else {
         None
@@ -304,17 +326,19 @@ fn checked_name(s: &Section<'_>, key: &str, name: &str) -> Result<String> {
     }
 }
 
-/// An availability-zone letter like "a" (or a full name like "us-east-1a"); clients and devices
-/// in different zones pay cross-AZ transfer.
-fn parse_az(s: &mut Section<'_>) -> Result<String> {
+/// The zone a workload or candidate sits in when its table gives no `az`.
+const DEFAULT_AZ: &str = "a";
+
+/// The `az` key, if given, as its zone letter: "a" and "us-east-1a" are one zone in us-east-1
+/// (see `zone.rs`). Clients and devices in different zones pay cross-AZ transfer.
+fn parse_az(s: &mut Section<'_>, region: &str) -> Result<Option<String>> {
     let Some(az) = s.string("az")? else {
-        return Ok("a".to_string());
+        return Ok(None);
     };
-    if az.is_empty() || !az.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-        let problem = format!("\"{}\" is not an availability zone", az.escape_default());
-        return Err(s.error("az", problem, "use a zone letter like \"a\" or \"b\""));
+    match zone::resolve(az, region) {
+        zone::Zone::Letter(letter) => Ok(Some(letter)),
+        zone::Zone::Refused { problem, hint } => Err(s.error("az", problem, hint)),
     }
-    Ok(az.to_string())
 }
 
 fn parse_slo(mut s: Section<'_>) -> Result<Slo> {
@@ -386,11 +410,11 @@ fn parse_prices(
         ),
     ];
     for (key, slot) in overrides {
-        if let Some(value) = s.number(key, Check::NonNegative)? {
+        if let Some(value) = s.number(key, Check::Between(0.0, candidate::MAX_USD))? {
             *slot = value;
         }
     }
-    if let Some(flat) = s.number("egress_usd_per_gb", Check::NonNegative)? {
+    if let Some(flat) = s.number("egress_usd_per_gb", Check::Between(0.0, candidate::MAX_USD))? {
         prices.egress_tiers = vec![EgressTier {
             up_to_gb: f64::INFINITY,
             usd_per_gb: flat,
@@ -400,10 +424,14 @@ fn parse_prices(
     if let Some(table) = s.table("instance_usd_per_hour")? {
         for (name, value) in table.entries() {
             if catalog.instance(name).is_none() {
-                let problem = format!("unknown instance type \"{}\"", name.escape_default());
+                let problem = format!("unknown instance type {}", echo::quoted(name));
                 return Err(table.error(name, problem, unknown_instance_hint(catalog, name)));
             }
-            let price = reader::number_in(&table.path_of(name), value, Check::NonNegative)?;
+            let price = reader::number_in(
+                &table.path_of(name),
+                value,
+                Check::Between(0.0, candidate::MAX_USD),
+            )?;
             instance_prices.insert(name.clone(), price);
         }
     }
@@ -422,7 +450,11 @@ fn unknown_instance_hint(catalog: &Catalog, name: &str) -> String {
     }
 }
 
-fn parse_workloads(sections: Option<Vec<Section<'_>>>, catalog: &Catalog) -> Result<Vec<Workload>> {
+fn parse_workloads(
+    sections: Option<Vec<Section<'_>>>,
+    catalog: &Catalog,
+    region: &str,
+) -> Result<Vec<Workload>> {
     let sections = sections.filter(|s| !s.is_empty()).ok_or_else(|| {
         let hint = "add a [[workload]] with rate_per_s, e.g. [[workload]] then rate_per_s = 100";
         ScenarioError::new("workload", "no [[workload]] describes the traffic", hint)
@@ -430,7 +462,7 @@ fn parse_workloads(sections: Option<Vec<Section<'_>>>, catalog: &Catalog) -> Res
     let mut workloads: Vec<Workload> = Vec::with_capacity(sections.len());
     for (index, section) in sections.into_iter().enumerate() {
         let path = section.path().to_string();
-        let workload = parse_workload(section, index, catalog)?;
+        let workload = parse_workload(section, index, catalog, region)?;
         if let Some(first) = workloads.iter().position(|w| w.name == workload.name) {
             let problem = format!("duplicate workload name \"{}\"", workload.name);
             let hint =
@@ -442,16 +474,25 @@ fn parse_workloads(sections: Option<Vec<Section<'_>>>, catalog: &Catalog) -> Res
     Ok(workloads)
 }
 
-fn parse_workload(mut s: Section<'_>, index: usize, catalog: &Catalog) -> Result<Workload> {
+fn parse_workload(
+    mut s: Section<'_>,
+    index: usize,
+    catalog: &Catalog,
+    region: &str,
+) -> Result<Workload> {
     let name = match s.string("name")? {
         Some(name) => checked_name(&s, "name", name)?,
         None => format!("workload{index}"),
     };
-    let az = parse_az(&mut s)?;
-    let clients = s.int("clients", 1, 1_000_000)?.unwrap_or(1) as u32;
+    let az = parse_az(&mut s, region)?.unwrap_or_else(|| DEFAULT_AZ.to_string());
+    let clients = s.int("clients", 1, MAX_CLIENTS)?.unwrap_or(1) as u32;
     let rate_hint =
         "add rate_per_s, the mean number of new connections per second, e.g. rate_per_s = 100";
-    let rate_per_s = s.required_number("rate_per_s", Check::Positive, rate_hint)?;
+    let rate_per_s = s.required_number(
+        "rate_per_s",
+        Check::PositiveAtMost(MAX_RATE_PER_S),
+        rate_hint,
+    )?;
     let profile = parse_profile(&mut s)?;
     let request_bytes = s
         .dist("request_bytes", Quantity::Size)?
@@ -479,7 +520,7 @@ fn parse_workload(mut s: Section<'_>, index: usize, catalog: &Catalog) -> Result
     let endpoint_share = s.number("endpoint_share", Check::Fraction)?.unwrap_or(0.0);
     let client_instance_type = match s.string("client_instance_type")? {
         Some(name) if catalog.instance(name).is_none() => {
-            let problem = format!("unknown instance type \"{}\"", name.escape_default());
+            let problem = format!("unknown instance type {}", echo::quoted(name));
             return Err(s.error(
                 "client_instance_type",
                 problem,
@@ -488,7 +529,9 @@ fn parse_workload(mut s: Section<'_>, index: usize, catalog: &Catalog) -> Result
         }
         other => other.map(str::to_string),
     };
-    let client_bps = s.number("client_gbps", Check::Positive)?.map(|g| g * 1e9);
+    let client_bps = s
+        .number("client_gbps", Check::PositiveAtMost(candidate::MAX_GBPS))?
+        .map(|g| g * 1e9);
     if client_instance_type.is_some() && client_bps.is_some() {
         let hint = "give the clients' instance type or their bandwidth, not both";
         return Err(s.error(
@@ -578,7 +621,7 @@ fn parse_profile(s: &mut Section<'_>) -> Result<Vec<f64>> {
             reader::number_in(
                 &format!("{}[{i}]", s.path_of("profile")),
                 v,
-                Check::NonNegative,
+                Check::Between(0.0, MAX_PROFILE_MULTIPLIER),
             )
         })
         .collect::<Result<Vec<f64>>>()?;
@@ -602,7 +645,7 @@ fn parse_protocol(s: &mut Section<'_>) -> Result<Protocol> {
         None | Some("tcp") => Ok(Protocol::Tcp),
         Some("udp") => Ok(Protocol::Udp),
         Some(other) => {
-            let problem = format!("unknown protocol \"{}\"", other.escape_default());
+            let problem = format!("unknown protocol {}", echo::quoted(other));
             Err(s.error("protocol", problem, "use \"tcp\" or \"udp\""))
         }
     }
@@ -617,7 +660,9 @@ fn parse_destinations(s: &mut Section<'_>) -> Result<(u32, f64)> {
         Some(Value::Table(table)) => {
             let mut t = Section::new(path, table);
             let count = t.int("count", 1, MAX_COUNT)?.unwrap_or(1);
-            let zipf = t.number("zipf", Check::NonNegative)?.unwrap_or(1.0);
+            let zipf = t
+                .number("zipf", Check::Between(0.0, MAX_ZIPF))?
+                .unwrap_or(1.0);
             t.finish()?;
             Ok((count as u32, zipf))
         }
@@ -657,3 +702,7 @@ fn parse_candidates(
 #[cfg(test)]
 #[path = "parse_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "hardening_tests.rs"]
+mod hardening_tests;

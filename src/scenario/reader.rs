@@ -10,6 +10,7 @@ use toml::Value;
 
 use super::{Dist, ScenarioError};
 use crate::catalog::edit_distance;
+use crate::echo;
 use crate::units;
 
 pub(super) type Result<T> = std::result::Result<T, ScenarioError>;
@@ -39,6 +40,9 @@ pub(super) enum Check {
     Above(f64),
     /// In [low, high].
     Between(f64, f64),
+    /// In (0, high]: a positive figure with a sane ceiling (a typo of a few powers of ten is
+    /// refused rather than simulated).
+    PositiveAtMost(f64),
 }
 
 /// What a distribution's values are: sizes (bytes) or durations (seconds).
@@ -67,10 +71,11 @@ impl<'a> Section<'a> {
             && key
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        // A key is user text too: a 100,000-character one is cut, a control character escaped.
         let key = if bare {
-            key.to_string()
+            echo::short(key)
         } else {
-            format!("\"{}\"", key.escape_default())
+            format!("\"{}\"", echo::short(key))
         };
         if self.path.is_empty() {
             key
@@ -115,7 +120,7 @@ impl<'a> Section<'a> {
         Err(match typo {
             Some(typo) => self.error(
                 typo,
-                format!("unknown key \"{typo}\""),
+                format!("unknown key {}", echo::quoted(typo)),
                 format!("did you mean \"{key}\"?"),
             ),
             None => self.error(key, "required key is missing", hint),
@@ -268,12 +273,16 @@ impl<'a> Section<'a> {
                 format!("accepted keys here: {}", accepted.join(", "))
             }
         };
-        Err(self.error(unknown, format!("unknown {what} \"{unknown}\""), hint))
+        let problem = format!("unknown {what} {}", echo::quoted(unknown));
+        Err(self.error(unknown, problem, hint))
     }
 }
 
 /// The value as the user wrote it, shortened for messages.
 pub(super) fn shown(value: &Value) -> String {
+    if let Value::String(text) = value {
+        return echo::quoted(text);
+    }
     let text = value.to_string();
     let text = text.trim();
     if text.chars().count() > 48 {
@@ -391,12 +400,43 @@ pub(super) fn quantity(path: &str, value: &Value, what: Quantity, check: Check) 
         }
     };
     let seconds_or_bytes = check.apply(path, n, &shown(value))?;
+    let seconds_or_bytes = within_bounds(path, value, what, seconds_or_bytes)?;
     positive_duration_resolves(path, value, what, check, seconds_or_bytes)
 }
 
 fn checked_quantity(path: &str, value: &Value, what: Quantity, check: Check) -> Result<f64> {
     let n = number_in(path, value, check)?;
+    let n = within_bounds(path, value, what, n)?;
     positive_duration_resolves(path, value, what, check, n)
+}
+
+/// A size or duration no larger than natsim accepts. Checked after the unit is applied: "1e308d"
+/// is a finite number of days but not a finite number of seconds.
+fn within_bounds(path: &str, value: &Value, what: Quantity, n: f64) -> Result<f64> {
+    let (max, max_text, units) = match what {
+        Quantity::Size => (
+            units::MAX_SIZE_BYTES,
+            units::MAX_SIZE_TEXT,
+            "\"KB\", \"MB\", \"GB\"",
+        ),
+        Quantity::Duration => (
+            units::MAX_DURATION_S,
+            units::MAX_DURATION_TEXT,
+            "\"s\", \"m\", \"h\", \"d\"",
+        ),
+    };
+    if n.is_finite() && n <= max {
+        return Ok(n);
+    }
+    let what = match what {
+        Quantity::Size => "a size",
+        Quantity::Duration => "a duration",
+    };
+    Err(ScenarioError::new(
+        path,
+        format!("{} is more than {max_text}", shown(value)),
+        format!("{what} is at most {max_text}; check the number and the unit ({units})"),
+    ))
 }
 
 /// A duration that must be positive must also survive the conversion to whole nanoseconds.
@@ -441,7 +481,18 @@ pub(super) fn rate(path: &str, value: &Value, check: Check) -> Result<f64> {
             ));
         }
     };
-    check.apply(path, bps, &shown(value))
+    let bps = check.apply(path, bps, &shown(value))?;
+    if bps.is_finite() && bps <= units::MAX_RATE_BPS {
+        return Ok(bps);
+    }
+    Err(ScenarioError::new(
+        path,
+        format!("{} is more than {}", shown(value), units::MAX_RATE_TEXT),
+        format!(
+            "a rate is at most {}; check the number and the unit (\"Mbps\", \"Gbps\")",
+            units::MAX_RATE_TEXT
+        ),
+    ))
 }
 
 /// `units` errors read "<problem>; <how to write it>": split them into problem and hint.
@@ -463,14 +514,17 @@ impl Check {
             Check::AtLeast(min) => value >= min,
             Check::Above(min) => value > min,
             Check::Between(low, high) => (low..=high).contains(&value),
+            Check::PositiveAtMost(high) => value > 0.0 && value <= high,
         };
         if ok {
             return Ok(value);
         }
         let negative_not_allowed = match self {
-            Check::NonNegative | Check::Positive | Check::Fraction | Check::PositiveFraction => {
-                true
-            }
+            Check::NonNegative
+            | Check::Positive
+            | Check::Fraction
+            | Check::PositiveFraction
+            | Check::PositiveAtMost(_) => true,
             Check::AtLeast(min) | Check::Above(min) | Check::Between(min, _) => min >= 0.0,
         };
         let problem = if value < 0.0 && negative_not_allowed {
@@ -484,6 +538,10 @@ impl Check {
                 Check::AtLeast(min) => format!("{shown} is below {min}"),
                 Check::Above(min) => format!("{shown} must be greater than {min}"),
                 Check::Between(low, high) => format!("{shown} is not between {low} and {high}"),
+                Check::PositiveAtMost(high) if value > high => {
+                    format!("{shown} is more than {}", plain(high))
+                }
+                Check::PositiveAtMost(_) => format!("{shown} is zero, must be greater than 0"),
             }
         };
         Err(ScenarioError::new(path, problem, self.hint()))
@@ -498,7 +556,19 @@ impl Check {
             Check::AtLeast(min) => format!("use {min} or more"),
             Check::Above(min) => format!("use a value greater than {min}"),
             Check::Between(low, high) => format!("use a value from {low} to {high}"),
+            Check::PositiveAtMost(high) => {
+                format!("use a value above 0 and at most {}", plain(high))
+            }
         }
+    }
+}
+
+/// A ceiling as people read it: 100000, not 1e5.
+fn plain(value: f64) -> String {
+    if value == value.trunc() && value.abs() < 1e16 {
+        format!("{}", value as i64)
+    } else {
+        value.to_string()
     }
 }
 
@@ -517,7 +587,7 @@ fn dist_table(mut s: Section<'_>, what: Quantity) -> Result<Dist> {
             && kind != owner
             && ["constant", "exponential", "lognormal", "pareto"].contains(&kind)
         {
-            let problem = format!("\"{key}\" does not apply to dist = \"{kind}\"");
+            let problem = format!("\"{key}\" does not apply to dist = {}", echo::quoted(kind));
             return Err(s.error(
                 key,
                 problem,
@@ -549,10 +619,12 @@ fn dist_table(mut s: Section<'_>, what: Quantity) -> Result<Dist> {
         "lognormal" => {
             let mean = read_mean(&mut s, Check::Positive)?;
             let cv_hint = "add cv, the coefficient of variation (std dev / mean), e.g. cv = 2.0";
+            // Beyond 100 the lognormal's σ² = ln(1 + cv²) puts nearly all of the mean in draws
+            // rarer than any run makes: a typo, not a distribution.
             let cv = number_in(
                 &s.path_of("cv"),
                 s.required("cv", cv_hint)?,
-                Check::Positive,
+                Check::PositiveAtMost(100.0),
             )?;
             Dist::LogNormal { mean, cv }
         }
@@ -567,7 +639,7 @@ fn dist_table(mut s: Section<'_>, what: Quantity) -> Result<Dist> {
             Dist::Pareto { mean, shape }
         }
         other => {
-            let problem = format!("unknown dist \"{}\"", other.escape_default());
+            let problem = format!("unknown dist {}", echo::quoted(other));
             return Err(s.error("dist", problem, format!("use {DISTS}")));
         }
     };

@@ -7,6 +7,7 @@
 //! are refused with the fix, before anything runs. It edits `toml::Table`s only: it never checks
 //! what a value means (the scenario parser does, per point), runs a simulation or touches a file.
 
+use crate::echo;
 use crate::scenario::ScenarioError;
 use toml::Value;
 
@@ -274,13 +275,17 @@ pub fn value_text(value: &Value) -> String {
 /// `key = value` as written in a point's description.
 pub fn assignment(param: &Param, value: &Value) -> String {
     match value {
-        Value::String(text) => format!("{} = \"{}\"", param.key, text.escape_default()),
-        other => format!("{} = {}", param.key, value_text(other)),
+        Value::String(text) => format!("{} = {}", echo::short(&param.key), echo::quoted(text)),
+        other => format!(
+            "{} = {}",
+            echo::short(&param.key),
+            echo::short(&value_text(other))
+        ),
     }
 }
 
 fn param_path(key: &str) -> String {
-    format!("sweep.\"{}\"", key.escape_default())
+    format!("sweep.\"{}\"", echo::short(key))
 }
 
 fn extend_path(walked: &mut String, step: &Step) {
@@ -371,7 +376,7 @@ fn parse_path(key: &str) -> std::result::Result<Vec<Step>, String> {
         let (name, after) = if let Some(quoted) = rest.strip_prefix('"') {
             let end = quoted
                 .find('"')
-                .ok_or_else(|| format!("\"{key}\" has an unclosed quote"))?;
+                .ok_or_else(|| format!("{} has an unclosed quote", echo::quoted(key)))?;
             (&quoted[..end], &quoted[end + 1..])
         } else {
             let end = rest
@@ -380,26 +385,37 @@ fn parse_path(key: &str) -> std::result::Result<Vec<Step>, String> {
             (&rest[..end], &rest[end..])
         };
         if name.is_empty() {
-            return Err(format!("\"{key}\" is not a key path: a key is missing"));
+            return Err(format!(
+                "{} is not a key path: a key is missing",
+                echo::quoted(key)
+            ));
         }
         steps.push(Step::Key(name.to_string()));
         rest = after;
         while let Some(inner) = rest.strip_prefix('[') {
             let end = inner
                 .find(']')
-                .ok_or_else(|| format!("\"{key}\" has an unclosed ["))?;
-            let index = inner[..end]
-                .parse::<usize>()
-                .map_err(|_| format!("\"{}\" in \"{key}\" is not a list index", &inner[..end]))?;
+                .ok_or_else(|| format!("{} has an unclosed [", echo::quoted(key)))?;
+            let index = inner[..end].parse::<usize>().map_err(|_| {
+                format!(
+                    "{} in {} is not a list index",
+                    echo::quoted(&inner[..end]),
+                    echo::quoted(key)
+                )
+            })?;
             steps.push(Step::Index(index));
             rest = &inner[end + 1..];
         }
         if rest.is_empty() {
             break;
         }
-        rest = rest
-            .strip_prefix('.')
-            .ok_or_else(|| format!("\"{key}\" is not a key path: unexpected \"{rest}\""))?;
+        rest = rest.strip_prefix('.').ok_or_else(|| {
+            format!(
+                "{} is not a key path: unexpected {}",
+                echo::quoted(key),
+                echo::quoted(rest)
+            )
+        })?;
     }
     if steps.first() == Some(&Step::Key("sweep".into())) {
         return Err("a sweep cannot change its own [sweep] table".into());
@@ -415,7 +431,7 @@ fn parse_range(key: &str, range: &toml::Table) -> Result<Vec<Value>> {
         if !["from", "to", "steps", "scale"].contains(&field.as_str()) {
             return Err(ScenarioError::new(
                 path(field),
-                format!("unknown key \"{field}\" in a range"),
+                format!("unknown key {} in a range", echo::quoted(field)),
                 format!(
                     "a range takes from, to, steps and scale; a key path must be quoted as one key, {PATH_HINT}"
                 ),
