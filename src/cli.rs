@@ -114,8 +114,7 @@ pub fn execute(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Catalog { region } => {
-            let text = Catalog::embedded()
-                .render(region.as_deref())
+            let text = report::catalog::render(Catalog::embedded(), region.as_deref())
                 .map_err(anyhow::Error::msg)?;
             print!("{text}");
             Ok(())

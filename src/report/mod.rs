@@ -5,6 +5,7 @@
 //! name and renamed into place, so a crash never leaves a half-written file under a real name.
 
 pub mod batch;
+pub mod catalog;
 pub mod csv;
 pub mod html;
 pub mod parquet;

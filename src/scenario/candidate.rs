@@ -174,15 +174,8 @@ fn wrong_kind_keys(s: &Section<'_>, kind: &str) -> Result<()> {
 }
 
 fn unknown_kind(s: &Section<'_>, kind: &str) -> crate::scenario::ScenarioError {
-    let known = BUILT_KINDS.iter().copied();
-    let closest = crate::catalog::closest(kind, known, 1);
     let list = "kinds: nat_gateway, nat_instance, internet_gateway, proxy";
-    let hint = match closest.first() {
-        Some(best) if crate::catalog::edit_distance(kind, best) <= 3 => {
-            format!("did you mean \"{best}\"? {list}")
-        }
-        _ => list.to_string(),
-    };
+    let hint = crate::scenario::suggest::did_you_mean(kind, BUILT_KINDS.iter().copied(), list);
     s.error("kind", format!("unknown kind {}", echo::quoted(kind)), hint)
 }
 

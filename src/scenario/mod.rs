@@ -9,6 +9,7 @@
 
 pub mod error;
 pub mod parse;
+mod suggest;
 
 pub use crate::objectives::Slo;
 pub use error::ScenarioError;

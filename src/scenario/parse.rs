@@ -25,6 +25,7 @@ use std::path::Path;
 
 use toml::Value;
 
+use super::suggest::unknown_instance_hint;
 use super::{Dist, Protocol, Scenario, ScenarioError, Slo, Workload};
 use crate::catalog::{Catalog, Region};
 use crate::cost::{EgressTier, Prices};
@@ -437,17 +438,6 @@ fn parse_prices(
     }
     s.finish()?;
     Ok((prices, instance_prices))
-}
-
-/// "did you mean ...? run `natsim catalog` for the list".
-fn unknown_instance_hint(catalog: &Catalog, name: &str) -> String {
-    let list = "run `natsim catalog` for the list";
-    match catalog.closest_instance_names(name, 1).first() {
-        Some(best) if crate::catalog::edit_distance(name, best) <= 3 => {
-            format!("did you mean \"{best}\"? {list}")
-        }
-        _ => list.to_string(),
-    }
 }
 
 fn parse_workloads(

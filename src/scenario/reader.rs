@@ -9,8 +9,8 @@
 use toml::Value;
 
 use super::{Dist, ScenarioError};
-use crate::catalog::edit_distance;
 use crate::echo;
+use crate::scenario::suggest::{closest, edit_distance};
 use crate::units;
 
 pub(super) type Result<T> = std::result::Result<T, ScenarioError>;
@@ -262,12 +262,10 @@ impl<'a> Section<'a> {
         } else {
             "key"
         };
-        let closest = crate::catalog::closest(unknown, self.known.iter().copied(), 1);
-        let hint = match closest.first() {
-            Some(best) if edit_distance(unknown, best) <= 2.max(unknown.len() / 3) => {
-                format!("did you mean \"{best}\"?")
-            }
-            _ => {
+        let max_distance = 2.max(unknown.len() / 3);
+        let hint = match closest(unknown, self.known.iter().copied(), max_distance) {
+            Some(best) => format!("did you mean \"{best}\"?"),
+            None => {
                 let mut accepted = self.known.clone();
                 accepted.sort_unstable();
                 format!("accepted keys here: {}", accepted.join(", "))
