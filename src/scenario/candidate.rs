@@ -7,8 +7,9 @@
 
 use std::collections::BTreeMap;
 
-use super::reader::{Check, Result, Section};
-use super::{DEFAULT_AZ, checked_name, parse_az, unknown_instance_hint};
+use super::reader::{Check, MAX_GBPS, MAX_USD, Result, Section};
+use super::suggest::unknown_instance_hint;
+use super::zone;
 use crate::catalog::{Catalog, InstanceType, PriceBasis, REFERENCE_REGION};
 use crate::device::{nat_gateway, nat_instance};
 use crate::echo;
@@ -27,8 +28,6 @@ pub(super) struct Context<'c> {
     pub workloads: &'c [crate::scenario::Workload],
 }
 
-/// Ceiling of every Gbps key: 100 Tbps, as for rates written with a unit (`units::MAX_RATE_BPS`).
-pub(super) const MAX_GBPS: f64 = 100_000.0;
 /// Ceiling of the Mpps keys: a trillion packets a second.
 const MAX_MPPS: f64 = 1_000_000.0;
 /// Ceiling of `pps_limit`, the same trillion packets a second.
@@ -37,21 +36,46 @@ const MAX_PPS: f64 = 1e12;
 const MAX_REQUESTS_PER_VCPU: f64 = 1e9;
 /// Ceiling of `burst_minutes`: a year of minutes; a bucket that lasts longer never runs dry.
 const MAX_BURST_MINUTES: f64 = 525_960.0;
-/// Ceiling of an hourly price: a million dollars an hour is a typo, not an instance.
-pub(super) const MAX_USD: f64 = 1e6;
 
 const BUILT_KINDS: [&str; 4] = ["nat_gateway", "nat_instance", "internet_gateway", "proxy"];
 const IPS_HINT: &str = "AWS allows 1 primary + 7 secondary IPs per NAT gateway; for more, add another NAT gateway candidate";
 
-pub(super) fn parse_candidate(mut s: Section<'_>, context: &Context<'_>) -> Result<Candidate> {
-    let name = s.required_string(
+/// Every `[[candidate]]`, checked; at least one, with distinct names.
+pub(super) fn read_all(
+    sections: Option<Vec<Section<'_>>>,
+    context: &Context<'_>,
+) -> Result<Vec<Candidate>> {
+    let sections = sections.filter(|s| !s.is_empty()).ok_or_else(|| {
+        let hint = "add a [[candidate]] with name = \"natgw\" and kind = \"nat_gateway\"";
+        crate::scenario::ScenarioError::new("candidate", "no [[candidate]] to compare", hint)
+    })?;
+    let mut candidates: Vec<Candidate> = Vec::with_capacity(sections.len());
+    for section in sections {
+        let path = section.path().to_string();
+        let candidate = parse_candidate(section, context)?;
+        if let Some(first) = candidates.iter().position(|c| c.name == candidate.name) {
+            let problem = format!("duplicate candidate name \"{}\"", candidate.name);
+            let hint =
+                format!("candidate[{first}] already uses it; give each candidate its own name");
+            return Err(crate::scenario::ScenarioError::new(
+                format!("{path}.name"),
+                problem,
+                hint,
+            ));
+        }
+        candidates.push(candidate);
+    }
+    Ok(candidates)
+}
+
+fn parse_candidate(mut s: Section<'_>, context: &Context<'_>) -> Result<Candidate> {
+    let name = s.required_name(
         "name",
         "add name = \"natgw\"; it labels this candidate's rows",
     )?;
-    let name = checked_name(&s, "name", name)?;
     let kind_hint = "add kind = \"nat_gateway\" or kind = \"nat_instance\"";
     let kind = s.required_string("kind", kind_hint)?;
-    let given_az = parse_az(&mut s, context.region)?;
+    let given_az = zone::read(&mut s, context.region)?;
     let (device, mut assumptions) = match kind {
         "nat_gateway" => nat_gateway(&mut s, context)?,
         "nat_instance" => nat_instance(&mut s, context)?,
@@ -76,7 +100,7 @@ pub(super) fn parse_candidate(mut s: Section<'_>, context: &Context<'_>) -> Resu
     }
     Ok(Candidate {
         name,
-        az: given_az.unwrap_or_else(|| DEFAULT_AZ.to_string()),
+        az: given_az.unwrap_or_else(|| zone::DEFAULT.to_string()),
         device,
         s3_gateway_endpoint,
         per_az,
@@ -91,7 +115,7 @@ fn default_az_note(workloads: &[crate::scenario::Workload]) -> Option<Assumption
     let mut elsewhere: Vec<&str> = workloads
         .iter()
         .map(|w| w.az.as_str())
-        .filter(|az| *az != DEFAULT_AZ)
+        .filter(|az| *az != zone::DEFAULT)
         .collect();
     elsewhere.sort_unstable();
     elsewhere.dedup();
@@ -100,7 +124,7 @@ fn default_az_note(workloads: &[crate::scenario::Workload]) -> Option<Assumption
     }
     Some(Assumption {
         key: "az".to_string(),
-        value: DEFAULT_AZ.to_string(),
+        value: zone::DEFAULT.to_string(),
         basis: format!(
             "az not given, so the default; clients in {} cross AZs to reach it and pay cross-AZ \
              transfer: set az, or per_az = true",
@@ -175,7 +199,7 @@ fn wrong_kind_keys(s: &Section<'_>, kind: &str) -> Result<()> {
 
 fn unknown_kind(s: &Section<'_>, kind: &str) -> crate::scenario::ScenarioError {
     let list = "kinds: nat_gateway, nat_instance, internet_gateway, proxy";
-    let hint = crate::scenario::suggest::did_you_mean(kind, BUILT_KINDS.iter().copied(), list);
+    let hint = super::suggest::did_you_mean(kind, BUILT_KINDS.iter().copied(), list);
     s.error("kind", format!("unknown kind {}", echo::quoted(kind)), hint)
 }
 

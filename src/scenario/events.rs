@@ -79,7 +79,7 @@ fn occupied_zones(candidates: &[Candidate], workloads: &[Workload]) -> Vec<Strin
 /// outage anywhere else would change nothing, which is never what the file meant.
 fn outage_zone(s: &mut Section<'_>, region: &str, occupied: &[String]) -> Result<String> {
     s.required_string("az", "add az = \"a\", the AZ that goes down")?;
-    let az = super::parse_az(s, region)?.unwrap_or_default();
+    let az = super::zone::read(s, region)?.unwrap_or_default();
     if !occupied.contains(&az) {
         let problem = format!("no workload or candidate sits in AZ \"{az}\"");
         let hint = format!(

@@ -2,7 +2,7 @@
 //! split one zone in two, echoes that flooded a terminal. Each table row is an input that main
 //! accepted or mishandled before the fix; `check_error` asserts the key path and message.
 
-use super::tests::{MINIMAL, check_error, minimal_with, parse};
+use super::parse_tests::{MINIMAL, check_error, minimal_with, parse};
 
 /// `MINIMAL` with `extra` added to its workload.
 fn workload_with(extra: &str) -> String {

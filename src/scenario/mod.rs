@@ -7,9 +7,14 @@
 //! Invariant: every value in these types has been range-checked; downstream code never sees an
 //! unvalidated value and never needs to re-check (durations > 0, rates finite and ≥ 0, ...).
 
+mod candidate;
 pub mod error;
+mod events;
 pub mod parse;
+mod reader;
 mod suggest;
+mod workload;
+mod zone;
 
 pub use crate::objectives::Slo;
 pub use error::ScenarioError;
@@ -191,3 +196,8 @@ pub struct Assumption {
     /// Why this value (one short sentence).
     pub basis: String,
 }
+
+#[cfg(test)]
+mod hardening_tests;
+#[cfg(test)]
+mod parse_tests;

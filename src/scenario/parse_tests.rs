@@ -1,9 +1,12 @@
 //! Tests of scenario parsing: a full file round-trips, and every kind of mistake gives an error
 //! naming its key path (data-driven through `check_error`).
 
+use std::path::Path;
+
 use super::*;
+use crate::cost::EgressTier;
 use crate::device::{nat_gateway, nat_instance};
-use crate::scenario::DeviceConfig;
+use crate::objectives::Objective;
 
 const FULL: &str = r#"
 [scenario]

@@ -4,9 +4,26 @@
 //! Owns the one rule that keeps a zone from turning into two: both spellings resolve to the
 //! letter, a full name must be in the scenario's region, and anything else (an AZ ID such as
 //! `"use1-az1"`, an empty or long string) is refused, since a misspelt zone would otherwise be a
-//! zone of its own and bill cross-AZ traffic nobody meant.
+//! zone of its own and bill cross-AZ traffic nobody meant. Reads the `az` key of a workload,
+//! candidate or outage; knows nothing else of those tables.
 
+use super::reader::{Result, Section};
 use crate::echo;
+
+/// The zone a workload or candidate sits in when its table gives no `az`.
+pub(super) const DEFAULT: &str = "a";
+
+/// The `az` key, if given, as its zone letter: "a" and "us-east-1a" are one zone in us-east-1.
+/// Clients and devices in different zones pay cross-AZ transfer.
+pub(super) fn read(s: &mut Section<'_>, region: &str) -> Result<Option<String>> {
+    let Some(az) = s.string("az")? else {
+        return Ok(None);
+    };
+    match resolve(az, region) {
+        Zone::Letter(letter) => Ok(Some(letter)),
+        Zone::Refused { problem, hint } => Err(s.error("az", problem, hint)),
+    }
+}
 
 /// What a zone name resolved to, or why it is refused.
 pub(super) enum Zone {
