@@ -67,7 +67,7 @@ fn occupied_zones(candidates: &[Candidate], workloads: &[Workload]) -> Vec<Strin
     zones.extend(
         candidates
             .iter()
-            .filter(|c| c.device.kind() != "internet_gateway")
+            .filter(|c| super::kinds::is_zonal(&c.device))
             .map(|c| c.az.clone()),
     );
     zones.sort_unstable();

@@ -1,8 +1,9 @@
 //! The validated scenario: what the user asked natsim to simulate.
 //!
-//! Owns the typed, checked form of a scenario file. Parsing lives in [`parse`]: it reads TOML text
-//! into `toml::Table` (the raw form), walks it with key paths, resolves catalog defaults and
-//! returns a [`Scenario`] or a [`ScenarioError`] naming the file, key path, problem and fix.
+//! Owns the typed, checked form of a scenario file. Parsing starts in [`parse`]: it reads TOML
+//! text into `toml::Table` (the raw form), walks it with key paths (each table in its own module,
+//! each candidate kind in `kinds/`; parse.rs has the map), resolves catalog defaults and returns a
+//! [`Scenario`] or a [`ScenarioError`] naming the file, key path, problem and fix.
 //!
 //! Invariant: every value in these types has been range-checked; downstream code never sees an
 //! unvalidated value and never needs to re-check (durations > 0, rates finite and ≥ 0, ...).
@@ -10,8 +11,10 @@
 mod candidate;
 pub mod error;
 mod events;
+mod kinds;
 pub mod parse;
 mod reader;
+mod setting;
 mod suggest;
 mod workload;
 mod zone;
@@ -175,6 +178,8 @@ impl DeviceConfig {
         }
     }
 
+    /// The kind's name, as `kind = "..."` spells it in the kind table (`kinds::ALL`); a test
+    /// checks that the two agree.
     pub fn kind(&self) -> &'static str {
         match self {
             DeviceConfig::NatGateway(_) => "nat_gateway",

@@ -20,7 +20,7 @@ use toml::Value;
 
 use super::reader::{self, Check, MAX_USD, Quantity, Result, Section};
 use super::suggest::unknown_instance_hint;
-use super::{Protocol, Scenario, ScenarioError, Slo, candidate, events, workload};
+use super::{Protocol, Scenario, ScenarioError, Slo, candidate, events, kinds, workload};
 use crate::catalog::{Catalog, Region};
 use crate::cost::{EgressTier, Prices};
 use crate::echo;
@@ -112,7 +112,7 @@ fn parse_text(text: &str, catalog: &Catalog) -> Result<Scenario> {
     let slo = slo.map(parse_slo).transpose()?.unwrap_or_default();
     let (prices, instance_prices) = parse_prices(prices, region, catalog)?;
     let workloads = workload::read_all(workloads, catalog, &header.region)?;
-    let context = candidate::Context {
+    let context = kinds::Context {
         catalog,
         region: &header.region,
         instance_prices: &instance_prices,
