@@ -36,8 +36,13 @@ pub(super) struct Kind {
     /// Whether it sits in one AZ (`az`, `per_az`); an internet gateway serves the whole region.
     pub zonal: bool,
     /// Reads its keys into a device configuration and the assumptions behind its defaults.
-    pub read: fn(&mut Section<'_>, &Context<'_>) -> Result<(DeviceConfig, Vec<Assumption>)>,
+    pub read: ReadFn,
 }
+
+/// A kind's reader: its keys into a device configuration, with the assumptions behind its
+/// defaults.
+pub(super) type ReadFn =
+    fn(&mut Section<'_>, &Context<'_>) -> Result<(DeviceConfig, Vec<Assumption>)>;
 
 /// Every kind, in the order hints list them.
 pub(super) static ALL: [Kind; 4] = [
