@@ -18,6 +18,15 @@ pub(super) fn read(
     context: &Context<'_>,
 ) -> Result<(DeviceConfig, Vec<Assumption>)> {
     let (instance, mut notes) = instances::read(s, context)?;
+    if instance.failures.fallback.is_some() {
+        // alterNAT swaps the route to a NAT gateway: the clients would then leave through an L4
+        // NAT, not through a proxy, so there is nothing of the proxy left to simulate.
+        return Err(s.error(
+            "failover",
+            "a proxy cannot fail over to a NAT gateway (alterNAT's design swaps the route to one, which bypasses the proxy)",
+            "use \"asg_replace\" or \"standby_instance\" for a proxy, or kind = \"nat_instance\" for alterNAT's design",
+        ));
+    }
     let d = &context.catalog.nat_instance;
     let requests = s.number_or(
         "requests_per_vcpu",

@@ -76,3 +76,18 @@ fn issue_10_the_missing_kind_hint_names_every_kind() {
         assert!(err.hint.contains(kind.name), "{err}");
     }
 }
+
+/// A proxy with alterNAT's fallback ran without the gateway or its bill; it is refused instead.
+#[test]
+fn a_proxy_cannot_fall_back_to_a_nat_gateway() {
+    let proxy = ALL.iter().find(|k| k.name == "proxy").unwrap();
+    let err = parse(&candidate(proxy, "failover = \"nat_gateway_fallback\"\n")).unwrap_err();
+    assert_eq!(err.key_path, "candidate[0].failover", "{err}");
+    assert!(
+        err.problem.contains("cannot fail over to a NAT gateway"),
+        "{err}"
+    );
+    assert!(err.hint.contains("standby_instance"), "{err}");
+    let standby = candidate(proxy, "failover = \"standby_instance\"\n");
+    assert!(parse(&standby).is_ok());
+}
