@@ -9,10 +9,12 @@
 
 pub mod error;
 pub mod parse;
+pub mod source;
 
 pub use crate::objectives::Slo;
 pub use error::ScenarioError;
 pub use parse::{parse_scenario, parse_scenario_file};
+pub use source::{MAX_FILE_BYTES, read_scenario_file};
 
 use crate::device::{internet_gateway, nat_gateway, nat_instance, proxy};
 
