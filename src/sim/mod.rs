@@ -29,8 +29,21 @@ pub const SAMPLE_INTERVAL_NS: Nanos = 60 * 1_000_000_000;
 
 /// Runs `scenario`'s candidate `candidate` for replication `replication`.
 pub fn run_candidate(scenario: &Scenario, candidate: usize, replication: u32) -> RunOutput {
+    run_candidate_observed(scenario, candidate, replication, &|_| {})
+}
+
+/// [`run_candidate`], telling `progress` the simulated time covered (in nanoseconds) at every
+/// time-series sample, so a caller can show how far a long run has come. It only watches: the
+/// run is the same with any `progress`.
+pub fn run_candidate_observed(
+    scenario: &Scenario,
+    candidate: usize,
+    replication: u32,
+    progress: &(dyn Fn(Nanos) + Sync),
+) -> RunOutput {
     let seed = Streams::replication_seed(scenario.seed, replication);
     let mut simulation = Simulation::new(scenario, candidate, seed);
+    simulation.progress = Some(progress);
     let mut queue = EventQueue::new();
     simulation.schedule_start(&mut queue);
     let counts = engine::run(
@@ -136,6 +149,8 @@ struct Simulation<'a> {
     /// deadline after every event, and most events (idle holds ending, releases) leave the
     /// device as it was.
     device_changed: std::cell::Cell<bool>,
+    /// Told the simulated time each sample covers (see [`run_candidate_observed`]).
+    progress: Option<&'a (dyn Fn(Nanos) + Sync)>,
 }
 
 impl<'a> Simulation<'a> {
@@ -180,6 +195,7 @@ impl<'a> Simulation<'a> {
             next_arrivals: vec![None; scenario.workloads.len()],
             device_deadline: std::cell::Cell::new(None),
             device_changed: std::cell::Cell::new(true),
+            progress: None,
         }
     }
 
@@ -450,6 +466,9 @@ impl<'a> Simulation<'a> {
             cost::bill(&usage, &self.scenario.prices).total_usd(),
         );
         queue.push(now + SAMPLE_INTERVAL_NS, Event::Sample);
+        if let Some(progress) = self.progress {
+            progress(SAMPLE_INTERVAL_NS);
+        }
     }
 
     /// What the candidate used from time 0 to `now` (links advanced to `now`).
