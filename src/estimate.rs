@@ -317,7 +317,7 @@ fn knob(scenario: &Scenario, per_workload: &[f64], costs: &[RunCost], work: &Wor
             if c.cpu_s > best.1 { (i, c.cpu_s) } else { best }
         })
         .0;
-    let duration = duration(ns_to_seconds(scenario.duration_ns));
+    let duration = span(ns_to_seconds(scenario.duration_ns));
     let time_bound = work.wall_s(2) > MAX_WALL_S || work.peak_bytes(2) <= MAX_BYTES;
     let cost = &costs[heaviest];
     if time_bound && cost.host_share > 0.5 || !time_bound && cost.host_bytes_share > 0.5 {
@@ -381,20 +381,27 @@ fn count(n: f64) -> String {
     }
 }
 
-/// "about 2 s", "about 14 min", "about 3.5 h", "about 12 days"; a limit reads the same way.
+/// "about 2 s", "about 14 min", "about 3.5 h", "about 12 days", or "under a second".
 pub fn duration(s: f64) -> String {
     if s < 1.0 {
         "under a second".to_string()
-    } else if s < 120.0 {
-        format!("about {s:.0} s")
-    } else if s < 7_200.0 {
-        format!("about {:.0} min", s / 60.0)
-    } else if s < 172_800.0 {
-        format!("about {:.1} h", s / 3_600.0)
-    } else if s < 3.2e9 {
-        format!("about {:.0} days", s / 86_400.0)
     } else {
-        format!("about {:.1e} years", s / 31_557_600.0)
+        format!("about {}", span(s))
+    }
+}
+
+/// "2 s", "14 min", "3.5 h", "366 days": a length of time in its largest sensible unit.
+fn span(s: f64) -> String {
+    if s < 120.0 {
+        format!("{s:.0} s")
+    } else if s < 7_200.0 {
+        format!("{:.0} min", s / 60.0)
+    } else if s < 172_800.0 {
+        format!("{:.1} h", s / 3_600.0)
+    } else if s < 3.2e9 {
+        format!("{:.0} days", s / 86_400.0)
+    } else {
+        format!("{:.1e} years", s / 31_557_600.0)
     }
 }
 
@@ -404,5 +411,46 @@ fn bytes(b: f64) -> String {
         format!("{:.1} GiB", b / (1024.0 * 1024.0 * 1024.0))
     } else {
         format!("{:.0} MB", b / 1e6)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_profile_mean_covers_whole_and_partial_hours() {
+        let cases: [(&[f64], f64, f64); 5] = [
+            (&[], 7_200.0, 1.0),
+            (&[1.0, 0.0], 7_200.0, 0.5),
+            (&[1.0, 0.0], 3_600.0, 1.0),
+            (&[2.0], 1_800.0, 2.0),
+            (
+                &[1.0, 0.0, 0.5],
+                5.5 * 3_600.0,
+                (1.0 + 0.0 + 0.5 + 1.0 + 0.0 + 0.25) / 5.5,
+            ),
+        ];
+        for (profile, duration_s, expected) in cases {
+            let mean = profile_mean(profile, duration_s);
+            assert!((mean - expected).abs() < 1e-12, "{profile:?}: {mean}");
+        }
+    }
+
+    #[test]
+    fn times_and_sizes_read_as_people_say_them() {
+        let cases = [
+            (0.4, "under a second"),
+            (2.4, "about 2 s"),
+            (600.0, "about 10 min"),
+            (9_000.0, "about 2.5 h"),
+            (8.6e5, "about 10 days"),
+        ];
+        for (s, text) in cases {
+            assert_eq!(duration(s), text);
+        }
+        assert_eq!(count(8.6e11), "860.0 G");
+        assert_eq!(count(8.6e12), "8.6e12");
+        assert_eq!(bytes(4.0 * 1024.0 * 1024.0 * 1024.0), "4.0 GiB");
     }
 }

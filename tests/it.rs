@@ -15,6 +15,8 @@ mod cost;
 mod determinism;
 #[path = "it/egress_options.rs"]
 mod egress_options;
+#[path = "it/fuzz.rs"]
+mod fuzz;
 #[path = "it/hardening.rs"]
 mod hardening;
 #[path = "it/objectives.rs"]
