@@ -38,7 +38,7 @@ impl Outputs {
             );
         }
         manifest::retract(dir)
-            .with_context(|| format!("cannot remove {}", dir.join(manifest::MANIFEST).display()))?;
+            .map_err(|e| anyhow!("cannot start writing {}: {e}", dir.display()))?;
         Ok(Outputs {
             dir: dir.to_path_buf(),
             files: Vec::new(),

@@ -194,6 +194,37 @@ mod tests {
     }
 
     #[test]
+    fn every_cause_of_a_failed_write_gets_its_fix() {
+        let cases = [
+            (io::ErrorKind::StorageFull, "free some space"),
+            (io::ErrorKind::QuotaExceeded, "free some space"),
+            (io::ErrorKind::PermissionDenied, "make the folder writable"),
+            (
+                io::ErrorKind::ReadOnlyFilesystem,
+                "make the folder writable",
+            ),
+            (io::ErrorKind::IsADirectory, "a folder is in the way"),
+            (io::ErrorKind::Other, "check the folder and the disk"),
+        ];
+        for (kind, fix) in cases {
+            let error = WriteError {
+                path: PathBuf::from("out/throughput.png"),
+                step: "writing the temporary file .throughput.png.1.tmp".into(),
+                cause: io::Error::from(kind),
+            };
+            let text = error.to_string();
+            assert!(
+                text.starts_with("cannot write out/throughput.png: writing the temporary file"),
+                "{text}"
+            );
+            assert!(
+                text.contains(fix) && text.contains("--out DIR"),
+                "{kind:?}: {text}"
+            );
+        }
+    }
+
+    #[test]
     fn a_failed_write_leaves_no_temporary_file_and_names_the_step() {
         let dir = std::env::temp_dir().join(format!("natsim-files-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);

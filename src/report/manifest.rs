@@ -28,9 +28,21 @@ pub struct Header<'a> {
 }
 
 /// Removes `dir`'s manifest: from now until a new one is written, the folder reads as
-/// incomplete. A folder without one is left as it is.
+/// incomplete. A folder without one is left as it is; a `manifest.json` natsim did not write
+/// (`--out` pointed at a folder of the user's) is never removed or replaced: that is an error.
 pub fn retract(dir: &Path) -> io::Result<()> {
-    match fs::remove_file(dir.join(MANIFEST)) {
+    let path = dir.join(MANIFEST);
+    match fs::read_to_string(&path) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Ok(text) if !text.contains("\"natsim_version\"") => {
+            return Err(io::Error::other(format!(
+                "{} is not natsim's, and natsim writes its own manifest there; give another --out",
+                path.display()
+            )));
+        }
+        _ => {}
+    }
+    match fs::remove_file(&path) {
         Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
         _ => Ok(()),
     }
@@ -160,6 +172,15 @@ mod tests {
         assert!(verify(&dir).unwrap_err().contains("summary.csv changed"));
         retract(&dir).unwrap();
         assert!(!exists(&dir));
+        // A user's own manifest.json in an --out folder is left alone, and said so.
+        fs::write(dir.join(MANIFEST), "{\"mine\": true}").unwrap();
+        assert!(
+            retract(&dir)
+                .unwrap_err()
+                .to_string()
+                .contains("is not natsim's")
+        );
+        assert!(exists(&dir));
         fs::remove_dir_all(&dir).unwrap();
     }
 
