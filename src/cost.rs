@@ -34,8 +34,7 @@ pub struct Prices {
     pub free_tier_gb: f64,
 }
 
-use crate::device::proxy;
-use crate::scenario::DeviceConfig;
+use crate::device::{Billing, Hourly};
 
 /// What a candidate used over a run, in the units it is billed in.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -63,12 +62,12 @@ pub struct Usage {
 }
 
 impl Usage {
-    /// Usage of a candidate's deployments of `device`, given how many hours each has existed
-    /// (`deployment_hours`, one entry per deployment) and the bytes they moved: `egress_bytes` to
-    /// the internet, `processed_bytes` through NAT gateways in both directions (what the
-    /// processing charge bills).
+    /// Usage of a candidate's deployments, each billing as `billing` says, given how many hours
+    /// each has existed (`deployment_hours`, one entry per deployment) and the bytes they moved:
+    /// `egress_bytes` to the internet, `processed_bytes` through NAT gateways in both directions
+    /// (what the processing charge bills).
     pub fn measure(
-        device: &DeviceConfig,
+        billing: &Billing,
         prices: &Prices,
         elapsed_hours: f64,
         deployment_hours: &[f64],
@@ -78,43 +77,28 @@ impl Usage {
     ) -> Usage {
         let deployments = deployment_hours.len() as f64;
         let existed_hours: f64 = deployment_hours.iter().sum();
-        // Per deployment: devices billed at once, their hours, their price, their public IPs.
-        let (devices, device_hours, usd_per_hour, processed_gb, ips) = match device {
-            DeviceConfig::NatGateway(c) => (
+        // Per deployment: devices billed at once, their hours, their price.
+        let (devices, device_hours, usd_per_hour) = match billing.hourly {
+            Hourly::NatGateway => (
                 1.0,
                 // Each gateway's partial hours bill as full hours.
                 deployment_hours.iter().map(|h| h.ceil()).sum(),
                 prices.nat_gateway_usd_per_hour,
-                processed_bytes / BYTES_PER_GB,
-                c.ips as f64,
             ),
-            DeviceConfig::NatInstance(c)
-            | DeviceConfig::Proxy(proxy::Config { instance: c, .. }) => {
-                // A standby instance runs, and bills, beside each active one.
-                let billed = c.count as f64 * c.failures.failover.billed_per_instance();
-                // A fallback's standby gateway processes what it carries.
-                let processed_gb = processed_bytes / BYTES_PER_GB;
-                (
-                    billed,
-                    existed_hours * billed,
-                    c.usd_per_hour,
-                    processed_gb,
-                    c.count as f64,
-                )
-            }
-            // The clients' own public IPs are all an internet gateway bills.
-            DeviceConfig::InternetGateway(c) => (0.0, 0.0, 0.0, 0.0, c.public_ips() as f64),
+            Hourly::Instances {
+                billed,
+                usd_per_hour,
+            } => (billed, existed_hours * billed, usd_per_hour),
+            Hourly::Nothing => (0.0, 0.0, 0.0),
         };
+        let ips = billing.public_ips as f64;
         // alterNAT's standby gateway: billed by the hour whether it carries anything, with its IP.
-        let standby = match device {
-            DeviceConfig::NatInstance(c) => c.failures.fallback.as_ref(),
-            _ => None,
-        };
+        let standby = billing.standby_gateway_ips;
         let standby_gateway_hours = match standby {
             Some(_) => deployment_hours.iter().map(|h| h.ceil()).sum(),
             None => 0.0,
         };
-        let standby_ips = standby.map_or(0.0, |f| f.gateway.ips as f64);
+        let standby_ips = standby.map_or(0.0, |ips| ips as f64);
         Usage {
             simulated_hours: elapsed_hours,
             standby_gateway_hours,
@@ -122,7 +106,7 @@ impl Usage {
             device_hours,
             device_count: devices * deployments,
             device_usd_per_hour: usd_per_hour,
-            processed_gb,
+            processed_gb: processed_bytes / BYTES_PER_GB,
             egress_gb: egress_bytes / BYTES_PER_GB,
             cross_az_gb: cross_az_bytes / BYTES_PER_GB,
             ipv4_hours: (ips + standby_ips) * existed_hours,

@@ -128,18 +128,8 @@ impl CreditBucket {
     /// earns back the resume threshold while at baseline.
     #[inline]
     pub fn next_change(&self, usage_bps: f64) -> Option<Nanos> {
-        let (missing_bits, rate) = if self.bursting {
-            (self.bits, usage_bps - self.baseline_bps)
-        } else {
-            (
-                self.resume_bits() - self.bits,
-                self.baseline_bps - usage_bps,
-            )
-        };
-        if self.max_bits <= 0.0 || rate <= 0.0 {
-            return None;
-        }
-        let seconds = missing_bits.max(0.0) / rate;
+        let (missing_bits, rate) = self.gap(usage_bps)?;
+        let seconds = missing_bits / rate;
         Some(
             self.last_update
                 .saturating_add(crate::units::seconds_to_ns_ceil(seconds))
@@ -152,6 +142,16 @@ impl CreditBucket {
     /// need the change when it comes before their own next deadline.
     #[inline]
     pub fn changes_before(&self, at: Nanos, usage_bps: f64) -> bool {
+        self.gap(usage_bps).is_some_and(|(missing_bits, rate)| {
+            missing_bits < rate * (at.saturating_sub(self.last_update) as f64 / NS_PER_S)
+        })
+    }
+
+    /// What separates the bucket from its next change at `usage_bps`: the bits still to spend
+    /// (bursting) or to earn back (at baseline), and the rate they go at; `None` when that rate
+    /// is not positive, so the change never comes.
+    #[inline]
+    fn gap(&self, usage_bps: f64) -> Option<(f64, f64)> {
         let (missing_bits, rate) = if self.bursting {
             (self.bits, usage_bps - self.baseline_bps)
         } else {
@@ -160,11 +160,7 @@ impl CreditBucket {
                 self.baseline_bps - usage_bps,
             )
         };
-        if self.max_bits <= 0.0 || rate <= 0.0 {
-            return false;
-        }
-        let seconds = at.saturating_sub(self.last_update) as f64 / NS_PER_S;
-        missing_bits.max(0.0) < rate * seconds
+        (self.max_bits > 0.0 && rate > 0.0).then_some((missing_bits.max(0.0), rate))
     }
 
     /// Applies a change that `next_change` announced; returns true if the allowance changed.

@@ -7,15 +7,24 @@
 //! instance's replacement is up. Swapping the route back breaks the connections on the gateway
 //! (their translation lives there), so they are reset (aws-facts.md §4, alterNAT README).
 //!
+//! It wraps an [`Instances`] fleet and a [`Gateway`], both driven through the [`Device`] trait,
+//! and adds the route: which of the two a new connection takes, and when it swaps. The gateway's
+//! configuration is the scenario's (the catalog's `[nat_gateway]` defaults); nothing here sets one.
+//!
 //! Paths: the instances' paths first, then the gateway's, numbered after them.
 
+use super::credits::Reserve;
 use super::nat_gateway::Gateway;
-use super::nat_instance::{Config, Instances};
-use super::{Direction, Finished, Outage, Path, Refusal};
+use super::nat_instance::{self, Instances};
+use super::{
+    Billing, Device, Diagnostics, Direction, Outage, Outcome, Path, PathCapacity, Refusal,
+};
 use crate::engine::Nanos;
 use crate::engine::rng::StreamRng;
 use crate::fluid::{ClassSpec, FlowId, FlowMark, FlowProgress};
+use crate::scenario::Protocol;
 
+/// An instance fleet with a standby NAT gateway beside it.
 #[derive(Debug, Clone)]
 pub struct Fallback {
     instances: Instances,
@@ -28,22 +37,20 @@ pub struct Fallback {
 }
 
 impl Fallback {
+    /// The instances of `config` and the standby gateway of `fallback` (built by the scenario
+    /// from the catalog's NAT gateway defaults, like any other gateway).
     pub fn new(
-        config: &Config,
+        config: &nat_instance::Config,
+        fallback: &nat_instance::Fallback,
         classes: &[ClassSpec],
         destinations: usize,
         failures: StreamRng,
     ) -> Self {
-        let fallback = config.failures.fallback.as_ref();
-        let gateway_config = fallback
-            .map(|f| f.gateway.clone())
-            .unwrap_or_else(|| unreachable_gateway(config));
         let instances = Instances::new(config, classes, failures);
-        let gateway = Gateway::new(&gateway_config, classes, destinations);
-        let count = instances.paths().len();
+        let gateway = Gateway::new(&fallback.gateway, classes, destinations);
         Fallback {
-            was_up: vec![true; count],
-            detection_ns: fallback.map_or(0, |f| f.detection_ns),
+            was_up: vec![true; instances.path_count()],
+            detection_ns: fallback.detection_ns,
             outages: Vec::new(),
             instances,
             gateway,
@@ -51,25 +58,34 @@ impl Fallback {
     }
 
     fn gateway_path(&self) -> u32 {
-        self.instances.paths().len() as u32
+        self.instances.path_count() as u32
     }
 
-    pub fn config(&self) -> &Config {
-        self.instances.config()
+    /// Runs `call` on the gateway and numbers what it appended to `outcome` (its one path is 0)
+    /// as the gateway's path here.
+    fn on_gateway(&mut self, outcome: &mut Outcome, call: impl FnOnce(&mut Gateway, &mut Outcome)) {
+        let path = self.gateway_path();
+        let (finished, reset, failed) = (
+            outcome.finished.len(),
+            outcome.reset.len(),
+            outcome.failed.len(),
+        );
+        call(&mut self.gateway, outcome);
+        outcome.finished[finished..]
+            .iter_mut()
+            .for_each(|f| f.path = path);
+        outcome.reset[reset..]
+            .iter_mut()
+            .for_each(|f| f.path = path);
+        outcome.failed[failed..].iter_mut().for_each(|p| *p = path);
     }
+}
 
-    pub fn instances(&self) -> &Instances {
-        &self.instances
-    }
-
-    pub fn instances_mut(&mut self) -> &mut Instances {
-        &mut self.instances
-    }
-
+impl Device for Fallback {
     /// Through the next instance if it is up; through the gateway once the route has swapped.
-    pub fn admit(&mut self, now: Nanos, destination: u32) -> Result<u32, Refusal> {
+    fn admit(&mut self, now: Nanos, workload: usize, destination: u32) -> Result<u32, Refusal> {
         let instance = self.instances.next_pick();
-        match self.instances.admit() {
+        match self.instances.admit(now, workload, destination) {
             Err(Refusal::Outage) => {
                 let swapped = self
                     .instances
@@ -78,21 +94,32 @@ impl Fallback {
                 if !swapped {
                     return Err(Refusal::Outage);
                 }
-                self.gateway.admit(destination).map(|_| self.gateway_path())
+                let path = self.gateway_path();
+                self.gateway.admit(now, workload, destination).map(|_| path)
             }
             other => other,
         }
     }
 
-    pub fn release(&mut self, path: u32, destination: u32) {
+    fn release(&mut self, path: u32, destination: u32) {
         if path == self.gateway_path() {
-            self.gateway.release(destination);
+            self.gateway.release(0, destination);
         } else {
-            self.instances.release(path);
+            self.instances.release(path, destination);
         }
     }
 
-    pub fn start_flow(
+    /// The instances' timeouts. They are asked per connection, not per path, so connections on
+    /// the standby gateway keep them too.
+    fn idle_timeout_ns(&self, protocol: Protocol) -> Nanos {
+        self.instances.idle_timeout_ns(protocol)
+    }
+
+    fn release_delay_ns(&self, protocol: Protocol) -> Nanos {
+        self.instances.release_delay_ns(protocol)
+    }
+
+    fn start_flow(
         &mut self,
         now: Nanos,
         path: u32,
@@ -102,15 +129,15 @@ impl Fallback {
         bytes: f64,
     ) -> FlowMark {
         if path == self.gateway_path() {
-            self.gateway.start_flow(now, direction, class, flow, bytes)
+            self.gateway
+                .start_flow(now, 0, direction, class, flow, bytes)
         } else {
             self.instances
                 .start_flow(now, path, direction, class, flow, bytes)
         }
     }
 
-    /// Removes a running flow (its client went away).
-    pub fn stop_flow(
+    fn stop_flow(
         &mut self,
         now: Nanos,
         path: u32,
@@ -119,33 +146,28 @@ impl Fallback {
         mark: &FlowMark,
     ) -> FlowProgress {
         if path == self.gateway_path() {
-            self.gateway.stop_flow(now, direction, flow, mark)
+            self.gateway.stop_flow(now, 0, direction, flow, mark)
         } else {
             self.instances.stop_flow(now, path, direction, flow, mark)
         }
     }
 
-    pub fn next_deadline(&self) -> Option<Nanos> {
+    fn next_deadline(&self) -> Option<Nanos> {
         super::earliest(self.instances.next_deadline(), self.gateway.next_deadline())
     }
 
-    pub fn on_deadline(
+    /// The instances' deadline, the gateway's, then the route: swapped to the gateway when an
+    /// instance fails, back (cutting what the gateway carried) when its replacement is up.
+    fn on_deadline(
         &mut self,
         now: Nanos,
         marks: impl Fn(FlowId) -> FlowMark + Copy,
-        done: &mut Vec<Finished>,
-        reset: &mut Vec<Finished>,
-        failed: &mut Vec<u32>,
+        outcome: &mut Outcome,
     ) {
-        let gateway_path = self.gateway_path();
-        self.instances.on_deadline(now, marks, done, reset, failed);
-        // The gateway numbers its one path 0; renumber what it appended, without a buffer (this
-        // runs at every deadline).
-        let first_from_gateway = done.len();
-        self.gateway.take_finished(now, marks, done);
-        done[first_from_gateway..]
-            .iter_mut()
-            .for_each(|f| f.path = gateway_path);
+        self.instances.on_deadline(now, marks, outcome);
+        self.on_gateway(outcome, |gateway, outcome| {
+            gateway.on_deadline(now, marks, outcome)
+        });
         for instance in 0..self.was_up.len() {
             let up = self.instances.is_up(instance as u32);
             match (self.was_up[instance], up) {
@@ -155,14 +177,10 @@ impl Fallback {
                 }
                 (false, true) => {
                     // Route back to the instance: what the gateway carried is cut.
-                    let mut cut = Vec::new();
-                    self.gateway.fail(now, marks, &mut cut);
-                    self.gateway.restore(now);
-                    reset.extend(cut.into_iter().map(|f| Finished {
-                        path: gateway_path,
-                        ..f
-                    }));
-                    failed.push(gateway_path);
+                    self.on_gateway(outcome, |gateway, outcome| {
+                        gateway.fail(now, marks, outcome);
+                        gateway.restore(now);
+                    });
                 }
                 _ => {}
             }
@@ -170,23 +188,22 @@ impl Fallback {
         }
     }
 
+    fn advance(&mut self, now: Nanos) {
+        self.instances.advance(now);
+        self.gateway.advance(now);
+    }
+
     /// Their AZ goes down: the instances and the standby gateway (it sits in the same AZ) fail.
-    pub fn fail_all(
+    fn fail(
         &mut self,
         now: Nanos,
         marks: impl Fn(FlowId) -> FlowMark + Copy,
-        reset: &mut Vec<Finished>,
-        failed: &mut Vec<u32>,
+        outcome: &mut Outcome,
     ) {
-        let gateway_path = self.gateway_path();
-        self.instances.fail_all(now, marks, reset, failed);
-        let mut cut = Vec::new();
-        self.gateway.fail(now, marks, &mut cut);
-        reset.extend(cut.into_iter().map(|f| Finished {
-            path: gateway_path,
-            ..f
-        }));
-        failed.push(gateway_path);
+        self.instances.fail(now, marks, outcome);
+        self.on_gateway(outcome, |gateway, outcome| {
+            gateway.fail(now, marks, outcome)
+        });
         for instance in 0..self.was_up.len() {
             if self.was_up[instance] {
                 // No route swap helps while the gateway is down with them: no egress until back.
@@ -197,9 +214,9 @@ impl Fallback {
     }
 
     /// Their AZ is back: the gateway first, then the instances' replacements.
-    pub fn restore_all(&mut self, now: Nanos) {
+    fn restore(&mut self, now: Nanos) {
         self.gateway.restore(now);
-        self.instances.restore_all(now);
+        self.instances.restore(now);
         for (instance, up) in self.was_up.iter_mut().enumerate() {
             if !*up && self.instances.is_up(instance as u32) {
                 *up = true;
@@ -215,56 +232,51 @@ impl Fallback {
         }
     }
 
-    pub fn advance(&mut self, now: Nanos) {
-        self.instances.advance(now);
-        self.gateway.advance(now);
+    /// The instances' paths, then the gateway's.
+    fn path_count(&self) -> usize {
+        self.instances.path_count() + 1
     }
 
-    /// The instances' paths, then the gateway's.
-    pub fn paths(&self) -> impl Iterator<Item = &Path> {
-        self.instances
-            .paths()
-            .iter()
-            .chain(std::iter::once(self.gateway.path()))
+    fn path(&self, path: u32) -> &Path {
+        if path == self.gateway_path() {
+            self.gateway.path(0)
+        } else {
+            self.instances.path(path)
+        }
     }
 
     /// The instances' capacities, then the gateway's (path order).
-    pub fn capacities(&self) -> impl Iterator<Item = super::PathCapacity> + '_ {
-        self.instances
-            .capacities()
-            .chain(std::iter::once(self.gateway.path_capacity()))
+    fn path_capacities(&self) -> Vec<PathCapacity> {
+        let mut all = self.instances.path_capacities();
+        all.extend(self.gateway.path_capacities());
+        all
     }
 
-    pub fn outages(&self) -> &[Outage] {
-        &self.outages
+    /// The instances' credits (the gateway has none).
+    fn reserve(&self, now: Nanos) -> Reserve {
+        self.instances.reserve(now)
     }
 
-    /// Bytes the standby gateway carried, both directions (what it bills as processing).
-    pub fn gateway_bytes(&self) -> f64 {
-        let path = self.gateway.path();
-        path.out.totals().delivered_bytes + path.inbound.totals().delivered_bytes
+    fn diagnostics(&self) -> Diagnostics {
+        self.instances.diagnostics()
     }
-}
 
-/// A fallback device always has its gateway configured by the parser; this default keeps the
-/// constructor total without a panic.
-fn unreachable_gateway(config: &Config) -> super::nat_gateway::Config {
-    super::nat_gateway::Config {
-        ips: 1,
-        ports_per_ip: 55_000,
-        start_bps: 5e9,
-        max_bps: 100e9,
-        start_pps: 1e6,
-        max_pps: 1e7,
-        idle_timeout_ns: config.idle_timeout_tcp_ns,
-        release_delay_ns: 0,
-        ramp: super::nat_gateway::Ramp {
-            interval_ns: 60_000_000_000,
-            step_bps: 5e9,
-            up_utilization: 0.8,
-            down_utilization: 0.3,
-            down_after_ns: 900_000_000_000,
-        },
-        regional_expansion_ns: None,
+    /// When clients had no egress. Only the instances count as paths: the gateway is the
+    /// fallback, not where clients live.
+    fn outages(&self) -> (&[Outage], usize) {
+        (&self.outages, self.instances.path_count())
+    }
+
+    /// What the standby gateway carried, both directions (it bills as processing).
+    fn processed_bytes(&self) -> f64 {
+        self.gateway.processed_bytes()
+    }
+
+    /// The instances', and the standby gateway's hours and IPs beside them.
+    fn billing(&self) -> Billing {
+        Billing {
+            standby_gateway_ips: Some(self.gateway.billing().public_ips),
+            ..self.instances.billing()
+        }
     }
 }

@@ -7,16 +7,19 @@
 //! Owns routing and path numbering: paths are numbered across deployments (a deployment's
 //! paths follow the previous one's), so the simulation addresses any path with one `u32` and
 //! never needs to know how many deployments there are.
+//!
+//! Generic over the [`Device`] kind, so the simulation's calls reach the device without a
+//! `match` or a vtable; every deployment is of the one kind the run chose.
 
-use super::{Diagnostics, Direction, Egress, Outage, Outcome, Path, Refusal};
+use super::credits::Reserve;
+use super::{Billing, Device, Diagnostics, Direction, Outcome, Path, PathCapacity, Refusal};
 use crate::engine::Nanos;
-use crate::engine::rng::StreamRng;
-use crate::fluid::{ClassSpec, FlowId, FlowMark, FlowProgress};
+use crate::fluid::{FlowId, FlowMark, FlowProgress};
 use crate::scenario::{AzOutage, Candidate, Protocol, Workload};
 
 #[derive(Debug, Clone)]
-pub struct Fleet {
-    deployments: Vec<Deployment>,
+pub struct Fleet<D> {
+    deployments: Vec<Deployment<D>>,
     /// Deployment serving each workload.
     route: Vec<usize>,
     scratch: Outcome,
@@ -25,29 +28,28 @@ pub struct Fleet {
 }
 
 #[derive(Debug, Clone)]
-struct Deployment {
+struct Deployment<D> {
     az: String,
-    egress: Egress,
+    device: D,
     first_path: u32,
     /// When the deployment starts carrying traffic (and billing): 0, or a regional NAT
     /// gateway's expansion into this AZ.
     active_from: Nanos,
 }
 
-impl Fleet {
-    /// Deploys `candidate` for `workloads`. `failures(i)` is deployment i's own random stream.
+impl<D: Device> Fleet<D> {
+    /// Deploys `candidate` for `workloads`; `new_device(i)` builds deployment i's device (with
+    /// its own random stream).
     pub fn new(
         candidate: &Candidate,
         workloads: &[Workload],
         az_outages: &[AzOutage],
-        classes: &[ClassSpec],
-        destinations: usize,
-        failures: impl Fn(u64) -> StreamRng,
+        mut new_device: impl FnMut(u64) -> D,
     ) -> Self {
-        let expansion = match &candidate.device {
-            crate::scenario::DeviceConfig::NatGateway(c) => c.regional_expansion_ns,
-            _ => None,
-        };
+        // Every deployment has the same configuration: the first answers whether the device
+        // expands into the other AZs (a regional NAT gateway).
+        let first = new_device(0);
+        let expansion = first.expansion_ns();
         let mut azs: Vec<&str> = vec![&candidate.az];
         if candidate.per_az || expansion.is_some() {
             azs.clear();
@@ -61,24 +63,23 @@ impl Fleet {
             }
         }
         let mut first_path = 0u32;
-        let deployments: Vec<Deployment> = azs
+        let mut first = Some(first);
+        let deployments: Vec<Deployment<D>> = azs
             .iter()
             .enumerate()
             .map(|(index, az)| {
-                let egress = Egress::new(
-                    &candidate.device,
-                    classes,
-                    destinations,
-                    failures(index as u64),
-                );
-                let home = index == 0;
+                let device = first.take().unwrap_or_else(|| new_device(index as u64));
                 let deployment = Deployment {
                     az: az.to_string(),
                     first_path,
-                    egress,
-                    active_from: if home { 0 } else { expansion.unwrap_or(0) },
+                    device,
+                    active_from: if index == 0 {
+                        0
+                    } else {
+                        expansion.unwrap_or(0)
+                    },
                 };
-                first_path += deployment.egress.path_count() as u32;
+                first_path += deployment.device.path_count() as u32;
                 deployment
             })
             .collect();
@@ -104,36 +105,30 @@ impl Fleet {
         }
     }
 
-    /// How many devices the candidate runs (each billed).
-    pub fn deployment_count(&self) -> usize {
-        self.deployments.len()
-    }
-
     /// The AZ of the device behind each path, in path order, with the path.
     pub fn paths(&self) -> impl Iterator<Item = (&str, &Path)> {
         self.deployments.iter().flat_map(|d| {
-            d.egress
-                .paths()
-                .into_iter()
-                .map(move |p| (d.az.as_str(), p))
+            (0..d.device.path_count() as u32).map(move |p| (d.az.as_str(), d.device.path(p)))
         })
     }
 
     pub fn path(&self, path: u32) -> &Path {
         let (deployment, local) = self.locate(path);
-        self.deployments[deployment].egress.paths()[local as usize]
+        self.deployments[deployment].device.path(local)
     }
 
     /// Bytes processed by NAT gateways across deployments (what the processing charge bills).
     pub fn processed_bytes(&self) -> f64 {
         self.deployments
             .iter()
-            .map(|d| d.egress.processed_bytes())
+            .map(|d| d.device.processed_bytes())
             .sum()
     }
 
-    pub fn path_count(&self) -> usize {
-        self.deployments.iter().map(|d| d.egress.path_count()).sum()
+    /// What each deployment bills; every deployment shares one configuration, so the first one
+    /// answers for all.
+    pub fn billing(&self) -> Billing {
+        self.deployments[0].device.billing()
     }
 
     /// Hours each deployment has existed by `now`, in deployment order (what its hours bill).
@@ -152,7 +147,7 @@ impl Fleet {
         }
         let deployment = &mut self.deployments[index];
         deployment
-            .egress
+            .device
             .admit(now, workload, destination)
             .map(|local| deployment.first_path + local)
     }
@@ -161,14 +156,14 @@ impl Fleet {
     pub fn processing_delay(&mut self, now: Nanos, path: u32) -> Nanos {
         let (deployment, local) = self.locate(path);
         self.deployments[deployment]
-            .egress
+            .device
             .processing_delay(now, local)
     }
 
     pub fn release(&mut self, path: u32, destination: u32) {
         let (deployment, local) = self.locate(path);
         self.deployments[deployment]
-            .egress
+            .device
             .release(local, destination);
     }
 
@@ -183,7 +178,7 @@ impl Fleet {
     ) -> FlowMark {
         let (deployment, local) = self.locate(path);
         self.deployments[deployment]
-            .egress
+            .device
             .start_flow(now, local, direction, class, flow, bytes)
     }
 
@@ -198,19 +193,19 @@ impl Fleet {
     ) -> FlowProgress {
         let (deployment, local) = self.locate(path);
         self.deployments[deployment]
-            .egress
+            .device
             .stop_flow(now, local, direction, flow, mark)
     }
 
     pub fn next_deadline(&self) -> Option<Nanos> {
         if let ([only], []) = (self.deployments.as_slice(), self.az_events.as_slice()) {
             // The common case, asked once per event: one device, no AZ outage pending.
-            return only.egress.next_deadline();
+            return only.device.next_deadline();
         }
         let devices = self
             .deployments
             .iter()
-            .fold(None, |at, d| super::earliest(at, d.egress.next_deadline()));
+            .fold(None, |at, d| super::earliest(at, d.device.next_deadline()));
         super::earliest(devices, self.az_events.last().map(|e| e.0))
     }
 
@@ -225,18 +220,18 @@ impl Fleet {
             // The common case: the caller only calls when `next_deadline` is due, and with one
             // device and no AZ event that deadline is the device's own; asking again would
             // cost as much as the work.
-            only.egress.on_deadline(now, marks, outcome);
+            only.device.on_deadline(now, marks, outcome);
             return;
         }
         for d in &mut self.deployments {
-            if d.egress.next_deadline().is_none_or(|due| due > now) {
+            if d.device.next_deadline().is_none_or(|due| due > now) {
                 continue;
             }
             if d.first_path == 0 {
                 // Paths of the first deployment need no renumbering: report straight through.
-                d.egress.on_deadline(now, marks, outcome);
+                d.device.on_deadline(now, marks, outcome);
             } else {
-                d.egress.on_deadline(now, marks, &mut self.scratch);
+                d.device.on_deadline(now, marks, &mut self.scratch);
                 move_renumbered(&mut self.scratch, d.first_path, outcome);
             }
         }
@@ -246,10 +241,10 @@ impl Fleet {
             };
             let d = &mut self.deployments[index];
             if !down {
-                d.egress.restore_all(now);
+                d.device.restore(now);
                 continue;
             }
-            d.egress.fail_all(now, marks, &mut self.scratch);
+            d.device.fail(now, marks, &mut self.scratch);
             move_renumbered(&mut self.scratch, d.first_path, outcome);
         }
     }
@@ -257,76 +252,66 @@ impl Fleet {
     pub fn advance(&mut self, now: Nanos) {
         self.deployments
             .iter_mut()
-            .for_each(|d| d.egress.advance(now));
+            .for_each(|d| d.device.advance(now));
     }
 
+    /// Capacity per direction now, summed over each deployment's paths, then over deployments.
     pub fn capacity_bps(&self, direction: Direction) -> f64 {
         self.deployments
             .iter()
-            .map(|d| d.egress.capacity_bps(direction))
+            .map(|d| {
+                (0..d.device.path_count() as u32)
+                    .map(|p| d.device.path(p).link(direction).bandwidth_bps())
+                    .sum::<f64>()
+            })
             .sum()
     }
 
     pub fn tick_interval(&self) -> Option<Nanos> {
         self.deployments
             .first()
-            .and_then(|d| d.egress.tick_interval())
+            .and_then(|d| d.device.tick_interval())
     }
 
-    pub fn on_tick(&mut self, now: Nanos) {
-        self.deployments
-            .iter_mut()
-            .for_each(|d| d.egress.on_tick(now));
+    pub fn tick(&mut self, now: Nanos) {
+        self.deployments.iter_mut().for_each(|d| d.device.tick(now));
     }
 
     /// Every deployment shares one configuration, so the first one answers for all.
     pub fn idle_timeout_ns(&self, protocol: Protocol) -> u64 {
-        self.deployments[0].egress.idle_timeout_ns(protocol)
+        self.deployments[0].device.idle_timeout_ns(protocol)
     }
 
     pub fn release_delay_ns(&self, protocol: Protocol) -> u64 {
-        self.deployments[0].egress.release_delay_ns(protocol)
+        self.deployments[0].device.release_delay_ns(protocol)
     }
 
     /// Every path's capacity, in path order.
-    pub fn path_capacities(&self) -> Vec<super::PathCapacity> {
+    pub fn path_capacities(&self) -> Vec<PathCapacity> {
         self.deployments
             .iter()
-            .flat_map(|d| d.egress.path_capacities())
+            .flat_map(|d| d.device.path_capacities())
             .collect()
     }
 
     /// The worst credit reserve over the deployments at `now` (links advanced there).
-    pub fn reserve(&self, now: Nanos) -> super::credits::Reserve {
-        self.deployments.iter().map(|d| d.egress.reserve(now)).fold(
-            super::credits::Reserve::default(),
-            super::credits::Reserve::worst,
-        )
+    pub fn reserve(&self, now: Nanos) -> Reserve {
+        self.deployments
+            .iter()
+            .map(|d| d.device.reserve(now))
+            .fold(Reserve::default(), Reserve::worst)
     }
 
     pub fn diagnostics(&self) -> Diagnostics {
         let all: Vec<Diagnostics> = self
             .deployments
             .iter()
-            .map(|d| d.egress.diagnostics())
+            .map(|d| d.device.diagnostics())
             .collect();
         Diagnostics {
             credits_exhausted_at: all.iter().filter_map(|d| d.credits_exhausted_at).min(),
             peak_capacity_bps: all.iter().map(|d| d.peak_capacity_bps).fold(0.0, f64::max),
         }
-    }
-
-    /// Every failure so far (global path, down from, back at) and the total number of paths.
-    pub fn outages(&self) -> (Vec<Outage>, usize) {
-        let mut all = Vec::new();
-        for d in &self.deployments {
-            let (list, _) = d.egress.outages();
-            all.extend(
-                list.iter()
-                    .map(|&(p, from, to)| (p + d.first_path, from, to)),
-            );
-        }
-        (all, self.path_count())
     }
 
     /// Seconds in [from, to) that clients had no egress, averaged over workloads by arrival rate:
@@ -348,7 +333,7 @@ impl Fleet {
             .iter()
             .enumerate()
             .map(|(index, w)| {
-                let (list, paths) = self.deployments[self.route[index]].egress.outages();
+                let (list, paths) = self.deployments[self.route[index]].device.outages();
                 let own: Vec<(Nanos, Nanos)> = az_outages
                     .iter()
                     .filter(|o| o.az == w.az)

@@ -7,10 +7,14 @@
 //! No port or connection-tracking limit is modelled (security groups with 0.0.0.0/0 rules both
 //! ways do not track), and no idle timeout.
 
+use super::credits::Reserve;
 use super::hosts::{HostSpec, Hosts};
-use super::{Direction, Finished, Path};
+use super::{
+    Billing, Device, Diagnostics, Direction, Hourly, Outage, Outcome, Path, PathCapacity, Refusal,
+};
 use crate::engine::Nanos;
 use crate::fluid::{ClassSpec, FlowId, FlowMark, FlowProgress};
+use crate::scenario::Protocol;
 
 /// Validated internet-gateway settings: the clients of each workload, in workload order.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,7 +36,7 @@ impl Config {
     }
 }
 
-/// Running clients, each sending straight through the internet gateway.
+/// Running clients, each sending straight through the internet gateway: one path per client.
 #[derive(Debug, Clone)]
 pub struct Clients {
     hosts: Hosts,
@@ -40,6 +44,7 @@ pub struct Clients {
     first_host: Vec<u32>,
     clients: Vec<u32>,
     next_client: Vec<u32>,
+    public_ips: u32,
 }
 
 impl Clients {
@@ -58,22 +63,34 @@ impl Clients {
             clients: config.groups.iter().map(|g| g.clients.max(1)).collect(),
             next_client: vec![0; config.groups.len()],
             first_host,
+            public_ips: config.public_ips(),
         }
     }
+}
 
-    /// The connection leaves from the next client of its workload, round-robin.
-    pub fn admit(&mut self, workload: usize) -> u32 {
+impl Device for Clients {
+    /// The connection leaves from the next client of its workload, round-robin; nothing refuses
+    /// it.
+    fn admit(&mut self, _now: Nanos, workload: usize, _destination: u32) -> Result<u32, Refusal> {
         let next = &mut self.next_client[workload];
         let host = self.first_host[workload] + *next;
         *next = (*next + 1) % self.clients[workload];
-        host
+        Ok(host)
     }
 
-    pub fn paths(&self) -> &[Path] {
-        self.hosts.paths()
+    /// No port or table slot to free.
+    fn release(&mut self, _path: u32, _destination: u32) {}
+
+    /// No translation table, so nothing to time out.
+    fn idle_timeout_ns(&self, _protocol: Protocol) -> Nanos {
+        u64::MAX
     }
 
-    pub fn start_flow(
+    fn release_delay_ns(&self, _protocol: Protocol) -> Nanos {
+        0
+    }
+
+    fn start_flow(
         &mut self,
         now: Nanos,
         host: u32,
@@ -86,8 +103,7 @@ impl Clients {
             .start_flow(now, host, direction, class, flow, bytes)
     }
 
-    /// Removes a running flow (its client went away).
-    pub fn stop_flow(
+    fn stop_flow(
         &mut self,
         now: Nanos,
         host: u32,
@@ -98,38 +114,78 @@ impl Clients {
         self.hosts.stop_flow(now, host, direction, flow, mark)
     }
 
-    pub fn next_deadline(&self) -> Option<Nanos> {
+    fn next_deadline(&self) -> Option<Nanos> {
         self.hosts.next_deadline()
     }
 
-    pub fn on_deadline(
+    /// Finished flows and credit switches; clients do not fail here (their AZ's outage is the
+    /// simulation's `ClientsDown`).
+    fn on_deadline(
         &mut self,
         now: Nanos,
         marks: impl Fn(FlowId) -> FlowMark + Copy,
-        done: &mut Vec<Finished>,
+        outcome: &mut Outcome,
     ) {
-        self.hosts.on_deadline(now, marks, done);
+        self.hosts.on_deadline(now, marks, &mut outcome.finished);
     }
 
-    pub fn advance(&mut self, now: Nanos) {
+    fn advance(&mut self, now: Nanos) {
         self.hosts.advance(now);
     }
 
-    pub fn first_credit_exhaustion(&self) -> Option<Nanos> {
-        self.hosts.first_credit_exhaustion()
+    /// The internet gateway is regional and redundant: an AZ outage takes down the clients
+    /// there, not a device in their way.
+    fn fail(
+        &mut self,
+        _now: Nanos,
+        _marks: impl Fn(FlowId) -> FlowMark + Copy,
+        _outcome: &mut Outcome,
+    ) {
     }
 
-    pub fn peak_capacity_bps(&self) -> f64 {
-        self.hosts.peak_capacity_bps()
+    fn restore(&mut self, _now: Nanos) {}
+
+    fn path_count(&self) -> usize {
+        self.hosts.len()
+    }
+
+    fn path(&self, host: u32) -> &Path {
+        &self.hosts.paths()[host as usize]
     }
 
     /// Each client's bandwidth per direction, in path order.
-    pub fn capacities(&self) -> impl Iterator<Item = super::PathCapacity> + '_ {
-        self.hosts.capacities()
+    fn path_capacities(&self) -> Vec<PathCapacity> {
+        self.hosts.capacities().collect()
     }
 
     /// The worst network-credit reserve over the clients, at `now`.
-    pub fn reserve(&self, now: Nanos) -> super::credits::Reserve {
+    fn reserve(&self, now: Nanos) -> Reserve {
         self.hosts.reserve(now)
+    }
+
+    fn diagnostics(&self) -> Diagnostics {
+        Diagnostics {
+            credits_exhausted_at: self.hosts.first_credit_exhaustion(),
+            peak_capacity_bps: self.hosts.peak_capacity_bps(),
+        }
+    }
+
+    /// Never down.
+    fn outages(&self) -> (&[Outage], usize) {
+        (&[], self.hosts.len().max(1))
+    }
+
+    /// No processing charge.
+    fn processed_bytes(&self) -> f64 {
+        0.0
+    }
+
+    /// The clients' own public IPs are all an internet gateway bills.
+    fn billing(&self) -> Billing {
+        Billing {
+            hourly: Hourly::Nothing,
+            public_ips: self.public_ips,
+            standby_gateway_ips: None,
+        }
     }
 }

@@ -1,11 +1,19 @@
 //! Egress device models: what limits a connection's way to the internet.
 //!
+//! Every kind answers the [`Device`] trait: `nat_gateway::Gateway`, `nat_instance::Instances`,
+//! `internet_gateway::Clients`, and two that wrap an instance fleet the way smoltcp's `phy`
+//! middleware wraps a device: `proxy::Proxies` (instances plus a CPU queue and a DNS limit) and
+//! `fallback::Fallback` (instances plus a standby NAT gateway). `fleet::Fleet<D>` deploys one kind
+//! per AZ and numbers paths across deployments. The kind is chosen once per run, so the event loop
+//! calls a concrete type, never a `match` or a vtable.
+//!
 //! Each device is split smoltcp-style into an immutable `Config` (validated scenario values and
 //! catalog defaults) and a running state that the simulation drives. Devices are handed `now` and
 //! report their next deadline; they never read a clock, a file or the environment.
 //!
 //! Invariant: device modules know limits (ports, bandwidth, packets per second, connection
-//! tracking, credits) but not money; prices live in `cost`.
+//! tracking, credits) and billable quantities ([`Billing`]: hours, addresses, processed bytes),
+//! but no prices beyond the instance price their config carries; prices live in `cost`.
 
 pub mod credits;
 pub mod fallback;
@@ -17,9 +25,8 @@ pub mod nat_instance;
 pub mod proxy;
 
 use crate::engine::Nanos;
-use crate::engine::rng::StreamRng;
-use crate::fluid::{ClassSpec, FlowId, FlowMark, FlowProgress, Link};
-use crate::scenario::{DeviceConfig, Protocol};
+use crate::fluid::{FlowId, FlowMark, FlowProgress, Link};
+use crate::scenario::Protocol;
 
 /// Which way bytes move: `Out` carries request bytes to the internet, `In` response bytes back.
 /// AWS specifies bandwidth for each direction separately.
@@ -150,95 +157,38 @@ pub fn earliest(a: Option<Nanos>, b: Option<Nanos>) -> Option<Nanos> {
     }
 }
 
-/// A running egress device of any kind. An enum, not a trait object: the event loop calls it
-/// several times per connection and the match is cheaper than dynamic dispatch.
-// One `Egress` exists per run, so the size difference costs nothing; boxing would add a pointer
-// chase on the hot path.
-#[allow(clippy::large_enum_variant)]
-#[derive(Debug, Clone)]
-pub enum Egress {
-    NatGateway(nat_gateway::Gateway),
-    NatInstance(nat_instance::Instances),
-    InternetGateway(internet_gateway::Clients),
-    Proxy(proxy::Proxies),
-    Fallback(fallback::Fallback),
-}
-
-impl Egress {
-    /// A device in its initial state; `failures` is the candidate's own random stream.
-    pub fn new(
-        config: &DeviceConfig,
-        classes: &[ClassSpec],
-        destinations: usize,
-        failures: StreamRng,
-    ) -> Self {
-        match config {
-            DeviceConfig::NatGateway(c) => {
-                Egress::NatGateway(nat_gateway::Gateway::new(c, classes, destinations))
-            }
-            DeviceConfig::NatInstance(c) if c.failures.fallback.is_some() => {
-                Egress::Fallback(fallback::Fallback::new(c, classes, destinations, failures))
-            }
-            DeviceConfig::NatInstance(c) => {
-                Egress::NatInstance(nat_instance::Instances::new(c, classes, failures))
-            }
-            DeviceConfig::InternetGateway(c) => {
-                Egress::InternetGateway(internet_gateway::Clients::new(c, classes))
-            }
-            DeviceConfig::Proxy(c) => Egress::Proxy(proxy::Proxies::new(c, classes, failures)),
-        }
-    }
-
-    /// The NAT instances behind an instance-based device (a proxy runs on them too).
-    fn instances(&self) -> Option<&nat_instance::Instances> {
-        match self {
-            Egress::NatInstance(i) => Some(i),
-            Egress::Proxy(p) => Some(p.instances()),
-            Egress::Fallback(f) => Some(f.instances()),
-            _ => None,
-        }
-    }
-
-    fn instances_mut(&mut self) -> Option<&mut nat_instance::Instances> {
-        match self {
-            Egress::NatInstance(i) => Some(i),
-            Egress::Proxy(p) => Some(p.instances_mut()),
-            Egress::Fallback(f) => Some(f.instances_mut()),
-            _ => None,
-        }
-    }
+/// What every kind of egress device answers. The simulation drives a [`fleet::Fleet`] of one
+/// concrete kind, chosen once per run (`sim::run_candidate`), so every call here is static
+/// (and can be inlined): the event loop calls these several times per connection.
+///
+/// Paths are the device's own, numbered from 0; the fleet numbers them across deployments.
+/// A method has a default only where "none" is the true answer for nearly every kind (a
+/// processing delay, a periodic tick, a regional expansion); everything else each kind states.
+pub trait Device {
+    // Connections.
 
     /// Admits a new connection of `workload` to `destination` at `now`; returns its path.
-    pub fn admit(&mut self, now: Nanos, workload: usize, destination: u32) -> Result<u32, Refusal> {
-        match self {
-            Egress::NatGateway(g) => g.admit(destination),
-            Egress::NatInstance(i) => i.admit(),
-            Egress::InternetGateway(c) => Ok(c.admit(workload)),
-            Egress::Proxy(p) => p.admit(now, workload),
-            Egress::Fallback(f) => f.admit(now, destination),
-        }
-    }
+    fn admit(&mut self, now: Nanos, workload: usize, destination: u32) -> Result<u32, Refusal>;
 
     /// Time an admitted request waits and is worked on before its bytes move (a proxy's CPU).
-    pub fn processing_delay(&mut self, now: Nanos, path: u32) -> Nanos {
-        match self {
-            Egress::Proxy(p) => p.processing_delay(now, path),
-            _ => 0,
-        }
+    fn processing_delay(&mut self, _now: Nanos, _path: u32) -> Nanos {
+        0
     }
 
-    /// Frees the port or table slot a closed connection held.
-    pub fn release(&mut self, path: u32, destination: u32) {
-        match self {
-            Egress::NatGateway(g) => g.release(destination),
-            Egress::NatInstance(i) => i.release(path),
-            Egress::InternetGateway(_) => {}
-            Egress::Proxy(p) => p.release(path),
-            Egress::Fallback(f) => f.release(path, destination),
-        }
-    }
+    /// Frees the port or table slot a closed connection held. Never touches a flow, a credit
+    /// or a timer, so it never moves the device's next deadline.
+    fn release(&mut self, path: u32, destination: u32);
 
-    pub fn start_flow(
+    /// How long an idle connection keeps its entry before the device cuts it (`u64::MAX`: never).
+    fn idle_timeout_ns(&self, protocol: Protocol) -> Nanos;
+
+    /// How long a closed connection's entry stays taken before its slot is free again.
+    fn release_delay_ns(&self, protocol: Protocol) -> Nanos;
+
+    // Flows.
+
+    /// Starts moving `bytes` of connection `flow` in `direction` on `path`.
+    fn start_flow(
         &mut self,
         now: Nanos,
         path: u32,
@@ -246,240 +196,112 @@ impl Egress {
         class: u32,
         flow: FlowId,
         bytes: f64,
-    ) -> FlowMark {
-        match self {
-            Egress::NatGateway(g) => g.start_flow(now, direction, class, flow, bytes),
-            Egress::NatInstance(i) => i.start_flow(now, path, direction, class, flow, bytes),
-            Egress::InternetGateway(c) => c.start_flow(now, path, direction, class, flow, bytes),
-            Egress::Proxy(p) => p.start_flow(now, path, direction, class, flow, bytes),
-            Egress::Fallback(f) => f.start_flow(now, path, direction, class, flow, bytes),
-        }
-    }
+    ) -> FlowMark;
 
     /// Removes a flow before it finishes (its client went away) and returns what it moved.
-    pub fn stop_flow(
+    fn stop_flow(
         &mut self,
         now: Nanos,
         path: u32,
         direction: Direction,
         flow: FlowId,
         mark: &FlowMark,
-    ) -> FlowProgress {
-        match self {
-            Egress::NatGateway(g) => g.stop_flow(now, direction, flow, mark),
-            Egress::NatInstance(i) => i.stop_flow(now, path, direction, flow, mark),
-            Egress::InternetGateway(c) => c.stop_flow(now, path, direction, flow, mark),
-            Egress::Proxy(p) => p.stop_flow(now, path, direction, flow, mark),
-            Egress::Fallback(f) => f.stop_flow(now, path, direction, flow, mark),
-        }
-    }
+    ) -> FlowProgress;
 
-    pub fn next_deadline(&self) -> Option<Nanos> {
-        match self {
-            Egress::NatGateway(g) => g.next_deadline(),
-            Egress::NatInstance(i) => i.next_deadline(),
-            Egress::InternetGateway(c) => c.next_deadline(),
-            Egress::Proxy(p) => p.next_deadline(),
-            Egress::Fallback(f) => f.next_deadline(),
-        }
-    }
+    // Time.
 
-    /// Handles whatever is due at `now`: finished flows, capacity changes, failures.
-    pub fn on_deadline(
+    /// The next instant something changes on its own: a flow finishes, credits run dry, an
+    /// instance fails or comes back.
+    fn next_deadline(&self) -> Option<Nanos>;
+
+    /// Handles whatever is due at `now`, appending to `outcome` the flows that finished, the
+    /// flows a failure cut and the paths that failed.
+    fn on_deadline(
         &mut self,
         now: Nanos,
         marks: impl Fn(FlowId) -> FlowMark + Copy,
         outcome: &mut Outcome,
-    ) {
-        let Outcome {
-            finished,
-            reset,
-            failed,
-        } = outcome;
-        match self {
-            Egress::NatGateway(g) => g.take_finished(now, marks, finished),
-            Egress::NatInstance(i) => i.on_deadline(now, marks, finished, reset, failed),
-            Egress::InternetGateway(c) => c.on_deadline(now, marks, finished),
-            Egress::Proxy(p) => p.on_deadline(now, marks, finished, reset, failed),
-            Egress::Fallback(f) => f.on_deadline(now, marks, finished, reset, failed),
-        }
+    );
+
+    /// Brings every link's clocks, totals and credits to `now` (before reading them).
+    fn advance(&mut self, now: Nanos);
+
+    /// Period of the device's own periodic decisions (a NAT gateway's scaling), if it has any.
+    fn tick_interval(&self) -> Option<Nanos> {
+        None
     }
 
-    /// Every path, in path-number order (not on the hot path: samples and the final account).
-    pub fn paths(&self) -> Vec<&Path> {
-        match self {
-            Egress::NatGateway(g) => vec![g.path()],
-            Egress::NatInstance(i) => i.paths().iter().collect(),
-            Egress::InternetGateway(c) => c.paths().iter().collect(),
-            Egress::Proxy(p) => p.paths().iter().collect(),
-            Egress::Fallback(f) => f.paths().collect(),
-        }
-    }
+    /// One periodic decision at `now`.
+    fn tick(&mut self, _now: Nanos) {}
 
-    pub fn path_count(&self) -> usize {
-        match self {
-            Egress::NatGateway(_) => 1,
-            Egress::Fallback(f) => f.instances().paths().len() + 1,
-            Egress::InternetGateway(c) => c.paths().len(),
-            _ => self.instances().map_or(0, |i| i.paths().len()),
-        }
-    }
-
-    /// Bytes a NAT gateway processed (both directions): all a NAT gateway carried, what a
-    /// fallback's standby gateway carried, nothing for the other kinds.
-    pub fn processed_bytes(&self) -> f64 {
-        match self {
-            Egress::NatGateway(g) => {
-                let path = g.path();
-                path.out.totals().delivered_bytes + path.inbound.totals().delivered_bytes
-            }
-            Egress::Fallback(f) => f.gateway_bytes(),
-            _ => 0.0,
-        }
-    }
-
-    /// Brings every link's clocks and totals to `now` (before reading totals).
-    pub fn advance(&mut self, now: Nanos) {
-        match self {
-            Egress::NatGateway(g) => g.advance(now),
-            Egress::InternetGateway(c) => c.advance(now),
-            Egress::Fallback(f) => f.advance(now),
-            _ => {
-                if let Some(i) = self.instances_mut() {
-                    i.advance(now)
-                }
-            }
-        }
-    }
-
-    /// Capacity per direction now, summed over paths, bits per second.
-    pub fn capacity_bps(&self, direction: Direction) -> f64 {
-        self.paths()
-            .into_iter()
-            .map(|p| p.link(direction).bandwidth_bps())
-            .sum()
-    }
-
-    /// Period of the device's own periodic decisions (NAT gateway scaling), if it has any.
-    pub fn tick_interval(&self) -> Option<Nanos> {
-        match self {
-            Egress::NatGateway(g) => Some(g.ramp_interval_ns()),
-            _ => None,
-        }
-    }
-
-    pub fn on_tick(&mut self, now: Nanos) {
-        if let Egress::NatGateway(g) = self {
-            g.on_scale_tick(now);
-        }
-    }
-
-    pub fn idle_timeout_ns(&self, protocol: Protocol) -> u64 {
-        match (self, self.instances()) {
-            (Egress::NatGateway(g), _) => g.config().idle_timeout_ns,
-            (_, Some(i)) => match protocol {
-                Protocol::Tcp => i.config().idle_timeout_tcp_ns,
-                Protocol::Udp => i.config().idle_timeout_udp_ns,
-            },
-            // No translation table, so nothing to time out.
-            _ => u64::MAX,
-        }
-    }
-
-    pub fn release_delay_ns(&self, protocol: Protocol) -> u64 {
-        match (self, self.instances()) {
-            (Egress::NatGateway(g), _) => g.config().release_delay_ns,
-            (_, Some(i)) => match protocol {
-                Protocol::Tcp => i.config().release_delay_tcp_ns,
-                Protocol::Udp => i.config().release_delay_udp_ns,
-            },
-            _ => 0,
-        }
-    }
-
-    /// Notable moments for the recommendation: when credits first ran out, how far the gateway
-    /// scaled.
-    pub fn diagnostics(&self) -> Diagnostics {
-        match (self, self.instances()) {
-            (Egress::NatGateway(g), _) => Diagnostics {
-                credits_exhausted_at: None,
-                peak_capacity_bps: g.peak_capacity_bps,
-            },
-            (Egress::InternetGateway(c), _) => Diagnostics {
-                credits_exhausted_at: c.first_credit_exhaustion(),
-                peak_capacity_bps: c.peak_capacity_bps(),
-            },
-            (_, Some(i)) => Diagnostics {
-                credits_exhausted_at: i.first_credit_exhaustion(),
-                peak_capacity_bps: i.peak_capacity_bps(),
-            },
-            _ => Diagnostics::default(),
-        }
-    }
-
-    /// Each path's capacity, in path-number order (read once, at the start of a run).
-    pub fn path_capacities(&self) -> Vec<PathCapacity> {
-        match self {
-            Egress::NatGateway(g) => vec![g.path_capacity()],
-            Egress::NatInstance(i) => i.capacities().collect(),
-            Egress::InternetGateway(c) => c.capacities().collect(),
-            Egress::Proxy(p) => p.instances().capacities().collect(),
-            Egress::Fallback(f) => f.capacities().collect(),
-        }
-    }
-
-    /// The worst network-credit reserve of the device's hosts at `now` (links advanced there);
-    /// a NAT gateway has none to run out of.
-    pub fn reserve(&self, now: Nanos) -> credits::Reserve {
-        match self {
-            Egress::NatGateway(_) => credits::Reserve::default(),
-            Egress::NatInstance(i) => i.reserve(now),
-            Egress::InternetGateway(c) => c.reserve(now),
-            Egress::Proxy(p) => p.instances().reserve(now),
-            Egress::Fallback(f) => f.instances().reserve(now),
-        }
-    }
-
-    /// Every failure so far, and the number of paths the device has (so outage time can be
-    /// averaged over them).
-    pub fn outages(&self) -> (&[Outage], usize) {
-        match (self, self.instances()) {
-            (Egress::NatGateway(g), _) => (g.outages(), 1),
-            // Only the instances count: the gateway is the fallback, not where clients live.
-            (Egress::Fallback(f), _) => (f.outages(), f.instances().paths().len()),
-            (_, Some(i)) => (i.outages(), i.paths().len()),
-            _ => (&[], self.path_count().max(1)),
-        }
-    }
+    // AZ outages.
 
     /// The device's AZ goes down at `now`: what was running on it goes to `outcome` as reset
-    /// flows and failed paths. Clients behind an internet gateway have no device to lose.
-    pub fn fail_all(
+    /// flows and failed paths, and nothing passes until [`Device::restore`].
+    fn fail(
         &mut self,
         now: Nanos,
         marks: impl Fn(FlowId) -> FlowMark + Copy,
         outcome: &mut Outcome,
-    ) {
-        if let Egress::NatGateway(g) = self {
-            g.fail(now, marks, &mut outcome.reset);
-            outcome.failed.push(0);
-        } else if let Egress::Fallback(f) = self {
-            f.fail_all(now, marks, &mut outcome.reset, &mut outcome.failed);
-        } else if let Some(i) = self.instances_mut() {
-            i.fail_all(now, marks, &mut outcome.reset, &mut outcome.failed);
-        }
-    }
+    );
 
     /// The device's AZ is back at `now`.
-    pub fn restore_all(&mut self, now: Nanos) {
-        if let Egress::NatGateway(g) = self {
-            g.restore(now);
-        } else if let Egress::Fallback(f) = self {
-            f.restore_all(now);
-        } else if let Some(i) = self.instances_mut() {
-            i.restore_all(now);
-        }
+    fn restore(&mut self, now: Nanos);
+
+    // What it is, what it reached, what it bills (not on the hot path).
+
+    fn path_count(&self) -> usize;
+
+    fn path(&self, path: u32) -> &Path;
+
+    /// Each path's capacity, in path order (read once, at the start of a run).
+    fn path_capacities(&self) -> Vec<PathCapacity>;
+
+    /// The worst network-credit reserve of its hosts at `now` (links advanced there).
+    fn reserve(&self, now: Nanos) -> credits::Reserve;
+
+    /// Notable moments for the recommendation: when credits first ran out, how far capacity
+    /// reached.
+    fn diagnostics(&self) -> Diagnostics;
+
+    /// Every failure so far, and the number of paths clients live behind (so outage time can be
+    /// averaged over them).
+    fn outages(&self) -> (&[Outage], usize);
+
+    /// Bytes a NAT gateway processed (both directions): what the processing charge bills.
+    fn processed_bytes(&self) -> f64;
+
+    /// How its hours and addresses bill, per deployment.
+    fn billing(&self) -> Billing;
+
+    /// For a regional NAT gateway: after how long it reaches the AZs other than its home one.
+    fn expansion_ns(&self) -> Option<Nanos> {
+        None
     }
+}
+
+/// What one deployment of a device bills: how its hours are metered, the public IPv4 addresses
+/// it holds, and a standby NAT gateway beside it. Quantities for `cost` to price, plus an EC2
+/// instance's hourly price (the scenario resolved it from the catalog for its region).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Billing {
+    pub hourly: Hourly,
+    pub public_ips: u32,
+    /// alterNAT's standby NAT gateway, billed by the hour whether it carries anything: its
+    /// public IPs.
+    pub standby_gateway_ips: Option<u32>,
+}
+
+/// How a device's hours bill.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Hourly {
+    /// A NAT gateway: each partial hour billed as a full hour, at the region's gateway rate.
+    NatGateway,
+    /// EC2 instances, billed per second: how many run at once (standbys included), and each
+    /// one's price.
+    Instances { billed: f64, usd_per_hour: f64 },
+    /// Nothing by the hour (an internet gateway: the clients are the user's own instances).
+    Nothing,
 }
 
 /// Facts about a run that explain its figures.

@@ -44,13 +44,17 @@ pub struct Ramp {
     pub down_after_ns: u64,
 }
 
-use super::credits::CreditBucket;
+use super::credits::{CreditBucket, Reserve};
 use super::hosts::{packet_bucket, packet_rate};
-use super::{Direction, Finished, Outage, Path, Refusal};
+use super::{
+    Billing, Device, Diagnostics, Direction, Finished, Hourly, Outage, Outcome, Path, PathCapacity,
+    Refusal,
+};
 use crate::engine::Nanos;
 use crate::fluid::{ClassSpec, FlowId, FlowMark, FlowProgress, Link, split_packet_allowance};
+use crate::scenario::Protocol;
 
-/// A running NAT gateway.
+/// A running NAT gateway: one path (path 0).
 #[derive(Debug, Clone)]
 pub struct Gateway {
     config: Config,
@@ -64,7 +68,7 @@ pub struct Gateway {
     /// Link totals at the last scaling decision, to measure the interval's utilisation.
     at_last_tick: [f64; 3],
     low_since: Option<Nanos>,
-    pub peak_capacity_bps: f64,
+    peak_capacity_bps: f64,
     /// Down with its AZ (an `az_outage`): every connection refused until it is back.
     down: bool,
     /// (path 0, down from, back at) for every AZ outage so far.
@@ -93,80 +97,15 @@ impl Gateway {
         }
     }
 
-    /// Takes a source port for a connection to `destination`, or refuses it as AWS's
-    /// ErrorPortAllocation does when every IP's ports to that destination are taken.
-    pub fn admit(&mut self, destination: u32) -> Result<u32, Refusal> {
-        if self.down {
-            return Err(Refusal::Outage);
+    /// Current packets-per-second capacity, both directions: interpolated between start and
+    /// maximum as bandwidth scales (assumed: AWS publishes only the two ends).
+    pub fn pps_capacity(&self) -> f64 {
+        let span = self.config.max_bps - self.config.start_bps;
+        if span <= 0.0 {
+            return self.config.start_pps;
         }
-        let in_use = &mut self.ports_in_use[destination as usize];
-        if *in_use >= self.ports_per_destination {
-            return Err(Refusal::PortAllocation);
-        }
-        *in_use += 1;
-        Ok(0)
-    }
-
-    pub fn release(&mut self, destination: u32) {
-        let in_use = &mut self.ports_in_use[destination as usize];
-        *in_use = in_use.saturating_sub(1);
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
-    pub fn start_flow(
-        &mut self,
-        now: Nanos,
-        direction: Direction,
-        class: u32,
-        flow: FlowId,
-        bytes: f64,
-    ) -> FlowMark {
-        self.settle_packets(now);
-        let mark = self.path.link_mut(direction).add(now, class, flow, bytes);
-        self.share_packets(now);
-        mark
-    }
-
-    /// Removes a running flow (its client went away).
-    pub fn stop_flow(
-        &mut self,
-        now: Nanos,
-        direction: Direction,
-        flow: FlowId,
-        mark: &FlowMark,
-    ) -> FlowProgress {
-        self.settle_packets(now);
-        let progress = self.path.link_mut(direction).remove(now, flow, mark);
-        self.share_packets(now);
-        progress
-    }
-
-    #[inline]
-    pub fn next_deadline(&self) -> Option<Nanos> {
-        let completion = self.path.next_completion();
-        let rate = packet_rate(&self.path);
-        // The packet bucket matters only if it changes before the next flow finishes; that
-        // event recomputes it. The cheap test first: this runs after every event.
-        match completion {
-            Some(at) if !self.packets.changes_before(at, rate) => completion,
-            _ => super::earliest(completion, self.packets.next_change(rate)),
-        }
-    }
-
-    pub fn take_finished(
-        &mut self,
-        now: Nanos,
-        marks: impl Fn(FlowId) -> FlowMark + Copy,
-        done: &mut Vec<Finished>,
-    ) {
-        self.settle_packets(now);
-        self.path.take_finished(now, 0, marks, done);
-        // Drained or refilled now: the allowance changes; `share_packets` reads it.
-        self.packets.on_change(now);
-        self.share_packets(now);
+        let progress = (self.capacity_bps - self.config.start_bps) / span;
+        self.config.start_pps + progress * (self.config.max_pps - self.config.start_pps)
     }
 
     /// Spends or earns packet tokens for the time since the last change, at the packet rate that
@@ -198,24 +137,104 @@ impl Gateway {
         self.path.out.set_packet_allowance(now, out);
         self.path.inbound.set_packet_allowance(now, inbound);
     }
+}
 
-    pub fn capacity_bps(&self) -> f64 {
-        self.capacity_bps
+impl Device for Gateway {
+    /// Takes a source port for a connection to `destination`, or refuses it as AWS's
+    /// ErrorPortAllocation does when every IP's ports to that destination are taken.
+    fn admit(&mut self, _now: Nanos, _workload: usize, destination: u32) -> Result<u32, Refusal> {
+        if self.down {
+            return Err(Refusal::Outage);
+        }
+        let in_use = &mut self.ports_in_use[destination as usize];
+        if *in_use >= self.ports_per_destination {
+            return Err(Refusal::PortAllocation);
+        }
+        *in_use += 1;
+        Ok(0)
     }
 
-    /// Current packets-per-second capacity, both directions: interpolated between start and
-    /// maximum as bandwidth scales (assumed: AWS publishes only the two ends).
-    pub fn pps_capacity(&self) -> f64 {
-        let span = self.config.max_bps - self.config.start_bps;
-        if span <= 0.0 {
-            return self.config.start_pps;
+    fn release(&mut self, _path: u32, destination: u32) {
+        let in_use = &mut self.ports_in_use[destination as usize];
+        *in_use = in_use.saturating_sub(1);
+    }
+
+    /// One timeout for every protocol (AWS: 350 s).
+    fn idle_timeout_ns(&self, _protocol: Protocol) -> Nanos {
+        self.config.idle_timeout_ns
+    }
+
+    fn release_delay_ns(&self, _protocol: Protocol) -> Nanos {
+        self.config.release_delay_ns
+    }
+
+    fn start_flow(
+        &mut self,
+        now: Nanos,
+        _path: u32,
+        direction: Direction,
+        class: u32,
+        flow: FlowId,
+        bytes: f64,
+    ) -> FlowMark {
+        self.settle_packets(now);
+        let mark = self.path.link_mut(direction).add(now, class, flow, bytes);
+        self.share_packets(now);
+        mark
+    }
+
+    fn stop_flow(
+        &mut self,
+        now: Nanos,
+        _path: u32,
+        direction: Direction,
+        flow: FlowId,
+        mark: &FlowMark,
+    ) -> FlowProgress {
+        self.settle_packets(now);
+        let progress = self.path.link_mut(direction).remove(now, flow, mark);
+        self.share_packets(now);
+        progress
+    }
+
+    #[inline]
+    fn next_deadline(&self) -> Option<Nanos> {
+        let completion = self.path.next_completion();
+        let rate = packet_rate(&self.path);
+        // The packet bucket matters only if it changes before the next flow finishes; that
+        // event recomputes it. The cheap test first: this runs after every event.
+        match completion {
+            Some(at) if !self.packets.changes_before(at, rate) => completion,
+            _ => super::earliest(completion, self.packets.next_change(rate)),
         }
-        let progress = (self.capacity_bps - self.config.start_bps) / span;
-        self.config.start_pps + progress * (self.config.max_pps - self.config.start_pps)
+    }
+
+    /// Finished flows, and the packet bucket drained or refilled. A gateway fails only with its
+    /// AZ, so nothing is ever reset here.
+    fn on_deadline(
+        &mut self,
+        now: Nanos,
+        marks: impl Fn(FlowId) -> FlowMark + Copy,
+        outcome: &mut Outcome,
+    ) {
+        self.settle_packets(now);
+        self.path
+            .take_finished(now, 0, marks, &mut outcome.finished);
+        // Drained or refilled now: the allowance changes; `share_packets` reads it.
+        self.packets.on_change(now);
+        self.share_packets(now);
+    }
+
+    fn advance(&mut self, now: Nanos) {
+        self.path.advance(now);
+    }
+
+    fn tick_interval(&self) -> Option<Nanos> {
+        Some(self.config.ramp.interval_ns)
     }
 
     /// One scaling decision at the end of a ramp interval.
-    pub fn on_scale_tick(&mut self, now: Nanos) {
+    fn tick(&mut self, now: Nanos) {
         self.settle_packets(now);
         self.path.advance(now);
         let interval_s = self.config.ramp.interval_ns as f64 / 1e9;
@@ -256,45 +275,21 @@ impl Gateway {
             self.share_packets(now);
         }
     }
-}
 
-impl Gateway {
-    /// Its bandwidth per direction: the gateway scales up to `max_bps`, and holds it.
-    pub fn path_capacity(&self) -> super::PathCapacity {
-        super::PathCapacity {
-            peak_bps: self.config.max_bps,
-            sustained_bps: self.config.max_bps,
-        }
-    }
-
-    pub fn config(&self) -> &Config {
-        &self.config
-    }
-
-    pub fn ramp_interval_ns(&self) -> Nanos {
-        self.config.ramp.interval_ns
-    }
-
-    pub fn advance(&mut self, now: Nanos) {
-        self.path.advance(now);
-    }
-}
-
-impl Gateway {
-    /// Its AZ goes down at `now`: every flow is cleared (progress to `reset`), every port freed,
-    /// and nothing passes until [`Gateway::restore`].
-    pub fn fail(
+    /// Its AZ goes down at `now`: every flow is cleared, every port freed, and nothing passes
+    /// until [`Device::restore`].
+    fn fail(
         &mut self,
         now: Nanos,
         marks: impl Fn(FlowId) -> FlowMark + Copy,
-        reset: &mut Vec<Finished>,
+        outcome: &mut Outcome,
     ) {
         self.settle_packets(now);
         self.down = true;
         for direction in [Direction::Out, Direction::In] {
             let link = self.path.link_mut(direction);
             link.clear(now, marks, |flow, progress| {
-                reset.push(Finished {
+                outcome.reset.push(Finished {
                     path: 0,
                     direction,
                     flow,
@@ -305,10 +300,11 @@ impl Gateway {
         }
         self.ports_in_use.fill(0);
         self.outages.push((0, now, None));
+        outcome.failed.push(0);
     }
 
     /// Its AZ is back at `now`, at the capacity it had scaled to.
-    pub fn restore(&mut self, now: Nanos) {
+    fn restore(&mut self, now: Nanos) {
         self.settle_packets(now);
         self.down = false;
         let pps = self.pps_capacity();
@@ -323,7 +319,52 @@ impl Gateway {
         }
     }
 
-    pub fn outages(&self) -> &[Outage] {
-        &self.outages
+    fn path_count(&self) -> usize {
+        1
+    }
+
+    fn path(&self, _path: u32) -> &Path {
+        &self.path
+    }
+
+    /// Its bandwidth per direction: the gateway scales up to `max_bps`, and holds it.
+    fn path_capacities(&self) -> Vec<PathCapacity> {
+        vec![PathCapacity {
+            peak_bps: self.config.max_bps,
+            sustained_bps: self.config.max_bps,
+        }]
+    }
+
+    /// A NAT gateway has no credits to run out of.
+    fn reserve(&self, _now: Nanos) -> Reserve {
+        Reserve::default()
+    }
+
+    fn diagnostics(&self) -> Diagnostics {
+        Diagnostics {
+            credits_exhausted_at: None,
+            peak_capacity_bps: self.peak_capacity_bps,
+        }
+    }
+
+    fn outages(&self) -> (&[Outage], usize) {
+        (&self.outages, 1)
+    }
+
+    /// Everything it carried, both directions.
+    fn processed_bytes(&self) -> f64 {
+        self.path.out.totals().delivered_bytes + self.path.inbound.totals().delivered_bytes
+    }
+
+    fn billing(&self) -> Billing {
+        Billing {
+            hourly: Hourly::NatGateway,
+            public_ips: self.config.ips,
+            standby_gateway_ips: None,
+        }
+    }
+
+    fn expansion_ns(&self) -> Option<Nanos> {
+        self.config.regional_expansion_ns
     }
 }

@@ -102,16 +102,22 @@ impl Config {
     }
 }
 
+use super::credits::Reserve;
 use super::hosts::{HostSpec, Hosts};
-use super::{Direction, Finished, Outage, Path, Refusal};
+use super::{
+    Billing, Device, Diagnostics, Direction, Finished, Hourly, Outage, Outcome, Path, PathCapacity,
+    Refusal,
+};
 use crate::engine::Nanos;
 use crate::engine::rng::StreamRng;
 use crate::fluid::{ClassSpec, FlowId, FlowMark, FlowProgress};
+use crate::scenario::Protocol;
 use crate::units::{NS_PER_S, seconds_to_ns};
 use rand_distr::{Distribution, Exp};
 
-/// `count` running NAT instances. Connections are spread round-robin, standing in for clients
-/// whose subnets route to different instances; a down instance's share of clients has no egress.
+/// `count` running NAT instances, one path each. Connections are spread round-robin, standing in
+/// for clients whose subnets route to different instances; a down instance's share of clients has
+/// no egress.
 #[derive(Debug, Clone)]
 pub struct Instances {
     config: Config,
@@ -168,19 +174,6 @@ impl Instances {
         instances
     }
 
-    pub fn config(&self) -> &Config {
-        &self.config
-    }
-
-    pub fn paths(&self) -> &[Path] {
-        self.hosts.paths()
-    }
-
-    /// Picks the next instance and takes a connection-tracking slot on it.
-    pub fn admit(&mut self) -> Result<u32, Refusal> {
-        self.admit_entries(1)
-    }
-
     /// Picks the next instance and takes `entries` connection-tracking slots on it (a proxy
     /// tracks the client side and the upstream side).
     pub fn admit_entries(&mut self, entries: u32) -> Result<u32, Refusal> {
@@ -197,142 +190,9 @@ impl Instances {
         Ok(instance)
     }
 
-    pub fn release(&mut self, instance: u32) {
-        self.release_entries(instance, 1);
-    }
-
     pub fn release_entries(&mut self, instance: u32, entries: u32) {
         let in_use = &mut self.conntrack_in_use[instance as usize];
         *in_use = in_use.saturating_sub(entries);
-    }
-
-    pub fn start_flow(
-        &mut self,
-        now: Nanos,
-        instance: u32,
-        direction: Direction,
-        class: u32,
-        flow: FlowId,
-        bytes: f64,
-    ) -> FlowMark {
-        self.hosts
-            .start_flow(now, instance, direction, class, flow, bytes)
-    }
-
-    /// Removes a running flow (its client went away).
-    pub fn stop_flow(
-        &mut self,
-        now: Nanos,
-        instance: u32,
-        direction: Direction,
-        flow: FlowId,
-        mark: &FlowMark,
-    ) -> FlowProgress {
-        self.hosts.stop_flow(now, instance, direction, flow, mark)
-    }
-
-    pub fn next_deadline(&self) -> Option<Nanos> {
-        let mut earliest = self.hosts.next_deadline();
-        for at in self.next_failure.iter().chain(&self.back_at) {
-            earliest = super::earliest(earliest, *at);
-        }
-        super::earliest(earliest, self.scheduled.last().map(|(at, _)| *at))
-    }
-
-    /// Finished flows and credit switches first, then failures due now (their flows go to
-    /// `reset`, the instance to `failed`), then replacements that are ready.
-    pub fn on_deadline(
-        &mut self,
-        now: Nanos,
-        marks: impl Fn(FlowId) -> FlowMark + Copy,
-        done: &mut Vec<Finished>,
-        reset: &mut Vec<Finished>,
-        failed: &mut Vec<u32>,
-    ) {
-        self.hosts.on_deadline(now, marks, done);
-        for instance in 0..self.hosts.len() as u32 {
-            if self.failure_due(now, instance) {
-                self.fail(now, instance, marks, reset);
-                failed.push(instance);
-            }
-        }
-        // Scheduled failures of instances already down have nothing left to break.
-        while self.scheduled.last().is_some_and(|(at, _)| *at <= now) {
-            self.scheduled.pop();
-        }
-        self.bring_back(now);
-    }
-
-    /// Replaces every instance whose recovery is due.
-    fn bring_back(&mut self, now: Nanos) {
-        for index in 0..self.back_at.len() {
-            if self.back_at[index].is_some_and(|at| at <= now) {
-                self.back_at[index] = None;
-                self.hosts.replace(now, index as u32);
-                if let Some(outage) = self.outages.iter_mut().rev().find(|o| o.0 == index as u32) {
-                    outage.2 = Some(now);
-                }
-                self.next_failure[index] = self.draw_failure(now);
-            }
-        }
-    }
-
-    pub fn advance(&mut self, now: Nanos) {
-        self.hosts.advance(now);
-    }
-
-    pub fn first_credit_exhaustion(&self) -> Option<Nanos> {
-        self.hosts.first_credit_exhaustion()
-    }
-
-    pub fn peak_capacity_bps(&self) -> f64 {
-        self.hosts.peak_capacity_bps()
-    }
-
-    /// Each instance's bandwidth per direction, in path order.
-    pub fn capacities(&self) -> impl Iterator<Item = super::PathCapacity> + '_ {
-        self.hosts.capacities()
-    }
-
-    /// The worst network-credit reserve over the instances, at `now`.
-    pub fn reserve(&self, now: Nanos) -> super::credits::Reserve {
-        self.hosts.reserve(now)
-    }
-
-    /// Every failure so far: (instance, down from, back at or still down).
-    pub fn outages(&self) -> &[Outage] {
-        &self.outages
-    }
-
-    /// Their AZ goes down at `now`: every instance still up fails, and none comes back (by
-    /// replacement or standby) until [`Instances::restore_all`].
-    pub fn fail_all(
-        &mut self,
-        now: Nanos,
-        marks: impl Fn(FlowId) -> FlowMark + Copy,
-        reset: &mut Vec<Finished>,
-        failed: &mut Vec<u32>,
-    ) {
-        for instance in 0..self.hosts.len() as u32 {
-            let index = instance as usize;
-            // An instance already down with no recovery coming (failover "none") stays down.
-            self.held_by_az[index] = self.hosts.is_up(instance) || self.back_at[index].is_some();
-            if self.hosts.is_up(instance) {
-                self.fail(now, instance, marks, reset);
-                failed.push(instance);
-            }
-            self.back_at[index] = None;
-        }
-    }
-
-    /// Their AZ is back at `now`: every instance it held down is replaced.
-    pub fn restore_all(&mut self, now: Nanos) {
-        for index in 0..self.hosts.len() {
-            if std::mem::take(&mut self.held_by_az[index]) {
-                self.back_at[index] = Some(now);
-            }
-        }
-        self.bring_back(now);
     }
 
     pub fn is_up(&self, instance: u32) -> bool {
@@ -356,6 +216,20 @@ impl Instances {
             .map(|o| o.1)
     }
 
+    /// Replaces every instance whose recovery is due.
+    fn bring_back(&mut self, now: Nanos) {
+        for index in 0..self.back_at.len() {
+            if self.back_at[index].is_some_and(|at| at <= now) {
+                self.back_at[index] = None;
+                self.hosts.replace(now, index as u32);
+                if let Some(outage) = self.outages.iter_mut().rev().find(|o| o.0 == index as u32) {
+                    outage.2 = Some(now);
+                }
+                self.next_failure[index] = self.draw_failure(now);
+            }
+        }
+    }
+
     fn failure_due(&self, now: Nanos, instance: u32) -> bool {
         if !self.hosts.is_up(instance) {
             return false;
@@ -369,7 +243,7 @@ impl Instances {
     }
 
     /// The instance dies: its connections are gone, its table with it.
-    fn fail(
+    fn fail_instance(
         &mut self,
         now: Nanos,
         instance: u32,
@@ -400,5 +274,165 @@ impl Instances {
         let gap = self.failure_gap?;
         // `gap` is exponential in seconds with mean MTBF (rate = 1 / MTBF).
         Some(from.saturating_add(seconds_to_ns(gap.sample(&mut self.rng)).max(1)))
+    }
+}
+
+impl Device for Instances {
+    /// Picks the next instance and takes a connection-tracking slot on it.
+    fn admit(&mut self, _now: Nanos, _workload: usize, _destination: u32) -> Result<u32, Refusal> {
+        self.admit_entries(1)
+    }
+
+    fn release(&mut self, instance: u32, _destination: u32) {
+        self.release_entries(instance, 1);
+    }
+
+    fn idle_timeout_ns(&self, protocol: Protocol) -> Nanos {
+        match protocol {
+            Protocol::Tcp => self.config.idle_timeout_tcp_ns,
+            Protocol::Udp => self.config.idle_timeout_udp_ns,
+        }
+    }
+
+    fn release_delay_ns(&self, protocol: Protocol) -> Nanos {
+        match protocol {
+            Protocol::Tcp => self.config.release_delay_tcp_ns,
+            Protocol::Udp => self.config.release_delay_udp_ns,
+        }
+    }
+
+    fn start_flow(
+        &mut self,
+        now: Nanos,
+        instance: u32,
+        direction: Direction,
+        class: u32,
+        flow: FlowId,
+        bytes: f64,
+    ) -> FlowMark {
+        self.hosts
+            .start_flow(now, instance, direction, class, flow, bytes)
+    }
+
+    fn stop_flow(
+        &mut self,
+        now: Nanos,
+        instance: u32,
+        direction: Direction,
+        flow: FlowId,
+        mark: &FlowMark,
+    ) -> FlowProgress {
+        self.hosts.stop_flow(now, instance, direction, flow, mark)
+    }
+
+    fn next_deadline(&self) -> Option<Nanos> {
+        let mut earliest = self.hosts.next_deadline();
+        for at in self.next_failure.iter().chain(&self.back_at) {
+            earliest = super::earliest(earliest, *at);
+        }
+        super::earliest(earliest, self.scheduled.last().map(|(at, _)| *at))
+    }
+
+    /// Finished flows and credit switches first, then failures due now (their flows reset, the
+    /// instance failed), then replacements that are ready.
+    fn on_deadline(
+        &mut self,
+        now: Nanos,
+        marks: impl Fn(FlowId) -> FlowMark + Copy,
+        outcome: &mut Outcome,
+    ) {
+        self.hosts.on_deadline(now, marks, &mut outcome.finished);
+        for instance in 0..self.hosts.len() as u32 {
+            if self.failure_due(now, instance) {
+                self.fail_instance(now, instance, marks, &mut outcome.reset);
+                outcome.failed.push(instance);
+            }
+        }
+        // Scheduled failures of instances already down have nothing left to break.
+        while self.scheduled.last().is_some_and(|(at, _)| *at <= now) {
+            self.scheduled.pop();
+        }
+        self.bring_back(now);
+    }
+
+    fn advance(&mut self, now: Nanos) {
+        self.hosts.advance(now);
+    }
+
+    /// Their AZ goes down at `now`: every instance still up fails, and none comes back (by
+    /// replacement or standby) until [`Device::restore`].
+    fn fail(
+        &mut self,
+        now: Nanos,
+        marks: impl Fn(FlowId) -> FlowMark + Copy,
+        outcome: &mut Outcome,
+    ) {
+        for instance in 0..self.hosts.len() as u32 {
+            let index = instance as usize;
+            // An instance already down with no recovery coming (failover "none") stays down.
+            self.held_by_az[index] = self.hosts.is_up(instance) || self.back_at[index].is_some();
+            if self.hosts.is_up(instance) {
+                self.fail_instance(now, instance, marks, &mut outcome.reset);
+                outcome.failed.push(instance);
+            }
+            self.back_at[index] = None;
+        }
+    }
+
+    /// Their AZ is back at `now`: every instance it held down is replaced.
+    fn restore(&mut self, now: Nanos) {
+        for index in 0..self.hosts.len() {
+            if std::mem::take(&mut self.held_by_az[index]) {
+                self.back_at[index] = Some(now);
+            }
+        }
+        self.bring_back(now);
+    }
+
+    fn path_count(&self) -> usize {
+        self.hosts.len()
+    }
+
+    fn path(&self, instance: u32) -> &Path {
+        &self.hosts.paths()[instance as usize]
+    }
+
+    fn path_capacities(&self) -> Vec<PathCapacity> {
+        self.hosts.capacities().collect()
+    }
+
+    fn reserve(&self, now: Nanos) -> Reserve {
+        self.hosts.reserve(now)
+    }
+
+    fn diagnostics(&self) -> Diagnostics {
+        Diagnostics {
+            credits_exhausted_at: self.hosts.first_credit_exhaustion(),
+            peak_capacity_bps: self.hosts.peak_capacity_bps(),
+        }
+    }
+
+    /// Every failure so far: (instance, down from, back at or still down).
+    fn outages(&self) -> (&[Outage], usize) {
+        (&self.outages, self.hosts.len())
+    }
+
+    /// No processing charge: what an instance forwards bills as instance hours.
+    fn processed_bytes(&self) -> f64 {
+        0.0
+    }
+
+    /// Each instance billed per second, a standby beside each one if the failover keeps one; one
+    /// public IP per instance.
+    fn billing(&self) -> Billing {
+        let billed = self.config.count as f64 * self.config.failures.failover.billed_per_instance();
+        Billing {
+            hourly: Hourly::Instances {
+                billed,
+                usd_per_hour: self.config.usd_per_hour,
+            },
+            public_ips: self.config.count,
+            standby_gateway_ips: None,
+        }
     }
 }

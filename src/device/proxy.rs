@@ -7,13 +7,19 @@
 //! per network interface (aws-facts.md §3); a lookup beyond that is refused (`fail_dns`).
 //! Request handling takes CPU: each vCPU serves an assumed number of requests per second, and
 //! requests wait first-come first-served for a free vCPU, which shows in completion times.
-//! Bandwidth, credits, packets per second, conntrack and failures are the NAT instance's.
+//! Bandwidth, credits, packets per second, conntrack and failures are the NAT instance's: a
+//! proxy wraps an [`Instances`] fleet (as smoltcp's `phy` middleware wraps a device), adds the
+//! admission rules, the CPU queue and the DNS limit, and hands every other operation down.
 
+use super::credits::Reserve;
 use super::nat_instance::{self, Instances};
-use super::{Direction, Finished, Outage, Path, Refusal};
+use super::{
+    Billing, Device, Diagnostics, Direction, Outage, Outcome, Path, PathCapacity, Refusal,
+};
 use crate::engine::Nanos;
 use crate::engine::rng::StreamRng;
 use crate::fluid::{ClassSpec, FlowId, FlowMark, FlowProgress};
+use crate::scenario::Protocol;
 use crate::units::NS_PER_S;
 use rand::{RngExt, SeedableRng};
 use std::cmp::Reverse;
@@ -67,20 +73,27 @@ impl Proxies {
         }
     }
 
-    pub fn instances(&self) -> &Instances {
-        &self.instances
-    }
-
-    pub fn instances_mut(&mut self) -> &mut Instances {
-        &mut self.instances
-    }
-
     fn entries(&self) -> u32 {
         if self.config.upstream_keepalive { 1 } else { 2 }
     }
 
+    fn take_dns_token(&mut self, now: Nanos, path: u32) -> bool {
+        let rate = self.config.dns_packets_per_s;
+        let (tokens, last) = &mut self.dns[path as usize];
+        *tokens = (*tokens + rate * (now - *last) as f64 / NS_PER_S).min(rate);
+        *last = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+impl Device for Proxies {
     /// HTTP only; connection-tracking entries for both sides; a resolver packet on a cache miss.
-    pub fn admit(&mut self, now: Nanos, workload: usize) -> Result<u32, Refusal> {
+    fn admit(&mut self, now: Nanos, workload: usize, _destination: u32) -> Result<u32, Refusal> {
         if !self.config.http.get(workload).copied().unwrap_or(false) {
             return Err(Refusal::Unsupported);
         }
@@ -96,13 +109,13 @@ impl Proxies {
         Ok(path)
     }
 
-    pub fn release(&mut self, path: u32) {
+    fn release(&mut self, path: u32, _destination: u32) {
         let entries = self.entries();
         self.instances.release_entries(path, entries);
     }
 
     /// How long the request waits for and uses a vCPU before its bytes move (FIFO, c servers).
-    pub fn processing_delay(&mut self, now: Nanos, path: u32) -> Nanos {
+    fn processing_delay(&mut self, now: Nanos, path: u32) -> Nanos {
         let free_at = &mut self.vcpus_free_at[path as usize];
         let Some(Reverse(earliest)) = free_at.pop() else {
             return 0;
@@ -112,24 +125,15 @@ impl Proxies {
         done - now
     }
 
-    fn take_dns_token(&mut self, now: Nanos, path: u32) -> bool {
-        let rate = self.config.dns_packets_per_s;
-        let (tokens, last) = &mut self.dns[path as usize];
-        *tokens = (*tokens + rate * (now - *last) as f64 / NS_PER_S).min(rate);
-        *last = now;
-        if *tokens >= 1.0 {
-            *tokens -= 1.0;
-            true
-        } else {
-            false
-        }
+    fn idle_timeout_ns(&self, protocol: Protocol) -> Nanos {
+        self.instances.idle_timeout_ns(protocol)
     }
 
-    pub fn paths(&self) -> &[Path] {
-        self.instances.paths()
+    fn release_delay_ns(&self, protocol: Protocol) -> Nanos {
+        self.instances.release_delay_ns(protocol)
     }
 
-    pub fn start_flow(
+    fn start_flow(
         &mut self,
         now: Nanos,
         path: u32,
@@ -142,8 +146,7 @@ impl Proxies {
             .start_flow(now, path, direction, class, flow, bytes)
     }
 
-    /// Removes a running flow (its client went away).
-    pub fn stop_flow(
+    fn stop_flow(
         &mut self,
         now: Nanos,
         path: u32,
@@ -154,27 +157,72 @@ impl Proxies {
         self.instances.stop_flow(now, path, direction, flow, mark)
     }
 
-    pub fn next_deadline(&self) -> Option<Nanos> {
+    fn next_deadline(&self) -> Option<Nanos> {
         self.instances.next_deadline()
     }
 
-    pub fn on_deadline(
+    fn on_deadline(
         &mut self,
         now: Nanos,
         marks: impl Fn(FlowId) -> FlowMark + Copy,
-        done: &mut Vec<Finished>,
-        reset: &mut Vec<Finished>,
-        failed: &mut Vec<u32>,
+        outcome: &mut Outcome,
     ) {
-        self.instances.on_deadline(now, marks, done, reset, failed);
+        let first_failed = outcome.failed.len();
+        self.instances.on_deadline(now, marks, outcome);
         // A replaced instance starts with idle vCPUs.
-        for &path in failed.iter() {
+        for &path in &outcome.failed[first_failed..] {
             let vcpus = self.vcpus_free_at[path as usize].len();
             self.vcpus_free_at[path as usize] = (0..vcpus).map(|_| Reverse(now)).collect();
         }
     }
 
-    pub fn outages(&self) -> &[Outage] {
+    fn advance(&mut self, now: Nanos) {
+        self.instances.advance(now);
+    }
+
+    fn fail(
+        &mut self,
+        now: Nanos,
+        marks: impl Fn(FlowId) -> FlowMark + Copy,
+        outcome: &mut Outcome,
+    ) {
+        self.instances.fail(now, marks, outcome);
+    }
+
+    fn restore(&mut self, now: Nanos) {
+        self.instances.restore(now);
+    }
+
+    fn path_count(&self) -> usize {
+        self.instances.path_count()
+    }
+
+    fn path(&self, path: u32) -> &Path {
+        self.instances.path(path)
+    }
+
+    fn path_capacities(&self) -> Vec<PathCapacity> {
+        self.instances.path_capacities()
+    }
+
+    fn reserve(&self, now: Nanos) -> Reserve {
+        self.instances.reserve(now)
+    }
+
+    fn diagnostics(&self) -> Diagnostics {
+        self.instances.diagnostics()
+    }
+
+    fn outages(&self) -> (&[Outage], usize) {
         self.instances.outages()
+    }
+
+    fn processed_bytes(&self) -> f64 {
+        self.instances.processed_bytes()
+    }
+
+    /// The instances' hours and IPs. A proxy keeps no standby gateway, whatever its failover.
+    fn billing(&self) -> Billing {
+        self.instances.billing()
     }
 }

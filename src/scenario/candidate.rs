@@ -481,7 +481,7 @@ fn nat_instance(
         "pps_limit",
         pps_limit.is_some(),
         d.assumed("pps_limit"),
-        || format!("{} pps", config.pps_limit),
+        || format!("{:.0} pps", config.pps_limit),
     );
     notes.note(
         "conntrack_max",
@@ -596,7 +596,9 @@ fn failures(
     Ok((failures, notes.0))
 }
 
-/// A NAT gateway with every setting at the catalog's default (alterNAT's standby gateway).
+/// A NAT gateway with every setting at the catalog's default (alterNAT's standby gateway): what
+/// a `nat_gateway` candidate that sets nothing gets, and the only place the fallback's gateway is
+/// configured (`device::fallback` takes it as given).
 fn default_gateway(d: &crate::catalog::NatGatewayDefaults) -> nat_gateway::Config {
     nat_gateway::Config {
         ips: 1,

@@ -159,7 +159,7 @@ impl DeviceConfig {
         match self {
             DeviceConfig::NatInstance(c) => Some(c),
             DeviceConfig::Proxy(c) => Some(&c.instance),
-            _ => None,
+            DeviceConfig::NatGateway(_) | DeviceConfig::InternetGateway(_) => None,
         }
     }
 
@@ -167,7 +167,7 @@ impl DeviceConfig {
         match self {
             DeviceConfig::NatInstance(c) => Some(c),
             DeviceConfig::Proxy(c) => Some(&mut c.instance),
-            _ => None,
+            DeviceConfig::NatGateway(_) | DeviceConfig::InternetGateway(_) => None,
         }
     }
 

@@ -642,3 +642,16 @@ fn never_panics_on_damaged_input() {
         let _ = parse(odd);
     }
 }
+
+/// Issue 10: alterNAT's standby gateway is an ordinary NAT gateway, every setting the catalog's
+/// default, as a `kind = "nat_gateway"` candidate that sets nothing gets.
+#[test]
+fn issue_10_a_fallback_gateway_has_a_default_gateways_settings() {
+    let text = format!(
+        "{MINIMAL}\n[[candidate]]\nname = \"alternat\"\nkind = \"nat_instance\"\n\
+         instance_type = \"t4g.nano\"\nfailover = \"nat_gateway_fallback\"\n"
+    );
+    let s = parse(&text).unwrap();
+    let fallback = instance(&s, 1).failures.fallback.as_ref().unwrap();
+    assert_eq!(&fallback.gateway, gateway(&s, 0));
+}

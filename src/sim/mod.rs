@@ -3,6 +3,9 @@
 //! Owns the connection life cycle (arrival → admission → request bytes out → response bytes in →
 //! idle hold → close → release delay → slot freed) and the bookkeeping of what happened. The
 //! device decides limits; the workload decides demand; this module connects the two and counts.
+//! [`run_candidate`] is the one place that picks the device's concrete type from the candidate's
+//! configuration; everything under it is generic over [`Device`], so each kind gets its own
+//! compiled event loop with no dispatch inside.
 //!
 //! Invariants: per connection, offered = delivered + dropped + still in flight at the end;
 //! statistics cover connections that arrive in [warmup, duration); cost covers all of
@@ -14,11 +17,17 @@ mod record;
 pub use record::{Figures, Interval, RunOutput};
 
 use crate::cost::{self, Usage};
+use crate::device::fallback::Fallback;
 use crate::device::fleet::Fleet;
-use crate::device::{Direction, Outcome};
+use crate::device::internet_gateway::Clients;
+use crate::device::nat_gateway::Gateway;
+use crate::device::nat_instance::Instances;
+use crate::device::proxy::Proxies;
+use crate::device::{Device, Direction, Outcome};
+use crate::engine::rng::StreamRng;
 use crate::engine::{self, EventQueue, Model, Nanos, Streams};
 use crate::fluid::{ClassSpec, FlowProgress, PacketModel};
-use crate::scenario::{Candidate, Protocol, Scenario};
+use crate::scenario::{Candidate, DeviceConfig, Protocol, Scenario};
 use crate::units::ns_to_seconds;
 use crate::workload::Generator;
 use connection::{Connection, Phase, Slab};
@@ -27,7 +36,8 @@ use record::Recorder;
 /// Length of one time-series interval.
 pub const SAMPLE_INTERVAL_NS: Nanos = 60 * 1_000_000_000;
 
-/// Runs `scenario`'s candidate `candidate` for replication `replication`.
+/// Runs `scenario`'s candidate `candidate` for replication `replication`. The one place that
+/// chooses the device's type: each arm runs a simulation compiled for that kind.
 pub fn run_candidate(scenario: &Scenario, candidate: usize, replication: u32) -> RunOutput {
     run_candidate_observed(scenario, candidate, replication, &|_| {})
 }
@@ -41,18 +51,63 @@ pub fn run_candidate_observed(
     replication: u32,
     progress: &(dyn Fn(Nanos) + Sync),
 ) -> RunOutput {
-    let seed = Streams::replication_seed(scenario.seed, replication);
-    let mut simulation = Simulation::new(scenario, candidate, seed);
-    simulation.progress = Some(progress);
-    let mut queue = EventQueue::new();
-    simulation.schedule_start(&mut queue);
-    let counts = engine::run(
-        &mut simulation,
-        &mut queue,
-        scenario.warmup_ns,
-        scenario.duration_ns,
-    );
-    simulation.finish(candidate, replication, seed, counts)
+    let run = Run {
+        scenario,
+        candidate,
+        replication,
+        progress,
+    };
+    match &scenario.candidates[candidate].device {
+        DeviceConfig::NatGateway(c) => {
+            run.with(|classes, destinations, _| Gateway::new(c, classes, destinations))
+        }
+        DeviceConfig::NatInstance(c) => match &c.failures.fallback {
+            None => run.with(|classes, _, failures| Instances::new(c, classes, failures)),
+            Some(fallback) => run.with(|classes, destinations, failures| {
+                Fallback::new(c, fallback, classes, destinations, failures)
+            }),
+        },
+        DeviceConfig::InternetGateway(c) => run.with(|classes, _, _| Clients::new(c, classes)),
+        DeviceConfig::Proxy(c) => {
+            run.with(|classes, _, failures| Proxies::new(c, classes, failures))
+        }
+    }
+}
+
+/// Which run: a candidate of a scenario, one replication.
+struct Run<'a> {
+    scenario: &'a Scenario,
+    candidate: usize,
+    replication: u32,
+    progress: &'a (dyn Fn(Nanos) + Sync),
+}
+
+impl Run<'_> {
+    /// The run on devices that `new_device(classes, destinations, failures)` builds: the link
+    /// classes, the number of destinations, and the deployment's own failure stream.
+    fn with<D: Device>(
+        self,
+        new_device: impl Fn(&[ClassSpec], usize, StreamRng) -> D,
+    ) -> RunOutput {
+        let Run {
+            scenario,
+            candidate,
+            replication,
+            progress,
+        } = self;
+        let seed = Streams::replication_seed(scenario.seed, replication);
+        let mut simulation = Simulation::new(scenario, candidate, seed, new_device);
+        simulation.progress = Some(progress);
+        let mut queue = EventQueue::new();
+        simulation.schedule_start(&mut queue);
+        let counts = engine::run(
+            &mut simulation,
+            &mut queue,
+            scenario.warmup_ns,
+            scenario.duration_ns,
+        );
+        simulation.finish(candidate, replication, seed, counts)
+    }
 }
 
 /// Per-workload facts the event handlers need without going back to the scenario.
@@ -130,10 +185,10 @@ enum Event {
     Sample,
 }
 
-struct Simulation<'a> {
+struct Simulation<'a, D> {
     scenario: &'a Scenario,
     candidate: &'a Candidate,
-    egress: Fleet,
+    egress: Fleet<D>,
     generator: Generator,
     classes: Vec<ClassInfo>,
     connections: Slab,
@@ -153,8 +208,13 @@ struct Simulation<'a> {
     progress: Option<&'a (dyn Fn(Nanos) + Sync)>,
 }
 
-impl<'a> Simulation<'a> {
-    fn new(scenario: &'a Scenario, candidate_index: usize, seed: u64) -> Self {
+impl<'a, D: Device> Simulation<'a, D> {
+    fn new(
+        scenario: &'a Scenario,
+        candidate_index: usize,
+        seed: u64,
+        new_device: impl Fn(&[ClassSpec], usize, StreamRng) -> D,
+    ) -> Self {
         let candidate = &scenario.candidates[candidate_index];
         let (specs, flow_classes) = flow_classes(&scenario.workloads);
         let streams = Streams::new(seed);
@@ -163,13 +223,12 @@ impl<'a> Simulation<'a> {
         let failures = |deployment: u64| {
             streams.stream("failures", candidate_index as u64 * 1_000 + deployment)
         };
+        let destinations = generator.destination_count();
         let egress = Fleet::new(
             candidate,
             &scenario.workloads,
             &scenario.az_outages,
-            &specs,
-            generator.destination_count(),
-            failures,
+            |deployment| new_device(&specs, destinations, failures(deployment)),
         );
         let capacities = egress.path_capacities();
         let classes = scenario
@@ -494,7 +553,7 @@ impl<'a> Simulation<'a> {
         }
         let hours = ns_to_seconds(now) / 3600.0;
         Usage::measure(
-            &self.candidate.device,
+            &self.egress.billing(),
             &self.scenario.prices,
             hours,
             &self.egress.deployment_hours(now),
@@ -564,7 +623,7 @@ impl<'a> Simulation<'a> {
     }
 }
 
-impl Model for Simulation<'_> {
+impl<D: Device> Model for Simulation<'_, D> {
     type Event = Event;
 
     /// The device's next deadline or the next arrival, whichever is first. Arrivals live here
@@ -640,7 +699,7 @@ impl Model for Simulation<'_> {
             Event::ClientsDown { outage } => self.on_clients_down(now, outage, queue),
             Event::DeviceTick => {
                 self.device_changed.set(true);
-                self.egress.on_tick(now);
+                self.egress.tick(now);
                 if let Some(interval) = self.egress.tick_interval() {
                     queue.push(now + interval, Event::DeviceTick);
                 }

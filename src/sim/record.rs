@@ -5,7 +5,7 @@ use super::SAMPLE_INTERVAL_NS;
 use super::connection::{Connection, Phase, Slab};
 use crate::cost::{Bill, Usage};
 use crate::device::fleet::Fleet;
-use crate::device::{Diagnostics, Direction, PathCapacity, Refusal};
+use crate::device::{Device, Diagnostics, Direction, PathCapacity, Refusal};
 use crate::engine::Nanos;
 use crate::stats::LogHistogram;
 use crate::units::ns_to_seconds;
@@ -277,14 +277,14 @@ impl Recorder {
         }
     }
 
-    pub fn on_warmup_end(&mut self, now: Nanos, egress: &Fleet) {
+    pub fn on_warmup_end(&mut self, now: Nanos, egress: &Fleet<impl Device>) {
         self.change_open(now, 0);
         self.at_warmup = totals(egress);
         self.path_at_warmup = path_totals(egress);
     }
 
     /// Closes the current time-series interval at `now` (links already advanced to `now`).
-    pub fn sample(&mut self, now: Nanos, egress: &Fleet, cost_cumulative_usd: f64) {
+    pub fn sample(&mut self, now: Nanos, egress: &Fleet<impl Device>, cost_cumulative_usd: f64) {
         let seconds = ns_to_seconds(now - self.interval_start);
         if seconds <= 0.0 {
             return;
@@ -329,7 +329,7 @@ impl Recorder {
         &mut self,
         horizon: Nanos,
         connections: &Slab,
-        egress: &Fleet,
+        egress: &Fleet<impl Device>,
         rate_caps_bps: &[f64],
     ) -> Figures {
         self.change_open(horizon, 0);
@@ -417,7 +417,7 @@ impl Recorder {
 
     /// The highest mean load over the window of any path and direction, over that path's
     /// sustained bandwidth.
-    fn sustained_utilization(&self, egress: &Fleet, window_s: f64) -> f64 {
+    fn sustained_utilization(&self, egress: &Fleet<impl Device>, window_s: f64) -> f64 {
         if window_s <= 0.0 {
             return 0.0;
         }
@@ -490,7 +490,7 @@ fn utilization(bps: f64, capacity_bps: f64) -> f64 {
 }
 
 /// Delivered bytes [out, in] per path, in path order.
-fn path_totals(egress: &Fleet) -> Vec<[f64; 2]> {
+fn path_totals(egress: &Fleet<impl Device>) -> Vec<[f64; 2]> {
     egress
         .paths()
         .map(|(_, path)| {
@@ -503,7 +503,7 @@ fn path_totals(egress: &Fleet) -> Vec<[f64; 2]> {
 }
 
 /// Delivered bytes (both directions) and dropped packets over all of a device's links.
-fn totals(egress: &Fleet) -> (f64, f64) {
+fn totals(egress: &Fleet<impl Device>) -> (f64, f64) {
     egress
         .paths()
         .map(|(_, path)| path)

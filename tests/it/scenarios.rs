@@ -1,6 +1,6 @@
 //! Every shipped scenario runs, and the stories tell what the README and docs/examples.md say they tell.
 
-use crate::support::{by_name, parse, repo_root};
+use crate::support::{by_name, check_snapshot, parse, repo_root};
 use natsim::batch::run_scenario;
 use natsim::summary::Metric;
 
@@ -78,26 +78,12 @@ fn check_golden(name: &str, actual: &str) {
     let path = repo_root()
         .join("tests/golden")
         .join(name.replace(".toml", ".txt"));
-    if std::env::var_os("NATSIM_UPDATE_GOLDEN").is_some() {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_default();
-    if expected != actual {
-        let first = expected
-            .lines()
-            .zip(actual.lines())
-            .position(|(a, b)| a != b)
-            .unwrap_or(expected.lines().count().min(actual.lines().count()));
-        panic!(
-            "{} differs from this run at line {}:\n  golden: {}\n  now:    {}\nreview the change, then rewrite with NATSIM_UPDATE_GOLDEN=1",
-            path.display(),
-            first + 1,
-            expected.lines().nth(first).unwrap_or("<end>"),
-            actual.lines().nth(first).unwrap_or("<end>")
-        );
-    }
+    check_snapshot(
+        &path,
+        actual,
+        "NATSIM_UPDATE_GOLDEN",
+        "NATSIM_UPDATE_GOLDEN=1 cargo test --release --test it every_scenario",
+    );
 }
 
 #[test]

@@ -137,3 +137,29 @@ pub fn column(header: &[String], row: &[String], column: &str) -> f64 {
         .parse()
         .unwrap_or_else(|_| panic!("column {column} = {:?} is not a number", row[index]))
 }
+
+/// Compares `actual` with the committed snapshot at `path`, or rewrites the snapshot when the
+/// environment variable `update_var` is set; a mismatch names the first differing line and the
+/// command that regenerates the file.
+pub fn check_snapshot(path: &Path, actual: &str, update_var: &str, regenerate: &str) {
+    if std::env::var_os(update_var).is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(path).unwrap_or_default();
+    if expected != actual {
+        let first = expected
+            .lines()
+            .zip(actual.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or(expected.lines().count().min(actual.lines().count()));
+        panic!(
+            "{} differs from this run at line {}:\n  committed: {}\n  now:       {}\nreview the change, then regenerate: {regenerate}",
+            path.display(),
+            first + 1,
+            expected.lines().nth(first).unwrap_or("<end>"),
+            actual.lines().nth(first).unwrap_or("<end>")
+        );
+    }
+}

@@ -8,7 +8,7 @@
 //! rewrites it. Runs are shared between the tests of this module through `OnceLock`s.
 
 use crate::oracles::{erlang_scenario, littles_law, mean_blocking, processor_sharing};
-use crate::support::{by_name, erlang_b, metric, read, repo_root, run};
+use crate::support::{by_name, check_snapshot, erlang_b, metric, repo_root, run};
 use natsim::batch::ScenarioResult;
 use natsim::catalog::Catalog;
 use natsim::summary::Metric;
@@ -543,21 +543,10 @@ fn render_oracles(out: &mut String) {
 fn validation_docs_snapshot_is_current() {
     let text = render();
     let path = repo_root().join("docs").join("validation.md");
-    if std::env::var_os("NATSIM_UPDATE_DOCS").is_some() {
-        std::fs::write(&path, &text).expect("write docs/validation.md");
-        return;
-    }
-    let committed = read(&path);
-    if committed != text {
-        let first = committed
-            .lines()
-            .zip(text.lines())
-            .position(|(a, b)| a != b)
-            .unwrap_or(committed.lines().count().min(text.lines().count()));
-        panic!(
-            "docs/validation.md is stale (first difference at line {}); regenerate it with \
-             NATSIM_UPDATE_DOCS=1 cargo test --release --test it validation\n--- now:\n{text}",
-            first + 1
-        );
-    }
+    check_snapshot(
+        &path,
+        &text,
+        "NATSIM_UPDATE_DOCS",
+        "NATSIM_UPDATE_DOCS=1 cargo test --release --test it validation",
+    );
 }
