@@ -100,6 +100,8 @@ pub fn execute(cli: Cli) -> Result<()> {
             threads,
             yes,
         } => {
+            // A bad flag is bad input: refused before any folder is touched.
+            check_threads(threads)?;
             let options = RunOptions {
                 seed,
                 replications,
@@ -312,10 +314,8 @@ fn validate(file: &Path) -> Result<()> {
 /// Runs `work` on `threads` worker threads, or on rayon's global pool (one per core) when not
 /// given. Results never depend on the count: parallelism is across runs only.
 fn with_threads<T: Send>(threads: Option<usize>, work: impl FnOnce() -> T + Send) -> Result<T> {
+    check_threads(threads)?;
     match threads {
-        Some(0) => bail!(
-            "--threads: 0 is not a thread count; give 1 or more, or leave it out to use every core"
-        ),
         Some(n) => Ok(rayon::ThreadPoolBuilder::new()
             .num_threads(n)
             .build()
@@ -323,4 +323,14 @@ fn with_threads<T: Send>(threads: Option<usize>, work: impl FnOnce() -> T + Send
             .install(work)),
         None => Ok(work()),
     }
+}
+
+/// `--threads 0` is refused: there is no run without a thread.
+fn check_threads(threads: Option<usize>) -> Result<()> {
+    if threads == Some(0) {
+        bail!(
+            "--threads: 0 is not a thread count; give 1 or more, or leave it out to use every core"
+        );
+    }
+    Ok(())
 }

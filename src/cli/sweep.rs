@@ -214,7 +214,16 @@ fn pending_work(plan: &Plan, pending: &[plan::Job]) -> Work {
             None => total = Some(work),
         }
     }
-    total.unwrap_or_else(|| estimate::runs_work(&plan.points[0].scenario))
+    // Nothing left (resuming a finished sweep): no work at all.
+    total.unwrap_or_else(|| Work {
+        runs: 0,
+        connections: 0.0,
+        events: 0.0,
+        cpu_s: 0.0,
+        longest_run_s: 0.0,
+        run_bytes: 0.0,
+        ..estimate::runs_work(&plan.points[0].scenario)
+    })
 }
 
 /// Where finished runs go, shared by the worker threads behind a mutex.

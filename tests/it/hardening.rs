@@ -339,6 +339,10 @@ fn issue_9_a_run_is_written_as_one_set_and_a_failed_rerun_is_not_complete() {
             "report.html"
         ]
     );
+    // Bad input touches nothing: the complete set stays complete.
+    let output = run_cli(&["run", path(&file), "--out", path(&out), "--threads", "0"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(manifest::verify(&out).unwrap(), listed);
     // A rerun that fails half-way leaves new CSVs beside the old report: no manifest says so.
     std::fs::remove_file(out.join("report.html")).unwrap();
     std::fs::create_dir(out.join("report.html")).unwrap();
