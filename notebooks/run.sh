@@ -84,10 +84,10 @@ fi
 if [[ -n "$parquet" ]]; then
     echo "run.sh: NATSIM_SWEEP_PARQUET is set; reading $parquet, not running the sweep" >&2
 else
-    parquet="$repo/output/sweep-traffic/sweep.parquet"
+    parquet="$repo/output/sweep-traffic/sweep/sweep.parquet"
     if [[ "$run_sweep" == 1 ]]; then
         echo "run.sh: running the sweep (cargo run --release)" >&2
-        cargo run --release --quiet -- sweep scenarios/sweep-traffic.toml --out output/sweep-traffic
+        cargo run --release --quiet -- sweep scenarios/sweep-traffic.toml --out output/sweep-traffic/sweep
     fi
     if [[ ! -f "$parquet" ]]; then
         echo "run.sh: $parquet does not exist; run without --no-sweep to produce it" >&2

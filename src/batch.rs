@@ -20,6 +20,15 @@ pub struct ScenarioResult {
 
 /// Runs every candidate of `scenario` for every replication.
 pub fn run_scenario(scenario: &Scenario) -> ScenarioResult {
+    run_scenario_observed(scenario, &|_| {})
+}
+
+/// [`run_scenario`], telling `progress` the simulated time each run covers as it goes (see
+/// `sim::run_candidate_observed`); the results are the same with any `progress`.
+pub fn run_scenario_observed(
+    scenario: &Scenario,
+    progress: &(dyn Fn(crate::engine::Nanos) + Sync),
+) -> ScenarioResult {
     let jobs: Vec<(usize, u32)> = (0..scenario.candidates.len())
         .flat_map(|candidate| {
             (0..scenario.replications).map(move |replication| (candidate, replication))
@@ -27,7 +36,9 @@ pub fn run_scenario(scenario: &Scenario) -> ScenarioResult {
         .collect();
     let runs: Vec<RunOutput> = jobs
         .par_iter()
-        .map(|&(candidate, replication)| sim::run_candidate(scenario, candidate, replication))
+        .map(|&(candidate, replication)| {
+            sim::run_candidate_observed(scenario, candidate, replication, progress)
+        })
         .collect();
     let mut summaries: Vec<Summary> = (0..scenario.candidates.len())
         .map(|candidate| {

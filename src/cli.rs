@@ -4,17 +4,22 @@
 //! bad arguments, unwritable output). Errors name the file, the key path and the fix.
 //! `run` with several files or a folder is in `cli/run_many.rs`, `sweep` in `cli/sweep.rs`.
 
+mod budget;
+mod outputs;
 mod progress;
 mod run_many;
 mod sweep;
 
 use crate::batch;
 use crate::catalog::Catalog;
-use crate::report::{self, write_atomically};
-use crate::scenario::{Scenario, ScenarioError, parse_scenario_file};
-use anyhow::{Context, Result, bail};
+use crate::estimate;
+use crate::report;
+use crate::report::manifest::Header;
+use crate::scenario::{Scenario, ScenarioError, parse_scenario, read_scenario_file};
+use anyhow::{Context, Result, anyhow, bail};
 use clap::{Parser, Subcommand};
-use std::fs;
+use outputs::Outputs;
+use progress::RunBar;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Parser)]
@@ -49,13 +54,16 @@ pub enum Command {
         /// Worker threads (default: all cores). Results do not depend on it.
         #[arg(long)]
         threads: Option<usize>,
+        /// Run even when the estimate is above 10 minutes or 4 GiB (see docs/reliability.md).
+        #[arg(long)]
+        yes: bool,
     },
     /// Run every point of a scenario's [sweep] table: writes runs.csv as runs finish, then
     /// sweep.csv, sweep.parquet and winners.csv.
     Sweep {
         /// Scenario file (TOML) with a [sweep] table.
         file: PathBuf,
-        /// Output folder (default output/<scenario name>).
+        /// Output folder (default output/<scenario name>/sweep).
         #[arg(long)]
         out: Option<PathBuf>,
         /// Worker threads (default: all cores). Results do not depend on it.
@@ -67,6 +75,9 @@ pub enum Command {
         /// Start over, discarding the runs of an interrupted sweep in the output folder.
         #[arg(long)]
         fresh: bool,
+        /// Run even when the estimate is above 10 minutes or 4 GiB (see docs/reliability.md).
+        #[arg(long)]
+        yes: bool,
     },
     /// Check a scenario file without running it.
     Validate { file: PathBuf },
@@ -87,32 +98,40 @@ pub fn execute(cli: Cli) -> Result<()> {
             seed,
             replications,
             threads,
-        } => match files.as_slice() {
-            // One file keeps the single-run contract: --out is the folder itself.
-            [file] if !file.is_dir() => run(file, out, seed, replications, threads),
-            _ => run_many::run_batch(&files, out, seed, replications, threads),
-        },
+            yes,
+        } => {
+            // A bad flag is bad input: refused before any folder is touched.
+            check_threads(threads)?;
+            let options = RunOptions {
+                seed,
+                replications,
+                threads,
+                yes,
+            };
+            match files.as_slice() {
+                // One file keeps the single-run contract: --out is the folder itself.
+                [file] if !file.is_dir() => run(file, out, options),
+                _ => run_many::run_batch(&files, out, options),
+            }
+        }
         Command::Sweep {
             file,
             out,
             threads,
             resume,
             fresh,
-        } => sweep::sweep(&file, out, threads, resume, fresh),
-        Command::Validate { file } => {
-            let scenario = load(&file, None, None)?;
-            println!(
-                "{}: ok: scenario {} with {} workload(s) and {} candidate(s)",
-                file.display(),
-                scenario.name,
-                scenario.workloads.len(),
-                scenario.candidates.len()
-            );
-            if let Some(plan) = sweep::plan_if_any(&file)? {
-                println!("{}: ok: {plan}", file.display());
-            }
-            Ok(())
-        }
+            yes,
+        } => sweep::sweep(
+            &file,
+            out,
+            sweep::SweepOptions {
+                threads,
+                resume,
+                fresh,
+                yes,
+            },
+        ),
+        Command::Validate { file } => validate(&file),
         Command::Catalog { region } => {
             let text = report::catalog::render(Catalog::embedded(), region.as_deref())
                 .map_err(anyhow::Error::msg)?;
@@ -122,13 +141,22 @@ pub fn execute(cli: Cli) -> Result<()> {
     }
 }
 
+/// A scenario file read once (a FIFO or `natsim run <(...)` cannot be read twice), with its
+/// checked scenario; the text goes on to report.html and to a sweep's plan.
+pub(super) struct Loaded {
+    pub file: PathBuf,
+    pub text: String,
+    pub scenario: Scenario,
+}
+
 fn load(
     file: &Path,
     seed: Option<u64>,
     replications: Option<u32>,
-) -> Result<Scenario, ScenarioError> {
-    let mut scenario = parse_scenario_file(file)?;
+) -> Result<Loaded, ScenarioError> {
     let file_name = file.display().to_string();
+    let text = read_scenario_file(file)?;
+    let mut scenario = parse_scenario(&text, &file_name)?;
     if let Some(seed) = seed {
         scenario.seed = seed;
     }
@@ -143,37 +171,51 @@ fn load(
         }
         scenario.replications = replications;
     }
-    Ok(scenario)
+    Ok(Loaded {
+        file: file.to_path_buf(),
+        text,
+        scenario,
+    })
 }
 
-fn run(
-    file: &Path,
-    out: Option<PathBuf>,
-    seed: Option<u64>,
-    replications: Option<u32>,
-    threads: Option<usize>,
-) -> Result<()> {
-    let scenario = load(file, seed, replications)?;
+/// The flags `run` applies to every file.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct RunOptions {
+    pub seed: Option<u64>,
+    pub replications: Option<u32>,
+    pub threads: Option<usize>,
+    /// Start work above the estimate's limits.
+    pub yes: bool,
+}
+
+/// Where `natsim run` writes a scenario without `--out`: `output/<name>/`. A sweep of the same
+/// scenario writes `output/<name>/sweep/`, so neither replaces the other's files.
+pub(super) fn default_run_dir(name: &str) -> PathBuf {
+    Path::new("output").join(name)
+}
+
+fn run(file: &Path, out: Option<PathBuf>, options: RunOptions) -> Result<()> {
+    let loaded = load(file, options.seed, options.replications)?;
+    let scenario = &loaded.scenario;
     if scenario.has_sweep {
         note_sweep_not_applied(file);
     }
-    let out_dir = out.unwrap_or_else(|| Path::new("output").join(&scenario.name));
-    fs::create_dir_all(&out_dir).with_context(|| {
-        format!(
-            "cannot create output folder {}; pick another with --out",
-            out_dir.display()
-        )
-    })?;
-    let result = with_threads(threads, || batch::run_scenario(&scenario))?;
-    let (summary_path, timeseries_path) = write_run(&out_dir, &scenario, &result)?;
-    let pictures = write_pictures(&out_dir, file, &scenario, &result)?;
-    print!("{}", report::table::render(&scenario, &result));
-    println!(
-        "\nwrote {} and {}",
-        summary_path.display(),
-        timeseries_path.display()
+    let threads = budget::threads(options.threads);
+    let work = estimate::scenario_work(scenario);
+    budget::check(file, &work, threads, options.yes)?;
+    let outputs = Outputs::open(&out.unwrap_or_else(|| default_run_dir(&scenario.name)))?;
+    let bar = RunBar::new(
+        scenario.duration_ns.saturating_mul(work.runs),
+        budget::shows_progress(&work, threads),
     );
-    println!("wrote {}", pictures.join(", "));
+    let result = with_threads(options.threads, || {
+        batch::run_scenario_observed(scenario, &|ns| bar.advance(ns))
+    })?;
+    bar.finish();
+    let written = write_run(outputs, &loaded, &result)?;
+    print!("{}", report::table::render(scenario, &result));
+    println!("\nwrote {} and {}", written[0], written[1]);
+    println!("wrote {}", written[2..].join(", "));
     Ok(())
 }
 
@@ -186,63 +228,93 @@ fn note_sweep_not_applied(file: &Path) {
     );
 }
 
-/// Writes a run's plots (PNG and SVG) and `report.html` into `out_dir`; returns the file names.
-fn write_pictures(
-    out_dir: &Path,
-    file: &Path,
-    scenario: &Scenario,
+/// Writes a run's files into `outputs` as one set: summary.csv, timeseries.csv, the plots (PNG
+/// and SVG), report.html, then the manifest. Returns the paths written, in that order.
+fn write_run(
+    mut outputs: Outputs,
+    loaded: &Loaded,
     result: &batch::ScenarioResult,
 ) -> Result<Vec<String>> {
+    let scenario = &loaded.scenario;
+    let mut written = vec![
+        outputs.write("summary.csv", report::csv::summary_csv(scenario, result))?,
+        outputs.write(
+            "timeseries.csv",
+            report::csv::timeseries_csv(scenario, result),
+        )?,
+    ];
     let figures = report::plot::run_figures(scenario, result);
-    let plots = report::plot::write_figures(out_dir, &figures).map_err(|e| anyhow::anyhow!(e))?;
-    let text = fs::read_to_string(file)
-        .with_context(|| format!("{}: cannot read the file", file.display()))?;
-    let html_path = out_dir.join("report.html");
-    write_atomically(
-        &html_path,
-        &report::html::run_report(scenario, result, &plots, &text),
-    )
-    .with_context(|| format!("cannot write {}", html_path.display()))?;
-    Ok(written_names(out_dir, &plots))
+    let plots = report::plot::write_figures(outputs.dir(), &figures).map_err(|e| anyhow!(e))?;
+    for name in plot_files(&plots) {
+        written.push(outputs.path(&name));
+        outputs.add(&name);
+    }
+    let html = report::html::run_report(scenario, result, &plots, &loaded.text);
+    written.push(outputs.write("report.html", html)?);
+    let header = Header {
+        kind: "run",
+        scenario: Some(&scenario.name),
+        seed: Some(scenario.seed),
+    };
+    outputs.close(&header)?;
+    Ok(written.iter().map(|p| p.display().to_string()).collect())
+}
+
+/// `name.png, name.svg, …` of the plots written.
+fn plot_files(plots: &[(&str, String)]) -> Vec<String> {
+    plots
+        .iter()
+        .flat_map(|(name, _)| ["png", "svg"].map(|ext| format!("{name}.{ext}")))
+        .collect()
 }
 
 /// `dir/name.png, dir/name.svg, …, dir/report.html`, for the closing line.
 fn written_names(out_dir: &Path, plots: &[(&str, String)]) -> Vec<String> {
-    let mut names: Vec<String> = plots
+    let mut names: Vec<String> = plot_files(plots)
         .iter()
-        .flat_map(|(name, _)| ["png", "svg"].map(|ext| format!("{name}.{ext}")))
         .map(|name| out_dir.join(name).display().to_string())
         .collect();
     names.push(out_dir.join("report.html").display().to_string());
     names
 }
 
-/// Writes a run's summary.csv and timeseries.csv into `out_dir` (which exists) and returns their
-/// paths.
-fn write_run(
-    out_dir: &Path,
-    scenario: &Scenario,
-    result: &batch::ScenarioResult,
-) -> Result<(PathBuf, PathBuf)> {
-    let summary_path = out_dir.join("summary.csv");
-    let timeseries_path = out_dir.join("timeseries.csv");
-    write_atomically(&summary_path, &report::csv::summary_csv(scenario, result))
-        .with_context(|| format!("cannot write {}", summary_path.display()))?;
-    write_atomically(
-        &timeseries_path,
-        &report::csv::timeseries_csv(scenario, result),
-    )
-    .with_context(|| format!("cannot write {}", timeseries_path.display()))?;
-    Ok((summary_path, timeseries_path))
+/// `natsim validate`: checks the file (and every point of its sweep) and says what running it
+/// would take.
+fn validate(file: &Path) -> Result<()> {
+    let loaded = load(file, None, None)?;
+    let scenario = &loaded.scenario;
+    println!(
+        "{}: ok: scenario {} with {} workload(s) and {} candidate(s)",
+        file.display(),
+        scenario.name,
+        scenario.workloads.len(),
+        scenario.candidates.len()
+    );
+    let threads = budget::threads(None);
+    let work = match sweep::plan_if_any(&loaded)? {
+        Some((plan, work)) => {
+            println!("{}: ok: {plan}", file.display());
+            work
+        }
+        None => estimate::scenario_work(scenario),
+    };
+    println!(
+        "{}: estimate: {}{}",
+        file.display(),
+        work.describe(threads),
+        match work.refusal(threads) {
+            Some(_) => "; above the limits: `natsim run` will ask for --yes",
+            None => "",
+        }
+    );
+    Ok(())
 }
 
 /// Runs `work` on `threads` worker threads, or on rayon's global pool (one per core) when not
 /// given. Results never depend on the count: parallelism is across runs only.
 fn with_threads<T: Send>(threads: Option<usize>, work: impl FnOnce() -> T + Send) -> Result<T> {
+    check_threads(threads)?;
     match threads {
-        Some(0) => bail!(
-            "--threads: 0 is not a thread count; give 1 or more, or leave it out to use every core"
-        ),
         Some(n) => Ok(rayon::ThreadPoolBuilder::new()
             .num_threads(n)
             .build()
@@ -250,4 +322,14 @@ fn with_threads<T: Send>(threads: Option<usize>, work: impl FnOnce() -> T + Send
             .install(work)),
         None => Ok(work()),
     }
+}
+
+/// `--threads 0` is refused: there is no run without a thread.
+fn check_threads(threads: Option<usize>) -> Result<()> {
+    if threads == Some(0) {
+        bail!(
+            "--threads: 0 is not a thread count; give 1 or more, or leave it out to use every core"
+        );
+    }
+    Ok(())
 }

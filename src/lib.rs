@@ -11,6 +11,7 @@ pub mod device;
 pub mod diagnosis;
 pub mod echo;
 pub mod engine;
+pub mod estimate;
 pub mod fluid;
 pub mod objectives;
 pub mod recommend;

@@ -15,6 +15,10 @@ mod cost;
 mod determinism;
 #[path = "it/egress_options.rs"]
 mod egress_options;
+#[path = "it/fuzz.rs"]
+mod fuzz;
+#[path = "it/hardening.rs"]
+mod hardening;
 #[path = "it/objectives.rs"]
 mod objectives;
 #[path = "it/oracles.rs"]

@@ -1,5 +1,6 @@
-//! Progress of a sweep on stderr: an indicatif bar with an ETA when stderr is a terminal,
-//! otherwise a plain line at every tenth of the work, so logs and CI output stay short.
+//! Progress on stderr. A sweep: an indicatif bar with an ETA when stderr is a terminal,
+//! otherwise a plain line at every tenth of the work, so logs and CI output stay short. A run
+//! ([`RunBar`]): a bar over the simulated time when stderr is a terminal, otherwise nothing.
 //!
 //! Progress is weighed by each run's expected work, not counted in runs: runs start longest
 //! first, so counting runs would make the ETA far too long at the start. Reads the wall clock,
@@ -99,6 +100,55 @@ impl Progress {
         // The last run may leave the sum a rounding error short of the total.
         while self.next_tenth <= 10 && self.fraction() * 10.0 >= f64::from(self.next_tenth) - 1e-9 {
             self.next_tenth += 1;
+        }
+    }
+}
+
+/// Progress of `natsim run` on stderr: a bar over the simulated time of all its runs, drawn only
+/// when stderr is a terminal and the run is expected to last a few seconds; otherwise nothing,
+/// so logs, tests and CI output stay as they were. Advanced from the worker threads.
+pub struct RunBar {
+    bar: Option<ProgressBar>,
+    done_ns: std::sync::atomic::AtomicU64,
+    total_ns: u64,
+}
+
+impl RunBar {
+    /// A bar over `total_ns` of simulated time (duration × runs), shown when `show`.
+    pub fn new(total_ns: u64, show: bool) -> Self {
+        let bar = (show && std::io::stderr().is_terminal()).then(|| {
+            let bar = ProgressBar::new(BAR_STEPS);
+            let style = ProgressStyle::with_template(
+                "{bar:40} {percent:>3} % of the simulated time · {elapsed} elapsed · ETA {eta}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar());
+            bar.set_style(style);
+            bar
+        });
+        RunBar {
+            bar,
+            done_ns: std::sync::atomic::AtomicU64::new(0),
+            total_ns: total_ns.max(1),
+        }
+    }
+
+    /// Another `ns` of some run's simulated time is done.
+    pub fn advance(&self, ns: u64) {
+        let Some(bar) = &self.bar else {
+            return;
+        };
+        let done = self
+            .done_ns
+            .fetch_add(ns, std::sync::atomic::Ordering::Relaxed)
+            .saturating_add(ns);
+        let fraction = (done as f64 / self.total_ns as f64).min(1.0);
+        bar.set_position((fraction * BAR_STEPS as f64) as u64);
+    }
+
+    /// Removes the bar before the report is printed.
+    pub fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
         }
     }
 }

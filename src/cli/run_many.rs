@@ -7,14 +7,15 @@
 //! stderr and the others still run; the command then exits 2. Two files with the same scenario
 //! name would write to the same folder: the later one is refused, naming both.
 
-use super::{load, note_sweep_not_applied, with_threads, write_pictures, write_run};
+use super::outputs::Outputs;
+use super::{Loaded, RunOptions, budget, load, note_sweep_not_applied, with_threads, write_run};
 use crate::batch;
+use crate::estimate;
 use crate::report::batch::{BatchEntry, batch_csv};
 use crate::report::html::batch_index;
+use crate::report::manifest::Header;
 use crate::report::parquet::{batch_frame, write_parquet};
-use crate::report::write_atomically;
-use crate::scenario::Scenario;
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, anyhow, bail};
 use rayon::prelude::*;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -26,30 +27,33 @@ type Outcome = std::result::Result<(BatchEntry, String), String>;
 pub(super) fn run_batch(
     paths: &[PathBuf],
     out: Option<PathBuf>,
-    seed: Option<u64>,
-    replications: Option<u32>,
-    threads: Option<usize>,
+    options: RunOptions,
 ) -> Result<()> {
     let root = out.unwrap_or_else(|| PathBuf::from("output"));
     let inputs = expand(paths);
+    let threads = budget::threads(options.threads);
     let parsed = refuse_duplicate_names(
         inputs
             .into_iter()
             .map(|input| {
                 let file = input?;
-                let scenario = load(&file, seed, replications).map_err(|e| e.to_string())?;
-                if scenario.has_sweep {
+                let loaded =
+                    load(&file, options.seed, options.replications).map_err(|e| e.to_string())?;
+                if loaded.scenario.has_sweep {
                     note_sweep_not_applied(&file);
                 }
-                Ok((file, scenario))
+                // Each file is weighed on its own: a runaway one fails, the others run.
+                let work = estimate::scenario_work(&loaded.scenario);
+                budget::check(&file, &work, threads, options.yes).map_err(|e| format!("{e:#}"))?;
+                Ok(loaded)
             })
             .collect(),
     );
-    let outcomes: Vec<Outcome> = with_threads(threads, || {
+    let outcomes: Vec<Outcome> = with_threads(options.threads, || {
         parsed
             .par_iter()
             .map(|input| match input {
-                Ok((file, scenario)) => run_one(file, scenario, &root),
+                Ok(loaded) => run_one(loaded, &root),
                 Err(message) => Err(message.clone()),
             })
             .collect()
@@ -71,19 +75,20 @@ pub(super) fn run_batch(
     let failed = failures.len();
     let total = entries.len() + failed;
     if !entries.is_empty() {
-        fs::create_dir_all(&root)
-            .with_context(|| format!("cannot create output folder {}", root.display()))?;
-        let batch_path = root.join("batch.csv");
-        write_atomically(&batch_path, &batch_csv(&entries))
-            .with_context(|| format!("cannot write {}", batch_path.display()))?;
-        let parquet_path = root.join("batch.parquet");
+        let mut outputs = Outputs::open(&root)?;
+        let batch_path = outputs.write("batch.csv", batch_csv(&entries))?;
+        let parquet_path = outputs.path("batch.parquet");
         batch_frame(&entries)
-            .map_err(|e| e.to_string())
+            .map_err(|e| format!("cannot write {}: {e}", parquet_path.display()))
             .and_then(|mut frame| write_parquet(&parquet_path, &mut frame))
-            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", parquet_path.display()))?;
-        let index_path = root.join("index.html");
-        write_atomically(&index_path, &batch_index(&entries, &failures))
-            .with_context(|| format!("cannot write {}", index_path.display()))?;
+            .map_err(|e| anyhow!(e))?;
+        outputs.add("batch.parquet");
+        let index_path = outputs.write("index.html", batch_index(&entries, &failures))?;
+        outputs.close(&Header {
+            kind: "batch",
+            scenario: None,
+            seed: None,
+        })?;
         println!(
             "\nwrote {}, {} and {} ({} of {total} scenario(s))",
             batch_path.display(),
@@ -133,39 +138,38 @@ fn expand(paths: &[PathBuf]) -> Vec<std::result::Result<PathBuf, String>> {
 }
 
 /// Refuses every scenario whose name an earlier one already uses: both would write
-/// `<out>/<name>/`, and the later would silently replace the earlier's results.
+/// `<out>/<name>/`, and the later would silently replace the earlier's results. Names that
+/// differ only in case count as one, since macOS and Windows folders do not tell them apart.
 fn refuse_duplicate_names(
-    parsed: Vec<std::result::Result<(PathBuf, Scenario), String>>,
-) -> Vec<std::result::Result<(PathBuf, Scenario), String>> {
+    parsed: Vec<std::result::Result<Loaded, String>>,
+) -> Vec<std::result::Result<Loaded, String>> {
     let mut seen: Vec<(String, PathBuf)> = Vec::new();
     parsed
         .into_iter()
         .map(|input| {
-            let (file, scenario) = input?;
-            if let Some((_, first)) = seen.iter().find(|(name, _)| *name == scenario.name) {
+            let loaded = input?;
+            let (file, name) = (&loaded.file, &loaded.scenario.name);
+            if let Some((_, first)) = seen.iter().find(|(seen, _)| seen.eq_ignore_ascii_case(name)) {
                 return Err(format!(
-                    "{}: scenario.name: \"{}\" is also the name of {}; both would write to the same output folder; give each scenario its own name",
+                    "{}: scenario.name: \"{name}\" is also the name of {}; both would write to the same output folder; give each scenario its own name",
                     file.display(),
-                    scenario.name,
                     first.display()
                 ));
             }
-            seen.push((scenario.name.clone(), file.clone()));
-            Ok((file, scenario))
+            seen.push((name.clone(), file.clone()));
+            Ok(loaded)
         })
         .collect()
 }
 
 /// Runs one scenario and writes its outputs under `root/<name>/`; returns its batch rows and the
 /// line to print.
-fn run_one(file: &Path, scenario: &Scenario, root: &Path) -> Outcome {
+fn run_one(loaded: &Loaded, root: &Path) -> Outcome {
+    let (file, scenario) = (&loaded.file, &loaded.scenario);
     let out_dir = root.join(&scenario.name);
+    let outputs = Outputs::open(&out_dir).map_err(|e| format!("{}: {e:#}", file.display()))?;
     let result = batch::run_scenario(scenario);
-    fs::create_dir_all(&out_dir)
-        .with_context(|| format!("cannot create output folder {}", out_dir.display()))
-        .and_then(|()| write_run(&out_dir, scenario, &result))
-        .and_then(|_| write_pictures(&out_dir, file, scenario, &result))
-        .map_err(|e| format!("{}: {e:#}", file.display()))?;
+    write_run(outputs, loaded, &result).map_err(|e| format!("{}: {e:#}", file.display()))?;
     let line = format!(
         "{} → {}: {}",
         file.display(),

@@ -1,18 +1,22 @@
 //! `natsim sweep FILE [--out DIR] [--threads N] [--resume | --fresh]`: the files of a sweep.
 //!
-//! Owns where a sweep's state lives: `scenario.toml` (the file as swept, so `--resume` can tell
-//! whether it changed), `runs.csv` (one line appended and flushed per finished run, so an
-//! interrupted sweep keeps every finished run), then `sweep.csv`, `sweep.parquet` and
-//! `winners.csv` written atomically at the end. Every point is checked before anything is
-//! written. Without `--resume` or `--fresh`, the finished runs of an interrupted sweep are never
-//! discarded.
+//! Owns where a sweep's state lives (`output/<name>/sweep/` by default, beside the run's
+//! `output/<name>/`): `scenario.toml` (the file as swept, so `--resume` can tell whether it
+//! changed), `runs.csv` (one line appended and flushed per finished run, so an interrupted sweep
+//! keeps every finished run), then `sweep.csv`, `winners.csv`, `sweep.parquet`, the plots and
+//! `report.html` written atomically at the end, and `manifest.json` last. A folder with finished
+//! runs and no manifest holds an interrupted sweep, however far its final writes got. Every
+//! point is checked before anything is written. Without `--resume` or `--fresh`, the finished
+//! runs of an interrupted sweep are never discarded.
 
+use super::outputs::Outputs;
 use super::progress::Progress;
-use super::with_threads;
+use super::{Loaded, budget, default_run_dir, load, with_threads};
+use crate::estimate::{self, Work};
+use crate::report::manifest::{self, Header};
 use crate::report::parquet::{sweep_frame, write_parquet};
 use crate::report::sweep::{SweepStats, render, sweep_csv, winners_csv};
-use crate::report::{html, plot, write_atomically};
-use crate::scenario::parse_scenario_file;
+use crate::report::{html, plot, write_atomically, write_output};
 use crate::sweep::plan::{self, Plan};
 use crate::sweep::{Record, aggregate, journal};
 use anyhow::{Context, Result, anyhow, bail};
@@ -23,22 +27,32 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Instant;
 
+/// The flags of `natsim sweep`.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct SweepOptions {
+    pub threads: Option<usize>,
+    pub resume: bool,
+    pub fresh: bool,
+    /// Start work above the estimate's limits.
+    pub yes: bool,
+}
+
+/// Where `natsim sweep` writes without `--out`: `output/<name>/sweep/`, inside the run's folder
+/// but apart from its files, so a run and a sweep never replace each other's report.
+pub(super) fn default_sweep_dir(name: &str) -> PathBuf {
+    default_run_dir(name).join("sweep")
+}
+
 /// Runs the sweep in `file`.
-pub(super) fn sweep(
-    file: &Path,
-    out: Option<PathBuf>,
-    threads: Option<usize>,
-    resume: bool,
-    fresh: bool,
-) -> Result<()> {
-    // The file as a plain scenario first, so its own mistakes read as they do for `run`.
-    let base = parse_scenario_file(file)?;
-    let text = fs::read_to_string(file)
-        .with_context(|| format!("{}: cannot read the file", file.display()))?;
-    let plan = with_threads(threads, || {
-        Plan::from_text(&text, &file.display().to_string())
+pub(super) fn sweep(file: &Path, out: Option<PathBuf>, options: SweepOptions) -> Result<()> {
+    // The file as a plain scenario first, so its own mistakes read as they do for `run`. Read
+    // once: the same text is parsed, planned and copied to scenario.toml.
+    let loaded = load(file, None, None)?;
+    let text = &loaded.text;
+    let plan = with_threads(options.threads, || {
+        Plan::from_text(text, &file.display().to_string())
     })??;
-    let out_dir = out.unwrap_or_else(|| Path::new("output").join(&base.name));
+    let out_dir = out.unwrap_or_else(|| default_sweep_dir(&loaded.scenario.name));
     fs::create_dir_all(&out_dir).with_context(|| {
         format!(
             "cannot create output folder {}; pick another with --out",
@@ -46,22 +60,15 @@ pub(super) fn sweep(
         )
     })?;
     let journal_path = out_dir.join("runs.csv");
-    let resumed = if resume {
-        resume_from(&plan, &text, file, &out_dir)?
+    let resumed = if options.resume {
+        resume_from(&plan, text, file, &out_dir)?
     } else {
-        if !fresh {
+        if !options.fresh {
             refuse_to_discard(&out_dir)?;
         }
         None
     };
-    let resumed = match resumed {
-        Some(records) => records,
-        None => {
-            start_fresh(&plan, &text, &out_dir)?;
-            Vec::new()
-        }
-    };
-    let done: HashSet<_> = resumed.iter().map(Record::key).collect();
+    let done: HashSet<_> = resumed.iter().flatten().map(Record::key).collect();
     let jobs = plan.jobs();
     let runs_total = jobs.len();
     let pending: Vec<plan::Job> = plan.longest_first(
@@ -69,6 +76,17 @@ pub(super) fn sweep(
             .filter(|j| !done.contains(&(j.point, j.candidate, j.replication)))
             .collect(),
     );
+    let threads = budget::threads(options.threads);
+    budget::check(file, &pending_work(&plan, &pending), threads, options.yes)?;
+    // From here the folder is being rewritten: no manifest until the last file is in place.
+    let mut outputs = Outputs::open(&out_dir)?;
+    let resumed = match resumed {
+        Some(records) => records,
+        None => {
+            start_fresh(&plan, text, &out_dir)?;
+            Vec::new()
+        }
+    };
     let appender = OpenOptions::new()
         .append(true)
         .open(&journal_path)
@@ -89,7 +107,7 @@ pub(super) fn sweep(
         error: None,
     });
     let started = Instant::now();
-    let threads_used = with_threads(threads, || {
+    let threads_used = with_threads(options.threads, || {
         plan::run(&plan, &pending, &|record| {
             let mut sink = sink.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             sink.accept(&plan, record)
@@ -112,17 +130,16 @@ pub(super) fn sweep(
         )
     })?;
     let winners = aggregate::winners(&plan, &results);
-    let sweep_path = out_dir.join("sweep.csv");
-    let winners_path = out_dir.join("winners.csv");
-    write_atomically(&sweep_path, &sweep_csv(&plan, &results))
-        .with_context(|| format!("cannot write {}", sweep_path.display()))?;
-    write_atomically(&winners_path, &winners_csv(&plan, &results, &winners))
-        .with_context(|| format!("cannot write {}", winners_path.display()))?;
-    let parquet_path = out_dir.join("sweep.parquet");
+    outputs.add("scenario.toml");
+    outputs.add("runs.csv");
+    let sweep_path = outputs.write("sweep.csv", sweep_csv(&plan, &results))?;
+    let winners_path = outputs.write("winners.csv", winners_csv(&plan, &results, &winners))?;
+    let parquet_path = outputs.path("sweep.parquet");
     sweep_frame(&plan, &results)
-        .map_err(|e| e.to_string())
+        .map_err(|e| format!("cannot write {}: {e}", parquet_path.display()))
         .and_then(|mut frame| write_parquet(&parquet_path, &mut frame))
-        .map_err(|e| anyhow!("cannot write {}: {e}", parquet_path.display()))?;
+        .map_err(|e| anyhow!(e))?;
+    outputs.add("sweep.parquet");
     let stats = SweepStats {
         runs_total,
         runs_resumed,
@@ -131,12 +148,19 @@ pub(super) fn sweep(
     };
     let figures = plot::sweep_figures(&plan, &results, &winners).unwrap_or_default();
     let plots = plot::write_figures(&out_dir, &figures).map_err(|e| anyhow!(e))?;
-    let html_path = out_dir.join("report.html");
-    write_atomically(
-        &html_path,
-        &html::sweep_report(&plan, &results, &winners, &plots, &text),
-    )
-    .with_context(|| format!("cannot write {}", html_path.display()))?;
+    for name in super::plot_files(&plots) {
+        outputs.add(&name);
+    }
+    outputs.write(
+        "report.html",
+        html::sweep_report(&plan, &results, &winners, &plots, text),
+    )?;
+    let first = &plan.points[0].scenario;
+    outputs.close(&Header {
+        kind: "sweep",
+        scenario: Some(&first.name),
+        seed: Some(first.seed),
+    })?;
     print!("{}", render(&plan, &results, &winners, stats));
     println!(
         "\nwrote {}, {}, {} and {}",
@@ -156,22 +180,50 @@ pub(super) fn sweep(
 }
 
 /// For `natsim validate`: checks every point of the file's `[sweep]` table, if it has one, and
-/// says how many runs it makes.
-pub(super) fn plan_if_any(file: &Path) -> Result<Option<String>> {
-    let text = fs::read_to_string(file)
-        .with_context(|| format!("{}: cannot read the file", file.display()))?;
-    let has_sweep = text
-        .parse::<toml::Table>()
-        .is_ok_and(|root| root.contains_key("sweep"));
-    if !has_sweep {
+/// says how many runs it makes and what they would take.
+pub(super) fn plan_if_any(loaded: &Loaded) -> Result<Option<(String, Work)>> {
+    if !loaded.scenario.has_sweep {
         return Ok(None);
     }
-    let plan = Plan::from_text(&text, &file.display().to_string())?;
-    Ok(Some(format!(
+    let plan = Plan::from_text(&loaded.text, &loaded.file.display().to_string())?;
+    let summary = format!(
         "sweep of {} point(s), {} run(s) in all",
         plan.points.len(),
         plan.jobs().len()
-    )))
+    );
+    Ok(Some((summary, pending_work(&plan, &plan.jobs()))))
+}
+
+/// The work of the `pending` runs of a sweep: each point's runs weighed as `estimate` weighs a
+/// scenario's, in proportion to how many of them are left.
+fn pending_work(plan: &Plan, pending: &[plan::Job]) -> Work {
+    let mut total: Option<Work> = None;
+    for (index, point) in plan.points.iter().enumerate() {
+        let left = pending.iter().filter(|j| j.point == index).count();
+        if left == 0 {
+            continue;
+        }
+        let mut work = estimate::runs_work(&point.scenario);
+        let share = left as f64 / work.runs.max(1) as f64;
+        work.runs = left as u64;
+        work.connections *= share;
+        work.events *= share;
+        work.cpu_s *= share;
+        match &mut total {
+            Some(sum) => sum.add(work),
+            None => total = Some(work),
+        }
+    }
+    // Nothing left (resuming a finished sweep): no work at all.
+    total.unwrap_or_else(|| Work {
+        runs: 0,
+        connections: 0.0,
+        events: 0.0,
+        cpu_s: 0.0,
+        longest_run_s: 0.0,
+        run_bytes: 0.0,
+        ..estimate::runs_work(&plan.points[0].scenario)
+    })
 }
 
 /// Where finished runs go, shared by the worker threads behind a mutex.
@@ -209,22 +261,23 @@ impl Sink {
     }
 }
 
-/// The files a finished sweep writes at its end. Their absence beside a `runs.csv` with runs in
-/// it means the sweep that wrote it was interrupted.
+/// The files a finished sweep writes at its end, removed when a fresh sweep starts.
 const FINAL_FILES: [&str; 3] = ["sweep.csv", "sweep.parquet", "winners.csv"];
 
 /// Refuses to start over where an interrupted sweep left finished runs: hours of runs should
-/// not go because `--resume` was forgotten. A finished sweep's folder is replaced freely, as
-/// `run` replaces its own.
+/// not go because `--resume` was forgotten. A sweep is finished only once its manifest is
+/// written, after every final file: killed between `sweep.csv` and `sweep.parquet`, it counts as
+/// interrupted. A finished sweep's folder is replaced freely, as `run` replaces its own.
 fn refuse_to_discard(out_dir: &Path) -> Result<()> {
     let journal_path = out_dir.join("runs.csv");
     let finished = fs::read_to_string(&journal_path)
         .map(|text| text.lines().count().saturating_sub(1))
         .unwrap_or(0);
-    if finished > 0 && !out_dir.join(FINAL_FILES[0]).exists() {
+    if finished > 0 && !manifest::exists(out_dir) {
         bail!(
-            "{} holds {finished} finished run(s) of an interrupted sweep; rerun with --resume to keep them and run the rest, or with --fresh to discard them and start over",
-            journal_path.display()
+            "{} holds {finished} finished run(s) of a sweep that did not finish (no {}); rerun with --resume to keep them and run the rest, or with --fresh to discard them and start over",
+            journal_path.display(),
+            manifest::MANIFEST
         );
     }
     Ok(())
@@ -239,12 +292,9 @@ fn start_fresh(plan: &Plan, text: &str, out_dir: &Path) -> Result<()> {
             fs::remove_file(&path).with_context(|| format!("cannot remove {}", path.display()))?;
         }
     }
-    let copy_path = out_dir.join("scenario.toml");
-    let journal_path = out_dir.join("runs.csv");
-    write_atomically(&copy_path, text)
-        .with_context(|| format!("cannot write {}", copy_path.display()))?;
-    write_atomically(&journal_path, &journal::header(plan))
-        .with_context(|| format!("cannot write {}", journal_path.display()))
+    write_output(&out_dir.join("scenario.toml"), text)?;
+    write_output(&out_dir.join("runs.csv"), journal::header(plan))?;
+    Ok(())
 }
 
 /// The runs an earlier sweep of the same file finished, or `None` when there is nothing to

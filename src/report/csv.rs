@@ -153,12 +153,14 @@ pub fn timeseries_csv(scenario: &Scenario, result: &ScenarioResult) -> String {
     out
 }
 
-/// One CSV line, quoting fields that need it (RFC 4180).
+/// One CSV line, quoting fields that need it (RFC 4180: a field holding a comma, a double quote,
+/// a carriage return or a line feed is quoted, and its quotes doubled). A lone `\r` matters too:
+/// spreadsheet and Python readers end a row at it.
 pub fn line(fields: impl IntoIterator<Item = String>) -> String {
     let quoted: Vec<String> = fields
         .into_iter()
         .map(|f| {
-            if f.contains([',', '"', '\n']) {
+            if f.contains([',', '"', '\r', '\n']) {
                 format!("\"{}\"", f.replace('"', "\"\""))
             } else {
                 f
@@ -189,4 +191,32 @@ pub fn split_line(text: &str) -> Vec<String> {
     }
     fields.push(field);
     fields
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{line, split_line};
+
+    /// Issue 9: `batch.csv` left a file name holding a carriage return unquoted, which split
+    /// its row in two for most readers.
+    #[test]
+    fn issue_9_every_field_that_needs_quotes_gets_them() {
+        let cases: [(&str, &str); 7] = [
+            ("plain", "plain"),
+            ("a,b", "\"a,b\""),
+            ("say \"hi\"", "\"say \"\"hi\"\"\""),
+            ("cr\rhere", "\"cr\rhere\""),
+            ("lf\nhere", "\"lf\nhere\""),
+            ("crlf\r\n", "\"crlf\r\n\""),
+            ("", ""),
+        ];
+        for (field, expected) in cases {
+            assert_eq!(
+                line([field.to_string()]),
+                format!("{expected}\n"),
+                "{field:?}"
+            );
+            assert_eq!(split_line(expected), [field], "{field:?} reads back");
+        }
+    }
 }

@@ -2,36 +2,21 @@
 //! module per output format; they read results and never change them.
 //!
 //! Invariant: only this layer and the CLI touch the filesystem; files are written to a temporary
-//! name and renamed into place, so a crash never leaves a half-written file under a real name.
+//! name and renamed into place (`files`), so a crash never leaves a half-written file under a
+//! real name, and a folder's `manifest.json` (`manifest`), written last, lists a complete set.
 
 pub mod batch;
 pub mod catalog;
 pub mod csv;
+pub mod files;
 pub mod html;
+pub mod manifest;
 pub mod parquet;
 pub mod plot;
 pub mod sweep;
 pub mod table;
 
-use std::fs;
-use std::io;
-use std::path::Path;
-
-/// Writes `contents` to `path` atomically (temporary file in the same folder, then rename).
-pub fn write_atomically(path: &Path, contents: &str) -> io::Result<()> {
-    let temporary = temporary_path(path);
-    fs::write(&temporary, contents)?;
-    fs::rename(&temporary, path)
-}
-
-/// The hidden name a file is written under before it is renamed to `path`.
-fn temporary_path(path: &Path) -> std::path::PathBuf {
-    let file_name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("output");
-    path.with_file_name(format!(".{file_name}.tmp"))
-}
+pub use files::{write_atomically, write_output};
 
 /// Formats a number for CSV: integers as integers, others with six significant digits. Rust's
 /// float formatting is exact and platform-independent, so outputs are byte-identical run to run.

@@ -7,11 +7,11 @@
 
 use super::batch::{BatchEntry, batch_cells, batch_header};
 use super::csv::{Cell, summary_cells};
+use super::files::write_output;
 use super::sweep::sweep_header;
 use crate::sweep::aggregate::PointResult;
 use crate::sweep::plan::Plan;
 use polars::prelude::{Column, DataFrame, ParquetWriter, PolarsResult};
-use std::fs::File;
 use std::path::Path;
 
 /// Every row of `sweep.csv` as cells: `point`, the swept values, then the summary fields.
@@ -87,22 +87,14 @@ fn typed_column<'a>(name: &str, cells: impl Iterator<Item = &'a Cell> + Clone) -
     }
 }
 
-/// Writes `frame` to `path` as Parquet (zstd), through a temporary file renamed into place so a
-/// crash never leaves a half-written file under the real name.
+/// Writes `frame` to `path` as Parquet (zstd). Encoded in memory first, then written like every
+/// other output (`files::write_output`): atomically, and an error names the step and the fix.
 pub fn write_parquet(path: &Path, frame: &mut DataFrame) -> Result<(), String> {
-    let temporary = super::temporary_path(path);
-    let written = File::create(&temporary)
-        .map_err(|e| e.to_string())
-        .and_then(|file| {
-            ParquetWriter::new(file)
-                .finish(frame)
-                .map_err(|e| e.to_string())
-        })
-        .and_then(|_| std::fs::rename(&temporary, path).map_err(|e| e.to_string()));
-    if written.is_err() {
-        let _ = std::fs::remove_file(&temporary);
-    }
-    written
+    let mut bytes = Vec::new();
+    ParquetWriter::new(&mut bytes)
+        .finish(frame)
+        .map_err(|e| format!("cannot write {}: encoding failed: {e}", path.display()))?;
+    write_output(path, bytes).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

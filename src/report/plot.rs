@@ -10,15 +10,17 @@
 //!
 //! Invariant: plotters stays inside this module; the rest of natsim sees strings and files.
 
+use super::files::write_output;
 use crate::batch::ScenarioResult;
 use crate::scenario::Scenario;
 use crate::summary::Metric;
 use crate::sweep::aggregate::{PointResult, Winner};
 use crate::sweep::plan::Plan;
+use image::codecs::png::PngEncoder;
+use image::{ColorType, ImageEncoder};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::{FontStyle, register_font};
-use std::fs;
 use std::path::Path;
 use std::sync::Once;
 
@@ -103,21 +105,27 @@ impl Figure {
         Ok(text)
     }
 
-    /// Renders the PNG to a temporary name in `path`'s folder, then renames it into place.
-    pub fn write_png(&self, path: &Path) -> Result<(), String> {
-        // The temporary name keeps `.png`: plotters picks the encoder from the extension.
-        let temporary = path.with_file_name(format!(".{}.tmp.png", self.name));
+    /// The figure as a PNG file's bytes. Drawn and encoded in memory, so that writing it is an
+    /// ordinary file write whose failure names its cause (plotters' own file output wraps it).
+    pub fn png(&self) -> Result<Vec<u8>, String> {
+        let (width, height) = self.size();
+        let mut pixels = vec![0u8; width as usize * height as usize * 3];
         {
-            let root = BitMapBackend::new(&temporary, self.size()).into_drawing_area();
+            let root = BitMapBackend::with_buffer(&mut pixels, (width, height)).into_drawing_area();
             draw(self, &root)?;
             root.present().map_err(|e| e.to_string())?;
         }
-        fs::rename(&temporary, path).map_err(|e| e.to_string())
+        let mut png = Vec::new();
+        PngEncoder::new(&mut png)
+            .write_image(&pixels, width, height, ColorType::Rgb8)
+            .map_err(|e| e.to_string())?;
+        Ok(png)
     }
 }
 
 /// Writes every figure as `<name>.png` and `<name>.svg` into `dir` (atomically) and returns
-/// each figure's name and SVG text, for `report.html`.
+/// each figure's name and SVG text, for `report.html`. An error names the file, the step that
+/// failed and what to do.
 pub fn write_figures(
     dir: &Path,
     figures: &[Figure],
@@ -125,17 +133,23 @@ pub fn write_figures(
     figures
         .iter()
         .map(|figure| {
-            let svg = figure.svg()?;
             let svg_path = dir.join(format!("{}.svg", figure.name));
-            super::write_atomically(&svg_path, &svg)
-                .map_err(|e| format!("cannot write {}: {e}", svg_path.display()))?;
             let png_path = dir.join(format!("{}.png", figure.name));
-            figure
-                .write_png(&png_path)
-                .map_err(|e| format!("cannot write {}: {e}", png_path.display()))?;
+            let svg = figure.svg().map_err(|e| drawing_failed(&svg_path, &e))?;
+            write_output(&svg_path, &svg).map_err(|e| e.to_string())?;
+            let png = figure.png().map_err(|e| drawing_failed(&png_path, &e))?;
+            write_output(&png_path, png).map_err(|e| e.to_string())?;
             Ok((figure.name, svg))
         })
         .collect()
+}
+
+/// Drawing happens in memory, so its failure is natsim's, not the disk's.
+fn drawing_failed(path: &Path, cause: &str) -> String {
+    format!(
+        "cannot write {}: drawing the plot failed: {cause}; this is a natsim bug: please report it with the scenario file",
+        path.display()
+    )
 }
 
 /// The three figures of a run: `throughput`, `refusals`, `cost`.

@@ -264,3 +264,25 @@ fn issue_9_echoed_values_are_cut_and_escaped() {
     assert!(err.key_path.starts_with("workload[0].xxx") && err.key_path.ends_with('…'));
     assert!(err.to_string().len() < 600, "{err:.300}");
 }
+
+#[test]
+fn issue_9_deeply_nested_keys_give_a_line_and_column() {
+    let deep = vec!["a"; 200].join(".");
+    let cases = [
+        (
+            format!("{MINIMAL}\n[slo]\n{deep} = 1\n"),
+            "line 15, column 1",
+        ),
+        (format!("  [{deep}]\nx = 1\n{MINIMAL}"), "line 1, column 3"),
+        (
+            format!("{MINIMAL}\n[sweep]\n\"q.u.o.t.e.d\" = [1]\n{deep} = 1\n"),
+            "line 16, column 1",
+        ),
+    ];
+    for (text, position) in cases {
+        let err = parse(&text).unwrap_err();
+        assert!(err.problem.contains("nested 200 levels deep"), "{err}");
+        assert!(err.problem.contains(position), "{err}");
+        assert!(err.hint.contains("in quotes"), "{err}");
+    }
+}

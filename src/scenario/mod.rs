@@ -15,6 +15,7 @@ mod kinds;
 pub mod parse;
 mod reader;
 mod setting;
+pub mod source;
 mod suggest;
 mod workload;
 mod zone;
@@ -22,6 +23,7 @@ mod zone;
 pub use crate::objectives::Slo;
 pub use error::ScenarioError;
 pub use parse::{parse_scenario, parse_scenario_file};
+pub use source::{MAX_FILE_BYTES, read_scenario_file};
 
 use crate::device::{internet_gateway, nat_gateway, nat_instance, proxy};
 

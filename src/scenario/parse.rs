@@ -45,23 +45,11 @@ pub fn parse_scenario_with(
     parse_text(text, catalog).map_err(|e| e.in_file(file))
 }
 
-/// Reads and parses a scenario file; an unreadable file is an error that names it.
+/// Reads (once, see `source.rs`) and parses a scenario file; an unreadable file is an error that
+/// names it.
 pub fn parse_scenario_file(path: &Path) -> std::result::Result<Scenario, ScenarioError> {
-    let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        let hint = match e.kind() {
-            std::io::ErrorKind::NotFound => "check the path; scenarios/ holds examples",
-            std::io::ErrorKind::InvalidData => "save the file as UTF-8 text",
-            _ => "check that the file exists and is readable",
-        };
-        ScenarioError::new(
-            "",
-            format!("cannot read the file: {}", lowercase_first(&e.to_string())),
-            hint,
-        )
-        .in_file(&file)
-    })?;
-    parse_scenario(&text, &file)
+    let text = super::source::read_scenario_file(path)?;
+    parse_scenario(&text, &path.display().to_string())
 }
 
 /// The `[scenario]` table's settings.
@@ -153,6 +141,18 @@ fn toml_error(text: &str, error: &toml::de::Error) -> ScenarioError {
     {
         return error;
     }
+    // toml gives no position when dotted keys nest too deep: find the line ourselves.
+    if error.span().is_none()
+        && message.contains("recursion")
+        && let Some((line, column, depth)) = deepest_key(text)
+    {
+        let problem = format!(
+            "not valid TOML: a key nested {depth} levels deep at line {line}, column {column}; the TOML reader stops at {TOML_DEPTH_LIMIT}"
+        );
+        let hint = "scenario keys nest at most 4 levels (prices.instance_usd_per_hour.\"t4g.nano\"); \
+                    a key that contains dots goes in quotes, as one key: \"a.b\" = 1";
+        return ScenarioError::new("", problem, hint);
+    }
     let problem = match error.span() {
         Some(span) => {
             let before = text.get(..span.start.min(text.len())).unwrap_or(text);
@@ -165,6 +165,57 @@ fn toml_error(text: &str, error: &toml::de::Error) -> ScenarioError {
     let hint = "fix the syntax there: strings need double quotes (duration = \"2h\"), tables look like [scenario] \
                 or [[candidate]], and a key may appear once per table";
     ScenarioError::new("", problem, hint)
+}
+
+/// How deep the `toml` crate lets a dotted key nest before it gives up ("recursion limit").
+const TOML_DEPTH_LIMIT: usize = 80;
+
+/// The line and column (1-based) of the most deeply dotted key (in a `[table]` header or before
+/// an `=`), and its depth: the first one at the TOML reader's limit, else the deepest. Quotes
+/// are respected; lines inside multi-line strings are skipped.
+fn deepest_key(text: &str) -> Option<(usize, usize, usize)> {
+    let mut in_multiline = false;
+    let mut deepest: Option<(usize, usize, usize)> = None;
+    for (index, raw) in text.lines().enumerate() {
+        let toggles = raw.matches("\"\"\"").count() + raw.matches("\'\'\'").count();
+        if in_multiline {
+            in_multiline = toggles % 2 == 0;
+            continue;
+        }
+        in_multiline = toggles % 2 == 1;
+        let line = raw.trim_start();
+        let column = raw.chars().count() - line.chars().count() + 1;
+        let key = if let Some(header) = line.strip_prefix('[') {
+            header.trim_start_matches('[')
+        } else {
+            line
+        };
+        let depth = key_depth(key);
+        if depth >= TOML_DEPTH_LIMIT {
+            return Some((index + 1, column, depth));
+        }
+        if depth > 1 && deepest.is_none_or(|(_, _, d)| depth > d) {
+            deepest = Some((index + 1, column, depth));
+        }
+    }
+    deepest
+}
+
+/// Dotted parts of the key that starts `text` (up to `=`, `]` or a comment, outside quotes).
+fn key_depth(text: &str) -> usize {
+    let mut depth = 1;
+    let mut quote: Option<char> = None;
+    for c in text.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '.') => depth += 1,
+            (None, '=' | ']' | '#') => break,
+            _ => {}
+        }
+    }
+    depth
 }
 
 /// A key or table written twice, named with its key path ("candidate[1].ips") and both lines.
@@ -211,7 +262,7 @@ fn duplicate_key_error(text: &str, span: std::ops::Range<usize>) -> Option<Scena
     Some(ScenarioError::new(key_path, problem, "keep one of them"))
 }
 
-fn lowercase_first(text: &str) -> String {
+pub(super) fn lowercase_first(text: &str) -> String {
     let mut chars = text.chars();
     match chars.next() {
         Some(first) => first.to_lowercase().chain(chars).collect(),
@@ -224,6 +275,7 @@ fn parse_header(mut s: Section<'_>, catalog: &Catalog) -> Result<Header> {
         "name",
         "add name = \"my-scenario\"; output goes to output/<name>/",
     )?;
+    refuse_reserved_name(&s, &name)?;
     let region = s.string("region")?.unwrap_or("us-east-1");
     if catalog.region(region).is_none() {
         let hint = format!("known regions: {}", catalog.region_names().join(", "));
@@ -270,6 +322,28 @@ fn parse_header(mut s: Section<'_>, catalog: &Catalog) -> Result<Header> {
         seed: seed as u64,
         replications: replications as u32,
     })
+}
+
+/// Names a scenario cannot take: `output/<name>/` would collide with a batch's own files in
+/// `output/` (in any case, as macOS and Windows folders ignore it), or hide as a dot-folder
+/// among natsim's temporary files.
+const RESERVED_NAMES: [&str; 4] = ["batch.csv", "batch.parquet", "index.html", "manifest.json"];
+
+fn refuse_reserved_name(s: &Section<'_>, name: &str) -> Result<()> {
+    let reserved = RESERVED_NAMES.iter().any(|r| r.eq_ignore_ascii_case(name));
+    if reserved || name.starts_with('.') {
+        let problem = if reserved {
+            format!("\"{name}\" is the name of a file a batch writes beside the scenario folders")
+        } else {
+            format!("\"{name}\" starts with a dot, which hides its output folder")
+        };
+        let hint = format!(
+            "output goes to output/<name>/; rename it (not {}, nor a name starting with '.')",
+            RESERVED_NAMES.join(", ")
+        );
+        return Err(s.error("name", problem, hint));
+    }
+    Ok(())
 }
 
 fn parse_slo(mut s: Section<'_>) -> Result<Slo> {

@@ -39,10 +39,23 @@ pub const SAMPLE_INTERVAL_NS: Nanos = 60 * 1_000_000_000;
 /// Runs `scenario`'s candidate `candidate` for replication `replication`. The one place that
 /// chooses the device's type: each arm runs a simulation compiled for that kind.
 pub fn run_candidate(scenario: &Scenario, candidate: usize, replication: u32) -> RunOutput {
+    run_candidate_observed(scenario, candidate, replication, &|_| {})
+}
+
+/// [`run_candidate`], telling `progress` the simulated time covered (in nanoseconds) at every
+/// time-series sample, so a caller can show how far a long run has come. It only watches: the
+/// run is the same with any `progress`.
+pub fn run_candidate_observed(
+    scenario: &Scenario,
+    candidate: usize,
+    replication: u32,
+    progress: &(dyn Fn(Nanos) + Sync),
+) -> RunOutput {
     let run = Run {
         scenario,
         candidate,
         replication,
+        progress,
     };
     match &scenario.candidates[candidate].device {
         DeviceConfig::NatGateway(c) => {
@@ -66,6 +79,7 @@ struct Run<'a> {
     scenario: &'a Scenario,
     candidate: usize,
     replication: u32,
+    progress: &'a (dyn Fn(Nanos) + Sync),
 }
 
 impl Run<'_> {
@@ -79,9 +93,11 @@ impl Run<'_> {
             scenario,
             candidate,
             replication,
+            progress,
         } = self;
         let seed = Streams::replication_seed(scenario.seed, replication);
         let mut simulation = Simulation::new(scenario, candidate, seed, new_device);
+        simulation.progress = Some(progress);
         let mut queue = EventQueue::new();
         simulation.schedule_start(&mut queue);
         let counts = engine::run(
@@ -188,6 +204,8 @@ struct Simulation<'a, D> {
     /// deadline after every event, and most events (idle holds ending, releases) leave the
     /// device as it was.
     device_changed: std::cell::Cell<bool>,
+    /// Told the simulated time each sample covers (see [`run_candidate_observed`]).
+    progress: Option<&'a (dyn Fn(Nanos) + Sync)>,
 }
 
 impl<'a, D: Device> Simulation<'a, D> {
@@ -236,6 +254,7 @@ impl<'a, D: Device> Simulation<'a, D> {
             next_arrivals: vec![None; scenario.workloads.len()],
             device_deadline: std::cell::Cell::new(None),
             device_changed: std::cell::Cell::new(true),
+            progress: None,
         }
     }
 
@@ -506,6 +525,9 @@ impl<'a, D: Device> Simulation<'a, D> {
             cost::bill(&usage, &self.scenario.prices).total_usd(),
         );
         queue.push(now + SAMPLE_INTERVAL_NS, Event::Sample);
+        if let Some(progress) = self.progress {
+            progress(SAMPLE_INTERVAL_NS);
+        }
     }
 
     /// What the candidate used from time 0 to `now` (links advanced to `now`).

@@ -4,7 +4,7 @@
 #
 #   bash tests/browser/run.sh [REPORT.html ...]
 #
-# Default reports: output/quickstart/report.html and output/sweep-traffic/report.html (made by
+# Default reports: output/quickstart/report.html and output/sweep-traffic/sweep/report.html (made by
 # `natsim run scenarios/quickstart.toml` and `natsim sweep scenarios/sweep-traffic.toml`).
 # Installs chromium (and the DejaVu fonts) when /usr/bin/chromium is absent, runs `npm ci` when node_modules is missing
 # or older than package-lock.json, proves the checker can fail on the fixtures, then checks each
@@ -87,13 +87,24 @@ say "self-test: fixtures/good.html passes as it should"
 
 # --- the reports ------------------------------------------------------------------------------
 if [ "$#" -eq 0 ]; then
-  set -- output/quickstart/report.html output/sweep-traffic/report.html
+  set -- output/quickstart/report.html output/sweep-traffic/sweep/report.html
 fi
 
-# The natsim command that writes output/<name>/report.html, when scenarios/<name>.toml exists.
+# The scenario a report belongs to: output/<name>/report.html is a run's, and
+# output/<name>/sweep/report.html a sweep's.
+scenario_dir() {
+  local dir
+  dir="$(dirname "$1")"
+  if [ "$(basename "$dir")" = "sweep" ]; then
+    dir="$(dirname "$dir")"
+  fi
+  basename "$dir"
+}
+
+# The natsim command that writes a report, when scenarios/<name>.toml exists.
 maker() {
   local dir name toml
-  dir="$(basename "$(dirname "$1")")"
+  dir="$(scenario_dir "$1")"
   for toml in scenarios/*.toml; do
     [ -f "$toml" ] || continue
     name="$(sed -n 's/^name *= *"\(.*\)".*/\1/p' "$toml" | head -n 1)"
@@ -116,7 +127,9 @@ for report in "$@"; do
     failed=1
     continue
   fi
-  name="$(basename "$(dirname "$(realpath "$report")")")"
+  # One screenshot per report: a sweep's is <name>-sweep.png, beside the run's <name>.png.
+  name="$(scenario_dir "$report")"
+  case "$report" in */sweep/report.html) name="$name-sweep" ;; esac
   say "check $report"
   check "$report" "$shots/$name.png" || failed=1
 done

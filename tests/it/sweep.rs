@@ -224,11 +224,12 @@ fn an_interrupted_sweep_is_not_discarded_without_fresh() {
     // A finished sweep's folder is replaced freely.
     assert_ok(&sweep(&file, &out, &[]));
 
-    // Interrupted: the runs are in runs.csv, the final files were never written.
+    // Interrupted: the runs are in runs.csv, the final files (manifest.json last) were never
+    // written.
     let journal = read(&out.join("runs.csv"));
     let cut: String = journal.lines().take(6).map(|l| format!("{l}\n")).collect();
     std::fs::write(out.join("runs.csv"), &cut).unwrap();
-    for name in ["sweep.csv", "sweep.parquet", "winners.csv"] {
+    for name in ["sweep.csv", "sweep.parquet", "winners.csv", "manifest.json"] {
         std::fs::remove_file(out.join(name)).unwrap();
     }
     let output = sweep(&file, &out, &[]);
