@@ -5,8 +5,8 @@
 //! (b) about 10,000 concurrent connections sharing one bottleneck (UDP flows of fixed duration
 //!     offered at twice a NAT instance's capacity, so every flow is cut to its fair share).
 
-use natsim::scenario::parse_scenario;
-use natsim::sim::run_candidate;
+use natsim::io::scenario::parse_scenario;
+use natsim::model::sim::run_candidate;
 use std::time::Instant;
 
 const HOT_DESTINATION: &str = r#"

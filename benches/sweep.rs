@@ -6,7 +6,7 @@
 //! The runs are the same in both cases, longest first as `natsim sweep` orders them, so the
 //! ratio measures how well the work spreads over cores, not a different workload.
 
-use natsim::sweep::plan::{self, Plan};
+use natsim::io::sweep::plan::{self, Plan};
 use std::time::Instant;
 
 /// Wall time of every run of `plan` on a pool of `threads` workers.

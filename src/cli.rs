@@ -5,17 +5,17 @@
 //! `run` with several files or a folder is in `cli/run_many.rs`, `sweep` in `cli/sweep.rs`.
 
 mod budget;
+pub mod estimate;
 mod outputs;
 mod progress;
 mod run_many;
 mod sweep;
 
-use crate::batch;
-use crate::catalog::Catalog;
-use crate::estimate;
-use crate::report;
-use crate::report::manifest::Header;
-use crate::scenario::{Scenario, ScenarioError, parse_scenario, read_scenario_file};
+use crate::io::catalog::Catalog;
+use crate::io::report;
+use crate::io::report::manifest::Header;
+use crate::io::scenario::{Scenario, ScenarioError, parse_scenario, read_scenario_file};
+use crate::results::batch;
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Parser, Subcommand};
 use outputs::Outputs;

@@ -10,7 +10,10 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             // One line, no raw control characters, whatever the error echoes (file names too).
-            eprintln!("error: {}", natsim::echo::visible(&format!("{error:#}")));
+            eprintln!(
+                "error: {}",
+                natsim::util::echo::visible(&format!("{error:#}"))
+            );
             ExitCode::from(2)
         }
     }

@@ -19,6 +19,8 @@ mod egress_options;
 mod fuzz;
 #[path = "it/hardening.rs"]
 mod hardening;
+#[path = "it/layers.rs"]
+mod layers;
 #[path = "it/objectives.rs"]
 mod objectives;
 #[path = "it/oracles.rs"]

@@ -1,7 +1,7 @@
 //! The work estimate before a run or a sweep starts: printed when it is more than a moment, and
 //! refused without `--yes` when it is more than `estimate::MAX_WALL_S` or `estimate::MAX_BYTES`.
 
-use crate::estimate::Work;
+use crate::cli::estimate::Work;
 use anyhow::Result;
 use std::path::Path;
 

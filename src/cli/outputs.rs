@@ -6,8 +6,8 @@
 //! complete result from the leftovers of a failed or interrupted command (see
 //! `report::manifest`).
 
-use crate::report::files::{remove_stale_temporaries, write_output};
-use crate::report::manifest::{self, Header};
+use crate::io::report::files::{remove_stale_temporaries, write_output};
+use crate::io::report::manifest::{self, Header};
 use anyhow::{Context, Result, anyhow};
 use std::fs;
 use std::path::{Path, PathBuf};

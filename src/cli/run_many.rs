@@ -9,12 +9,12 @@
 
 use super::outputs::Outputs;
 use super::{Loaded, RunOptions, budget, load, note_sweep_not_applied, with_threads, write_run};
-use crate::batch;
-use crate::estimate;
-use crate::report::batch::{BatchEntry, batch_csv};
-use crate::report::html::batch_index;
-use crate::report::manifest::Header;
-use crate::report::parquet::{batch_frame, write_parquet};
+use crate::cli::estimate;
+use crate::io::report::batch::{BatchEntry, batch_csv};
+use crate::io::report::html::batch_index;
+use crate::io::report::manifest::Header;
+use crate::io::report::parquet::{batch_frame, write_parquet};
+use crate::results::batch;
 use anyhow::{Result, anyhow, bail};
 use rayon::prelude::*;
 use std::fs;

@@ -4,8 +4,10 @@
 //! Invariant: the engine never mentions AWS, money, connections or bandwidth. It moves time
 //! forward and hands events to a [`Model`]; everything domain-specific lives in the model.
 
+pub mod fluid;
 pub mod queue;
 pub mod rng;
+pub mod stats;
 
 pub use queue::EventQueue;
 pub use rng::Streams;

@@ -1,7 +1,7 @@
 //! Issue 3's models: internet gateway, gateway-endpoint offload, instance failures and failover.
 
 use crate::support::{by_name, run};
-use natsim::summary::Metric;
+use natsim::results::summary::Metric;
 
 #[test]
 fn internet_gateway_bills_one_public_ip_per_client_and_nothing_else() {

@@ -9,9 +9,9 @@
 //! so a failure is reproduced by the seed it prints.
 
 use crate::support::{repo_root, run_cli};
-use natsim::estimate;
-use natsim::scenario::{Scenario, ScenarioError, parse_scenario};
-use natsim::sweep::plan::Plan;
+use natsim::cli::estimate;
+use natsim::io::scenario::{Scenario, ScenarioError, parse_scenario};
+use natsim::io::sweep::plan::Plan;
 use rand::{RngExt, SeedableRng};
 use rand_pcg::Pcg64Mcg;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -199,9 +199,11 @@ fn run_if_small(scenario: &Scenario) -> Result<bool, String> {
     if work.connections > 20_000.0 || work.cpu_s > 0.05 || work.peak_bytes(1) > 300e6 {
         return Ok(false);
     }
-    catch_unwind(AssertUnwindSafe(|| natsim::batch::run_scenario(scenario)))
-        .map(|_| true)
-        .map_err(|_| "the simulation panicked on a scenario the parser accepted".to_string())
+    catch_unwind(AssertUnwindSafe(|| {
+        natsim::results::batch::run_scenario(scenario)
+    }))
+    .map(|_| true)
+    .map_err(|_| "the simulation panicked on a scenario the parser accepted".to_string())
 }
 
 /// Applies one random mutation to `text`.

@@ -4,7 +4,7 @@
 //! interrupted sweeps told apart, and runaway runs refused before they start.
 
 use crate::support::{natsim, read, repo_root, run_cli, scratch};
-use natsim::report::manifest;
+use natsim::io::report::manifest;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::{Duration, Instant};

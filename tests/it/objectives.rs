@@ -3,10 +3,10 @@
 //! credit-reserve objectives, and reasons that name the fix; each fails on the code before them.
 
 use crate::support::{by_name, run};
-use natsim::objectives::Objective;
-use natsim::summary::Metric;
+use natsim::model::objectives::Objective;
+use natsim::results::summary::Metric;
 
-fn recommended(result: &natsim::batch::ScenarioResult) -> Option<&str> {
+fn recommended(result: &natsim::results::batch::ScenarioResult) -> Option<&str> {
     result
         .summaries
         .iter()
@@ -228,7 +228,7 @@ conntrack_max = 262144
     }
     assert_eq!(recommended(&result), Some("small-tuned"));
     // sweep.csv and summary.csv write the same text in `slo_failures`.
-    let csv = natsim::report::csv::summary_row("conntrack", small);
+    let csv = natsim::io::report::csv::summary_row("conntrack", small);
     assert!(csv.iter().any(|cell| cell.contains("nf_conntrack_max")));
 }
 

@@ -2,7 +2,7 @@
 //! conservation of bytes. Each runs several seeds and states its tolerance.
 
 use crate::support::{erlang_b, metric, run};
-use natsim::summary::Metric;
+use natsim::results::summary::Metric;
 
 /// Connections to one destination through a NAT gateway form an M/G/c/c loss system with
 /// c = ips × ports_per_ip: the refused fraction is Erlang B, whatever the holding-time law.

@@ -2,7 +2,7 @@
 //! report is one page that names every candidate and carries its plots inline.
 
 use crate::support::{read, run_cli, scratch};
-use natsim::report::plot::{PANEL_HEIGHT, WIDTH};
+use natsim::io::report::plot::{PANEL_HEIGHT, WIDTH};
 use std::path::Path;
 
 /// Two candidates, one of which refuses connections (a tiny conntrack table), for ten minutes.

@@ -1,10 +1,10 @@
 //! Every shipped scenario runs, and the stories tell what the README and docs/examples.md say they tell.
 
 use crate::support::{by_name, check_snapshot, parse, repo_root};
-use natsim::batch::run_scenario;
-use natsim::summary::Metric;
+use natsim::results::batch::run_scenario;
+use natsim::results::summary::Metric;
 
-fn load(name: &str) -> natsim::batch::ScenarioResult {
+fn load(name: &str) -> natsim::results::batch::ScenarioResult {
     let text =
         std::fs::read_to_string(repo_root().join("scenarios").join(name)).expect("scenario file");
     run_scenario(&parse(&text))
@@ -40,7 +40,7 @@ fn every_scenario_file_parses_and_runs() {
 /// The golden (snapshot) form of a scenario's summary: one line per candidate and figure, so a
 /// model change shows as a readable diff of exactly the figures it moved. Figures keep four
 /// significant digits: enough to see a real change, few enough to read.
-fn golden_text(name: &str, result: &natsim::batch::ScenarioResult) -> String {
+fn golden_text(name: &str, result: &natsim::results::batch::ScenarioResult) -> String {
     let mut out = format!(
         "# scenarios/{name}: summary figures, four significant digits\n\
          # rewrite with NATSIM_UPDATE_GOLDEN=1 cargo test --release --test it every_scenario\n"

@@ -2,11 +2,11 @@
 
 #![allow(dead_code)]
 
-use natsim::batch::{ScenarioResult, run_scenario};
-use natsim::report::csv::split_line;
-use natsim::report::number;
-use natsim::scenario::{Scenario, parse_scenario};
-use natsim::summary::{Metric, Summary};
+use natsim::io::report::csv::split_line;
+use natsim::io::report::number;
+use natsim::io::scenario::{Scenario, parse_scenario};
+use natsim::results::batch::{ScenarioResult, run_scenario};
+use natsim::results::summary::{Metric, Summary};
 use polars::prelude::{AnyValue, DataFrame, ParquetReader, SerReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

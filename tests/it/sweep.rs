@@ -4,7 +4,7 @@
 
 use crate::support::same_rows_in_csv_and_parquet;
 use crate::support::{column, csv_rows, read, repo_root, run_cli, scratch};
-use natsim::sweep::plan::Plan;
+use natsim::io::sweep::plan::Plan;
 use polars::prelude::DataType;
 use std::path::{Path, PathBuf};
 
@@ -289,12 +289,12 @@ fn confidence_half_width_shrinks_as_one_over_root_replications() {
         header.last().unwrap(),
         &format!(
             "{}_ci95",
-            natsim::summary::Metric::ALL.last().unwrap().name()
+            natsim::results::summary::Metric::ALL.last().unwrap().name()
         )
     );
 
     // 8 against 32 replications: 4 at a time would leave s itself too noisy (±40 %) to see √n.
-    let t = natsim::confidence::t_975;
+    let t = natsim::results::confidence::t_975;
     let (t8, t32) = (t(8).unwrap(), t(32).unwrap());
     for figure in ["conn_attempts", "offered_gb"] {
         let (eight, thirty_two) = (half_width(&dir, 8, figure), half_width(&dir, 32, figure));

@@ -9,9 +9,9 @@
 
 use crate::oracles::{erlang_scenario, littles_law, mean_blocking, processor_sharing};
 use crate::support::{by_name, check_snapshot, erlang_b, metric, repo_root, run};
-use natsim::batch::ScenarioResult;
-use natsim::catalog::Catalog;
-use natsim::summary::Metric;
+use natsim::io::catalog::Catalog;
+use natsim::results::batch::ScenarioResult;
+use natsim::results::summary::Metric;
 use std::fmt::Write as _;
 use std::sync::OnceLock;
 
@@ -313,7 +313,7 @@ fn offered_gbps(result: &ScenarioResult, candidate: &str, window_s: f64) -> f64 
     metric(result, candidate, Metric::OfferedGb) * GIB * 8.0 / window_s / 1e9
 }
 
-fn window_s(scenario: &natsim::scenario::Scenario) -> f64 {
+fn window_s(scenario: &natsim::io::scenario::Scenario) -> f64 {
     (scenario.duration_ns - scenario.warmup_ns) as f64 / 1e9
 }
 

@@ -1,0 +1,8 @@
+//! Input and output: the catalog (data), scenario files into the model's types, sweeps (their
+//! specification, plan and aggregation), and the report writers. Invariant: the only layer, with
+//! `cli`, that reads text formats or writes files; lower layers never import it.
+
+pub mod catalog;
+pub mod report;
+pub mod scenario;
+pub mod sweep;

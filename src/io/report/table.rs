@@ -1,0 +1,189 @@
+//! The console report: a comparison table, the recommendation with reasons, and the assumptions
+//! the result rests on.
+
+use crate::io::scenario::{Assumption, Scenario};
+use crate::results::batch::ScenarioResult;
+use crate::results::summary::{Metric, percent};
+use std::fmt::Write;
+
+/// Assumptions of the model itself, true for every candidate; docs/model.md ("Assumptions") explains each.
+pub const MODEL_ASSUMPTIONS: &[&str] = &[
+    "bandwidth is shared max-min fair as a fluid; TCP slows down when short, UDP loses the excess",
+    "one packets-per-second allowance serves both directions, shared by demand; TCP counts MSS segments, a delayed ACK per two and 7 handshake packets",
+    "a connection still transferring at the end counts in the percentiles at its age (a lower bound, shown as ≥)",
+    "TCP losses at a full link show as slower transfers, not as dropped packets",
+    "1 GB billed = 2^30 bytes; cost covers the whole run, figures the statistics window",
+];
+
+/// Renders the report printed by `natsim run`.
+pub fn render(scenario: &Scenario, result: &ScenarioResult) -> String {
+    let mut out = String::new();
+    let hours = scenario.duration_ns as f64 / 3.6e12;
+    let _ = writeln!(
+        out,
+        "scenario {} · region {} · {:.2} h simulated, warmup {:.0} s · seed {} · {} replication(s)\n",
+        scenario.name,
+        scenario.region,
+        hours,
+        scenario.warmup_ns as f64 / 1e9,
+        scenario.seed,
+        scenario.replications
+    );
+    let (header, rows) = summary_rows(result);
+    out.push_str(&aligned(&header, &rows));
+    let _ = writeln!(out, "\n{}", result.verdict.headline);
+    for (candidate, reason) in &result.verdict.reasons {
+        let mut lines = reason.lines();
+        let name = &scenario.candidates[*candidate].name;
+        let _ = writeln!(out, "  - {name}: {}", lines.next().unwrap_or(""));
+        for line in lines {
+            let _ = writeln!(out, "      {line}");
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\nobjectives in force (set them in [slo]; \"off\" drops one):"
+    );
+    for line in scenario.slo.describe() {
+        let _ = writeln!(out, "  - {line}");
+    }
+    let _ = writeln!(
+        out,
+        "\nmodel assumptions behind every result (docs/model.md, \"Assumptions\"):"
+    );
+    for line in MODEL_ASSUMPTIONS {
+        let _ = writeln!(out, "  - {line}");
+    }
+    let assumptions = grouped_assumptions(scenario);
+    if !assumptions.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nassumptions these results rest on (set the key on a candidate to override):"
+        );
+        for (assumption, names) in assumptions {
+            let _ = writeln!(
+                out,
+                "  - {} = {} [{}]: {}",
+                assumption.key,
+                assumption.value,
+                names.join(", "),
+                assumption.basis
+            );
+        }
+    }
+    out
+}
+
+/// The comparison table's header and rows, shared by the console and `report.html`.
+pub(super) fn summary_rows(result: &ScenarioResult) -> ([&'static str; 11], Vec<Vec<String>>) {
+    let header = [
+        "candidate",
+        "kind",
+        "mean Gbps",
+        "peak Gbps",
+        "refused",
+        "dropped",
+        "FCT p99 s",
+        "slowdown p99",
+        "run $",
+        "month $",
+        "SLO",
+    ];
+    let rows: Vec<Vec<String>> = result
+        .summaries
+        .iter()
+        .map(|s| {
+            vec![
+                if s.recommended {
+                    format!("* {}", s.name)
+                } else {
+                    s.name.clone()
+                },
+                s.kind.to_string(),
+                format!("{:.3}", s.get(Metric::MeanGbps)),
+                format!("{:.3}", s.get(Metric::PeakGbps)),
+                percent(s.get(Metric::ConnFailRate)),
+                percent(s.get(Metric::DropRate)),
+                at_least(s.get(Metric::FctP99LowerBound)) + &three_digits(s.get(Metric::FctP99S)),
+                at_least(s.get(Metric::SlowdownP99LowerBound))
+                    + &format!("{:.1}", s.get(Metric::SlowdownP99)),
+                format!("{:.2}", s.get(Metric::CostTotalUsd)),
+                format!("{:.2}", s.get(Metric::CostMonthlyUsd)),
+                if s.meets_slo {
+                    "meets".into()
+                } else {
+                    "misses".into()
+                },
+            ]
+        })
+        .collect();
+    (header, rows)
+}
+
+/// Each distinct assumption once, with the candidates that rest on it, in first-seen order.
+pub(super) fn grouped_assumptions(scenario: &Scenario) -> Vec<(&Assumption, Vec<&str>)> {
+    let mut grouped: Vec<(&Assumption, Vec<&str>)> = Vec::new();
+    for candidate in &scenario.candidates {
+        for assumption in &candidate.assumptions {
+            match grouped.iter_mut().find(|(a, _)| *a == assumption) {
+                Some((_, names)) => names.push(&candidate.name),
+                None => grouped.push((assumption, vec![&candidate.name])),
+            }
+        }
+    }
+    grouped
+}
+
+/// "≥ " before a percentile that is a lower bound (transfers still open at the end counted at
+/// their age) in any replication.
+fn at_least(lower_bound_share: f64) -> String {
+    if lower_bound_share > 0.0 {
+        "≥ ".to_string()
+    } else {
+        String::new()
+    }
+}
+
+/// A number with three significant digits, for the console (CSV keeps six).
+fn three_digits(value: f64) -> String {
+    if value == 0.0 || !value.is_finite() {
+        return "0".to_string();
+    }
+    let decimals = (2 - value.abs().log10().floor() as i32).clamp(0, 12) as usize;
+    format!("{value:.decimals$}")
+}
+
+/// A left-aligned text table with a rule under the header.
+pub(super) fn aligned(header: &[&str], rows: &[Vec<String>]) -> String {
+    let widths: Vec<usize> = (0..header.len())
+        .map(|c| {
+            rows.iter()
+                .map(|r| r[c].chars().count())
+                .chain([header[c].len()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let format_row = |cells: Vec<&str>| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(cell, &w)| format!("{cell:<w$}"))
+            .collect();
+        padded.join("  ").trim_end().to_string() + "\n"
+    };
+    let mut out = format_row(header.to_vec());
+    out.push_str(&format_row(
+        widths
+            .iter()
+            .map(|&w| "-".repeat(w))
+            .collect::<Vec<_>>()
+            .iter()
+            .map(|s| s.as_str())
+            .collect(),
+    ));
+    for row in rows {
+        out.push_str(&format_row(row.iter().map(|s| s.as_str()).collect()));
+    }
+    out
+}

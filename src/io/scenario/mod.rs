@@ -1,0 +1,29 @@
+//! Scenario files: TOML text into the model's validated [`Scenario`].
+//!
+//! Parsing starts in [`parse`]: it reads TOML text into `toml::Table` (the raw form), walks it
+//! with key paths (each table in its own module, each candidate kind in `kinds/`; parse.rs has
+//! the map), resolves catalog defaults and returns a [`Scenario`] (its types live in
+//! `model::scenario`, re-exported here) or a [`ScenarioError`] naming the file, key path,
+//! problem and fix.
+
+mod candidate;
+pub mod error;
+mod events;
+mod kinds;
+pub mod parse;
+mod reader;
+mod setting;
+pub mod source;
+mod suggest;
+mod workload;
+mod zone;
+
+pub use crate::model::scenario::*;
+pub use error::ScenarioError;
+pub use parse::{parse_scenario, parse_scenario_file};
+pub use source::{MAX_FILE_BYTES, read_scenario_file};
+
+#[cfg(test)]
+mod hardening_tests;
+#[cfg(test)]
+mod parse_tests;

@@ -1,0 +1,268 @@
+//! `[[workload]]` tables into [`Workload`]s: the traffic each class of clients offers.
+//!
+//! Owns the workload keys of the scenario contract, their defaults and ranges: arrivals, sizes
+//! and holds, protocol and packet sizes, destinations, and the clients' own network (for an
+//! internet gateway). Knows nothing of candidates or prices.
+
+use toml::Value;
+
+use super::reader::{self, Check, MAX_GBPS, Quantity, Result, Section};
+use super::suggest::unknown_instance_hint;
+use super::{Dist, Protocol, ScenarioError, Workload, zone};
+use crate::io::catalog::Catalog;
+use crate::util::echo;
+
+/// AWS's single-flow limit outside a cluster placement group (aws-facts.md §3).
+const DEFAULT_RATE_CAP_BPS: f64 = 5e9;
+const DEFAULT_REQUEST_BYTES: f64 = 1_000.0;
+const DEFAULT_RESPONSE_BYTES: f64 = 10_000.0;
+const DEFAULT_PACKET_BYTES: f64 = 1_200.0;
+/// Linux's MSS on a 1,500-byte path (the internet's MTU) with TCP timestamps:
+/// 1500 − 20 (IP) − 20 (TCP) − 12 (timestamp option).
+const DEFAULT_MSS_BYTES: f64 = 1_448.0;
+/// TCP segment payload: Linux's floor (TCP_MIN_MSS) to a 9001-byte jumbo frame without options.
+const MSS_RANGE_BYTES: (f64, f64) = (88.0, 8_961.0);
+/// Most new connections a second one workload may ask for: a billion, far beyond any single
+/// egress device, so what is refused is a typo.
+const MAX_RATE_PER_S: f64 = 1e9;
+/// Largest hourly multiplier of a profile; a bigger factor belongs in `rate_per_s`.
+const MAX_PROFILE_MULTIPLIER: f64 = 1_000.0;
+/// Largest Zipf exponent: at 100 every connection already goes to the top destination.
+const MAX_ZIPF: f64 = 100.0;
+/// Most clients behind one workload; each is simulated as a host of its own.
+const MAX_CLIENTS: i64 = 1_000_000;
+
+/// Every `[[workload]]`, checked; at least one, with distinct names.
+pub(super) fn read_all(
+    sections: Option<Vec<Section<'_>>>,
+    catalog: &Catalog,
+    region: &str,
+) -> Result<Vec<Workload>> {
+    let sections = sections.filter(|s| !s.is_empty()).ok_or_else(|| {
+        let hint = "add a [[workload]] with rate_per_s, e.g. [[workload]] then rate_per_s = 100";
+        ScenarioError::new("workload", "no [[workload]] describes the traffic", hint)
+    })?;
+    let mut workloads: Vec<Workload> = Vec::with_capacity(sections.len());
+    for (index, section) in sections.into_iter().enumerate() {
+        let path = section.path().to_string();
+        let workload = read(section, index, catalog, region)?;
+        if let Some(first) = workloads.iter().position(|w| w.name == workload.name) {
+            let problem = format!("duplicate workload name \"{}\"", workload.name);
+            let hint =
+                format!("workload[{first}] already uses it; give each workload its own name");
+            return Err(ScenarioError::new(format!("{path}.name"), problem, hint));
+        }
+        workloads.push(workload);
+    }
+    Ok(workloads)
+}
+
+fn read(mut s: Section<'_>, index: usize, catalog: &Catalog, region: &str) -> Result<Workload> {
+    let name = s
+        .name("name")?
+        .unwrap_or_else(|| format!("workload{index}"));
+    let az = zone::read(&mut s, region)?.unwrap_or_else(|| zone::DEFAULT.to_string());
+    let clients = s.int("clients", 1, MAX_CLIENTS)?.unwrap_or(1) as u32;
+    let rate_hint =
+        "add rate_per_s, the mean number of new connections per second, e.g. rate_per_s = 100";
+    let rate_per_s = s.required_number(
+        "rate_per_s",
+        Check::PositiveAtMost(MAX_RATE_PER_S),
+        rate_hint,
+    )?;
+    let profile = parse_profile(&mut s)?;
+    let request_bytes = s
+        .dist("request_bytes", Quantity::Size)?
+        .unwrap_or(Dist::Constant(DEFAULT_REQUEST_BYTES));
+    let response_bytes = s
+        .dist("response_bytes", Quantity::Size)?
+        .unwrap_or(Dist::Constant(DEFAULT_RESPONSE_BYTES));
+    let rate_cap_bps = s
+        .rate_bps("rate_cap", Check::Positive)?
+        .unwrap_or(DEFAULT_RATE_CAP_BPS);
+    let hold_s = s
+        .dist("hold", Quantity::Duration)?
+        .unwrap_or(Dist::Constant(0.0));
+    let protocol = parse_protocol(&mut s)?;
+    let http = parse_http(&mut s, protocol)?;
+    let (destinations, zipf_exponent) = parse_destinations(&mut s)?;
+    let (packet_bytes, mss_bytes) = parse_packet_sizes(&mut s, protocol)?;
+    let endpoint_share = s.number("endpoint_share", Check::Fraction)?.unwrap_or(0.0);
+    let (client_instance_type, client_bps) = parse_client_network(&mut s, catalog)?;
+    s.finish()?;
+    Ok(Workload {
+        name,
+        az,
+        clients,
+        rate_per_s,
+        profile,
+        request_bytes,
+        response_bytes,
+        rate_cap_bps,
+        hold_s,
+        protocol,
+        http,
+        destinations,
+        zipf_exponent,
+        packet_bytes,
+        mss_bytes,
+        endpoint_share,
+        client_instance_type,
+        client_bps,
+    })
+}
+
+/// Whether an L7 proxy could carry the class: by default, TCP can and UDP cannot.
+fn parse_http(s: &mut Section<'_>, protocol: Protocol) -> Result<bool> {
+    match (s.boolean("http")?, protocol) {
+        (Some(true), Protocol::Udp) => {
+            let hint = "HTTP runs over TCP: remove http or set protocol = \"tcp\"";
+            Err(s.error("http", "http = true but protocol is \"udp\"", hint))
+        }
+        (Some(http), _) => Ok(http),
+        (None, protocol) => Ok(protocol == Protocol::Tcp),
+    }
+}
+
+/// The clients' instance type or their flat bandwidth in bits per second (at most one).
+fn parse_client_network(
+    s: &mut Section<'_>,
+    catalog: &Catalog,
+) -> Result<(Option<String>, Option<f64>)> {
+    let client_instance_type = match s.string("client_instance_type")? {
+        Some(name) if catalog.instance(name).is_none() => {
+            let problem = format!("unknown instance type {}", echo::quoted(name));
+            return Err(s.error(
+                "client_instance_type",
+                problem,
+                unknown_instance_hint(catalog, name),
+            ));
+        }
+        other => other.map(str::to_string),
+    };
+    let client_bps = s
+        .number("client_gbps", Check::PositiveAtMost(MAX_GBPS))?
+        .map(|g| g * 1e9);
+    if client_instance_type.is_some() && client_bps.is_some() {
+        let hint = "give the clients' instance type or their bandwidth, not both";
+        return Err(s.error(
+            "client_gbps",
+            "both client_instance_type and client_gbps are set",
+            hint,
+        ));
+    }
+    Ok((client_instance_type, client_bps))
+}
+
+/// `(packet_bytes, mss_bytes)`. UDP sends datagrams of `packet_bytes`. TCP sends data segments
+/// of `mss_bytes`; a TCP workload may give `packet_bytes` instead (its meaning before natsim
+/// counted ACKs: the data packets' size), never both.
+fn parse_packet_sizes(s: &mut Section<'_>, protocol: Protocol) -> Result<(f64, f64)> {
+    let packet_bytes = s
+        .size_bytes("packet_bytes", Check::Between(64.0, 9001.0))
+        .map_err(|mut e| {
+            e.hint = "packet_bytes is the mean packet size: use 64 to 9001 bytes (9001 is the jumbo-frame MTU)".into();
+            e
+        })?;
+    let (low, high) = MSS_RANGE_BYTES;
+    let mss_bytes = s
+        .size_bytes("mss_bytes", Check::Between(low, high))
+        .map_err(|mut e| {
+            e.hint = format!("mss_bytes is the TCP payload per data segment: {DEFAULT_MSS_BYTES} on a 1,500-byte path with timestamps (the internet), up to {high} with 9001-byte jumbo frames; Linux's floor is {low}");
+            e
+        })?;
+    match (protocol, packet_bytes, mss_bytes) {
+        (Protocol::Udp, _, Some(_)) => Err(s.error(
+            "mss_bytes",
+            "mss_bytes is set but protocol is \"udp\"",
+            "UDP sends datagrams of packet_bytes: remove mss_bytes or set protocol = \"tcp\"",
+        )),
+        (Protocol::Tcp, Some(_), Some(_)) => Err(s.error(
+            "packet_bytes",
+            "both packet_bytes and mss_bytes are set for a TCP workload",
+            "for TCP, packet_bytes is the older name of mss_bytes (the data segments' payload): keep mss_bytes and remove packet_bytes",
+        )),
+        (Protocol::Udp, packet, None) => Ok((packet.unwrap_or(DEFAULT_PACKET_BYTES), DEFAULT_MSS_BYTES)),
+        (Protocol::Tcp, packet, mss) => {
+            let mss = mss.or(packet).unwrap_or(DEFAULT_MSS_BYTES);
+            Ok((mss, mss))
+        }
+    }
+}
+
+/// Hourly multipliers on the arrival rate, repeating; empty when not given.
+fn parse_profile(s: &mut Section<'_>) -> Result<Vec<f64>> {
+    let items = match s.raw("profile") {
+        None => return Ok(Vec::new()),
+        Some(Value::Array(items)) => items,
+        Some(v) => {
+            let hint = "give one multiplier per hour, e.g. profile = [1.0, 0.5, 0.5]";
+            return Err(reader::type_error(
+                &s.path_of("profile"),
+                v,
+                "an array of numbers",
+                hint,
+            ));
+        }
+    };
+    let profile = items
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            reader::number_in(
+                &format!("{}[{i}]", s.path_of("profile")),
+                v,
+                Check::Between(0.0, MAX_PROFILE_MULTIPLIER),
+            )
+        })
+        .collect::<Result<Vec<f64>>>()?;
+    if profile.is_empty() {
+        let hint = "give one multiplier per hour, e.g. [1.0, 0.5], or remove profile";
+        return Err(s.error("profile", "profile is empty", hint));
+    }
+    if profile.iter().all(|&m| m == 0.0) {
+        let hint = "make at least one multiplier greater than 0";
+        return Err(s.error(
+            "profile",
+            "every multiplier is 0, so no connection would ever arrive",
+            hint,
+        ));
+    }
+    Ok(profile)
+}
+
+fn parse_protocol(s: &mut Section<'_>) -> Result<Protocol> {
+    match s.string("protocol")? {
+        None | Some("tcp") => Ok(Protocol::Tcp),
+        Some("udp") => Ok(Protocol::Udp),
+        Some(other) => {
+            let problem = format!("unknown protocol {}", echo::quoted(other));
+            Err(s.error("protocol", problem, "use \"tcp\" or \"udp\""))
+        }
+    }
+}
+
+/// `destinations = N` or `destinations = { count = N, zipf = s }`.
+fn parse_destinations(s: &mut Section<'_>) -> Result<(u32, f64)> {
+    const MAX_COUNT: i64 = 10_000_000;
+    let path = s.path_of("destinations");
+    match s.raw("destinations") {
+        None => Ok((1, 1.0)),
+        Some(Value::Table(table)) => {
+            let mut t = Section::new(path, table);
+            let count = t.int("count", 1, MAX_COUNT)?.unwrap_or(1);
+            let zipf = t
+                .number("zipf", Check::Between(0.0, MAX_ZIPF))?
+                .unwrap_or(1.0);
+            t.finish()?;
+            Ok((count as u32, zipf))
+        }
+        Some(v @ (Value::Integer(_) | Value::Float(_))) => {
+            Ok((reader::int_in(&path, v, 1, MAX_COUNT)? as u32, 1.0))
+        }
+        Some(v) => {
+            let hint = "write a count (destinations = 100) or { count = 100, zipf = 1.0 }";
+            Err(reader::type_error(&path, v, "a count or a table", hint))
+        }
+    }
+}

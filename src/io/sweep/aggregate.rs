@@ -1,0 +1,91 @@
+//! A sweep's finished runs into per-point summaries, recommendations and winners.
+//!
+//! Owns the ordering that makes `sweep.csv` reproducible: runs are sorted by (point, candidate,
+//! replication) before any figure is summed, whatever order they finished or were resumed in.
+//! Summaries and the recommendation come from `summary` and `recommend`, the same code as
+//! `natsim run`, so a point reads like a run of that point's scenario.
+
+use super::Record;
+use super::plan::Plan;
+use crate::results::recommend::{self, Verdict};
+use crate::results::summary::{Summary, summarize_values};
+
+/// One point's outcome.
+#[derive(Debug, Clone)]
+pub struct PointResult {
+    /// One per candidate, in candidate order.
+    pub summaries: Vec<Summary>,
+    pub verdict: Verdict,
+}
+
+/// Which candidate a point recommends, and whether that changed along the last swept key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Winner {
+    pub point: usize,
+    pub recommended: Option<usize>,
+    /// The winner differs from the previous point's, where the previous point differs only in
+    /// the last swept key (never at that key's first value).
+    pub crossover: bool,
+}
+
+/// Summarises every point from its runs. Fails, naming the first gap, if a run is missing.
+pub fn aggregate(plan: &Plan, records: &[Record]) -> Result<Vec<PointResult>, String> {
+    let mut sorted: Vec<&Record> = records.iter().collect();
+    sorted.sort_by_key(|r| r.key());
+    sorted.dedup_by_key(|r| r.key());
+    let mut rest = sorted.as_slice();
+    let mut results = Vec::with_capacity(plan.points.len());
+    for (index, point) in plan.points.iter().enumerate() {
+        let scenario = &point.scenario;
+        let mut summaries = Vec::with_capacity(scenario.candidates.len());
+        for candidate in 0..scenario.candidates.len() {
+            let count = scenario.replications as usize;
+            let own = rest.get(..count).unwrap_or(rest);
+            let complete = own.len() == count
+                && own
+                    .iter()
+                    .enumerate()
+                    .all(|(replication, r)| r.key() == (index, candidate, replication as u32));
+            if !complete {
+                return Err(format!(
+                    "point {index}, candidate {} lacks some of its {count} run(s)",
+                    scenario.candidates[candidate].name
+                ));
+            }
+            rest = &rest[count..];
+            let per_run: Vec<Vec<f64>> = own.iter().map(|r| r.values.clone()).collect();
+            let credits = own
+                .iter()
+                .filter_map(|r| r.credits_exhausted_at_s)
+                .min_by(f64::total_cmp);
+            summaries.push(summarize_values(scenario, candidate, &per_run, credits));
+        }
+        let verdict = recommend::decide(&summaries);
+        if let Some(winner) = verdict.recommended {
+            summaries[winner].recommended = true;
+        }
+        results.push(PointResult { summaries, verdict });
+    }
+    Ok(results)
+}
+
+/// The recommended candidate of every point, with crossovers along the last swept key.
+pub fn winners(plan: &Plan, results: &[PointResult]) -> Vec<Winner> {
+    let name = |point: usize| {
+        results[point]
+            .verdict
+            .recommended
+            .map(|c| plan.points[point].scenario.candidates[c].name.as_str())
+    };
+    let last = plan.spec.params.len().saturating_sub(1);
+    (0..results.len())
+        .map(|point| {
+            let along_last_key = plan.spec.indices(point).get(last).copied().unwrap_or(0) > 0;
+            Winner {
+                point,
+                recommended: results[point].verdict.recommended,
+                crossover: along_last_key && name(point) != name(point - 1),
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,35 @@
+//! Parameter sweeps: one scenario, some of its keys varied over lists or ranges, every point run
+//! for every candidate and replication on all cores.
+//!
+//! - `spec`: the `[sweep]` table, its points and how a point edits the raw TOML;
+//! - `plan`: every point checked into a `Scenario` before anything runs, the runs they need, and
+//!   running them with rayon;
+//! - `journal`: `runs.csv`, one line per finished run, read back by `--resume`;
+//! - `aggregate`: per-run figures into per-point summaries, recommendations and winners.
+//!
+//! Invariant: results never depend on the thread count or on which run finished first: runs are
+//! aggregated in (point, candidate, replication) order from figures that survive a trip through
+//! `runs.csv` bit for bit. Nothing here touches the filesystem; the CLI does.
+
+pub mod aggregate;
+pub mod plan;
+pub mod spec;
+
+/// The figures of one finished run: what `runs.csv` keeps and aggregation needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    pub point: usize,
+    pub candidate: usize,
+    pub replication: u32,
+    pub seed: u64,
+    /// Indexed like [`crate::results::summary::Metric::ALL`].
+    pub values: Vec<f64>,
+    pub credits_exhausted_at_s: Option<f64>,
+}
+
+impl Record {
+    /// The key runs are ordered and deduplicated by.
+    pub fn key(&self) -> (usize, usize, u32) {
+        (self.point, self.candidate, self.replication)
+    }
+}

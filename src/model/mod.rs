@@ -1,0 +1,10 @@
+//! The model: what is simulated. The validated scenario types, the devices, the workload's
+//! traffic, one run of a candidate (`sim`), and what a run bills (`cost`) and is judged by
+//! (`objectives`). Invariant: imports only `engine` and `util`; no parsing, no files.
+
+pub mod cost;
+pub mod device;
+pub mod objectives;
+pub mod scenario;
+pub mod sim;
+pub mod workload;

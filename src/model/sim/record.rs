@@ -1,0 +1,517 @@
+//! What a run measures: counters, byte accounts, completion times, Little's-law integrals and the
+//! per-minute time series.
+
+use super::SAMPLE_INTERVAL_NS;
+use super::connection::{Connection, Phase, Slab};
+use crate::engine::Nanos;
+use crate::engine::stats::LogHistogram;
+use crate::model::cost::{Bill, Usage};
+use crate::model::device::{Device, Diagnostics, Direction, PathCapacity, Refusal};
+use crate::model::sim::fleet::Fleet;
+use crate::model::workload::Arrival;
+use crate::util::units::ns_to_seconds;
+
+/// Everything one run produced.
+#[derive(Debug, Clone)]
+pub struct RunOutput {
+    pub candidate: usize,
+    pub replication: u32,
+    pub seed: u64,
+    pub figures: Figures,
+    /// Usage over the whole simulated time, and its bill.
+    pub usage: Usage,
+    pub bill: Bill,
+    /// The same traffic over a 730-hour month.
+    pub monthly_bill: Bill,
+    pub diagnostics: Diagnostics,
+    pub timeseries: Vec<Interval>,
+    /// Events and deadlines the engine handled (for benchmarks).
+    pub events: u64,
+}
+
+/// Figures over connections that arrived in the statistics window [warmup, duration).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Figures {
+    pub conn_attempts: u64,
+    pub conn_admitted: u64,
+    pub fail_port_allocation: u64,
+    pub fail_conntrack: u64,
+    /// Connections refused because the device they route through was down.
+    pub fail_outage: u64,
+    /// Connections a proxy refused for not being HTTP(S).
+    pub fail_unsupported: u64,
+    /// Connections a proxy refused because its DNS lookup was over the resolver's limit.
+    pub fail_dns: u64,
+    /// Connections cut by a device failure (counted when the failure falls in the window).
+    pub conn_reset: u64,
+    pub idle_timeouts: u64,
+    /// Bytes a gateway endpoint carried past the device (S3/DynamoDB).
+    pub endpoint_bytes: f64,
+    /// Seconds in the window clients had no egress (set by the simulation from the device's
+    /// failures; see `Fleet::client_outage_s`).
+    pub outage_s: f64,
+    /// 1 − outage_s / window.
+    pub availability: f64,
+    /// Bytes admitted connections brought (request + response).
+    pub offered_bytes: f64,
+    /// Bytes of refused connections (never offered to the device's data path).
+    pub refused_bytes: f64,
+    pub out_bytes: f64,
+    pub in_bytes: f64,
+    pub dropped_bytes: f64,
+    pub in_flight_bytes: f64,
+    /// Packets dropped in the window (time-based).
+    pub packets_dropped: f64,
+    /// Delivered throughput, both directions, averaged over the window.
+    pub mean_bps: f64,
+    /// Highest one-minute delivered throughput in the window.
+    pub peak_bps: f64,
+    pub completed: u64,
+    pub fct_mean_s: f64,
+    pub fct_p50_s: f64,
+    pub fct_p99_s: f64,
+    pub slowdown_p99: f64,
+    /// Window connections still transferring at the end, counted in the completion-time and
+    /// slowdown percentiles at their age (right-censored: their true times are longer).
+    pub censored: u64,
+    /// The p99 completion time / slowdown is a lower bound: a censored connection's age is at
+    /// or below it, so its true time could raise the percentile.
+    pub fct_p99_lower_bound: bool,
+    pub slowdown_p99_lower_bound: bool,
+    /// Bytes still in flight at the end beyond what the same connections would still have to
+    /// move on an unloaded device (at their own caps): the backlog the device built up.
+    pub backlog_bytes: f64,
+    /// Highest one-minute load of any path and direction over that path's peak bandwidth.
+    pub utilization_peak: f64,
+    /// Highest window-mean load of any path and direction over its sustained bandwidth.
+    pub utilization_sustained: f64,
+    /// Deepest draw of any network-credit bucket, as a fraction of a full one.
+    pub credit_depth: f64,
+    /// Net drain of the worst credit bucket, as a fraction of a full one per hour (the
+    /// reciprocal of the hours a full bucket lasts at the load seen; 0 if none drains).
+    pub credit_drain_per_hour: f64,
+    /// Time-average of open connections over the window.
+    pub open_mean: f64,
+    /// Mean time from arrival to close of window connections that closed.
+    pub sojourn_mean_s: f64,
+    pub window_s: f64,
+}
+
+impl Figures {
+    pub fn conn_failed(&self) -> u64 {
+        self.fail_port_allocation
+            + self.fail_conntrack
+            + self.fail_outage
+            + self.fail_unsupported
+            + self.fail_dns
+    }
+}
+
+/// One row of the time series: the interval [start_s, end_s).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Interval {
+    pub start_s: f64,
+    pub end_s: f64,
+    /// Bytes of connections arriving in the interval, per second (including refused ones).
+    pub offered_bps: f64,
+    pub delivered_bps: f64,
+    pub capacity_out_bps: f64,
+    pub capacity_in_bps: f64,
+    pub open_connections: u64,
+    pub conn_refused: u64,
+    pub packets_dropped: f64,
+    pub cost_cumulative_usd: f64,
+}
+
+/// Accumulates a run's measurements as events happen.
+#[derive(Debug)]
+pub struct Recorder {
+    warmup: Nanos,
+    horizon: Nanos,
+    figures: Figures,
+    fct: LogHistogram,
+    slowdown: LogHistogram,
+    open: u64,
+    open_integral_s: f64,
+    open_since: Nanos,
+    sojourn_sum_s: f64,
+    sojourn_count: u64,
+    at_warmup: (f64, f64),
+    intervals: Vec<Interval>,
+    interval_start: Nanos,
+    interval_offered_bytes: f64,
+    interval_refused: u64,
+    last_totals: (f64, f64),
+    /// Per path: its capacities, and delivered bytes [out, in] at the last sample and at the
+    /// end of the warmup (for per-path utilisation).
+    capacities: Vec<PathCapacity>,
+    path_last: Vec<[f64; 2]>,
+    path_at_warmup: Vec<[f64; 2]>,
+    utilization_peak: f64,
+}
+
+impl Recorder {
+    /// `capacities`: each path's bandwidth, in path order.
+    pub fn new(warmup: Nanos, horizon: Nanos, capacities: Vec<PathCapacity>) -> Self {
+        let paths = capacities.len();
+        Recorder {
+            capacities,
+            path_last: vec![[0.0; 2]; paths],
+            path_at_warmup: vec![[0.0; 2]; paths],
+            utilization_peak: 0.0,
+            warmup,
+            horizon,
+            figures: Figures::default(),
+            fct: LogHistogram::new(),
+            slowdown: LogHistogram::new(),
+            open: 0,
+            open_integral_s: 0.0,
+            open_since: 0,
+            sojourn_sum_s: 0.0,
+            sojourn_count: 0,
+            at_warmup: (0.0, 0.0),
+            intervals: Vec::new(),
+            interval_start: 0,
+            interval_offered_bytes: 0.0,
+            interval_refused: 0,
+            last_totals: (0.0, 0.0),
+        }
+    }
+
+    pub fn in_window(&self, now: Nanos) -> bool {
+        now >= self.warmup && now < self.horizon
+    }
+
+    pub fn on_attempt(&mut self, _now: Nanos, arrival: &Arrival, in_window: bool) {
+        self.interval_offered_bytes += arrival.request_bytes + arrival.response_bytes;
+        if in_window {
+            self.figures.conn_attempts += 1;
+        }
+    }
+
+    pub fn on_refused(&mut self, refusal: Refusal, arrival: &Arrival, in_window: bool) {
+        self.interval_refused += 1;
+        if !in_window {
+            return;
+        }
+        self.figures.refused_bytes += arrival.request_bytes + arrival.response_bytes;
+        match refusal {
+            Refusal::PortAllocation => self.figures.fail_port_allocation += 1,
+            Refusal::Conntrack => self.figures.fail_conntrack += 1,
+            Refusal::Outage => self.figures.fail_outage += 1,
+            Refusal::Unsupported => self.figures.fail_unsupported += 1,
+            Refusal::Dns => self.figures.fail_dns += 1,
+        }
+    }
+
+    pub fn on_admitted(&mut self, now: Nanos) {
+        self.change_open(now, 1);
+    }
+
+    /// Books a finished transfer: its bytes and, for window connections, its completion time
+    /// against the unloaded time at the per-connection cap.
+    pub fn on_transfer_done(&mut self, now: Nanos, connection: &Connection, rate_cap_bps: f64) {
+        if !connection.in_window {
+            return;
+        }
+        self.book_bytes(connection);
+        let fct_s = ns_to_seconds(now - connection.arrival);
+        let unloaded_s = connection.offered_bytes() * 8.0 / rate_cap_bps;
+        self.fct.record(fct_s);
+        self.slowdown.record(if unloaded_s > 0.0 {
+            (fct_s / unloaded_s).max(1.0)
+        } else {
+            1.0
+        });
+    }
+
+    /// A connection a gateway endpoint carried: delivered in full at its own cap, past the
+    /// device.
+    pub fn on_endpoint(&mut self, arrival: &Arrival, in_window: bool, rate_cap_bps: f64) {
+        if !in_window {
+            return;
+        }
+        let bytes = arrival.request_bytes + arrival.response_bytes;
+        let f = &mut self.figures;
+        f.conn_admitted += 1;
+        f.offered_bytes += bytes;
+        f.out_bytes += arrival.request_bytes;
+        f.in_bytes += arrival.response_bytes;
+        f.endpoint_bytes += bytes;
+        self.fct.record(bytes * 8.0 / rate_cap_bps);
+        self.slowdown.record(1.0);
+    }
+
+    /// A connection cut by a device failure at `now`: what it had not moved is lost.
+    pub fn on_reset(&mut self, now: Nanos, connection: &Connection) {
+        self.change_open(now, -1);
+        if self.in_window(now) {
+            self.figures.conn_reset += 1;
+        }
+        if !connection.in_window {
+            return;
+        }
+        self.sojourn_sum_s += ns_to_seconds(now - connection.arrival);
+        self.sojourn_count += 1;
+        if matches!(
+            connection.phase,
+            Phase::Queued | Phase::Request | Phase::Response
+        ) {
+            let mut lost = connection.clone();
+            lost.dropped += lost.in_flight_bytes();
+            self.book_bytes(&lost);
+        }
+    }
+
+    pub fn on_idle_timeout(&mut self, connection: &Connection) {
+        if connection.in_window {
+            self.figures.idle_timeouts += 1;
+        }
+    }
+
+    pub fn on_closed(&mut self, now: Nanos, connection: &Connection) {
+        self.change_open(now, -1);
+        if connection.in_window {
+            self.sojourn_sum_s += ns_to_seconds(now - connection.arrival);
+            self.sojourn_count += 1;
+        }
+    }
+
+    pub fn on_warmup_end(&mut self, now: Nanos, egress: &Fleet<impl Device>) {
+        self.change_open(now, 0);
+        self.at_warmup = totals(egress);
+        self.path_at_warmup = path_totals(egress);
+    }
+
+    /// Closes the current time-series interval at `now` (links already advanced to `now`).
+    pub fn sample(&mut self, now: Nanos, egress: &Fleet<impl Device>, cost_cumulative_usd: f64) {
+        let seconds = ns_to_seconds(now - self.interval_start);
+        if seconds <= 0.0 {
+            return;
+        }
+        let (delivered, dropped_packets) = totals(egress);
+        let full_minute = seconds >= ns_to_seconds(SAMPLE_INTERVAL_NS) * 0.999;
+        let per_path = path_totals(egress);
+        if full_minute && self.interval_start >= self.warmup {
+            for ((now_bytes, last), capacity) in
+                per_path.iter().zip(&self.path_last).zip(&self.capacities)
+            {
+                for direction in 0..2 {
+                    let bps = (now_bytes[direction] - last[direction]) * 8.0 / seconds;
+                    self.utilization_peak = self
+                        .utilization_peak
+                        .max(utilization(bps, capacity.peak_bps));
+                }
+            }
+        }
+        self.path_last = per_path;
+        self.intervals.push(Interval {
+            start_s: ns_to_seconds(self.interval_start),
+            end_s: ns_to_seconds(now),
+            offered_bps: self.interval_offered_bytes * 8.0 / seconds,
+            delivered_bps: (delivered - self.last_totals.0) * 8.0 / seconds,
+            capacity_out_bps: egress.capacity_bps(Direction::Out),
+            capacity_in_bps: egress.capacity_bps(Direction::In),
+            open_connections: self.open,
+            conn_refused: self.interval_refused,
+            packets_dropped: dropped_packets - self.last_totals.1,
+            cost_cumulative_usd,
+        });
+        self.interval_start = now;
+        self.interval_offered_bytes = 0.0;
+        self.interval_refused = 0;
+        self.last_totals = (delivered, dropped_packets);
+    }
+
+    /// Final figures at `horizon` (links already advanced there). `rate_caps_bps`: each
+    /// workload's per-connection cap, for the unloaded times of connections still open.
+    pub fn figures(
+        &mut self,
+        horizon: Nanos,
+        connections: &Slab,
+        egress: &Fleet<impl Device>,
+        rate_caps_bps: &[f64],
+    ) -> Figures {
+        self.change_open(horizon, 0);
+        // The mean covers completed transfers only (the M/G/1-PS and Little's-law oracles are
+        // about them); the percentiles below also count the censored ones.
+        let (completed, fct_mean_s) = (self.fct.count(), self.fct.mean());
+        let mut censoring = Censoring::default();
+        for connection in connections.iter() {
+            let moving = matches!(
+                connection.phase,
+                Phase::Queued | Phase::Request | Phase::Response
+            );
+            if connection.in_window && moving {
+                self.book_bytes(connection);
+                let cap_bps = rate_caps_bps[connection.class as usize];
+                self.censor(horizon, connection, cap_bps, &mut censoring);
+            }
+        }
+        let window_s = ns_to_seconds(self.horizon.saturating_sub(self.warmup));
+        let (delivered, dropped_packets) = totals(egress);
+        let mean_bps = if window_s > 0.0 {
+            (delivered - self.at_warmup.0) * 8.0 / window_s
+        } else {
+            0.0
+        };
+        let window_start_s = ns_to_seconds(self.warmup);
+        let peak_bps = self
+            .intervals
+            .iter()
+            .filter(|i| {
+                i.start_s >= window_start_s
+                    && i.end_s - i.start_s >= ns_to_seconds(SAMPLE_INTERVAL_NS) * 0.999
+            })
+            .map(|i| i.delivered_bps)
+            .fold(mean_bps, f64::max);
+        let (fct_p99_s, slowdown_p99) = (self.fct.quantile(0.99), self.slowdown.quantile(0.99));
+        Figures {
+            packets_dropped: dropped_packets - self.at_warmup.1,
+            mean_bps,
+            peak_bps,
+            completed,
+            fct_mean_s,
+            fct_p50_s: self.fct.quantile(0.5),
+            fct_p99_s,
+            slowdown_p99,
+            censored: censoring.count,
+            fct_p99_lower_bound: censoring.shortest_age_s <= fct_p99_s,
+            slowdown_p99_lower_bound: censoring.smallest_slowdown <= slowdown_p99,
+            backlog_bytes: (self.figures.in_flight_bytes - censoring.unloaded_in_flight_bytes)
+                .max(0.0),
+            utilization_peak: self.utilization_peak,
+            utilization_sustained: self.sustained_utilization(egress, window_s),
+            open_mean: if window_s > 0.0 {
+                self.open_integral_s / window_s
+            } else {
+                0.0
+            },
+            sojourn_mean_s: if self.sojourn_count > 0 {
+                self.sojourn_sum_s / self.sojourn_count as f64
+            } else {
+                0.0
+            },
+            window_s,
+            ..self.figures.clone()
+        }
+    }
+
+    /// Counts a connection still transferring at `horizon` in the percentiles at its age, and
+    /// what an unloaded device would still have to move of it.
+    fn censor(&mut self, horizon: Nanos, connection: &Connection, cap_bps: f64, c: &mut Censoring) {
+        let age_s = ns_to_seconds(horizon - connection.arrival);
+        let unloaded_s = connection.offered_bytes() * 8.0 / cap_bps;
+        let slowdown = if unloaded_s > 0.0 {
+            (age_s / unloaded_s).max(1.0)
+        } else {
+            1.0
+        };
+        self.fct.record(age_s);
+        self.slowdown.record(slowdown);
+        c.count += 1;
+        c.shortest_age_s = c.shortest_age_s.min(age_s);
+        c.smallest_slowdown = c.smallest_slowdown.min(slowdown);
+        c.unloaded_in_flight_bytes += (connection.offered_bytes() - cap_bps / 8.0 * age_s).max(0.0);
+    }
+
+    /// The highest mean load over the window of any path and direction, over that path's
+    /// sustained bandwidth.
+    fn sustained_utilization(&self, egress: &Fleet<impl Device>, window_s: f64) -> f64 {
+        if window_s <= 0.0 {
+            return 0.0;
+        }
+        let end = path_totals(egress);
+        let mut highest: f64 = 0.0;
+        for ((end, start), capacity) in end.iter().zip(&self.path_at_warmup).zip(&self.capacities) {
+            for direction in 0..2 {
+                let bps = (end[direction] - start[direction]) * 8.0 / window_s;
+                highest = highest.max(utilization(bps, capacity.sustained_bps));
+            }
+        }
+        highest
+    }
+
+    pub fn into_intervals(self) -> Vec<Interval> {
+        self.intervals
+    }
+
+    fn book_bytes(&mut self, connection: &Connection) {
+        self.figures.conn_admitted += 1;
+        self.figures.offered_bytes += connection.offered_bytes();
+        self.figures.out_bytes += connection.out_delivered;
+        self.figures.in_bytes += connection.in_delivered;
+        self.figures.dropped_bytes += connection.dropped;
+        self.figures.in_flight_bytes += connection.in_flight_bytes();
+    }
+
+    /// Adds `delta` to the open count after integrating the old count over the window part of
+    /// the time since the last change.
+    fn change_open(&mut self, now: Nanos, delta: i64) {
+        let from = self.open_since.clamp(self.warmup, self.horizon);
+        let to = now.clamp(self.warmup, self.horizon);
+        if to > from {
+            self.open_integral_s += self.open as f64 * ns_to_seconds(to - from);
+        }
+        self.open_since = now;
+        self.open = self.open.saturating_add_signed(delta);
+    }
+}
+
+/// What the connections still transferring at the end add to the figures.
+#[derive(Debug)]
+struct Censoring {
+    count: u64,
+    shortest_age_s: f64,
+    smallest_slowdown: f64,
+    unloaded_in_flight_bytes: f64,
+}
+
+impl Default for Censoring {
+    fn default() -> Self {
+        Censoring {
+            count: 0,
+            shortest_age_s: f64::INFINITY,
+            smallest_slowdown: f64::INFINITY,
+            unloaded_in_flight_bytes: 0.0,
+        }
+    }
+}
+
+/// Load over capacity; a path with no capacity is fully used if it carried anything.
+fn utilization(bps: f64, capacity_bps: f64) -> f64 {
+    if capacity_bps > 0.0 {
+        bps / capacity_bps
+    } else if bps > 0.0 {
+        1.0
+    } else {
+        0.0
+    }
+}
+
+/// Delivered bytes [out, in] per path, in path order.
+fn path_totals(egress: &Fleet<impl Device>) -> Vec<[f64; 2]> {
+    egress
+        .paths()
+        .map(|(_, path)| {
+            [
+                path.out.totals().delivered_bytes,
+                path.inbound.totals().delivered_bytes,
+            ]
+        })
+        .collect()
+}
+
+/// Delivered bytes (both directions) and dropped packets over all of a device's links.
+fn totals(egress: &Fleet<impl Device>) -> (f64, f64) {
+    egress
+        .paths()
+        .map(|(_, path)| path)
+        .fold((0.0, 0.0), |(bytes, packets), path| {
+            let (out, inbound) = (path.out.totals(), path.inbound.totals());
+            (
+                bytes + out.delivered_bytes + inbound.delivered_bytes,
+                packets + out.dropped_packets + inbound.dropped_packets,
+            )
+        })
+}

@@ -1,0 +1,5 @@
+//! Helpers every layer may use: units (sizes, durations, rates and their ceilings) and the
+//! quoting of user text in messages. Invariant: imports nothing from the crate.
+
+pub mod echo;
+pub mod units;
