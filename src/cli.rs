@@ -30,11 +30,11 @@ use std::path::{Path, PathBuf};
 )]
 pub struct Cli {
     #[command(subcommand)]
-    pub command: Command,
+    pub(crate) command: Command,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Simulate a scenario: writes summary.csv and timeseries.csv, prints the comparison.
     /// Several files or a folder run as a batch, with one batch.csv over all of them.
     Run {
@@ -144,9 +144,9 @@ pub fn execute(cli: Cli) -> Result<()> {
 /// A scenario file read once (a FIFO or `natsim run <(...)` cannot be read twice), with its
 /// checked scenario; the text goes on to report.html and to a sweep's plan.
 pub(super) struct Loaded {
-    pub file: PathBuf,
-    pub text: String,
-    pub scenario: Scenario,
+    pub(crate) file: PathBuf,
+    pub(crate) text: String,
+    pub(crate) scenario: Scenario,
 }
 
 fn load(
@@ -181,11 +181,11 @@ fn load(
 /// The flags `run` applies to every file.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct RunOptions {
-    pub seed: Option<u64>,
-    pub replications: Option<u32>,
-    pub threads: Option<usize>,
+    pub(crate) seed: Option<u64>,
+    pub(crate) replications: Option<u32>,
+    pub(crate) threads: Option<usize>,
     /// Start work above the estimate's limits.
-    pub yes: bool,
+    pub(crate) yes: bool,
 }
 
 /// Where `natsim run` writes a scenario without `--out`: `output/<name>/`. A sweep of the same

@@ -4,8 +4,10 @@
 //! imports only from its own layer or below (tests/it/layers.rs checks it). See
 //! ARCHITECTURE.md for the code map and the invariants each module keeps.
 
+#![warn(unreachable_pub)]
+
 pub mod cli;
-pub mod engine;
+pub(crate) mod engine;
 pub mod io;
 pub mod model;
 pub mod results;

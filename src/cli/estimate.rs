@@ -13,60 +13,60 @@ use crate::util::units::ns_to_seconds;
 
 /// Connections one thread simulates per second of wall time: 1.5 M, measured on the 2-core
 /// build VM under a load average of 4 (1.9 M on a calm host, 2.2 M in the engine benchmark).
-pub const CONNECTIONS_PER_S: f64 = 1.5e6;
+pub(crate) const CONNECTIONS_PER_S: f64 = 1.5e6;
 /// Engine events per connection (arrival, transfer ends, hold end, release): the benchmark's
 /// 8.9 M events/s over 2.2 M connections/s.
-pub const EVENTS_PER_CONNECTION: f64 = 4.0;
+pub(crate) const EVENTS_PER_CONNECTION: f64 = 4.0;
 /// Wall time per event for each host beyond the first: an internet gateway's clients, a fleet's
 /// instances. The hosts' deadlines are scanned at every event: 10,000 clients took 25.7 s for
 /// 12,000 connections, about 50 ns per host per event.
-pub const HOST_SCAN_S: f64 = 50e-9;
+pub(crate) const HOST_SCAN_S: f64 = 50e-9;
 /// Memory held per open connection (slab entry, flow, heap entries, growth slack): 1.34 M open
 /// connections measured 325 MB more than 98,000.
-pub const BYTES_PER_OPEN_CONNECTION: f64 = 300.0;
+pub(crate) const BYTES_PER_OPEN_CONNECTION: f64 = 300.0;
 /// Memory per host (links, credit and packet buckets): 100,000 clients measured 86 MB more than
 /// 10,000.
-pub const BYTES_PER_HOST: f64 = 1_000.0;
+pub(crate) const BYTES_PER_HOST: f64 = 1_000.0;
 /// Memory per destination (a workload's Zipf table and the gateway's per-destination ports):
 /// 10 M destinations measured 39 MB.
-pub const BYTES_PER_DESTINATION: f64 = 4.0;
+pub(crate) const BYTES_PER_DESTINATION: f64 = 4.0;
 /// The process before any run: binary, catalog, thread stacks.
-pub const BASE_BYTES: f64 = 30e6;
+pub(crate) const BASE_BYTES: f64 = 30e6;
 
 /// Longest expected wall time natsim starts without `--yes`: 10 minutes. Every shipped scenario
 /// and sweep takes seconds; beyond this a mistake costs more than asking.
-pub const MAX_WALL_S: f64 = 600.0;
+pub(crate) const MAX_WALL_S: f64 = 600.0;
 /// Most expected memory natsim starts without `--yes`: 4 GiB, what a laptop can spare.
-pub const MAX_BYTES: f64 = 4.0 * 1024.0 * 1024.0 * 1024.0;
+pub(crate) const MAX_BYTES: f64 = 4.0 * 1024.0 * 1024.0 * 1024.0;
 
 /// The work of a set of runs (one scenario's candidates × replications, or a whole sweep).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Work {
-    pub runs: u64,
+    pub(crate) runs: u64,
     pub connections: f64,
-    pub events: f64,
+    pub(crate) events: f64,
     /// Wall time of all runs on one thread.
     pub cpu_s: f64,
     /// The longest single run: no number of threads finishes sooner.
-    pub longest_run_s: f64,
+    pub(crate) longest_run_s: f64,
     /// Memory of the largest single run while it runs.
-    pub run_bytes: f64,
+    pub(crate) run_bytes: f64,
     /// Memory kept after runs finish (every run's time series, for `natsim run`).
-    pub kept_bytes: f64,
+    pub(crate) kept_bytes: f64,
     /// What to turn down if this is too much (the largest term).
-    pub knob: Knob,
+    pub(crate) knob: Knob,
 }
 
 /// A scenario key that makes the work smaller, and what to say about it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Knob {
-    pub key_path: String,
-    pub hint: String,
+pub(crate) struct Knob {
+    pub(crate) key_path: String,
+    pub(crate) hint: String,
 }
 
 impl Work {
     /// Expected wall time on `threads` workers.
-    pub fn wall_s(&self, threads: usize) -> f64 {
+    pub(crate) fn wall_s(&self, threads: usize) -> f64 {
         let parallel = threads.clamp(1, self.runs.max(1) as usize) as f64;
         (self.cpu_s / parallel).max(self.longest_run_s)
     }
@@ -79,7 +79,7 @@ impl Work {
 
     /// One line: "3 run(s), 2.2 M connections, 8.6 M events, about 2 s on 2 thread(s), peak
     /// memory about 40 MB".
-    pub fn describe(&self, threads: usize) -> String {
+    pub(crate) fn describe(&self, threads: usize) -> String {
         format!(
             "{} run(s), {} connections, {} events, {} on {threads} thread(s), peak memory about {}",
             self.runs,
@@ -91,7 +91,7 @@ impl Work {
     }
 
     /// Adds another set of runs (a sweep's points).
-    pub fn add(&mut self, other: Work) {
+    pub(crate) fn add(&mut self, other: Work) {
         let knob = if other.cpu_s > self.cpu_s {
             other.knob.clone()
         } else {
@@ -111,7 +111,7 @@ impl Work {
 
     /// Why this is too big to start without `--yes`, naming the knob that makes it smaller; or
     /// `None` when it is within [`MAX_WALL_S`] and [`MAX_BYTES`].
-    pub fn refusal(&self, threads: usize) -> Option<ScenarioError> {
+    pub(crate) fn refusal(&self, threads: usize) -> Option<ScenarioError> {
         let wall_s = self.wall_s(threads);
         let peak = self.peak_bytes(threads);
         let problem = if wall_s > MAX_WALL_S {
@@ -149,7 +149,7 @@ pub fn scenario_work(scenario: &Scenario) -> Work {
 
 /// The work of every candidate × replication of `scenario`, keeping only each run's figures (as
 /// a sweep does).
-pub fn runs_work(scenario: &Scenario) -> Work {
+pub(crate) fn runs_work(scenario: &Scenario) -> Work {
     let duration_s = ns_to_seconds(scenario.duration_ns);
     let per_workload: Vec<f64> = scenario
         .workloads
@@ -382,7 +382,7 @@ fn count(n: f64) -> String {
 }
 
 /// "about 2 s", "about 14 min", "about 3.5 h", "about 12 days", or "under a second".
-pub fn duration(s: f64) -> String {
+pub(crate) fn duration(s: f64) -> String {
     if s < 1.0 {
         "under a second".to_string()
     } else {

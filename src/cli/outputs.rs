@@ -20,7 +20,7 @@ pub(super) struct Outputs {
 
 impl Outputs {
     /// Creates `dir` if needed, removes stale temporary files, and retracts its manifest.
-    pub fn open(dir: &Path) -> Result<Self> {
+    pub(crate) fn open(dir: &Path) -> Result<Self> {
         fs::create_dir_all(dir).with_context(|| {
             format!(
                 "cannot create output folder {}; pick another with --out",
@@ -45,17 +45,17 @@ impl Outputs {
         })
     }
 
-    pub fn dir(&self) -> &Path {
+    pub(crate) fn dir(&self) -> &Path {
         &self.dir
     }
 
     /// The path of `name` in the folder.
-    pub fn path(&self, name: &str) -> PathBuf {
+    pub(crate) fn path(&self, name: &str) -> PathBuf {
         self.dir.join(name)
     }
 
     /// Writes `name` atomically and counts it in the set; returns its path.
-    pub fn write(&mut self, name: &str, contents: impl AsRef<[u8]>) -> Result<PathBuf> {
+    pub(crate) fn write(&mut self, name: &str, contents: impl AsRef<[u8]>) -> Result<PathBuf> {
         let path = self.path(name);
         write_output(&path, contents)?;
         self.add(name);
@@ -63,14 +63,14 @@ impl Outputs {
     }
 
     /// Counts in the set a file written by other means (appended, or by a writer of its own).
-    pub fn add(&mut self, name: &str) {
+    pub(crate) fn add(&mut self, name: &str) {
         if !self.files.iter().any(|f| f == name) {
             self.files.push(name.to_string());
         }
     }
 
     /// Writes the manifest: from now on the folder reads as this command's complete result.
-    pub fn close(self, header: &Header<'_>) -> Result<()> {
+    pub(crate) fn close(self, header: &Header<'_>) -> Result<()> {
         manifest::write(&self.dir, header, &self.files).map_err(|e| anyhow!(e))
     }
 }

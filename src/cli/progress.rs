@@ -13,7 +13,7 @@ use std::time::Instant;
 /// Bar positions over the whole sweep (indicatif counts in whole steps).
 const BAR_STEPS: u64 = 10_000;
 
-pub struct Progress {
+pub(crate) struct Progress {
     bar: Option<ProgressBar>,
     runs_total: usize,
     runs_done: usize,
@@ -29,7 +29,12 @@ pub struct Progress {
 impl Progress {
     /// Starts showing progress over `runs_total` runs weighing `work_total`, of which
     /// `runs_resumed` weighing `work_resumed` are already done.
-    pub fn new(runs_total: usize, work_total: f64, runs_resumed: usize, work_resumed: f64) -> Self {
+    pub(crate) fn new(
+        runs_total: usize,
+        work_total: f64,
+        runs_resumed: usize,
+        work_resumed: f64,
+    ) -> Self {
         let mut progress = Progress {
             bar: None,
             runs_total,
@@ -56,7 +61,7 @@ impl Progress {
     }
 
     /// One more run finished, of expected work `work`.
-    pub fn advance(&mut self, work: f64) {
+    pub(crate) fn advance(&mut self, work: f64) {
         self.runs_done += 1;
         self.work_done += work;
         if let Some(bar) = &self.bar {
@@ -78,7 +83,7 @@ impl Progress {
     }
 
     /// Removes the bar (plain lines need no closing).
-    pub fn finish(&self) {
+    pub(crate) fn finish(&self) {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
@@ -107,7 +112,7 @@ impl Progress {
 /// Progress of `natsim run` on stderr: a bar over the simulated time of all its runs, drawn only
 /// when stderr is a terminal and the run is expected to last a few seconds; otherwise nothing,
 /// so logs, tests and CI output stay as they were. Advanced from the worker threads.
-pub struct RunBar {
+pub(crate) struct RunBar {
     bar: Option<ProgressBar>,
     done_ns: std::sync::atomic::AtomicU64,
     total_ns: u64,
@@ -115,7 +120,7 @@ pub struct RunBar {
 
 impl RunBar {
     /// A bar over `total_ns` of simulated time (duration × runs), shown when `show`.
-    pub fn new(total_ns: u64, show: bool) -> Self {
+    pub(crate) fn new(total_ns: u64, show: bool) -> Self {
         let bar = (show && std::io::stderr().is_terminal()).then(|| {
             let bar = ProgressBar::new(BAR_STEPS);
             let style = ProgressStyle::with_template(
@@ -133,7 +138,7 @@ impl RunBar {
     }
 
     /// Another `ns` of some run's simulated time is done.
-    pub fn advance(&self, ns: u64) {
+    pub(crate) fn advance(&self, ns: u64) {
         let Some(bar) = &self.bar else {
             return;
         };
@@ -146,7 +151,7 @@ impl RunBar {
     }
 
     /// Removes the bar before the report is printed.
-    pub fn finish(&self) {
+    pub(crate) fn finish(&self) {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }

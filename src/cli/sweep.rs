@@ -31,11 +31,11 @@ use std::time::Instant;
 /// The flags of `natsim sweep`.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct SweepOptions {
-    pub threads: Option<usize>,
-    pub resume: bool,
-    pub fresh: bool,
+    pub(crate) threads: Option<usize>,
+    pub(crate) resume: bool,
+    pub(crate) fresh: bool,
     /// Start work above the estimate's limits.
-    pub yes: bool,
+    pub(crate) yes: bool,
 }
 
 /// Where `natsim sweep` writes without `--out`: `output/<name>/sweep/`, inside the run's folder

@@ -37,22 +37,22 @@ use std::cmp::{Ordering, Reverse};
 use std::collections::{BinaryHeap, HashSet};
 
 /// Identifies a flow to its owner (the simulation uses the connection's slot).
-pub type FlowId = u32;
+pub(crate) type FlowId = u32;
 
 /// A class's flows all share these.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ClassSpec {
+pub(crate) struct ClassSpec {
     /// Per-flow ceiling, bytes per second.
-    pub cap_bytes_per_s: f64,
+    pub(crate) cap_bytes_per_s: f64,
     /// TCP slows down when short of capacity; UDP keeps sending and loses the excess.
-    pub elastic: bool,
+    pub(crate) elastic: bool,
     /// Packets charged per payload byte moved, both directions together (see [`PacketModel`]).
-    pub packets_per_byte: f64,
+    pub(crate) packets_per_byte: f64,
 }
 
 /// How a class's connections turn payload bytes into packets, both directions together.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum PacketModel {
+pub(crate) enum PacketModel {
     /// Data segments of up to `mss_bytes` one way, a delayed ACK per two segments the other way
     /// (RFC 1122 §4.2.3.2 allows ACKing every second full segment; assumed, no SACK or loss),
     /// and the handshake and teardown once per connection.
@@ -62,17 +62,17 @@ pub enum PacketModel {
 }
 
 /// SYN, SYN-ACK, ACK.
-pub const TCP_OPEN_PACKETS: f64 = 3.0;
+pub(crate) const TCP_OPEN_PACKETS: f64 = 3.0;
 /// FIN and its ACK, each way.
-pub const TCP_CLOSE_PACKETS: f64 = 4.0;
+pub(crate) const TCP_CLOSE_PACKETS: f64 = 4.0;
 /// Delayed ACK: one ACK per this many data segments (and at least one per transfer).
-pub const TCP_SEGMENTS_PER_ACK: f64 = 2.0;
+pub(crate) const TCP_SEGMENTS_PER_ACK: f64 = 2.0;
 
 impl PacketModel {
     /// Packets one connection moving `request_bytes` out and `response_bytes` in puts through a
     /// device, both directions together. A connection that moves no bytes costs no packets here:
     /// natsim charges packets through the bytes that flow.
-    pub fn packets_per_connection(&self, request_bytes: f64, response_bytes: f64) -> f64 {
+    pub(crate) fn packets_per_connection(&self, request_bytes: f64, response_bytes: f64) -> f64 {
         match *self {
             PacketModel::Tcp { mss_bytes } => {
                 let transfer = |bytes: f64| {
@@ -96,7 +96,11 @@ impl PacketModel {
     /// a connection's packets spread evenly over its bytes, so a link charges them as the bytes
     /// flow. Sizes are means, so segments are counted at the mean size (assumed; a distribution
     /// with many small transfers has a few more partly filled segments). 0 when nothing moves.
-    pub fn packets_per_byte(&self, mean_request_bytes: f64, mean_response_bytes: f64) -> f64 {
+    pub(crate) fn packets_per_byte(
+        &self,
+        mean_request_bytes: f64,
+        mean_response_bytes: f64,
+    ) -> f64 {
         let bytes = mean_request_bytes.max(0.0) + mean_response_bytes.max(0.0);
         if bytes <= 0.0 {
             return 0.0;
@@ -110,7 +114,7 @@ impl PacketModel {
 /// the two demands fit, each link may use all the other leaves; beyond that each gets a share in
 /// proportion to its demand, as a shaper that drops without regard to direction would leave it.
 #[inline]
-pub fn split_packet_allowance(allowance_pps: f64, demand_pps: [f64; 2]) -> [f64; 2] {
+pub(crate) fn split_packet_allowance(allowance_pps: f64, demand_pps: [f64; 2]) -> [f64; 2] {
     let [a, b] = demand_pps;
     if a + b <= allowance_pps {
         return [allowance_pps - b, allowance_pps - a];
@@ -121,31 +125,31 @@ pub fn split_packet_allowance(allowance_pps: f64, demand_pps: [f64; 2]) -> [f64;
 
 /// What a flow needs to remember to settle its accounts when it ends.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct FlowMark {
-    pub class: u32,
-    pub size_bytes: f64,
+pub(crate) struct FlowMark {
+    pub(crate) class: u32,
+    pub(crate) size_bytes: f64,
     /// Class delivered-clock reading when the flow started.
-    pub delivered_at_start: f64,
-    pub sent_at_start: f64,
+    pub(crate) delivered_at_start: f64,
+    pub(crate) sent_at_start: f64,
 }
 
 /// Bytes a flow sent and got through, read when it finishes or when the run ends.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct FlowProgress {
-    pub sent_bytes: f64,
-    pub delivered_bytes: f64,
+pub(crate) struct FlowProgress {
+    pub(crate) sent_bytes: f64,
+    pub(crate) delivered_bytes: f64,
 }
 
 /// Which constraint sets the link's capacity now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Limit {
+pub(crate) enum Limit {
     Bandwidth,
     PacketsPerSecond,
 }
 
 /// One direction of one device.
 #[derive(Debug, Clone)]
-pub struct Link {
+pub(crate) struct Link {
     classes: Vec<ClassState>,
     /// Class indices by ascending cap, for water-filling.
     by_cap: Vec<usize>,
@@ -167,11 +171,11 @@ pub struct Link {
 
 /// Cumulative, time-based byte and packet counts since time 0.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct LinkTotals {
-    pub sent_bytes: f64,
-    pub delivered_bytes: f64,
-    pub delivered_packets: f64,
-    pub dropped_packets: f64,
+pub(crate) struct LinkTotals {
+    pub(crate) sent_bytes: f64,
+    pub(crate) delivered_bytes: f64,
+    pub(crate) delivered_packets: f64,
+    pub(crate) dropped_packets: f64,
 }
 
 #[derive(Debug, Clone)]
@@ -241,7 +245,11 @@ const FINISH_SLACK_BYTES: f64 = 1e-3;
 
 impl Link {
     /// A link of `bandwidth_bps` that may carry `packet_allowance_pps` packets per second.
-    pub fn new(classes: &[ClassSpec], bandwidth_bps: f64, packet_allowance_pps: f64) -> Self {
+    pub(crate) fn new(
+        classes: &[ClassSpec],
+        bandwidth_bps: f64,
+        packet_allowance_pps: f64,
+    ) -> Self {
         let mut by_cap: Vec<usize> = (0..classes.len()).collect();
         by_cap.sort_by(|&a, &b| {
             classes[a]
@@ -279,7 +287,13 @@ impl Link {
     }
 
     /// Starts a flow of `size_bytes` (> 0) in `class` at `now`.
-    pub fn add(&mut self, now: Nanos, class: u32, flow: FlowId, size_bytes: f64) -> FlowMark {
+    pub(crate) fn add(
+        &mut self,
+        now: Nanos,
+        class: u32,
+        flow: FlowId,
+        size_bytes: f64,
+    ) -> FlowMark {
         self.advance(now);
         let state = &mut self.classes[class as usize];
         state.finish.push(Reverse(FinishTag {
@@ -299,7 +313,7 @@ impl Link {
     }
 
     /// When the next flow finishes at current rates, if any.
-    pub fn next_completion(&self) -> Option<Nanos> {
+    pub(crate) fn next_completion(&self) -> Option<Nanos> {
         self.next_completion
     }
 
@@ -323,7 +337,7 @@ impl Link {
     }
 
     /// Advances to `now` and hands every finished flow, with its final progress, to `on_finished`.
-    pub fn take_finished(
+    pub(crate) fn take_finished(
         &mut self,
         now: Nanos,
         marks: impl Fn(FlowId) -> FlowMark,
@@ -376,7 +390,7 @@ impl Link {
 
     /// Removes every flow at `now` (the device under them failed), handing each one's progress
     /// so far to `on_cleared`.
-    pub fn clear(
+    pub(crate) fn clear(
         &mut self,
         now: Nanos,
         marks: impl Fn(FlowId) -> FlowMark,
@@ -408,7 +422,7 @@ impl Link {
     /// Removes a running flow at `now` before it finishes (its client went away) and returns what
     /// it sent and got through. The others speed up at once. O(log n) now, plus one heap pop when
     /// its tag surfaces.
-    pub fn remove(&mut self, now: Nanos, flow: FlowId, mark: &FlowMark) -> FlowProgress {
+    pub(crate) fn remove(&mut self, now: Nanos, flow: FlowId, mark: &FlowMark) -> FlowProgress {
         self.advance(now);
         let progress = self.progress(mark);
         let state = &mut self.classes[mark.class as usize];
@@ -427,7 +441,7 @@ impl Link {
 
     /// Progress of a flow still running (for the end-of-run account of bytes in flight). Call
     /// after `advance`.
-    pub fn progress(&self, mark: &FlowMark) -> FlowProgress {
+    pub(crate) fn progress(&self, mark: &FlowMark) -> FlowProgress {
         let state = &self.classes[mark.class as usize];
         FlowProgress {
             sent_bytes: state.sent_clock - mark.sent_at_start,
@@ -436,7 +450,12 @@ impl Link {
     }
 
     /// Changes the link's capacity at `now` (a failure, a recovery).
-    pub fn set_capacity(&mut self, now: Nanos, bandwidth_bps: f64, packet_allowance_pps: f64) {
+    pub(crate) fn set_capacity(
+        &mut self,
+        now: Nanos,
+        bandwidth_bps: f64,
+        packet_allowance_pps: f64,
+    ) {
         self.advance(now);
         self.bandwidth_bytes_per_s = bandwidth_bps.max(0.0) / 8.0;
         self.packet_allowance = packet_allowance_pps.max(0.0);
@@ -444,7 +463,7 @@ impl Link {
     }
 
     /// Changes the link's bandwidth at `now` (scaling, credits running out or coming back).
-    pub fn set_bandwidth(&mut self, now: Nanos, bandwidth_bps: f64) {
+    pub(crate) fn set_bandwidth(&mut self, now: Nanos, bandwidth_bps: f64) {
         self.advance(now);
         self.bandwidth_bytes_per_s = bandwidth_bps.max(0.0) / 8.0;
         self.recompute();
@@ -455,7 +474,7 @@ impl Link {
     /// that leaves a bandwidth-bound link bandwidth-bound costs nothing (the common case: the
     /// owner rebalances after every event).
     #[inline]
-    pub fn set_packet_allowance(&mut self, now: Nanos, packet_allowance_pps: f64) -> bool {
+    pub(crate) fn set_packet_allowance(&mut self, now: Nanos, packet_allowance_pps: f64) -> bool {
         let allowance = packet_allowance_pps.max(0.0);
         if allowance == self.packet_allowance {
             return false;
@@ -474,16 +493,16 @@ impl Link {
 
     /// Packets per second this link's flows would carry were packets unlimited.
     #[inline]
-    pub fn packet_demand(&self) -> f64 {
+    pub(crate) fn packet_demand(&self) -> f64 {
         self.packet_demand
     }
 
-    pub fn packet_allowance(&self) -> f64 {
+    pub(crate) fn packet_allowance(&self) -> f64 {
         self.packet_allowance
     }
 
     /// Moves every clock and total forward to `now` at the current rates.
-    pub fn advance(&mut self, now: Nanos) {
+    pub(crate) fn advance(&mut self, now: Nanos) {
         if now <= self.last_update {
             return;
         }
@@ -508,35 +527,37 @@ impl Link {
         self.totals.delivered_bytes += self.delivered_rate * dt;
     }
 
-    pub fn totals(&self) -> LinkTotals {
+    pub(crate) fn totals(&self) -> LinkTotals {
         self.totals
     }
 
     /// Bytes delivered so far for one class (time-based), for per-workload billing.
-    pub fn class_delivered_bytes(&self, class: u32) -> f64 {
+    pub(crate) fn class_delivered_bytes(&self, class: u32) -> f64 {
         self.classes[class as usize].delivered_bytes_total
     }
 
     /// Current configured bandwidth, bits per second.
-    pub fn bandwidth_bps(&self) -> f64 {
+    pub(crate) fn bandwidth_bps(&self) -> f64 {
         self.bandwidth_bytes_per_s * 8.0
     }
 
     /// Total delivered rate now, bits per second.
-    pub fn delivered_bps(&self) -> f64 {
+    pub(crate) fn delivered_bps(&self) -> f64 {
         self.delivered_rate * 8.0
     }
 
     #[inline]
-    pub fn packet_rate(&self) -> f64 {
+    pub(crate) fn packet_rate(&self) -> f64 {
         self.packet_rate
     }
 
-    pub fn active_flows(&self) -> u32 {
+    #[cfg(test)]
+    pub(crate) fn active_flows(&self) -> u32 {
         self.active_flows
     }
 
-    pub fn limit(&self) -> Limit {
+    #[cfg(test)]
+    pub(crate) fn limit(&self) -> Limit {
         self.limit
     }
 

@@ -4,20 +4,20 @@
 //! Invariant: the engine never mentions AWS, money, connections or bandwidth. It moves time
 //! forward and hands events to a [`Model`]; everything domain-specific lives in the model.
 
-pub mod fluid;
-pub mod queue;
-pub mod rng;
-pub mod stats;
+pub(crate) mod fluid;
+pub(crate) mod queue;
+pub(crate) mod rng;
+pub(crate) mod stats;
 
-pub use queue::EventQueue;
-pub use rng::Streams;
+pub(crate) use queue::EventQueue;
+pub(crate) use rng::Streams;
 
 /// Simulated time in integer nanoseconds since the start of the run. Integers keep event order
 /// exact: no two runs can disagree on which of two events came first.
-pub type Nanos = u64;
+pub(crate) type Nanos = u64;
 
 /// What the engine drives. A model owns its state; the engine owns time.
-pub trait Model {
+pub(crate) trait Model {
     type Event;
 
     /// The earliest instant at which the model must be woken even if no event is queued (a flow
@@ -37,15 +37,15 @@ pub trait Model {
 
 /// Counts of what the run loop did, for benchmarks.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct LoopCounts {
-    pub events: u64,
-    pub deadlines: u64,
+pub(crate) struct LoopCounts {
+    pub(crate) events: u64,
+    pub(crate) deadlines: u64,
 }
 
 /// Runs `model` from time 0 until `horizon` (exclusive): every queued event and model deadline
 /// strictly before the horizon is handled, in time order. At equal times a model deadline runs
 /// before queued events, and queued events run in the order they were scheduled.
-pub fn run<M: Model>(
+pub(crate) fn run<M: Model>(
     model: &mut M,
     queue: &mut EventQueue<M::Event>,
     warmup: Nanos,

@@ -16,7 +16,7 @@ use super::Nanos;
 /// A min-queue of events ordered by time, FIFO among equal times. Events must not be scheduled
 /// before the last one popped (the engine never goes back in time).
 #[derive(Debug)]
-pub struct EventQueue<E> {
+pub(crate) struct EventQueue<E> {
     /// `buckets[b]` holds keys whose highest bit differing from `last` is bit b − 1 (bucket 0:
     /// equal to `last`). Key = time in the high 64 bits, insertion number in the low 64.
     buckets: Vec<Vec<(u128, E)>>,
@@ -38,7 +38,7 @@ impl<E> Default for EventQueue<E> {
 }
 
 impl<E> EventQueue<E> {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         EventQueue {
             buckets: (0..BUCKETS).map(|_| Vec::new()).collect(),
             occupied: [0; 3],
@@ -51,7 +51,7 @@ impl<E> EventQueue<E> {
 
     /// Schedules `event` at `time`. A time before the last popped event is a bug in the model;
     /// it is moved up to that time rather than breaking the queue's order.
-    pub fn push(&mut self, time: Nanos, event: E) {
+    pub(crate) fn push(&mut self, time: Nanos, event: E) {
         let earliest = (self.last >> 64) as Nanos;
         debug_assert!(
             time >= earliest,
@@ -69,7 +69,7 @@ impl<E> EventQueue<E> {
     }
 
     /// Removes and returns the earliest event.
-    pub fn pop(&mut self) -> Option<(Nanos, E)> {
+    pub(crate) fn pop(&mut self) -> Option<(Nanos, E)> {
         if self.len == 0 {
             return None;
         }
@@ -86,7 +86,7 @@ impl<E> EventQueue<E> {
     }
 
     /// Time of the earliest event without removing it.
-    pub fn peek_time(&mut self) -> Option<Nanos> {
+    pub(crate) fn peek_time(&mut self) -> Option<Nanos> {
         if self.len == 0 {
             return None;
         }
@@ -102,12 +102,9 @@ impl<E> EventQueue<E> {
         Some((min >> 64) as Nanos)
     }
 
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
         self.len
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
     }
 
     fn bucket_of(&self, key: u128) -> usize {

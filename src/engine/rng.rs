@@ -9,26 +9,26 @@ use rand_pcg::Pcg64Mcg;
 
 /// The generator behind every stream: small, fast, and portable (same numbers on every platform
 /// and with every rand version that keeps `rand_pcg`'s algorithm).
-pub type StreamRng = Pcg64Mcg;
+pub(crate) type StreamRng = Pcg64Mcg;
 
 /// A factory of independent named streams for one run.
 #[derive(Debug, Clone, Copy)]
-pub struct Streams {
+pub(crate) struct Streams {
     seed: u64,
 }
 
 impl Streams {
-    pub fn new(seed: u64) -> Self {
+    pub(crate) fn new(seed: u64) -> Self {
         Streams { seed }
     }
 
     /// Seed of replication `replication` of a scenario seeded `seed`: replications are independent.
-    pub fn replication_seed(seed: u64, replication: u32) -> u64 {
+    pub(crate) fn replication_seed(seed: u64, replication: u32) -> u64 {
         splitmix64(seed ^ splitmix64(0x5EED_0000_0000_0000 ^ replication as u64))
     }
 
     /// The stream called `name`, instance `index` (e.g. one per workload).
-    pub fn stream(&self, name: &str, index: u64) -> StreamRng {
+    pub(crate) fn stream(&self, name: &str, index: u64) -> StreamRng {
         let key = splitmix64(fnv1a(name.as_bytes()) ^ splitmix64(index.wrapping_add(1)));
         StreamRng::seed_from_u64(splitmix64(self.seed ^ key))
     }

@@ -6,12 +6,12 @@
 //! logarithm: 64 buckets per power of two, each under 1.1 % wide.
 
 /// Mantissa bits kept in the bucket index: 2^6 = 64 buckets per octave.
-pub const SUB_BUCKET_BITS: u32 = 6;
+pub(crate) const SUB_BUCKET_BITS: u32 = 6;
 const SHIFT: u32 = 52 - SUB_BUCKET_BITS;
 
 /// Histogram of positive values from `MIN` upwards, plus exact count, sum and maximum.
 #[derive(Debug, Clone, PartialEq)]
-pub struct LogHistogram {
+pub(crate) struct LogHistogram {
     counts: Vec<u64>,
     /// Values at or below `MIN` (including zeros).
     below_min: u64,
@@ -28,9 +28,9 @@ impl Default for LogHistogram {
 
 impl LogHistogram {
     /// Smallest value resolved (a nanosecond, when values are seconds).
-    pub const MIN: f64 = 1e-9;
+    pub(crate) const MIN: f64 = 1e-9;
 
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         LogHistogram {
             counts: Vec::new(),
             below_min: 0,
@@ -40,7 +40,7 @@ impl LogHistogram {
         }
     }
 
-    pub fn record(&mut self, value: f64) {
+    pub(crate) fn record(&mut self, value: f64) {
         if !value.is_finite() {
             return;
         }
@@ -58,11 +58,11 @@ impl LogHistogram {
         self.counts[bucket] += 1;
     }
 
-    pub fn count(&self) -> u64 {
+    pub(crate) fn count(&self) -> u64 {
         self.count
     }
 
-    pub fn mean(&self) -> f64 {
+    pub(crate) fn mean(&self) -> f64 {
         if self.count == 0 {
             0.0
         } else {
@@ -72,7 +72,7 @@ impl LogHistogram {
 
     /// The `q`-quantile (0 ≤ q ≤ 1): the middle of its bucket, capped at the maximum seen; 0
     /// when empty.
-    pub fn quantile(&self, q: f64) -> f64 {
+    pub(crate) fn quantile(&self, q: f64) -> f64 {
         if self.count == 0 {
             return 0.0;
         }

@@ -7,58 +7,58 @@
 //! GB here is the billing GB: 2^30 bytes ([`BYTES_PER_GB`]).
 
 /// Bytes in one billed GB.
-pub const BYTES_PER_GB: f64 = 1_073_741_824.0;
+pub(crate) const BYTES_PER_GB: f64 = 1_073_741_824.0;
 /// Hours in the month AWS's calculators and natsim project to.
-pub const HOURS_PER_MONTH: f64 = 730.0;
+pub(crate) const HOURS_PER_MONTH: f64 = 730.0;
 
 /// One internet-egress volume tier: `usd_per_gb` applies to monthly volume up to `up_to_gb`
 /// (cumulative, `f64::INFINITY` for the last tier).
 #[derive(Debug, Clone, PartialEq)]
-pub struct EgressTier {
-    pub up_to_gb: f64,
-    pub usd_per_gb: f64,
+pub(crate) struct EgressTier {
+    pub(crate) up_to_gb: f64,
+    pub(crate) usd_per_gb: f64,
 }
 
 /// Prices for the scenario's region after `[prices]` overrides.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Prices {
-    pub region: String,
-    pub nat_gateway_usd_per_hour: f64,
+pub(crate) struct Prices {
+    pub(crate) region: String,
+    pub(crate) nat_gateway_usd_per_hour: f64,
     /// Per GB processed, both directions.
-    pub nat_gateway_usd_per_gb: f64,
-    pub ipv4_usd_per_hour: f64,
+    pub(crate) nat_gateway_usd_per_gb: f64,
+    pub(crate) ipv4_usd_per_hour: f64,
     /// Charged on each side of an AZ boundary, so a GB that crosses once costs twice this.
-    pub cross_az_usd_per_gb_each_way: f64,
-    pub egress_tiers: Vec<EgressTier>,
+    pub(crate) cross_az_usd_per_gb_each_way: f64,
+    pub(crate) egress_tiers: Vec<EgressTier>,
     /// Monthly internet-egress volume billed at zero before the tiers start.
-    pub free_tier_gb: f64,
+    pub(crate) free_tier_gb: f64,
 }
 
 use crate::model::device::{Billing, Hourly};
 
 /// What a candidate used over a run, in the units it is billed in.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct Usage {
-    pub simulated_hours: f64,
+pub(crate) struct Usage {
+    pub(crate) simulated_hours: f64,
     /// Device-hours billed: NAT gateway hours are rounded up to whole hours ("each partial NAT
     /// Gateway-hour is billed as a full hour"); instances bill per second, times their count.
-    pub device_hours: f64,
+    pub(crate) device_hours: f64,
     /// Devices running at once (for the monthly projection).
-    pub device_count: f64,
-    pub device_usd_per_hour: f64,
+    pub(crate) device_count: f64,
+    pub(crate) device_usd_per_hour: f64,
     /// Hours of standby NAT gateways (alterNAT-style fallback), billed at the NAT gateway rate.
-    pub standby_gateway_hours: f64,
+    pub(crate) standby_gateway_hours: f64,
     /// Standby NAT gateways running at once.
-    pub standby_gateways: f64,
+    pub(crate) standby_gateways: f64,
     /// GB processed by a NAT gateway, both directions; 0 for devices without a processing charge.
-    pub processed_gb: f64,
+    pub(crate) processed_gb: f64,
     /// GB sent to the internet.
-    pub egress_gb: f64,
+    pub(crate) egress_gb: f64,
     /// GB that crossed an AZ boundary (counted once; the price applies on each side).
-    pub cross_az_gb: f64,
-    pub ipv4_hours: f64,
+    pub(crate) cross_az_gb: f64,
+    pub(crate) ipv4_hours: f64,
     /// Public IPv4 addresses held at once.
-    pub ipv4_count: f64,
+    pub(crate) ipv4_count: f64,
 }
 
 impl Usage {
@@ -66,7 +66,7 @@ impl Usage {
     /// each has existed (`deployment_hours`, one entry per deployment) and the bytes they moved:
     /// `egress_bytes` to the internet, `processed_bytes` through NAT gateways in both directions
     /// (what the processing charge bills).
-    pub fn measure(
+    pub(crate) fn measure(
         billing: &Billing,
         prices: &Prices,
         elapsed_hours: f64,
@@ -115,7 +115,7 @@ impl Usage {
     }
 
     /// This usage stretched to a 730-hour month at the same traffic rates.
-    pub fn monthly(&self) -> Usage {
+    pub(crate) fn monthly(&self) -> Usage {
         let scale = if self.simulated_hours > 0.0 {
             HOURS_PER_MONTH / self.simulated_hours
         } else {
@@ -137,10 +137,10 @@ impl Usage {
 /// A bill, line by line.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Bill {
-    pub fixed_usd: f64,
-    pub processing_usd: f64,
-    pub transfer_usd: f64,
-    pub cross_az_usd: f64,
+    pub(crate) fixed_usd: f64,
+    pub(crate) processing_usd: f64,
+    pub(crate) transfer_usd: f64,
+    pub(crate) cross_az_usd: f64,
     pub ipv4_usd: f64,
 }
 
@@ -152,7 +152,7 @@ impl Bill {
 
 /// Bills `usage`. Internet egress is priced at the effective rate of the tiers for the monthly
 /// volume this traffic would reach, so a short run and its monthly projection agree per GB.
-pub fn bill(usage: &Usage, prices: &Prices) -> Bill {
+pub(crate) fn bill(usage: &Usage, prices: &Prices) -> Bill {
     Bill {
         fixed_usd: usage.device_hours * usage.device_usd_per_hour
             + usage.standby_gateway_hours * prices.nat_gateway_usd_per_hour,
@@ -164,7 +164,7 @@ pub fn bill(usage: &Usage, prices: &Prices) -> Bill {
 }
 
 /// Average price per GB of internet egress at a month's volume, after the free tier.
-pub fn effective_egress_usd_per_gb(month: &Usage, prices: &Prices) -> f64 {
+pub(crate) fn effective_egress_usd_per_gb(month: &Usage, prices: &Prices) -> f64 {
     let volume = month.egress_gb;
     if volume <= 0.0 {
         0.0
@@ -174,7 +174,7 @@ pub fn effective_egress_usd_per_gb(month: &Usage, prices: &Prices) -> f64 {
 }
 
 /// Cost of `volume_gb` of internet egress in one month through the volume tiers.
-pub fn tiered_egress_usd(volume_gb: f64, prices: &Prices) -> f64 {
+pub(crate) fn tiered_egress_usd(volume_gb: f64, prices: &Prices) -> f64 {
     let mut billable = (volume_gb - prices.free_tier_gb).max(0.0);
     let mut tier_start = 0.0;
     let mut total = 0.0;

@@ -2,9 +2,9 @@
 //! traffic, one run of a candidate (`sim`), and what a run bills (`cost`) and is judged by
 //! (`objectives`). Invariant: imports only `engine` and `util`; no parsing, no files.
 
-pub mod cost;
-pub mod device;
+pub(crate) mod cost;
+pub(crate) mod device;
 pub mod objectives;
-pub mod scenario;
+pub(crate) mod scenario;
 pub mod sim;
-pub mod workload;
+pub(crate) mod workload;

@@ -32,7 +32,7 @@ pub enum Objective {
 
 /// Whether an objective bounds its figure from above or from below.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Bound {
+pub(crate) enum Bound {
     AtMost,
     AtLeast,
 }
@@ -49,7 +49,7 @@ impl Objective {
     ];
 
     /// The `[slo]` key.
-    pub fn key(self) -> &'static str {
+    pub(crate) fn key(self) -> &'static str {
         match self {
             Objective::MaxDropRate => "max_drop_rate",
             Objective::MaxConnFailRate => "max_conn_fail_rate",
@@ -62,7 +62,7 @@ impl Objective {
     }
 
     /// The limit applied when the scenario does not set one; docs/objectives.md says why.
-    pub fn default_limit(self) -> f64 {
+    pub(crate) fn default_limit(self) -> f64 {
         match self {
             // AWS's own alarm on a NAT gateway's PacketsDropCount is 0.01 % of traffic; a
             // sizing decision allows ten times that before calling an option lossy.
@@ -85,7 +85,7 @@ impl Objective {
         }
     }
 
-    pub fn bound(self) -> Bound {
+    pub(crate) fn bound(self) -> Bound {
         match self {
             Objective::MinAvailability | Objective::MinCarriedRatio | Objective::MinCreditHours => {
                 Bound::AtLeast
@@ -98,7 +98,7 @@ impl Objective {
     }
 
     /// What the objective bounds, for listings ("drop rate").
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Objective::MaxDropRate => "drop rate",
             Objective::MaxConnFailRate => "refused connections",
@@ -111,7 +111,7 @@ impl Objective {
     }
 
     /// A limit of this objective as text ("0.10 %", "10", "730 h").
-    pub fn show(self, value: f64) -> String {
+    pub(crate) fn show(self, value: f64) -> String {
         match self {
             Objective::MaxDropRate | Objective::MaxConnFailRate => percent(value),
             Objective::MinAvailability => availability_percent(value),
@@ -125,7 +125,7 @@ impl Objective {
 }
 
 /// Hours as a short text: "2.6 h", "730 h", "more than a year".
-pub fn hours(value: f64) -> String {
+pub(crate) fn hours(value: f64) -> String {
     if !value.is_finite() || value > 8760.0 {
         "more than a year".to_string()
     } else if value >= 100.0 {
@@ -168,7 +168,7 @@ impl Slo {
     }
 
     /// Sets a limit the scenario gave (`None` switches the objective off).
-    pub fn set(&mut self, objective: Objective, value: Option<f64>) {
+    pub(crate) fn set(&mut self, objective: Objective, value: Option<f64>) {
         self.limits[objective as usize] = Limit {
             value,
             is_default: false,
@@ -176,7 +176,7 @@ impl Slo {
     }
 
     /// The objectives in force, one line each: "drop rate ≤ 0.10 % (default)".
-    pub fn describe(&self) -> Vec<String> {
+    pub(crate) fn describe(&self) -> Vec<String> {
         Objective::ALL
             .iter()
             .map(|&o| {
@@ -201,31 +201,31 @@ impl Slo {
 
 /// A candidate's figures an objective is checked against.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Measured {
-    pub drop_rate: f64,
-    pub conn_fail_rate: f64,
-    pub slowdown_p99: f64,
-    pub slowdown_p99_lower_bound: bool,
-    pub availability: f64,
-    pub carried_ratio: f64,
-    pub offered_gbps: f64,
-    pub carried_gbps: f64,
-    pub backlog_gb: f64,
-    pub utilization_peak: f64,
-    pub utilization_sustained: f64,
-    pub credit_depth: f64,
-    pub credit_hours: f64,
+pub(crate) struct Measured {
+    pub(crate) drop_rate: f64,
+    pub(crate) conn_fail_rate: f64,
+    pub(crate) slowdown_p99: f64,
+    pub(crate) slowdown_p99_lower_bound: bool,
+    pub(crate) availability: f64,
+    pub(crate) carried_ratio: f64,
+    pub(crate) offered_gbps: f64,
+    pub(crate) carried_gbps: f64,
+    pub(crate) backlog_gb: f64,
+    pub(crate) utilization_peak: f64,
+    pub(crate) utilization_sustained: f64,
+    pub(crate) credit_depth: f64,
+    pub(crate) credit_hours: f64,
 }
 
 /// An objective missed, with the figure that missed it in words.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Miss {
-    pub objective: Objective,
-    pub text: String,
+pub(crate) struct Miss {
+    pub(crate) objective: Objective,
+    pub(crate) text: String,
 }
 
 /// Every objective `measured` misses under `slo`, in objective order.
-pub fn misses(slo: &Slo, measured: &Measured) -> Vec<Miss> {
+pub(crate) fn misses(slo: &Slo, measured: &Measured) -> Vec<Miss> {
     Objective::ALL
         .iter()
         .filter_map(|&objective| {
@@ -305,7 +305,7 @@ fn miss_text(objective: Objective, m: &Measured, figure: f64, limit: f64) -> Str
 }
 
 /// An availability as a percentage with enough nines to compare ("99.95 %").
-pub fn availability_percent(fraction: f64) -> String {
+pub(crate) fn availability_percent(fraction: f64) -> String {
     let p = fraction * 100.0;
     let digits = if p >= 99.0 {
         format!("{p:.3}")
@@ -316,7 +316,7 @@ pub fn availability_percent(fraction: f64) -> String {
 }
 
 /// A fraction as a percentage with enough digits to show small rates.
-pub fn percent(fraction: f64) -> String {
+pub(crate) fn percent(fraction: f64) -> String {
     let p = fraction * 100.0;
     if p == 0.0 {
         "0 %".into()

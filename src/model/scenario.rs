@@ -9,47 +9,47 @@
 //! Invariant: every value in these types has been range-checked; downstream code never sees an
 //! unvalidated value and never needs to re-check (durations > 0, rates finite and ≥ 0, ...).
 
-pub use crate::model::device::Protocol;
-pub use crate::model::objectives::Slo;
+pub(crate) use crate::model::device::Protocol;
+pub(crate) use crate::model::objectives::Slo;
 
 use crate::model::device::{internet_gateway, nat_gateway, nat_instance, proxy};
 
 /// A checked scenario, ready to run.
 #[derive(Debug, Clone)]
 pub struct Scenario {
-    pub name: String,
-    pub region: String,
+    pub(crate) name: String,
+    pub(crate) region: String,
     pub duration_ns: u64,
     pub warmup_ns: u64,
-    pub seed: u64,
-    pub replications: u32,
+    pub(crate) seed: u64,
+    pub(crate) replications: u32,
     pub slo: Slo,
-    pub prices: crate::model::cost::Prices,
-    pub workloads: Vec<Workload>,
+    pub(crate) prices: crate::model::cost::Prices,
+    pub(crate) workloads: Vec<Workload>,
     pub candidates: Vec<Candidate>,
     /// Scheduled AZ outages (`[[event]] kind = "az_outage"`).
-    pub az_outages: Vec<AzOutage>,
+    pub(crate) az_outages: Vec<AzOutage>,
     /// The file has a `[sweep]` table (which `natsim run` does not apply).
     pub has_sweep: bool,
 }
 
 /// An AZ down from `at_ns` for `for_ns`: devices there fail, clients there stop.
 #[derive(Debug, Clone, PartialEq)]
-pub struct AzOutage {
-    pub az: String,
-    pub at_ns: u64,
-    pub for_ns: u64,
+pub(crate) struct AzOutage {
+    pub(crate) az: String,
+    pub(crate) at_ns: u64,
+    pub(crate) for_ns: u64,
 }
 
 impl AzOutage {
-    pub fn covers(&self, now: u64) -> bool {
+    pub(crate) fn covers(&self, now: u64) -> bool {
         now >= self.at_ns && now - self.at_ns < self.for_ns
     }
 }
 
 /// A random quantity (bytes for sizes, seconds for durations) with a given mean.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Dist {
+pub(crate) enum Dist {
     Constant(f64),
     Exponential {
         mean: f64,
@@ -67,7 +67,7 @@ pub enum Dist {
 }
 
 impl Dist {
-    pub fn mean(&self) -> f64 {
+    pub(crate) fn mean(&self) -> f64 {
         match *self {
             Dist::Constant(value) => value,
             Dist::Exponential { mean }
@@ -79,55 +79,55 @@ impl Dist {
 
 /// One traffic class.
 #[derive(Debug, Clone)]
-pub struct Workload {
-    pub name: String,
-    pub az: String,
-    pub clients: u32,
+pub(crate) struct Workload {
+    pub(crate) name: String,
+    pub(crate) az: String,
+    pub(crate) clients: u32,
     /// Mean Poisson arrival rate of new connections, before the hourly profile.
-    pub rate_per_s: f64,
+    pub(crate) rate_per_s: f64,
     /// Hourly multipliers applied to `rate_per_s`, repeating; empty means flat.
-    pub profile: Vec<f64>,
-    pub request_bytes: Dist,
-    pub response_bytes: Dist,
+    pub(crate) profile: Vec<f64>,
+    pub(crate) request_bytes: Dist,
+    pub(crate) response_bytes: Dist,
     /// Per-connection ceiling in bits per second (the far end, AWS's single-flow limit).
-    pub rate_cap_bps: f64,
+    pub(crate) rate_cap_bps: f64,
     /// Idle time after the transfer before the client closes, in seconds.
-    pub hold_s: Dist,
-    pub protocol: Protocol,
+    pub(crate) hold_s: Dist,
+    pub(crate) protocol: Protocol,
     /// Whether an L7 proxy could carry this class.
-    pub http: bool,
-    pub destinations: u32,
-    pub zipf_exponent: f64,
+    pub(crate) http: bool,
+    pub(crate) destinations: u32,
+    pub(crate) zipf_exponent: f64,
     /// Mean payload per packet: UDP's datagrams; for TCP the same as `mss_bytes`.
-    pub packet_bytes: f64,
+    pub(crate) packet_bytes: f64,
     /// TCP payload per data segment (ACKs and handshakes are counted on top; see
     /// `fluid::PacketModel`). Unused for UDP.
-    pub mss_bytes: f64,
+    pub(crate) mss_bytes: f64,
     /// Fraction of connections bound for S3 or DynamoDB in the region (a gateway endpoint can
     /// carry them for free).
-    pub endpoint_share: f64,
+    pub(crate) endpoint_share: f64,
     /// The client instances' type, for an internet gateway (each client is its own bottleneck).
-    pub client_instance_type: Option<String>,
+    pub(crate) client_instance_type: Option<String>,
     /// Or their bandwidth, flat, in bits per second.
-    pub client_bps: Option<f64>,
+    pub(crate) client_bps: Option<f64>,
 }
 
 /// One egress option the user weighs.
 #[derive(Debug, Clone)]
 pub struct Candidate {
     pub name: String,
-    pub az: String,
-    pub device: DeviceConfig,
+    pub(crate) az: String,
+    pub(crate) device: DeviceConfig,
     /// Traffic to S3/DynamoDB goes through a free gateway endpoint instead of the device.
-    pub s3_gateway_endpoint: bool,
+    pub(crate) s3_gateway_endpoint: bool,
     /// One device in every AZ that has clients, instead of one in `az`.
-    pub per_az: bool,
+    pub(crate) per_az: bool,
     /// Defaults this candidate rests on where AWS publishes nothing (key, value, why).
     pub assumptions: Vec<Assumption>,
 }
 
 #[derive(Debug, Clone)]
-pub enum DeviceConfig {
+pub(crate) enum DeviceConfig {
     NatGateway(nat_gateway::Config),
     NatInstance(nat_instance::Config),
     InternetGateway(internet_gateway::Config),
@@ -136,7 +136,7 @@ pub enum DeviceConfig {
 
 impl DeviceConfig {
     /// The EC2 instances an instance-based device runs on (a NAT instance, or a proxy's).
-    pub fn instance(&self) -> Option<&nat_instance::Config> {
+    pub(crate) fn instance(&self) -> Option<&nat_instance::Config> {
         match self {
             DeviceConfig::NatInstance(c) => Some(c),
             DeviceConfig::Proxy(c) => Some(&c.instance),
@@ -144,7 +144,7 @@ impl DeviceConfig {
         }
     }
 
-    pub fn instance_mut(&mut self) -> Option<&mut nat_instance::Config> {
+    pub(crate) fn instance_mut(&mut self) -> Option<&mut nat_instance::Config> {
         match self {
             DeviceConfig::NatInstance(c) => Some(c),
             DeviceConfig::Proxy(c) => Some(&mut c.instance),
@@ -154,7 +154,7 @@ impl DeviceConfig {
 
     /// The kind's name, as `kind = "..."` spells it in the kind table (`kinds::ALL`); a test
     /// checks that the two agree.
-    pub fn kind(&self) -> &'static str {
+    pub(crate) fn kind(&self) -> &'static str {
         match self {
             DeviceConfig::NatGateway(_) => "nat_gateway",
             DeviceConfig::NatInstance(_) => "nat_instance",
@@ -173,5 +173,5 @@ pub struct Assumption {
     /// The value used, as text with its unit.
     pub value: String,
     /// Why this value (one short sentence).
-    pub basis: String,
+    pub(crate) basis: String,
 }

@@ -12,20 +12,20 @@ use rand_distr::{Distribution, Exp, LogNormal, Pareto, Zipf};
 
 /// One connection as the workload asks for it.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Arrival {
-    pub class: u32,
+pub(crate) struct Arrival {
+    pub(crate) class: u32,
     /// Global destination index (workloads own disjoint ranges).
-    pub destination: u32,
-    pub request_bytes: f64,
-    pub response_bytes: f64,
-    pub hold_ns: Nanos,
+    pub(crate) destination: u32,
+    pub(crate) request_bytes: f64,
+    pub(crate) response_bytes: f64,
+    pub(crate) hold_ns: Nanos,
     /// Bound for S3 or DynamoDB in the region (a gateway endpoint could carry it).
-    pub aws_service: bool,
+    pub(crate) aws_service: bool,
 }
 
 /// A sampler for a [`Dist`], built once so drawing is cheap.
 #[derive(Debug, Clone, Copy)]
-pub enum Sampler {
+pub(crate) enum Sampler {
     Constant(f64),
     Exponential(Exp<f64>),
     LogNormal(LogNormal<f64>),
@@ -35,7 +35,7 @@ pub enum Sampler {
 impl Sampler {
     /// Builds a sampler; the distribution's parameters were validated by the scenario parser,
     /// and anything degenerate falls back to the constant mean rather than failing.
-    pub fn new(dist: Dist) -> Self {
+    pub(crate) fn new(dist: Dist) -> Self {
         let constant = Sampler::Constant(dist.mean().max(0.0));
         if dist.mean() <= 0.0 {
             return constant;
@@ -58,7 +58,7 @@ impl Sampler {
         }
     }
 
-    pub fn sample(&self, rng: &mut StreamRng) -> f64 {
+    pub(crate) fn sample(&self, rng: &mut StreamRng) -> f64 {
         match self {
             Sampler::Constant(value) => *value,
             Sampler::Exponential(d) => d.sample(rng),
@@ -70,7 +70,7 @@ impl Sampler {
 
 /// Arrival generator for all workloads of a scenario.
 #[derive(Debug, Clone)]
-pub struct Generator {
+pub(crate) struct Generator {
     classes: Vec<ClassGenerator>,
     destination_count: usize,
 }
@@ -95,7 +95,7 @@ struct ClassGenerator {
 }
 
 impl Generator {
-    pub fn new(workloads: &[Workload], streams: &Streams) -> Self {
+    pub(crate) fn new(workloads: &[Workload], streams: &Streams) -> Self {
         let mut first_destination = 0u32;
         let classes = workloads
             .iter()
@@ -140,12 +140,12 @@ impl Generator {
     }
 
     /// Total destinations over all workloads (size of a per-destination table).
-    pub fn destination_count(&self) -> usize {
+    pub(crate) fn destination_count(&self) -> usize {
         self.destination_count
     }
 
     /// Time of the next arrival of `class` after `now`, or `None` past `horizon`.
-    pub fn next_arrival(&mut self, class: u32, now: Nanos, horizon: Nanos) -> Option<Nanos> {
+    pub(crate) fn next_arrival(&mut self, class: u32, now: Nanos, horizon: Nanos) -> Option<Nanos> {
         let generator = &mut self.classes[class as usize];
         let mut t = now;
         loop {
@@ -167,7 +167,7 @@ impl Generator {
     }
 
     /// Draws what the arriving connection of `class` wants.
-    pub fn draw(&mut self, class: u32) -> Arrival {
+    pub(crate) fn draw(&mut self, class: u32) -> Arrival {
         let g = &mut self.classes[class as usize];
         let offset = match &g.zipf {
             Some(zipf) => (zipf.sample(&mut g.destinations) as u32).saturating_sub(1),

@@ -25,7 +25,7 @@ pub fn run_scenario(scenario: &Scenario) -> ScenarioResult {
 
 /// [`run_scenario`], telling `progress` the simulated time each run covers as it goes (see
 /// `sim::run_candidate_observed`); the results are the same with any `progress`.
-pub fn run_scenario_observed(
+pub(crate) fn run_scenario_observed(
     scenario: &Scenario,
     progress: &(dyn Fn(crate::engine::Nanos) + Sync),
 ) -> ScenarioResult {

@@ -25,7 +25,7 @@ pub fn t_975(n: usize) -> Option<f64> {
 /// Half-width of the 95 % confidence interval of the mean of `values`: t · s / √n, with `s` the
 /// sample standard deviation. `None` with fewer than two values. Sums run in slice order, so the
 /// caller's ordering (by replication) makes the result reproducible to the last bit.
-pub fn half_width_95(values: &[f64]) -> Option<f64> {
+pub(crate) fn half_width_95(values: &[f64]) -> Option<f64> {
     let t = t_975(values.len())?;
     let n = values.len() as f64;
     let mean = values.iter().sum::<f64>() / n;

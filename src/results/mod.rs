@@ -4,5 +4,5 @@
 
 pub mod batch;
 pub mod confidence;
-pub mod recommend;
+pub(crate) mod recommend;
 pub mod summary;

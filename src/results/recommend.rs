@@ -12,7 +12,7 @@ use crate::results::summary::{Metric, Summary};
 #[derive(Debug, Clone, PartialEq)]
 pub struct Verdict {
     /// Index of the recommended candidate, if any meets the objectives.
-    pub recommended: Option<usize>,
+    pub(crate) recommended: Option<usize>,
     /// One sentence naming the winner (or saying none qualifies).
     pub headline: String,
     /// For each other candidate, in candidate order: why it loses. The first line says what it
@@ -23,7 +23,7 @@ pub struct Verdict {
 
 /// Picks the cheapest candidate (monthly) that meets the objectives; ties go to the one listed
 /// first, so the choice is deterministic.
-pub fn decide(summaries: &[Summary]) -> Verdict {
+pub(crate) fn decide(summaries: &[Summary]) -> Verdict {
     let monthly = |s: &Summary| s.get(Metric::CostMonthlyUsd);
     let winner = summaries.iter().filter(|s| s.meets_slo).min_by(|a, b| {
         monthly(a)

@@ -7,11 +7,11 @@
 
 /// Characters of user text shown before the rest is cut: enough to recognise a name, a region
 /// or an instance type; every real one is shorter.
-pub const MAX_CHARS: usize = 48;
+pub(crate) const MAX_CHARS: usize = 48;
 
 /// `text` in double quotes, escaped, cut after [`MAX_CHARS`] characters with a note of its
 /// full length: `"us-east-1"`, `"ab\u{7}"`, `"aaaa…" (100000 characters)`.
-pub fn quoted(text: &str) -> String {
+pub(crate) fn quoted(text: &str) -> String {
     let count = text.chars().count();
     if count <= MAX_CHARS {
         return format!("\"{}\"", escaped(text));
@@ -21,7 +21,7 @@ pub fn quoted(text: &str) -> String {
 }
 
 /// `text` cut like [`quoted`] but without the quotes, for key paths.
-pub fn short(text: &str) -> String {
+pub(crate) fn short(text: &str) -> String {
     let count = text.chars().count();
     if count <= MAX_CHARS {
         return escaped(text);
@@ -33,7 +33,7 @@ pub fn short(text: &str) -> String {
 /// `text` with control and invisible formatting characters (which could reorder or hide what a
 /// terminal shows) written as Rust escapes, and `"` and `\` escaped so a quoted echo stays
 /// unambiguous. Printable Unicode is kept as it is.
-pub fn escaped(text: &str) -> String {
+pub(crate) fn escaped(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         if c == '"' || c == '\\' || c.is_control() || is_invisible_format(c) {

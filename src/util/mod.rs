@@ -2,4 +2,4 @@
 //! quoting of user text in messages. Invariant: imports nothing from the crate.
 
 pub mod echo;
-pub mod units;
+pub(crate) mod units;

@@ -6,28 +6,28 @@
 //! accepted; callers add the key path. Nothing here knows about scenarios or AWS.
 
 /// Nanoseconds per second, the engine's time unit.
-pub const NS_PER_S: f64 = 1e9;
+pub(crate) const NS_PER_S: f64 = 1e9;
 
 /// Largest size accepted, in bytes: a petabyte. Sizes are per connection (or per packet), and no
 /// single transfer comes near it (S3's largest object is 5 TB), while sums of many stay finite.
-pub const MAX_SIZE_BYTES: f64 = 1e15;
+pub(crate) const MAX_SIZE_BYTES: f64 = 1e15;
 /// How [`MAX_SIZE_BYTES`] reads in messages.
-pub const MAX_SIZE_TEXT: &str = "1 PB (10^15 bytes)";
+pub(crate) const MAX_SIZE_TEXT: &str = "1 PB (10^15 bytes)";
 /// Longest duration accepted, in seconds: a century. The engine counts time in u64 nanoseconds
 /// (584 years), so any duration plus a run's own length stays exact; a century still lets an
 /// `mtbf` or a `hold` say "practically never".
-pub const MAX_DURATION_S: f64 = 100.0 * 365.25 * 86_400.0;
+pub(crate) const MAX_DURATION_S: f64 = 100.0 * 365.25 * 86_400.0;
 /// How [`MAX_DURATION_S`] reads in messages.
-pub const MAX_DURATION_TEXT: &str = "100 years";
+pub(crate) const MAX_DURATION_TEXT: &str = "100 years";
 /// Fastest rate accepted, in bits per second: 100 Tbps, 30 times AWS's fastest instance
 /// (3,200 Gbps), so a typo of a few powers of ten is caught rather than simulated.
-pub const MAX_RATE_BPS: f64 = 1e14;
+pub(crate) const MAX_RATE_BPS: f64 = 1e14;
 /// How [`MAX_RATE_BPS`] reads in messages.
-pub const MAX_RATE_TEXT: &str = "100 Tbps";
+pub(crate) const MAX_RATE_TEXT: &str = "100 Tbps";
 
 /// Parses a size: a plain number of bytes, or a number with a unit. Decimal units are powers of
 /// 1,000 ("KB", "MB", "GB", "TB"), binary ones powers of 1,024 ("KiB", "MiB", "GiB", "TiB").
-pub fn parse_size_bytes(text: &str) -> Result<f64, String> {
+pub(crate) fn parse_size_bytes(text: &str) -> Result<f64, String> {
     const UNITS: &[(&str, f64)] = &[
         ("b", 1.0),
         ("kb", 1e3),
@@ -45,7 +45,7 @@ pub fn parse_size_bytes(text: &str) -> Result<f64, String> {
 
 /// Parses a duration into seconds: a plain number of seconds, or a number with a unit
 /// ("ms", "s", "m", "h", "d").
-pub fn parse_duration_s(text: &str) -> Result<f64, String> {
+pub(crate) fn parse_duration_s(text: &str) -> Result<f64, String> {
     const UNITS: &[(&str, f64)] = &[
         ("ns", 1e-9),
         ("us", 1e-6),
@@ -63,7 +63,7 @@ pub fn parse_duration_s(text: &str) -> Result<f64, String> {
 
 /// Parses a rate into bits per second ("5Gbps", "200Mbps", "64kbps", "1Tbps", or "10bps").
 /// A bare number is refused: a rate without a unit is too easy to get wrong by 10^9.
-pub fn parse_rate_bps(text: &str) -> Result<f64, String> {
+pub(crate) fn parse_rate_bps(text: &str) -> Result<f64, String> {
     const UNITS: &[(&str, f64)] = &[
         ("bps", 1.0),
         ("kbps", 1e3),
@@ -81,7 +81,7 @@ pub fn parse_rate_bps(text: &str) -> Result<f64, String> {
 
 /// Converts seconds to integer nanoseconds, rounding to nearest. Negative or non-finite input
 /// is the caller's bug (validation refuses it first), so it saturates instead of panicking.
-pub fn seconds_to_ns(seconds: f64) -> u64 {
+pub(crate) fn seconds_to_ns(seconds: f64) -> u64 {
     if !seconds.is_finite() || seconds <= 0.0 {
         return 0;
     }
@@ -103,7 +103,7 @@ pub fn seconds_to_ns(seconds: f64) -> u64 {
 /// stands for); negative and NaN give 0, beyond u64 saturates. Written out rather than with
 /// `f64::ceil`, which the baseline x86-64 target calls in libm: this runs once per event.
 #[inline]
-pub fn seconds_to_ns_ceil(seconds: f64) -> u64 {
+pub(crate) fn seconds_to_ns_ceil(seconds: f64) -> u64 {
     let ns = seconds * NS_PER_S;
     let whole = ns as u64; // saturating, NaN → 0
     if (whole as f64) < ns {
@@ -114,7 +114,7 @@ pub fn seconds_to_ns_ceil(seconds: f64) -> u64 {
 }
 
 /// Converts integer nanoseconds to seconds.
-pub fn ns_to_seconds(ns: u64) -> f64 {
+pub(crate) fn ns_to_seconds(ns: u64) -> f64 {
     ns as f64 / NS_PER_S
 }
 

@@ -23,131 +23,131 @@ mod raw;
 const EMBEDDED_TOML: &str = include_str!("catalog.toml");
 
 /// The region every instance type has a listed price in; other regions scale from it.
-pub const REFERENCE_REGION: &str = "us-east-1";
+pub(crate) const REFERENCE_REGION: &str = "us-east-1";
 
 /// Prefix of a source text that marks a value as natsim's assumption rather than an AWS figure.
 /// Such a source reads `assumed: REASON; see REFERENCES`; the reason alone becomes the
 /// basis of the assumption a result reports.
-pub const ASSUMED_PREFIX: &str = "assumed:";
+pub(crate) const ASSUMED_PREFIX: &str = "assumed:";
 
 const BYTES_PER_GIB: f64 = 1_073_741_824.0;
 
 /// Every price, instance type and default natsim knows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Catalog {
-    pub regions: BTreeMap<String, Region>,
-    pub instances: BTreeMap<String, InstanceType>,
-    pub nat_gateway: NatGatewayDefaults,
-    pub nat_instance: NatInstanceDefaults,
+    pub(crate) regions: BTreeMap<String, Region>,
+    pub(crate) instances: BTreeMap<String, InstanceType>,
+    pub(crate) nat_gateway: NatGatewayDefaults,
+    pub(crate) nat_instance: NatInstanceDefaults,
 }
 
 /// Prices in one AWS region.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Region {
-    pub name: String,
-    pub nat_gateway_usd_per_hour: f64,
-    pub nat_gateway_usd_per_gb: f64,
-    pub ipv4_usd_per_hour: f64,
-    pub cross_az_usd_per_gb_each_way: f64,
+pub(crate) struct Region {
+    pub(crate) name: String,
+    pub(crate) nat_gateway_usd_per_hour: f64,
+    pub(crate) nat_gateway_usd_per_gb: f64,
+    pub(crate) ipv4_usd_per_hour: f64,
+    pub(crate) cross_az_usd_per_gb_each_way: f64,
     /// Internet egress volume tiers, ascending, the last one unbounded.
-    pub egress_tiers: Vec<EgressTier>,
+    pub(crate) egress_tiers: Vec<EgressTier>,
     /// Multiplier on us-east-1 instance prices where this region lists none (assumed).
-    pub instance_price_factor: f64,
-    pub source: String,
+    pub(crate) instance_price_factor: f64,
+    pub(crate) source: String,
 }
 
 /// One EC2 instance type.
 #[derive(Debug, Clone, PartialEq)]
 pub struct InstanceType {
-    pub name: String,
-    pub vcpus: u32,
-    pub memory_gib: f64,
-    pub baseline_gbps: f64,
+    pub(crate) name: String,
+    pub(crate) vcpus: u32,
+    pub(crate) memory_gib: f64,
+    pub(crate) baseline_gbps: f64,
     /// The "up to" figure; equals the baseline where AWS lists none.
-    pub burst_gbps: f64,
+    pub(crate) burst_gbps: f64,
     /// On-demand Linux price by region name; always has [`REFERENCE_REGION`].
-    pub usd_per_hour: BTreeMap<String, f64>,
-    pub source: String,
+    pub(crate) usd_per_hour: BTreeMap<String, f64>,
+    pub(crate) source: String,
 }
 
 /// Defaults of a `nat_gateway` candidate. `sources` maps each field name to its source.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct NatGatewayDefaults {
-    pub ports_per_ip: u32,
-    pub start_gbps: f64,
-    pub max_gbps: f64,
-    pub start_mpps: f64,
-    pub max_mpps: f64,
-    pub idle_timeout_s: f64,
-    pub release_delay_s: f64,
-    pub ramp_interval_s: f64,
-    pub ramp_step_gbps: f64,
-    pub ramp_up_utilization: f64,
-    pub ramp_down_utilization: f64,
-    pub ramp_down_after_s: f64,
+pub(crate) struct NatGatewayDefaults {
+    pub(crate) ports_per_ip: u32,
+    pub(crate) start_gbps: f64,
+    pub(crate) max_gbps: f64,
+    pub(crate) start_mpps: f64,
+    pub(crate) max_mpps: f64,
+    pub(crate) idle_timeout_s: f64,
+    pub(crate) release_delay_s: f64,
+    pub(crate) ramp_interval_s: f64,
+    pub(crate) ramp_step_gbps: f64,
+    pub(crate) ramp_up_utilization: f64,
+    pub(crate) ramp_down_utilization: f64,
+    pub(crate) ramp_down_after_s: f64,
     /// Delay before a regional NAT gateway is present in a new AZ.
-    pub regional_expansion_s: f64,
-    pub sources: BTreeMap<String, String>,
+    pub(crate) regional_expansion_s: f64,
+    pub(crate) sources: BTreeMap<String, String>,
 }
 
 /// Defaults of a `nat_instance` candidate: rules over the instance type's figures.
 /// `sources` maps each scenario key these rules feed to its source.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct NatInstanceDefaults {
+pub(crate) struct NatInstanceDefaults {
     /// Minutes of burst from a full credit bucket, by size suffix ("nano", "xlarge").
-    pub burst_minutes_by_size: BTreeMap<String, f64>,
+    pub(crate) burst_minutes_by_size: BTreeMap<String, f64>,
     /// Minutes for sizes not in `burst_minutes_by_size` (2xlarge and larger).
-    pub burst_minutes_other: f64,
+    pub(crate) burst_minutes_other: f64,
     /// Packets per second forwarded: `pps_vcpu_scale × vCPUs ^ pps_vcpu_exponent`, or the burst
     /// bandwidth in frames of `pps_frame_bytes` when that is more.
-    pub pps_vcpu_scale: f64,
-    pub pps_vcpu_exponent: f64,
-    pub pps_frame_bytes: f64,
-    pub conntrack_bytes_per_entry: u64,
-    pub conntrack_min: u32,
+    pub(crate) pps_vcpu_scale: f64,
+    pub(crate) pps_vcpu_exponent: f64,
+    pub(crate) pps_frame_bytes: f64,
+    pub(crate) conntrack_bytes_per_entry: u64,
+    pub(crate) conntrack_min: u32,
     /// Fixed table sizes above memory thresholds, ascending.
-    pub conntrack_steps: Vec<ConntrackStep>,
-    pub idle_timeout_tcp_s: f64,
-    pub idle_timeout_udp_s: f64,
-    pub release_delay_tcp_s: f64,
-    pub release_delay_udp_s: f64,
+    pub(crate) conntrack_steps: Vec<ConntrackStep>,
+    pub(crate) idle_timeout_tcp_s: f64,
+    pub(crate) idle_timeout_udp_s: f64,
+    pub(crate) release_delay_tcp_s: f64,
+    pub(crate) release_delay_udp_s: f64,
     /// Cap below `internet_cap_min_vcpus`, and the floor above it.
-    pub internet_cap_gbps: f64,
-    pub internet_cap_min_vcpus: u32,
-    pub internet_cap_fraction: f64,
+    pub(crate) internet_cap_gbps: f64,
+    pub(crate) internet_cap_min_vcpus: u32,
+    pub(crate) internet_cap_fraction: f64,
     /// Seconds without egress after a failure, by failover mode.
-    pub asg_replace_s: f64,
-    pub standby_instance_s: f64,
+    pub(crate) asg_replace_s: f64,
+    pub(crate) standby_instance_s: f64,
     /// Mean time between random failures of an on-demand instance.
-    pub mtbf_hours: f64,
+    pub(crate) mtbf_hours: f64,
     /// Fraction off the on-demand price for `pricing = "spot"`.
-    pub spot_discount: f64,
+    pub(crate) spot_discount: f64,
     /// Mean time between spot interruptions.
-    pub spot_mtbf_hours: f64,
+    pub(crate) spot_mtbf_hours: f64,
     /// Bandwidth of an internet-gateway client whose type is not given.
-    pub client_gbps: f64,
+    pub(crate) client_gbps: f64,
     /// Seconds from an instance failure to the route pointing at the standby NAT gateway.
-    pub fallback_detection_s: f64,
+    pub(crate) fallback_detection_s: f64,
     /// Requests per second one vCPU of a forward proxy handles.
-    pub proxy_requests_per_vcpu: f64,
-    pub proxy_dns_packets_per_s: f64,
-    pub proxy_dns_cache_hit_ratio: f64,
-    pub sources: BTreeMap<String, String>,
+    pub(crate) proxy_requests_per_vcpu: f64,
+    pub(crate) proxy_dns_packets_per_s: f64,
+    pub(crate) proxy_dns_cache_hit_ratio: f64,
+    pub(crate) sources: BTreeMap<String, String>,
 }
 
 /// Above `above_gib` of memory the kernel's default table holds `entries`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ConntrackStep {
-    pub above_gib: f64,
-    pub entries: u32,
+pub(crate) struct ConntrackStep {
+    pub(crate) above_gib: f64,
+    pub(crate) entries: u32,
 }
 
 /// Where an instance price comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PriceBasis {
+pub(crate) enum PriceBasis {
     /// Listed for this region in the catalog.
     Listed,
     /// us-east-1 price × the region's `instance_price_factor` (an assumption).
@@ -156,7 +156,7 @@ pub enum PriceBasis {
 
 impl NatGatewayDefaults {
     /// Field names, each of which must have a source.
-    pub const FIELDS: &'static [&'static str] = &[
+    pub(crate) const FIELDS: &'static [&'static str] = &[
         "ports_per_ip",
         "start_gbps",
         "max_gbps",
@@ -173,14 +173,14 @@ impl NatGatewayDefaults {
     ];
 
     /// Why `field` has its value, when that value is natsim's assumption; `None` for AWS figures.
-    pub fn assumed(&self, field: &str) -> Option<&str> {
+    pub(crate) fn assumed(&self, field: &str) -> Option<&str> {
         assumed_basis(&self.sources, field)
     }
 }
 
 impl NatInstanceDefaults {
     /// Scenario keys whose defaults these rules supply, each of which must have a source.
-    pub const SOURCED_KEYS: &'static [&'static str] = &[
+    pub(crate) const SOURCED_KEYS: &'static [&'static str] = &[
         "burst_minutes",
         "pps_limit",
         "conntrack_max",
@@ -202,7 +202,7 @@ impl NatInstanceDefaults {
     ];
 
     /// Why `key` has its default, when that default is natsim's assumption; `None` otherwise.
-    pub fn assumed(&self, key: &str) -> Option<&str> {
+    pub(crate) fn assumed(&self, key: &str) -> Option<&str> {
         assumed_basis(&self.sources, key)
     }
 }
@@ -222,13 +222,13 @@ impl Catalog {
     }
 
     /// Parses and checks a catalog in the `catalog.toml` format.
-    pub fn from_toml(text: &str) -> Result<Catalog, String> {
+    pub(crate) fn from_toml(text: &str) -> Result<Catalog, String> {
         let raw: raw::RawCatalog =
             toml::from_str(text).map_err(|e| format!("catalog is not valid TOML: {e}"))?;
         raw.validate()
     }
 
-    pub fn region(&self, name: &str) -> Option<&Region> {
+    pub(crate) fn region(&self, name: &str) -> Option<&Region> {
         self.regions.get(name)
     }
 
@@ -238,7 +238,7 @@ impl Catalog {
 
     /// On-demand price of `instance` in `region`: the listed one, else the us-east-1 price scaled
     /// by the region's factor. `None` when either name is unknown.
-    pub fn instance_price(&self, instance: &str, region: &str) -> Option<(f64, PriceBasis)> {
+    pub(crate) fn instance_price(&self, instance: &str, region: &str) -> Option<(f64, PriceBasis)> {
         let it = self.instance(instance)?;
         let region = self.region(region)?;
         if let Some(&price) = it.usd_per_hour.get(&region.name) {
@@ -252,7 +252,7 @@ impl Catalog {
     }
 
     /// Minutes a full network-credit bucket sustains the burst rate (assumed, by size).
-    pub fn burst_minutes(&self, it: &InstanceType) -> f64 {
+    pub(crate) fn burst_minutes(&self, it: &InstanceType) -> f64 {
         let defaults = &self.nat_instance;
         let size = it.name.split_once('.').map_or("", |(_, size)| size);
         defaults
@@ -273,7 +273,7 @@ impl Catalog {
     }
 
     /// The Linux default `nf_conntrack_max` for the instance's memory.
-    pub fn conntrack_max(&self, it: &InstanceType) -> u32 {
+    pub(crate) fn conntrack_max(&self, it: &InstanceType) -> u32 {
         let defaults = &self.nat_instance;
         let bytes = it.memory_gib * BYTES_PER_GIB;
         let mut entries = (bytes / defaults.conntrack_bytes_per_entry as f64)
@@ -288,7 +288,7 @@ impl Catalog {
     }
 
     /// Ceiling on traffic through the internet gateway, per direction, bits per second.
-    pub fn internet_cap_bps(&self, it: &InstanceType) -> f64 {
+    pub(crate) fn internet_cap_bps(&self, it: &InstanceType) -> f64 {
         let defaults = &self.nat_instance;
         let gbps = if it.vcpus < defaults.internet_cap_min_vcpus {
             defaults.internet_cap_gbps
@@ -298,7 +298,7 @@ impl Catalog {
         gbps * 1e9
     }
 
-    pub fn region_names(&self) -> Vec<&str> {
+    pub(crate) fn region_names(&self) -> Vec<&str> {
         self.regions.keys().map(String::as_str).collect()
     }
 }

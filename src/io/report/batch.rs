@@ -7,21 +7,21 @@ use crate::results::summary::Summary;
 
 /// One scenario of a batch: its file as given, its name and its candidates' summaries.
 #[derive(Debug, Clone)]
-pub struct BatchEntry {
-    pub file: String,
-    pub scenario: String,
-    pub summaries: Vec<Summary>,
+pub(crate) struct BatchEntry {
+    pub(crate) file: String,
+    pub(crate) scenario: String,
+    pub(crate) summaries: Vec<Summary>,
 }
 
 /// The columns of `batch.csv` and `batch.parquet`: `file`, then `summary.csv`'s.
-pub fn batch_header() -> Vec<String> {
+pub(crate) fn batch_header() -> Vec<String> {
     let mut header = vec!["file".to_string()];
     header.extend(summary_header());
     header
 }
 
 /// Every row of `batch.csv` as cells, in the order of `entries`.
-pub fn batch_cells(entries: &[BatchEntry]) -> Vec<Vec<Cell>> {
+pub(crate) fn batch_cells(entries: &[BatchEntry]) -> Vec<Vec<Cell>> {
     let mut rows = Vec::new();
     for entry in entries {
         for summary in &entry.summaries {
@@ -34,7 +34,7 @@ pub fn batch_cells(entries: &[BatchEntry]) -> Vec<Vec<Cell>> {
 }
 
 /// `batch.csv`, rows in the order of `entries`.
-pub fn batch_csv(entries: &[BatchEntry]) -> String {
+pub(crate) fn batch_csv(entries: &[BatchEntry]) -> String {
     let mut out = line(batch_header());
     for row in batch_cells(entries) {
         out.push_str(&line(row.iter().map(Cell::text)));

@@ -12,7 +12,7 @@ use crate::model::cost::EgressTier;
 
 /// A readable table of the catalog for `natsim catalog [--region R]`: every region when
 /// `region` is `None`, else that region's prices only.
-pub fn render(catalog: &Catalog, region: Option<&str>) -> Result<String, String> {
+pub(crate) fn render(catalog: &Catalog, region: Option<&str>) -> Result<String, String> {
     let regions: Vec<&Region> = match region {
         None => catalog.regions.values().collect(),
         Some(name) => vec![catalog.region(name).ok_or_else(|| {

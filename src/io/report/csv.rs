@@ -8,7 +8,7 @@ use crate::results::summary::{Metric, Summary};
 
 /// The summary table. Column order: the v1 contract's columns, then the extras (add, don't
 /// rename).
-pub fn summary_csv(scenario: &Scenario, result: &ScenarioResult) -> String {
+pub(crate) fn summary_csv(scenario: &Scenario, result: &ScenarioResult) -> String {
     let mut out = line(summary_header());
     for s in &result.summaries {
         out.push_str(&line(summary_row(&scenario.name, s)));
@@ -19,7 +19,7 @@ pub fn summary_csv(scenario: &Scenario, result: &ScenarioResult) -> String {
 /// The columns of `summary.csv`, in order: the v1 contract's, the extra figures, the row's
 /// context, then one `<figure>_ci95` per figure (95 % half-width; empty with one replication).
 /// `batch.csv` and `sweep.csv` put their own columns before these.
-pub fn summary_header() -> Vec<String> {
+pub(crate) fn summary_header() -> Vec<String> {
     let split = Metric::LAST_CONTRACT as usize + 1;
     let (contract, extra) = Metric::ALL.split_at(split);
     let mut header: Vec<String> = ["scenario", "candidate", "kind", "replications"]
@@ -45,7 +45,7 @@ pub fn summary_header() -> Vec<String> {
 /// One typed field of a summary row: the CSV writes its text, `sweep.parquet` its typed value,
 /// so both come from the same cells in the same order.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Cell {
+pub(crate) enum Cell {
     Text(String),
     Count(u64),
     /// A figure; not finite (an absent figure, a CI with one replication) means empty / null.
@@ -58,7 +58,7 @@ pub enum Cell {
 
 impl Cell {
     /// The CSV text of the cell.
-    pub fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         match self {
             Cell::Text(text) => text.clone(),
             Cell::Count(n) => n.to_string(),
@@ -78,7 +78,7 @@ pub fn summary_row(scenario_name: &str, s: &Summary) -> Vec<String> {
 }
 
 /// One candidate's typed fields, matching [`summary_header`].
-pub fn summary_cells(scenario_name: &str, s: &Summary) -> Vec<Cell> {
+pub(crate) fn summary_cells(scenario_name: &str, s: &Summary) -> Vec<Cell> {
     let split = Metric::LAST_CONTRACT as usize + 1;
     let mut row = vec![
         Cell::Text(scenario_name.to_string()),
@@ -109,7 +109,7 @@ pub fn summary_cells(scenario_name: &str, s: &Summary) -> Vec<Cell> {
 }
 
 /// The per-minute time series of every run.
-pub fn timeseries_csv(scenario: &Scenario, result: &ScenarioResult) -> String {
+pub(crate) fn timeseries_csv(scenario: &Scenario, result: &ScenarioResult) -> String {
     let header = [
         "scenario",
         "candidate",
@@ -156,7 +156,7 @@ pub fn timeseries_csv(scenario: &Scenario, result: &ScenarioResult) -> String {
 /// One CSV line, quoting fields that need it (RFC 4180: a field holding a comma, a double quote,
 /// a carriage return or a line feed is quoted, and its quotes doubled). A lone `\r` matters too:
 /// spreadsheet and Python readers end a row at it.
-pub fn line(fields: impl IntoIterator<Item = String>) -> String {
+pub(crate) fn line(fields: impl IntoIterator<Item = String>) -> String {
     let quoted: Vec<String> = fields
         .into_iter()
         .map(|f| {

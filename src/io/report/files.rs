@@ -15,11 +15,11 @@ use std::path::{Path, PathBuf};
 
 /// A write that failed: which file, at which step, why, and what to do about it.
 #[derive(Debug)]
-pub struct WriteError {
-    pub path: PathBuf,
+pub(crate) struct WriteError {
+    pub(crate) path: PathBuf,
     /// What was being done: "writing the temporary file .x.csv.12.tmp", "renaming it into place".
-    pub step: String,
-    pub cause: io::Error,
+    pub(crate) step: String,
+    pub(crate) cause: io::Error,
 }
 
 impl fmt::Display for WriteError {
@@ -38,7 +38,7 @@ impl fmt::Display for WriteError {
 impl std::error::Error for WriteError {}
 
 /// What a user can do about a failed write, by its cause.
-pub fn hint(cause: &io::Error) -> &'static str {
+pub(crate) fn hint(cause: &io::Error) -> &'static str {
     match cause.kind() {
         io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded => {
             "free some space, or write elsewhere with --out DIR; nothing half-written was left behind"
@@ -55,7 +55,7 @@ pub fn hint(cause: &io::Error) -> &'static str {
 
 /// Writes `contents` to `path` atomically: a temporary file in the same folder, renamed into
 /// place. On any failure the temporary file is removed and the error says which step failed.
-pub fn write_output(path: &Path, contents: impl AsRef<[u8]>) -> Result<(), WriteError> {
+pub(crate) fn write_output(path: &Path, contents: impl AsRef<[u8]>) -> Result<(), WriteError> {
     let temporary = temporary_path(path);
     let fail = |step: String, cause: io::Error| {
         let _ = fs::remove_file(&temporary);
@@ -76,12 +76,12 @@ pub fn write_output(path: &Path, contents: impl AsRef<[u8]>) -> Result<(), Write
 
 /// [`write_output`] with a plain `io::Error` (no step, no hint), for callers that add their own
 /// context.
-pub fn write_atomically(path: &Path, contents: impl AsRef<[u8]>) -> io::Result<()> {
+pub(crate) fn write_atomically(path: &Path, contents: impl AsRef<[u8]>) -> io::Result<()> {
     write_output(path, contents).map_err(|e| e.cause)
 }
 
 /// The hidden name a file is written under before it is renamed to `path`: `.<name>.<pid>.tmp`.
-pub fn temporary_path(path: &Path) -> PathBuf {
+pub(crate) fn temporary_path(path: &Path) -> PathBuf {
     let file_name = path
         .file_name()
         .and_then(|n| n.to_str())
@@ -92,7 +92,7 @@ pub fn temporary_path(path: &Path) -> PathBuf {
 /// Removes from `dir` the temporary files that natsim processes no longer running left behind
 /// (killed, or from a version that did not clean up), and returns their names. Files of a
 /// process still running are left alone. A folder that does not exist holds none.
-pub fn remove_stale_temporaries(dir: &Path) -> io::Result<Vec<String>> {
+pub(crate) fn remove_stale_temporaries(dir: &Path) -> io::Result<Vec<String>> {
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),

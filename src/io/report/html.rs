@@ -20,7 +20,7 @@ th{background:#f0f0f0}tr.win td{font-weight:bold}pre{background:#f6f6f6;padding:
 figure{margin:1em 0}svg{max-width:100%;height:auto}";
 
 /// Escapes text for HTML element content and double-quoted attributes.
-pub fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -36,7 +36,7 @@ pub fn escape(text: &str) -> String {
 }
 
 /// The page for `natsim run`. `plots` are (name, SVG text); `scenario_text` is the file as read.
-pub fn run_report(
+pub(crate) fn run_report(
     scenario: &Scenario,
     result: &ScenarioResult,
     plots: &[(&str, String)],
@@ -94,7 +94,7 @@ fn objectives(out: &mut String, scenario: &Scenario) {
 }
 
 /// The page for `natsim sweep`: each point's monthly cost per candidate, the winners, the plots.
-pub fn sweep_report(
+pub(crate) fn sweep_report(
     plan: &Plan,
     results: &[PointResult],
     winners: &[Winner],
@@ -210,7 +210,7 @@ fn sweep_row(plan: &Plan, result: &PointResult, winner: &Winner) -> Vec<String> 
 
 /// `index.html` of a batch: one row per scenario with its recommendation and a link to its own
 /// `report.html`, then the files that failed and why.
-pub fn batch_index(entries: &[BatchEntry], failures: &[String]) -> String {
+pub(crate) fn batch_index(entries: &[BatchEntry], failures: &[String]) -> String {
     let mut out = open("natsim batch");
     let _ = writeln!(
         out,

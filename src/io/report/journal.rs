@@ -13,16 +13,16 @@ use crate::results::summary::Metric;
 
 /// What `--resume` found in an existing journal.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Resumed {
+pub(crate) struct Resumed {
     /// Finished runs, each once, in file order.
-    pub records: Vec<Record>,
+    pub(crate) records: Vec<Record>,
     /// Length in bytes of the journal's complete lines; a line cut short by an interruption
     /// (no newline yet) lies beyond it and is dropped.
-    pub complete_len: usize,
+    pub(crate) complete_len: usize,
 }
 
 /// The header line.
-pub fn header(plan: &Plan) -> String {
+pub(crate) fn header(plan: &Plan) -> String {
     let mut columns = vec!["point".to_string()];
     columns.extend(plan.spec.params.iter().map(|p| p.column.clone()));
     columns.extend(["candidate", "replication", "seed"].map(String::from));
@@ -32,7 +32,7 @@ pub fn header(plan: &Plan) -> String {
 }
 
 /// The line of one finished run.
-pub fn entry(plan: &Plan, record: &Record) -> String {
+pub(crate) fn entry(plan: &Plan, record: &Record) -> String {
     let scenario = &plan.points[record.point].scenario;
     let mut fields = vec![record.point.to_string()];
     fields.extend(plan.param_texts(record.point));
@@ -53,7 +53,7 @@ pub fn entry(plan: &Plan, record: &Record) -> String {
 /// Reads a journal written for `plan`. Refuses (with the problem, for the caller to add the
 /// file and the fix) a journal whose header or any line's point, values or candidate do not
 /// belong to this sweep.
-pub fn read(plan: &Plan, text: &str) -> Result<Resumed, String> {
+pub(crate) fn read(plan: &Plan, text: &str) -> Result<Resumed, String> {
     let complete_len = text.rfind('\n').map_or(0, |i| i + 1);
     let complete = &text[..complete_len];
     let mut lines = complete.lines();

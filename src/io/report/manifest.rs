@@ -14,23 +14,23 @@ use std::io;
 use std::path::Path;
 
 /// The manifest's file name.
-pub const MANIFEST: &str = "manifest.json";
+pub(crate) const MANIFEST: &str = "manifest.json";
 /// Bumped when the manifest's fields change meaning.
-pub const SCHEMA_VERSION: u32 = 1;
+pub(crate) const SCHEMA_VERSION: u32 = 1;
 
 /// What the folder holds: `"run"`, `"sweep"` or `"batch"`, and the scenario and seed of a run or
 /// a sweep (a batch's folder holds many).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Header<'a> {
-    pub kind: &'a str,
-    pub scenario: Option<&'a str>,
-    pub seed: Option<u64>,
+pub(crate) struct Header<'a> {
+    pub(crate) kind: &'a str,
+    pub(crate) scenario: Option<&'a str>,
+    pub(crate) seed: Option<u64>,
 }
 
 /// Removes `dir`'s manifest: from now until a new one is written, the folder reads as
 /// incomplete. A folder without one is left as it is; a `manifest.json` natsim did not write
 /// (`--out` pointed at a folder of the user's) is never removed or replaced: that is an error.
-pub fn retract(dir: &Path) -> io::Result<()> {
+pub(crate) fn retract(dir: &Path) -> io::Result<()> {
     let path = dir.join(MANIFEST);
     match fs::read_to_string(&path) {
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
@@ -49,13 +49,13 @@ pub fn retract(dir: &Path) -> io::Result<()> {
 }
 
 /// Whether `dir` holds a manifest (its last command finished).
-pub fn exists(dir: &Path) -> bool {
+pub(crate) fn exists(dir: &Path) -> bool {
     dir.join(MANIFEST).is_file()
 }
 
 /// Writes `dir/manifest.json` listing `files` (names inside `dir`, which must all exist), each
 /// with its size and hash as it is on disk now.
-pub fn write(dir: &Path, header: &Header<'_>, files: &[String]) -> Result<(), String> {
+pub(crate) fn write(dir: &Path, header: &Header<'_>, files: &[String]) -> Result<(), String> {
     let mut listed = String::new();
     for (index, name) in files.iter().enumerate() {
         let path = dir.join(name);

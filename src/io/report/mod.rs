@@ -5,19 +5,19 @@
 //! name and renamed into place (`files`), so a crash never leaves a half-written file under a
 //! real name, and a folder's `manifest.json` (`manifest`), written last, lists a complete set.
 
-pub mod batch;
-pub mod catalog;
+pub(crate) mod batch;
+pub(crate) mod catalog;
 pub mod csv;
-pub mod files;
-pub mod html;
-pub mod journal;
+pub(crate) mod files;
+pub(crate) mod html;
+pub(crate) mod journal;
 pub mod manifest;
-pub mod parquet;
+pub(crate) mod parquet;
 pub mod plot;
-pub mod sweep;
-pub mod table;
+pub(crate) mod sweep;
+pub(crate) mod table;
 
-pub use files::{write_atomically, write_output};
+pub(crate) use files::{write_atomically, write_output};
 
 /// Formats a number for CSV: integers as integers, others with six significant digits. Rust's
 /// float formatting is exact and platform-independent, so outputs are byte-identical run to run.

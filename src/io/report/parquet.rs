@@ -15,12 +15,12 @@ use polars::prelude::{Column, DataFrame, ParquetWriter, PolarsResult};
 use std::path::Path;
 
 /// The sweep as a polars frame with one typed column per `sweep.csv` column.
-pub fn sweep_frame(plan: &Plan, results: &[PointResult]) -> PolarsResult<DataFrame> {
+pub(crate) fn sweep_frame(plan: &Plan, results: &[PointResult]) -> PolarsResult<DataFrame> {
     frame(&sweep_header(plan), &sweep_cells(plan, results))
 }
 
 /// A batch as a polars frame with one typed column per `batch.csv` column.
-pub fn batch_frame(entries: &[BatchEntry]) -> PolarsResult<DataFrame> {
+pub(crate) fn batch_frame(entries: &[BatchEntry]) -> PolarsResult<DataFrame> {
     frame(&batch_header(), &batch_cells(entries))
 }
 
@@ -63,7 +63,7 @@ fn typed_column<'a>(name: &str, cells: impl Iterator<Item = &'a Cell> + Clone) -
 
 /// Writes `frame` to `path` as Parquet (zstd). Encoded in memory first, then written like every
 /// other output (`files::write_output`): atomically, and an error names the step and the fix.
-pub fn write_parquet(path: &Path, frame: &mut DataFrame) -> Result<(), String> {
+pub(crate) fn write_parquet(path: &Path, frame: &mut DataFrame) -> Result<(), String> {
     let mut bytes = Vec::new();
     ParquetWriter::new(&mut bytes)
         .finish(frame)

@@ -47,32 +47,32 @@ const PALETTE: [RGBColor; 8] = [
 
 /// One figure: panels stacked top to bottom, written as `<name>.png` and `<name>.svg`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Figure {
-    pub name: &'static str,
-    pub panels: Vec<Panel>,
+pub(crate) struct Figure {
+    pub(crate) name: &'static str,
+    pub(crate) panels: Vec<Panel>,
 }
 
 /// One chart: its axes and lines.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Panel {
-    pub title: String,
-    pub x_label: String,
-    pub y_label: String,
-    pub x_log: bool,
-    pub y_log: bool,
-    pub series: Vec<Series>,
+pub(crate) struct Panel {
+    pub(crate) title: String,
+    pub(crate) x_label: String,
+    pub(crate) y_label: String,
+    pub(crate) x_log: bool,
+    pub(crate) y_log: bool,
+    pub(crate) series: Vec<Series>,
     /// Vertical dashed lines with a label, e.g. crossovers: (x, label).
-    pub markers: Vec<(f64, String)>,
+    pub(crate) markers: Vec<(f64, String)>,
 }
 
 /// One line. With `filled`, every point also gets a circle: solid when true, hollow when false.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Series {
-    pub label: String,
-    pub color: usize,
-    pub dashed: bool,
-    pub points: Vec<(f64, f64)>,
-    pub filled: Option<Vec<bool>>,
+pub(crate) struct Series {
+    pub(crate) label: String,
+    pub(crate) color: usize,
+    pub(crate) dashed: bool,
+    pub(crate) points: Vec<(f64, f64)>,
+    pub(crate) filled: Option<Vec<bool>>,
 }
 
 impl Series {
@@ -90,12 +90,12 @@ impl Series {
 
 impl Figure {
     /// Pixel size (width, height).
-    pub fn size(&self) -> (u32, u32) {
+    pub(crate) fn size(&self) -> (u32, u32) {
         (WIDTH, PANEL_HEIGHT * self.panels.len().max(1) as u32)
     }
 
     /// The figure as an SVG document.
-    pub fn svg(&self) -> Result<String, String> {
+    pub(crate) fn svg(&self) -> Result<String, String> {
         let mut text = String::new();
         {
             let root = SVGBackend::with_string(&mut text, self.size()).into_drawing_area();
@@ -107,7 +107,7 @@ impl Figure {
 
     /// The figure as a PNG file's bytes. Drawn and encoded in memory, so that writing it is an
     /// ordinary file write whose failure names its cause (plotters' own file output wraps it).
-    pub fn png(&self) -> Result<Vec<u8>, String> {
+    pub(crate) fn png(&self) -> Result<Vec<u8>, String> {
         let (width, height) = self.size();
         let mut pixels = vec![0u8; width as usize * height as usize * 3];
         {
@@ -126,7 +126,7 @@ impl Figure {
 /// Writes every figure as `<name>.png` and `<name>.svg` into `dir` (atomically) and returns
 /// each figure's name and SVG text, for `report.html`. An error names the file, the step that
 /// failed and what to do.
-pub fn write_figures(
+pub(crate) fn write_figures(
     dir: &Path,
     figures: &[Figure],
 ) -> Result<Vec<(&'static str, String)>, String> {
@@ -153,7 +153,7 @@ fn drawing_failed(path: &Path, cause: &str) -> String {
 }
 
 /// The three figures of a run: `throughput`, `refusals`, `cost`.
-pub fn run_figures(scenario: &Scenario, result: &ScenarioResult) -> Vec<Figure> {
+pub(crate) fn run_figures(scenario: &Scenario, result: &ScenarioResult) -> Vec<Figure> {
     let (scale_s, unit) = time_unit(scenario.duration_ns as f64 / 1e9);
     let x_label = format!("time, {unit}");
     let series_of = |candidate: usize| {
@@ -259,7 +259,7 @@ const MAX_SWEEP_PANELS: usize = 8;
 /// it, x is that traffic as GB per month, the unit users compare NAT options in (alterNAT's
 /// "~10 TB/month"); the swept key is named in the axis label.
 /// Points that miss the objectives are drawn hollow; crossovers are dashed vertical lines.
-pub fn sweep_figures(
+pub(crate) fn sweep_figures(
     plan: &Plan,
     results: &[PointResult],
     winners: &[Winner],

@@ -16,17 +16,17 @@ const MAX_POINTS_LISTED: usize = 40;
 
 /// How a sweep went, for the closing text.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct SweepStats {
-    pub runs_total: usize,
+pub(crate) struct SweepStats {
+    pub(crate) runs_total: usize,
     /// Runs found in `runs.csv` by `--resume`.
-    pub runs_resumed: usize,
-    pub wall_s: f64,
-    pub threads: usize,
+    pub(crate) runs_resumed: usize,
+    pub(crate) wall_s: f64,
+    pub(crate) threads: usize,
 }
 
 /// The columns of `sweep.csv` and `sweep.parquet`: `point`, one `param_<name>` per swept key,
 /// then the columns of `summary.csv`.
-pub fn sweep_header(plan: &Plan) -> Vec<String> {
+pub(crate) fn sweep_header(plan: &Plan) -> Vec<String> {
     let mut header = vec!["point".to_string()];
     header.extend(plan.spec.params.iter().map(|p| p.column.clone()));
     header.extend(summary_header());
@@ -34,7 +34,7 @@ pub fn sweep_header(plan: &Plan) -> Vec<String> {
 }
 
 /// `sweep.csv`.
-pub fn sweep_csv(plan: &Plan, results: &[PointResult]) -> String {
+pub(crate) fn sweep_csv(plan: &Plan, results: &[PointResult]) -> String {
     let mut out = line(sweep_header(plan));
     for row in sweep_cells(plan, results) {
         out.push_str(&line(row.iter().map(Cell::text)));
@@ -44,7 +44,7 @@ pub fn sweep_csv(plan: &Plan, results: &[PointResult]) -> String {
 
 /// `winners.csv`: the recommended candidate of each point (empty when none meets the
 /// objectives), its monthly cost, and whether it changed along the last swept key.
-pub fn winners_csv(plan: &Plan, results: &[PointResult], winners: &[Winner]) -> String {
+pub(crate) fn winners_csv(plan: &Plan, results: &[PointResult], winners: &[Winner]) -> String {
     let mut header = vec!["point".to_string()];
     header.extend(plan.spec.params.iter().map(|p| p.column.clone()));
     header.extend(["recommended", "kind", "cost_monthly_usd", "crossover"].map(String::from));
@@ -71,7 +71,7 @@ pub fn winners_csv(plan: &Plan, results: &[PointResult], winners: &[Winner]) -> 
 
 /// The text printed when a sweep ends: its size and time, then each point's winner (only the
 /// crossovers when there are many points).
-pub fn render(
+pub(crate) fn render(
     plan: &Plan,
     results: &[PointResult],
     winners: &[Winner],
@@ -132,7 +132,7 @@ pub fn render(
 }
 
 /// Every row of `sweep.csv` as cells: `point`, the swept values, then the summary fields.
-pub fn sweep_cells(plan: &Plan, results: &[PointResult]) -> Vec<Vec<Cell>> {
+pub(crate) fn sweep_cells(plan: &Plan, results: &[PointResult]) -> Vec<Vec<Cell>> {
     let mut rows = Vec::new();
     for (point, result) in results.iter().enumerate() {
         let scenario_name = &plan.points[point].scenario.name;

@@ -7,7 +7,7 @@ use crate::results::summary::{Metric, percent};
 use std::fmt::Write;
 
 /// Assumptions of the model itself, true for every candidate; docs/model.md ("Assumptions") explains each.
-pub const MODEL_ASSUMPTIONS: &[&str] = &[
+pub(crate) const MODEL_ASSUMPTIONS: &[&str] = &[
     "bandwidth is shared max-min fair as a fluid; TCP slows down when short, UDP loses the excess",
     "one packets-per-second allowance serves both directions, shared by demand; TCP counts MSS segments, a delayed ACK per two and 7 handshake packets",
     "a connection still transferring at the end counts in the percentiles at its age (a lower bound, shown as ≥)",
@@ -16,7 +16,7 @@ pub const MODEL_ASSUMPTIONS: &[&str] = &[
 ];
 
 /// Renders the report printed by `natsim run`.
-pub fn render(scenario: &Scenario, result: &ScenarioResult) -> String {
+pub(crate) fn render(scenario: &Scenario, result: &ScenarioResult) -> String {
     let mut out = String::new();
     let hours = scenario.duration_ns as f64 / 3.6e12;
     let _ = writeln!(

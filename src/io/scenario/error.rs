@@ -11,11 +11,11 @@ pub struct ScenarioError {
     /// Key path like `candidate[1].ips`; empty for whole-file problems (broken TOML).
     pub key_path: String,
     pub problem: String,
-    pub hint: String,
+    pub(crate) hint: String,
 }
 
 impl ScenarioError {
-    pub fn new(
+    pub(crate) fn new(
         key_path: impl Into<String>,
         problem: impl Into<String>,
         hint: impl Into<String>,
@@ -28,7 +28,7 @@ impl ScenarioError {
         }
     }
 
-    pub fn in_file(mut self, file: impl Into<String>) -> Self {
+    pub(crate) fn in_file(mut self, file: impl Into<String>) -> Self {
         self.file = file.into();
         self
     }

@@ -7,10 +7,10 @@
 //! problem and fix.
 
 mod candidate;
-pub mod error;
+pub(crate) mod error;
 mod events;
 mod kinds;
-pub mod parse;
+pub(crate) mod parse;
 mod reader;
 mod setting;
 pub mod source;
@@ -21,7 +21,7 @@ mod zone;
 pub use crate::model::scenario::*;
 pub use error::ScenarioError;
 pub use parse::{parse_scenario, parse_scenario_file};
-pub use source::{MAX_FILE_BYTES, read_scenario_file};
+pub(crate) use source::read_scenario_file;
 
 #[cfg(test)]
 mod hardening_tests;

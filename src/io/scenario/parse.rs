@@ -37,7 +37,7 @@ pub fn parse_scenario(text: &str, file: &str) -> std::result::Result<Scenario, S
 }
 
 /// Parses scenario text against a given catalog (a user's own, or the embedded one).
-pub fn parse_scenario_with(
+pub(crate) fn parse_scenario_with(
     text: &str,
     file: &str,
     catalog: &Catalog,

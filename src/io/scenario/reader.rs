@@ -58,7 +58,7 @@ pub(super) enum Quantity {
 }
 
 impl<'a> Section<'a> {
-    pub fn new(path: impl Into<String>, table: &'a toml::Table) -> Self {
+    pub(crate) fn new(path: impl Into<String>, table: &'a toml::Table) -> Self {
         Section {
             path: path.into(),
             table,
@@ -66,12 +66,12 @@ impl<'a> Section<'a> {
         }
     }
 
-    pub fn path(&self) -> &str {
+    pub(crate) fn path(&self) -> &str {
         &self.path
     }
 
     /// The key path of `key` in this section, quoting keys that are not bare TOML keys.
-    pub fn path_of(&self, key: &str) -> String {
+    pub(crate) fn path_of(&self, key: &str) -> String {
         let bare = !key.is_empty()
             && key
                 .chars()
@@ -89,7 +89,7 @@ impl<'a> Section<'a> {
         }
     }
 
-    pub fn error(
+    pub(crate) fn error(
         &self,
         key: &str,
         problem: impl Into<String>,
@@ -99,7 +99,7 @@ impl<'a> Section<'a> {
     }
 
     /// Declares `key` accepted and returns its value, if present.
-    pub fn raw(&mut self, key: &'static str) -> Option<&'a Value> {
+    pub(crate) fn raw(&mut self, key: &'static str) -> Option<&'a Value> {
         if !self.known.contains(&key) {
             self.known.push(key);
         }
@@ -107,13 +107,13 @@ impl<'a> Section<'a> {
     }
 
     /// Whether the user wrote `key` (without declaring it).
-    pub fn has(&self, key: &str) -> bool {
+    pub(crate) fn has(&self, key: &str) -> bool {
         self.table.contains_key(key)
     }
 
     /// The value of a required key. When it is missing but an unknown key looks like a typo of
     /// it, the error points at the typo instead.
-    pub fn required(&mut self, key: &'static str, hint: &str) -> Result<&'a Value> {
+    pub(crate) fn required(&mut self, key: &'static str, hint: &str) -> Result<&'a Value> {
         if let Some(value) = self.raw(key) {
             return Ok(value);
         }
@@ -132,41 +132,46 @@ impl<'a> Section<'a> {
         })
     }
 
-    pub fn string(&mut self, key: &'static str) -> Result<Option<&'a str>> {
+    pub(crate) fn string(&mut self, key: &'static str) -> Result<Option<&'a str>> {
         self.raw(key)
             .map(|v| as_str(&self.path_of(key), v))
             .transpose()
     }
 
-    pub fn required_string(&mut self, key: &'static str, hint: &str) -> Result<&'a str> {
+    pub(crate) fn required_string(&mut self, key: &'static str, hint: &str) -> Result<&'a str> {
         let value = self.required(key, hint)?;
         as_str(&self.path_of(key), value)
     }
 
     /// A name that becomes part of a path or a CSV cell: letters, digits, `.`, `_`, `-`.
-    pub fn name(&mut self, key: &'static str) -> Result<Option<String>> {
+    pub(crate) fn name(&mut self, key: &'static str) -> Result<Option<String>> {
         match self.string(key)? {
             Some(name) => self.checked_name(key, name).map(Some),
             None => Ok(None),
         }
     }
 
-    pub fn required_name(&mut self, key: &'static str, hint: &str) -> Result<String> {
+    pub(crate) fn required_name(&mut self, key: &'static str, hint: &str) -> Result<String> {
         let name = self.required_string(key, hint)?;
         self.checked_name(key, name)
     }
 
-    pub fn required_number(&mut self, key: &'static str, check: Check, hint: &str) -> Result<f64> {
+    pub(crate) fn required_number(
+        &mut self,
+        key: &'static str,
+        check: Check,
+        hint: &str,
+    ) -> Result<f64> {
         let value = self.required(key, hint)?;
         number_in(&self.path_of(key), value, check)
     }
 
     /// Every entry, for tables whose keys are data (instance type names), not settings.
-    pub fn entries(&self) -> impl Iterator<Item = (&'a String, &'a Value)> + use<'a> {
+    pub(crate) fn entries(&self) -> impl Iterator<Item = (&'a String, &'a Value)> + use<'a> {
         self.table.iter()
     }
 
-    pub fn boolean(&mut self, key: &'static str) -> Result<Option<bool>> {
+    pub(crate) fn boolean(&mut self, key: &'static str) -> Result<Option<bool>> {
         match self.raw(key) {
             None => Ok(None),
             Some(Value::Boolean(b)) => Ok(Some(*b)),
@@ -180,39 +185,39 @@ impl<'a> Section<'a> {
     }
 
     /// A whole number in `low..=high`.
-    pub fn int(&mut self, key: &'static str, low: i64, high: i64) -> Result<Option<i64>> {
+    pub(crate) fn int(&mut self, key: &'static str, low: i64, high: i64) -> Result<Option<i64>> {
         self.raw(key)
             .map(|v| int_in(&self.path_of(key), v, low, high))
             .transpose()
     }
 
-    pub fn number(&mut self, key: &'static str, check: Check) -> Result<Option<f64>> {
+    pub(crate) fn number(&mut self, key: &'static str, check: Check) -> Result<Option<f64>> {
         self.raw(key)
             .map(|v| number_in(&self.path_of(key), v, check))
             .transpose()
     }
 
-    pub fn size_bytes(&mut self, key: &'static str, check: Check) -> Result<Option<f64>> {
+    pub(crate) fn size_bytes(&mut self, key: &'static str, check: Check) -> Result<Option<f64>> {
         self.raw(key)
             .map(|v| quantity(&self.path_of(key), v, Quantity::Size, check))
             .transpose()
     }
 
     /// A duration in seconds. With `Check::Positive` it must also be at least 1 ns.
-    pub fn duration_s(&mut self, key: &'static str, check: Check) -> Result<Option<f64>> {
+    pub(crate) fn duration_s(&mut self, key: &'static str, check: Check) -> Result<Option<f64>> {
         self.raw(key)
             .map(|v| quantity(&self.path_of(key), v, Quantity::Duration, check))
             .transpose()
     }
 
-    pub fn rate_bps(&mut self, key: &'static str, check: Check) -> Result<Option<f64>> {
+    pub(crate) fn rate_bps(&mut self, key: &'static str, check: Check) -> Result<Option<f64>> {
         self.raw(key)
             .map(|v| rate(&self.path_of(key), v, check))
             .transpose()
     }
 
     /// A sub-table (`[scenario]` or `key = { ... }`).
-    pub fn table(&mut self, key: &'static str) -> Result<Option<Section<'a>>> {
+    pub(crate) fn table(&mut self, key: &'static str) -> Result<Option<Section<'a>>> {
         match self.raw(key) {
             None => Ok(None),
             Some(Value::Table(table)) => Ok(Some(Section::new(self.path_of(key), table))),
@@ -226,7 +231,7 @@ impl<'a> Section<'a> {
     }
 
     /// An array of tables (`[[workload]]`), each with its indexed key path (`workload[1]`).
-    pub fn tables(&mut self, key: &'static str) -> Result<Option<Vec<Section<'a>>>> {
+    pub(crate) fn tables(&mut self, key: &'static str) -> Result<Option<Vec<Section<'a>>>> {
         let path = self.path_of(key);
         let hint = format!("write one [[{key}]] (double brackets) per entry");
         let items = match self.raw(key) {
@@ -247,7 +252,7 @@ impl<'a> Section<'a> {
 
     /// A size or duration, or a distribution table of them
     /// (`{ dist = "lognormal", mean = "200KB", cv = 2.0 }`).
-    pub fn dist(&mut self, key: &'static str, what: Quantity) -> Result<Option<Dist>> {
+    pub(crate) fn dist(&mut self, key: &'static str, what: Quantity) -> Result<Option<Dist>> {
         let path = self.path_of(key);
         match self.raw(key) {
             None => Ok(None),
@@ -289,7 +294,7 @@ impl<'a> Section<'a> {
     }
 
     /// Refuses any key no caller asked for, suggesting the closest accepted one.
-    pub fn finish(self) -> Result<()> {
+    pub(crate) fn finish(self) -> Result<()> {
         let Some(unknown) = self
             .table
             .keys()
@@ -548,7 +553,7 @@ fn split_units_error(path: &str, message: &str) -> ScenarioError {
 
 impl Check {
     /// Returns `value` if it passes, else an error quoting `shown` (the value as written).
-    pub fn apply(self, path: &str, value: f64, shown: &str) -> Result<f64> {
+    pub(crate) fn apply(self, path: &str, value: f64, shown: &str) -> Result<f64> {
         let ok = match self {
             Check::NonNegative => value >= 0.0,
             Check::Positive => value > 0.0,
@@ -590,7 +595,7 @@ impl Check {
         Err(ScenarioError::new(path, problem, self.hint()))
     }
 
-    pub fn hint(self) -> String {
+    pub(crate) fn hint(self) -> String {
         match self {
             Check::NonNegative => "use 0 or more".to_string(),
             Check::Positive => "use a value greater than 0".to_string(),

@@ -20,7 +20,7 @@ pub(super) struct CatalogDefault<'c, T> {
 }
 
 impl<'c, T> CatalogDefault<'c, T> {
-    pub fn new(value: T, basis: Option<&'c str>, shown: String) -> Self {
+    pub(crate) fn new(value: T, basis: Option<&'c str>, shown: String) -> Self {
         CatalogDefault {
             value,
             basis,
@@ -31,27 +31,27 @@ impl<'c, T> CatalogDefault<'c, T> {
 
 impl<'c> CatalogDefault<'c, f64> {
     /// A duration in seconds, shown as "350 s".
-    pub fn seconds(value: f64, basis: Option<&'c str>) -> Self {
+    pub(crate) fn seconds(value: f64, basis: Option<&'c str>) -> Self {
         Self::new(value, basis, seconds_text(value))
     }
 
     /// A plain number, shown as written ("0.8").
-    pub fn plain(value: f64, basis: Option<&'c str>) -> Self {
+    pub(crate) fn plain(value: f64, basis: Option<&'c str>) -> Self {
         Self::new(value, basis, value.to_string())
     }
 }
 
 /// A value for a key: the user's, or the catalog's default with the assumption behind it.
 pub(super) struct Setting<T> {
-    pub value: T,
+    pub(crate) value: T,
     /// Whether the user set the key.
-    pub given: bool,
+    pub(crate) given: bool,
     assumption: Option<Assumption>,
 }
 
 impl<T> Setting<T> {
     /// A value the user set, where the catalog has no default for it.
-    pub fn given(value: T) -> Self {
+    pub(crate) fn given(value: T) -> Self {
         Setting {
             value,
             given: true,
@@ -60,7 +60,7 @@ impl<T> Setting<T> {
     }
 
     /// `given` if the user set `key`, else `default` (with its assumption, if it is one).
-    pub fn new(key: &str, given: Option<T>, default: CatalogDefault<'_, T>) -> Self {
+    pub(crate) fn new(key: &str, given: Option<T>, default: CatalogDefault<'_, T>) -> Self {
         match given {
             Some(value) => Setting::given(value),
             None => Setting {
@@ -78,7 +78,7 @@ impl<T> Setting<T> {
 
 impl Section<'_> {
     /// A number, or the catalog's default.
-    pub fn number_or(
+    pub(crate) fn number_or(
         &mut self,
         key: &'static str,
         check: Check,
@@ -88,7 +88,7 @@ impl Section<'_> {
     }
 
     /// A duration in seconds, or the catalog's default.
-    pub fn duration_or(
+    pub(crate) fn duration_or(
         &mut self,
         key: &'static str,
         check: Check,
@@ -98,7 +98,7 @@ impl Section<'_> {
     }
 
     /// A whole number in `low..=high`, or the catalog's default.
-    pub fn count_or(
+    pub(crate) fn count_or(
         &mut self,
         key: &'static str,
         (low, high): (u32, u32),
@@ -116,13 +116,13 @@ pub(super) struct Assumptions(Vec<Assumption>);
 
 impl Assumptions {
     /// Records the assumption behind `setting`, if its value is an assumed default.
-    pub fn add<T>(&mut self, setting: &Setting<T>) {
+    pub(crate) fn add<T>(&mut self, setting: &Setting<T>) {
         self.0.extend(setting.assumption.clone());
     }
 
     /// Records an assumption that is no key's default (spot pricing, the fallback's detection
     /// time), when `basis` says it is one.
-    pub fn note(&mut self, key: &str, basis: Option<&str>, value: impl FnOnce() -> String) {
+    pub(crate) fn note(&mut self, key: &str, basis: Option<&str>, value: impl FnOnce() -> String) {
         if let Some(basis) = basis {
             self.0.push(Assumption {
                 key: key.to_string(),
@@ -132,11 +132,11 @@ impl Assumptions {
         }
     }
 
-    pub fn push(&mut self, assumption: Assumption) {
+    pub(crate) fn push(&mut self, assumption: Assumption) {
         self.0.push(assumption);
     }
 
-    pub fn into_vec(self) -> Vec<Assumption> {
+    pub(crate) fn into_vec(self) -> Vec<Assumption> {
         self.0
     }
 }

@@ -12,10 +12,10 @@ use std::path::Path;
 
 /// Largest scenario file read: 1 MiB. The shipped scenarios are 1 to 4 KB, and a generated file
 /// with a thousand workloads stays well under it.
-pub const MAX_FILE_BYTES: u64 = 1 << 20;
+pub(crate) const MAX_FILE_BYTES: u64 = 1 << 20;
 
 /// The text of the scenario file at `path`, read once. Errors name the file and say why.
-pub fn read_scenario_file(path: &Path) -> Result<String, ScenarioError> {
+pub(crate) fn read_scenario_file(path: &Path) -> Result<String, ScenarioError> {
     let fail = |problem: String, hint: &str| {
         ScenarioError::new("", problem, hint).in_file(path.display().to_string())
     };

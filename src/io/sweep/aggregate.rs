@@ -12,24 +12,24 @@ use crate::results::summary::{Summary, summarize_values};
 
 /// One point's outcome.
 #[derive(Debug, Clone)]
-pub struct PointResult {
+pub(crate) struct PointResult {
     /// One per candidate, in candidate order.
-    pub summaries: Vec<Summary>,
-    pub verdict: Verdict,
+    pub(crate) summaries: Vec<Summary>,
+    pub(crate) verdict: Verdict,
 }
 
 /// Which candidate a point recommends, and whether that changed along the last swept key.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Winner {
-    pub point: usize,
-    pub recommended: Option<usize>,
+pub(crate) struct Winner {
+    pub(crate) point: usize,
+    pub(crate) recommended: Option<usize>,
     /// The winner differs from the previous point's, where the previous point differs only in
     /// the last swept key (never at that key's first value).
-    pub crossover: bool,
+    pub(crate) crossover: bool,
 }
 
 /// Summarises every point from its runs. Fails, naming the first gap, if a run is missing.
-pub fn aggregate(plan: &Plan, records: &[Record]) -> Result<Vec<PointResult>, String> {
+pub(crate) fn aggregate(plan: &Plan, records: &[Record]) -> Result<Vec<PointResult>, String> {
     let mut sorted: Vec<&Record> = records.iter().collect();
     sorted.sort_by_key(|r| r.key());
     sorted.dedup_by_key(|r| r.key());
@@ -70,7 +70,7 @@ pub fn aggregate(plan: &Plan, records: &[Record]) -> Result<Vec<PointResult>, St
 }
 
 /// The recommended candidate of every point, with crossovers along the last swept key.
-pub fn winners(plan: &Plan, results: &[PointResult]) -> Vec<Winner> {
+pub(crate) fn winners(plan: &Plan, results: &[PointResult]) -> Vec<Winner> {
     let name = |point: usize| {
         results[point]
             .verdict

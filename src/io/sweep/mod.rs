@@ -11,25 +11,25 @@
 //! aggregated in (point, candidate, replication) order from figures that survive a trip through
 //! `runs.csv` bit for bit. Nothing here touches the filesystem; the CLI does.
 
-pub mod aggregate;
+pub(crate) mod aggregate;
 pub mod plan;
-pub mod spec;
+pub(crate) mod spec;
 
 /// The figures of one finished run: what `runs.csv` keeps and aggregation needs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Record {
-    pub point: usize,
-    pub candidate: usize,
-    pub replication: u32,
-    pub seed: u64,
+    pub(crate) point: usize,
+    pub(crate) candidate: usize,
+    pub(crate) replication: u32,
+    pub(crate) seed: u64,
     /// Indexed like [`crate::results::summary::Metric::ALL`].
-    pub values: Vec<f64>,
-    pub credits_exhausted_at_s: Option<f64>,
+    pub(crate) values: Vec<f64>,
+    pub(crate) credits_exhausted_at_s: Option<f64>,
 }
 
 impl Record {
     /// The key runs are ordered and deduplicated by.
-    pub fn key(&self) -> (usize, usize, u32) {
+    pub(crate) fn key(&self) -> (usize, usize, u32) {
         (self.point, self.candidate, self.replication)
     }
 }

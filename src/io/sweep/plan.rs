@@ -18,23 +18,23 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// One point: its values (one per swept key, in key order) and the scenario they give.
 #[derive(Debug, Clone)]
 pub struct Point {
-    pub values: Vec<toml::Value>,
-    pub scenario: Scenario,
+    pub(crate) values: Vec<toml::Value>,
+    pub(crate) scenario: Scenario,
 }
 
 /// A checked sweep, ready to run.
 #[derive(Debug, Clone)]
 pub struct Plan {
-    pub spec: SweepSpec,
+    pub(crate) spec: SweepSpec,
     pub points: Vec<Point>,
 }
 
 /// One run: a candidate of a point, for one replication.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Job {
-    pub point: usize,
-    pub candidate: usize,
-    pub replication: u32,
+    pub(crate) point: usize,
+    pub(crate) candidate: usize,
+    pub(crate) replication: u32,
 }
 
 impl Plan {
@@ -93,7 +93,7 @@ impl Plan {
     }
 
     /// The text of each swept value at `point`, as `param_*` columns show it.
-    pub fn param_texts(&self, point: usize) -> Vec<String> {
+    pub(crate) fn param_texts(&self, point: usize) -> Vec<String> {
         self.points[point]
             .values
             .iter()
@@ -112,7 +112,7 @@ impl Plan {
     /// A run's expected work, in events: the connections it should see, plus one per simulated
     /// minute for the time series every run keeps. Orders runs and weighs progress; results never
     /// depend on it.
-    pub fn work(&self, job: &Job) -> f64 {
+    pub(crate) fn work(&self, job: &Job) -> f64 {
         let scenario = &self.points[job.point].scenario;
         expected_arrivals(scenario) + ns_to_seconds(scenario.duration_ns) / 60.0
     }

@@ -12,7 +12,7 @@ use crate::util::echo;
 use toml::Value;
 
 /// Most points one sweep may have; beyond it a typo (steps = 1000000) would run for days.
-pub const MAX_POINTS: usize = 100_000;
+pub(crate) const MAX_POINTS: usize = 100_000;
 /// Significant digits kept for the inside points of a range, so `param_*` columns read cleanly
 /// and the value written is exactly the value simulated.
 const RANGE_DIGITS: usize = 6;
@@ -20,18 +20,18 @@ const PATH_HINT: &str = "write a key path like \"workload[0].rate_per_s\" or \"c
 
 /// The parsed `[sweep]` table, keys in the order they appear in the file.
 #[derive(Debug, Clone, PartialEq)]
-pub struct SweepSpec {
-    pub params: Vec<Param>,
+pub(crate) struct SweepSpec {
+    pub(crate) params: Vec<Param>,
 }
 
 /// One swept key.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Param {
+pub(crate) struct Param {
     /// The key path as written, e.g. `workload[0].rate_per_s`.
-    pub key: String,
+    pub(crate) key: String,
     /// `param_` + the key path with every run of non-alphanumerics turned into `_`.
-    pub column: String,
-    pub values: Vec<Value>,
+    pub(crate) column: String,
+    pub(crate) values: Vec<Value>,
     path: Vec<Step>,
 }
 
@@ -47,7 +47,7 @@ type Result<T> = std::result::Result<T, ScenarioError>;
 impl SweepSpec {
     /// Reads a `[sweep]` table. `order` lists its keys as they appear in the file (TOML tables
     /// forget it), see [`key_order`]; keys missing from it go last.
-    pub fn parse(table: &toml::Table, order: &[String]) -> Result<SweepSpec> {
+    pub(crate) fn parse(table: &toml::Table, order: &[String]) -> Result<SweepSpec> {
         if table.is_empty() {
             return Err(ScenarioError::new(
                 "sweep",
@@ -78,7 +78,7 @@ impl SweepSpec {
     }
 
     /// Number of points: the product of every key's number of values.
-    pub fn point_count(&self) -> usize {
+    pub(crate) fn point_count(&self) -> usize {
         self.params.iter().map(|p| p.values.len()).product()
     }
 
@@ -107,7 +107,7 @@ impl SweepSpec {
     }
 
     /// Each key's value index at `point`; the last key varies fastest.
-    pub fn indices(&self, point: usize) -> Vec<usize> {
+    pub(crate) fn indices(&self, point: usize) -> Vec<usize> {
         let mut rest = point;
         let mut indices = vec![0; self.params.len()];
         for (slot, param) in indices.iter_mut().zip(&self.params).rev() {
@@ -119,7 +119,7 @@ impl SweepSpec {
     }
 
     /// The values of `point`, one per key.
-    pub fn values(&self, point: usize) -> Vec<&Value> {
+    pub(crate) fn values(&self, point: usize) -> Vec<&Value> {
         self.indices(point)
             .into_iter()
             .zip(&self.params)
@@ -130,7 +130,7 @@ impl SweepSpec {
     /// Checks every key path against the scenario: each table and list on the way must exist
     /// (the last key may be absent, e.g. an optional override; the parser then checks that the
     /// scenario accepts it).
-    pub fn check_paths(&self, root: &toml::Table) -> Result<()> {
+    pub(crate) fn check_paths(&self, root: &toml::Table) -> Result<()> {
         for param in &self.params {
             let mut copy = root.clone();
             param.apply(&mut copy, Value::Boolean(false))?;
@@ -141,7 +141,7 @@ impl SweepSpec {
 
 impl Param {
     /// Sets this key to `value` in the scenario's raw table.
-    pub fn apply(&self, root: &mut toml::Table, value: Value) -> Result<()> {
+    pub(crate) fn apply(&self, root: &mut toml::Table, value: Value) -> Result<()> {
         // Walk a `Value` cursor: tables and lists alternate along the path.
         let mut whole = Value::Table(std::mem::take(root));
         let outcome = self.apply_in(&mut whole, value);
@@ -239,7 +239,7 @@ impl Param {
 
 /// The keys of `[sweep]` in the order the file writes them (a `toml::Table` sorts its keys);
 /// empty when the text is not valid TOML (the scenario parser reports that first).
-pub fn key_order(text: &str) -> Vec<String> {
+pub(crate) fn key_order(text: &str) -> Vec<String> {
     let Ok(document) = toml::de::DeTable::parse(text) else {
         return Vec::new();
     };
@@ -263,7 +263,7 @@ pub fn key_order(text: &str) -> Vec<String> {
 
 /// A value as `param_*` columns show it: strings bare, numbers in Rust's shortest exact form,
 /// anything else as inline TOML.
-pub fn value_text(value: &Value) -> String {
+pub(crate) fn value_text(value: &Value) -> String {
     match value {
         Value::String(text) => text.clone(),
         Value::Integer(n) => n.to_string(),
@@ -273,7 +273,7 @@ pub fn value_text(value: &Value) -> String {
 }
 
 /// `key = value` as written in a point's description.
-pub fn assignment(param: &Param, value: &Value) -> String {
+pub(crate) fn assignment(param: &Param, value: &Value) -> String {
     match value {
         Value::String(text) => format!("{} = {}", echo::short(&param.key), echo::quoted(text)),
         other => format!(

@@ -13,10 +13,10 @@ use crate::engine::Nanos;
 use crate::util::units::NS_PER_S;
 
 /// Seconds of burst a drained bucket must earn back before bursting resumes (assumed).
-pub const RESUME_SECONDS: f64 = 1.0;
+pub(crate) const RESUME_SECONDS: f64 = 1.0;
 
 #[derive(Debug, Clone)]
-pub struct CreditBucket {
+pub(crate) struct CreditBucket {
     bits: f64,
     max_bits: f64,
     baseline_bps: f64,
@@ -29,22 +29,22 @@ pub struct CreditBucket {
     /// minimum over settlements is the true minimum.
     min_bits: f64,
     /// When the bucket first ran dry, if it did.
-    pub first_exhausted_at: Option<Nanos>,
+    pub(crate) first_exhausted_at: Option<Nanos>,
 }
 
 /// How a bucket's reserve held up: how deep it was drawn, and how fast it drains on net.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct Reserve {
+pub(crate) struct Reserve {
     /// Deepest draw as a fraction of a full bucket (0 = never below full, 1 = ran dry).
-    pub depth: f64,
+    pub(crate) depth: f64,
     /// Net drain from full, as a fraction of a full bucket per hour: 1 / (hours a full bucket
     /// lasts at the load seen). 0 when the bucket ends the run as full as it started.
-    pub drain_per_hour: f64,
+    pub(crate) drain_per_hour: f64,
 }
 
 impl Reserve {
     /// The worse of two reserves, figure by figure.
-    pub fn worst(self, other: Reserve) -> Reserve {
+    pub(crate) fn worst(self, other: Reserve) -> Reserve {
         Reserve {
             depth: self.depth.max(other.depth),
             drain_per_hour: self.drain_per_hour.max(other.drain_per_hour),
@@ -54,7 +54,7 @@ impl Reserve {
 
 impl CreditBucket {
     /// A full bucket.
-    pub fn new(baseline_bps: f64, burst_bps: f64, max_bits: f64) -> Self {
+    pub(crate) fn new(baseline_bps: f64, burst_bps: f64, max_bits: f64) -> Self {
         CreditBucket {
             bits: max_bits,
             max_bits,
@@ -69,7 +69,12 @@ impl CreditBucket {
     }
 
     /// A full bucket on an instance launched at `now` (a replacement starts with full credits).
-    pub fn launched_at(now: Nanos, baseline_bps: f64, burst_bps: f64, max_bits: f64) -> Self {
+    pub(crate) fn launched_at(
+        now: Nanos,
+        baseline_bps: f64,
+        burst_bps: f64,
+        max_bits: f64,
+    ) -> Self {
         CreditBucket {
             last_update: now,
             launched_at: now,
@@ -79,7 +84,7 @@ impl CreditBucket {
 
     /// Bandwidth allowed now.
     #[inline]
-    pub fn bandwidth_bps(&self) -> f64 {
+    pub(crate) fn bandwidth_bps(&self) -> f64 {
         if self.bursting {
             self.burst_bps
         } else {
@@ -87,13 +92,14 @@ impl CreditBucket {
         }
     }
 
-    pub fn bits(&self) -> f64 {
+    #[cfg(test)]
+    pub(crate) fn bits(&self) -> f64 {
         self.bits
     }
 
     /// Spends or earns credits for the time since the last call at the usage that held then.
     #[inline]
-    pub fn settle(&mut self, now: Nanos, usage_bps: f64) {
+    pub(crate) fn settle(&mut self, now: Nanos, usage_bps: f64) {
         if now <= self.last_update {
             return;
         }
@@ -106,7 +112,7 @@ impl CreditBucket {
     /// The reserve at `now` (settled there): a bucket that ran dry lasted from its launch to
     /// then; one that did not drains, on net, what it lost since launch over that time. The
     /// monthly projection repeats the run, so a net loss per run is a loss every run.
-    pub fn reserve(&self, now: Nanos) -> Reserve {
+    pub(crate) fn reserve(&self, now: Nanos) -> Reserve {
         if self.max_bits <= 0.0 {
             return Reserve::default();
         }
@@ -127,7 +133,7 @@ impl CreditBucket {
     /// When the bucket will change what it allows at `usage_bps`: runs dry while bursting, or
     /// earns back the resume threshold while at baseline.
     #[inline]
-    pub fn next_change(&self, usage_bps: f64) -> Option<Nanos> {
+    pub(crate) fn next_change(&self, usage_bps: f64) -> Option<Nanos> {
         let (missing_bits, rate) = self.gap(usage_bps)?;
         let seconds = missing_bits / rate;
         Some(
@@ -141,7 +147,7 @@ impl CreditBucket {
     /// question as `next_change(usage_bps) < at`, without the division, for callers that only
     /// need the change when it comes before their own next deadline.
     #[inline]
-    pub fn changes_before(&self, at: Nanos, usage_bps: f64) -> bool {
+    pub(crate) fn changes_before(&self, at: Nanos, usage_bps: f64) -> bool {
         self.gap(usage_bps).is_some_and(|(missing_bits, rate)| {
             missing_bits < rate * (at.saturating_sub(self.last_update) as f64 / NS_PER_S)
         })
@@ -165,7 +171,7 @@ impl CreditBucket {
 
     /// Applies a change that `next_change` announced; returns true if the allowance changed.
     #[inline]
-    pub fn on_change(&mut self, now: Nanos) -> bool {
+    pub(crate) fn on_change(&mut self, now: Nanos) -> bool {
         // Within a millionth of the bucket counts as empty/full: the deadline was rounded up to
         // the next nanosecond, so the bucket may sit a hair past the boundary.
         let slack = self.max_bits * 1e-9 + 1.0;

@@ -26,7 +26,7 @@ use crate::engine::rng::StreamRng;
 
 /// An instance fleet with a standby NAT gateway beside it.
 #[derive(Debug, Clone)]
-pub struct Fallback {
+pub(crate) struct Fallback {
     instances: Instances,
     gateway: Gateway,
     detection_ns: Nanos,
@@ -39,7 +39,7 @@ pub struct Fallback {
 impl Fallback {
     /// The instances of `config` and the standby gateway of `fallback` (built by the scenario
     /// from the catalog's NAT gateway defaults, like any other gateway).
-    pub fn new(
+    pub(crate) fn new(
         config: &nat_instance::Config,
         fallback: &nat_instance::Fallback,
         classes: &[ClassSpec],

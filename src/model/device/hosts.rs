@@ -23,25 +23,25 @@ use crate::engine::fluid::{
 /// over an allowance is "queued or dropped", and that microbursts count). A millisecond absorbs
 /// any single short connection (hundreds of packets at the smallest allowance) and drains within
 /// milliseconds under sustained overload, so long-run rates are the allowance's.
-pub const PACKET_BURST_S: f64 = 1e-3;
+pub(crate) const PACKET_BURST_S: f64 = 1e-3;
 
 /// A full token bucket of packets for an allowance of `pps` (units: packets and packets per
 /// second in [`CreditBucket`]'s bits and bits per second). While it holds tokens the allowance is
 /// unbounded; drained, it is `pps`; it bursts again once full.
-pub fn packet_bucket(now: Nanos, pps: f64) -> CreditBucket {
+pub(crate) fn packet_bucket(now: Nanos, pps: f64) -> CreditBucket {
     CreditBucket::launched_at(now, pps, f64::INFINITY, pps * PACKET_BURST_S)
 }
 
 /// The network of one host.
 #[derive(Debug, Clone, PartialEq)]
-pub struct HostSpec {
-    pub baseline_bps: f64,
-    pub burst_bps: f64,
-    pub bucket_bits: f64,
-    pub internet_cap_bps: f64,
+pub(crate) struct HostSpec {
+    pub(crate) baseline_bps: f64,
+    pub(crate) burst_bps: f64,
+    pub(crate) bucket_bits: f64,
+    pub(crate) internet_cap_bps: f64,
     /// Packets per second the host forwards, both directions together (each forwarded packet
     /// counted once).
-    pub pps_limit: f64,
+    pub(crate) pps_limit: f64,
 }
 
 impl HostSpec {
@@ -55,7 +55,7 @@ impl HostSpec {
 }
 
 #[derive(Debug, Clone)]
-pub struct Hosts {
+pub(crate) struct Hosts {
     specs: Vec<HostSpec>,
     paths: Vec<Path>,
     /// Credit buckets per host: [out, in].
@@ -67,7 +67,7 @@ pub struct Hosts {
 }
 
 impl Hosts {
-    pub fn new(specs: Vec<HostSpec>, classes: &[ClassSpec]) -> Self {
+    pub(crate) fn new(specs: Vec<HostSpec>, classes: &[ClassSpec]) -> Self {
         let buckets: Vec<[CreditBucket; 2]> = specs
             .iter()
             .map(|s| [s.full_bucket(0), s.full_bucket(0)])
@@ -97,23 +97,19 @@ impl Hosts {
         }
     }
 
-    pub fn paths(&self) -> &[Path] {
+    pub(crate) fn paths(&self) -> &[Path] {
         &self.paths
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.paths.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.paths.is_empty()
-    }
-
-    pub fn is_up(&self, host: u32) -> bool {
+    pub(crate) fn is_up(&self, host: u32) -> bool {
         self.up[host as usize]
     }
 
-    pub fn start_flow(
+    pub(crate) fn start_flow(
         &mut self,
         now: Nanos,
         host: u32,
@@ -133,7 +129,7 @@ impl Hosts {
 
     /// Removes a running flow (its client went away); credits are settled first, at the rate
     /// that held until now.
-    pub fn stop_flow(
+    pub(crate) fn stop_flow(
         &mut self,
         now: Nanos,
         host: u32,
@@ -150,7 +146,7 @@ impl Hosts {
         progress
     }
 
-    pub fn next_deadline(&self) -> Option<Nanos> {
+    pub(crate) fn next_deadline(&self) -> Option<Nanos> {
         let mut earliest = None;
         for (index, (path, buckets)) in self.paths.iter().zip(&self.buckets).enumerate() {
             earliest = super::earliest(earliest, path.next_completion());
@@ -168,7 +164,7 @@ impl Hosts {
     }
 
     /// Settles credits, collects finished flows and applies any burst/baseline switch due now.
-    pub fn on_deadline(
+    pub(crate) fn on_deadline(
         &mut self,
         now: Nanos,
         marks: impl Fn(FlowId) -> FlowMark + Copy,
@@ -245,7 +241,7 @@ impl Hosts {
         }
     }
 
-    pub fn advance(&mut self, now: Nanos) {
+    pub(crate) fn advance(&mut self, now: Nanos) {
         for (path, buckets) in self.paths.iter_mut().zip(&mut self.buckets) {
             for direction in [Direction::Out, Direction::In] {
                 let link = path.link_mut(direction);
@@ -257,7 +253,7 @@ impl Hosts {
 
     /// The host fails at `now`: every flow on it is cleared (its progress handed to
     /// `on_cleared`) and it carries nothing until [`Hosts::replace`].
-    pub fn fail(
+    pub(crate) fn fail(
         &mut self,
         now: Nanos,
         host: u32,
@@ -278,7 +274,7 @@ impl Hosts {
     }
 
     /// A fresh instance takes the failed one's place at `now`, with full credits.
-    pub fn replace(&mut self, now: Nanos, host: u32) {
+    pub(crate) fn replace(&mut self, now: Nanos, host: u32) {
         let index = host as usize;
         let spec = &self.specs[index];
         self.up[index] = true;
@@ -293,12 +289,12 @@ impl Hosts {
     }
 
     /// When any host first ran out of network credits in either direction.
-    pub fn first_credit_exhaustion(&self) -> Option<Nanos> {
+    pub(crate) fn first_credit_exhaustion(&self) -> Option<Nanos> {
         self.first_credit_exhaustion
     }
 
     /// Each host's bandwidth per direction: at burst, and what it holds without credits.
-    pub fn capacities(&self) -> impl Iterator<Item = PathCapacity> + '_ {
+    pub(crate) fn capacities(&self) -> impl Iterator<Item = PathCapacity> + '_ {
         self.specs.iter().map(|s| PathCapacity {
             peak_bps: s.burst_bps.max(s.baseline_bps).min(s.internet_cap_bps),
             sustained_bps: s.baseline_bps.min(s.internet_cap_bps),
@@ -306,7 +302,7 @@ impl Hosts {
     }
 
     /// The worst credit reserve over every host and direction, settled at `now`.
-    pub fn reserve(&self, now: Nanos) -> Reserve {
+    pub(crate) fn reserve(&self, now: Nanos) -> Reserve {
         self.buckets
             .iter()
             .flatten()
@@ -315,7 +311,7 @@ impl Hosts {
     }
 
     /// Highest per-direction bandwidth any host can reach, bits per second.
-    pub fn peak_capacity_bps(&self) -> f64 {
+    pub(crate) fn peak_capacity_bps(&self) -> f64 {
         self.specs
             .iter()
             .map(|s| s.burst_bps.max(s.baseline_bps).min(s.internet_cap_bps))

@@ -18,27 +18,27 @@ use crate::engine::fluid::{ClassSpec, FlowId, FlowMark, FlowProgress};
 
 /// Validated internet-gateway settings: the clients of each workload, in workload order.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Config {
-    pub groups: Vec<ClientGroup>,
+pub(crate) struct Config {
+    pub(crate) groups: Vec<ClientGroup>,
 }
 
 /// The client instances of one workload.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ClientGroup {
-    pub clients: u32,
-    pub network: HostSpec,
+pub(crate) struct ClientGroup {
+    pub(crate) clients: u32,
+    pub(crate) network: HostSpec,
 }
 
 impl Config {
     /// Public IPv4 addresses held: one per client.
-    pub fn public_ips(&self) -> u32 {
+    pub(crate) fn public_ips(&self) -> u32 {
         self.groups.iter().map(|g| g.clients).sum()
     }
 }
 
 /// Running clients, each sending straight through the internet gateway: one path per client.
 #[derive(Debug, Clone)]
-pub struct Clients {
+pub(crate) struct Clients {
     hosts: Hosts,
     /// First host of each workload's clients.
     first_host: Vec<u32>,
@@ -48,7 +48,7 @@ pub struct Clients {
 }
 
 impl Clients {
-    pub fn new(config: &Config, classes: &[ClassSpec]) -> Self {
+    pub(crate) fn new(config: &Config, classes: &[ClassSpec]) -> Self {
         let mut specs = Vec::new();
         let mut first_host = Vec::new();
         for group in &config.groups {

@@ -15,13 +15,13 @@
 //! tracking, credits) and billable quantities ([`Billing`]: hours, addresses, processed bytes),
 //! but no prices beyond the instance price their config carries; prices live in `cost`.
 
-pub mod credits;
-pub mod fallback;
-pub mod hosts;
-pub mod internet_gateway;
-pub mod nat_gateway;
-pub mod nat_instance;
-pub mod proxy;
+pub(crate) mod credits;
+pub(crate) mod fallback;
+pub(crate) mod hosts;
+pub(crate) mod internet_gateway;
+pub(crate) mod nat_gateway;
+pub(crate) mod nat_instance;
+pub(crate) mod proxy;
 
 use crate::engine::Nanos;
 use crate::engine::fluid::{FlowId, FlowMark, FlowProgress, Link};
@@ -29,14 +29,14 @@ use crate::engine::fluid::{FlowId, FlowMark, FlowProgress, Link};
 /// Which way bytes move: `Out` carries request bytes to the internet, `In` response bytes back.
 /// AWS specifies bandwidth for each direction separately.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Direction {
+pub(crate) enum Direction {
     Out,
     In,
 }
 
 /// Why a device turned a connection away.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Refusal {
+pub(crate) enum Refusal {
     /// No free source port to the destination (NAT gateway `ErrorPortAllocation`).
     PortAllocation,
     /// Connection-tracking table full (ENA `conntrack_allowance_exceeded`, netfilter table).
@@ -51,16 +51,16 @@ pub enum Refusal {
 
 /// What a device reports at a deadline: finished flows, and any failure with the flows it cut.
 #[derive(Debug, Clone, Default)]
-pub struct Outcome {
-    pub finished: Vec<Finished>,
+pub(crate) struct Outcome {
+    pub(crate) finished: Vec<Finished>,
     /// Flows cleared by a failure, with what they had moved.
-    pub reset: Vec<Finished>,
+    pub(crate) reset: Vec<Finished>,
     /// Paths that failed now; every connection on them is gone.
-    pub failed: Vec<u32>,
+    pub(crate) failed: Vec<u32>,
 }
 
 impl Outcome {
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.finished.is_empty() && self.reset.is_empty() && self.failed.is_empty()
     }
 }
@@ -68,44 +68,44 @@ impl Outcome {
 /// How much one path can carry per direction, bits per second: at its best (burst credits, a
 /// gateway scaled up) and what it holds indefinitely. Utilisation is measured against these.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct PathCapacity {
-    pub peak_bps: f64,
-    pub sustained_bps: f64,
+pub(crate) struct PathCapacity {
+    pub(crate) peak_bps: f64,
+    pub(crate) sustained_bps: f64,
 }
 
 /// The two links a connection crosses on one device (one instance, or the gateway).
 #[derive(Debug, Clone)]
-pub struct Path {
-    pub out: Link,
-    pub inbound: Link,
+pub(crate) struct Path {
+    pub(crate) out: Link,
+    pub(crate) inbound: Link,
 }
 
 impl Path {
-    pub fn link(&self, direction: Direction) -> &Link {
+    pub(crate) fn link(&self, direction: Direction) -> &Link {
         match direction {
             Direction::Out => &self.out,
             Direction::In => &self.inbound,
         }
     }
 
-    pub fn link_mut(&mut self, direction: Direction) -> &mut Link {
+    pub(crate) fn link_mut(&mut self, direction: Direction) -> &mut Link {
         match direction {
             Direction::Out => &mut self.out,
             Direction::In => &mut self.inbound,
         }
     }
 
-    pub fn next_completion(&self) -> Option<Nanos> {
+    pub(crate) fn next_completion(&self) -> Option<Nanos> {
         earliest(self.out.next_completion(), self.inbound.next_completion())
     }
 
-    pub fn advance(&mut self, now: Nanos) {
+    pub(crate) fn advance(&mut self, now: Nanos) {
         self.out.advance(now);
         self.inbound.advance(now);
     }
 
     /// Collects the flows finished by `now` on both links into `done`, tagged with `path`.
-    pub fn take_finished(
+    pub(crate) fn take_finished(
         &mut self,
         now: Nanos,
         path: u32,
@@ -135,19 +135,19 @@ impl Path {
 }
 
 /// A device failure: (path, down from, back at — `None` while still down).
-pub type Outage = (u32, Nanos, Option<Nanos>);
+pub(crate) type Outage = (u32, Nanos, Option<Nanos>);
 
 /// A flow that finished: on which path, in which direction, and what got through.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Finished {
-    pub path: u32,
-    pub direction: Direction,
-    pub flow: FlowId,
-    pub progress: FlowProgress,
+pub(crate) struct Finished {
+    pub(crate) path: u32,
+    pub(crate) direction: Direction,
+    pub(crate) flow: FlowId,
+    pub(crate) progress: FlowProgress,
 }
 
 /// The earlier of two optional instants.
-pub fn earliest(a: Option<Nanos>, b: Option<Nanos>) -> Option<Nanos> {
+pub(crate) fn earliest(a: Option<Nanos>, b: Option<Nanos>) -> Option<Nanos> {
     match (a, b) {
         (Some(x), Some(y)) => Some(x.min(y)),
         (x, None) => x,
@@ -162,7 +162,7 @@ pub fn earliest(a: Option<Nanos>, b: Option<Nanos>) -> Option<Nanos> {
 /// Paths are the device's own, numbered from 0; the fleet numbers them across deployments.
 /// A method has a default only where "none" is the true answer for nearly every kind (a
 /// processing delay, a periodic tick, a regional expansion); everything else each kind states.
-pub trait Device {
+pub(crate) trait Device {
     // Connections.
 
     /// Admits a new connection of `workload` to `destination` at `now`; returns its path.
@@ -282,17 +282,17 @@ pub trait Device {
 /// it holds, and a standby NAT gateway beside it. Quantities for `cost` to price, plus an EC2
 /// instance's hourly price (the scenario resolved it from the catalog for its region).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Billing {
-    pub hourly: Hourly,
-    pub public_ips: u32,
+pub(crate) struct Billing {
+    pub(crate) hourly: Hourly,
+    pub(crate) public_ips: u32,
     /// alterNAT's standby NAT gateway, billed by the hour whether it carries anything: its
     /// public IPs.
-    pub standby_gateway_ips: Option<u32>,
+    pub(crate) standby_gateway_ips: Option<u32>,
 }
 
 /// How a device's hours bill.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Hourly {
+pub(crate) enum Hourly {
     /// A NAT gateway: each partial hour billed as a full hour, at the region's gateway rate.
     NatGateway,
     /// EC2 instances, billed per second: how many run at once (standbys included), and each
@@ -304,24 +304,15 @@ pub enum Hourly {
 
 /// Facts about a run that explain its figures.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct Diagnostics {
-    pub credits_exhausted_at: Option<Nanos>,
+pub(crate) struct Diagnostics {
+    pub(crate) credits_exhausted_at: Option<Nanos>,
     /// Highest per-direction capacity the device reached, bits per second.
-    pub peak_capacity_bps: f64,
+    pub(crate) peak_capacity_bps: f64,
 }
 
 /// A connection's transport, which sets its idle timeout and how its packets are counted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Protocol {
+pub(crate) enum Protocol {
     Tcp,
     Udp,
-}
-
-impl Protocol {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Protocol::Tcp => "tcp",
-            Protocol::Udp => "udp",
-        }
-    }
 }

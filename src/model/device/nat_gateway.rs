@@ -12,36 +12,36 @@
 
 /// Validated NAT gateway settings (catalog defaults already applied).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Config {
-    pub ips: u32,
-    pub ports_per_ip: u32,
+pub(crate) struct Config {
+    pub(crate) ips: u32,
+    pub(crate) ports_per_ip: u32,
     /// Capacity per direction at start and after scaling down.
-    pub start_bps: f64,
-    pub max_bps: f64,
+    pub(crate) start_bps: f64,
+    pub(crate) max_bps: f64,
     /// Packets per second forwarded, both directions together.
-    pub start_pps: f64,
-    pub max_pps: f64,
-    pub idle_timeout_ns: u64,
+    pub(crate) start_pps: f64,
+    pub(crate) max_pps: f64,
+    pub(crate) idle_timeout_ns: u64,
     /// Time a port stays unusable after its connection closed.
-    pub release_delay_ns: u64,
-    pub ramp: Ramp,
+    pub(crate) release_delay_ns: u64,
+    pub(crate) ramp: Ramp,
     /// `mode = "regional"`: one gateway per VPC that expands into each AZ with clients after this
     /// delay (`None` for a zonal gateway).
-    pub regional_expansion_ns: Option<u64>,
+    pub(crate) regional_expansion_ns: Option<u64>,
 }
 
 /// The assumed scaling behaviour: every `interval_ns` the gateway looks at the utilisation of its
 /// current capacity over the interval just ended and steps capacity up or down.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Ramp {
-    pub interval_ns: u64,
+pub(crate) struct Ramp {
+    pub(crate) interval_ns: u64,
     /// Capacity added or removed per interval, bits per second.
-    pub step_bps: f64,
+    pub(crate) step_bps: f64,
     /// Utilisation (busiest direction or pps) at or above which the gateway scales up.
-    pub up_utilization: f64,
+    pub(crate) up_utilization: f64,
     /// Utilisation below which, sustained for `down_after_ns`, it scales down.
-    pub down_utilization: f64,
-    pub down_after_ns: u64,
+    pub(crate) down_utilization: f64,
+    pub(crate) down_after_ns: u64,
 }
 
 use super::Protocol;
@@ -58,7 +58,7 @@ use crate::engine::fluid::{
 
 /// A running NAT gateway: one path (path 0).
 #[derive(Debug, Clone)]
-pub struct Gateway {
+pub(crate) struct Gateway {
     config: Config,
     path: Path,
     /// Ports in use (including those waiting out the release delay), per destination.
@@ -78,7 +78,7 @@ pub struct Gateway {
 }
 
 impl Gateway {
-    pub fn new(config: &Config, classes: &[ClassSpec], destinations: usize) -> Self {
+    pub(crate) fn new(config: &Config, classes: &[ClassSpec], destinations: usize) -> Self {
         // No flows yet: each link may use the whole packet capacity.
         let pps = config.start_pps;
         Gateway {
@@ -101,7 +101,7 @@ impl Gateway {
 
     /// Current packets-per-second capacity, both directions: interpolated between start and
     /// maximum as bandwidth scales (assumed: AWS publishes only the two ends).
-    pub fn pps_capacity(&self) -> f64 {
+    pub(crate) fn pps_capacity(&self) -> f64 {
         let span = self.config.max_bps - self.config.start_bps;
         if span <= 0.0 {
             return self.config.start_pps;

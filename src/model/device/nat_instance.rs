@@ -8,60 +8,60 @@
 
 /// Validated NAT instance settings (catalog defaults already applied).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Config {
-    pub instance_type: String,
+pub(crate) struct Config {
+    pub(crate) instance_type: String,
     /// Instances sharing the traffic; connections are spread over them round-robin.
-    pub count: u32,
-    pub vcpus: u32,
-    pub baseline_bps: f64,
+    pub(crate) count: u32,
+    pub(crate) vcpus: u32,
+    pub(crate) baseline_bps: f64,
     /// Burst ("up to") bandwidth; equals the baseline for instances that do not burst.
-    pub burst_bps: f64,
+    pub(crate) burst_bps: f64,
     /// Minutes a full credit bucket sustains the burst rate from empty demand (assumed).
-    pub burst_minutes: f64,
+    pub(crate) burst_minutes: f64,
     /// Ceiling on traffic through the internet gateway, per direction.
-    pub internet_cap_bps: f64,
+    pub(crate) internet_cap_bps: f64,
     /// Packets per second, both directions together.
-    pub pps_limit: f64,
-    pub conntrack_max: u32,
-    pub idle_timeout_tcp_ns: u64,
-    pub idle_timeout_udp_ns: u64,
+    pub(crate) pps_limit: f64,
+    pub(crate) conntrack_max: u32,
+    pub(crate) idle_timeout_tcp_ns: u64,
+    pub(crate) idle_timeout_udp_ns: u64,
     /// Time a tracked connection stays in the table after close (TCP TIME_WAIT in netfilter).
-    pub release_delay_tcp_ns: u64,
-    pub release_delay_udp_ns: u64,
+    pub(crate) release_delay_tcp_ns: u64,
+    pub(crate) release_delay_udp_ns: u64,
     /// Price of one instance in the scenario's region (spot-discounted when `spot`).
-    pub usd_per_hour: f64,
-    pub failures: Failures,
+    pub(crate) usd_per_hour: f64,
+    pub(crate) failures: Failures,
 }
 
 /// How instances fail and come back.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Failures {
-    pub failover: Failover,
+pub(crate) struct Failures {
+    pub(crate) failover: Failover,
     /// Time without egress after a failure; `None` means not within the run (`failover = "none"`).
-    pub recovery_ns: Option<u64>,
+    pub(crate) recovery_ns: Option<u64>,
     /// Mean time between random failures of one instance (hardware, or spot interruptions);
     /// `None` turns random failures off.
-    pub mtbf_ns: Option<u64>,
+    pub(crate) mtbf_ns: Option<u64>,
     /// Scheduled failures: (time, instance index).
-    pub scheduled: Vec<(u64, u32)>,
-    pub spot: bool,
+    pub(crate) scheduled: Vec<(u64, u32)>,
+    pub(crate) spot: bool,
     /// For `failover = "nat_gateway_fallback"`: the standby NAT gateway and how long until the
     /// health check swaps the route to it.
-    pub fallback: Option<Fallback>,
+    pub(crate) fallback: Option<Fallback>,
 }
 
 /// alterNAT's design: a NAT gateway on standby, billed all the time, takes the traffic while the
 /// instance is replaced.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Fallback {
-    pub gateway: super::nat_gateway::Config,
+pub(crate) struct Fallback {
+    pub(crate) gateway: super::nat_gateway::Config,
     /// From the failure to the route pointing at the gateway (health check plus route swap).
-    pub detection_ns: u64,
+    pub(crate) detection_ns: u64,
 }
 
 /// What happens when an instance fails (aws-facts.md §4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Failover {
+pub(crate) enum Failover {
     /// Nothing replaces it within the run.
     None,
     /// An auto-scaling group launches a replacement (fck-nat HA mode, about 5 minutes).
@@ -75,7 +75,7 @@ pub enum Failover {
 }
 
 impl Failover {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Failover::None => "none",
             Failover::AsgReplace => "asg_replace",
@@ -85,7 +85,7 @@ impl Failover {
     }
 
     /// Instances billed per active instance: a standby doubles them.
-    pub fn billed_per_instance(self) -> f64 {
+    pub(crate) fn billed_per_instance(self) -> f64 {
         if self == Failover::StandbyInstance {
             2.0
         } else {
@@ -97,7 +97,7 @@ impl Failover {
 impl Config {
     /// Bits a full credit bucket holds: enough to run at burst for `burst_minutes` while earning
     /// at baseline.
-    pub fn bucket_bits(&self) -> f64 {
+    pub(crate) fn bucket_bits(&self) -> f64 {
         (self.burst_bps - self.baseline_bps).max(0.0) * self.burst_minutes * 60.0
     }
 }
@@ -119,7 +119,7 @@ use rand_distr::{Distribution, Exp};
 /// for clients whose subnets route to different instances; a down instance's share of clients has
 /// no egress.
 #[derive(Debug, Clone)]
-pub struct Instances {
+pub(crate) struct Instances {
     config: Config,
     hosts: Hosts,
     conntrack_in_use: Vec<u32>,
@@ -140,7 +140,7 @@ pub struct Instances {
 
 impl Instances {
     /// `rng` is the candidate's own failure stream, independent of the workload's.
-    pub fn new(config: &Config, classes: &[ClassSpec], rng: StreamRng) -> Self {
+    pub(crate) fn new(config: &Config, classes: &[ClassSpec], rng: StreamRng) -> Self {
         let count = config.count.max(1) as usize;
         let spec = HostSpec {
             baseline_bps: config.baseline_bps,
@@ -176,7 +176,7 @@ impl Instances {
 
     /// Picks the next instance and takes `entries` connection-tracking slots on it (a proxy
     /// tracks the client side and the upstream side).
-    pub fn admit_entries(&mut self, entries: u32) -> Result<u32, Refusal> {
+    pub(crate) fn admit_entries(&mut self, entries: u32) -> Result<u32, Refusal> {
         let instance = self.next_instance;
         self.next_instance = (self.next_instance + 1) % self.hosts.len() as u32;
         if !self.hosts.is_up(instance) {
@@ -190,22 +190,22 @@ impl Instances {
         Ok(instance)
     }
 
-    pub fn release_entries(&mut self, instance: u32, entries: u32) {
+    pub(crate) fn release_entries(&mut self, instance: u32, entries: u32) {
         let in_use = &mut self.conntrack_in_use[instance as usize];
         *in_use = in_use.saturating_sub(entries);
     }
 
-    pub fn is_up(&self, instance: u32) -> bool {
+    pub(crate) fn is_up(&self, instance: u32) -> bool {
         self.hosts.is_up(instance)
     }
 
     /// The instance the next admission will pick.
-    pub fn next_pick(&self) -> u32 {
+    pub(crate) fn next_pick(&self) -> u32 {
         self.next_instance
     }
 
     /// When the instance went down, if it is down.
-    pub fn down_since(&self, instance: u32) -> Option<Nanos> {
+    pub(crate) fn down_since(&self, instance: u32) -> Option<Nanos> {
         if self.hosts.is_up(instance) {
             return None;
         }

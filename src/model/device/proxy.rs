@@ -27,23 +27,23 @@ use std::collections::BinaryHeap;
 
 /// Validated proxy settings.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Config {
+pub(crate) struct Config {
     /// The instances the proxy runs on (network, conntrack, failures, price).
-    pub instance: nat_instance::Config,
+    pub(crate) instance: nat_instance::Config,
     /// Requests one vCPU handles per second (assumed).
-    pub requests_per_s_per_vcpu: f64,
+    pub(crate) requests_per_s_per_vcpu: f64,
     /// Packets per second the VPC resolver accepts per network interface.
-    pub dns_packets_per_s: f64,
+    pub(crate) dns_packets_per_s: f64,
     /// Share of upstream connections whose name is already in the proxy's DNS cache (assumed).
-    pub dns_cache_hit_ratio: f64,
-    pub upstream_keepalive: bool,
+    pub(crate) dns_cache_hit_ratio: f64,
+    pub(crate) upstream_keepalive: bool,
     /// Whether each workload (in order) is HTTP(S), so the proxy can carry it.
-    pub http: Vec<bool>,
+    pub(crate) http: Vec<bool>,
 }
 
 /// Running proxy instances.
 #[derive(Debug, Clone)]
-pub struct Proxies {
+pub(crate) struct Proxies {
     config: Config,
     instances: Instances,
     /// Per instance, the time each vCPU is next free (a min-heap).
@@ -55,7 +55,7 @@ pub struct Proxies {
 }
 
 impl Proxies {
-    pub fn new(config: &Config, classes: &[ClassSpec], mut failures: StreamRng) -> Self {
+    pub(crate) fn new(config: &Config, classes: &[ClassSpec], mut failures: StreamRng) -> Self {
         use rand::Rng;
         // A separate stream for cache hits, so failures draw the same numbers as a NAT instance's.
         let rng = StreamRng::seed_from_u64(failures.next_u64());

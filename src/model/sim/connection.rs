@@ -6,7 +6,7 @@ use crate::model::device::Direction;
 use crate::model::workload::Arrival;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Phase {
+pub(crate) enum Phase {
     /// Waiting for, then using, the device's CPU (a proxy handling the request).
     Queued,
     Request,
@@ -18,28 +18,28 @@ pub enum Phase {
 
 /// One admitted connection.
 #[derive(Debug, Clone)]
-pub struct Connection {
+pub(crate) struct Connection {
     /// The workload it belongs to.
-    pub class: u32,
+    pub(crate) class: u32,
     /// The link class its flows use: the workload's internet-bound or AWS-service-bound half.
-    pub flow_class: u32,
-    pub destination: u32,
-    pub path: u32,
-    pub arrival: Nanos,
-    pub request_bytes: f64,
-    pub response_bytes: f64,
-    pub hold_ns: Nanos,
-    pub in_window: bool,
-    pub phase: Phase,
+    pub(crate) flow_class: u32,
+    pub(crate) destination: u32,
+    pub(crate) path: u32,
+    pub(crate) arrival: Nanos,
+    pub(crate) request_bytes: f64,
+    pub(crate) response_bytes: f64,
+    pub(crate) hold_ns: Nanos,
+    pub(crate) in_window: bool,
+    pub(crate) phase: Phase,
     /// The running flow's mark (valid in `Request` and `Response`).
-    pub mark: FlowMark,
-    pub out_delivered: f64,
-    pub in_delivered: f64,
-    pub dropped: f64,
+    pub(crate) mark: FlowMark,
+    pub(crate) out_delivered: f64,
+    pub(crate) in_delivered: f64,
+    pub(crate) dropped: f64,
 }
 
 impl Connection {
-    pub fn new(now: Nanos, path: u32, arrival: &Arrival, in_window: bool) -> Self {
+    pub(crate) fn new(now: Nanos, path: u32, arrival: &Arrival, in_window: bool) -> Self {
         Connection {
             class: arrival.class,
             // Set by the simulation, which knows the link classes.
@@ -65,7 +65,7 @@ impl Connection {
     }
 
     /// Books a finished phase: what got through, and (UDP) what was sent but lost.
-    pub fn settle(&mut self, direction: Direction, progress: FlowProgress) {
+    pub(crate) fn settle(&mut self, direction: Direction, progress: FlowProgress) {
         match direction {
             Direction::Out => self.out_delivered += progress.delivered_bytes,
             Direction::In => self.in_delivered += progress.delivered_bytes,
@@ -73,12 +73,12 @@ impl Connection {
         self.dropped += (progress.sent_bytes - progress.delivered_bytes).max(0.0);
     }
 
-    pub fn offered_bytes(&self) -> f64 {
+    pub(crate) fn offered_bytes(&self) -> f64 {
         self.request_bytes + self.response_bytes
     }
 
     /// Bytes neither delivered nor dropped yet.
-    pub fn in_flight_bytes(&self) -> f64 {
+    pub(crate) fn in_flight_bytes(&self) -> f64 {
         (self.offered_bytes() - self.out_delivered - self.in_delivered - self.dropped).max(0.0)
     }
 }
@@ -87,7 +87,7 @@ impl Connection {
 /// counts its reuses, so an event scheduled for a connection that a failure already removed can
 /// tell that its slot now holds another one.
 #[derive(Debug, Default)]
-pub struct Slab {
+pub(crate) struct Slab {
     /// The generation sits beside the connection so that checking an event for staleness and
     /// reading the connection touch the same cache line.
     slots: Vec<Slot>,
@@ -102,7 +102,7 @@ struct Slot {
 
 impl Slab {
     /// Stores `connection`; returns its index and the slot's generation.
-    pub fn insert(&mut self, connection: Connection) -> (u32, u32) {
+    pub(crate) fn insert(&mut self, connection: Connection) -> (u32, u32) {
         let index = match self.free.pop() {
             Some(index) => index,
             None => {
@@ -120,23 +120,23 @@ impl Slab {
     }
 
     /// Whether `index` still holds the connection that was stored with `generation`.
-    pub fn is_current(&self, index: u32, generation: u32) -> bool {
+    pub(crate) fn is_current(&self, index: u32, generation: u32) -> bool {
         self.slots
             .get(index as usize)
             .is_some_and(|s| s.generation == generation && s.connection.is_some())
     }
 
-    pub fn generation(&self, index: u32) -> u32 {
+    pub(crate) fn generation(&self, index: u32) -> u32 {
         self.slots[index as usize].generation
     }
 
     /// Indices of live connections on `path`, in index order.
-    pub fn on_path(&self, path: u32) -> Vec<u32> {
+    pub(crate) fn on_path(&self, path: u32) -> Vec<u32> {
         self.ids_where(|c| c.path == path)
     }
 
     /// Indices of live connections that `keep` accepts, in index order (deterministic).
-    pub fn ids_where(&self, keep: impl Fn(&Connection) -> bool) -> Vec<u32> {
+    pub(crate) fn ids_where(&self, keep: impl Fn(&Connection) -> bool) -> Vec<u32> {
         (0..self.slots.len() as u32)
             .filter(|&i| {
                 self.slots[i as usize]
@@ -149,21 +149,21 @@ impl Slab {
 
     /// The connection at `index`. Indices come only from `insert` and are used only until
     /// `remove`, so a missing slot is a bug in the simulation, not bad input.
-    pub fn get(&self, index: u32) -> &Connection {
+    pub(crate) fn get(&self, index: u32) -> &Connection {
         self.slots[index as usize]
             .connection
             .as_ref()
             .expect("live connection")
     }
 
-    pub fn get_mut(&mut self, index: u32) -> &mut Connection {
+    pub(crate) fn get_mut(&mut self, index: u32) -> &mut Connection {
         self.slots[index as usize]
             .connection
             .as_mut()
             .expect("live connection")
     }
 
-    pub fn remove(&mut self, index: u32) -> Connection {
+    pub(crate) fn remove(&mut self, index: u32) -> Connection {
         self.free.push(index);
         self.slots[index as usize]
             .connection
@@ -171,11 +171,11 @@ impl Slab {
             .expect("live connection")
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = &Connection> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &Connection> {
         self.slots.iter().filter_map(|s| s.connection.as_ref())
     }
 
-    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut Connection> {
+    pub(crate) fn iter_mut(&mut self) -> impl Iterator<Item = &mut Connection> {
         self.slots.iter_mut().filter_map(|s| s.connection.as_mut())
     }
 }

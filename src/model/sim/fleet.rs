@@ -20,7 +20,7 @@ use crate::model::device::{
 use crate::model::scenario::{AzOutage, Candidate, Protocol, Workload};
 
 #[derive(Debug, Clone)]
-pub struct Fleet<D> {
+pub(crate) struct Fleet<D> {
     deployments: Vec<Deployment<D>>,
     /// Deployment serving each workload.
     route: Vec<usize>,
@@ -42,7 +42,7 @@ struct Deployment<D> {
 impl<D: Device> Fleet<D> {
     /// Deploys `candidate` for `workloads`; `new_device(i)` builds deployment i's device (with
     /// its own random stream).
-    pub fn new(
+    pub(crate) fn new(
         candidate: &Candidate,
         workloads: &[Workload],
         az_outages: &[AzOutage],
@@ -108,19 +108,19 @@ impl<D: Device> Fleet<D> {
     }
 
     /// The AZ of the device behind each path, in path order, with the path.
-    pub fn paths(&self) -> impl Iterator<Item = (&str, &Path)> {
+    pub(crate) fn paths(&self) -> impl Iterator<Item = (&str, &Path)> {
         self.deployments.iter().flat_map(|d| {
             (0..d.device.path_count() as u32).map(move |p| (d.az.as_str(), d.device.path(p)))
         })
     }
 
-    pub fn path(&self, path: u32) -> &Path {
+    pub(crate) fn path(&self, path: u32) -> &Path {
         let (deployment, local) = self.locate(path);
         self.deployments[deployment].device.path(local)
     }
 
     /// Bytes processed by NAT gateways across deployments (what the processing charge bills).
-    pub fn processed_bytes(&self) -> f64 {
+    pub(crate) fn processed_bytes(&self) -> f64 {
         self.deployments
             .iter()
             .map(|d| d.device.processed_bytes())
@@ -129,19 +129,24 @@ impl<D: Device> Fleet<D> {
 
     /// What each deployment bills; every deployment shares one configuration, so the first one
     /// answers for all.
-    pub fn billing(&self) -> Billing {
+    pub(crate) fn billing(&self) -> Billing {
         self.deployments[0].device.billing()
     }
 
     /// Hours each deployment has existed by `now`, in deployment order (what its hours bill).
-    pub fn deployment_hours(&self, now: Nanos) -> Vec<f64> {
+    pub(crate) fn deployment_hours(&self, now: Nanos) -> Vec<f64> {
         self.deployments
             .iter()
             .map(|d| crate::util::units::ns_to_seconds(now.saturating_sub(d.active_from)) / 3600.0)
             .collect()
     }
 
-    pub fn admit(&mut self, now: Nanos, workload: usize, destination: u32) -> Result<u32, Refusal> {
+    pub(crate) fn admit(
+        &mut self,
+        now: Nanos,
+        workload: usize,
+        destination: u32,
+    ) -> Result<u32, Refusal> {
         let mut index = self.route[workload];
         if self.deployments[index].active_from > now {
             // Not there yet (a regional gateway still expanding): the home AZ carries it.
@@ -155,21 +160,21 @@ impl<D: Device> Fleet<D> {
     }
 
     /// Time an admitted connection waits for the device's CPU before its bytes move.
-    pub fn processing_delay(&mut self, now: Nanos, path: u32) -> Nanos {
+    pub(crate) fn processing_delay(&mut self, now: Nanos, path: u32) -> Nanos {
         let (deployment, local) = self.locate(path);
         self.deployments[deployment]
             .device
             .processing_delay(now, local)
     }
 
-    pub fn release(&mut self, path: u32, destination: u32) {
+    pub(crate) fn release(&mut self, path: u32, destination: u32) {
         let (deployment, local) = self.locate(path);
         self.deployments[deployment]
             .device
             .release(local, destination);
     }
 
-    pub fn start_flow(
+    pub(crate) fn start_flow(
         &mut self,
         now: Nanos,
         path: u32,
@@ -185,7 +190,7 @@ impl<D: Device> Fleet<D> {
     }
 
     /// Removes a flow before it finishes (its client went away) and returns what it moved.
-    pub fn stop_flow(
+    pub(crate) fn stop_flow(
         &mut self,
         now: Nanos,
         path: u32,
@@ -199,7 +204,7 @@ impl<D: Device> Fleet<D> {
             .stop_flow(now, local, direction, flow, mark)
     }
 
-    pub fn next_deadline(&self) -> Option<Nanos> {
+    pub(crate) fn next_deadline(&self) -> Option<Nanos> {
         if let ([only], []) = (self.deployments.as_slice(), self.az_events.as_slice()) {
             // The common case, asked once per event: one device, no AZ outage pending.
             return only.device.next_deadline();
@@ -211,7 +216,7 @@ impl<D: Device> Fleet<D> {
     }
 
     /// Runs every deployment that is due, numbering what it reports with global paths.
-    pub fn on_deadline(
+    pub(crate) fn on_deadline(
         &mut self,
         now: Nanos,
         marks: impl Fn(FlowId) -> FlowMark + Copy,
@@ -250,14 +255,14 @@ impl<D: Device> Fleet<D> {
         }
     }
 
-    pub fn advance(&mut self, now: Nanos) {
+    pub(crate) fn advance(&mut self, now: Nanos) {
         self.deployments
             .iter_mut()
             .for_each(|d| d.device.advance(now));
     }
 
     /// Capacity per direction now, summed over each deployment's paths, then over deployments.
-    pub fn capacity_bps(&self, direction: Direction) -> f64 {
+    pub(crate) fn capacity_bps(&self, direction: Direction) -> f64 {
         self.deployments
             .iter()
             .map(|d| {
@@ -268,27 +273,27 @@ impl<D: Device> Fleet<D> {
             .sum()
     }
 
-    pub fn tick_interval(&self) -> Option<Nanos> {
+    pub(crate) fn tick_interval(&self) -> Option<Nanos> {
         self.deployments
             .first()
             .and_then(|d| d.device.tick_interval())
     }
 
-    pub fn tick(&mut self, now: Nanos) {
+    pub(crate) fn tick(&mut self, now: Nanos) {
         self.deployments.iter_mut().for_each(|d| d.device.tick(now));
     }
 
     /// Every deployment shares one configuration, so the first one answers for all.
-    pub fn idle_timeout_ns(&self, protocol: Protocol) -> u64 {
+    pub(crate) fn idle_timeout_ns(&self, protocol: Protocol) -> u64 {
         self.deployments[0].device.idle_timeout_ns(protocol)
     }
 
-    pub fn release_delay_ns(&self, protocol: Protocol) -> u64 {
+    pub(crate) fn release_delay_ns(&self, protocol: Protocol) -> u64 {
         self.deployments[0].device.release_delay_ns(protocol)
     }
 
     /// Every path's capacity, in path order.
-    pub fn path_capacities(&self) -> Vec<PathCapacity> {
+    pub(crate) fn path_capacities(&self) -> Vec<PathCapacity> {
         self.deployments
             .iter()
             .flat_map(|d| d.device.path_capacities())
@@ -296,14 +301,14 @@ impl<D: Device> Fleet<D> {
     }
 
     /// The worst credit reserve over the deployments at `now` (links advanced there).
-    pub fn reserve(&self, now: Nanos) -> Reserve {
+    pub(crate) fn reserve(&self, now: Nanos) -> Reserve {
         self.deployments
             .iter()
             .map(|d| d.device.reserve(now))
             .fold(Reserve::default(), Reserve::worst)
     }
 
-    pub fn diagnostics(&self) -> Diagnostics {
+    pub(crate) fn diagnostics(&self) -> Diagnostics {
         let all: Vec<Diagnostics> = self
             .deployments
             .iter()
@@ -318,7 +323,7 @@ impl<D: Device> Fleet<D> {
     /// Seconds in [from, to) that clients had no egress, averaged over workloads by arrival rate:
     /// the time the device serving a workload was down (the share of its instances down), not
     /// counting time the workload's own AZ was down, since its clients were down too.
-    pub fn client_outage_s(
+    pub(crate) fn client_outage_s(
         &self,
         workloads: &[Workload],
         az_outages: &[AzOutage],

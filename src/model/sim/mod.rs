@@ -12,10 +12,10 @@
 //! [0, duration). Nothing here reads a clock, a file or the environment.
 
 mod connection;
-pub mod fleet;
+pub(crate) mod fleet;
 mod record;
 
-pub use record::{Figures, Interval, RunOutput};
+pub(crate) use record::{Interval, RunOutput};
 
 use crate::engine::fluid::{ClassSpec, FlowProgress, PacketModel};
 use crate::engine::rng::StreamRng;
@@ -35,7 +35,7 @@ use connection::{Connection, Phase, Slab};
 use record::Recorder;
 
 /// Length of one time-series interval.
-pub const SAMPLE_INTERVAL_NS: Nanos = 60 * 1_000_000_000;
+pub(crate) const SAMPLE_INTERVAL_NS: Nanos = 60 * 1_000_000_000;
 
 /// Runs `scenario`'s candidate `candidate` for replication `replication`. The one place that
 /// chooses the device's type: each arm runs a simulation compiled for that kind.
@@ -46,7 +46,7 @@ pub fn run_candidate(scenario: &Scenario, candidate: usize, replication: u32) ->
 /// [`run_candidate`], telling `progress` the simulated time covered (in nanoseconds) at every
 /// time-series sample, so a caller can show how far a long run has come. It only watches: the
 /// run is the same with any `progress`.
-pub fn run_candidate_observed(
+pub(crate) fn run_candidate_observed(
     scenario: &Scenario,
     candidate: usize,
     replication: u32,

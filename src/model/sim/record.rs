@@ -14,16 +14,16 @@ use crate::util::units::ns_to_seconds;
 /// Everything one run produced.
 #[derive(Debug, Clone)]
 pub struct RunOutput {
-    pub candidate: usize,
-    pub replication: u32,
-    pub seed: u64,
+    pub(crate) candidate: usize,
+    pub(crate) replication: u32,
+    pub(crate) seed: u64,
     pub figures: Figures,
     /// Usage over the whole simulated time, and its bill.
-    pub usage: Usage,
-    pub bill: Bill,
+    pub(crate) usage: Usage,
+    pub(crate) bill: Bill,
     /// The same traffic over a 730-hour month.
     pub monthly_bill: Bill,
-    pub diagnostics: Diagnostics,
+    pub(crate) diagnostics: Diagnostics,
     pub timeseries: Vec<Interval>,
     /// Events and deadlines the engine handled (for benchmarks).
     pub events: u64,
@@ -33,72 +33,72 @@ pub struct RunOutput {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Figures {
     pub conn_attempts: u64,
-    pub conn_admitted: u64,
-    pub fail_port_allocation: u64,
-    pub fail_conntrack: u64,
+    pub(crate) conn_admitted: u64,
+    pub(crate) fail_port_allocation: u64,
+    pub(crate) fail_conntrack: u64,
     /// Connections refused because the device they route through was down.
-    pub fail_outage: u64,
+    pub(crate) fail_outage: u64,
     /// Connections a proxy refused for not being HTTP(S).
-    pub fail_unsupported: u64,
+    pub(crate) fail_unsupported: u64,
     /// Connections a proxy refused because its DNS lookup was over the resolver's limit.
-    pub fail_dns: u64,
+    pub(crate) fail_dns: u64,
     /// Connections cut by a device failure (counted when the failure falls in the window).
-    pub conn_reset: u64,
-    pub idle_timeouts: u64,
+    pub(crate) conn_reset: u64,
+    pub(crate) idle_timeouts: u64,
     /// Bytes a gateway endpoint carried past the device (S3/DynamoDB).
-    pub endpoint_bytes: f64,
+    pub(crate) endpoint_bytes: f64,
     /// Seconds in the window clients had no egress (set by the simulation from the device's
     /// failures; see `Fleet::client_outage_s`).
-    pub outage_s: f64,
+    pub(crate) outage_s: f64,
     /// 1 − outage_s / window.
-    pub availability: f64,
+    pub(crate) availability: f64,
     /// Bytes admitted connections brought (request + response).
-    pub offered_bytes: f64,
+    pub(crate) offered_bytes: f64,
     /// Bytes of refused connections (never offered to the device's data path).
-    pub refused_bytes: f64,
-    pub out_bytes: f64,
-    pub in_bytes: f64,
-    pub dropped_bytes: f64,
-    pub in_flight_bytes: f64,
+    pub(crate) refused_bytes: f64,
+    pub(crate) out_bytes: f64,
+    pub(crate) in_bytes: f64,
+    pub(crate) dropped_bytes: f64,
+    pub(crate) in_flight_bytes: f64,
     /// Packets dropped in the window (time-based).
-    pub packets_dropped: f64,
+    pub(crate) packets_dropped: f64,
     /// Delivered throughput, both directions, averaged over the window.
-    pub mean_bps: f64,
+    pub(crate) mean_bps: f64,
     /// Highest one-minute delivered throughput in the window.
-    pub peak_bps: f64,
-    pub completed: u64,
-    pub fct_mean_s: f64,
-    pub fct_p50_s: f64,
-    pub fct_p99_s: f64,
-    pub slowdown_p99: f64,
+    pub(crate) peak_bps: f64,
+    pub(crate) completed: u64,
+    pub(crate) fct_mean_s: f64,
+    pub(crate) fct_p50_s: f64,
+    pub(crate) fct_p99_s: f64,
+    pub(crate) slowdown_p99: f64,
     /// Window connections still transferring at the end, counted in the completion-time and
     /// slowdown percentiles at their age (right-censored: their true times are longer).
-    pub censored: u64,
+    pub(crate) censored: u64,
     /// The p99 completion time / slowdown is a lower bound: a censored connection's age is at
     /// or below it, so its true time could raise the percentile.
-    pub fct_p99_lower_bound: bool,
-    pub slowdown_p99_lower_bound: bool,
+    pub(crate) fct_p99_lower_bound: bool,
+    pub(crate) slowdown_p99_lower_bound: bool,
     /// Bytes still in flight at the end beyond what the same connections would still have to
     /// move on an unloaded device (at their own caps): the backlog the device built up.
-    pub backlog_bytes: f64,
+    pub(crate) backlog_bytes: f64,
     /// Highest one-minute load of any path and direction over that path's peak bandwidth.
-    pub utilization_peak: f64,
+    pub(crate) utilization_peak: f64,
     /// Highest window-mean load of any path and direction over its sustained bandwidth.
-    pub utilization_sustained: f64,
+    pub(crate) utilization_sustained: f64,
     /// Deepest draw of any network-credit bucket, as a fraction of a full one.
-    pub credit_depth: f64,
+    pub(crate) credit_depth: f64,
     /// Net drain of the worst credit bucket, as a fraction of a full one per hour (the
     /// reciprocal of the hours a full bucket lasts at the load seen; 0 if none drains).
-    pub credit_drain_per_hour: f64,
+    pub(crate) credit_drain_per_hour: f64,
     /// Time-average of open connections over the window.
-    pub open_mean: f64,
+    pub(crate) open_mean: f64,
     /// Mean time from arrival to close of window connections that closed.
-    pub sojourn_mean_s: f64,
-    pub window_s: f64,
+    pub(crate) sojourn_mean_s: f64,
+    pub(crate) window_s: f64,
 }
 
 impl Figures {
-    pub fn conn_failed(&self) -> u64 {
+    pub(crate) fn conn_failed(&self) -> u64 {
         self.fail_port_allocation
             + self.fail_conntrack
             + self.fail_outage
@@ -110,22 +110,22 @@ impl Figures {
 /// One row of the time series: the interval [start_s, end_s).
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Interval {
-    pub start_s: f64,
-    pub end_s: f64,
+    pub(crate) start_s: f64,
+    pub(crate) end_s: f64,
     /// Bytes of connections arriving in the interval, per second (including refused ones).
-    pub offered_bps: f64,
+    pub(crate) offered_bps: f64,
     pub delivered_bps: f64,
-    pub capacity_out_bps: f64,
-    pub capacity_in_bps: f64,
-    pub open_connections: u64,
-    pub conn_refused: u64,
-    pub packets_dropped: f64,
-    pub cost_cumulative_usd: f64,
+    pub(crate) capacity_out_bps: f64,
+    pub(crate) capacity_in_bps: f64,
+    pub(crate) open_connections: u64,
+    pub(crate) conn_refused: u64,
+    pub(crate) packets_dropped: f64,
+    pub(crate) cost_cumulative_usd: f64,
 }
 
 /// Accumulates a run's measurements as events happen.
 #[derive(Debug)]
-pub struct Recorder {
+pub(crate) struct Recorder {
     warmup: Nanos,
     horizon: Nanos,
     figures: Figures,
@@ -152,7 +152,7 @@ pub struct Recorder {
 
 impl Recorder {
     /// `capacities`: each path's bandwidth, in path order.
-    pub fn new(warmup: Nanos, horizon: Nanos, capacities: Vec<PathCapacity>) -> Self {
+    pub(crate) fn new(warmup: Nanos, horizon: Nanos, capacities: Vec<PathCapacity>) -> Self {
         let paths = capacities.len();
         Recorder {
             capacities,
@@ -178,18 +178,18 @@ impl Recorder {
         }
     }
 
-    pub fn in_window(&self, now: Nanos) -> bool {
+    pub(crate) fn in_window(&self, now: Nanos) -> bool {
         now >= self.warmup && now < self.horizon
     }
 
-    pub fn on_attempt(&mut self, _now: Nanos, arrival: &Arrival, in_window: bool) {
+    pub(crate) fn on_attempt(&mut self, _now: Nanos, arrival: &Arrival, in_window: bool) {
         self.interval_offered_bytes += arrival.request_bytes + arrival.response_bytes;
         if in_window {
             self.figures.conn_attempts += 1;
         }
     }
 
-    pub fn on_refused(&mut self, refusal: Refusal, arrival: &Arrival, in_window: bool) {
+    pub(crate) fn on_refused(&mut self, refusal: Refusal, arrival: &Arrival, in_window: bool) {
         self.interval_refused += 1;
         if !in_window {
             return;
@@ -204,13 +204,18 @@ impl Recorder {
         }
     }
 
-    pub fn on_admitted(&mut self, now: Nanos) {
+    pub(crate) fn on_admitted(&mut self, now: Nanos) {
         self.change_open(now, 1);
     }
 
     /// Books a finished transfer: its bytes and, for window connections, its completion time
     /// against the unloaded time at the per-connection cap.
-    pub fn on_transfer_done(&mut self, now: Nanos, connection: &Connection, rate_cap_bps: f64) {
+    pub(crate) fn on_transfer_done(
+        &mut self,
+        now: Nanos,
+        connection: &Connection,
+        rate_cap_bps: f64,
+    ) {
         if !connection.in_window {
             return;
         }
@@ -227,7 +232,7 @@ impl Recorder {
 
     /// A connection a gateway endpoint carried: delivered in full at its own cap, past the
     /// device.
-    pub fn on_endpoint(&mut self, arrival: &Arrival, in_window: bool, rate_cap_bps: f64) {
+    pub(crate) fn on_endpoint(&mut self, arrival: &Arrival, in_window: bool, rate_cap_bps: f64) {
         if !in_window {
             return;
         }
@@ -243,7 +248,7 @@ impl Recorder {
     }
 
     /// A connection cut by a device failure at `now`: what it had not moved is lost.
-    pub fn on_reset(&mut self, now: Nanos, connection: &Connection) {
+    pub(crate) fn on_reset(&mut self, now: Nanos, connection: &Connection) {
         self.change_open(now, -1);
         if self.in_window(now) {
             self.figures.conn_reset += 1;
@@ -263,13 +268,13 @@ impl Recorder {
         }
     }
 
-    pub fn on_idle_timeout(&mut self, connection: &Connection) {
+    pub(crate) fn on_idle_timeout(&mut self, connection: &Connection) {
         if connection.in_window {
             self.figures.idle_timeouts += 1;
         }
     }
 
-    pub fn on_closed(&mut self, now: Nanos, connection: &Connection) {
+    pub(crate) fn on_closed(&mut self, now: Nanos, connection: &Connection) {
         self.change_open(now, -1);
         if connection.in_window {
             self.sojourn_sum_s += ns_to_seconds(now - connection.arrival);
@@ -277,14 +282,19 @@ impl Recorder {
         }
     }
 
-    pub fn on_warmup_end(&mut self, now: Nanos, egress: &Fleet<impl Device>) {
+    pub(crate) fn on_warmup_end(&mut self, now: Nanos, egress: &Fleet<impl Device>) {
         self.change_open(now, 0);
         self.at_warmup = totals(egress);
         self.path_at_warmup = path_totals(egress);
     }
 
     /// Closes the current time-series interval at `now` (links already advanced to `now`).
-    pub fn sample(&mut self, now: Nanos, egress: &Fleet<impl Device>, cost_cumulative_usd: f64) {
+    pub(crate) fn sample(
+        &mut self,
+        now: Nanos,
+        egress: &Fleet<impl Device>,
+        cost_cumulative_usd: f64,
+    ) {
         let seconds = ns_to_seconds(now - self.interval_start);
         if seconds <= 0.0 {
             return;
@@ -325,7 +335,7 @@ impl Recorder {
 
     /// Final figures at `horizon` (links already advanced there). `rate_caps_bps`: each
     /// workload's per-connection cap, for the unloaded times of connections still open.
-    pub fn figures(
+    pub(crate) fn figures(
         &mut self,
         horizon: Nanos,
         connections: &Slab,
@@ -432,7 +442,7 @@ impl Recorder {
         highest
     }
 
-    pub fn into_intervals(self) -> Vec<Interval> {
+    pub(crate) fn into_intervals(self) -> Vec<Interval> {
         self.intervals
     }
 

@@ -12,7 +12,7 @@ use crate::model::scenario::{Candidate, DeviceConfig, Scenario};
 use crate::results::summary::{Metric, Summary};
 
 /// The causes behind `summary`'s missed objectives (empty when it meets them all).
-pub fn causes(scenario: &Scenario, summary: &Summary) -> Vec<String> {
+pub(crate) fn causes(scenario: &Scenario, summary: &Summary) -> Vec<String> {
     if summary.meets_slo {
         return Vec::new();
     }

@@ -4,9 +4,9 @@
 //! Figures are named by [`Metric`], whose names are the `summary.csv` columns (units in the
 //! names). The column set is a contract: add, don't rename.
 
-pub mod diagnosis;
+pub(crate) mod diagnosis;
 
-pub use crate::model::objectives::{availability_percent, percent};
+pub(crate) use crate::model::objectives::percent;
 
 use crate::model::cost::{BYTES_PER_GB, HOURS_PER_MONTH};
 use crate::model::objectives::{self, Measured, Objective};
@@ -100,35 +100,35 @@ metrics! {
 
 impl Metric {
     /// The last metric of the v1 contract's column list; `meets_slo` and `recommended` follow it.
-    pub const LAST_CONTRACT: Metric = Metric::CostMonthlyUsd;
+    pub(crate) const LAST_CONTRACT: Metric = Metric::CostMonthlyUsd;
 }
 
 /// A candidate's aggregated result.
 #[derive(Debug, Clone)]
 pub struct Summary {
-    pub candidate: usize,
+    pub(crate) candidate: usize,
     pub name: String,
     pub kind: &'static str,
-    pub replications: u32,
+    pub(crate) replications: u32,
     /// Mean over replications, indexed like [`Metric::ALL`].
     pub values: Vec<f64>,
     /// Half-width of each figure's 95 % confidence interval (Student's t over replications),
     /// indexed like [`Metric::ALL`]; `None` with one replication, where the spread is unknown.
-    pub ci95: Option<Vec<f64>>,
+    pub(crate) ci95: Option<Vec<f64>>,
     pub meets_slo: bool,
     /// Each objective missed, as "what > limit" text.
     pub slo_failures: Vec<String>,
     /// The objectives missed, in the order of `slo_failures`.
     pub missed: Vec<Objective>,
     /// The limits behind the misses: what bound, whether AWS's or a default, and the fix.
-    pub causes: Vec<String>,
+    pub(crate) causes: Vec<String>,
     pub recommended: bool,
     /// When network credits first ran out (earliest over replications), seconds.
     pub credits_exhausted_at_s: Option<f64>,
-    pub assumptions: Vec<Assumption>,
+    pub(crate) assumptions: Vec<Assumption>,
     /// The objectives in force, one line each, defaults marked.
     pub objectives: Vec<String>,
-    pub seed: u64,
+    pub(crate) seed: u64,
 }
 
 impl Summary {
@@ -149,7 +149,7 @@ impl Summary {
 }
 
 /// The figures of one run, indexed like [`Metric::ALL`].
-pub fn run_values(run: &RunOutput) -> Vec<f64> {
+pub(crate) fn run_values(run: &RunOutput) -> Vec<f64> {
     let f = &run.figures;
     let gb = |bytes: f64| bytes / BYTES_PER_GB;
     // The window's traffic at a month's scale: every arrival, admitted or refused, so the figure
@@ -244,7 +244,7 @@ fn flag(value: bool) -> f64 {
 }
 
 /// Aggregates a candidate's runs (at least one) and checks them against the objectives.
-pub fn summarize(scenario: &Scenario, candidate: usize, runs: &[&RunOutput]) -> Summary {
+pub(crate) fn summarize(scenario: &Scenario, candidate: usize, runs: &[&RunOutput]) -> Summary {
     let per_run: Vec<Vec<f64>> = runs.iter().map(|run| run_values(run)).collect();
     let credits_exhausted_at_s = runs
         .iter()
@@ -258,7 +258,7 @@ pub fn summarize(scenario: &Scenario, candidate: usize, runs: &[&RunOutput]) -> 
 /// in replication order) and checks them against the objectives. Sweeps use it on figures read
 /// back from their journal; the order of `per_run` fixes the order of every sum, so the result is
 /// the same to the last bit whichever thread finished first.
-pub fn summarize_values(
+pub(crate) fn summarize_values(
     scenario: &Scenario,
     candidate: usize,
     per_run: &[Vec<f64>],
@@ -304,7 +304,7 @@ pub fn summarize_values(
 }
 
 /// The figures the objectives judge, from a summary's averages.
-pub fn measured(summary: &Summary) -> Measured {
+pub(crate) fn measured(summary: &Summary) -> Measured {
     let drain = summary.get(Metric::CreditDrainPerHour);
     Measured {
         drop_rate: summary.get(Metric::DropRate),

@@ -24,19 +24,19 @@ use crate::io::catalog::Catalog;
 /// One kind of candidate.
 pub(super) struct Kind {
     /// Its name in `kind = "..."` and in the outputs' `kind` column.
-    pub name: &'static str,
+    pub(crate) name: &'static str,
     /// What it is, in a sentence: "per_az does not apply to an internet gateway".
-    pub noun: &'static str,
+    pub(crate) noun: &'static str,
     /// The keys its reader asks for, beyond the common ones. When another kind writes one that
     /// only this kind declares, the error names this kind; the list's order decides which of
     /// several such keys is named.
-    pub keys: &'static [&'static str],
+    pub(crate) keys: &'static [&'static str],
     /// The kind whose keys this one accepts as well (a proxy runs on NAT-instance machines).
-    pub base: Option<&'static str>,
+    pub(crate) base: Option<&'static str>,
     /// Whether it sits in one AZ (`az`, `per_az`); an internet gateway serves the whole region.
-    pub zonal: bool,
+    pub(crate) zonal: bool,
     /// Reads its keys into a device configuration and the assumptions behind its defaults.
-    pub read: ReadFn,
+    pub(crate) read: ReadFn,
 }
 
 /// A kind's reader: its keys into a device configuration, with the assumptions behind its
@@ -123,14 +123,14 @@ pub(super) static ALL: [Kind; 4] = [
 
 /// What a candidate's defaults depend on beyond its own table.
 pub(super) struct Context<'c> {
-    pub catalog: &'c Catalog,
-    pub region: &'c str,
+    pub(crate) catalog: &'c Catalog,
+    pub(crate) region: &'c str,
     /// `[prices] instance_usd_per_hour` overrides.
-    pub instance_prices: &'c BTreeMap<String, f64>,
+    pub(crate) instance_prices: &'c BTreeMap<String, f64>,
     /// Whether any workload is UDP (only then does the UDP release delay matter).
-    pub any_udp: bool,
+    pub(crate) any_udp: bool,
     /// The workloads, already checked (an internet gateway's bottlenecks are their clients).
-    pub workloads: &'c [Workload],
+    pub(crate) workloads: &'c [Workload],
 }
 
 /// The kind called `name`.
@@ -151,13 +151,13 @@ pub(super) fn is_zonal(device: &DeviceConfig) -> bool {
 
 impl Kind {
     /// Whether this kind reads `key`: its own keys and its base kind's.
-    pub fn accepts(&self, key: &str) -> bool {
+    pub(crate) fn accepts(&self, key: &str) -> bool {
         self.keys.contains(&key) || self.base.and_then(named).is_some_and(|b| b.accepts(key))
     }
 
     /// A key in `s` that this kind does not read but exactly one other kind declares, with that
     /// kind: what "\"ips\" applies to kind = \"nat_gateway\"" names.
-    pub fn other_kinds_key(&self, s: &Section<'_>) -> Option<(&'static str, &'static Kind)> {
+    pub(crate) fn other_kinds_key(&self, s: &Section<'_>) -> Option<(&'static str, &'static Kind)> {
         ALL.iter()
             .filter(|other| other.name != self.name)
             .find_map(|other| {
