@@ -319,7 +319,11 @@ fn a_users_catalog_replaces_the_built_in_one() {
     ]);
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    for needed in ["broken.toml", "t4g.nano", "usd_per_hour", "-1"] {
+    for needed in [
+        "broken.toml",
+        "instances.\"t4g.nano\".usd_per_hour.us-east-1",
+        "-1",
+    ] {
         assert!(stderr.contains(needed), "{needed} missing from: {stderr}");
     }
     assert!(!out.exists(), "a refused catalog writes nothing");
