@@ -14,7 +14,8 @@ mod sweep;
 use crate::io::catalog::Catalog;
 use crate::io::report;
 use crate::io::report::manifest::Header;
-use crate::io::scenario::{Scenario, ScenarioError, parse_scenario, read_scenario_file};
+use crate::io::scenario::parse::parse_scenario_with;
+use crate::io::scenario::{Scenario, ScenarioError, read_scenario_file};
 use crate::results::batch;
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Parser, Subcommand};
@@ -31,6 +32,10 @@ use std::path::{Path, PathBuf};
 pub struct Cli {
     #[command(subcommand)]
     pub(crate) command: Command,
+    /// Use this catalog (prices, instance types, defaults) instead of the built-in one; same
+    /// format as `src/io/catalog/catalog.toml`, checked the same way.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub(crate) catalog: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -91,6 +96,12 @@ pub(crate) enum Command {
 
 /// Runs the parsed command; any error returned is reported with exit code 2.
 pub fn execute(cli: Cli) -> Result<()> {
+    let catalog = match &cli.catalog {
+        // One catalog per process, read before anything runs: leaking it gives every run the
+        // same `&'static` the built-in one has.
+        Some(path) => &*Box::leak(Box::new(load_catalog(path)?)),
+        None => Catalog::embedded(),
+    };
     match cli.command {
         Command::Run {
             files,
@@ -107,6 +118,7 @@ pub fn execute(cli: Cli) -> Result<()> {
                 replications,
                 threads,
                 yes,
+                catalog,
             };
             match files.as_slice() {
                 // One file keeps the single-run contract: --out is the folder itself.
@@ -129,12 +141,13 @@ pub fn execute(cli: Cli) -> Result<()> {
                 resume,
                 fresh,
                 yes,
+                catalog,
             },
         ),
-        Command::Validate { file } => validate(&file),
+        Command::Validate { file } => validate(&file, catalog),
         Command::Catalog { region } => {
-            let text = report::catalog::render(Catalog::embedded(), region.as_deref())
-                .map_err(anyhow::Error::msg)?;
+            let text =
+                report::catalog::render(catalog, region.as_deref()).map_err(anyhow::Error::msg)?;
             print!("{text}");
             Ok(())
         }
@@ -153,10 +166,11 @@ fn load(
     file: &Path,
     seed: Option<u64>,
     replications: Option<u32>,
+    catalog: &Catalog,
 ) -> Result<Loaded, ScenarioError> {
     let file_name = file.display().to_string();
     let text = read_scenario_file(file)?;
-    let mut scenario = parse_scenario(&text, &file_name)?;
+    let mut scenario = parse_scenario_with(&text, &file_name, catalog)?;
     if let Some(seed) = seed {
         scenario.seed = seed;
     }
@@ -186,6 +200,8 @@ pub(super) struct RunOptions {
     pub(crate) threads: Option<usize>,
     /// Start work above the estimate's limits.
     pub(crate) yes: bool,
+    /// The catalog scenarios are read against (`--catalog`, or the built-in one).
+    pub(crate) catalog: &'static Catalog,
 }
 
 /// Where `natsim run` writes a scenario without `--out`: `output/<name>/`. A sweep of the same
@@ -195,7 +211,7 @@ pub(super) fn default_run_dir(name: &str) -> PathBuf {
 }
 
 fn run(file: &Path, out: Option<PathBuf>, options: RunOptions) -> Result<()> {
-    let loaded = load(file, options.seed, options.replications)?;
+    let loaded = load(file, options.seed, options.replications, options.catalog)?;
     let scenario = &loaded.scenario;
     if scenario.has_sweep {
         note_sweep_not_applied(file);
@@ -280,8 +296,8 @@ fn written_names(out_dir: &Path, plots: &[(&str, String)]) -> Vec<String> {
 
 /// `natsim validate`: checks the file (and every point of its sweep) and says what running it
 /// would take.
-fn validate(file: &Path) -> Result<()> {
-    let loaded = load(file, None, None)?;
+fn validate(file: &Path, catalog: &Catalog) -> Result<()> {
+    let loaded = load(file, None, None, catalog)?;
     let scenario = &loaded.scenario;
     println!(
         "{}: ok: scenario {} with {} workload(s) and {} candidate(s)",
@@ -291,7 +307,7 @@ fn validate(file: &Path) -> Result<()> {
         scenario.candidates.len()
     );
     let threads = budget::threads(None);
-    let work = match sweep::plan_if_any(&loaded)? {
+    let work = match sweep::plan_if_any(&loaded, catalog)? {
         Some((plan, work)) => {
             println!("{}: ok: {plan}", file.display());
             work
@@ -332,4 +348,19 @@ fn check_threads(threads: Option<usize>) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// A user's catalog (`--catalog FILE`): read with the scenario files' size cap, then parsed and
+/// checked like the built-in one; an error names the file, what is wrong where, and the fix.
+fn load_catalog(path: &Path) -> Result<Catalog> {
+    let text = read_scenario_file(path).map_err(|mut e| {
+        e.hint = "check the path given to --catalog".to_string();
+        anyhow!("{e}")
+    })?;
+    Catalog::from_toml(&text).map_err(|problem| {
+        anyhow!(
+            "{}: {problem}; compare it with `natsim catalog` and src/io/catalog/catalog.toml, whose format it must follow",
+            path.display()
+        )
+    })
 }

@@ -37,8 +37,8 @@ pub(super) fn run_batch(
             .into_iter()
             .map(|input| {
                 let file = input?;
-                let loaded =
-                    load(&file, options.seed, options.replications).map_err(|e| e.to_string())?;
+                let loaded = load(&file, options.seed, options.replications, options.catalog)
+                    .map_err(|e| e.to_string())?;
                 if loaded.scenario.has_sweep {
                     note_sweep_not_applied(&file);
                 }

@@ -13,6 +13,7 @@ use super::outputs::Outputs;
 use super::progress::Progress;
 use super::{Loaded, budget, default_run_dir, load, with_threads};
 use crate::cli::estimate::{self, Work};
+use crate::io::catalog::Catalog;
 use crate::io::report::journal;
 use crate::io::report::manifest::{self, Header};
 use crate::io::report::parquet::{sweep_frame, write_parquet};
@@ -36,6 +37,8 @@ pub(super) struct SweepOptions {
     pub(crate) fresh: bool,
     /// Start work above the estimate's limits.
     pub(crate) yes: bool,
+    /// The catalog every point is read against.
+    pub(crate) catalog: &'static Catalog,
 }
 
 /// Where `natsim sweep` writes without `--out`: `output/<name>/sweep/`, inside the run's folder
@@ -48,10 +51,10 @@ pub(super) fn default_sweep_dir(name: &str) -> PathBuf {
 pub(super) fn sweep(file: &Path, out: Option<PathBuf>, options: SweepOptions) -> Result<()> {
     // The file as a plain scenario first, so its own mistakes read as they do for `run`. Read
     // once: the same text is parsed, planned and copied to scenario.toml.
-    let loaded = load(file, None, None)?;
+    let loaded = load(file, None, None, options.catalog)?;
     let text = &loaded.text;
     let plan = with_threads(options.threads, || {
-        Plan::from_text(text, &file.display().to_string())
+        Plan::from_text_with(text, &file.display().to_string(), options.catalog)
     })??;
     let out_dir = out.unwrap_or_else(|| default_sweep_dir(&loaded.scenario.name));
     fs::create_dir_all(&out_dir).with_context(|| {
@@ -182,11 +185,11 @@ pub(super) fn sweep(file: &Path, out: Option<PathBuf>, options: SweepOptions) ->
 
 /// For `natsim validate`: checks every point of the file's `[sweep]` table, if it has one, and
 /// says how many runs it makes and what they would take.
-pub(super) fn plan_if_any(loaded: &Loaded) -> Result<Option<(String, Work)>> {
+pub(super) fn plan_if_any(loaded: &Loaded, catalog: &Catalog) -> Result<Option<(String, Work)>> {
     if !loaded.scenario.has_sweep {
         return Ok(None);
     }
-    let plan = Plan::from_text(&loaded.text, &loaded.file.display().to_string())?;
+    let plan = Plan::from_text_with(&loaded.text, &loaded.file.display().to_string(), catalog)?;
     let summary = format!(
         "sweep of {} point(s), {} run(s) in all",
         plan.points.len(),

@@ -255,3 +255,76 @@ fn validate_and_catalog_succeed() {
         Some(2)
     );
 }
+
+/// Issue 10: `--catalog FILE` runs with a user's own catalog, and a broken one is refused with
+/// the file named, what is wrong where, and nothing written.
+#[test]
+fn a_users_catalog_replaces_the_built_in_one() {
+    let dir = scratch("user-catalog");
+    let builtin = read(&repo_root().join("src/io/catalog/catalog.toml"));
+    let nano = "usd_per_hour = { \"us-east-1\" = 0.0042, \"ap-northeast-2\" = 0.0052 }";
+    assert!(
+        builtin.contains(nano),
+        "the test edits the nano's price line"
+    );
+    let dearer = dir.join("dearer.toml");
+    std::fs::write(
+        &dearer,
+        builtin.replace(nano, "usd_per_hour = { \"us-east-1\" = 1.0 }"),
+    )
+    .unwrap();
+    let scenario = dir.join("valid.toml");
+    std::fs::write(&scenario, VALID).unwrap();
+    let hourly = |catalog: Option<&std::path::Path>| {
+        let out = dir.join(if catalog.is_some() { "user" } else { "builtin" });
+        let mut args = vec![
+            "run",
+            scenario.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        if let Some(catalog) = catalog {
+            args.extend(["--catalog", catalog.to_str().unwrap()]);
+        }
+        let output = run_cli(&args);
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let (header, rows) = crate::support::csv_rows(&read(&out.join("summary.csv")));
+        crate::support::column(&header, &rows[1], "cost_fixed_usd")
+    };
+    // 10 minutes of one instance: $0.0042/h built in, $1/h in the user's catalog.
+    let (builtin_usd, user_usd) = (hourly(None), hourly(Some(&dearer)));
+    assert!((builtin_usd - 0.0042 / 6.0).abs() < 1e-6, "{builtin_usd}");
+    assert!((user_usd - 1.0 / 6.0).abs() < 1e-6, "{user_usd}");
+    let output = run_cli(&["catalog", "--catalog", dearer.to_str().unwrap()]);
+    assert!(output.status.success());
+
+    let broken = dir.join("broken.toml");
+    std::fs::write(
+        &broken,
+        builtin.replace(nano, "usd_per_hour = { \"us-east-1\" = -1.0 }"),
+    )
+    .unwrap();
+    let out = dir.join("refused");
+    let output = run_cli(&[
+        "run",
+        scenario.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--catalog",
+        broken.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for needed in [
+        "broken.toml",
+        "instances.\"t4g.nano\".usd_per_hour.us-east-1",
+        "-1",
+    ] {
+        assert!(stderr.contains(needed), "{needed} missing from: {stderr}");
+    }
+    assert!(!out.exists(), "a refused catalog writes nothing");
+}

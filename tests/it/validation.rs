@@ -499,7 +499,7 @@ fn render_packets(out: &mut String) {
          bandwidth: offered more than the allowance carries but well under the bandwidth, natsim\n\
          must deliver what the allowance carries. A tiny TCP connection is 11 packets (3 to open,\n\
          request and response with an ACK each, 4 to close). The instance allowance is natsim's\n\
-         rule (`src/catalog/catalog.toml`, `pps_limit`); the NAT gateway's 1 Mpps is AWS's.\n\n\
+         rule (`src/io/catalog/catalog.toml`, `pps_limit`); the NAT gateway's 1 Mpps is AWS's.\n\n\
          | traffic | device | allowance pps | offered Gbps | allowance carries Gbps | natsim Gbps | error |\n\
          |---|---|---:|---:|---:|---:|---:|\n",
     );

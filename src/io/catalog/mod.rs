@@ -223,8 +223,15 @@ impl Catalog {
 
     /// Parses and checks a catalog in the `catalog.toml` format.
     pub(crate) fn from_toml(text: &str) -> Result<Catalog, String> {
-        let raw: raw::RawCatalog =
-            toml::from_str(text).map_err(|e| format!("catalog is not valid TOML: {e}"))?;
+        let raw: raw::RawCatalog = toml::from_str(text).map_err(|e| {
+            let at = e.span().map_or(String::new(), |span| {
+                let before = &text[..span.start.min(text.len())];
+                let line = before.matches('\n').count() + 1;
+                let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+                format!(" at line {line}, column {column}")
+            });
+            format!("not a valid catalog: {}{at}", e.message().trim())
+        })?;
         raw.validate()
     }
 

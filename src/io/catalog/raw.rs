@@ -52,6 +52,20 @@ struct RawInstance {
     source: String,
 }
 
+/// A table name as it appears in a key path: bare when TOML allows it, quoted otherwise
+/// (`instances."t4g.nano"`).
+fn key(name: &str) -> String {
+    if !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        name.to_string()
+    } else {
+        format!("\"{}\"", name.escape_default())
+    }
+}
+
 /// `Err(what)` unless `value` is finite and at least `min` (strictly above it when `strict`).
 fn check(what: &str, value: f64, min: f64, strict: bool) -> Result<(), String> {
     let ok = value.is_finite() && if strict { value > min } else { value >= min };
@@ -92,14 +106,14 @@ impl RawCatalog {
         for (name, raw) in self.regions {
             let region = raw
                 .validate(&name)
-                .map_err(|e| format!("region \"{name}\": {e}"))?;
+                .map_err(|e| format!("regions.{}.{e}", key(&name)))?;
             regions.insert(name, region);
         }
         let mut instances = BTreeMap::new();
         for (name, raw) in self.instances {
             let it = raw
                 .validate(&name, &regions)
-                .map_err(|e| format!("instance \"{name}\": {e}"))?;
+                .map_err(|e| format!("instances.{}.{e}", key(&name)))?;
             instances.insert(name, it);
         }
         validate_nat_gateway(&self.nat_gateway)?;

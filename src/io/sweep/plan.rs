@@ -8,7 +8,9 @@
 
 use super::Record;
 use super::spec::{self, SweepSpec};
-use crate::io::scenario::{Scenario, ScenarioError, parse_scenario};
+use crate::io::catalog::Catalog;
+use crate::io::scenario::parse::parse_scenario_with;
+use crate::io::scenario::{Scenario, ScenarioError};
 use crate::model::sim;
 use crate::results::summary::run_values;
 use crate::util::units::ns_to_seconds;
@@ -41,6 +43,15 @@ impl Plan {
     /// Reads the `[sweep]` table of scenario `text` and checks every point. `file` names the
     /// source in errors; an error at a point names the point, its values and the key at fault.
     pub fn from_text(text: &str, file: &str) -> Result<Plan, ScenarioError> {
+        Self::from_text_with(text, file, Catalog::embedded())
+    }
+
+    /// [`Plan::from_text`] against `catalog` (a user's own, from `--catalog`).
+    pub(crate) fn from_text_with(
+        text: &str,
+        file: &str,
+        catalog: &Catalog,
+    ) -> Result<Plan, ScenarioError> {
         let mut root: toml::Table = text.parse().map_err(|e: toml::de::Error| {
             ScenarioError::new("", format!("not valid TOML: {}", e.message().trim()), "")
                 .in_file(file)
@@ -69,7 +80,7 @@ impl Plan {
         // Parsing is independent per point; collect in order so the first bad point is reported.
         let points: Vec<Result<Point, ScenarioError>> = (0..spec.point_count())
             .into_par_iter()
-            .map(|index| build_point(&spec, &root, index, file))
+            .map(|index| build_point(&spec, &root, index, file, catalog))
             .collect();
         let points = points.into_iter().collect::<Result<Vec<_>, _>>()?;
         Ok(Plan { spec, points })
@@ -157,6 +168,7 @@ fn build_point(
     root: &toml::Table,
     index: usize,
     file: &str,
+    catalog: &Catalog,
 ) -> Result<Point, ScenarioError> {
     let values: Vec<toml::Value> = spec.values(index).into_iter().cloned().collect();
     let described: Vec<String> = spec
@@ -180,7 +192,7 @@ fn build_point(
         )
         .in_file(&label)
     })?;
-    let scenario = parse_scenario(&text, &label)?;
+    let scenario = parse_scenario_with(&text, &label, catalog)?;
     Ok(Point { values, scenario })
 }
 
