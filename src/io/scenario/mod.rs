@@ -14,7 +14,7 @@ pub(crate) mod parse;
 mod reader;
 mod setting;
 pub mod source;
-mod suggest;
+pub(crate) mod suggest;
 mod workload;
 mod zone;
 

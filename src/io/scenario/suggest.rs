@@ -25,7 +25,7 @@ pub(super) fn edit_distance(a: &str, b: &str) -> usize {
 
 /// The name in `known` closest to `name` (ties broken by name), if it is within `max_distance`
 /// edits.
-pub(super) fn closest<'a>(
+pub(crate) fn closest<'a>(
     name: &str,
     known: impl Iterator<Item = &'a str>,
     max_distance: usize,

@@ -1,0 +1,173 @@
+//! VPC Flow Logs in: text files (plain or gzip, one file, many, or a folder of AWS's Hive-style
+//! partitions) read as a stream of records and joined into connections. Owns the record format
+//! (`format`, `record`), the files (`source`) and the join (`join`); knows nothing of scenarios
+//! or simulation, and never holds a whole file in memory (the connections are held until the
+//! end of the input).
+//!
+//! **Format.** A file whose first line is a header (field names with hyphens, as S3 delivery
+//! writes) is read in that format; a file without one is in the default version-2 format
+//! (`version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes
+//! start end action log-status`). `-` is "not applicable". An unknown field name is an error.
+//!
+//! **Join rules.**
+//! 1. NODATA records carry no flow and SKIPDATA records stand for flows that were not captured;
+//!    both are counted, never joined. REJECT records are counted and dropped (no connection).
+//! 2. A record's endpoints are `pkt-srcaddr`/`pkt-dstaddr` when the format has them and they
+//!    are not `-`, else `srcaddr`/`dstaddr`.
+//! 3. The client is the private end (RFC 1918, 100.64/10, loopback, link-local, IPv6 ULA and
+//!    link-local) when exactly one end is private. Both private: internal traffic, counted,
+//!    not egress. Both public (IPv6): SYN without ACK marks the client, SYN-ACK the server,
+//!    else the higher port is the client's; equal ports are counted as unoriented.
+//! 4. Records with the same protocol, client address and port, server address and port on the
+//!    same interface are one connection across aggregation intervals: bytes and packets summed
+//!    each way (client → server is the request), first `start`, last `end`, the `az-id` seen,
+//!    S3 or DynamoDB when `pkt-dst-aws-service` (`pkt-src-aws-service` on the response) says so.
+//!    A 5-tuple reused within the input is one connection (no gap rule yet).
+//! 5. Counted once. A NAT gateway's interface shows each connection twice: instance ↔ NAT
+//!    and NAT ↔ internet (with the NAT's translated port, so the two cannot be paired by
+//!    port). In the default format the inside view is internal by rule 3, so the internet
+//!    side is the one kept. With `pkt-*addr`, an address seen in `srcaddr`/`dstaddr` that
+//!    differs from the packet's is an intermediate (NAT) address; views whose client is such an
+//!    address are dropped, keeping the inside view with the true client. The same 5-tuple
+//!    seen on several interfaces (the instance's and the NAT's) is kept once: the intermediate
+//!    interface's view, else the interface id that sorts first.
+//! 6. Records lacking a field the join needs (addresses, ports, protocol, bytes, start, end)
+//!    are counted as incomplete. Every count is in [`Counts`].
+//!
+//! **Bad input.** Errors name the file, the line and the problem, with a hint. A malformed
+//! record is an error with `strict`, else skipped and counted (the first one kept to show).
+//! A bad header, an unreadable file and a truncated gzip stream are errors either way.
+
+mod error;
+mod format;
+mod join;
+mod record;
+mod source;
+
+pub use error::FlowLogError;
+
+use format::Format;
+use join::Joiner;
+use record::Record;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// How to read: stop at the first malformed record (`strict`) or skip and count it.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub strict: bool,
+}
+
+/// A service reached through its public endpoints, as `pkt-dst-aws-service` names it; traffic a
+/// gateway endpoint would take off the NAT.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum AwsService {
+    S3,
+    DynamoDb,
+}
+
+impl AwsService {
+    fn from_field(word: &str) -> Option<Self> {
+        match word {
+            "S3" => Some(AwsService::S3),
+            "DYNAMODB" => Some(AwsService::DynamoDb),
+            _ => None,
+        }
+    }
+}
+
+/// One connection, joined from its records.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Connection {
+    /// The interface whose view was kept (rule 5).
+    pub interface_id: String,
+    /// IANA protocol number (6 TCP, 17 UDP).
+    pub protocol: u8,
+    pub client: SocketAddr,
+    pub server: SocketAddr,
+    pub request_bytes: u64,
+    pub response_bytes: u64,
+    pub request_packets: u64,
+    pub response_packets: u64,
+    /// First record's start and last record's end, Unix seconds.
+    pub start_s: u64,
+    pub end_s: u64,
+    pub az_id: Option<String>,
+    pub service: Option<AwsService>,
+    /// Records joined into this connection.
+    pub records: u64,
+}
+
+/// What was read and what could not be attributed to a connection.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub files: u64,
+    /// Records parsed (every status).
+    pub records: u64,
+    pub connections: u64,
+    pub nodata_records: u64,
+    /// Intervals in which AWS could not capture some flows: traffic lost to the count.
+    pub skipdata_records: u64,
+    pub rejected_records: u64,
+    /// Records lacking a field the join needs.
+    pub incomplete_records: u64,
+    /// Both ends private: not internet egress (including a NAT's inside view in the default
+    /// format).
+    pub internal_records: u64,
+    pub unoriented_records: u64,
+    pub unoriented_bytes: u64,
+    /// A NAT gateway's internet-side views dropped for their inside view (rule 5).
+    pub nat_second_side_connections: u64,
+    /// Views of a connection from a second interface, dropped (rule 5).
+    pub duplicate_view_connections: u64,
+    /// Malformed lines skipped (not `strict`).
+    pub skipped_lines: u64,
+}
+
+/// The connections in some flow logs, with the counts.
+#[derive(Debug, Clone)]
+pub struct FlowLogs {
+    pub connections: Vec<Connection>,
+    pub counts: Counts,
+    /// The first malformed line skipped, to show the user.
+    pub first_skipped: Option<FlowLogError>,
+}
+
+/// Reads every file `paths` name (folders recursively) and joins their records.
+pub fn read(paths: &[PathBuf], options: &Options) -> Result<FlowLogs, FlowLogError> {
+    let mut joiner = Joiner::default();
+    let mut first_skipped = None;
+    let mut skipped = 0;
+    let files = source::files(paths)?;
+    for path in &files {
+        let shown = path.display().to_string();
+        let mut format: Option<Format> = None;
+        source::for_each_line(path, |number, line| {
+            let format = match &format {
+                Some(format) => format,
+                None if Format::is_header(line) => {
+                    format = Some(Format::parse(line).map_err(|e| e.at(&shown, number))?);
+                    return Ok(());
+                }
+                None => format.insert(Format::default_v2()),
+            };
+            match Record::parse(line, format) {
+                Ok(record) => joiner.add(&record),
+                Err(e) if options.strict => return Err(e.at(&shown, number)),
+                Err(e) => {
+                    skipped += 1;
+                    first_skipped.get_or_insert(e.at(&shown, number));
+                }
+            }
+            Ok(())
+        })?;
+    }
+    let (connections, mut counts) = joiner.finish();
+    counts.files = files.len() as u64;
+    counts.skipped_lines = skipped;
+    Ok(FlowLogs {
+        connections,
+        counts,
+        first_skipped,
+    })
+}
