@@ -1,5 +1,5 @@
 //! natsim's one integration-test binary (ripgrep style): oracles, cost identities, determinism,
-//! the CLI's error contract, every shipped scenario, batches and sweeps, and the validation
+//! the CLI's error contract, flow logs into connections, every shipped scenario, batches and sweeps, and the validation
 //! against published figures.
 
 #[path = "it/support.rs"]
@@ -15,6 +15,8 @@ mod cost;
 mod determinism;
 #[path = "it/egress_options.rs"]
 mod egress_options;
+#[path = "it/flowlogs.rs"]
+mod flowlogs;
 #[path = "it/fuzz.rs"]
 mod fuzz;
 #[path = "it/hardening.rs"]

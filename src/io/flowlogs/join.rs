@@ -154,7 +154,10 @@ impl Joiner {
         // else the one on the interface whose id sorts first.
         let rank = |key: &Key| {
             let intermediate = self.intermediate_interfaces.contains(&key.interface);
-            (!intermediate, self.names.names[key.interface as usize].clone())
+            (
+                !intermediate,
+                self.names.names[key.interface as usize].clone(),
+            )
         };
         views.sort_by_cached_key(|(key, _)| (key.protocol, key.client, key.server, rank(key)));
         let mut out: Vec<Connection> = Vec::with_capacity(views.len());
@@ -232,7 +235,10 @@ fn is_private(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => {
             let [a, b, ..] = v4.octets();
-            v4.is_private() || v4.is_loopback() || v4.is_link_local() || (a == 100 && b & 0xc0 == 64)
+            v4.is_private()
+                || v4.is_loopback()
+                || v4.is_link_local()
+                || (a == 100 && b & 0xc0 == 64)
         }
         IpAddr::V6(v6) => {
             let first = v6.segments()[0];
@@ -247,7 +253,14 @@ mod tests {
 
     #[test]
     fn private_addresses() {
-        for private in ["10.1.2.3", "172.31.0.1", "192.168.1.1", "100.64.0.1", "fd00::1", "fe80::1"] {
+        for private in [
+            "10.1.2.3",
+            "172.31.0.1",
+            "192.168.1.1",
+            "100.64.0.1",
+            "fd00::1",
+            "fe80::1",
+        ] {
             assert!(is_private(private.parse().unwrap()), "{private}");
         }
         for public in ["203.0.113.5", "100.128.0.1", "52.95.128.179", "2001:db8::1"] {
@@ -262,7 +275,10 @@ mod tests {
         assert!(matches!(orient(a, b, None), Orientation::Outbound));
         assert!(matches!(orient(b, a, None), Orientation::Inbound));
         assert!(matches!(orient(b, a, Some(SYN)), Orientation::Outbound));
-        assert!(matches!(orient(a, b, Some(SYN | ACK)), Orientation::Inbound));
+        assert!(matches!(
+            orient(a, b, Some(SYN | ACK)),
+            Orientation::Inbound
+        ));
         assert!(matches!(orient(a, a, None), Orientation::Unknown));
     }
 }

@@ -77,7 +77,11 @@ impl<'a> Record<'a> {
             Field::SrcPort => self.srcport = Some(number(word, "srcport", "a port (0 to 65535)")?),
             Field::DstPort => self.dstport = Some(number(word, "dstport", "a port (0 to 65535)")?),
             Field::Protocol => {
-                self.protocol = Some(number(word, "protocol", "an iana protocol number (0 to 255)")?)
+                self.protocol = Some(number(
+                    word,
+                    "protocol",
+                    "an iana protocol number (0 to 255)",
+                )?)
             }
             Field::Packets => self.packets = Some(number(word, "packets", "a count")?),
             Field::Bytes => self.bytes = Some(number(word, "bytes", "a count")?),
@@ -104,7 +108,8 @@ fn count_error(expected: usize, found: usize) -> FlowLogError {
 }
 
 fn address(word: &str, field: &str) -> Result<IpAddr, FlowLogError> {
-    word.parse().map_err(|_| bad_value(field, word, "an ipv4 or ipv6 address"))
+    word.parse()
+        .map_err(|_| bad_value(field, word, "an ipv4 or ipv6 address"))
 }
 
 fn number<T: std::str::FromStr>(word: &str, field: &str, what: &str) -> Result<T, FlowLogError> {
@@ -141,6 +146,119 @@ mod tests {
 
     fn default(line: &str) -> Result<Record<'_>, String> {
         Record::parse(line, &Format::default_v2()).map_err(|e| e.at("f.log", 3).to_string())
+    }
+
+    const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/flowlogs/");
+
+    /// The records of an AWS example file (header or default format), by line.
+    fn fixture(name: &str) -> Vec<Record<'static>> {
+        let text = std::fs::read_to_string(format!("{FIXTURES}{name}")).unwrap();
+        let text: &'static str = Box::leak(text.into_boxed_str());
+        let mut lines = text.lines().peekable();
+        let format = match lines.peek() {
+            Some(first) if Format::is_header(first) => {
+                Format::parse(lines.next().unwrap()).unwrap()
+            }
+            _ => Format::default_v2(),
+        };
+        lines.map(|l| Record::parse(l, &format).unwrap()).collect()
+    }
+
+    fn ip(text: &str) -> Option<IpAddr> {
+        Some(text.parse().unwrap())
+    }
+
+    #[test]
+    fn aws_default_examples_parse_to_the_documented_values() {
+        let records = fixture("aws-default.log");
+        let ssh = &records[0];
+        assert_eq!(ssh.interface_id, Some("eni-1235b8ca123456789"));
+        assert_eq!(
+            (ssh.srcaddr, ssh.dstaddr),
+            (ip("172.31.16.139"), ip("172.31.16.21"))
+        );
+        assert_eq!(
+            (ssh.srcport, ssh.dstport, ssh.protocol),
+            (Some(20641), Some(22), Some(6))
+        );
+        assert_eq!((ssh.packets, ssh.bytes), (Some(20), Some(4249)));
+        assert_eq!(
+            (ssh.start_s, ssh.end_s),
+            (Some(1418530010), Some(1418530070))
+        );
+        assert_eq!(
+            (ssh.action, ssh.log_status),
+            (Some(Action::Accept), Some(LogStatus::Ok))
+        );
+        assert_eq!(records[1].action, Some(Action::Reject));
+        assert_eq!(records[1].dstport, Some(3389));
+        let nodata = &records[2];
+        assert_eq!(nodata.log_status, Some(LogStatus::NoData));
+        assert_eq!(
+            (nodata.srcaddr, nodata.bytes, nodata.action),
+            (None, None, None)
+        );
+        assert_eq!(nodata.start_s, Some(1431280876));
+        assert_eq!(records[3].log_status, Some(LogStatus::SkipData));
+        assert_eq!(records[3].interface_id, Some("eni-11111111aaaaaaaaa"));
+        assert_eq!(
+            (records[4].protocol, records[4].bytes),
+            (Some(1), Some(336))
+        );
+        assert_eq!(records[5].action, Some(Action::Reject));
+        assert_eq!(
+            records[6].srcaddr,
+            ip("2001:db8:1234:a100:8d6e:3477:df66:f105")
+        );
+        assert_eq!(records[6].bytes, Some(8855));
+    }
+
+    #[test]
+    fn aws_custom_examples_parse_to_the_documented_values() {
+        let flags = fixture("aws-tcp-flags.log");
+        assert_eq!(flags.len(), 8);
+        let tcp_flags: Vec<_> = flags.iter().map(|r| r.tcp_flags.unwrap()).collect();
+        assert_eq!(tcp_flags, [2, 18, 2, 18, 1, 1, 3, 19]);
+        // The guide's format puts bytes before packets.
+        assert_eq!(
+            (flags[5].bytes, flags[5].packets),
+            (Some(23294588), Some(15774))
+        );
+        assert_eq!(
+            flags[7].srcport,
+            Some(5001),
+            "a double space is one separator"
+        );
+
+        let nat = fixture("aws-nat-gateway.log");
+        assert_eq!(
+            (nat[0].dstaddr, nat[0].pkt_dstaddr),
+            (ip("10.0.0.220"), ip("203.0.113.5"))
+        );
+        assert_eq!(
+            (nat[3].srcaddr, nat[3].pkt_srcaddr),
+            (ip("10.0.0.220"), ip("203.0.113.5"))
+        );
+        assert_eq!(nat[4].interface_id, Some("eni-1111aaaa2222bbbb3"));
+        assert_eq!((nat[4].srcport, nat[4].bytes), (None, None));
+
+        let tgw = fixture("aws-transit-gateway.log");
+        assert_eq!(
+            (tgw[2].srcaddr, tgw[2].pkt_srcaddr),
+            (ip("10.40.1.175"), ip("10.20.33.164"))
+        );
+
+        let s3 = fixture("aws-traffic-path.log");
+        assert_eq!(s3[0].pkt_src_aws_service, Some("S3"));
+        assert_eq!(
+            (s3[0].pkt_dst_aws_service, s3[0].az_id),
+            (None, Some("apse2-az3"))
+        );
+        assert_eq!(s3[1].pkt_dst_aws_service, Some("S3"));
+        assert_eq!(
+            (s3[1].packets, s3[1].bytes, s3[1].tcp_flags),
+            (Some(7), Some(471), Some(3))
+        );
     }
 
     #[test]

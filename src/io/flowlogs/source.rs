@@ -70,11 +70,12 @@ pub(crate) fn for_each_line(
 ) -> Result<(), FlowLogError> {
     let shown = path.display().to_string();
     let file = File::open(path).map_err(|e| {
-        FlowLogError::new(format!("cannot open: {}", lowercase(&e)), "check the path")
-            .at(&shown, 0)
+        FlowLogError::new(format!("cannot open: {}", lowercase(&e)), "check the path").at(&shown, 0)
     })?;
     let mut plain = BufReader::with_capacity(BUFFER_BYTES, file);
-    let head = plain.fill_buf().map_err(|e| read_error(&e, false).at(&shown, 1))?;
+    let head = plain
+        .fill_buf()
+        .map_err(|e| read_error(&e, false).at(&shown, 1))?;
     let gzip = head.starts_with(&[0x1f, 0x8b]);
     let mut reader: Box<dyn BufRead> = if gzip {
         Box::new(BufReader::with_capacity(
