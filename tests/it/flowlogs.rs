@@ -6,23 +6,25 @@ use flate2::Compression;
 use flate2::write::GzEncoder;
 use natsim::io::flowlogs::{AwsService, Counts, FlowLogs, Options, read};
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 fn fixture(name: &str) -> PathBuf {
     repo_root().join("tests/fixtures/flowlogs").join(name)
 }
 
-fn read_ok(paths: &[PathBuf]) -> FlowLogs {
-    read(paths, &Options::default()).unwrap_or_else(|e| panic!("{e}"))
+fn read_ok(path: &Path) -> FlowLogs {
+    read(&[path.to_path_buf()], &Options::default()).unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn error(paths: &[PathBuf], strict: bool) -> String {
-    read(paths, &Options { strict }).unwrap_err().to_string()
+fn error(path: &Path, strict: bool) -> String {
+    read(&[path.to_path_buf()], &Options { strict })
+        .unwrap_err()
+        .to_string()
 }
 
 #[test]
 fn aws_default_examples_count_what_is_not_a_connection() {
-    let logs = read_ok(&[fixture("aws-default.log")]);
+    let logs = read_ok(&fixture("aws-default.log"));
     let expected = Counts {
         files: 1,
         records: 7,
@@ -48,7 +50,7 @@ fn aws_default_examples_count_what_is_not_a_connection() {
 
 #[test]
 fn aws_tcp_flag_examples_join_across_intervals() {
-    let logs = read_ok(&[fixture("aws-tcp-flags.log")]);
+    let logs = read_ok(&fixture("aws-tcp-flags.log"));
     assert_eq!(logs.connections.len(), 3);
     let long = logs
         .connections
@@ -63,7 +65,7 @@ fn aws_tcp_flag_examples_join_across_intervals() {
 
 #[test]
 fn aws_s3_example_is_one_connection_to_s3_in_its_az() {
-    let logs = read_ok(&[fixture("aws-traffic-path.log")]);
+    let logs = read_ok(&fixture("aws-traffic-path.log"));
     assert_eq!(logs.connections.len(), 1);
     let c = &logs.connections[0];
     assert_eq!(c.client.to_string(), "10.0.0.71:34210");
@@ -77,7 +79,7 @@ fn aws_s3_example_is_one_connection_to_s3_in_its_az() {
 
 #[test]
 fn aws_nat_example_parses_but_lacks_what_a_join_needs() {
-    let logs = read_ok(&[fixture("aws-nat-gateway.log")]);
+    let logs = read_ok(&fixture("aws-nat-gateway.log"));
     assert_eq!(logs.counts.records, 6);
     assert_eq!(logs.counts.incomplete_records, 6);
     assert!(logs.connections.is_empty());
@@ -101,7 +103,7 @@ eni-instance 203.0.113.5 10.0.1.5 443 40000 6 5700 0 120 203.0.113.5 10.0.1.5
 fn a_nat_gateway_connection_counts_once() {
     let dir = scratch("flowlogs-nat");
     std::fs::write(dir.join("nat.log"), NAT_BOTH_SIDES).unwrap();
-    let logs = read_ok(&[dir.join("nat.log")]);
+    let logs = read_ok(&dir.join("nat.log"));
     assert_eq!(logs.connections.len(), 1, "{:?}", logs.connections);
     let c = &logs.connections[0];
     assert_eq!(c.interface_id, "eni-nat");
@@ -131,7 +133,7 @@ fn a_folder_of_partitions_reads_gzip_and_plain_alike() {
     )
     .unwrap();
     std::fs::write(part.join("notes.md"), "not a log").unwrap();
-    let logs = read_ok(&[dir.clone()]);
+    let logs = read_ok(&dir);
     assert_eq!(logs.counts.files, 2);
     assert_eq!(logs.counts.records, 8 + 7);
     assert_eq!(logs.connections.len(), 3 + 2);
@@ -149,13 +151,13 @@ fn bad_input_names_file_line_and_fix() {
     .unwrap();
     let shown = bad_line.display();
     assert_eq!(
-        error(&[bad_line.clone()], true),
+        error(&bad_line, true),
         format!(
             "{shown}:2: expected 14 fields, found 6; each record has one value (or \"-\") per \
              field of the header, or of the default format when the file has no header"
         )
     );
-    let skipped = read_ok(&[bad_line.clone()]);
+    let skipped = read_ok(&bad_line);
     assert_eq!(
         (skipped.counts.skipped_lines, skipped.counts.records),
         (1, 2)
@@ -164,7 +166,7 @@ fn bad_input_names_file_line_and_fix() {
 
     let header = dir.join("header.log");
     std::fs::write(&header, "version srcaddr dst-addr\n").unwrap();
-    let message = error(&[header.clone()], false);
+    let message = error(&header, false);
     assert!(
         message.starts_with(&format!(
             "{}:1: unknown field \"dst-addr\" in the header; did you mean \"dstaddr\"?",
@@ -176,7 +178,7 @@ fn bad_input_names_file_line_and_fix() {
     let truncated = dir.join("cut.log.gz");
     let whole = gzip(good.repeat(1000).as_bytes());
     std::fs::write(&truncated, &whole[..whole.len() / 2]).unwrap();
-    let message = error(&[truncated.clone()], false);
+    let message = error(&truncated, false);
     assert!(
         message.starts_with(&format!("{}:", truncated.display())),
         "{message}"
@@ -188,5 +190,5 @@ fn bad_input_names_file_line_and_fix() {
     assert!(message.ends_with("download the file again: a partial download or copy ends early"));
 
     let missing = dir.join("missing.log");
-    assert!(error(&[missing], false).contains("missing.log: cannot read: no such file"));
+    assert!(error(&missing, false).contains("missing.log: cannot read: no such file"));
 }
