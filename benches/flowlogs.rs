@@ -1,0 +1,66 @@
+//! Flow-log reading rate (`cargo bench --bench flowlogs`): records per second of wall time, one
+//! core, for 1 million generated default-format records as plain text and as gzip.
+
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use natsim::io::flowlogs::{Options, read};
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Instant;
+
+const RECORDS: u64 = 1_000_000;
+
+fn generate() -> String {
+    let mut text = String::with_capacity(RECORDS as usize * 110);
+    for i in 0..RECORDS {
+        let (client, port) = (i % 5000, 1024 + (i / 5000) % 60000);
+        let start = 1_700_000_000 + (i / 1000) * 60;
+        let line = if i % 2 == 0 {
+            format!(
+                "2 123456789010 eni-0a1b2c3d4e5f60718 10.0.{}.{} 203.0.113.{} {port} 443 6 12 {} {start} {} ACCEPT OK\n",
+                client / 250,
+                client % 250,
+                i % 200,
+                800 + i % 3000,
+                start + 60
+            )
+        } else {
+            format!(
+                "2 123456789010 eni-0a1b2c3d4e5f60718 203.0.113.{} 10.0.{}.{} 443 {port} 6 40 {} {start} {} ACCEPT OK\n",
+                (i - 1) % 200,
+                client / 250,
+                client % 250,
+                20_000 + i % 50_000,
+                start + 60
+            )
+        };
+        text.push_str(&line);
+    }
+    text
+}
+
+fn measure(label: &str, path: PathBuf) {
+    let started = Instant::now();
+    let logs = read(&[path], &Options { strict: true }).expect("generated logs read");
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "{label}: {} records, {} connections in {seconds:.2} s: {:.2} M records/s",
+        logs.counts.records,
+        logs.counts.connections,
+        logs.counts.records as f64 / seconds / 1e6
+    );
+}
+
+fn main() {
+    let dir = std::env::temp_dir().join("natsim-bench-flowlogs");
+    std::fs::create_dir_all(&dir).expect("bench folder");
+    let text = generate();
+    let plain = dir.join("flows.log");
+    std::fs::write(&plain, &text).expect("write plain");
+    let mut encoder = GzEncoder::new(Vec::new(), Compression::default());
+    encoder.write_all(text.as_bytes()).expect("gzip");
+    let gz = dir.join("flows.log.gz");
+    std::fs::write(&gz, encoder.finish().expect("gzip")).expect("write gzip");
+    measure("plain text", plain);
+    measure("gzip text", gz);
+}
