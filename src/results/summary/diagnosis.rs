@@ -6,6 +6,7 @@
 //! miss an objective get causes; the figures come from the summary, the limits from the
 //! candidate's validated settings.
 
+use crate::model::cost::{BYTES_PER_GB, HOURS_PER_MONTH};
 use crate::model::device::nat_instance::{self, Failover};
 use crate::model::objectives::Objective;
 use crate::model::scenario::{Candidate, DeviceConfig, Scenario};
@@ -123,12 +124,16 @@ fn bandwidth_cause(
     None
 }
 
-/// Instances of the same type whose baselines together carry the run's mean load per
-/// direction within the 80 % headroom (at least one more than now).
+/// Instances of the same type whose baselines together carry the workload's mean load within
+/// the 80 % headroom (at least one more than now).
 fn instances_needed(summary: &Summary, c: &nat_instance::Config) -> u32 {
-    let per_direction_gbps = summary.get(Metric::OfferedGbps);
+    // The workload's whole traffic, refused connections included: a candidate that turned
+    // most of it away must not be sized by what it let in. Both directions together, against
+    // one direction's baseline: on the safe side.
+    let month_s = HOURS_PER_MONTH * 3600.0;
+    let workload_gbps = summary.get(Metric::MonthlyTrafficGb) * BYTES_PER_GB * 8.0 / month_s / 1e9;
     let baseline_gbps = (c.baseline_bps.min(c.internet_cap_bps) / 1e9).max(1e-9);
-    let needed = (per_direction_gbps / (0.8 * baseline_gbps)).ceil();
+    let needed = (workload_gbps / (0.8 * baseline_gbps)).ceil();
     (needed.min(1e6) as u32).max(c.count + 1)
 }
 
