@@ -1,65 +1,230 @@
 //! Records into connections, by the rules in the module header (`super`): one pass that sums
-//! each 5-tuple's records per interface, then a finish that drops a NAT gateway's second view
-//! and a connection's views from other interfaces, so each connection counts once.
+//! each 5-tuple's records per interface into segments (a new one after a gap longer than the
+//! NAT gateway's idle timeout), then a finish that drops a NAT gateway's second view and a
+//! connection's views from other interfaces, so each connection counts once.
+//!
+//! Speed: the 5-tuple is packed into a fixed-size key hashed with a small multiply-fold hasher,
+//! a 5-tuple's segments on every interface hang off one map entry as a linked chain, and the
+//! final ordering sorts segments in the order they were first seen (time order, for AWS's
+//! files), which the standard library's run-aware sort finishes almost linearly.
 
 use super::record::{Action, LogStatus, Record};
 use super::{AwsService, Connection, Counts};
 use std::collections::{HashMap, HashSet};
-use std::net::{IpAddr, SocketAddr};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 /// TCP flag bits (`tcp-flags` is the OR of the flags seen in the interval).
 const SYN: u16 = 0x02;
 const ACK: u16 = 0x10;
 
-/// One connection as seen on one interface: the 5-tuple oriented client → server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-struct Key {
-    protocol: u8,
-    client: SocketAddr,
-    server: SocketAddr,
-    interface: u32,
+/// The gap rule: a 5-tuple seen again more than this long after its last record ended (the
+/// next record's `start` minus the last `end`) is a new connection. The NAT gateway's idle
+/// timeout (`[nat_gateway] idle_timeout_s` in the catalog): after it the gateway has dropped
+/// the translation, so traffic on the same 5-tuple is a new connection.
+pub(crate) const GAP_S: u64 = 350;
+
+const NONE: u32 = u32::MAX;
+
+/// A multiply-fold hasher (FxHash's step, with a folded 128-bit product at the end so the low
+/// bits the table indexes by depend on every input bit). Not DoS-resistant; flow logs are the
+/// user's own data.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct FoldHasher(u64);
+
+const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+impl Hasher for FoldHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(word));
+        }
+    }
+    #[inline]
+    fn write_u8(&mut self, n: u8) {
+        self.write_u64(u64::from(n));
+    }
+    #[inline]
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+    #[inline]
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(SEED);
+    }
+    #[inline]
+    fn write_u128(&mut self, n: u128) {
+        self.write_u64(n as u64);
+        self.write_u64((n >> 64) as u64);
+    }
+    #[inline]
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+    #[inline]
+    fn finish(&self) -> u64 {
+        let product = u128::from(self.0) * u128::from(SEED);
+        (product as u64) ^ ((product >> 64) as u64)
+    }
 }
 
-#[derive(Debug, Default)]
-struct Sums {
+type Fast = BuildHasherDefault<FoldHasher>;
+
+/// An address packed for hashing and ordering: IPv4 as its 32 bits, IPv6 as its 128, with a
+/// flag; ordered as `SocketAddr` orders (every IPv4 before every IPv6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct End {
+    v6: bool,
+    ip: u128,
+    port: u16,
+}
+
+impl End {
+    fn new(addr: SocketAddr) -> Self {
+        match addr.ip() {
+            IpAddr::V4(v4) => End {
+                v6: false,
+                ip: u128::from(u32::from(v4)),
+                port: addr.port(),
+            },
+            IpAddr::V6(v6) => End {
+                v6: true,
+                ip: u128::from(v6),
+                port: addr.port(),
+            },
+        }
+    }
+
+    fn ip(self) -> IpAddr {
+        if self.v6 {
+            IpAddr::V6(Ipv6Addr::from(self.ip))
+        } else {
+            IpAddr::V4(Ipv4Addr::from(self.ip as u32))
+        }
+    }
+
+    fn addr(self) -> SocketAddr {
+        SocketAddr::new(self.ip(), self.port)
+    }
+}
+
+/// One connection's 5-tuple, oriented client → server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Key {
+    protocol: u8,
+    client: End,
+    server: End,
+}
+
+impl Hash for Key {
+    #[inline]
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u64(self.client.ip as u64);
+        state.write_u64((self.client.ip >> 64) as u64 ^ (self.server.ip >> 64) as u64);
+        state.write_u64(self.server.ip as u64);
+        state.write_u64(
+            u64::from(self.protocol)
+                | u64::from(self.client.port) << 8
+                | u64::from(self.server.port) << 24
+                | u64::from(self.client.v6) << 40
+                | u64::from(self.server.v6) << 41,
+        );
+    }
+}
+
+impl Key {
+    fn order(&self) -> (u8, End, End) {
+        (self.protocol, self.client, self.server)
+    }
+
+    /// An IPv4 5-tuple in 104 bits (protocol, two addresses, two ports), for the smaller map.
+    #[inline]
+    fn packed_v4(&self) -> Option<u128> {
+        (!self.client.v6 && !self.server.v6).then(|| {
+            u128::from(self.protocol)
+                | self.client.ip << 8
+                | u128::from(self.client.port) << 40
+                | self.server.ip << 56
+                | u128::from(self.server.port) << 88
+        })
+    }
+}
+
+/// One connection as seen on one interface: its 5-tuple's records there, without a gap
+/// longer than [`GAP_S`].
+#[derive(Debug)]
+struct Segment {
+    key: Key,
     request_bytes: u64,
     response_bytes: u64,
     request_packets: u64,
     response_packets: u64,
     start_s: u64,
     end_s: u64,
-    az: Option<u32>,
-    service: Option<AwsService>,
+    /// Records joined; 0 once merged into another segment.
     records: u64,
+    az: Option<u32>,
+    interface: u32,
+    /// The 5-tuple's next segment (another interface, or another time), or `NONE`.
+    next: u32,
+    service: Option<AwsService>,
+    /// The 5-tuple has segments on more than one interface (set on all of them).
+    multi: bool,
+}
+
+impl Segment {
+    /// Whether a record or segment from `start_s` to `end_s` is within the gap of this one.
+    #[inline]
+    fn touches(&self, start_s: u64, end_s: u64) -> bool {
+        start_s <= self.end_s.saturating_add(GAP_S) && self.start_s <= end_s.saturating_add(GAP_S)
+    }
 }
 
 /// Strings seen many times (interface and AZ ids), kept once and named by number.
 #[derive(Default)]
 struct Names {
-    index: HashMap<Box<str>, u32>,
+    index: HashMap<Box<str>, u32, Fast>,
     names: Vec<Box<str>>,
+    /// The last name asked for: records of one interface often come in runs.
+    last: Option<u32>,
 }
 
 impl Names {
+    #[inline]
     fn id(&mut self, name: &str) -> u32 {
-        if let Some(&id) = self.index.get(name) {
-            return id;
+        if let Some(last) = self.last
+            && *self.names[last as usize] == *name
+        {
+            return last;
         }
-        let id = self.names.len() as u32;
-        self.names.push(name.into());
-        self.index.insert(name.into(), id);
+        let id = match self.index.get(name) {
+            Some(&id) => id,
+            None => {
+                let id = self.names.len() as u32;
+                self.names.push(name.into());
+                self.index.insert(name.into(), id);
+                id
+            }
+        };
+        self.last = Some(id);
         id
     }
 }
 
 #[derive(Default)]
 pub(crate) struct Joiner {
-    sums: HashMap<Key, Sums>,
+    /// Each 5-tuple's first segment: IPv4 ones packed, the rest by their key.
+    heads_v4: HashMap<u128, u32, Fast>,
+    heads: HashMap<Key, u32, Fast>,
+    segments: Vec<Segment>,
     names: Names,
+    az_names: Names,
     /// Addresses of intermediate interfaces (a NAT gateway's): seen in `srcaddr`/`dstaddr`
     /// where the packet's own address (`pkt-srcaddr`/`pkt-dstaddr`) differs.
-    intermediate_addrs: HashSet<IpAddr>,
-    intermediate_interfaces: HashSet<u32>,
+    intermediate_addrs: HashSet<IpAddr, Fast>,
+    intermediate_interfaces: HashSet<u32, Fast>,
     pub(crate) counts: Counts,
 }
 
@@ -100,36 +265,150 @@ impl Joiner {
             }
         };
         let (client, server) = if outbound { (src, dst) } else { (dst, src) };
-        let az = r.az_id.map(|az| self.names.id(az));
+        let az = r.az_id.map(|az| self.az_names.id(az));
         let key = Key {
             protocol,
-            client,
-            server,
-            interface,
+            client: End::new(client),
+            server: End::new(server),
         };
-        let sums = self.sums.entry(key).or_insert_with(|| Sums {
-            start_s,
-            end_s,
-            ..Sums::default()
-        });
+        let at = self.segment(key, interface, start_s, end_s);
+        let s = &mut self.segments[at as usize];
         let packets = r.packets.unwrap_or(0);
         if outbound {
-            sums.request_bytes += bytes;
-            sums.request_packets += packets;
+            s.request_bytes += bytes;
+            s.request_packets += packets;
         } else {
-            sums.response_bytes += bytes;
-            sums.response_packets += packets;
+            s.response_bytes += bytes;
+            s.response_packets += packets;
         }
-        sums.start_s = sums.start_s.min(start_s);
-        sums.end_s = sums.end_s.max(end_s);
-        sums.az = sums.az.or(az);
+        s.start_s = s.start_s.min(start_s);
+        s.end_s = s.end_s.max(end_s);
+        s.az = s.az.or(az);
         let service = if outbound {
             r.pkt_dst_aws_service
         } else {
             r.pkt_src_aws_service
         };
-        sums.service = sums.service.or(service.and_then(AwsService::from_field));
-        sums.records += 1;
+        s.service = s.service.or(service.and_then(AwsService::from_field));
+        s.records += 1;
+    }
+
+    /// The segment a record of `key` on `interface` from `start_s` to `end_s` joins: the one
+    /// within the gap (merging any others the record bridges), else a new one.
+    #[inline]
+    fn segment(&mut self, key: Key, interface: u32, start_s: u64, end_s: u64) -> u32 {
+        let fresh = |next: u32, multi: bool| Segment {
+            key,
+            request_bytes: 0,
+            response_bytes: 0,
+            request_packets: 0,
+            response_packets: 0,
+            start_s,
+            end_s,
+            records: 0,
+            az: None,
+            interface,
+            next,
+            service: None,
+            multi,
+        };
+        let new_at = self.segments.len() as u32;
+        let slot = match key.packed_v4() {
+            Some(packed) => self.heads_v4.entry(packed).or_insert(NONE),
+            None => self.heads.entry(key).or_insert(NONE),
+        };
+        let head = *slot;
+        if head == NONE {
+            *slot = new_at;
+            self.segments.push(fresh(NONE, false));
+            return new_at;
+        }
+        let s = &self.segments[head as usize];
+        // The common case: the one segment, on this interface, within the gap.
+        if s.interface == interface && s.next == NONE && s.touches(start_s, end_s) {
+            return head;
+        }
+        *slot = new_at;
+        // Walk the chain: the first segment on this interface within the gap takes the
+        // record, and any later one it also reaches is merged into it.
+        let (mut found, mut prev, mut at) = (NONE, NONE, head);
+        let mut multi = false;
+        while at != NONE {
+            let next = self.segments[at as usize].next;
+            let s = &self.segments[at as usize];
+            multi |= s.interface != interface || s.multi;
+            if s.interface == interface && s.touches(start_s, end_s) {
+                if found == NONE {
+                    found = at;
+                    prev = at;
+                } else {
+                    self.merge(found, at);
+                    self.segments[prev as usize].next = next;
+                }
+            } else {
+                prev = at;
+            }
+            at = next;
+        }
+        if found == NONE {
+            self.segments.push(fresh(head, multi));
+            found = new_at;
+        } else {
+            // No new segment: the chain keeps its head.
+            *self.head_slot(&key) = head;
+        }
+        if multi {
+            let mut at = if found == new_at { new_at } else { head };
+            while at != NONE {
+                self.segments[at as usize].multi = true;
+                at = self.segments[at as usize].next;
+            }
+        }
+        found
+    }
+
+    /// The slot holding `key`'s first segment (which exists).
+    fn head_slot(&mut self, key: &Key) -> &mut u32 {
+        match key.packed_v4() {
+            Some(packed) => self.heads_v4.get_mut(&packed),
+            None => self.heads.get_mut(key),
+        }
+        .expect("the key has a segment")
+    }
+
+    fn head(&self, key: &Key) -> u32 {
+        match key.packed_v4() {
+            Some(packed) => self.heads_v4[&packed],
+            None => self.heads[key],
+        }
+    }
+
+    /// Moves segment `from`'s sums into `into` (a record bridged their gap).
+    fn merge(&mut self, into: u32, from: u32) {
+        let f = &mut self.segments[from as usize];
+        let taken = (
+            f.request_bytes,
+            f.response_bytes,
+            f.request_packets,
+            f.response_packets,
+            f.start_s,
+            f.end_s,
+            f.records,
+            f.az,
+            f.service,
+        );
+        f.records = 0;
+        f.next = NONE;
+        let s = &mut self.segments[into as usize];
+        s.request_bytes += taken.0;
+        s.response_bytes += taken.1;
+        s.request_packets += taken.2;
+        s.response_packets += taken.3;
+        s.start_s = s.start_s.min(taken.4);
+        s.end_s = s.end_s.max(taken.5);
+        s.records += taken.6;
+        s.az = s.az.or(taken.7);
+        s.service = s.service.or(taken.8);
     }
 
     fn learn_intermediate(&mut self, r: &Record<'_>, interface: u32) {
@@ -143,56 +422,89 @@ impl Joiner {
         }
     }
 
-    /// The connections, each once, ordered by start then 5-tuple (whatever the input order).
+    /// The connections, each once, ordered by start, end, then 5-tuple (whatever the input
+    /// order).
     pub(crate) fn finish(mut self) -> (Vec<Connection>, Counts) {
-        let mut views: Vec<(Key, Sums)> = self.sums.drain().collect();
-        // A NAT gateway's internet-side view: its own address as the client.
-        let before = views.len();
-        views.retain(|(key, _)| !self.intermediate_addrs.contains(&key.client.ip()));
-        self.counts.nat_second_side_connections = (before - views.len()) as u64;
-        // The same 5-tuple on several interfaces: keep the intermediate interface's view,
-        // else the one on the interface whose id sorts first.
-        let rank = |key: &Key| {
-            let intermediate = self.intermediate_interfaces.contains(&key.interface);
-            (
-                !intermediate,
-                self.names.names[key.interface as usize].clone(),
-            )
-        };
-        views.sort_by_cached_key(|(key, _)| (key.protocol, key.client, key.server, rank(key)));
-        let mut out: Vec<Connection> = Vec::with_capacity(views.len());
-        let mut last: Option<(u8, SocketAddr, SocketAddr)> = None;
-        for (key, sums) in views {
-            let tuple = (key.protocol, key.client, key.server);
-            if last == Some(tuple) {
+        // An interface's rank for rule 5: intermediate interfaces first, then by id.
+        let mut by_rank: Vec<u32> = (0..self.names.names.len() as u32).collect();
+        by_rank.sort_by(|&a, &b| {
+            let key = |id: u32| {
+                (
+                    !self.intermediate_interfaces.contains(&id),
+                    &self.names.names[id as usize],
+                )
+            };
+            key(a).cmp(&key(b))
+        });
+        let mut rank = vec![0u32; by_rank.len()];
+        for (r, &id) in by_rank.iter().enumerate() {
+            rank[id as usize] = r as u32;
+        }
+        let check_nat = !self.intermediate_addrs.is_empty();
+        let mut kept: Vec<u32> = Vec::with_capacity(self.segments.len());
+        for (at, s) in self.segments.iter().enumerate() {
+            if s.records == 0 {
+                continue;
+            }
+            // A NAT gateway's internet-side view: its own address as the client.
+            if check_nat && self.intermediate_addrs.contains(&s.key.client.ip()) {
+                self.counts.nat_second_side_connections += 1;
+                continue;
+            }
+            // The same connection on several interfaces: keep the intermediate interface's
+            // view, else the one on the interface whose id sorts first.
+            if s.multi && self.shadowed(s, &rank) {
                 self.counts.duplicate_view_connections += 1;
                 continue;
             }
-            last = Some(tuple);
-            out.push(self.connection(key, sums));
+            kept.push(at as u32);
         }
-        out.sort_by_key(|c| (c.start_s, c.end_s, c.protocol, c.client, c.server));
+        // Segments are in first-seen order, nearly sorted already: the stable sort's runs.
+        kept.sort_by(|&a, &b| {
+            let (a, b) = (&self.segments[a as usize], &self.segments[b as usize]);
+            (a.start_s, a.end_s, a.key.order()).cmp(&(b.start_s, b.end_s, b.key.order()))
+        });
+        let interface_names: Vec<String> = self.names.names.iter().map(|n| n.to_string()).collect();
+        let out: Vec<Connection> = kept
+            .iter()
+            .map(|&at| {
+                let s = &self.segments[at as usize];
+                Connection {
+                    interface_id: interface_names[s.interface as usize].clone(),
+                    protocol: s.key.protocol,
+                    client: s.key.client.addr(),
+                    server: s.key.server.addr(),
+                    request_bytes: s.request_bytes,
+                    response_bytes: s.response_bytes,
+                    request_packets: s.request_packets,
+                    response_packets: s.response_packets,
+                    start_s: s.start_s,
+                    end_s: s.end_s,
+                    az_id: s.az.map(|id| self.az_names.names[id as usize].to_string()),
+                    service: s.service,
+                    records: s.records,
+                }
+            })
+            .collect();
         self.counts.connections = out.len() as u64;
         (out, self.counts)
     }
 
-    fn connection(&self, key: Key, sums: Sums) -> Connection {
-        let name = |id: u32| self.names.names[id as usize].to_string();
-        Connection {
-            interface_id: name(key.interface),
-            protocol: key.protocol,
-            client: key.client,
-            server: key.server,
-            request_bytes: sums.request_bytes,
-            response_bytes: sums.response_bytes,
-            request_packets: sums.request_packets,
-            response_packets: sums.response_packets,
-            start_s: sums.start_s,
-            end_s: sums.end_s,
-            az_id: sums.az.map(name),
-            service: sums.service,
-            records: sums.records,
+    /// Whether a view of `s`'s 5-tuple on a better-ranked interface overlaps it (within the
+    /// gap): then `s` is that connection seen a second time.
+    fn shadowed(&self, s: &Segment, rank: &[u32]) -> bool {
+        let mut at = self.head(&s.key);
+        while at != NONE {
+            let other = &self.segments[at as usize];
+            if other.records > 0
+                && rank[other.interface as usize] < rank[s.interface as usize]
+                && other.touches(s.start_s, s.end_s)
+            {
+                return true;
+            }
+            at = other.next;
         }
+        false
     }
 }
 

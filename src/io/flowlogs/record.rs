@@ -5,7 +5,7 @@
 use super::error::FlowLogError;
 use super::format::{Field, Format};
 use crate::util::echo;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Action {
@@ -51,16 +51,17 @@ impl<'a> Record<'a> {
     /// adds file and line).
     pub(crate) fn parse(line: &'a str, format: &Format) -> Result<Self, FlowLogError> {
         let mut record = Record::default();
-        let mut words = line.split_ascii_whitespace();
+        let bytes = line.as_bytes();
+        let mut at = 0;
         for (i, &field) in format.fields.iter().enumerate() {
-            let Some(word) = words.next() else {
+            let Some((from, to)) = next_word(bytes, &mut at) else {
                 return Err(count_error(format.fields.len(), i));
             };
-            if word != "-" {
-                record.set(field, word)?;
+            if field != Field::Other && bytes[from..to] != *b"-" {
+                record.set(field, &line[from..to])?;
             }
         }
-        if words.next().is_some() {
+        if next_word(bytes, &mut at).is_some() {
             let found = line.split_ascii_whitespace().count();
             return Err(count_error(format.fields.len(), found));
         }
@@ -107,12 +108,78 @@ fn count_error(expected: usize, found: usize) -> FlowLogError {
     )
 }
 
+/// The next word of `bytes` from `*at` (as `split_ascii_whitespace` splits), as a range.
+#[inline]
+fn next_word(bytes: &[u8], at: &mut usize) -> Option<(usize, usize)> {
+    let mut i = *at;
+    while i < bytes.len() && bytes[i].is_ascii_whitespace() {
+        i += 1;
+    }
+    if i == bytes.len() {
+        *at = i;
+        return None;
+    }
+    let from = i;
+    while i < bytes.len() && !bytes[i].is_ascii_whitespace() {
+        i += 1;
+    }
+    *at = i;
+    Some((from, i))
+}
+
 fn address(word: &str, field: &str) -> Result<IpAddr, FlowLogError> {
+    if let Some(v4) = plain_ipv4(word.as_bytes()) {
+        return Ok(IpAddr::V4(v4));
+    }
     word.parse()
         .map_err(|_| bad_value(field, word, "an ipv4 or ipv6 address"))
 }
 
-fn number<T: std::str::FromStr>(word: &str, field: &str, what: &str) -> Result<T, FlowLogError> {
+/// A dotted quad in its one canonical spelling (four decimal octets, no leading zero), which
+/// std's parser accepts with the same value; anything else goes to std's parser.
+#[inline]
+fn plain_ipv4(word: &[u8]) -> Option<Ipv4Addr> {
+    let mut octets = [0u8; 4];
+    let mut parts = word.split(|&b| b == b'.');
+    for octet in &mut octets {
+        let part = parts.next()?;
+        if part.is_empty() || part.len() > 3 || (part.len() > 1 && part[0] == b'0') {
+            return None;
+        }
+        *octet = u8::try_from(digits(part)?).ok()?;
+    }
+    parts.next().is_none().then_some(Ipv4Addr::from(octets))
+}
+
+/// The value of 1 to 19 ASCII digits (no sign), which cannot overflow a `u64`.
+#[inline]
+fn digits(word: &[u8]) -> Option<u64> {
+    if word.is_empty() || word.len() > 19 {
+        return None;
+    }
+    let mut value = 0u64;
+    for &b in word {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        value = value * 10 + u64::from(d);
+    }
+    Some(value)
+}
+
+fn number<T: std::str::FromStr + TryFrom<u64>>(
+    word: &str,
+    field: &str,
+    what: &str,
+) -> Result<T, FlowLogError> {
+    // Plain digits in range are what std's parser returns; the rest (a sign, overflow, junk)
+    // goes to it for the same answer.
+    if let Some(value) = digits(word.as_bytes())
+        && let Ok(value) = T::try_from(value)
+    {
+        return Ok(value);
+    }
     word.parse().map_err(|_| bad_value(field, word, what))
 }
 

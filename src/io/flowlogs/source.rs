@@ -5,11 +5,11 @@
 use super::error::FlowLogError;
 use flate2::bufread::MultiGzDecoder;
 use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 /// Read buffer per file: large enough that the decoder and the line splitter rarely refill.
-const BUFFER_BYTES: usize = 256 * 1024;
+const BUFFER_BYTES: usize = 1024 * 1024;
 
 /// Name endings of flow-log text files taken from a folder (a file named directly is always
 /// read). AWS writes `..._20260105T0000Z_hash.log.gz`.
@@ -77,26 +77,43 @@ pub(crate) fn for_each_line(
         .fill_buf()
         .map_err(|e| read_error(&e, false).at(&shown, 1))?;
     let gzip = head.starts_with(&[0x1f, 0x8b]);
-    let mut reader: Box<dyn BufRead> = if gzip {
-        Box::new(BufReader::with_capacity(
-            BUFFER_BYTES,
-            MultiGzDecoder::new(plain),
-        ))
+    let mut reader: Box<dyn Read> = if gzip {
+        Box::new(MultiGzDecoder::new(plain))
     } else {
         Box::new(plain)
     };
-    let mut buf = Vec::with_capacity(1024);
+    // Lines are cut from a large buffer refilled in place: no copy per line, no allocation.
+    let mut buf = vec![0u8; BUFFER_BYTES];
+    let (mut filled, mut done) = (0usize, 0usize);
     let mut number = 0u64;
+    let mut eof = false;
     loop {
-        buf.clear();
-        let n = reader
-            .read_until(b'\n', &mut buf)
-            .map_err(|e| read_error(&e, gzip).at(&shown, number + 1))?;
-        if n == 0 {
-            return Ok(());
-        }
+        let line_end = match buf[done..filled].iter().position(|&b| b == b'\n') {
+            Some(at) => done + at + 1,
+            None if !eof => {
+                // Move the partial line to the front (growing for a very long one) and refill.
+                buf.copy_within(done..filled, 0);
+                filled -= done;
+                done = 0;
+                if filled == buf.len() {
+                    buf.resize(buf.len() * 2, 0);
+                }
+                let n = match reader.read(&mut buf[filled..]) {
+                    Ok(n) => n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(read_error(&e, gzip).at(&shown, number + 1)),
+                };
+                filled += n;
+                eof = n == 0;
+                continue;
+            }
+            None if done == filled => return Ok(()),
+            None => filled,
+        };
         number += 1;
-        let text = std::str::from_utf8(&buf).map_err(|_| {
+        let line = &buf[done..line_end];
+        done = line_end;
+        let text = std::str::from_utf8(line).map_err(|_| {
             FlowLogError::new(
                 "the line is not utf-8 text",
                 "flow logs are ascii text; is this a flow-log file?",
@@ -104,7 +121,13 @@ pub(crate) fn for_each_line(
             .at(&shown, number)
         })?;
         let text = text.trim_end_matches(['\n', '\r']);
-        if !text.trim().is_empty() {
+        // Blank lines are skipped; a printable first byte settles it without a trim.
+        let blank = match text.bytes().find(|b| !b.is_ascii_whitespace()) {
+            None => true,
+            Some(b) if b.is_ascii() => false,
+            Some(_) => text.trim().is_empty(),
+        };
+        if !blank {
             each(number, text)?;
         }
     }
