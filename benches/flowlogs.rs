@@ -1,5 +1,6 @@
 //! Flow-log reading rate (`cargo bench --bench flowlogs`): records per second of wall time, one
-//! core, for 1 million generated default-format records as plain text and as gzip.
+//! core, for 1 million generated default-format records as plain text, as gzip and as AWS's
+//! Parquet; each twice. The rate per cpu second is the one-core rate on a loaded machine.
 
 use flate2::Compression;
 use flate2::write::GzEncoder;
@@ -66,6 +67,61 @@ fn measure(label: &str, path: PathBuf) {
     );
 }
 
+/// The records as AWS's Parquet (underscore names, int32 ports and protocol, int64 counts and
+/// times, strings otherwise), in row groups of 128 Ki rows.
+fn write_parquet(text: &str, path: &std::path::Path) {
+    use polars::prelude::{Column, DataFrame, ParquetWriter};
+    const NAMES: [&str; 14] = [
+        "version",
+        "account_id",
+        "interface_id",
+        "srcaddr",
+        "dstaddr",
+        "srcport",
+        "dstport",
+        "protocol",
+        "packets",
+        "bytes",
+        "start",
+        "end",
+        "action",
+        "log_status",
+    ];
+    let mut words: Vec<Vec<&str>> = vec![Vec::new(); NAMES.len()];
+    for line in text.lines() {
+        for (i, word) in line.split_ascii_whitespace().enumerate() {
+            words[i].push(word);
+        }
+    }
+    let columns: Vec<Column> = NAMES
+        .iter()
+        .zip(&words)
+        .map(|(name, values)| match *name {
+            "version" | "srcport" | "dstport" | "protocol" => Column::new(
+                (*name).into(),
+                values
+                    .iter()
+                    .map(|w| w.parse::<i32>().unwrap())
+                    .collect::<Vec<_>>(),
+            ),
+            "packets" | "bytes" | "start" | "end" => Column::new(
+                (*name).into(),
+                values
+                    .iter()
+                    .map(|w| w.parse::<i64>().unwrap())
+                    .collect::<Vec<_>>(),
+            ),
+            _ => Column::new((*name).into(), values),
+        })
+        .collect();
+    let mut frame = DataFrame::new_infer_height(columns).expect("frame");
+    let mut file = std::fs::File::create(path).expect("create parquet");
+    ParquetWriter::new(&mut file)
+        .with_row_group_size(Some(128 * 1024))
+        .finish(&mut frame)
+        .expect("write parquet");
+}
+
 fn main() {
     let dir = std::env::temp_dir().join("natsim-bench-flowlogs");
     std::fs::create_dir_all(&dir).expect("bench folder");
@@ -76,6 +132,12 @@ fn main() {
     encoder.write_all(text.as_bytes()).expect("gzip");
     let gz = dir.join("flows.log.gz");
     std::fs::write(&gz, encoder.finish().expect("gzip")).expect("write gzip");
-    measure("plain text", plain);
-    measure("gzip text", gz);
+    let parquet = dir.join("flows.parquet");
+    write_parquet(&text, &parquet);
+    drop(text);
+    for _ in 0..2 {
+        measure("plain text", plain.clone());
+        measure("gzip text", gz.clone());
+        measure("parquet", parquet.clone());
+    }
 }

@@ -192,3 +192,150 @@ fn bad_input_names_file_line_and_fix() {
     let missing = dir.join("missing.log");
     assert!(error(&missing, false).contains("missing.log: cannot read: no such file"));
 }
+
+/// A flow-log text (header line first) as the Parquet file AWS would write: underscore column
+/// names, ports, protocol and flags as int32, counts and times as int64, "-" as null.
+fn as_parquet(text: &str, path: &Path, row_group_rows: usize) {
+    use polars::prelude::{Column, DataFrame, ParquetWriter};
+    let mut lines = text.lines();
+    let names: Vec<&str> = lines.next().unwrap().split_whitespace().collect();
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split_whitespace().collect()).collect();
+    fn cell<'a>(row: &[&'a str], i: usize) -> Option<&'a str> {
+        Some(row[i]).filter(|w| *w != "-")
+    }
+    let columns: Vec<Column> = names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let col = name.replace('-', "_");
+            match *name {
+                "version" | "srcport" | "dstport" | "protocol" | "tcp-flags" | "traffic-path" => {
+                    let v: Vec<Option<i32>> = rows
+                        .iter()
+                        .map(|r| cell(r, i).map(|w| w.parse().unwrap()))
+                        .collect();
+                    Column::new(col.into(), v)
+                }
+                "packets" | "bytes" | "start" | "end" => {
+                    let v: Vec<Option<i64>> = rows
+                        .iter()
+                        .map(|r| cell(r, i).map(|w| w.parse().unwrap()))
+                        .collect();
+                    Column::new(col.into(), v)
+                }
+                _ => {
+                    let v: Vec<Option<&str>> = rows.iter().map(|r| cell(r, i)).collect();
+                    Column::new(col.into(), v)
+                }
+            }
+        })
+        .collect();
+    let mut frame = DataFrame::new_infer_height(columns).unwrap();
+    let mut file = std::fs::File::create(path).unwrap();
+    ParquetWriter::new(&mut file)
+        .with_row_group_size(Some(row_group_rows))
+        .finish(&mut frame)
+        .unwrap();
+}
+
+#[test]
+fn parquet_reads_to_the_same_connections_as_text() {
+    let dir = scratch("flowlogs-parquet");
+    for (name, text) in [
+        ("nat", NAT_BOTH_SIDES.to_string()),
+        (
+            "flags",
+            std::fs::read_to_string(fixture("aws-tcp-flags.log")).unwrap(),
+        ),
+        (
+            "s3",
+            std::fs::read_to_string(fixture("aws-traffic-path.log")).unwrap(),
+        ),
+    ] {
+        let text_path = dir.join(format!("{name}.log"));
+        std::fs::write(&text_path, &text).unwrap();
+        // Told by the magic bytes, whatever the name; and by the name in a folder.
+        let parquet_path = dir.join(format!("{name}.data"));
+        as_parquet(&text, &parquet_path, 3);
+        let (from_text, from_parquet) = (read_ok(&text_path), read_ok(&parquet_path));
+        assert!(!from_text.connections.is_empty(), "{name}");
+        assert_eq!(from_text.connections, from_parquet.connections, "{name}");
+        assert_eq!(from_text.counts, from_parquet.counts, "{name}");
+    }
+    let folder = dir.join("part");
+    std::fs::create_dir_all(&folder).unwrap();
+    as_parquet(NAT_BOTH_SIDES, &folder.join("x.parquet"), 100);
+    assert_eq!(read_ok(&folder).connections.len(), 1);
+}
+
+#[test]
+fn a_truncated_or_odd_parquet_file_is_named() {
+    let dir = scratch("flowlogs-parquet-bad");
+    let whole = dir.join("whole.parquet");
+    as_parquet(NAT_BOTH_SIDES, &whole, 2);
+    let bytes = std::fs::read(&whole).unwrap();
+    let cut = dir.join("cut.parquet");
+    std::fs::write(&cut, &bytes[..bytes.len() - 20]).unwrap();
+    let message = error(&cut, false);
+    assert!(
+        message.starts_with(&format!(
+            "{}: the parquet file is truncated or corrupt",
+            cut.display()
+        )),
+        "{message}"
+    );
+    let odd = dir.join("odd.parquet");
+    as_parquet(
+        "interface-id srcaddr dst-addr\neni-1 10.0.0.1 1.2.3.4\n",
+        &odd,
+        10,
+    );
+    assert!(
+        error(&odd, false).contains("unknown column \"dst_addr\" in the parquet file"),
+        "{}",
+        error(&odd, false)
+    );
+}
+
+#[test]
+fn a_five_tuple_back_after_the_idle_timeout_is_a_new_connection() {
+    let dir = scratch("flowlogs-gap");
+    let path = dir.join("gap.log");
+    // 350 s of silence (end 160 → start 510) joins; 351 s (end 570 → start 921) does not; the
+    // last record arrives out of order and bridges nothing (it is within 350 s of the second).
+    let line = |bytes: u64, start: u64, end: u64| {
+        format!("2 1 eni-1 10.0.0.1 1.2.3.4 40000 443 6 1 {bytes} {start} {end} ACCEPT OK\n")
+    };
+    let text = [
+        line(10, 100, 160),
+        line(20, 510, 570),
+        line(40, 921, 980),
+        line(80, 1000, 1060),
+        line(160, 400, 450),
+    ]
+    .concat();
+    std::fs::write(&path, text).unwrap();
+    let logs = read_ok(&path);
+    let spans: Vec<_> = logs
+        .connections
+        .iter()
+        .map(|c| (c.start_s, c.end_s, c.request_bytes, c.records))
+        .collect();
+    assert_eq!(spans, [(100, 570, 190, 3), (921, 1060, 120, 2)]);
+    // A record that bridges two connections' gap merges them.
+    let bridged = dir.join("bridge.log");
+    std::fs::write(
+        &bridged,
+        [line(1, 0, 60), line(2, 1000, 1060), line(4, 400, 700)].concat(),
+    )
+    .unwrap();
+    let logs = read_ok(&bridged);
+    assert_eq!(logs.connections.len(), 1);
+    assert_eq!(
+        (
+            logs.connections[0].request_bytes,
+            logs.connections[0].records
+        ),
+        (7, 3)
+    );
+}

@@ -128,6 +128,14 @@ impl Format {
     }
 }
 
+/// The field AWS names `name` (with hyphens), if it documents one.
+pub(crate) fn known_field(name: &str) -> Option<Field> {
+    KNOWN
+        .iter()
+        .find(|(known, _)| *known == name)
+        .map(|&(_, f)| f)
+}
+
 fn unknown_field(name: &str) -> FlowLogError {
     let hint = match closest(name, KNOWN.iter().map(|(k, _)| *k), 3) {
         Some(best) => format!("did you mean \"{best}\"? field names are AWS's, with hyphens"),

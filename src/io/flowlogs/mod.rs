@@ -1,5 +1,5 @@
-//! VPC Flow Logs in: text files (plain or gzip, one file, many, or a folder of AWS's Hive-style
-//! partitions) read as a stream of records and joined into connections. Owns the record format
+//! VPC Flow Logs in: text files (plain or gzip) and AWS's Parquet files (one file, many, or a
+//! folder of AWS's Hive-style partitions) read as a stream of records and joined into connections. Owns the record format
 //! (`format`, `record`), the files (`source`) and the join (`join`); knows nothing of scenarios
 //! or simulation, and never holds a whole file in memory (the connections are held until the
 //! end of the input).
@@ -22,7 +22,9 @@
 //!    same interface are one connection across aggregation intervals: bytes and packets summed
 //!    each way (client → server is the request), first `start`, last `end`, the `az-id` seen,
 //!    S3 or DynamoDB when `pkt-dst-aws-service` (`pkt-src-aws-service` on the response) says so.
-//!    A 5-tuple reused within the input is one connection (no gap rule yet).
+//!    Gap rule: the same 5-tuple seen again more than 350 s (the NAT gateway's idle timeout)
+//!    after its last record ended (`start` minus the previous `end`) is a new connection;
+//!    records join whatever their order (a late record within the gap of two merges them).
 //! 5. Counted once. A NAT gateway's interface shows each connection twice: instance ↔ NAT
 //!    and NAT ↔ internet (with the NAT's translated port, so the two cannot be paired by
 //!    port). In the default format the inside view is internal by rule 3, so the internet
@@ -41,6 +43,7 @@
 mod error;
 mod format;
 mod join;
+mod parquet;
 mod record;
 mod source;
 
@@ -141,6 +144,10 @@ pub fn read(paths: &[PathBuf], options: &Options) -> Result<FlowLogs, FlowLogErr
     let files = source::files(paths)?;
     for path in &files {
         let shown = path.display().to_string();
+        if parquet::is_parquet(path, &source::head(path)?) {
+            parquet::for_each_record(path, |record| joiner.add(record))?;
+            continue;
+        }
         let mut format: Option<Format> = None;
         source::for_each_line(path, |number, line| {
             let format = match &format {

@@ -68,7 +68,50 @@ impl<'a> Record<'a> {
         Ok(record)
     }
 
-    fn set(&mut self, field: Field, word: &'a str) -> Result<(), FlowLogError> {
+    /// A numeric field from a typed (Parquet) column, checked as the text would be.
+    pub(crate) fn set_number(&mut self, field: Field, value: i64) -> Result<(), FlowLogError> {
+        fn fits<E>(
+            value: i64,
+            name: &'static str,
+            what: &'static str,
+        ) -> impl Fn(E) -> FlowLogError {
+            move |_| bad_value(name, &value.to_string(), what)
+        }
+        let fits = |name: &'static str, what: &'static str| fits(value, name, what);
+        let count = |name: &'static str| u64::try_from(value).map_err(fits(name, "a count"));
+        match field {
+            Field::SrcPort => {
+                self.srcport =
+                    Some(u16::try_from(value).map_err(fits("srcport", "a port (0 to 65535)"))?)
+            }
+            Field::DstPort => {
+                self.dstport =
+                    Some(u16::try_from(value).map_err(fits("dstport", "a port (0 to 65535)"))?)
+            }
+            Field::Protocol => {
+                self.protocol = Some(
+                    u8::try_from(value)
+                        .map_err(fits("protocol", "an iana protocol number (0 to 255)"))?,
+                )
+            }
+            Field::TcpFlags => {
+                self.tcp_flags =
+                    Some(u16::try_from(value).map_err(fits("tcp-flags", "a bit mask"))?)
+            }
+            Field::Packets => self.packets = Some(count("packets")?),
+            Field::Bytes => self.bytes = Some(count("bytes")?),
+            Field::Start => {
+                self.start_s = Some(u64::try_from(value).map_err(fits("start", "unix seconds"))?)
+            }
+            Field::End => {
+                self.end_s = Some(u64::try_from(value).map_err(fits("end", "unix seconds"))?)
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    pub(crate) fn set(&mut self, field: Field, word: &'a str) -> Result<(), FlowLogError> {
         match field {
             Field::InterfaceId => self.interface_id = Some(word),
             Field::SrcAddr => self.srcaddr = Some(address(word, "srcaddr")?),

@@ -13,7 +13,21 @@ const BUFFER_BYTES: usize = 1024 * 1024;
 
 /// Name endings of flow-log text files taken from a folder (a file named directly is always
 /// read). AWS writes `..._20260105T0000Z_hash.log.gz`.
-const FOLDER_SUFFIXES: &[&str] = &[".log", ".log.gz", ".txt", ".txt.gz", ".gz"];
+const FOLDER_SUFFIXES: &[&str] = &[".log", ".log.gz", ".txt", ".txt.gz", ".gz", ".parquet"];
+
+/// A file's first bytes (up to 4), to tell Parquet from text.
+pub(crate) fn head(path: &Path) -> Result<Vec<u8>, FlowLogError> {
+    let shown = path.display().to_string();
+    let mut file = File::open(path).map_err(|e| {
+        FlowLogError::new(format!("cannot open: {}", lowercase(&e)), "check the path").at(&shown, 0)
+    })?;
+    let mut head = Vec::with_capacity(4);
+    (&mut file)
+        .take(4)
+        .read_to_end(&mut head)
+        .map_err(|e| read_error(&e, false).at(&shown, 1))?;
+    Ok(head)
+}
 
 /// The files `paths` name: files as given, folders walked in name order (so the result does
 /// not depend on the file system's listing order), hidden entries skipped.

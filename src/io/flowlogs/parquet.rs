@@ -1,0 +1,174 @@
+//! Flow logs in Parquet, as AWS writes them to S3: one column per field, named with
+//! underscores (`srcaddr`, `pkt_srcaddr`, `az_id`, `log_status`, ...), AWS's types (addresses
+//! and words as strings, ports, protocol and flags as int32, counts and times as int64), null
+//! for "-". Read with polars one row group at a time, on one thread, and handed on as the same
+//! [`Record`]s the text reader makes, so the join cannot tell the two apart.
+
+use super::error::FlowLogError;
+use super::format::{Field, known_field};
+use super::record::Record;
+use crate::util::echo;
+use polars::prelude::{
+    DataType, ParallelStrategy, ParquetReader, PolarsError, SerReader, StringChunked,
+};
+use std::fs::File;
+use std::path::Path;
+
+/// Parquet's magic bytes, at the start and the end of every file.
+pub(crate) const MAGIC: &[u8; 4] = b"PAR1";
+
+/// Calls `each` with every record of the Parquet file `path`, a row group at a time.
+pub(crate) fn for_each_record(
+    path: &Path,
+    mut each: impl FnMut(&Record<'_>),
+) -> Result<(), FlowLogError> {
+    let shown = path.display().to_string();
+    let open = || {
+        File::open(path).map_err(|e| {
+            FlowLogError::new(format!("cannot open: {e}"), "check the path").at(&shown, 0)
+        })
+    };
+    let mut reader = ParquetReader::new(open()?);
+    let metadata = reader
+        .get_metadata()
+        .map_err(|e| corrupt(&e, "the file's footer").at(&shown, 0))?
+        .clone();
+    let schema = reader
+        .schema()
+        .map_err(|e| corrupt(&e, "the file's schema").at(&shown, 0))?;
+    // Every column must be a field AWS documents; only those the join reads are decoded.
+    let mut columns: Vec<(String, Field)> = Vec::new();
+    for name in schema.iter_names() {
+        let field = known_field(&name.replace('_', "-"))
+            .ok_or_else(|| unknown_column(name).at(&shown, 0))?;
+        if field != Field::Other {
+            columns.push((name.to_string(), field));
+        }
+    }
+    let mut offset = 0usize;
+    for (group, row_group) in metadata.row_groups.iter().enumerate() {
+        let rows = row_group.num_rows();
+        let mut reader = ParquetReader::new(open()?)
+            .with_slice(Some((offset, rows)))
+            .with_columns(Some(columns.iter().map(|(n, _)| n.clone()).collect()))
+            .read_parallel(ParallelStrategy::None);
+        reader.set_metadata(metadata.clone());
+        let at = |e: FlowLogError| {
+            let mut e = e.at(&shown, 0);
+            e.problem = format!("row group {}: {}", group + 1, e.problem);
+            e
+        };
+        let frame = reader
+            .finish()
+            .map_err(|e| at(corrupt(&e, "the row group")))?;
+        offset += rows;
+        let mut table = Table::default();
+        for (name, field) in &columns {
+            let column = frame
+                .column(name)
+                .map_err(|e| at(corrupt(&e, "a column")))?;
+            let wanted = if is_text(*field) {
+                DataType::String
+            } else {
+                DataType::Int64
+            };
+            let cast = column.cast(&wanted).map_err(|_| {
+                at(FlowLogError::new(
+                    format!(
+                        "column {} is {}, not {}",
+                        echo::quoted(name),
+                        column.dtype(),
+                        if is_text(*field) { "text" } else { "a number" }
+                    ),
+                    "write the column with aws's parquet types",
+                ))
+            })?;
+            let series = cast.as_materialized_series().rechunk();
+            if is_text(*field) {
+                table
+                    .text
+                    .push((*field, series.str().expect("cast to text").clone()));
+            } else {
+                let values = series.i64().expect("cast to int64");
+                table
+                    .numbers
+                    .push((*field, values.iter().collect::<Vec<_>>()));
+            }
+        }
+        let texts: Vec<(Field, Vec<Option<&str>>)> = table
+            .text
+            .iter()
+            .map(|(f, c)| (*f, c.iter().collect()))
+            .collect();
+        for row in 0..rows.min(frame.height()) {
+            let mut r = Record::default();
+            for (field, values) in &texts {
+                if let Some(word) = values[row]
+                    && word != "-"
+                {
+                    r.set(*field, word).map_err(|e| at(row_error(e, row)))?;
+                }
+            }
+            for (field, values) in &table.numbers {
+                if let Some(value) = values[row] {
+                    r.set_number(*field, value)
+                        .map_err(|e| at(row_error(e, row)))?;
+                }
+            }
+            each(&r);
+        }
+    }
+    Ok(())
+}
+
+#[derive(Default)]
+struct Table {
+    text: Vec<(Field, StringChunked)>,
+    numbers: Vec<(Field, Vec<Option<i64>>)>,
+}
+
+/// Fields AWS writes as strings.
+fn is_text(field: Field) -> bool {
+    matches!(
+        field,
+        Field::InterfaceId
+            | Field::SrcAddr
+            | Field::DstAddr
+            | Field::PktSrcAddr
+            | Field::PktDstAddr
+            | Field::Action
+            | Field::LogStatus
+            | Field::AzId
+            | Field::PktSrcAwsService
+            | Field::PktDstAwsService
+    )
+}
+
+fn row_error(mut e: FlowLogError, row: usize) -> FlowLogError {
+    e.problem = format!("row {}: {}", row + 1, e.problem);
+    e
+}
+
+fn corrupt(e: &PolarsError, part: &str) -> FlowLogError {
+    let text = e.to_string();
+    let text = text.lines().next().unwrap_or("");
+    FlowLogError::new(
+        format!(
+            "the parquet file is truncated or corrupt: cannot read {part} ({})",
+            echo::quoted(text)
+        ),
+        "download the file again: a partial download or copy ends early",
+    )
+}
+
+fn unknown_column(name: &str) -> FlowLogError {
+    FlowLogError::new(
+        format!("unknown column {} in the parquet file", echo::quoted(name)),
+        "columns are aws's flow-log field names with underscores (srcaddr, pkt_srcaddr, az_id)",
+    )
+}
+
+/// Whether `path` is a Parquet file: its name ends `.parquet` or it starts with the magic.
+pub(crate) fn is_parquet(path: &Path, head: &[u8]) -> bool {
+    path.extension().is_some_and(|e| e == "parquet") || head.starts_with(MAGIC)
+}
