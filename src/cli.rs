@@ -14,7 +14,7 @@ mod sweep;
 use crate::io::catalog::Catalog;
 use crate::io::report;
 use crate::io::report::manifest::Header;
-use crate::io::scenario::parse::parse_scenario_with;
+use crate::io::scenario::parse::parse_scenario_at;
 use crate::io::scenario::{Scenario, ScenarioError, read_scenario_file};
 use crate::results::batch;
 use anyhow::{Context, Result, anyhow, bail};
@@ -170,7 +170,10 @@ fn load(
 ) -> Result<Loaded, ScenarioError> {
     let file_name = file.display().to_string();
     let text = read_scenario_file(file)?;
-    let mut scenario = parse_scenario_with(&text, &file_name, catalog)?;
+    let mut scenario = parse_scenario_at(&text, file, catalog)?;
+    crate::io::scenario::replay::notes(&scenario)
+        .iter()
+        .for_each(|n| eprintln!("{n}"));
     if let Some(seed) = seed {
         scenario.seed = seed;
     }

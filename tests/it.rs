@@ -1,5 +1,5 @@
 //! natsim's one integration-test binary (ripgrep style): oracles, cost identities, determinism,
-//! the CLI's error contract, flow logs into connections, every shipped scenario, batches and sweeps, and the validation
+//! the CLI's error contract, flow logs into connections and replayed, every shipped scenario, batches and sweeps, and the validation
 //! against published figures.
 
 #[path = "it/support.rs"]
@@ -27,6 +27,8 @@ mod layers;
 mod objectives;
 #[path = "it/oracles.rs"]
 mod oracles;
+#[path = "it/replay.rs"]
+mod replay;
 #[path = "it/reports.rs"]
 mod reports;
 #[path = "it/scenarios.rs"]

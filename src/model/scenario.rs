@@ -12,6 +12,7 @@
 pub(crate) use crate::model::device::Protocol;
 pub(crate) use crate::model::objectives::Slo;
 
+use crate::engine::Nanos;
 use crate::model::device::{internet_gateway, nat_gateway, nat_instance, proxy};
 
 /// A checked scenario, ready to run.
@@ -110,6 +111,12 @@ pub(crate) struct Workload {
     pub(crate) client_instance_type: Option<String>,
     /// Or their bandwidth, flat, in bits per second.
     pub(crate) client_bps: Option<f64>,
+    /// A replayed workload's recorded connections (`flow_logs`), shared by every run; `None`
+    /// for drawn traffic. When set, the arrivals, sizes, destinations and S3/DynamoDB flags come
+    /// from the trace, and `rate_per_s`, `request_bytes`, `response_bytes`, `destinations` and
+    /// `endpoint_share` hold the trace's means (for estimates, packet sizes and failover
+    /// shares).
+    pub(crate) replay: Option<std::sync::Arc<Replay>>,
 }
 
 /// One egress option the user weighs.
@@ -174,4 +181,106 @@ pub struct Assumption {
     pub value: String,
     /// Why this value (one short sentence).
     pub(crate) basis: String,
+}
+
+/// One recorded connection to replay, as the scenario parser hands it over.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Recorded {
+    /// Arrival time from the start of the run (the trace's first record arrives at 0).
+    pub(crate) at_ns: Nanos,
+    pub(crate) request_bytes: f64,
+    pub(crate) response_bytes: f64,
+    /// Index among the trace's distinct destinations (`0..destinations`).
+    pub(crate) destination: u32,
+    pub(crate) aws_service: bool,
+}
+
+/// A recorded trace, checked: sorted by arrival time, destinations dense, bytes finite and
+/// non-negative. Held once per scenario (`Arc`) and shared by every candidate and replication.
+/// Memory grows with the trace (about 32 bytes a connection), not with the connections open at
+/// once; streaming the trace is a follow-up.
+#[derive(Clone, PartialEq)]
+pub(crate) struct Replay {
+    connections: Vec<Recorded>,
+    destinations: u32,
+    /// `flow_logs_scale`: each recorded connection arrives ⌊scale⌋ times, plus once more with
+    /// probability scale − ⌊scale⌋.
+    scale: f64,
+    dropped: Dropped,
+}
+
+/// What a trace held that its workload does not replay (counted, so a report can say so).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Dropped {
+    /// Started at or after the scenario's duration (timed from the first record).
+    pub(crate) outside_duration: u64,
+    /// Of another protocol than the workload's.
+    pub(crate) other_protocol: u64,
+}
+
+impl Replay {
+    /// Sorts `connections` by time (stably: equal times keep their order). Destinations at or
+    /// above `destinations`, negative or non-finite bytes and a scale that is not positive and
+    /// finite are the parser's to refuse; here they are clamped so a run never panics.
+    pub(crate) fn new(
+        mut connections: Vec<Recorded>,
+        destinations: u32,
+        scale: f64,
+        dropped: Dropped,
+    ) -> Self {
+        let destinations = destinations.max(1);
+        for c in &mut connections {
+            c.destination = c.destination.min(destinations - 1);
+            c.request_bytes = finite_bytes(c.request_bytes);
+            c.response_bytes = finite_bytes(c.response_bytes);
+        }
+        connections.sort_by_key(|c| c.at_ns);
+        let scale = if scale.is_finite() && scale > 0.0 {
+            scale
+        } else {
+            1.0
+        };
+        Replay {
+            connections,
+            destinations,
+            scale,
+            dropped,
+        }
+    }
+
+    pub(crate) fn dropped(&self) -> Dropped {
+        self.dropped
+    }
+
+    pub(crate) fn connections(&self) -> &[Recorded] {
+        &self.connections
+    }
+
+    pub(crate) fn destinations(&self) -> u32 {
+        self.destinations
+    }
+
+    pub(crate) fn scale(&self) -> f64 {
+        self.scale
+    }
+}
+
+fn finite_bytes(bytes: f64) -> f64 {
+    if bytes.is_finite() {
+        bytes.max(0.0)
+    } else {
+        0.0
+    }
+}
+
+/// A trace printed in a `Debug` of the scenario: its size, not every connection.
+impl std::fmt::Debug for Replay {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Replay")
+            .field("connections", &self.connections.len())
+            .field("destinations", &self.destinations)
+            .field("scale", &self.scale)
+            .field("dropped", &self.dropped)
+            .finish()
+    }
 }

@@ -3,12 +3,21 @@
 //! Each workload draws from its own named random streams (arrivals, sizes, destinations, hold),
 //! seeded independently of any device, so every candidate sees the same arrivals: differences
 //! between candidates are the devices', not noise (common random numbers).
+//!
+//! A replayed workload (`flow_logs`) takes its arrivals from a recorded trace instead
+//! ([`Replay`], parsed and validated in `io::scenario`; this module reads no file): each recorded
+//! connection arrives at its recorded time with its recorded bytes and destination, and
+//! `flow_logs_scale` adds independent copies drawn from the workload's own `replay` stream. The
+//! trace is held once per scenario behind an `Arc` and walked by a cursor per run.
 
 use crate::engine::{Nanos, Streams, rng::StreamRng};
-use crate::model::scenario::{Dist, Workload};
+use crate::model::scenario::{Dist, Recorded, Replay, Workload};
 use crate::util::units::{NS_PER_S, seconds_to_ns};
 use rand::RngExt;
 use rand_distr::{Distribution, Exp, LogNormal, Pareto, Zipf};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
+use std::sync::Arc;
 
 /// One connection as the workload asks for it.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -92,6 +101,8 @@ struct ClassGenerator {
     hold: Sampler,
     zipf: Option<Zipf<f64>>,
     first_destination: u32,
+    /// A replayed workload's cursor over its trace (the Poisson fields above then go unused).
+    replay: Option<ReplayCursor>,
 }
 
 impl Generator {
@@ -128,6 +139,10 @@ impl Generator {
                         .then(|| Zipf::new(w.destinations as f64, w.zipf_exponent).ok())
                         .flatten(),
                     first_destination,
+                    replay: w
+                        .replay
+                        .as_ref()
+                        .map(|trace| ReplayCursor::new(trace, streams.stream("replay", index))),
                 };
                 first_destination = first_destination.saturating_add(w.destinations);
                 class
@@ -147,6 +162,9 @@ impl Generator {
     /// Time of the next arrival of `class` after `now`, or `None` past `horizon`.
     pub(crate) fn next_arrival(&mut self, class: u32, now: Nanos, horizon: Nanos) -> Option<Nanos> {
         let generator = &mut self.classes[class as usize];
+        if let Some(replay) = &mut generator.replay {
+            return replay.next_arrival(now, horizon);
+        }
         let mut t = now;
         loop {
             let gap_s = generator
@@ -169,6 +187,17 @@ impl Generator {
     /// Draws what the arriving connection of `class` wants.
     pub(crate) fn draw(&mut self, class: u32) -> Arrival {
         let g = &mut self.classes[class as usize];
+        if let Some(replay) = &mut g.replay {
+            let (recorded, destination) = replay.draw();
+            return Arrival {
+                class,
+                destination: g.first_destination + destination,
+                request_bytes: recorded.request_bytes,
+                response_bytes: recorded.response_bytes,
+                hold_ns: seconds_to_ns(g.hold.sample(&mut g.holds)),
+                aws_service: recorded.aws_service,
+            };
+        }
         let offset = match &g.zipf {
             Some(zipf) => (zipf.sample(&mut g.destinations) as u32).saturating_sub(1),
             None => 0,
@@ -180,6 +209,212 @@ impl Generator {
             response_bytes: g.response.sample(&mut g.sizes).max(0.0),
             hold_ns: seconds_to_ns(g.hold.sample(&mut g.holds)),
             aws_service: g.endpoint_share > 0.0 && g.endpoint.random::<f64>() < g.endpoint_share,
+        }
+    }
+}
+
+/// A copy of a recorded connection, due at `at_ns`: ordered by time, then by the order in which
+/// it was made (unique), so equal times leave in a fixed order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Instance {
+    at_ns: Nanos,
+    sequence: u64,
+    recorded: u32,
+    destination: u32,
+}
+
+/// One run's walk over a shared trace. Copies are made as the walk reaches their recorded
+/// connection and wait in `pending` until due: a copy is at most a second late (its jitter), so
+/// `pending` holds about a second of arrivals, whatever the trace's length.
+#[derive(Debug, Clone)]
+struct ReplayCursor {
+    trace: Arc<Replay>,
+    /// The next recorded connection to copy.
+    next: usize,
+    pending: BinaryHeap<Reverse<Instance>>,
+    /// Handed out by `next_arrival`, not yet drawn (the simulation asks for the next arrival
+    /// before it draws the current one).
+    due: VecDeque<Instance>,
+    sequence: u64,
+    rng: StreamRng,
+}
+
+impl ReplayCursor {
+    fn new(trace: &Arc<Replay>, rng: StreamRng) -> Self {
+        ReplayCursor {
+            trace: Arc::clone(trace),
+            next: 0,
+            pending: BinaryHeap::new(),
+            due: VecDeque::new(),
+            sequence: 0,
+            rng,
+        }
+    }
+
+    /// The next copy's time (at or after the last one's), or `None` once past `horizon`.
+    fn next_arrival(&mut self, now: Nanos, horizon: Nanos) -> Option<Nanos> {
+        let trace = Arc::clone(&self.trace);
+        let connections = trace.connections();
+        while self.next < connections.len()
+            && self
+                .pending
+                .peek()
+                .is_none_or(|Reverse(c)| connections[self.next].at_ns <= c.at_ns)
+        {
+            self.copy(self.next);
+            self.next += 1;
+        }
+        let Reverse(copy) = self.pending.pop()?;
+        debug_assert!(copy.at_ns >= now, "replayed arrivals leave in time order");
+        if copy.at_ns >= horizon {
+            self.pending.clear();
+            self.next = connections.len();
+            return None;
+        }
+        self.due.push_back(copy);
+        Some(copy.at_ns)
+    }
+
+    /// The recorded connection behind the arrival last handed out, and its destination.
+    fn draw(&mut self) -> (Recorded, u32) {
+        let copy = self
+            .due
+            .pop_front()
+            .expect("the simulation draws only an arrival next_arrival handed out");
+        (
+            self.trace.connections()[copy.recorded as usize],
+            copy.destination,
+        )
+    }
+
+    /// Makes the copies of recorded connection `index`: ⌊scale⌋, plus one with probability
+    /// scale − ⌊scale⌋. The first is the recorded connection itself (its time and destination);
+    /// each further one arrives up to a second later (flow logs time connections to the
+    /// second) and goes to the destination of a recorded connection drawn at random, so copies
+    /// follow the trace's destination mix without repeating its exact 5-tuples.
+    fn copy(&mut self, index: usize) {
+        let scale = self.trace.scale();
+        let whole = scale.floor();
+        let extra = scale > whole && self.rng.random::<f64>() < scale - whole;
+        let count = whole as u64 + u64::from(extra);
+        let recorded = self.trace.connections()[index];
+        for k in 0..count {
+            let (at_ns, destination) = if k == 0 {
+                (recorded.at_ns, recorded.destination)
+            } else {
+                let jitter_ns = (self.rng.random::<f64>() * NS_PER_S) as Nanos;
+                let other = self.rng.random_range(0..self.trace.connections().len());
+                (
+                    recorded.at_ns.saturating_add(jitter_ns),
+                    self.trace.connections()[other].destination,
+                )
+            };
+            self.pending.push(Reverse(Instance {
+                at_ns,
+                sequence: self.sequence,
+                recorded: index as u32,
+                destination,
+            }));
+            self.sequence += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::scenario::{Dropped, Protocol};
+
+    /// A drawn workload turned into a replay of `trace` (times in seconds, destinations dense).
+    fn replayed(trace: &[(u64, u32)], scale: f64) -> Workload {
+        let connections = trace
+            .iter()
+            .map(|&(at_s, destination)| Recorded {
+                at_ns: at_s * NS_PER_S as u64,
+                request_bytes: 100.0 + at_s as f64,
+                response_bytes: 1_000.0,
+                destination,
+                aws_service: false,
+            })
+            .collect();
+        let destinations = trace.iter().map(|t| t.1 + 1).max().unwrap_or(1);
+        let replay = Replay::new(connections, destinations, scale, Dropped::default());
+        Workload {
+            name: "replay".into(),
+            az: "a".into(),
+            clients: 1,
+            rate_per_s: 1.0,
+            profile: Vec::new(),
+            request_bytes: Dist::Constant(1.0),
+            response_bytes: Dist::Constant(1.0),
+            rate_cap_bps: 5e9,
+            hold_s: Dist::Constant(0.0),
+            protocol: Protocol::Tcp,
+            http: true,
+            destinations: replay.destinations(),
+            zipf_exponent: 1.0,
+            packet_bytes: 1_448.0,
+            mss_bytes: 1_448.0,
+            endpoint_share: 0.0,
+            client_instance_type: None,
+            client_bps: None,
+            replay: Some(Arc::new(replay)),
+        }
+    }
+
+    /// Every arrival of class 0 before `horizon`, as the simulation takes them: the next time
+    /// first, then the draw of the current one.
+    fn arrivals(generator: &mut Generator, horizon: Nanos) -> Vec<(Nanos, Arrival)> {
+        let mut out = Vec::new();
+        let mut next = generator.next_arrival(0, 0, horizon);
+        while let Some(now) = next {
+            next = generator.next_arrival(0, now, horizon);
+            out.push((now, generator.draw(0)));
+        }
+        out
+    }
+
+    #[test]
+    fn a_replay_arrives_at_the_recorded_times_with_the_recorded_bytes() {
+        let trace = [(5, 1), (0, 0), (5, 0), (3, 2), (7_200, 0)];
+        let workloads = [replayed(&trace, 1.0)];
+        let mut generator = Generator::new(&workloads, &Streams::new(1));
+        assert_eq!(generator.destination_count(), 3);
+        let got = arrivals(&mut generator, 3_600 * NS_PER_S as u64);
+        let times: Vec<u64> = got.iter().map(|(t, _)| t / NS_PER_S as u64).collect();
+        assert_eq!(times, [0, 3, 5, 5]);
+        let destinations: Vec<u32> = got.iter().map(|(_, a)| a.destination).collect();
+        assert_eq!(destinations, [0, 2, 1, 0]);
+        for (t, a) in &got {
+            assert_eq!(a.request_bytes, 100.0 + (t / NS_PER_S as u64) as f64);
+            assert_eq!(a.response_bytes, 1_000.0);
+        }
+    }
+
+    #[test]
+    fn a_scaled_replay_copies_each_connection_within_a_second_in_time_order() {
+        let trace: Vec<(u64, u32)> = (0..1_000).map(|i| (i / 10, (i % 7) as u32)).collect();
+        let horizon = 3_600 * NS_PER_S as u64;
+        for (scale, low, high) in [(2.0, 2_000, 2_000), (1.5, 1_430, 1_570), (0.5, 430, 570)] {
+            let workloads = [replayed(&trace, scale)];
+            let mut generator = Generator::new(&workloads, &Streams::new(7));
+            let got = arrivals(&mut generator, horizon);
+            assert!((low..=high).contains(&got.len()), "{scale}: {}", got.len());
+            assert!(
+                got.windows(2).all(|w| w[0].0 <= w[1].0),
+                "{scale}: time order"
+            );
+            for (t, a) in &got {
+                let recorded_s = (a.request_bytes - 100.0) as u64;
+                let late_ns = t - recorded_s * NS_PER_S as u64;
+                assert!(
+                    late_ns < NS_PER_S as u64,
+                    "{scale}: a copy is under a second late"
+                );
+                assert!(a.destination < 7);
+            }
+            let again = arrivals(&mut Generator::new(&workloads, &Streams::new(7)), horizon);
+            assert_eq!(got, again, "{scale}: the same seed replays the same copies");
         }
     }
 }

@@ -4,8 +4,8 @@
 //! variant, the rest are checked for spelling and skipped.
 
 use super::error::FlowLogError;
-use crate::io::scenario::suggest::closest;
 use crate::util::echo;
+use crate::util::suggest::closest;
 
 /// A field of a record that the reader keeps; every other documented field is `Other`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -12,6 +12,7 @@ mod events;
 mod kinds;
 pub(crate) mod parse;
 mod reader;
+pub(crate) mod replay;
 mod setting;
 pub mod source;
 pub(crate) mod suggest;

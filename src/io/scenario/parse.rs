@@ -20,7 +20,7 @@ use toml::Value;
 
 use super::reader::{self, Check, MAX_USD, Quantity, Result, Section};
 use super::suggest::unknown_instance_hint;
-use super::{Protocol, Scenario, ScenarioError, Slo, candidate, events, kinds, workload};
+use super::{Protocol, Scenario, ScenarioError, Slo, candidate, events, kinds, replay, workload};
 use crate::io::catalog::{Catalog, Region};
 use crate::model::cost::{EgressTier, Prices};
 use crate::model::objectives::Objective;
@@ -42,14 +42,25 @@ pub(crate) fn parse_scenario_with(
     file: &str,
     catalog: &Catalog,
 ) -> std::result::Result<Scenario, ScenarioError> {
-    parse_text(text, catalog).map_err(|e| e.in_file(file))
+    parse_text(text, None, catalog).map_err(|e| e.in_file(file))
+}
+
+/// Parses the text of the scenario file at `path` (already read, see `source.rs`): like
+/// [`parse_scenario_with`], and a workload's `flow_logs` are read relative to the file's folder.
+pub(crate) fn parse_scenario_at(
+    text: &str,
+    path: &Path,
+    catalog: &Catalog,
+) -> std::result::Result<Scenario, ScenarioError> {
+    let folder = path.parent().unwrap_or(Path::new(""));
+    parse_text(text, Some(folder), catalog).map_err(|e| e.in_file(path.display().to_string()))
 }
 
 /// Reads (once, see `source.rs`) and parses a scenario file; an unreadable file is an error that
 /// names it.
 pub fn parse_scenario_file(path: &Path) -> std::result::Result<Scenario, ScenarioError> {
     let text = super::source::read_scenario_file(path)?;
-    parse_scenario(&text, &path.display().to_string())
+    parse_scenario_at(&text, path, Catalog::embedded())
 }
 
 /// The `[scenario]` table's settings.
@@ -62,7 +73,8 @@ struct Header {
     replications: u32,
 }
 
-fn parse_text(text: &str, catalog: &Catalog) -> Result<Scenario> {
+/// `folder` is the scenario file's, where `flow_logs` paths start; `None` refuses them.
+fn parse_text(text: &str, folder: Option<&Path>, catalog: &Catalog) -> Result<Scenario> {
     if text.trim().is_empty() {
         return Err(ScenarioError::new("", "the file is empty", START_HINT));
     }
@@ -99,7 +111,11 @@ fn parse_text(text: &str, catalog: &Catalog) -> Result<Scenario> {
         .ok_or_else(|| ScenarioError::new("scenario.region", "unknown region", ""))?;
     let slo = slo.map(parse_slo).transpose()?.unwrap_or_default();
     let (prices, instance_prices) = parse_prices(prices, region, catalog)?;
-    let workloads = workload::read_all(workloads, catalog, &header.region)?;
+    let replay = replay::Context {
+        base: folder,
+        duration_ns: header.duration_ns,
+    };
+    let workloads = workload::read_all(workloads, catalog, &header.region, replay)?;
     let context = kinds::Context {
         catalog,
         region: &header.region,

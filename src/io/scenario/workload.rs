@@ -8,7 +8,7 @@ use toml::Value;
 
 use super::reader::{self, Check, MAX_GBPS, Quantity, Result, Section};
 use super::suggest::unknown_instance_hint;
-use super::{Dist, Protocol, ScenarioError, Workload, zone};
+use super::{Dist, Protocol, ScenarioError, Workload, replay, zone};
 use crate::io::catalog::Catalog;
 use crate::util::echo;
 
@@ -37,6 +37,7 @@ pub(super) fn read_all(
     sections: Option<Vec<Section<'_>>>,
     catalog: &Catalog,
     region: &str,
+    replay: replay::Context<'_>,
 ) -> Result<Vec<Workload>> {
     let sections = sections.filter(|s| !s.is_empty()).ok_or_else(|| {
         let hint = "add a [[workload]] with rate_per_s, e.g. [[workload]] then rate_per_s = 100";
@@ -45,7 +46,7 @@ pub(super) fn read_all(
     let mut workloads: Vec<Workload> = Vec::with_capacity(sections.len());
     for (index, section) in sections.into_iter().enumerate() {
         let path = section.path().to_string();
-        let workload = read(section, index, catalog, region)?;
+        let workload = read(section, index, catalog, region, replay)?;
         if let Some(first) = workloads.iter().position(|w| w.name == workload.name) {
             let problem = format!("duplicate workload name \"{}\"", workload.name);
             let hint =
@@ -57,12 +58,30 @@ pub(super) fn read_all(
     Ok(workloads)
 }
 
-fn read(mut s: Section<'_>, index: usize, catalog: &Catalog, region: &str) -> Result<Workload> {
+fn read(
+    mut s: Section<'_>,
+    index: usize,
+    catalog: &Catalog,
+    region: &str,
+    replay: replay::Context<'_>,
+) -> Result<Workload> {
     let name = s
         .name("name")?
         .unwrap_or_else(|| format!("workload{index}"));
     let az = zone::read(&mut s, region)?.unwrap_or_else(|| zone::DEFAULT.to_string());
     let clients = s.int("clients", 1, MAX_CLIENTS)?.unwrap_or(1) as u32;
+    if s.has("flow_logs") {
+        return read_replayed(s, name, az, clients, catalog, replay);
+    }
+    if s.has("flow_logs_scale") {
+        let hint =
+            "add flow_logs = [\"...\"] to replay recorded traffic, or remove flow_logs_scale";
+        return Err(s.error(
+            "flow_logs_scale",
+            "flow_logs_scale is set but flow_logs is not",
+            hint,
+        ));
+    }
     let rate_hint =
         "add rate_per_s, the mean number of new connections per second, e.g. rate_per_s = 100";
     let rate_per_s = s.required_number(
@@ -109,6 +128,52 @@ fn read(mut s: Section<'_>, index: usize, catalog: &Catalog, region: &str) -> Re
         endpoint_share,
         client_instance_type,
         client_bps,
+        replay: None,
+    })
+}
+
+/// A workload that replays flow logs: the traffic keys come from the trace, the rest as usual.
+fn read_replayed(
+    mut s: Section<'_>,
+    name: String,
+    az: String,
+    clients: u32,
+    catalog: &Catalog,
+    context: replay::Context<'_>,
+) -> Result<Workload> {
+    replay::refuse_contradictions(&s)?;
+    let rate_cap_bps = s
+        .rate_bps("rate_cap", Check::Positive)?
+        .unwrap_or(DEFAULT_RATE_CAP_BPS);
+    let hold_s = s
+        .dist("hold", Quantity::Duration)?
+        .unwrap_or(Dist::Constant(0.0));
+    let protocol = parse_protocol(&mut s)?;
+    let http = parse_http(&mut s, protocol)?;
+    let (packet_bytes, mss_bytes) = parse_packet_sizes(&mut s, protocol)?;
+    let (client_instance_type, client_bps) = parse_client_network(&mut s, catalog)?;
+    let replayed = replay::read(&mut s, protocol, context)?;
+    s.finish()?;
+    Ok(Workload {
+        name,
+        az,
+        clients,
+        rate_per_s: replayed.rate_per_s,
+        profile: Vec::new(),
+        request_bytes: Dist::Constant(replayed.mean_request_bytes),
+        response_bytes: Dist::Constant(replayed.mean_response_bytes),
+        rate_cap_bps,
+        hold_s,
+        protocol,
+        http,
+        destinations: replayed.replay.destinations(),
+        zipf_exponent: 1.0,
+        packet_bytes,
+        mss_bytes,
+        endpoint_share: replayed.endpoint_share,
+        client_instance_type,
+        client_bps,
+        replay: Some(replayed.replay),
     })
 }
 

@@ -1,0 +1,220 @@
+//! Replaying flow logs (`[[workload]] flow_logs = [...]`, issue 11): the recorded connections
+//! go through every candidate with their bytes, `flow_logs_scale` multiplies them, the same seed
+//! gives the same summary, and keys that contradict a replay are refused.
+
+use crate::support::scratch;
+use natsim::io::scenario::{Scenario, parse_scenario, parse_scenario_file};
+use natsim::results::batch::{ScenarioResult, run_scenario};
+use natsim::results::summary::Metric;
+use std::path::Path;
+
+/// TCP connections in the fixture, inside the scenario's hour.
+const CONNECTIONS: u64 = 300;
+/// Unix time of the first record.
+const FIRST_S: u64 = 1_767_225_600;
+
+/// Writes `logs/egress.log` (default format: one request and one response record per
+/// connection, a UDP connection and one TCP connection two hours late) and returns the
+/// recorded TCP bytes within the hour.
+fn write_logs(dir: &Path) -> u64 {
+    let mut text = String::new();
+    let mut total = 0;
+    let mut record = |client: &str,
+                      server: &str,
+                      port: u64,
+                      proto: u8,
+                      up: u64,
+                      down: u64,
+                      at: u64| {
+        let (start, end) = (FIRST_S + at, FIRST_S + at + 5);
+        text += &format!(
+            "2 123456789012 eni-0a1b2c3d4e5f60718 {client} {server} {port} 443 {proto} 10 {up} {start} {end} ACCEPT OK\n\
+             2 123456789012 eni-0a1b2c3d4e5f60718 {server} {client} 443 {port} {proto} 20 {down} {start} {end} ACCEPT OK\n"
+        );
+    };
+    for i in 0..CONNECTIONS {
+        let (up, down) = (1_000 + i, 50_000 + 97 * i);
+        let client = format!("10.0.1.{}", 10 + i % 50);
+        let server = format!("198.51.100.{}", i % 13);
+        record(&client, &server, 30_000 + i, 6, up, down, i * 10);
+        total += up + down;
+    }
+    record("10.0.1.9", "198.51.100.200", 40_000, 17, 500, 500, 20);
+    record("10.0.1.9", "198.51.100.201", 40_001, 6, 700, 700, 7_200);
+    std::fs::create_dir_all(dir.join("logs")).unwrap();
+    std::fs::write(dir.join("logs/egress.log"), text).unwrap();
+    total
+}
+
+fn scenario_text(workload_extra: &str) -> String {
+    format!(
+        r#"[scenario]
+name = "replay"
+region = "us-east-1"
+duration = "1h"
+warmup = "0s"
+seed = 11
+replications = 1
+
+[[workload]]
+name = "recorded"
+az = "a"
+flow_logs = ["logs"]
+hold = "1s"
+{workload_extra}
+
+[[candidate]]
+name = "natgw"
+kind = "nat_gateway"
+az = "a"
+
+[[candidate]]
+name = "nat-instance"
+kind = "nat_instance"
+az = "a"
+instance_type = "c6gn.medium"
+"#
+    )
+}
+
+/// The scenario file in `dir` with its logs, parsed; returns the recorded TCP bytes too.
+fn replay_scenario(name: &str, workload_extra: &str) -> (Scenario, u64) {
+    let dir = scratch(name);
+    let total = write_logs(&dir);
+    let file = dir.join("scenario.toml");
+    std::fs::write(&file, scenario_text(workload_extra)).unwrap();
+    let scenario = parse_scenario_file(&file).unwrap_or_else(|e| panic!("{e}"));
+    (scenario, total)
+}
+
+/// Connections and bytes (admitted and refused) a candidate was offered.
+fn offered(result: &ScenarioResult, name: &str) -> (f64, f64) {
+    let s = crate::support::by_name(result, name);
+    crate::support::assert_bytes_conserved(s);
+    // natsim's GB, as AWS bills them, are 2^30 bytes.
+    let bytes = (s.get(Metric::OfferedGb) + s.get(Metric::RefusedGb)) * 1_073_741_824.0;
+    (s.get(Metric::ConnAttempts), bytes)
+}
+
+#[test]
+fn every_candidate_is_offered_the_recorded_connections_and_bytes() {
+    let (scenario, total) = replay_scenario("replay-conservation", "");
+    let result = run_scenario(&scenario);
+    for name in ["natgw", "nat-instance"] {
+        let (connections, bytes) = offered(&result, name);
+        assert_eq!(connections, CONNECTIONS as f64, "{name}");
+        assert!(
+            (bytes - total as f64).abs() <= 1e-9 * total as f64,
+            "{name}: offered {bytes} bytes, recorded {total}"
+        );
+    }
+}
+
+#[test]
+fn scale_two_doubles_the_connections_and_the_bytes() {
+    let (scenario, total) = replay_scenario("replay-scale", "flow_logs_scale = 2.0");
+    let result = run_scenario(&scenario);
+    for name in ["natgw", "nat-instance"] {
+        let (connections, bytes) = offered(&result, name);
+        assert_eq!(connections, 2.0 * CONNECTIONS as f64, "{name}");
+        let expected = 2.0 * total as f64;
+        assert!(
+            (bytes - expected).abs() <= 1e-9 * expected,
+            "{name}: offered {bytes} bytes, expected {expected}"
+        );
+    }
+    let (half, _) = replay_scenario("replay-scale-half", "flow_logs_scale = 1.5");
+    let (connections, _) = offered(&run_scenario(&half), "natgw");
+    let expected = 1.5 * CONNECTIONS as f64;
+    // A Bernoulli(0.5) per connection: 4 standard deviations of 300 draws is about 35.
+    assert!((connections - expected).abs() <= 35.0, "{connections}");
+}
+
+#[test]
+fn the_same_seed_replays_the_same_summary() {
+    let (scenario, _) = replay_scenario("replay-determinism", "flow_logs_scale = 1.7");
+    let first = run_scenario(&scenario);
+    let second = run_scenario(&scenario);
+    for (a, b) in first.summaries.iter().zip(&second.summaries) {
+        for metric in [
+            Metric::ConnAttempts,
+            Metric::OfferedGb,
+            Metric::OutGb,
+            Metric::InGb,
+        ] {
+            assert_eq!(
+                a.get(metric).to_bits(),
+                b.get(metric).to_bits(),
+                "{}",
+                a.name
+            );
+        }
+    }
+}
+
+#[test]
+fn keys_that_contradict_a_replay_are_refused_by_name() {
+    let dir = scratch("replay-contradictions");
+    write_logs(&dir);
+    let file = dir.join("scenario.toml");
+    for (extra, key) in [
+        ("rate_per_s = 10", "rate_per_s"),
+        ("profile = [1.0, 0.5]", "profile"),
+        ("request_bytes = \"1KB\"", "request_bytes"),
+        ("response_bytes = \"1KB\"", "response_bytes"),
+        ("destinations = 10", "destinations"),
+        ("endpoint_share = 0.5", "endpoint_share"),
+    ] {
+        std::fs::write(&file, scenario_text(extra)).unwrap();
+        let error = parse_scenario_file(&file).unwrap_err().to_string();
+        assert!(error.contains(&format!("workload[0].{key}")), "{error}");
+        assert!(error.contains("cannot be set with flow_logs"), "{error}");
+    }
+}
+
+#[test]
+fn flow_logs_without_a_file_path_and_other_bad_replays_are_errors() {
+    let error = parse_scenario(&scenario_text(""), "text.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("workload[0].flow_logs"), "{error}");
+    assert!(error.contains("file path"), "{error}");
+
+    let dir = scratch("replay-bad");
+    write_logs(&dir);
+    let file = dir.join("scenario.toml");
+    let cases = [
+        (
+            scenario_text("").replace("[\"logs\"]", "[\"missing\"]"),
+            "cannot read the flow logs",
+        ),
+        (
+            scenario_text("").replace("[\"logs\"]", "[]"),
+            "flow_logs is empty",
+        ),
+        (
+            scenario_text("flow_logs_scale = 0"),
+            "workload[0].flow_logs_scale",
+        ),
+        (
+            scenario_text("").replace(
+                "flow_logs = [\"logs\"]\n",
+                "rate_per_s = 1\nflow_logs_scale = 2\n",
+            ),
+            "flow_logs_scale is set but flow_logs is not",
+        ),
+    ];
+    for (text, expected) in &cases {
+        std::fs::write(&file, text).unwrap();
+        let error = parse_scenario_file(&file).unwrap_err().to_string();
+        assert!(error.contains(expected), "{expected}: {error}");
+    }
+}
+
+#[test]
+fn a_udp_workload_replays_the_udp_connections_only() {
+    let (scenario, _) = replay_scenario("replay-udp", "protocol = \"udp\"");
+    let (connections, bytes) = offered(&run_scenario(&scenario), "natgw");
+    assert_eq!(connections, 1.0);
+    assert!((bytes - 1_000.0).abs() < 1e-6, "{bytes}");
+}
