@@ -19,10 +19,10 @@ use std::net::Ipv4Addr;
 
 /// The generated trace starts at this Unix time (2023-11-14 22:00:00 UTC, on the hour, so the
 /// scenario's hourly profile falls on clock hours).
-pub const TRACE_START_S: u64 = 1_699_999_200;
+pub(crate) const TRACE_START_S: u64 = 1_699_999_200;
 /// Rate a connection's bytes move at, for its duration (assumed; only the records' times
 /// depend on it).
-pub const TRANSFER_BPS: f64 = 50e6;
+pub(crate) const TRANSFER_BPS: f64 = 50e6;
 /// AWS's short aggregation interval.
 const INTERVAL_S: u64 = 60;
 const PORTS_PER_CLIENT: u64 = 60_000;
@@ -86,7 +86,7 @@ pub fn write_flow_logs(
 }
 
 /// The AZ ID a zone letter stands for in the generated logs: `a` is `use1-az1`, `b` `use1-az2`.
-pub fn az_id(zone: &str) -> String {
+pub(crate) fn az_id(zone: &str) -> String {
     let letter = zone.chars().last().unwrap_or('a');
     let index = (letter as u32).saturating_sub('a' as u32) + 1;
     format!("use1-az{index}")

@@ -34,7 +34,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 
 /// Capacity above the observed peak a sized NAT instance must have.
-pub const HEADROOM: f64 = 0.2;
+pub(crate) const HEADROOM: f64 = 0.2;
 const MINUTE_S: u64 = 60;
 const HOUR_S: u64 = 3_600;
 
