@@ -1,11 +1,13 @@
-//! The command line: `natsim run | sweep | validate | catalog`.
+//! The command line: `natsim run | sweep | validate | catalog | fit`.
 //!
 //! Exit codes (ripgrep-style, deliberate): 0 success, 2 any error the user can fix (bad scenario,
 //! bad arguments, unwritable output). Errors name the file, the key path and the fix.
-//! `run` with several files or a folder is in `cli/run_many.rs`, `sweep` in `cli/sweep.rs`.
+//! `run` with several files or a folder is in `cli/run_many.rs`, `sweep` in `cli/sweep.rs`,
+//! `fit` in `cli/fit.rs`.
 
 mod budget;
 pub mod estimate;
+mod fit;
 mod outputs;
 mod progress;
 mod run_many;
@@ -86,6 +88,25 @@ pub(crate) enum Command {
     },
     /// Check a scenario file without running it.
     Validate { file: PathBuf },
+    /// Fit a runnable scenario to VPC Flow Logs (files or folders, plain or gzip text):
+    /// per-AZ workloads, hourly profile, size distributions, destinations and candidates.
+    Fit {
+        /// Flow-log files or folders (walked recursively).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The scenario file to write.
+        #[arg(short, long, value_name = "FILE")]
+        out: PathBuf,
+        /// Replace the output file if it exists.
+        #[arg(long)]
+        force: bool,
+        /// Stop at the first malformed record instead of skipping and counting it.
+        #[arg(long)]
+        strict: bool,
+        /// The scenario's region (default: from the AZ IDs, else us-east-1).
+        #[arg(long)]
+        region: Option<String>,
+    },
     /// Show instance types, prices and defaults.
     Catalog {
         /// Show prices for this region (default: all regions' NAT gateway prices, us-east-1 instances).
@@ -145,6 +166,22 @@ pub fn execute(cli: Cli) -> Result<()> {
             },
         ),
         Command::Validate { file } => validate(&file, catalog),
+        Command::Fit {
+            files,
+            out,
+            force,
+            strict,
+            region,
+        } => fit::fit(
+            fit::FitArgs {
+                files,
+                out,
+                force,
+                strict,
+                region,
+            },
+            catalog,
+        ),
         Command::Catalog { region } => {
             let text =
                 report::catalog::render(catalog, region.as_deref()).map_err(anyhow::Error::msg)?;

@@ -15,6 +15,8 @@ mod cost;
 mod determinism;
 #[path = "it/egress_options.rs"]
 mod egress_options;
+#[path = "it/fit.rs"]
+mod fit;
 #[path = "it/flowlogs.rs"]
 mod flowlogs;
 #[path = "it/fuzz.rs"]

@@ -3,6 +3,7 @@
 //! `cli`, that reads text formats or writes files; lower layers never import it.
 
 pub mod catalog;
+pub mod fit;
 pub mod flowlogs;
 pub mod report;
 pub mod scenario;

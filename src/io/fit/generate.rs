@@ -1,0 +1,241 @@
+//! Flow logs from a known scenario, for testing `fit` (and replay) against the truth: each
+//! workload's connections drawn by natsim's own arrival generator (`model::workload`: Poisson
+//! arrivals thinned by the hourly profile, the size distributions, Zipf destinations, the
+//! S3/DynamoDB share), seeded by the scenario's seed, written as the records an instance's
+//! interface would log.
+//!
+//! A connection lasts its transfer at [`TRANSFER_BPS`] plus its hold; it is cut into records at
+//! 1-minute aggregation boundaries, one record each way per interval, with its bytes spread
+//! over the intervals in proportion to the time in each. Every connection has its own 5-tuple
+//! (client `10.<class>.x.y`, a fresh port; server `54.0.0.0` + destination index, port 443), so
+//! the join sees exactly the connections drawn. Owns nothing the reader uses.
+
+use crate::engine::Streams;
+use crate::model::scenario::{Protocol, Scenario};
+use crate::model::workload::{Arrival, Generator};
+use crate::util::units::NS_PER_S;
+use std::io::{self, Write};
+use std::net::Ipv4Addr;
+
+/// The generated trace starts at this Unix time (2023-11-14 22:00:00 UTC, on the hour, so the
+/// scenario's hourly profile falls on clock hours).
+pub(crate) const TRACE_START_S: u64 = 1_699_999_200;
+/// Rate a connection's bytes move at, for its duration (assumed; only the records' times
+/// depend on it).
+pub(crate) const TRANSFER_BPS: f64 = 50e6;
+/// AWS's short aggregation interval.
+const INTERVAL_S: u64 = 60;
+const PORTS_PER_CLIENT: u64 = 60_000;
+const SEGMENT_BYTES: u64 = 1_448;
+
+/// Which record format to write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// The default version-2 record, no header.
+    DefaultV2,
+    /// A custom format with a header line: the default fields plus `az-id`, `flow-direction`,
+    /// `pkt-srcaddr`, `pkt-dstaddr`, `pkt-src-aws-service` and `pkt-dst-aws-service`.
+    Custom,
+}
+
+const CUSTOM_HEADER: &str = "version account-id interface-id srcaddr dstaddr srcport dstport \
+     protocol packets bytes start end action log-status az-id flow-direction pkt-srcaddr \
+     pkt-dstaddr pkt-src-aws-service pkt-dst-aws-service";
+
+/// What was written: the truth a fit is checked against.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Generated {
+    pub connections: u64,
+    pub records: u64,
+    pub request_bytes: u64,
+    pub response_bytes: u64,
+}
+
+/// Writes the flow logs of `scenario`'s workloads over its duration to `out`.
+pub fn write_flow_logs(
+    scenario: &Scenario,
+    format: LogFormat,
+    out: &mut dyn Write,
+) -> io::Result<Generated> {
+    let mut generator = Generator::new(&scenario.workloads, &Streams::new(scenario.seed));
+    let mut generated = Generated::default();
+    if format == LogFormat::Custom {
+        writeln!(out, "{CUSTOM_HEADER}")?;
+    }
+    for (class, workload) in scenario.workloads.iter().enumerate() {
+        let class = class as u32;
+        let writer = ClassWriter {
+            format,
+            class,
+            protocol: match workload.protocol {
+                Protocol::Tcp => 6,
+                Protocol::Udp => 17,
+            },
+            az_id: az_id(&workload.az),
+        };
+        let mut now = 0;
+        let mut serial = 0u64;
+        while let Some(at) = generator.next_arrival(class, now, scenario.duration_ns) {
+            now = at;
+            let arrival = generator.draw(class);
+            writer.connection(out, serial, at, &arrival, &mut generated)?;
+            serial += 1;
+        }
+    }
+    Ok(generated)
+}
+
+/// The AZ ID a zone letter stands for in the generated logs: `a` is `use1-az1`, `b` `use1-az2`.
+pub(crate) fn az_id(zone: &str) -> String {
+    let letter = zone.chars().last().unwrap_or('a');
+    let index = (letter as u32).saturating_sub('a' as u32) + 1;
+    format!("use1-az{index}")
+}
+
+struct ClassWriter {
+    format: LogFormat,
+    class: u32,
+    protocol: u8,
+    az_id: String,
+}
+
+/// One record's direction, addresses and share of the connection.
+struct Side<'a> {
+    src: (Ipv4Addr, u16),
+    dst: (Ipv4Addr, u16),
+    bytes: u64,
+    egress: bool,
+    service: &'a str,
+}
+
+impl ClassWriter {
+    fn connection(
+        &self,
+        out: &mut dyn Write,
+        serial: u64,
+        at_ns: u64,
+        arrival: &Arrival,
+        generated: &mut Generated,
+    ) -> io::Result<()> {
+        let request = arrival.request_bytes.round() as u64;
+        let response = arrival.response_bytes.round() as u64;
+        let client_index = serial / PORTS_PER_CLIENT;
+        let client = Ipv4Addr::new(
+            10,
+            (self.class + 1).min(255) as u8,
+            (client_index >> 8) as u8,
+            client_index as u8,
+        );
+        let client_port = 1024 + (serial % PORTS_PER_CLIENT) as u16;
+        let server = Ipv4Addr::from(u32::from(Ipv4Addr::new(54, 0, 0, 0)) + arrival.destination);
+        let service = if arrival.aws_service { "S3" } else { "-" };
+        let start = TRACE_START_S as f64 + at_ns as f64 / NS_PER_S;
+        let transfer_s = (request + response) as f64 * 8.0 / TRANSFER_BPS;
+        let end = start + transfer_s + arrival.hold_ns as f64 / NS_PER_S;
+        let pieces = intervals(start, end);
+        let mut sent = (0u64, 0u64);
+        for (index, &(from, to, done)) in pieces.iter().enumerate() {
+            let last = index + 1 == pieces.len();
+            let upto = |total: u64| {
+                if last {
+                    total
+                } else {
+                    (total as f64 * done) as u64
+                }
+            };
+            let (req, resp) = (upto(request) - sent.0, upto(response) - sent.1);
+            sent = (sent.0 + req, sent.1 + resp);
+            let times = (from.floor() as u64, to.ceil() as u64);
+            let outbound = Side {
+                src: (client, client_port),
+                dst: (server, 443),
+                bytes: req,
+                egress: true,
+                service,
+            };
+            let inbound = Side {
+                src: (server, 443),
+                dst: (client, client_port),
+                bytes: resp,
+                egress: false,
+                service,
+            };
+            self.record(out, &outbound, times)?;
+            self.record(out, &inbound, times)?;
+            generated.records += 2;
+        }
+        generated.connections += 1;
+        generated.request_bytes += request;
+        generated.response_bytes += response;
+        Ok(())
+    }
+
+    fn record(
+        &self,
+        out: &mut dyn Write,
+        side: &Side<'_>,
+        (start, end): (u64, u64),
+    ) -> io::Result<()> {
+        let packets = side.bytes.div_ceil(SEGMENT_BYTES).max(1);
+        write!(
+            out,
+            "2 123456789012 eni-0fit{:04} {} {} {} {} {} {packets} {} {start} {end} ACCEPT OK",
+            self.class, side.src.0, side.dst.0, side.src.1, side.dst.1, self.protocol, side.bytes
+        )?;
+        if self.format == LogFormat::Custom {
+            let (src_service, dst_service) = if side.egress {
+                ("-", side.service)
+            } else {
+                (side.service, "-")
+            };
+            write!(
+                out,
+                " {} {} {} {} {src_service} {dst_service}",
+                self.az_id,
+                if side.egress { "egress" } else { "ingress" },
+                side.src.0,
+                side.dst.0
+            )?;
+        }
+        writeln!(out)
+    }
+}
+
+/// The 1-minute intervals `[start, end]` spans: each piece's start, end and the fraction of the
+/// connection done by its end.
+fn intervals(start: f64, end: f64) -> Vec<(f64, f64, f64)> {
+    let length = (end - start).max(0.0);
+    let mut pieces = Vec::new();
+    let mut from = start;
+    loop {
+        let boundary = ((from as u64) / INTERVAL_S + 1) as f64 * INTERVAL_S as f64;
+        let to = boundary.min(end);
+        let done = if length > 0.0 {
+            (to - start) / length
+        } else {
+            1.0
+        };
+        pieces.push((from, to, done));
+        if to >= end {
+            return pieces;
+        }
+        from = to;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_connection_is_cut_at_minute_boundaries() {
+        let pieces = intervals(50.0, 190.0);
+        let bounds: Vec<(f64, f64)> = pieces.iter().map(|p| (p.0, p.1)).collect();
+        assert_eq!(
+            bounds,
+            vec![(50.0, 60.0), (60.0, 120.0), (120.0, 180.0), (180.0, 190.0)]
+        );
+        assert_eq!(pieces.last().unwrap().2, 1.0);
+        assert_eq!(intervals(5.0, 5.0), vec![(5.0, 5.0, 1.0)]);
+    }
+}
