@@ -283,3 +283,36 @@ fn a_bad_line_names_the_file_and_line_and_writes_nothing() {
     assert!(stderr.contains("bad.log:2"), "{stderr}");
     assert!(!out.exists());
 }
+
+/// AWS's documentation examples lie years apart: fitting them must still give a scenario that
+/// validates (the span capped at a week, a rate far below 1e-6 written in full), not a refused
+/// duration or a rate printed as 0.
+#[test]
+fn fitting_records_years_apart_gives_a_runnable_scenario() {
+    let dir = scratch("fit-aws-examples");
+    let out = dir.join("aws.toml");
+    let fixtures = crate::support::repo_root().join("tests/fixtures/flowlogs");
+    let fit = run_cli(&[
+        "fit",
+        fixtures.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        fit.status.success(),
+        "{}",
+        String::from_utf8_lossy(&fit.stderr)
+    );
+    let text = read(&out);
+    assert!(text.contains("duration = \"604800s\""), "{text}");
+    assert!(
+        text.contains("the scenario simulates 604800 s (a week)"),
+        "{text}"
+    );
+    let validate = run_cli(&["validate", out.to_str().unwrap()]);
+    assert!(
+        validate.status.success(),
+        "{}",
+        String::from_utf8_lossy(&validate.stderr)
+    );
+}

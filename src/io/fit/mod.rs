@@ -24,6 +24,11 @@
 
 mod dist;
 pub mod generate;
+
+/// Longest time a fitted scenario simulates: a week holds a weekly pattern's days and the
+/// daily profile repeats, while a trace of months (or AWS's documentation examples, years
+/// apart) would make a run far longer than what it says about a month.
+pub(crate) const MAX_SIMULATED_S: u64 = 7 * 86_400;
 mod render;
 
 pub use dist::{FittedDist, SizeFit};
@@ -54,7 +59,10 @@ pub struct Options {
 pub struct Fit {
     pub name: String,
     pub region: String,
+    /// What the scenario simulates: the observed span, at most [`MAX_SIMULATED_S`].
     pub duration_s: u64,
+    /// From the first connection's start to the last one's, whole seconds.
+    pub observed_s: u64,
     pub measured: Measured,
     pub workloads: Vec<FittedWorkload>,
     pub candidates: Vec<FittedCandidate>,
@@ -156,7 +164,8 @@ pub fn fit(logs: &FlowLogs, catalog: &Catalog, options: &Options) -> Result<Fit,
     Ok(Fit {
         name: options.name.clone(),
         region,
-        duration_s: window.span_s,
+        duration_s: window.span_s.min(MAX_SIMULATED_S),
+        observed_s: window.span_s,
         measured,
         workloads,
         candidates,

@@ -37,7 +37,7 @@ fn header(out: &mut String, fit: &Fit) {
         "# Measured: {} records, {} connections over {} s{}; {:.3} GB (10^9 bytes) out in requests, {:.3} GB in in responses;",
         m.records,
         m.connections,
-        fit.duration_s,
+        fit.observed_s,
         match m.skipped_lines {
             0 => String::new(),
             n => format!(" ({n} malformed lines skipped)"),
@@ -45,6 +45,13 @@ fn header(out: &mut String, fit: &Fit) {
         m.request_gb,
         m.response_gb
     );
+    if fit.observed_s > fit.duration_s {
+        let _ = writeln!(
+            out,
+            "# The logs span {} s; the scenario simulates {} s (a week) at their mean rate and daily profile.",
+            fit.observed_s, fit.duration_s
+        );
+    }
     let _ = writeln!(
         out,
         "# peak {:.3} Gbps (busiest minute, larger direction); peak {} new connections per second.",
@@ -104,7 +111,8 @@ fn workload(out: &mut String, w: &FittedWorkload) {
     );
     let udp = w.protocol == 17;
     let _ = writeln!(out, "protocol = \"{}\"", if udp { "udp" } else { "tcp" });
-    let _ = writeln!(out, "rate_per_s = {:.6}", w.rate_per_s);
+    // Shortest exact form: a sparse trace (AWS's examples lie years apart) has rates far below 1e-6.
+    let _ = writeln!(out, "rate_per_s = {}", w.rate_per_s);
     if !w.profile.is_empty() {
         let items: Vec<String> = w.profile.iter().map(|m| format!("{m:.3}")).collect();
         let _ = writeln!(out, "profile = [{}]", items.join(", "));
