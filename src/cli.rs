@@ -14,6 +14,8 @@ mod run_many;
 mod sweep;
 
 use crate::io::catalog::Catalog;
+use crate::io::cloudwatch;
+use crate::io::cloudwatch::calibrate::Calibration;
 use crate::io::report;
 use crate::io::report::manifest::Header;
 use crate::io::scenario::parse::parse_scenario_at;
@@ -64,6 +66,10 @@ pub(crate) enum Command {
         /// Run even when the estimate is above 10 minutes or 4 GiB (see docs/reliability.md).
         #[arg(long)]
         yes: bool,
+        /// Compare the NAT gateway candidates with this `aws cloudwatch get-metric-data` JSON
+        /// and write calibration.csv (one scenario only; see docs/flowlogs.md).
+        #[arg(long, value_name = "METRICS.json")]
+        cloudwatch: Option<PathBuf>,
     },
     /// Run every point of a scenario's [sweep] table: writes runs.csv as runs finish, then
     /// sweep.csv, sweep.parquet and winners.csv.
@@ -131,6 +137,7 @@ pub fn execute(cli: Cli) -> Result<()> {
             replications,
             threads,
             yes,
+            cloudwatch,
         } => {
             // A bad flag is bad input: refused before any folder is touched.
             check_threads(threads)?;
@@ -143,7 +150,10 @@ pub fn execute(cli: Cli) -> Result<()> {
             };
             match files.as_slice() {
                 // One file keeps the single-run contract: --out is the folder itself.
-                [file] if !file.is_dir() => run(file, out, options),
+                [file] if !file.is_dir() => run(file, out, options, cloudwatch.as_deref()),
+                _ if cloudwatch.is_some() => bail!(
+                    "--cloudwatch: the metrics are one NAT gateway's, so they calibrate one scenario; give one scenario file"
+                ),
                 _ => run_many::run_batch(&files, out, options),
             }
         }
@@ -250,9 +260,27 @@ pub(super) fn default_run_dir(name: &str) -> PathBuf {
     Path::new("output").join(name)
 }
 
-fn run(file: &Path, out: Option<PathBuf>, options: RunOptions) -> Result<()> {
+fn run(
+    file: &Path,
+    out: Option<PathBuf>,
+    options: RunOptions,
+    cloudwatch: Option<&Path>,
+) -> Result<()> {
     let loaded = load(file, options.seed, options.replications, options.catalog)?;
     let scenario = &loaded.scenario;
+    let measured = match cloudwatch {
+        Some(path) => {
+            let measured = cloudwatch::read(path).map_err(|e| anyhow!(e))?;
+            if cloudwatch::calibrate::gateway_candidates(scenario).is_empty() {
+                bail!(
+                    "{}: --cloudwatch: the scenario has no nat_gateway candidate to compare with the NAT gateway's metrics; add one",
+                    file.display()
+                );
+            }
+            Some(measured)
+        }
+        None => None,
+    };
     if scenario.has_sweep {
         note_sweep_not_applied(file);
     }
@@ -268,8 +296,17 @@ fn run(file: &Path, out: Option<PathBuf>, options: RunOptions) -> Result<()> {
         batch::run_scenario_observed(scenario, &|ns| bar.advance(ns))
     })?;
     bar.finish();
-    let written = write_run(outputs, &loaded, &result)?;
+    let calibration = measured
+        .as_ref()
+        .map(|m| cloudwatch::calibrate::calibrate(scenario, &result, m));
+    let written = write_run(outputs, &loaded, &result, calibration.as_ref())?;
     print!("{}", report::table::render(scenario, &result));
+    if let Some(calibration) = &calibration {
+        println!();
+        for line in calibration.lines() {
+            println!("{line}");
+        }
+    }
     println!("\nwrote {} and {}", written[0], written[1]);
     println!("wrote {}", written[2..].join(", "));
     Ok(())
@@ -284,12 +321,14 @@ fn note_sweep_not_applied(file: &Path) {
     );
 }
 
-/// Writes a run's files into `outputs` as one set: summary.csv, timeseries.csv, the plots (PNG
+/// Writes a run's files into `outputs` as one set: summary.csv, timeseries.csv, calibration.csv
+/// (with `--cloudwatch`), the plots (PNG
 /// and SVG), report.html, then the manifest. Returns the paths written, in that order.
 fn write_run(
     mut outputs: Outputs,
     loaded: &Loaded,
     result: &batch::ScenarioResult,
+    calibration: Option<&Calibration>,
 ) -> Result<Vec<String>> {
     let scenario = &loaded.scenario;
     let mut written = vec![
@@ -299,6 +338,12 @@ fn write_run(
             report::csv::timeseries_csv(scenario, result),
         )?,
     ];
+    if let Some(calibration) = calibration {
+        written.push(outputs.write(
+            "calibration.csv",
+            report::calibration::calibration_csv(calibration),
+        )?);
+    }
     let figures = report::plot::run_figures(scenario, result);
     let plots = report::plot::write_figures(outputs.dir(), &figures).map_err(|e| anyhow!(e))?;
     for name in plot_files(&plots) {

@@ -7,6 +7,8 @@ mod support;
 
 #[path = "it/batch.rs"]
 mod batch;
+#[path = "it/calibration.rs"]
+mod calibration;
 #[path = "it/cli.rs"]
 mod cli;
 #[path = "it/cost.rs"]

@@ -169,7 +169,7 @@ fn run_one(loaded: &Loaded, root: &Path) -> Outcome {
     let out_dir = root.join(&scenario.name);
     let outputs = Outputs::open(&out_dir).map_err(|e| format!("{}: {e:#}", file.display()))?;
     let result = batch::run_scenario(scenario);
-    write_run(outputs, loaded, &result).map_err(|e| format!("{}: {e:#}", file.display()))?;
+    write_run(outputs, loaded, &result, None).map_err(|e| format!("{}: {e:#}", file.display()))?;
     let line = format!(
         "{} → {}: {}",
         file.display(),

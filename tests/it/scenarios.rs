@@ -1,12 +1,18 @@
 //! Every shipped scenario runs, and the stories tell what the README and docs/examples.md say they tell.
 
 use crate::support::{by_name, check_snapshot, parse, repo_root};
+use natsim::io::scenario::parse_scenario_file;
 use natsim::results::batch::run_scenario;
 use natsim::results::summary::Metric;
 
+/// Runs scenarios/<name>; a scenario in a folder (`flowlogs/scenario.toml`, a replay) is read
+/// from its file, so its flow logs are found beside it.
 fn load(name: &str) -> natsim::results::batch::ScenarioResult {
-    let text =
-        std::fs::read_to_string(repo_root().join("scenarios").join(name)).expect("scenario file");
+    let path = repo_root().join("scenarios").join(name);
+    if name.contains('/') {
+        return run_scenario(&parse_scenario_file(&path).unwrap_or_else(|e| panic!("{e}")));
+    }
+    let text = std::fs::read_to_string(path).expect("scenario file");
     run_scenario(&parse(&text))
 }
 
@@ -15,7 +21,21 @@ fn every_scenario_file_parses_and_runs() {
     let mut names: Vec<_> = std::fs::read_dir(repo_root().join("scenarios"))
         .expect("scenarios folder")
         .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().to_string()))
-        .filter(|n| n.ends_with(".toml"))
+        .filter(|n| {
+            n.ends_with(".toml")
+                || repo_root()
+                    .join("scenarios")
+                    .join(n)
+                    .join("scenario.toml")
+                    .is_file()
+        })
+        .map(|n| {
+            if n.ends_with(".toml") {
+                n
+            } else {
+                format!("{n}/scenario.toml")
+            }
+        })
         .collect();
     names.sort();
     assert!(names.len() >= 3, "{names:?}");
@@ -75,9 +95,10 @@ fn significant(value: f64) -> String {
 /// Compares `actual` with tests/golden/<scenario>.txt, or writes it there when
 /// NATSIM_UPDATE_GOLDEN is set.
 fn check_golden(name: &str, actual: &str) {
-    let path = repo_root()
-        .join("tests/golden")
-        .join(name.replace(".toml", ".txt"));
+    let path = repo_root().join("tests/golden").join(
+        name.replace("/scenario.toml", ".toml")
+            .replace(".toml", ".txt"),
+    );
     check_snapshot(
         &path,
         actual,

@@ -19,7 +19,7 @@ use std::net::Ipv4Addr;
 
 /// The generated trace starts at this Unix time (2023-11-14 22:00:00 UTC, on the hour, so the
 /// scenario's hourly profile falls on clock hours).
-pub(crate) const TRACE_START_S: u64 = 1_699_999_200;
+pub const TRACE_START_S: u64 = 1_699_999_200;
 /// Rate a connection's bytes move at, for its duration (assumed; only the records' times
 /// depend on it).
 pub(crate) const TRANSFER_BPS: f64 = 50e6;

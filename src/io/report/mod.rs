@@ -6,6 +6,7 @@
 //! real name, and a folder's `manifest.json` (`manifest`), written last, lists a complete set.
 
 pub(crate) mod batch;
+pub(crate) mod calibration;
 pub(crate) mod catalog;
 pub mod csv;
 pub(crate) mod files;

@@ -121,6 +121,16 @@ pub struct Interval {
     pub(crate) conn_refused: u64,
     pub(crate) packets_dropped: f64,
     pub(crate) cost_cumulative_usd: f64,
+    /// Bytes delivered in the interval toward the internet (`Out`) and back (`In`), summed
+    /// over the paths (CloudWatch's BytesOutToDestination and BytesInFromDestination).
+    pub(crate) out_bytes: f64,
+    pub(crate) in_bytes: f64,
+    /// Connections arriving in the interval (CloudWatch's ConnectionAttemptCount).
+    pub(crate) conn_attempts: u64,
+    /// Refusals for want of a source port (ErrorPortAllocation).
+    pub(crate) refused_port_allocation: u64,
+    /// Connections cut by the idle timeout (IdleTimeoutCount).
+    pub(crate) idle_timeouts: u64,
 }
 
 /// Accumulates a run's measurements as events happen.
@@ -141,6 +151,9 @@ pub(crate) struct Recorder {
     interval_start: Nanos,
     interval_offered_bytes: f64,
     interval_refused: u64,
+    interval_attempts: u64,
+    interval_port_allocation: u64,
+    interval_idle_timeouts: u64,
     last_totals: (f64, f64),
     /// Per path: its capacities, and delivered bytes [out, in] at the last sample and at the
     /// end of the warmup (for per-path utilisation).
@@ -174,6 +187,9 @@ impl Recorder {
             interval_start: 0,
             interval_offered_bytes: 0.0,
             interval_refused: 0,
+            interval_attempts: 0,
+            interval_port_allocation: 0,
+            interval_idle_timeouts: 0,
             last_totals: (0.0, 0.0),
         }
     }
@@ -184,6 +200,7 @@ impl Recorder {
 
     pub(crate) fn on_attempt(&mut self, _now: Nanos, arrival: &Arrival, in_window: bool) {
         self.interval_offered_bytes += arrival.request_bytes + arrival.response_bytes;
+        self.interval_attempts += 1;
         if in_window {
             self.figures.conn_attempts += 1;
         }
@@ -191,6 +208,9 @@ impl Recorder {
 
     pub(crate) fn on_refused(&mut self, refusal: Refusal, arrival: &Arrival, in_window: bool) {
         self.interval_refused += 1;
+        if refusal == Refusal::PortAllocation {
+            self.interval_port_allocation += 1;
+        }
         if !in_window {
             return;
         }
@@ -269,6 +289,7 @@ impl Recorder {
     }
 
     pub(crate) fn on_idle_timeout(&mut self, connection: &Connection) {
+        self.interval_idle_timeouts += 1;
         if connection.in_window {
             self.figures.idle_timeouts += 1;
         }
@@ -314,6 +335,12 @@ impl Recorder {
                 }
             }
         }
+        let (out_bytes, in_bytes) = per_path
+            .iter()
+            .zip(&self.path_last)
+            .fold((0.0, 0.0), |(o, i), (now_bytes, last)| {
+                (o + now_bytes[0] - last[0], i + now_bytes[1] - last[1])
+            });
         self.path_last = per_path;
         self.intervals.push(Interval {
             start_s: ns_to_seconds(self.interval_start),
@@ -326,7 +353,15 @@ impl Recorder {
             conn_refused: self.interval_refused,
             packets_dropped: dropped_packets - self.last_totals.1,
             cost_cumulative_usd,
+            out_bytes,
+            in_bytes,
+            conn_attempts: self.interval_attempts,
+            refused_port_allocation: self.interval_port_allocation,
+            idle_timeouts: self.interval_idle_timeouts,
         });
+        self.interval_attempts = 0;
+        self.interval_port_allocation = 0;
+        self.interval_idle_timeouts = 0;
         self.interval_start = now;
         self.interval_offered_bytes = 0.0;
         self.interval_refused = 0;

@@ -1,0 +1,33 @@
+//! `calibration.csv`: a run's NAT gateway candidates against measured CloudWatch metrics, one
+//! row per candidate, measured point and metric (rules in `io::cloudwatch::calibrate`).
+
+use super::csv::line;
+use super::number;
+use crate::io::cloudwatch::calibrate::{Calibration, relative_error};
+
+pub(crate) fn calibration_csv(calibration: &Calibration) -> String {
+    let header = [
+        "candidate",
+        "interval",
+        "offset_s",
+        "metric",
+        "measured",
+        "natsim",
+        "error",
+    ];
+    let mut out = line(header.iter().map(|h| h.to_string()));
+    for row in &calibration.rows {
+        out.push_str(&line([
+            row.candidate.clone(),
+            row.interval.to_string(),
+            row.offset_s.to_string(),
+            row.metric.name().to_string(),
+            number(row.measured),
+            number(row.natsim),
+            relative_error(row.measured, row.natsim)
+                .map(number)
+                .unwrap_or_default(),
+        ]));
+    }
+    out
+}
