@@ -217,3 +217,45 @@ fn short(value: f64) -> String {
         format!("{}", (value * 100.0).round() / 100.0)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn total(metric: Metric, measured: f64, natsim: f64) -> Total {
+        Total {
+            candidate: "natgw".into(),
+            metric,
+            points: 3,
+            measured,
+            natsim,
+        }
+    }
+
+    #[test]
+    fn bytes_missed_by_more_than_5_percent_are_said_plainly() {
+        let calibration = Calibration {
+            rows: Vec::new(),
+            totals: vec![
+                total(Metric::BytesOutToDestination, 100.0, 104.0),
+                total(Metric::BytesInFromDestination, 100.0, 90.0),
+                total(Metric::ActiveConnectionCount, 10.0, 20.0),
+                total(Metric::ErrorPortAllocation, 0.0, 2.0),
+            ],
+            outside: 1,
+        };
+        let lines = calibration.lines();
+        assert_eq!(
+            lines[0],
+            "calibration: natgw BytesOutToDestination: total measured 100, natsim 104, error +4.00 % over 3 point(s)"
+        );
+        assert!(lines[2].contains("mean measured 10, natsim 20, error +100.00 %"));
+        assert!(lines[3].contains("undefined (measured 0)"));
+        assert!(lines[4].contains("1 measured point(s) fall after"));
+        let warnings: Vec<_> = lines.iter().filter(|l| l.contains("WARNING")).collect();
+        assert_eq!(warnings.len(), 1, "{lines:?}");
+        assert!(
+            warnings[0].contains("BytesInFromDestination misses the measured bytes by -10.00 %")
+        );
+    }
+}
