@@ -18,7 +18,8 @@ use crate::io::cloudwatch;
 use crate::io::cloudwatch::calibrate::Calibration;
 use crate::io::report;
 use crate::io::report::manifest::Header;
-use crate::io::scenario::parse::parse_scenario_at;
+use crate::io::scenario::parse::{parse_scenario_at, parse_scenario_shared};
+use crate::io::scenario::replay::Traces;
 use crate::io::scenario::{Scenario, ScenarioError, read_scenario_file};
 use crate::results::batch;
 use anyhow::{Context, Result, anyhow, bail};
@@ -215,9 +216,27 @@ fn load(
     replications: Option<u32>,
     catalog: &Catalog,
 ) -> Result<Loaded, ScenarioError> {
+    load_with(file, seed, replications, catalog, None)
+}
+
+/// [`load`], reading a replayed workload's flow logs through `traces` when given, so a sweep's
+/// plan built after it with the same `traces` reads them no more.
+fn load_with(
+    file: &Path,
+    seed: Option<u64>,
+    replications: Option<u32>,
+    catalog: &Catalog,
+    traces: Option<&Traces>,
+) -> Result<Loaded, ScenarioError> {
     let file_name = file.display().to_string();
     let text = read_scenario_file(file)?;
-    let mut scenario = parse_scenario_at(&text, file, catalog)?;
+    let mut scenario = match traces {
+        Some(traces) => {
+            let folder = file.parent().unwrap_or(Path::new(""));
+            parse_scenario_shared(&text, &file_name, Some(folder), catalog, traces)?
+        }
+        None => parse_scenario_at(&text, file, catalog)?,
+    };
     crate::io::scenario::replay::notes(&scenario)
         .iter()
         .for_each(|n| eprintln!("{n}"));
@@ -382,7 +401,8 @@ fn written_names(out_dir: &Path, plots: &[(&str, String)]) -> Vec<String> {
 /// `natsim validate`: checks the file (and every point of its sweep) and says what running it
 /// would take.
 fn validate(file: &Path, catalog: &Catalog) -> Result<()> {
-    let loaded = load(file, None, None, catalog)?;
+    let traces = Traces::default();
+    let loaded = load_with(file, None, None, catalog, Some(&traces))?;
     let scenario = &loaded.scenario;
     println!(
         "{}: ok: scenario {} with {} workload(s) and {} candidate(s)",
@@ -392,7 +412,7 @@ fn validate(file: &Path, catalog: &Catalog) -> Result<()> {
         scenario.candidates.len()
     );
     let threads = budget::threads(None);
-    let work = match sweep::plan_if_any(&loaded, catalog)? {
+    let work = match sweep::plan_if_any(&loaded, catalog, &traces)? {
         Some((plan, work)) => {
             println!("{}: ok: {plan}", file.display());
             work

@@ -33,6 +33,8 @@ mod objectives;
 mod oracles;
 #[path = "it/replay.rs"]
 mod replay;
+#[path = "it/replay_ci.rs"]
+mod replay_ci;
 #[path = "it/reports.rs"]
 mod reports;
 #[path = "it/scenarios.rs"]

@@ -11,7 +11,7 @@
 
 use super::outputs::Outputs;
 use super::progress::Progress;
-use super::{Loaded, budget, default_run_dir, load, with_threads};
+use super::{Loaded, budget, default_run_dir, load_with, with_threads};
 use crate::cli::estimate::{self, Work};
 use crate::io::catalog::Catalog;
 use crate::io::report::journal;
@@ -19,6 +19,7 @@ use crate::io::report::manifest::{self, Header};
 use crate::io::report::parquet::{sweep_frame, write_parquet};
 use crate::io::report::sweep::{SweepStats, render, sweep_csv, winners_csv};
 use crate::io::report::{html, plot, write_atomically, write_output};
+use crate::io::scenario::replay::Traces;
 use crate::io::sweep::plan::{self, Plan};
 use crate::io::sweep::{Record, aggregate};
 use anyhow::{Context, Result, anyhow, bail};
@@ -51,11 +52,15 @@ pub(super) fn default_sweep_dir(name: &str) -> PathBuf {
 pub(super) fn sweep(file: &Path, out: Option<PathBuf>, options: SweepOptions) -> Result<()> {
     // The file as a plain scenario first, so its own mistakes read as they do for `run`. Read
     // once: the same text is parsed, planned and copied to scenario.toml.
-    let loaded = load(file, None, None, options.catalog)?;
+    // The flow logs of a replayed workload are read once, here, for the file and all its points,
+    // and let go once the points are parsed.
+    let traces = Traces::default();
+    let loaded = load_with(file, None, None, options.catalog, Some(&traces))?;
     let text = &loaded.text;
     let plan = with_threads(options.threads, || {
-        Plan::from_text_with(text, &file.display().to_string(), options.catalog)
+        Plan::from_file_text_with(text, file, options.catalog, &traces)
     })??;
+    drop(traces);
     let out_dir = out.unwrap_or_else(|| default_sweep_dir(&loaded.scenario.name));
     fs::create_dir_all(&out_dir).with_context(|| {
         format!(
@@ -185,11 +190,15 @@ pub(super) fn sweep(file: &Path, out: Option<PathBuf>, options: SweepOptions) ->
 
 /// For `natsim validate`: checks every point of the file's `[sweep]` table, if it has one, and
 /// says how many runs it makes and what they would take.
-pub(super) fn plan_if_any(loaded: &Loaded, catalog: &Catalog) -> Result<Option<(String, Work)>> {
+pub(super) fn plan_if_any(
+    loaded: &Loaded,
+    catalog: &Catalog,
+    traces: &Traces,
+) -> Result<Option<(String, Work)>> {
     if !loaded.scenario.has_sweep {
         return Ok(None);
     }
-    let plan = Plan::from_text_with(&loaded.text, &loaded.file.display().to_string(), catalog)?;
+    let plan = Plan::from_file_text_with(&loaded.text, &loaded.file, catalog, traces)?;
     let summary = format!(
         "sweep of {} point(s), {} run(s) in all",
         plan.points.len(),

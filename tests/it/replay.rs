@@ -218,3 +218,50 @@ fn a_udp_workload_replays_the_udp_connections_only() {
     assert_eq!(connections, 1.0);
     assert!((bytes - 1_000.0).abs() < 1e-6, "{bytes}");
 }
+
+/// `natsim sweep` over a replayed workload: the points read `flow_logs` relative to the file's
+/// folder (once for the whole sweep) and `flow_logs_scale` multiplies each point's connections.
+#[test]
+fn a_sweep_of_flow_logs_scale_multiplies_the_recorded_connections() {
+    let dir = crate::support::scratch("replay-sweep");
+    let total = write_logs(&dir);
+    let file = dir.join("scenario.toml");
+    let text = scenario_text("") + "\n[sweep]\n\"workload[0].flow_logs_scale\" = [1.0, 2.0, 4.0]\n";
+    std::fs::write(&file, text).unwrap();
+    let out = dir.join("out");
+    let output = crate::support::run_cli(&[
+        "sweep",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let (header, rows) = crate::support::csv_rows(&crate::support::read(&out.join("sweep.csv")));
+    let name = header
+        .iter()
+        .position(|h| h == "candidate")
+        .expect("candidate column");
+    let mut seen = Vec::new();
+    for row in &rows {
+        let column = |c: &str| crate::support::column(&header, row, c);
+        let scale = column("param_workload_0_flow_logs_scale");
+        assert_eq!(
+            column("conn_attempts"),
+            scale * CONNECTIONS as f64,
+            "{} at scale {scale}",
+            row[name]
+        );
+        let bytes = (column("offered_gb") + column("refused_gb")) * 1_073_741_824.0;
+        let expected = scale * total as f64;
+        // sweep.csv writes GB to 6 significant digits.
+        assert!(
+            (bytes - expected).abs() <= 1e-5 * expected,
+            "{} at scale {scale}: {bytes} bytes, expected {expected}",
+            row[name]
+        );
+        seen.push((scale, row[name].clone()));
+    }
+    seen.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    assert_eq!(seen.len(), 6, "3 points × 2 candidates: {seen:?}");
+}

@@ -57,7 +57,29 @@ pub fn write_flow_logs(
     format: LogFormat,
     out: &mut dyn Write,
 ) -> io::Result<Generated> {
-    let mut generator = Generator::new(&scenario.workloads, &Streams::new(scenario.seed));
+    write_with(scenario, &Streams::new(scenario.seed), format, out)
+}
+
+/// Writes the flow logs of the traffic replication `replication` of `scenario` draws in a run
+/// (the simulation's streams for that replication's seed), so a replay of them can be compared
+/// with that replication run by run.
+pub fn write_replication_flow_logs(
+    scenario: &Scenario,
+    replication: u32,
+    format: LogFormat,
+    out: &mut dyn Write,
+) -> io::Result<Generated> {
+    let seed = Streams::replication_seed(scenario.seed, replication);
+    write_with(scenario, &Streams::new(seed), format, out)
+}
+
+fn write_with(
+    scenario: &Scenario,
+    streams: &Streams,
+    format: LogFormat,
+    out: &mut dyn Write,
+) -> io::Result<Generated> {
+    let mut generator = Generator::new(&scenario.workloads, streams);
     let mut generated = Generated::default();
     if format == LogFormat::Custom {
         writeln!(out, "{CUSTOM_HEADER}")?;

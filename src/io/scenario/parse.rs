@@ -19,6 +19,7 @@ use std::path::Path;
 use toml::Value;
 
 use super::reader::{self, Check, MAX_USD, Quantity, Result, Section};
+use super::replay::Traces;
 use super::suggest::unknown_instance_hint;
 use super::{Protocol, Scenario, ScenarioError, Slo, candidate, events, kinds, replay, workload};
 use crate::io::catalog::{Catalog, Region};
@@ -42,7 +43,19 @@ pub(crate) fn parse_scenario_with(
     file: &str,
     catalog: &Catalog,
 ) -> std::result::Result<Scenario, ScenarioError> {
-    parse_text(text, None, catalog).map_err(|e| e.in_file(file))
+    parse_text(text, None, None, catalog).map_err(|e| e.in_file(file))
+}
+
+/// Parses one of a sweep's points: `label` names it in errors, `flow_logs` are read relative to
+/// `folder` (the scenario file's, when known) and through `traces`, so the points share one read.
+pub(crate) fn parse_scenario_shared(
+    text: &str,
+    label: &str,
+    folder: Option<&Path>,
+    catalog: &Catalog,
+    traces: &Traces,
+) -> std::result::Result<Scenario, ScenarioError> {
+    parse_text(text, folder, Some(traces), catalog).map_err(|e| e.in_file(label))
 }
 
 /// Parses the text of the scenario file at `path` (already read, see `source.rs`): like
@@ -53,7 +66,7 @@ pub(crate) fn parse_scenario_at(
     catalog: &Catalog,
 ) -> std::result::Result<Scenario, ScenarioError> {
     let folder = path.parent().unwrap_or(Path::new(""));
-    parse_text(text, Some(folder), catalog).map_err(|e| e.in_file(path.display().to_string()))
+    parse_text(text, Some(folder), None, catalog).map_err(|e| e.in_file(path.display().to_string()))
 }
 
 /// Reads (once, see `source.rs`) and parses a scenario file; an unreadable file is an error that
@@ -74,7 +87,12 @@ struct Header {
 }
 
 /// `folder` is the scenario file's, where `flow_logs` paths start; `None` refuses them.
-fn parse_text(text: &str, folder: Option<&Path>, catalog: &Catalog) -> Result<Scenario> {
+fn parse_text(
+    text: &str,
+    folder: Option<&Path>,
+    traces: Option<&Traces>,
+    catalog: &Catalog,
+) -> Result<Scenario> {
     if text.trim().is_empty() {
         return Err(ScenarioError::new("", "the file is empty", START_HINT));
     }
@@ -114,6 +132,7 @@ fn parse_text(text: &str, folder: Option<&Path>, catalog: &Catalog) -> Result<Sc
     let replay = replay::Context {
         base: folder,
         duration_ns: header.duration_ns,
+        traces,
     };
     let workloads = workload::read_all(workloads, catalog, &header.region, replay)?;
     let context = kinds::Context {

@@ -10,13 +10,13 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use toml::Value;
 
 use super::reader::{self, Check, Result, Section};
 use super::{Protocol, ScenarioError};
-use crate::io::flowlogs::{self, Connection, Options};
+use crate::io::flowlogs::{self, Connection, FlowLogs, Options};
 use crate::model::scenario::{Dropped, Recorded, Replay};
 use crate::util::units::NS_PER_S;
 
@@ -51,6 +51,35 @@ pub(super) struct Context<'a> {
     /// The scenario file's folder; `None` for text parsed without a path.
     pub(super) base: Option<&'a Path>,
     pub(super) duration_ns: u64,
+    /// Logs already read, shared by a sweep's points; `None` reads them here.
+    pub(super) traces: Option<&'a Traces>,
+}
+
+/// One read of an unchanged `flow_logs` list.
+type Shared = Arc<OnceLock<std::result::Result<Arc<FlowLogs>, String>>>;
+
+/// Flow logs read once and shared by every scenario parsed with it (a sweep's points): keyed by
+/// the list of paths, so a point that sweeps `flow_logs_scale` (or anything but the paths) reads
+/// nothing again. Points parsed in parallel wait for the first read of the same list.
+#[derive(Debug, Default)]
+pub(crate) struct Traces {
+    read: Mutex<HashMap<Vec<PathBuf>, Shared>>,
+}
+
+impl Traces {
+    fn get(&self, paths: &[PathBuf]) -> std::result::Result<Arc<FlowLogs>, String> {
+        let slot = {
+            let mut map = self.read.lock().unwrap_or_else(|e| e.into_inner());
+            Arc::clone(map.entry(paths.to_vec()).or_default())
+        };
+        slot.get_or_init(|| read_logs(paths)).clone()
+    }
+}
+
+fn read_logs(paths: &[PathBuf]) -> std::result::Result<Arc<FlowLogs>, String> {
+    flowlogs::read(paths, &Options::default())
+        .map(Arc::new)
+        .map_err(|e| e.to_string())
 }
 
 /// A replayed workload's trace and the means that stand in for the drawn workload's settings.
@@ -87,7 +116,11 @@ pub(super) fn read(
     let scale = s
         .number("flow_logs_scale", Check::PositiveAtMost(MAX_SCALE))?
         .unwrap_or(1.0);
-    let logs = flowlogs::read(&paths, &Options::default()).map_err(|e| {
+    let logs = match context.traces {
+        Some(traces) => traces.get(&paths),
+        None => read_logs(&paths),
+    };
+    let logs = logs.map_err(|e| {
         let hint = "check the paths (relative to the scenario file's folder) and the files";
         ScenarioError::new(&path, format!("cannot read the flow logs: {e}"), hint)
     })?;
@@ -128,7 +161,7 @@ fn read_paths(s: &mut Section<'_>, base: Option<&Path>) -> Result<Vec<PathBuf>> 
     };
     let Some(base) = base else {
         let problem = "flow_logs needs the scenario file's folder to read the logs from, and this scenario was parsed from text without a file path";
-        let hint = "run the scenario from its file (natsim run FILE); sweeps of replayed traffic are not supported yet";
+        let hint = "run the scenario from its file (natsim run FILE, natsim sweep FILE)";
         return Err(ScenarioError::new(&path, problem, hint));
     };
     items

@@ -9,12 +9,14 @@
 use super::Record;
 use super::spec::{self, SweepSpec};
 use crate::io::catalog::Catalog;
-use crate::io::scenario::parse::parse_scenario_with;
+use crate::io::scenario::parse::parse_scenario_shared;
+use crate::io::scenario::replay::Traces;
 use crate::io::scenario::{Scenario, ScenarioError};
 use crate::model::sim;
 use crate::results::summary::run_values;
 use crate::util::units::ns_to_seconds;
 use rayon::prelude::*;
+use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// One point: its values (one per swept key, in key order) and the scenario they give.
@@ -52,6 +54,41 @@ impl Plan {
         file: &str,
         catalog: &Catalog,
     ) -> Result<Plan, ScenarioError> {
+        Self::build(text, file, None, catalog, &Traces::default())
+    }
+
+    /// [`Plan::from_text`] for the text of the scenario file at `path`: a replayed workload's
+    /// `flow_logs` are read relative to the file's folder, once for all the points.
+    pub fn from_file_text(text: &str, path: &Path) -> Result<Plan, ScenarioError> {
+        Self::from_file_text_with(text, path, Catalog::embedded(), &Traces::default())
+    }
+
+    /// [`Plan::from_file_text`] against `catalog`, with the flow logs already read into
+    /// `traces` (by the caller's own parse of the file) reused.
+    pub(crate) fn from_file_text_with(
+        text: &str,
+        path: &Path,
+        catalog: &Catalog,
+        traces: &Traces,
+    ) -> Result<Plan, ScenarioError> {
+        let folder = path.parent().unwrap_or(Path::new(""));
+        Self::build(
+            text,
+            &path.display().to_string(),
+            Some(folder),
+            catalog,
+            traces,
+        )
+    }
+
+    /// `folder` is where `flow_logs` paths start (`None` refuses them).
+    fn build(
+        text: &str,
+        file: &str,
+        folder: Option<&Path>,
+        catalog: &Catalog,
+        traces: &Traces,
+    ) -> Result<Plan, ScenarioError> {
         let mut root: toml::Table = text.parse().map_err(|e: toml::de::Error| {
             ScenarioError::new("", format!("not valid TOML: {}", e.message().trim()), "")
                 .in_file(file)
@@ -78,9 +115,17 @@ impl Plan {
         let spec = SweepSpec::parse(&sweep, &spec::key_order(text)).map_err(|e| e.in_file(file))?;
         spec.check_paths(&root).map_err(|e| e.in_file(file))?;
         // Parsing is independent per point; collect in order so the first bad point is reported.
+        // The points share each list of flow logs, read once (`traces`); each point keeps only
+        // its own `Replay`.
+        let context = PointContext {
+            file,
+            folder,
+            catalog,
+            traces,
+        };
         let points: Vec<Result<Point, ScenarioError>> = (0..spec.point_count())
             .into_par_iter()
-            .map(|index| build_point(&spec, &root, index, file, catalog))
+            .map(|index| build_point(&spec, &root, index, &context))
             .collect();
         let points = points.into_iter().collect::<Result<Vec<_>, _>>()?;
         Ok(Plan { spec, points })
@@ -163,13 +208,21 @@ pub fn run(plan: &Plan, jobs: &[Job], on_done: &(dyn Fn(Record) -> bool + Sync))
     });
 }
 
+/// What every point is parsed with.
+struct PointContext<'a> {
+    file: &'a str,
+    folder: Option<&'a Path>,
+    catalog: &'a Catalog,
+    traces: &'a Traces,
+}
+
 fn build_point(
     spec: &SweepSpec,
     root: &toml::Table,
     index: usize,
-    file: &str,
-    catalog: &Catalog,
+    context: &PointContext<'_>,
 ) -> Result<Point, ScenarioError> {
+    let file = context.file;
     let values: Vec<toml::Value> = spec.values(index).into_iter().cloned().collect();
     let described: Vec<String> = spec
         .params
@@ -192,7 +245,13 @@ fn build_point(
         )
         .in_file(&label)
     })?;
-    let scenario = parse_scenario_with(&text, &label, catalog)?;
+    let scenario = parse_scenario_shared(
+        &text,
+        &label,
+        context.folder,
+        context.catalog,
+        context.traces,
+    )?;
     Ok(Point { values, scenario })
 }
 

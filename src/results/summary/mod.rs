@@ -136,6 +136,11 @@ impl Summary {
         self.values[metric as usize]
     }
 
+    /// The half-width of `metric`'s 95 % confidence interval; `None` with one replication.
+    pub fn ci95(&self, metric: Metric) -> Option<f64> {
+        self.ci95.as_ref().map(|c| c[metric as usize])
+    }
+
     /// The objectives missed and the causes behind them, as one text ("" when it meets them):
     /// what the console, report.html and the CSV's `slo_failures` say.
     pub fn misses_with_causes(&self) -> String {
