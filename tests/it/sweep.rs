@@ -400,8 +400,7 @@ fn every_shipped_sweep_checks_out() {
     let mut sweeps = 0;
     for entry in std::fs::read_dir(repo_root().join("scenarios")).expect("scenarios folder") {
         let path = entry.expect("folder entry").path();
-        // Only the top-level *.toml: a folder (scenarios/flowlogs/, a replay with its logs)
-        // holds no sweep, as `natsim sweep` refuses replayed workloads.
+        // Only the top-level *.toml: scenarios/flowlogs/ is a folder (a replay with its logs).
         if path.extension().is_none_or(|x| x != "toml") {
             continue;
         }
