@@ -13,7 +13,7 @@
 //! instance with full credits).
 
 use super::credits::{CreditBucket, Reserve};
-use super::{Direction, Finished, Path, PathCapacity};
+use super::{Diagnostics, Direction, Finished, Path, PathCapacity};
 use crate::engine::Nanos;
 use crate::engine::fluid::{
     ClassSpec, FlowId, FlowMark, FlowProgress, Link, split_packet_allowance,
@@ -286,6 +286,15 @@ impl Hosts {
         }
         self.packet_buckets[index] = packet_bucket(now, spec.pps_limit);
         self.share_packets(now, index);
+    }
+
+    /// When credits first ran out and the highest bandwidth any host reaches: what a NAT
+    /// instance and internet-gateway clients both report.
+    pub(crate) fn diagnostics(&self) -> Diagnostics {
+        Diagnostics {
+            credits_exhausted_at: self.first_credit_exhaustion(),
+            peak_capacity_bps: self.peak_capacity_bps(),
+        }
     }
 
     /// When any host first ran out of network credits in either direction.

@@ -164,10 +164,7 @@ impl Device for Clients {
     }
 
     fn diagnostics(&self) -> Diagnostics {
-        Diagnostics {
-            credits_exhausted_at: self.hosts.first_credit_exhaustion(),
-            peak_capacity_bps: self.hosts.peak_capacity_bps(),
-        }
+        self.hosts.diagnostics()
     }
 
     /// Never down.

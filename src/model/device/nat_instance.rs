@@ -406,10 +406,7 @@ impl Device for Instances {
     }
 
     fn diagnostics(&self) -> Diagnostics {
-        Diagnostics {
-            credits_exhausted_at: self.hosts.first_credit_exhaustion(),
-            peak_capacity_bps: self.hosts.peak_capacity_bps(),
-        }
+        self.hosts.diagnostics()
     }
 
     /// Every failure so far: (instance, down from, back at or still down).
