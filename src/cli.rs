@@ -18,9 +18,10 @@ use crate::io::cloudwatch;
 use crate::io::cloudwatch::calibrate::Calibration;
 use crate::io::report;
 use crate::io::report::manifest::Header;
-use crate::io::scenario::parse::{parse_scenario_at, parse_scenario_shared};
+use crate::io::scenario::parse::parse_scenario_set;
 use crate::io::scenario::replay::Traces;
-use crate::io::scenario::{Scenario, ScenarioError, read_scenario_file};
+use crate::io::scenario::source::read_catalog_file;
+use crate::io::scenario::{Overrides, Scenario, ScenarioError, read_scenario_file};
 use crate::results::batch;
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Parser, Subcommand};
@@ -71,6 +72,8 @@ pub(crate) enum Command {
         /// and write calibration.csv (one scenario only; see docs/flowlogs.md).
         #[arg(long, value_name = "METRICS.json")]
         cloudwatch: Option<PathBuf>,
+        #[command(flatten)]
+        set: SetArgs,
     },
     /// Run every point of a scenario's [sweep] table: writes runs.csv as runs finish, then
     /// sweep.csv, sweep.parquet and winners.csv.
@@ -92,9 +95,15 @@ pub(crate) enum Command {
         /// Run even when the estimate is above 10 minutes or 4 GiB (see docs/reliability.md).
         #[arg(long)]
         yes: bool,
+        #[command(flatten)]
+        set: SetArgs,
     },
     /// Check a scenario file without running it.
-    Validate { file: PathBuf },
+    Validate {
+        file: PathBuf,
+        #[command(flatten)]
+        set: SetArgs,
+    },
     /// Fit a runnable scenario to VPC Flow Logs (files or folders, plain or gzip text):
     /// per-AZ workloads, hourly profile, size distributions, destinations and candidates.
     Fit {
@@ -122,6 +131,23 @@ pub(crate) enum Command {
     },
 }
 
+/// `--set KEY=VALUE`, shared by `run`, `sweep` and `validate`.
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct SetArgs {
+    /// Override a scenario key, with the key paths sweeps use: `--set workload[0].rate_per_s=200`,
+    /// `--set scenario.duration=4h`. The value is TOML (number, string, true/false, list, inline
+    /// table) or plain text. Repeatable; see docs/scenario.md.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
+}
+
+impl SetArgs {
+    /// The overrides, checked before any file is read.
+    fn overrides(&self) -> Result<Overrides> {
+        Overrides::parse(&self.set).map_err(|problem| anyhow!(problem))
+    }
+}
+
 /// Runs the parsed command; any error returned is reported with exit code 2.
 pub fn execute(cli: Cli) -> Result<()> {
     let catalog = match &cli.catalog {
@@ -139,15 +165,18 @@ pub fn execute(cli: Cli) -> Result<()> {
             threads,
             yes,
             cloudwatch,
+            set,
         } => {
             // A bad flag is bad input: refused before any folder is touched.
             check_threads(threads)?;
+            let overrides = set.overrides()?;
             let options = RunOptions {
                 seed,
                 replications,
                 threads,
                 yes,
                 catalog,
+                overrides: &overrides,
             };
             match files.as_slice() {
                 // One file keeps the single-run contract: --out is the folder itself.
@@ -165,6 +194,7 @@ pub fn execute(cli: Cli) -> Result<()> {
             resume,
             fresh,
             yes,
+            set,
         } => sweep::sweep(
             &file,
             out,
@@ -174,9 +204,10 @@ pub fn execute(cli: Cli) -> Result<()> {
                 fresh,
                 yes,
                 catalog,
+                overrides: &set.overrides()?,
             },
         ),
-        Command::Validate { file } => validate(&file, catalog),
+        Command::Validate { file, set } => validate(&file, catalog, &set.overrides()?),
         Command::Fit {
             files,
             out,
@@ -203,40 +234,46 @@ pub fn execute(cli: Cli) -> Result<()> {
 }
 
 /// A scenario file read once (a FIFO or `natsim run <(...)` cannot be read twice), with its
-/// checked scenario; the text goes on to report.html and to a sweep's plan.
+/// `--set` overrides and its checked scenario; the text goes on to report.html and to a sweep's
+/// plan.
 pub(super) struct Loaded {
     pub(crate) file: PathBuf,
+    /// The file as read.
     pub(crate) text: String,
+    pub(crate) overrides: Overrides,
     pub(crate) scenario: Scenario,
 }
 
-fn load(
-    file: &Path,
-    seed: Option<u64>,
-    replications: Option<u32>,
-    catalog: &Catalog,
-) -> Result<Loaded, ScenarioError> {
-    load_with(file, seed, replications, catalog, None)
+impl Loaded {
+    /// The scenario as it ran: the file with its `--set` overrides listed after it.
+    pub(crate) fn shown_text(&self) -> String {
+        self.overrides.annotate(&self.text)
+    }
+}
+
+fn load(file: &Path, options: &RunOptions<'_>) -> Result<Loaded, ScenarioError> {
+    load_with(
+        file,
+        (options.seed, options.replications),
+        options.catalog,
+        None,
+        options.overrides,
+    )
 }
 
 /// [`load`], reading a replayed workload's flow logs through `traces` when given, so a sweep's
-/// plan built after it with the same `traces` reads them no more.
+/// plan built after it with the same `traces` reads them no more. `seed` and `replications`
+/// replace the file's when given.
 fn load_with(
     file: &Path,
-    seed: Option<u64>,
-    replications: Option<u32>,
+    (seed, replications): (Option<u64>, Option<u32>),
     catalog: &Catalog,
     traces: Option<&Traces>,
+    overrides: &Overrides,
 ) -> Result<Loaded, ScenarioError> {
     let file_name = file.display().to_string();
     let text = read_scenario_file(file)?;
-    let mut scenario = match traces {
-        Some(traces) => {
-            let folder = file.parent().unwrap_or(Path::new(""));
-            parse_scenario_shared(&text, &file_name, Some(folder), catalog, traces)?
-        }
-        None => parse_scenario_at(&text, file, catalog)?,
-    };
+    let mut scenario = parse_scenario_set(&text, file, catalog, traces, overrides)?;
     crate::io::scenario::replay::notes(&scenario)
         .iter()
         .for_each(|n| eprintln!("{n}"));
@@ -257,13 +294,14 @@ fn load_with(
     Ok(Loaded {
         file: file.to_path_buf(),
         text,
+        overrides: overrides.clone(),
         scenario,
     })
 }
 
 /// The flags `run` applies to every file.
 #[derive(Debug, Clone, Copy)]
-pub(super) struct RunOptions {
+pub(super) struct RunOptions<'a> {
     pub(crate) seed: Option<u64>,
     pub(crate) replications: Option<u32>,
     pub(crate) threads: Option<usize>,
@@ -271,6 +309,8 @@ pub(super) struct RunOptions {
     pub(crate) yes: bool,
     /// The catalog scenarios are read against (`--catalog`, or the built-in one).
     pub(crate) catalog: &'static Catalog,
+    /// `--set`, applied to every file.
+    pub(crate) overrides: &'a Overrides,
 }
 
 /// Where `natsim run` writes a scenario without `--out`: `output/<name>/`. A sweep of the same
@@ -282,10 +322,10 @@ pub(super) fn default_run_dir(name: &str) -> PathBuf {
 fn run(
     file: &Path,
     out: Option<PathBuf>,
-    options: RunOptions,
+    options: RunOptions<'_>,
     cloudwatch: Option<&Path>,
 ) -> Result<()> {
-    let loaded = load(file, options.seed, options.replications, options.catalog)?;
+    let loaded = load(file, &options)?;
     let scenario = &loaded.scenario;
     let measured = match cloudwatch {
         Some(path) => {
@@ -369,7 +409,7 @@ fn write_run(
         written.push(outputs.path(&name));
         outputs.add(&name);
     }
-    let html = report::html::run_report(scenario, result, &plots, &loaded.text);
+    let html = report::html::run_report(scenario, result, &plots, &loaded.shown_text());
     written.push(outputs.write("report.html", html)?);
     let header = Header {
         kind: "run",
@@ -400,9 +440,9 @@ fn written_names(out_dir: &Path, plots: &[(&str, String)]) -> Vec<String> {
 
 /// `natsim validate`: checks the file (and every point of its sweep) and says what running it
 /// would take.
-fn validate(file: &Path, catalog: &Catalog) -> Result<()> {
+fn validate(file: &Path, catalog: &Catalog, overrides: &Overrides) -> Result<()> {
     let traces = Traces::default();
-    let loaded = load_with(file, None, None, catalog, Some(&traces))?;
+    let loaded = load_with(file, (None, None), catalog, Some(&traces), overrides)?;
     let scenario = &loaded.scenario;
     println!(
         "{}: ok: scenario {} with {} workload(s) and {} candidate(s)",
@@ -458,14 +498,5 @@ fn check_threads(threads: Option<usize>) -> Result<()> {
 /// A user's catalog (`--catalog FILE`): read with the scenario files' size cap, then parsed and
 /// checked like the built-in one; an error names the file, what is wrong where, and the fix.
 fn load_catalog(path: &Path) -> Result<Catalog> {
-    let text = read_scenario_file(path).map_err(|mut e| {
-        e.hint = "check the path given to --catalog".to_string();
-        anyhow!("{e}")
-    })?;
-    Catalog::from_toml(&text).map_err(|problem| {
-        anyhow!(
-            "{}: {problem}; compare it with `natsim catalog` and src/io/catalog/catalog.toml, whose format it must follow",
-            path.display()
-        )
-    })
+    read_catalog_file(path).map_err(|problem| anyhow!("--catalog: {problem}"))
 }

@@ -39,6 +39,8 @@ mod replay_ci;
 mod reports;
 #[path = "it/scenarios.rs"]
 mod scenarios;
+#[path = "it/set.rs"]
+mod set;
 #[path = "it/sweep.rs"]
 mod sweep;
 #[path = "it/validation.rs"]

@@ -27,7 +27,7 @@ type Outcome = std::result::Result<(BatchEntry, String), String>;
 pub(super) fn run_batch(
     paths: &[PathBuf],
     out: Option<PathBuf>,
-    options: RunOptions,
+    options: RunOptions<'_>,
 ) -> Result<()> {
     let root = out.unwrap_or_else(|| PathBuf::from("output"));
     let inputs = expand(paths);
@@ -37,8 +37,7 @@ pub(super) fn run_batch(
             .into_iter()
             .map(|input| {
                 let file = input?;
-                let loaded = load(&file, options.seed, options.replications, options.catalog)
-                    .map_err(|e| e.to_string())?;
+                let loaded = load(&file, &options).map_err(|e| e.to_string())?;
                 if loaded.scenario.has_sweep {
                     note_sweep_not_applied(&file);
                 }

@@ -19,6 +19,7 @@ use crate::io::report::manifest::{self, Header};
 use crate::io::report::parquet::{sweep_frame, write_parquet};
 use crate::io::report::sweep::{SweepStats, render, sweep_csv, winners_csv};
 use crate::io::report::{html, plot, write_atomically, write_output};
+use crate::io::scenario::Overrides;
 use crate::io::scenario::replay::Traces;
 use crate::io::sweep::plan::{self, Plan};
 use crate::io::sweep::{Record, aggregate};
@@ -32,7 +33,7 @@ use std::time::Instant;
 
 /// The flags of `natsim sweep`.
 #[derive(Debug, Clone, Copy)]
-pub(super) struct SweepOptions {
+pub(super) struct SweepOptions<'a> {
     pub(crate) threads: Option<usize>,
     pub(crate) resume: bool,
     pub(crate) fresh: bool,
@@ -40,6 +41,8 @@ pub(super) struct SweepOptions {
     pub(crate) yes: bool,
     /// The catalog every point is read against.
     pub(crate) catalog: &'static Catalog,
+    /// `--set`, applied to the file before its points.
+    pub(crate) overrides: &'a Overrides,
 }
 
 /// Where `natsim sweep` writes without `--out`: `output/<name>/sweep/`, inside the run's folder
@@ -49,17 +52,30 @@ pub(super) fn default_sweep_dir(name: &str) -> PathBuf {
 }
 
 /// Runs the sweep in `file`.
-pub(super) fn sweep(file: &Path, out: Option<PathBuf>, options: SweepOptions) -> Result<()> {
+pub(super) fn sweep(file: &Path, out: Option<PathBuf>, options: SweepOptions<'_>) -> Result<()> {
     // The file as a plain scenario first, so its own mistakes read as they do for `run`. Read
     // once: the same text is parsed, planned and copied to scenario.toml.
     // The flow logs of a replayed workload are read once, here, for the file and all its points,
     // and let go once the points are parsed.
     let traces = Traces::default();
-    let loaded = load_with(file, None, None, options.catalog, Some(&traces))?;
-    let text = &loaded.text;
+    let loaded = load_with(
+        file,
+        (None, None),
+        options.catalog,
+        Some(&traces),
+        options.overrides,
+    )?;
     let plan = with_threads(options.threads, || {
-        Plan::from_file_text_with(text, file, options.catalog, &traces)
+        Plan::from_file_text_with(
+            &loaded.text,
+            file,
+            options.catalog,
+            &traces,
+            options.overrides,
+        )
     })??;
+    // What scenario.toml keeps and report.html shows: the file and its --set.
+    let text = &loaded.shown_text();
     drop(traces);
     let out_dir = out.unwrap_or_else(|| default_sweep_dir(&loaded.scenario.name));
     fs::create_dir_all(&out_dir).with_context(|| {
@@ -198,7 +214,13 @@ pub(super) fn plan_if_any(
     if !loaded.scenario.has_sweep {
         return Ok(None);
     }
-    let plan = Plan::from_file_text_with(&loaded.text, &loaded.file, catalog, traces)?;
+    let plan = Plan::from_file_text_with(
+        &loaded.text,
+        &loaded.file,
+        catalog,
+        traces,
+        &loaded.overrides,
+    )?;
     let summary = format!(
         "sweep of {} point(s), {} run(s) in all",
         plan.points.len(),
@@ -337,7 +359,7 @@ fn resume_from(
     })?;
     if swept != text {
         bail!(
-            "cannot resume: {} changed since {} was started (compare it with {}); {fresh_hint}",
+            "cannot resume: {} (or its --set) changed since {} was started (compare it with {}); {fresh_hint}",
             file.display(),
             journal_path.display(),
             copy_path.display()

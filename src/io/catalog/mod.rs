@@ -51,8 +51,9 @@ pub(crate) struct Region {
     pub(crate) cross_az_usd_per_gb_each_way: f64,
     /// Internet egress volume tiers, ascending, the last one unbounded.
     pub(crate) egress_tiers: Vec<EgressTier>,
-    /// Multiplier on us-east-1 instance prices where this region lists none (assumed).
-    pub(crate) instance_price_factor: f64,
+    /// Multiplier on us-east-1 instance prices where this region lists none (assumed); `None`
+    /// (an imported catalog): an instance type without a listed price here has none.
+    pub(crate) instance_price_factor: Option<f64>,
     pub(crate) source: String,
 }
 
@@ -65,7 +66,8 @@ pub struct InstanceType {
     pub(crate) baseline_gbps: f64,
     /// The "up to" figure; equals the baseline where AWS lists none.
     pub(crate) burst_gbps: f64,
-    /// On-demand Linux price by region name; always has [`REFERENCE_REGION`].
+    /// On-demand Linux price by region name; has [`REFERENCE_REGION`] whenever a region
+    /// without a listing scales from it.
     pub(crate) usd_per_hour: BTreeMap<String, f64>,
     pub(crate) source: String,
 }
@@ -235,6 +237,11 @@ impl Catalog {
         raw.validate()
     }
 
+    /// Whether this is the catalog built into the binary (not a user's `--catalog`).
+    pub(crate) fn is_embedded(&self) -> bool {
+        std::ptr::eq(self, Catalog::embedded())
+    }
+
     pub(crate) fn region(&self, name: &str) -> Option<&Region> {
         self.regions.get(name)
     }
@@ -244,7 +251,8 @@ impl Catalog {
     }
 
     /// On-demand price of `instance` in `region`: the listed one, else the us-east-1 price scaled
-    /// by the region's factor. `None` when either name is unknown.
+    /// by the region's factor. `None` when either name is unknown, or the region lists no price
+    /// for it and has no factor.
     pub(crate) fn instance_price(&self, instance: &str, region: &str) -> Option<(f64, PriceBasis)> {
         let it = self.instance(instance)?;
         let region = self.region(region)?;
@@ -253,7 +261,7 @@ impl Catalog {
         }
         let reference = *it.usd_per_hour.get(REFERENCE_REGION)?;
         Some((
-            reference * region.instance_price_factor,
+            reference * region.instance_price_factor?,
             PriceBasis::DerivedByRegionFactor,
         ))
     }

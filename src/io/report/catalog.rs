@@ -119,7 +119,7 @@ fn render_regions(out: &mut String, regions: &[&Region]) {
                 number(r.nat_gateway_usd_per_gb),
                 number(r.ipv4_usd_per_hour),
                 number(r.cross_az_usd_per_gb_each_way),
-                number(r.instance_price_factor),
+                r.instance_price_factor.map_or("-".to_string(), number),
             ]
         })
         .collect();
