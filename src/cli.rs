@@ -6,6 +6,7 @@
 //! `fit` in `cli/fit.rs`.
 
 mod budget;
+mod catalog_import;
 pub mod estimate;
 mod fit;
 mod outputs;
@@ -123,11 +124,36 @@ pub(crate) enum Command {
         #[arg(long)]
         region: Option<String>,
     },
-    /// Show instance types, prices and defaults.
+    /// Show instance types, prices and defaults; `catalog import` builds a catalog from AWS's
+    /// own data.
+    #[command(args_conflicts_with_subcommands = true)]
     Catalog {
         /// Show prices for this region (default: all regions' NAT gateway prices, us-east-1 instances).
         #[arg(long)]
         region: Option<String>,
+        #[command(subcommand)]
+        action: Option<CatalogCommand>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum CatalogCommand {
+    /// Write a catalog file from `aws ec2 describe-instance-types` JSON and AWS Price List data
+    /// (bulk offer files in CSV or JSON, or `aws pricing get-products` output) for every region
+    /// and instance type they price; see docs/catalog.md.
+    Import {
+        /// The AWS files, in any order (their kind is read from their content; gzip is fine).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The catalog file to write.
+        #[arg(short, long, value_name = "FILE")]
+        out: PathBuf,
+        /// Replace the output file if it exists.
+        #[arg(long)]
+        force: bool,
+        /// Import only this region (repeatable); an incomplete one is then an error.
+        #[arg(long)]
+        region: Vec<String>,
     },
 }
 
@@ -224,7 +250,28 @@ pub fn execute(cli: Cli) -> Result<()> {
             },
             catalog,
         ),
-        Command::Catalog { region } => {
+        Command::Catalog {
+            action:
+                Some(CatalogCommand::Import {
+                    files,
+                    out,
+                    force,
+                    region,
+                }),
+            ..
+        } => catalog_import::import(
+            catalog_import::ImportArgs {
+                files,
+                out,
+                force,
+                regions: region,
+            },
+            catalog,
+        ),
+        Command::Catalog {
+            region,
+            action: None,
+        } => {
             let text =
                 report::catalog::render(catalog, region.as_deref()).map_err(anyhow::Error::msg)?;
             print!("{text}");

@@ -9,6 +9,8 @@ mod support;
 mod batch;
 #[path = "it/calibration.rs"]
 mod calibration;
+#[path = "it/catalog_import.rs"]
+mod catalog_import;
 #[path = "it/cli.rs"]
 mod cli;
 #[path = "it/cost.rs"]

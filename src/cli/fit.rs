@@ -92,7 +92,7 @@ fn scenario_name(out: &Path) -> String {
 
 /// Writes `text` to a temporary file beside `out`, then links it into place (refusing a file
 /// that appeared meanwhile) or, with `force`, renames it over `out`.
-fn write_new(out: &Path, text: &str, force: bool) -> Result<()> {
+pub(super) fn write_new(out: &Path, text: &str, force: bool) -> Result<()> {
     let dir = out
         .parent()
         .filter(|p| !p.as_os_str().is_empty())

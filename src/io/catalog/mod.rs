@@ -4,19 +4,21 @@
 //! Owns data, not logic. `catalog.toml` is embedded in the binary and parsed here into checked
 //! types; the few rules that turn an instance type into limits (burst minutes, packets per second,
 //! connection-tracking entries, internet cap) take all their constants from that same file.
-//! Invariant: nothing here simulates, bills, lays out text or touches the filesystem (the
-//! `natsim catalog` listing is `report::catalog`'s; "did you mean" hints are the scenario
-//! reader's); a user's own catalog arrives as text through [`Catalog::from_toml`]. Where AWS
-//! publishes nothing, the entry's source starts with "assumed:" and scenario parsing records it as
-//! an assumption.
+//! Invariant: nothing here simulates, bills or lays out a listing (the `natsim catalog` listing
+//! is `report::catalog`'s; "did you mean" hints are the scenario reader's); a user's own catalog
+//! arrives as text through [`Catalog::from_toml`]. The one file access is `import` (`natsim
+//! catalog import`), which reads the AWS files it is given and returns a catalog's text; it
+//! writes nothing. Where AWS publishes nothing, the entry's source starts with "assumed:" and
+//! scenario parsing records it as an assumption.
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::model::cost::EgressTier;
 
+pub(crate) mod import;
 mod raw;
 
 /// The catalog shipped inside the binary.
@@ -73,7 +75,7 @@ pub struct InstanceType {
 }
 
 /// Defaults of a `nat_gateway` candidate. `sources` maps each field name to its source.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NatGatewayDefaults {
     pub(crate) ports_per_ip: u32,
@@ -95,7 +97,7 @@ pub(crate) struct NatGatewayDefaults {
 
 /// Defaults of a `nat_instance` candidate: rules over the instance type's figures.
 /// `sources` maps each scenario key these rules feed to its source.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NatInstanceDefaults {
     /// Minutes of burst from a full credit bucket, by size suffix ("nano", "xlarge").
@@ -140,7 +142,7 @@ pub(crate) struct NatInstanceDefaults {
 }
 
 /// Above `above_gib` of memory the kernel's default table holds `entries`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ConntrackStep {
     pub(crate) above_gib: f64,

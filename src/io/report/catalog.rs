@@ -17,7 +17,7 @@ pub(crate) fn render(catalog: &Catalog, region: Option<&str>) -> Result<String, 
         None => catalog.regions.values().collect(),
         Some(name) => vec![catalog.region(name).ok_or_else(|| {
             format!(
-                "unknown region {}; known: {}",
+                "unknown region {}; known: {}; for another region, build a catalog from AWS's price lists with `natsim catalog import` and pass it with --catalog (docs/catalog.md)",
                 crate::util::echo::quoted(name),
                 catalog.region_names().join(", ")
             )
@@ -266,9 +266,12 @@ mod tests {
         let us = render(catalog(), Some("us-east-1")).unwrap();
         assert!(!us.contains('*'));
         let err = render(catalog(), Some("mars-1")).unwrap_err();
-        assert_eq!(
-            err,
-            "unknown region \"mars-1\"; known: ap-northeast-2, eu-west-1, us-east-1"
+        assert!(
+            err.starts_with(
+                "unknown region \"mars-1\"; known: ap-northeast-2, eu-west-1, us-east-1; "
+            ),
+            "{err}"
         );
+        assert!(err.contains("natsim catalog import"), "{err}");
     }
 }
