@@ -30,15 +30,15 @@ pub(crate) fn read_scenario_file(path: &Path) -> Result<String, ScenarioError> {
 }
 
 /// The catalog file at `path`, read (at most [`MAX_CATALOG_BYTES`]), parsed and checked like the
-/// built-in one. The problem in words names the file.
+/// built-in one. The problem in words names the file; the caller says where the path came from.
 pub(crate) fn read_catalog_file(path: &Path) -> Result<Catalog, String> {
     let text = read_capped(
         path,
         MAX_CATALOG_BYTES,
-        "the file is larger than 64 MiB, the most natsim reads as a catalog",
-        "check that this is a catalog file (`natsim catalog import` writes one)",
+        "the file is larger than 64 MiB, the most natsim reads as a catalog: check that this is a catalog file",
+        "",
     )
-    .map_err(|e| format!("{}: {}; {}", e.file, e.problem, e.hint))?;
+    .map_err(|e| format!("{}: {}", e.file, e.problem))?;
     Catalog::from_toml(&text).map_err(|problem| {
         format!(
             "{}: {problem}; compare it with src/io/catalog/catalog.toml, whose format it must follow (`natsim catalog import` writes one)",
