@@ -73,6 +73,13 @@ pub(crate) enum Command {
         /// and write calibration.csv (one scenario only; see docs/flowlogs.md).
         #[arg(long, value_name = "METRICS.json")]
         cloudwatch: Option<PathBuf>,
+        /// Write an infracost usage file (usage.yml) with the simulated month of the recommended
+        /// candidate, or of --candidate (one scenario only; see docs/catalog.md).
+        #[arg(long, value_name = "USAGE.yml")]
+        export_infracost: Option<PathBuf>,
+        /// The candidate --export-infracost writes (default: the recommended one).
+        #[arg(long, value_name = "NAME", requires = "export_infracost")]
+        candidate: Option<String>,
         #[command(flatten)]
         set: SetArgs,
     },
@@ -191,6 +198,8 @@ pub fn execute(cli: Cli) -> Result<()> {
             threads,
             yes,
             cloudwatch,
+            export_infracost,
+            candidate,
             set,
         } => {
             // A bad flag is bad input: refused before any folder is touched.
@@ -204,11 +213,20 @@ pub fn execute(cli: Cli) -> Result<()> {
                 catalog,
                 overrides: &overrides,
             };
+            let extras = RunExtras {
+                cloudwatch: cloudwatch.as_deref(),
+                infracost: export_infracost
+                    .as_deref()
+                    .map(|path| (path, candidate.as_deref())),
+            };
             match files.as_slice() {
                 // One file keeps the single-run contract: --out is the folder itself.
-                [file] if !file.is_dir() => run(file, out, options, cloudwatch.as_deref()),
-                _ if cloudwatch.is_some() => bail!(
+                [file] if !file.is_dir() => run(file, out, options, extras),
+                _ if extras.cloudwatch.is_some() => bail!(
                     "--cloudwatch: the metrics are one NAT gateway's, so they calibrate one scenario; give one scenario file"
+                ),
+                _ if extras.infracost.is_some() => bail!(
+                    "--export-infracost: a usage file is one design's traffic; give one scenario file"
                 ),
                 _ => run_many::run_batch(&files, out, options),
             }
@@ -366,14 +384,27 @@ pub(super) fn default_run_dir(name: &str) -> PathBuf {
     Path::new("output").join(name)
 }
 
+/// What a single `run` writes besides its folder.
+#[derive(Debug, Clone, Copy)]
+struct RunExtras<'a> {
+    /// `--cloudwatch METRICS.json`.
+    cloudwatch: Option<&'a Path>,
+    /// `--export-infracost USAGE.yml`, with `--candidate`.
+    infracost: Option<(&'a Path, Option<&'a str>)>,
+}
+
 fn run(
     file: &Path,
     out: Option<PathBuf>,
     options: RunOptions<'_>,
-    cloudwatch: Option<&Path>,
+    extras: RunExtras<'_>,
 ) -> Result<()> {
+    let cloudwatch = extras.cloudwatch;
     let loaded = load(file, &options)?;
     let scenario = &loaded.scenario;
+    if let Some((_, Some(name))) = extras.infracost {
+        check_candidate(file, scenario, name)?;
+    }
     let measured = match cloudwatch {
         Some(path) => {
             let measured = cloudwatch::read(path).map_err(|e| anyhow!(e))?;
@@ -415,6 +446,61 @@ fn run(
     }
     println!("\nwrote {} and {}", written[0], written[1]);
     println!("wrote {}", written[2..].join(", "));
+    if let Some((path, name)) = extras.infracost {
+        export_infracost(path, name, scenario, &result)?;
+    }
+    Ok(())
+}
+
+/// `--candidate NAME` must name one of the scenario's candidates: refused before anything runs.
+fn check_candidate(file: &Path, scenario: &Scenario, name: &str) -> Result<()> {
+    if scenario.candidates.iter().any(|c| c.name == name) {
+        return Ok(());
+    }
+    let names: Vec<&str> = scenario
+        .candidates
+        .iter()
+        .map(|c| c.name.as_str())
+        .collect();
+    bail!(
+        "--candidate: {} has no candidate {}; its candidates: {}",
+        file.display(),
+        crate::util::echo::quoted(name),
+        names.join(", ")
+    )
+}
+
+/// Writes the infracost usage file of `name`, or of the recommended candidate.
+fn export_infracost(
+    path: &Path,
+    name: Option<&str>,
+    scenario: &Scenario,
+    result: &batch::ScenarioResult,
+) -> Result<()> {
+    let (summary, chosen) = match name {
+        Some(name) => (
+            result.summaries.iter().find(|s| s.name == name),
+            "chosen with --candidate",
+        ),
+        None => (
+            result.summaries.iter().find(|s| s.recommended),
+            "the recommended one",
+        ),
+    };
+    let Some(summary) = summary else {
+        bail!(
+            "--export-infracost: no candidate meets the objectives, so none is recommended and {} is not written; name one with --candidate (the run's own outputs are written)",
+            path.display()
+        );
+    };
+    let text = report::infracost::usage_yaml(scenario, summary, chosen);
+    report::write_atomically(path, text)
+        .with_context(|| format!("--export-infracost: cannot write {}", path.display()))?;
+    println!(
+        "wrote {} (infracost usage of {}, {chosen})",
+        path.display(),
+        summary.name
+    );
     Ok(())
 }
 

@@ -27,6 +27,8 @@ mod flowlogs;
 mod fuzz;
 #[path = "it/hardening.rs"]
 mod hardening;
+#[path = "it/infracost.rs"]
+mod infracost;
 #[path = "it/layers.rs"]
 mod layers;
 #[path = "it/objectives.rs"]

@@ -242,7 +242,10 @@ fn a_region_the_built_in_catalog_lacks_runs_end_to_end() {
     assert!(processed > 0.0);
     // (summary.csv keeps six significant digits)
     let processing = column(&header, natgw, "cost_processing_usd");
-    assert!((processing / (processed * 0.045) - 1.0).abs() < 1e-5, "{processing}");
+    assert!(
+        (processing / (processed * 0.045) - 1.0).abs() < 1e-5,
+        "{processing}"
+    );
     // The instance at its imported us-west-2 price.
     let instance = &rows[1];
     assert!((column(&header, instance, "cost_fixed_usd") - 0.0432).abs() < 1e-9);

@@ -11,6 +11,7 @@ pub(crate) mod catalog;
 pub mod csv;
 pub(crate) mod files;
 pub(crate) mod html;
+pub(crate) mod infracost;
 pub(crate) mod journal;
 pub mod manifest;
 pub(crate) mod parquet;
