@@ -1,6 +1,6 @@
 //! Scenario files into a checked [`Scenario`].
 //!
-//! Owns the scenario contract (DESIGN.md "Scenario contract (v1)"): which keys exist, their
+//! Owns the scenario contract (docs/scenario.md): which keys exist, their
 //! defaults and ranges, and how catalog defaults and `[prices]` overrides fill in what the user
 //! left out. The text is parsed into `toml::Table` (the raw form) and walked with key-path-aware
 //! `reader::Section`s; nothing downstream sees an unchecked value. Only [`parse_scenario_file`]
