@@ -113,6 +113,13 @@ pub(crate) enum Command {
         /// The scenario's region (default: from the AZ IDs, else us-east-1).
         #[arg(long)]
         region: Option<String>,
+        /// Then run the fitted scenario against this `aws cloudwatch get-metric-data` JSON, as
+        /// `natsim run FILE --cloudwatch METRICS.json` would (outputs in output/<name>/).
+        #[arg(long, value_name = "METRICS.json")]
+        cloudwatch: Option<PathBuf>,
+        /// With --cloudwatch: run even when the estimate is above 10 minutes or 4 GiB.
+        #[arg(long, requires = "cloudwatch")]
+        yes: bool,
     },
     /// Show instance types, prices and defaults.
     Catalog {
@@ -183,6 +190,8 @@ pub fn execute(cli: Cli) -> Result<()> {
             force,
             strict,
             region,
+            cloudwatch,
+            yes,
         } => fit::fit(
             fit::FitArgs {
                 files,
@@ -190,6 +199,8 @@ pub fn execute(cli: Cli) -> Result<()> {
                 force,
                 strict,
                 region,
+                cloudwatch,
+                yes,
             },
             catalog,
         ),
@@ -287,25 +298,47 @@ fn run(
 ) -> Result<()> {
     let loaded = load(file, options.seed, options.replications, options.catalog)?;
     let scenario = &loaded.scenario;
-    let measured = match cloudwatch {
-        Some(path) => {
-            let measured = cloudwatch::read(path).map_err(|e| anyhow!(e))?;
-            if cloudwatch::calibrate::gateway_candidates(scenario).is_empty() {
-                bail!(
-                    "{}: --cloudwatch: the scenario has no nat_gateway candidate to compare with the NAT gateway's metrics; add one",
-                    file.display()
-                );
-            }
-            Some(measured)
-        }
-        None => None,
-    };
+    let measured = cloudwatch
+        .map(|path| read_metrics(path, scenario, file))
+        .transpose()?;
     if scenario.has_sweep {
         note_sweep_not_applied(file);
     }
+    let work = estimate::scenario_work(scenario);
+    budget::check(file, &work, budget::threads(options.threads), options.yes)?;
+    run_checked(&loaded, out, options, measured.as_ref())
+}
+
+/// Reads `--cloudwatch`'s file for `scenario` (from `file`), which must have a NAT gateway
+/// candidate to compare with it.
+fn read_metrics(path: &Path, scenario: &Scenario, file: &Path) -> Result<cloudwatch::Measured> {
+    let measured = cloudwatch::read(path).map_err(|e| anyhow!(e))?;
+    check_gateways(scenario, file)?;
+    Ok(measured)
+}
+
+/// `--cloudwatch` needs a `nat_gateway` candidate in the scenario (`file`) to compare.
+fn check_gateways(scenario: &Scenario, file: &Path) -> Result<()> {
+    if cloudwatch::calibrate::gateway_candidates(scenario).is_empty() {
+        bail!(
+            "{}: --cloudwatch: the scenario has no nat_gateway candidate to compare with the NAT gateway's metrics; add one",
+            file.display()
+        );
+    }
+    Ok(())
+}
+
+/// Runs a loaded scenario whose work estimate has passed, writes its outputs (with the
+/// calibration against `measured`, when given) and prints the comparison.
+fn run_checked(
+    loaded: &Loaded,
+    out: Option<PathBuf>,
+    options: RunOptions,
+    measured: Option<&cloudwatch::Measured>,
+) -> Result<()> {
+    let scenario = &loaded.scenario;
     let threads = budget::threads(options.threads);
     let work = estimate::scenario_work(scenario);
-    budget::check(file, &work, threads, options.yes)?;
     let outputs = Outputs::open(&out.unwrap_or_else(|| default_run_dir(&scenario.name)))?;
     let bar = RunBar::new(
         scenario.duration_ns.saturating_mul(work.runs),
@@ -315,10 +348,8 @@ fn run(
         batch::run_scenario_observed(scenario, &|ns| bar.advance(ns))
     })?;
     bar.finish();
-    let calibration = measured
-        .as_ref()
-        .map(|m| cloudwatch::calibrate::calibrate(scenario, &result, m));
-    let written = write_run(outputs, &loaded, &result, calibration.as_ref())?;
+    let calibration = measured.map(|m| cloudwatch::calibrate::calibrate(scenario, &result, m));
+    let written = write_run(outputs, loaded, &result, calibration.as_ref())?;
     print!("{}", report::table::render(scenario, &result));
     if let Some(calibration) = &calibration {
         println!();
@@ -341,8 +372,9 @@ fn note_sweep_not_applied(file: &Path) {
 }
 
 /// Writes a run's files into `outputs` as one set: summary.csv, timeseries.csv, calibration.csv
-/// (with `--cloudwatch`), the plots (PNG
-/// and SVG), report.html, then the manifest. Returns the paths written, in that order.
+/// (with `--cloudwatch`), the plots (PNG and SVG; `calibration` too with `--cloudwatch`, unless
+/// every simulated metric was zero throughout), report.html, then the manifest. Returns the
+/// paths written, in that order.
 fn write_run(
     mut outputs: Outputs,
     loaded: &Loaded,
@@ -365,11 +397,25 @@ fn write_run(
     }
     let figures = report::plot::run_figures(scenario, result);
     let plots = report::plot::write_figures(outputs.dir(), &figures).map_err(|e| anyhow!(e))?;
-    for name in plot_files(&plots) {
+    let calibration_plot = match calibration {
+        Some(c) => {
+            let figure = report::plot::calibration_figure(scenario, c);
+            report::plot::write_figures(outputs.dir(), figure.as_slice()).map_err(|e| anyhow!(e))?
+        }
+        None => Vec::new(),
+    };
+    for name in plot_files(&plots)
+        .into_iter()
+        .chain(plot_files(&calibration_plot))
+    {
         written.push(outputs.path(&name));
         outputs.add(&name);
     }
-    let html = report::html::run_report(scenario, result, &plots, &loaded.text);
+    let page = calibration.map(|calibration| report::html::CalibrationPage {
+        calibration,
+        svg: calibration_plot.first().map(|(_, svg)| svg.as_str()),
+    });
+    let html = report::html::run_report(scenario, result, &plots, page.as_ref(), &loaded.text);
     written.push(outputs.write("report.html", html)?);
     let header = Header {
         kind: "run",
