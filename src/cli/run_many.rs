@@ -1,4 +1,5 @@
-//! `natsim run A.toml B.toml` or `natsim run scenarios/`: a batch of scenarios.
+//! `natsim run A.toml B.toml` or `natsim run scenarios/`: a batch of scenarios (a folder's
+//! `*.toml` files and the `scenario.toml` of each folder in it).
 //!
 //! Owns the batch's contract: every file runs (in parallel) and writes `<out>/<scenario name>/`
 //! as a single run would, then `<out>/batch.csv` holds every scenario's summary rows, in the order
@@ -105,8 +106,10 @@ pub(super) fn run_batch(
     Ok(())
 }
 
-/// The scenario files named by `paths`: files as given, folders as their `*.toml` files sorted by
-/// name. An unreadable or empty folder is an error in its place.
+/// The scenario files named by `paths`: files as given; a folder as its `*.toml` files and the
+/// `scenario.toml` of each folder directly inside it (a scenario kept with its data, like
+/// `scenarios/flowlogs/`), sorted by path. Nothing deeper is read: a scenario's data folders
+/// (flow logs) hold no scenarios. An unreadable or empty folder is an error in its place.
 fn expand(paths: &[PathBuf]) -> Vec<std::result::Result<PathBuf, String>> {
     let mut inputs = Vec::new();
     for path in paths {
@@ -117,14 +120,21 @@ fn expand(paths: &[PathBuf]) -> Vec<std::result::Result<PathBuf, String>> {
         let listing = fs::read_dir(path).map(|entries| {
             let mut files: Vec<PathBuf> = entries
                 .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "toml"))
+                .filter_map(|p| {
+                    if p.is_dir() {
+                        Some(p.join("scenario.toml")).filter(|s| s.is_file())
+                    } else {
+                        Some(p)
+                            .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "toml"))
+                    }
+                })
                 .collect();
             files.sort();
             files
         });
         match listing {
             Ok(files) if files.is_empty() => inputs.push(Err(format!(
-                "{}: the folder has no *.toml scenario files; point at a folder of scenarios, e.g. scenarios/",
+                "{}: the folder has no *.toml scenario files (nor a folder with a scenario.toml); point at a folder of scenarios, e.g. scenarios/",
                 path.display()
             ))),
             Ok(files) => inputs.extend(files.into_iter().map(Ok)),

@@ -276,7 +276,7 @@ fn check_report_section(html: &str, candidate: &str, warning: Option<&str>) {
             assert!(section.contains("class=\"num miss\""), "{section}");
         }
         None => {
-            assert!(section.contains("<p class=\"ok\">The simulated bytes are within 5 %"));
+            assert!(section.contains("<p class=\"ok\">The simulated bytes are within 5 % of the measured bytes (BytesOutToDestination, BytesInFromDestination).</p>"), "{section}");
             assert!(!section.contains("class=\"warn\""));
         }
     }
@@ -435,7 +435,20 @@ kind = "nat_gateway"
             "{stdout}"
         );
     }
+    // Without byte metrics the traffic is not checked, and both outputs say so.
+    assert!(
+        stdout.contains(
+            "calibration: the file has neither BytesOutToDestination nor BytesInFromDestination"
+        ),
+        "{stdout}"
+    );
     let html = read(&out.join("report.html"));
+    assert!(
+        html.contains(
+            "<p class=\"warn\"><b>Warning:</b> the file has neither BytesOutToDestination"
+        )
+    );
+    assert!(!html.contains("class=\"ok\""));
     assert!(
         html.contains(
             "<li>PacketsOutToDestination: natsim does not count forwarded packets per side"

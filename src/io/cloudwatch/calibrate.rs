@@ -28,6 +28,9 @@ use crate::results::batch::ScenarioResult;
 /// The share natsim's bytes may miss the measured bytes by before the calibration says so.
 pub(crate) const BYTES_TOLERANCE: f64 = 0.05;
 
+/// Said when the file has neither byte metric: the traffic itself goes unchecked.
+pub(crate) const NO_BYTES: &str = "the file has neither BytesOutToDestination nor BytesInFromDestination, so the scenario's traffic is not checked; query them with the Sum statistic";
+
 /// One measured point and natsim's figure for it (`None`: not simulated).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Row {
@@ -60,12 +63,18 @@ impl Total {
     /// Whether this is a byte metric natsim misses by more than [`BYTES_TOLERANCE`] (or with
     /// an undefined error).
     pub(crate) fn misses_bytes(&self) -> bool {
-        matches!(
-            self.metric,
-            Metric::BytesOutToDestination | Metric::BytesInFromDestination
-        ) && self.natsim.is_some()
+        is_bytes(self.metric)
+            && self.natsim.is_some()
             && self.error().is_none_or(|e| e.abs() > BYTES_TOLERANCE)
     }
+}
+
+/// The metrics the traffic is judged on: the bytes each way through the gateway.
+pub(crate) fn is_bytes(metric: Metric) -> bool {
+    matches!(
+        metric,
+        Metric::BytesOutToDestination | Metric::BytesInFromDestination
+    )
 }
 
 /// A run's NAT gateway candidates against one measured file.
@@ -241,6 +250,9 @@ impl Calibration {
                 self.outside
             ));
         }
+        if self.bytes_compared().is_empty() {
+            lines.push(format!("calibration: {NO_BYTES}"));
+        }
         if !self.ignored.is_empty() {
             lines.push(format!(
                 "calibration: ignored {} result(s) that name no NAT gateway metric: {}",
@@ -271,6 +283,19 @@ impl Calibration {
                 )
             })
             .collect()
+    }
+
+    /// The byte metrics measured (each once), which the traffic is judged on.
+    pub(crate) fn bytes_compared(&self) -> Vec<Metric> {
+        let mut metrics: Vec<Metric> = self
+            .totals
+            .iter()
+            .map(|t| t.metric)
+            .filter(|&m| is_bytes(m))
+            .collect();
+        metrics.sort();
+        metrics.dedup();
+        metrics
     }
 
     /// The simulated metrics measured, split into those with a non-zero figure (measured or

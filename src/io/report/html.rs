@@ -9,7 +9,7 @@
 use super::batch::BatchEntry;
 use super::table::{MODEL_ASSUMPTIONS, grouped_assumptions, summary_rows};
 use crate::io::cloudwatch::Metric as CloudWatchMetric;
-use crate::io::cloudwatch::calibrate::{BYTES_TOLERANCE, Calibration, percent};
+use crate::io::cloudwatch::calibrate::{BYTES_TOLERANCE, Calibration, NO_BYTES, percent};
 use crate::io::cloudwatch::{format_utc_minute, period_text};
 use crate::io::scenario::Scenario;
 use crate::io::sweep::aggregate::{PointResult, Winner};
@@ -127,15 +127,27 @@ fn calibration_section(out: &mut String, page: &CalibrationPage<'_>) {
         c.replications
     );
     let warnings = c.warnings();
-    if warnings.is_empty() {
+    let bytes = c.bytes_compared();
+    if bytes.is_empty() {
         let _ = writeln!(
             out,
-            "<p class=\"ok\">The simulated bytes are within {:.0} % of the measured bytes in both directions.</p>",
-            BYTES_TOLERANCE * 100.0
+            "<p class=\"warn\"><b>Warning:</b> {}.</p>",
+            escape(NO_BYTES)
+        );
+    } else if warnings.is_empty() {
+        let _ = writeln!(
+            out,
+            "<p class=\"ok\">The simulated bytes are within {:.0} % of the measured bytes ({}).</p>",
+            BYTES_TOLERANCE * 100.0,
+            bytes
+                .iter()
+                .map(|m| m.name())
+                .collect::<Vec<_>>()
+                .join(", ")
         );
     } else {
         for w in &warnings {
-            let _ = writeln!(out, "<p class=\"warn\"><b>Warning:</b> {}</p>", escape(w));
+            let _ = writeln!(out, "<p class=\"warn\"><b>Warning:</b> {}.</p>", escape(w));
         }
     }
     calibration_table(out, c);
