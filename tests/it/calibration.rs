@@ -101,7 +101,7 @@ fn cloudwatch_json(text: &str, logs_path: &Path) -> String {
             .filter_map(|c| {
                 let transfer_s = (c.request_bytes + c.response_bytes) as f64 * 8.0 / TRANSFER_BPS;
                 let idle_s = (c.end_s - c.start_s) as f64 - transfer_s;
-                (idle_s >= IDLE_TIMEOUT_S).then(|| c.start_s as f64 + transfer_s + IDLE_TIMEOUT_S)
+                (idle_s >= IDLE_TIMEOUT_S).then_some(c.start_s as f64 + transfer_s + IDLE_TIMEOUT_S)
             })
             .filter(|&cut_s| (cut_s as u64) / 60 * 60 == m)
             .count() as f64
