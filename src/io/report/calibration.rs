@@ -1,7 +1,8 @@
 //! `calibration.csv`: a run's NAT gateway candidates against measured CloudWatch metrics, one
 //! row per candidate, measured point and metric (rules in `io::cloudwatch::calibrate`). A metric
-//! natsim does not simulate has empty `natsim` and `error` cells, and `not simulated` in
-//! `note`; a defined error's row has an empty note.
+//! natsim does not simulate has empty `natsim` and `error` cells and `not simulated` in `note`;
+//! an undefined error (measured 0, natsim not) an empty `error` and `measured 0`; any other
+//! row an empty `note`.
 
 use super::csv::line;
 use super::number;
