@@ -276,8 +276,9 @@ fn show_catalog(catalog: &Catalog, region: Option<&str>, print: Print) -> Result
     // Rendered first, so an unknown region fails whatever the format (and with --quiet).
     let text = match print.format {
         Format::Table => report::catalog::render(catalog, region),
-        Format::Json => report::json::catalog_document(catalog, region)
-            .map(|doc| report::json::to_text(&doc)),
+        Format::Json => {
+            report::json::catalog_document(catalog, region).map(|doc| report::json::to_text(&doc))
+        }
         Format::Markdown => report::catalog::markdown(catalog, region),
     }
     .map_err(anyhow::Error::msg)?;

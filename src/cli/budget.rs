@@ -13,11 +13,21 @@ pub(super) const SHOW_AFTER_S: f64 = 3.0;
 /// Prints the estimate on stderr when the work is long enough to matter (not with `--quiet`),
 /// and refuses work above the limits unless `yes`. `threads` is the worker count the runs will
 /// use.
-pub(super) fn check(file: &Path, work: &Work, threads: usize, yes: bool, print: Print) -> Result<()> {
+pub(super) fn check(
+    file: &Path,
+    work: &Work,
+    threads: usize,
+    yes: bool,
+    print: Print,
+) -> Result<()> {
     let long = work.wall_s(threads) >= SHOW_AFTER_S;
     let refusal = work.refusal(threads);
     if long || refusal.is_some() {
-        print.note(&format!("estimate: {}: {}", file.display(), work.describe(threads)));
+        print.note(&format!(
+            "estimate: {}: {}",
+            file.display(),
+            work.describe(threads)
+        ));
     }
     match refusal {
         Some(error) if !yes => Err(error.in_file(file.display().to_string()).into()),

@@ -53,7 +53,8 @@ impl Input {
         match self {
             Input::Result(side) => Ok(side),
             Input::Scenario(loaded) => {
-                let result = with_threads(options.threads, || batch::run_scenario(&loaded.scenario))?;
+                let result =
+                    with_threads(options.threads, || batch::run_scenario(&loaded.scenario))?;
                 Ok(Side {
                     source: loaded.file.display().to_string(),
                     document: run_document(&loaded.scenario, &result, &loaded.notes, &[]),

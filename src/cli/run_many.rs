@@ -13,8 +13,8 @@ use crate::cli::estimate;
 use crate::io::report::batch::{BatchEntry, batch_csv};
 use crate::io::report::html::batch_index;
 use crate::io::report::json::{BatchRun, batch_document, to_text};
-use crate::io::report::markdown;
 use crate::io::report::manifest::Header;
+use crate::io::report::markdown;
 use crate::io::report::parquet::{batch_frame, write_parquet};
 use crate::results::batch;
 use anyhow::{Result, anyhow, bail};
@@ -105,7 +105,11 @@ pub(super) fn run_batch(
     }
     // The document formats print one document for the whole batch, failures included.
     let document = batch_document(runs, failures);
-    print.report(String::new, || to_text(&document), || markdown::batch(&document));
+    print.report(
+        String::new,
+        || to_text(&document),
+        || markdown::batch(&document),
+    );
     if failed > 0 {
         bail!(
             "{failed} of {total} scenario file(s) failed (named above); the others' outputs are written"

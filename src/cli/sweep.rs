@@ -10,15 +10,15 @@
 //! runs of an interrupted sweep are never discarded.
 
 use super::outputs::Outputs;
+use super::print::Print;
 use super::progress::Progress;
 use super::{Loaded, budget, default_run_dir, load_with, with_threads};
 use crate::cli::estimate::{self, Work};
 use crate::io::catalog::Catalog;
-use super::print::Print;
 use crate::io::report::journal;
 use crate::io::report::json::{self, sweep_document};
-use crate::io::report::markdown;
 use crate::io::report::manifest::{self, Header};
+use crate::io::report::markdown;
 use crate::io::report::parquet::{sweep_frame, write_parquet};
 use crate::io::report::sweep::{SweepStats, render, sweep_csv, winners_csv};
 use crate::io::report::{html, plot, write_atomically, write_output};

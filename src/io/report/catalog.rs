@@ -45,7 +45,9 @@ pub(crate) fn markdown(catalog: &Catalog, region: Option<&str>) -> Result<String
     for listing in listings(catalog, region)? {
         let _ = writeln!(out, "\n### {}\n", super::markdown::escape(&listing.title));
         let header: Vec<&str> = listing.header.iter().map(String::as_str).collect();
-        let right: Vec<bool> = (0..header.len()).map(|c| c >= listing.text_columns).collect();
+        let right: Vec<bool> = (0..header.len())
+            .map(|c| c >= listing.text_columns)
+            .collect();
         out.push_str(&super::markdown::table(&header, &right, &listing.rows));
         for note in &listing.notes {
             let _ = writeln!(out, "\n{}", super::markdown::escape(note));

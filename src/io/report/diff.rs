@@ -58,11 +58,21 @@ struct Change {
 }
 
 impl Change {
+    /// A change within a millionth of a millionth of the figure is 0: floating-point noise, or
+    /// a `summary.json` read back (serde_json reads a float to within a unit in the last
+    /// place, not always to the bit), not a difference between the designs.
     fn of(before: Option<f64>, after: Option<f64>) -> Self {
+        let change = before.zip(after).map(|(a, b)| {
+            if (b - a).abs() <= 1e-12 * a.abs().max(b.abs()) {
+                0.0
+            } else {
+                b - a
+            }
+        });
         Change {
             before,
             after,
-            change: before.zip(after).map(|(a, b)| b - a),
+            change,
         }
     }
 }
@@ -187,7 +197,11 @@ pub(crate) fn render(doc: &DiffDocument) -> String {
         "diff A: {} ({}) → B: {} ({})\n",
         doc.a.scenario, doc.a.source, doc.b.scenario, doc.b.source
     );
-    let _ = writeln!(out, "recommendation: {}\n", recommendation_text(doc, &|s| s.to_string()));
+    let _ = writeln!(
+        out,
+        "recommendation: {}\n",
+        recommendation_text(doc, &|s| s.to_string())
+    );
     let _ = writeln!(out, "monthly cost, USD: change B − A by line");
     let (header, rows) = cost_rows(doc, &|s| s.to_string());
     out.push_str(&aligned(&header, &rows));
@@ -450,7 +464,41 @@ fn signed(change: Option<f64>) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::signed;
+    use super::{read_document, signed};
+
+    /// Every way a summary.json can be wrong names the file and what is wrong with it.
+    #[test]
+    fn a_bad_summary_json_is_refused_naming_file_and_key() {
+        let cases = [
+            ("{not json", "not valid JSON"),
+            ("{\"kind\": \"run\"}", "schema_version: missing"),
+            (
+                "{\"schema_version\": 99, \"kind\": \"run\"}",
+                "schema_version: 99 is newer than this natsim reads (1)",
+            ),
+            (
+                "{\"schema_version\": 1, \"kind\": \"sweep\"}",
+                "kind: \"sweep\" is not a run's document",
+            ),
+            (
+                "{\"schema_version\": 1, \"kind\": \"run\", \"natsim_version\": \"0\"}",
+                "missing field `scenario`",
+            ),
+        ];
+        for (text, expected) in cases {
+            let error = read_document(text, "out/x/summary.json").unwrap_err();
+            assert!(error.starts_with("out/x/summary.json: "), "{error}");
+            assert!(error.contains(expected), "{text}: {error}");
+        }
+    }
+
+    #[test]
+    fn noise_is_no_change() {
+        let change = super::Change::of(Some(44.063726998865604), Some(44.0637269988656));
+        assert_eq!(change.change, Some(0.0));
+        assert_eq!(super::Change::of(Some(1.0), None).change, None);
+        assert_eq!(super::Change::of(Some(0.0), Some(3.65)).change, Some(3.65));
+    }
 
     #[test]
     fn changes_carry_their_sign() {

@@ -7,7 +7,9 @@
 
 use super::document::{RunDocument, SCHEMA_VERSION};
 use super::sweep::SweepStats;
-use crate::io::catalog::{Catalog, InstanceType, NatGatewayDefaults, NatInstanceDefaults, PriceBasis};
+use crate::io::catalog::{
+    Catalog, InstanceType, NatGatewayDefaults, NatInstanceDefaults, PriceBasis,
+};
 use crate::io::sweep::aggregate::{PointResult, Winner};
 use crate::io::sweep::plan::Plan;
 use crate::results::summary::Metric;

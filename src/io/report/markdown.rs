@@ -197,7 +197,10 @@ pub(crate) fn escape(text: &str) -> String {
     let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len());
     for (i, &c) in chars.iter().enumerate() {
-        let word = |j: Option<usize>| j.and_then(|j| chars.get(j)).is_some_and(|c| c.is_alphanumeric());
+        let word = |j: Option<usize>| {
+            j.and_then(|j| chars.get(j))
+                .is_some_and(|c| c.is_alphanumeric())
+        };
         match c {
             '_' if word(i.checked_sub(1)) && word(Some(i + 1)) => out.push(c),
             // `<` opens HTML only before a letter, `/`, `!` or `?` ("< 730 h" stays as it is).
@@ -285,12 +288,15 @@ fn cost_table(doc: &RunDocument) -> String {
 }
 
 fn objectives(doc: &RunDocument) -> String {
-    let mut out = String::from("Objectives in force (set them in `[slo]`; `\"off\"` drops one):\n\n");
+    let mut out =
+        String::from("Objectives in force (set them in `[slo]`; `\"off\"` drops one):\n\n");
     for o in &doc.objectives {
         let _ = writeln!(out, "- {}", escape(&o.text));
     }
     if !doc.assumptions.is_empty() {
-        out.push_str("\nAssumptions these results rest on (set the key on a candidate to override):\n\n");
+        out.push_str(
+            "\nAssumptions these results rest on (set the key on a candidate to override):\n\n",
+        );
         for a in &doc.assumptions {
             let _ = writeln!(
                 out,
