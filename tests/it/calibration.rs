@@ -211,6 +211,15 @@ fn run_with_cloudwatch_writes_calibration_csv_and_bytes_match_within_5_percent()
         assert!(error.abs() < 0.05, "{metric}: {measured} vs {natsim}");
     }
     assert!(read(&out.join("manifest.json")).contains("calibration.csv"));
+    // summary.json carries the same lines the console printed (issue 13: JSON says what the
+    // console says).
+    let summary: serde_json::Value =
+        serde_json::from_str(&read(&out.join("summary.json"))).unwrap();
+    let lines = summary["calibration"].as_array().unwrap();
+    assert!(!lines.is_empty());
+    for line in lines {
+        assert!(stdout.contains(line.as_str().unwrap()), "{line}");
+    }
 }
 
 #[test]
