@@ -1,14 +1,18 @@
-//! The command line: `natsim run | sweep | validate | catalog | fit`.
+//! The command line: `natsim run | sweep | validate | catalog | fit | diff`.
 //!
 //! Exit codes (ripgrep-style, deliberate): 0 success, 2 any error the user can fix (bad scenario,
-//! bad arguments, unwritable output). Errors name the file, the key path and the fix.
+//! bad arguments, unwritable output), and 1 only from `diff --exit-code` when the
+//! recommendation changed. Errors name the file, the key path and the fix.
 //! `run` with several files or a folder is in `cli/run_many.rs`, `sweep` in `cli/sweep.rs`,
-//! `fit` in `cli/fit.rs`.
+//! `fit` in `cli/fit.rs`, `diff` in `cli/diff.rs`; what is printed, in which format, is
+//! `cli/print.rs`'s.
 
 mod budget;
+mod diff;
 pub mod estimate;
 mod fit;
 mod outputs;
+mod print;
 mod progress;
 mod run_many;
 mod sweep;
@@ -17,6 +21,8 @@ use crate::io::catalog::Catalog;
 use crate::io::cloudwatch;
 use crate::io::cloudwatch::calibrate::Calibration;
 use crate::io::report;
+use crate::io::report::document::{RunDocument, run_document};
+use crate::io::report::json::{Estimate, ValidateDocument, ValidateSweep};
 use crate::io::report::manifest::Header;
 use crate::io::scenario::parse::{parse_scenario_at, parse_scenario_shared};
 use crate::io::scenario::replay::Traces;
@@ -25,6 +31,7 @@ use crate::results::batch;
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Parser, Subcommand};
 use outputs::Outputs;
+use print::{Format, Print};
 use progress::RunBar;
 use std::path::{Path, PathBuf};
 
@@ -71,6 +78,8 @@ pub(crate) enum Command {
         /// and write calibration.csv (one scenario only; see docs/flowlogs.md).
         #[arg(long, value_name = "METRICS.json")]
         cloudwatch: Option<PathBuf>,
+        #[command(flatten)]
+        print: Print,
     },
     /// Run every point of a scenario's [sweep] table: writes runs.csv as runs finish, then
     /// sweep.csv, sweep.parquet and winners.csv.
@@ -92,9 +101,15 @@ pub(crate) enum Command {
         /// Run even when the estimate is above 10 minutes or 4 GiB (see docs/reliability.md).
         #[arg(long)]
         yes: bool,
+        #[command(flatten)]
+        print: Print,
     },
     /// Check a scenario file without running it.
-    Validate { file: PathBuf },
+    Validate {
+        file: PathBuf,
+        #[command(flatten)]
+        print: Print,
+    },
     /// Fit a runnable scenario to VPC Flow Logs (files or folders, plain or gzip text):
     /// per-AZ workloads, hourly profile, size distributions, destinations and candidates.
     Fit {
@@ -126,11 +141,43 @@ pub(crate) enum Command {
         /// Show prices for this region (default: all regions' NAT gateway prices, us-east-1 instances).
         #[arg(long)]
         region: Option<String>,
+        #[command(flatten)]
+        print: Print,
+    },
+    /// Compare two versions of a design: two scenario files (both run now, nothing written) or
+    /// two `natsim run` output folders (their summary.json), or one of each. Per candidate: the
+    /// change in monthly cost by line, refusals, drops, availability and p99; and whether the
+    /// recommendation changed, and why.
+    Diff {
+        /// The before: a scenario file or a run's output folder.
+        a: PathBuf,
+        /// The after: a scenario file or a run's output folder.
+        b: PathBuf,
+        /// Exit with 1 when the recommendation changed and 0 when it did not (errors stay 2),
+        /// for a CI gate.
+        #[arg(long)]
+        exit_code: bool,
+        /// Worker threads for the scenarios run (default: all cores).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Run even when the estimate is above 10 minutes or 4 GiB (see docs/reliability.md).
+        #[arg(long)]
+        yes: bool,
+        #[command(flatten)]
+        print: Print,
     },
 }
 
+/// How a command that did not fail ends: exit code 0, or 1 for `diff --exit-code` when the
+/// recommendation changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Success,
+    RecommendationChanged,
+}
+
 /// Runs the parsed command; any error returned is reported with exit code 2.
-pub fn execute(cli: Cli) -> Result<()> {
+pub fn execute(cli: Cli) -> Result<Status> {
     let catalog = match &cli.catalog {
         // One catalog per process, read before anything runs: leaking it gives every run the
         // same `&'static` the built-in one has.
@@ -146,6 +193,7 @@ pub fn execute(cli: Cli) -> Result<()> {
             threads,
             yes,
             cloudwatch,
+            print,
         } => {
             // A bad flag is bad input: refused before any folder is touched.
             check_threads(threads)?;
@@ -155,6 +203,7 @@ pub fn execute(cli: Cli) -> Result<()> {
                 threads,
                 yes,
                 catalog,
+                print,
             };
             match files.as_slice() {
                 // One file keeps the single-run contract: --out is the folder itself.
@@ -163,7 +212,7 @@ pub fn execute(cli: Cli) -> Result<()> {
                     "--cloudwatch: the metrics are one NAT gateway's, so they calibrate one scenario; give one scenario file"
                 ),
                 _ => run_many::run_batch(&files, out, options),
-            }
+            }?;
         }
         Command::Sweep {
             file,
@@ -172,6 +221,7 @@ pub fn execute(cli: Cli) -> Result<()> {
             resume,
             fresh,
             yes,
+            print,
         } => sweep::sweep(
             &file,
             out,
@@ -181,9 +231,10 @@ pub fn execute(cli: Cli) -> Result<()> {
                 fresh,
                 yes,
                 catalog,
+                print,
             },
-        ),
-        Command::Validate { file } => validate(&file, catalog),
+        )?,
+        Command::Validate { file, print } => validate(&file, catalog, print)?,
         Command::Fit {
             files,
             out,
@@ -203,14 +254,47 @@ pub fn execute(cli: Cli) -> Result<()> {
                 yes,
             },
             catalog,
-        ),
-        Command::Catalog { region } => {
-            let text =
-                report::catalog::render(catalog, region.as_deref()).map_err(anyhow::Error::msg)?;
-            print!("{text}");
-            Ok(())
+        )?,
+        Command::Catalog { region, print } => show_catalog(catalog, region.as_deref(), print)?,
+        Command::Diff {
+            a,
+            b,
+            exit_code,
+            threads,
+            yes,
+            print,
+        } => {
+            check_threads(threads)?;
+            let options = RunOptions {
+                seed: None,
+                replications: None,
+                threads,
+                yes,
+                catalog,
+                print,
+            };
+            let changed = diff::diff(&a, &b, options)?;
+            if exit_code && changed {
+                return Ok(Status::RecommendationChanged);
+            }
         }
     }
+    Ok(Status::Success)
+}
+
+/// `natsim catalog` in the chosen format; an unknown region is an error in every format.
+fn show_catalog(catalog: &Catalog, region: Option<&str>, print: Print) -> Result<()> {
+    // Rendered first, so an unknown region fails whatever the format (and with --quiet).
+    let text = match print.format {
+        Format::Table => report::catalog::render(catalog, region),
+        Format::Json => {
+            report::json::catalog_document(catalog, region).map(|doc| report::json::to_text(&doc))
+        }
+        Format::Markdown => report::catalog::markdown(catalog, region),
+    }
+    .map_err(anyhow::Error::msg)?;
+    print.out(&text);
+    Ok(())
 }
 
 /// A scenario file read once (a FIFO or `natsim run <(...)` cannot be read twice), with its
@@ -219,6 +303,9 @@ pub(super) struct Loaded {
     pub(crate) file: PathBuf,
     pub(crate) text: String,
     pub(crate) scenario: Scenario,
+    /// Notes the input raised that do not stop it (a replay's left-out records, a `[sweep]`
+    /// that `run` does not apply): printed on stderr by the caller and kept in the JSON.
+    pub(crate) notes: Vec<String>,
 }
 
 fn load(
@@ -248,9 +335,7 @@ fn load_with(
         }
         None => parse_scenario_at(&text, file, catalog)?,
     };
-    crate::io::scenario::replay::notes(&scenario)
-        .iter()
-        .for_each(|n| eprintln!("{n}"));
+    let notes = crate::io::scenario::replay::notes(&scenario);
     if let Some(seed) = seed {
         scenario.seed = seed;
     }
@@ -269,7 +354,28 @@ fn load_with(
         file: file.to_path_buf(),
         text,
         scenario,
+        notes,
     })
+}
+
+impl Loaded {
+    /// Adds the note that `run` simulates a sweep file as written, without its `[sweep]`.
+    fn note_sweep_not_applied(&mut self) {
+        if self.scenario.has_sweep {
+            self.notes.push(format!(
+                "note: {} has a [sweep] table; `natsim run` simulates the file as written; use `natsim sweep {}` for the sweep",
+                self.file.display(),
+                self.file.display()
+            ));
+        }
+    }
+
+    /// Prints the notes on stderr (unless `--quiet`).
+    fn print_notes(&self, print: Print) {
+        for note in &self.notes {
+            print.note(note);
+        }
+    }
 }
 
 /// The flags `run` applies to every file.
@@ -282,6 +388,7 @@ pub(super) struct RunOptions {
     pub(crate) yes: bool,
     /// The catalog scenarios are read against (`--catalog`, or the built-in one).
     pub(crate) catalog: &'static Catalog,
+    pub(crate) print: Print,
 }
 
 /// Where `natsim run` writes a scenario without `--out`: `output/<name>/`. A sweep of the same
@@ -296,16 +403,21 @@ fn run(
     options: RunOptions,
     cloudwatch: Option<&Path>,
 ) -> Result<()> {
-    let loaded = load(file, options.seed, options.replications, options.catalog)?;
+    let mut loaded = load(file, options.seed, options.replications, options.catalog)?;
+    loaded.note_sweep_not_applied();
+    loaded.print_notes(options.print);
     let scenario = &loaded.scenario;
     let measured = cloudwatch
         .map(|path| read_metrics(path, scenario, file))
         .transpose()?;
-    if scenario.has_sweep {
-        note_sweep_not_applied(file);
-    }
     let work = estimate::scenario_work(scenario);
-    budget::check(file, &work, budget::threads(options.threads), options.yes)?;
+    budget::check(
+        file,
+        &work,
+        budget::threads(options.threads),
+        options.yes,
+        options.print,
+    )?;
     run_checked(&loaded, out, options, measured.as_ref())
 }
 
@@ -339,51 +451,60 @@ fn run_checked(
     let scenario = &loaded.scenario;
     let threads = budget::threads(options.threads);
     let work = estimate::scenario_work(scenario);
-    let outputs = Outputs::open(&out.unwrap_or_else(|| default_run_dir(&scenario.name)))?;
+    let outputs = Outputs::open(
+        &out.unwrap_or_else(|| default_run_dir(&scenario.name)),
+        options.print,
+    )?;
     let bar = RunBar::new(
         scenario.duration_ns.saturating_mul(work.runs),
-        budget::shows_progress(&work, threads),
+        options.print.chatty() && budget::shows_progress(&work, threads),
     );
     let result = with_threads(options.threads, || {
         batch::run_scenario_observed(scenario, &|ns| bar.advance(ns))
     })?;
     bar.finish();
     let calibration = measured.map(|m| cloudwatch::calibrate::calibrate(scenario, &result, m));
-    let written = write_run(outputs, loaded, &result, calibration.as_ref())?;
-    print!("{}", report::table::render(scenario, &result));
-    if let Some(calibration) = &calibration {
-        println!();
-        for line in calibration.lines() {
-            println!("{line}");
-        }
-    }
-    println!("\nwrote {} and {}", written[0], written[1]);
-    println!("wrote {}", written[2..].join(", "));
+    let (written, document) = write_run(outputs, loaded, &result, calibration.as_ref())?;
+    let print = options.print;
+    print.report(
+        || {
+            let mut text = report::table::render(scenario, &result);
+            if !document.calibration.is_empty() {
+                text.push('\n');
+                document
+                    .calibration
+                    .iter()
+                    .for_each(|line| text.push_str(&format!("{line}\n")));
+            }
+            text
+        },
+        || report::json::to_text(&document),
+        || report::markdown::run(&document),
+    );
+    print.table_line(&format!(
+        "\nwrote {}, {} and {}",
+        written[0], written[1], written[2]
+    ));
+    print.table_line(&format!("wrote {}", written[3..].join(", ")));
     Ok(())
 }
 
-/// Says on stderr that `run` simulates a sweep file as written, without its `[sweep]`.
-fn note_sweep_not_applied(file: &Path) {
-    eprintln!(
-        "note: {} has a [sweep] table; `natsim run` simulates the file as written; use `natsim sweep {}` for the sweep",
-        file.display(),
-        file.display()
-    );
-}
-
-/// Writes a run's files into `outputs` as one set: summary.csv, timeseries.csv, calibration.csv
-/// (with `--cloudwatch`), the plots (PNG and SVG; `calibration` too with `--cloudwatch`, unless
-/// every simulated metric was zero throughout), report.html, then the manifest. Returns the
-/// paths written, in that order.
+/// Writes a run's files into `outputs` as one set: summary.csv, summary.json, timeseries.csv,
+/// calibration.csv (with `--cloudwatch`), the plots (PNG and SVG; `calibration` too with
+/// `--cloudwatch`, unless every simulated metric was zero throughout), report.html, then the
+/// manifest. Returns the paths written, in that order, and the document of summary.json.
 fn write_run(
     mut outputs: Outputs,
     loaded: &Loaded,
     result: &batch::ScenarioResult,
     calibration: Option<&Calibration>,
-) -> Result<Vec<String>> {
+) -> Result<(Vec<String>, RunDocument)> {
     let scenario = &loaded.scenario;
+    let calibration_lines = calibration.map(Calibration::lines).unwrap_or_default();
+    let document = run_document(scenario, result, &loaded.notes, &calibration_lines);
     let mut written = vec![
         outputs.write("summary.csv", report::csv::summary_csv(scenario, result))?,
+        outputs.write("summary.json", report::json::to_text(&document))?,
         outputs.write(
             "timeseries.csv",
             report::csv::timeseries_csv(scenario, result),
@@ -423,7 +544,8 @@ fn write_run(
         seed: Some(scenario.seed),
     };
     outputs.close(&header)?;
-    Ok(written.iter().map(|p| p.display().to_string()).collect())
+    let written = written.iter().map(|p| p.display().to_string()).collect();
+    Ok((written, document))
 }
 
 /// `name.png, name.svg, …` of the plots written.
@@ -446,35 +568,64 @@ fn written_names(out_dir: &Path, plots: &[(&str, String)]) -> Vec<String> {
 
 /// `natsim validate`: checks the file (and every point of its sweep) and says what running it
 /// would take.
-fn validate(file: &Path, catalog: &Catalog) -> Result<()> {
+fn validate(file: &Path, catalog: &Catalog, print: Print) -> Result<()> {
     let traces = Traces::default();
     let loaded = load_with(file, None, None, catalog, Some(&traces))?;
+    loaded.print_notes(print);
     let scenario = &loaded.scenario;
-    println!(
-        "{}: ok: scenario {} with {} workload(s) and {} candidate(s)",
-        file.display(),
-        scenario.name,
-        scenario.workloads.len(),
-        scenario.candidates.len()
-    );
     let threads = budget::threads(None);
-    let work = match sweep::plan_if_any(&loaded, catalog, &traces)? {
-        Some((plan, work)) => {
-            println!("{}: ok: {plan}", file.display());
-            work
-        }
-        None => estimate::scenario_work(scenario),
+    let (sweep, work) = match sweep::plan_if_any(&loaded, catalog, &traces)? {
+        Some((points, runs, work)) => (Some(ValidateSweep { points, runs }), work),
+        None => (None, estimate::scenario_work(scenario)),
     };
-    println!(
-        "{}: estimate: {}{}",
-        file.display(),
-        work.describe(threads),
-        match work.refusal(threads) {
-            Some(_) => "; above the limits: `natsim run` will ask for --yes",
-            None => "",
-        }
+    let estimate = Estimate {
+        runs: work.runs,
+        connections: work.connections,
+        events: work.events,
+        threads,
+        wall_s: work.wall_s(threads),
+        peak_memory_bytes: work.peak_bytes(threads),
+        above_limits: work.refusal(threads).is_some(),
+        text: work.describe(threads),
+    };
+    let document = ValidateDocument::new(
+        file.display().to_string(),
+        scenario,
+        sweep,
+        estimate,
+        loaded.notes.clone(),
+    );
+    print.report(
+        || validate_text(&document),
+        || report::json::to_text(&document),
+        || report::markdown::validate(&document),
     );
     Ok(())
+}
+
+/// `natsim validate`'s lines in the table format.
+fn validate_text(doc: &ValidateDocument) -> String {
+    let mut text = format!(
+        "{}: ok: scenario {} with {} workload(s) and {} candidate(s)\n",
+        doc.file, doc.scenario, doc.workloads, doc.candidates
+    );
+    if let Some(sweep) = &doc.sweep {
+        text.push_str(&format!(
+            "{}: ok: sweep of {} point(s), {} run(s) in all\n",
+            doc.file, sweep.points, sweep.runs
+        ));
+    }
+    text.push_str(&format!(
+        "{}: estimate: {}{}\n",
+        doc.file,
+        doc.estimate.text,
+        if doc.estimate.above_limits {
+            "; above the limits: `natsim run` will ask for --yes"
+        } else {
+            ""
+        }
+    ));
+    text
 }
 
 /// Runs `work` on `threads` worker threads, or on rayon's global pool (one per core) when not

@@ -10,6 +10,7 @@
 //! output appears whole (written to a temporary file beside it, then linked or renamed into
 //! place).
 
+use super::print::{Format, Print};
 use super::{Loaded, RunOptions, budget, check_gateways, estimate, run_checked};
 use crate::io::catalog::Catalog;
 use crate::io::cloudwatch::{self, Measured};
@@ -74,6 +75,11 @@ pub(super) fn fit(args: FitArgs, catalog: &'static Catalog) -> Result<()> {
         threads: None,
         yes: args.yes,
         catalog,
+        // `fit` prints the console table: its own lines are not a JSON or Markdown document.
+        print: Print {
+            format: Format::Table,
+            quiet: false,
+        },
     };
     let calibrate = match metrics_file {
         Some(measured) => {
@@ -101,6 +107,7 @@ pub(super) fn fit(args: FitArgs, catalog: &'static Catalog) -> Result<()> {
     let loaded = Loaded {
         file: out.clone(),
         text,
+        notes: Vec::new(),
         scenario,
     };
     run_checked(&loaded, None, options, Some(&measured))
@@ -128,7 +135,13 @@ fn check_before_writing(
         );
     }
     let work = estimate::scenario_work(scenario);
-    budget::check(out, &work, budget::threads(options.threads), options.yes)
+    budget::check(
+        out,
+        &work,
+        budget::threads(options.threads),
+        options.yes,
+        options.print,
+    )
 }
 
 /// The output file's stem, in the characters a scenario name allows.

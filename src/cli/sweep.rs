@@ -10,12 +10,15 @@
 //! runs of an interrupted sweep are never discarded.
 
 use super::outputs::Outputs;
+use super::print::Print;
 use super::progress::Progress;
 use super::{Loaded, budget, default_run_dir, load_with, with_threads};
 use crate::cli::estimate::{self, Work};
 use crate::io::catalog::Catalog;
 use crate::io::report::journal;
+use crate::io::report::json::{self, sweep_document};
 use crate::io::report::manifest::{self, Header};
+use crate::io::report::markdown;
 use crate::io::report::parquet::{sweep_frame, write_parquet};
 use crate::io::report::sweep::{SweepStats, render, sweep_csv, winners_csv};
 use crate::io::report::{html, plot, write_atomically, write_output};
@@ -40,6 +43,7 @@ pub(super) struct SweepOptions {
     pub(crate) yes: bool,
     /// The catalog every point is read against.
     pub(crate) catalog: &'static Catalog,
+    pub(crate) print: Print,
 }
 
 /// Where `natsim sweep` writes without `--out`: `output/<name>/sweep/`, inside the run's folder
@@ -56,6 +60,8 @@ pub(super) fn sweep(file: &Path, out: Option<PathBuf>, options: SweepOptions) ->
     // and let go once the points are parsed.
     let traces = Traces::default();
     let loaded = load_with(file, None, None, options.catalog, Some(&traces))?;
+    let print = options.print;
+    loaded.print_notes(print);
     let text = &loaded.text;
     let plan = with_threads(options.threads, || {
         Plan::from_file_text_with(text, file, options.catalog, &traces)
@@ -86,9 +92,15 @@ pub(super) fn sweep(file: &Path, out: Option<PathBuf>, options: SweepOptions) ->
             .collect(),
     );
     let threads = budget::threads(options.threads);
-    budget::check(file, &pending_work(&plan, &pending), threads, options.yes)?;
+    budget::check(
+        file,
+        &pending_work(&plan, &pending),
+        threads,
+        options.yes,
+        print,
+    )?;
     // From here the folder is being rewritten: no manifest until the last file is in place.
-    let mut outputs = Outputs::open(&out_dir)?;
+    let mut outputs = Outputs::open(&out_dir, print)?;
     let resumed = match resumed {
         Some(records) => records,
         None => {
@@ -108,6 +120,7 @@ pub(super) fn sweep(file: &Path, out: Option<PathBuf>, options: SweepOptions) ->
         work_total,
         runs_resumed,
         work_total - work_pending,
+        print.chatty(),
     );
     let sink = Mutex::new(Sink {
         file: appender,
@@ -170,41 +183,50 @@ pub(super) fn sweep(file: &Path, out: Option<PathBuf>, options: SweepOptions) ->
         scenario: Some(&first.name),
         seed: Some(first.seed),
     })?;
-    print!("{}", render(&plan, &results, &winners, stats));
-    println!(
+    let mut warnings = loaded.notes.clone();
+    if figures.is_empty() {
+        warnings.push("no plots: they are drawn for a sweep of exactly one numeric key".into());
+    }
+    print.report(
+        || render(&plan, &results, &winners, stats),
+        || json::to_text(&sweep_document(&plan, &results, &winners, stats, &warnings)),
+        || markdown::sweep(&sweep_document(&plan, &results, &winners, stats, &warnings)),
+    );
+    print.table_line(&format!(
         "\nwrote {}, {}, {} and {}",
         sweep_path.display(),
         parquet_path.display(),
         winners_path.display(),
         journal_path.display()
-    );
-    println!(
+    ));
+    print.table_line(&format!(
         "wrote {}",
         super::written_names(&out_dir, &plots).join(", ")
-    );
-    if figures.is_empty() {
-        println!("no plots: they are drawn for a sweep of exactly one numeric key");
+    ));
+    for warning in &warnings[loaded.notes.len()..] {
+        print.table_line(warning);
     }
     Ok(())
 }
 
 /// For `natsim validate`: checks every point of the file's `[sweep]` table, if it has one, and
 /// says how many runs it makes and what they would take.
+/// Returns the points, the runs and their work.
 pub(super) fn plan_if_any(
     loaded: &Loaded,
     catalog: &Catalog,
     traces: &Traces,
-) -> Result<Option<(String, Work)>> {
+) -> Result<Option<(usize, usize, Work)>> {
     if !loaded.scenario.has_sweep {
         return Ok(None);
     }
     let plan = Plan::from_file_text_with(&loaded.text, &loaded.file, catalog, traces)?;
-    let summary = format!(
-        "sweep of {} point(s), {} run(s) in all",
+    let jobs = plan.jobs();
+    Ok(Some((
         plan.points.len(),
-        plan.jobs().len()
-    );
-    Ok(Some((summary, pending_work(&plan, &plan.jobs()))))
+        jobs.len(),
+        pending_work(&plan, &jobs),
+    )))
 }
 
 /// The work of the `pending` runs of a sweep: each point's runs weighed as `estimate` weighs a

@@ -13,7 +13,7 @@
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::model::cost::EgressTier;
 
@@ -71,7 +71,7 @@ pub struct InstanceType {
 }
 
 /// Defaults of a `nat_gateway` candidate. `sources` maps each field name to its source.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NatGatewayDefaults {
     pub(crate) ports_per_ip: u32,
@@ -93,7 +93,7 @@ pub(crate) struct NatGatewayDefaults {
 
 /// Defaults of a `nat_instance` candidate: rules over the instance type's figures.
 /// `sources` maps each scenario key these rules feed to its source.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NatInstanceDefaults {
     /// Minutes of burst from a full credit bucket, by size suffix ("nano", "xlarge").
@@ -138,7 +138,7 @@ pub(crate) struct NatInstanceDefaults {
 }
 
 /// Above `above_gib` of memory the kernel's default table holds `entries`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ConntrackStep {
     pub(crate) above_gib: f64,
