@@ -1,6 +1,6 @@
 //! natsim's one integration-test binary (ripgrep style): oracles, cost identities, determinism,
-//! the CLI's error contract, flow logs into connections and replayed, every shipped scenario, batches and sweeps, and the validation
-//! against published figures.
+//! the CLI's error contract, flow logs into connections and replayed, every shipped scenario, batches and sweeps, the output
+//! formats against their JSON schemas, `diff`, and the validation against published figures.
 
 #[path = "it/support.rs"]
 mod support;
@@ -17,12 +17,16 @@ mod cli;
 mod cost;
 #[path = "it/determinism.rs"]
 mod determinism;
+#[path = "it/diff.rs"]
+mod diff;
 #[path = "it/egress_options.rs"]
 mod egress_options;
 #[path = "it/fit.rs"]
 mod fit;
 #[path = "it/flowlogs.rs"]
 mod flowlogs;
+#[path = "it/formats.rs"]
+mod formats;
 #[path = "it/fuzz.rs"]
 mod fuzz;
 #[path = "it/hardening.rs"]
@@ -43,6 +47,8 @@ mod replay_ci;
 mod reports;
 #[path = "it/scenarios.rs"]
 mod scenarios;
+#[path = "it/schema.rs"]
+mod schema;
 #[path = "it/set.rs"]
 mod set;
 #[path = "it/sweep.rs"]

@@ -10,12 +10,15 @@
 //! runs of an interrupted sweep are never discarded.
 
 use super::outputs::Outputs;
+use super::print::Print;
 use super::progress::Progress;
 use super::{Loaded, budget, default_run_dir, load_with, with_threads};
 use crate::cli::estimate::{self, Work};
 use crate::io::catalog::Catalog;
 use crate::io::report::journal;
+use crate::io::report::json::{self, sweep_document};
 use crate::io::report::manifest::{self, Header};
+use crate::io::report::markdown;
 use crate::io::report::parquet::{sweep_frame, write_parquet};
 use crate::io::report::sweep::{SweepStats, render, sweep_csv, winners_csv};
 use crate::io::report::{html, plot, write_atomically, write_output};
@@ -33,7 +36,7 @@ use std::time::Instant;
 
 /// The flags of `natsim sweep`.
 #[derive(Debug, Clone, Copy)]
-pub(super) struct SweepOptions<'a> {
+pub(super) struct SweepOptions {
     pub(crate) threads: Option<usize>,
     pub(crate) resume: bool,
     pub(crate) fresh: bool,
@@ -41,8 +44,9 @@ pub(super) struct SweepOptions<'a> {
     pub(crate) yes: bool,
     /// The catalog every point is read against.
     pub(crate) catalog: &'static Catalog,
+    pub(crate) print: Print,
     /// `--set`, applied to the file before its points.
-    pub(crate) overrides: &'a Overrides,
+    pub(crate) overrides: &'static Overrides,
 }
 
 /// Where `natsim sweep` writes without `--out`: `output/<name>/sweep/`, inside the run's folder
@@ -52,7 +56,7 @@ pub(super) fn default_sweep_dir(name: &str) -> PathBuf {
 }
 
 /// Runs the sweep in `file`.
-pub(super) fn sweep(file: &Path, out: Option<PathBuf>, options: SweepOptions<'_>) -> Result<()> {
+pub(super) fn sweep(file: &Path, out: Option<PathBuf>, options: SweepOptions) -> Result<()> {
     // The file as a plain scenario first, so its own mistakes read as they do for `run`. Read
     // once: the same text is parsed, planned and copied to scenario.toml.
     // The flow logs of a replayed workload are read once, here, for the file and all its points,
@@ -65,6 +69,10 @@ pub(super) fn sweep(file: &Path, out: Option<PathBuf>, options: SweepOptions<'_>
         Some(&traces),
         options.overrides,
     )?;
+    let print = options.print;
+    loaded.print_notes(print);
+    // What scenario.toml keeps and report.html shows: the file and its --set.
+    let text = &loaded.shown_text();
     let plan = with_threads(options.threads, || {
         Plan::from_file_text_with(
             &loaded.text,
@@ -74,8 +82,6 @@ pub(super) fn sweep(file: &Path, out: Option<PathBuf>, options: SweepOptions<'_>
             options.overrides,
         )
     })??;
-    // What scenario.toml keeps and report.html shows: the file and its --set.
-    let text = &loaded.shown_text();
     drop(traces);
     let out_dir = out.unwrap_or_else(|| default_sweep_dir(&loaded.scenario.name));
     fs::create_dir_all(&out_dir).with_context(|| {
@@ -102,9 +108,15 @@ pub(super) fn sweep(file: &Path, out: Option<PathBuf>, options: SweepOptions<'_>
             .collect(),
     );
     let threads = budget::threads(options.threads);
-    budget::check(file, &pending_work(&plan, &pending), threads, options.yes)?;
+    budget::check(
+        file,
+        &pending_work(&plan, &pending),
+        threads,
+        options.yes,
+        print,
+    )?;
     // From here the folder is being rewritten: no manifest until the last file is in place.
-    let mut outputs = Outputs::open(&out_dir)?;
+    let mut outputs = Outputs::open(&out_dir, print)?;
     let resumed = match resumed {
         Some(records) => records,
         None => {
@@ -124,6 +136,7 @@ pub(super) fn sweep(file: &Path, out: Option<PathBuf>, options: SweepOptions<'_>
         work_total,
         runs_resumed,
         work_total - work_pending,
+        print.chatty(),
     );
     let sink = Mutex::new(Sink {
         file: appender,
@@ -186,31 +199,40 @@ pub(super) fn sweep(file: &Path, out: Option<PathBuf>, options: SweepOptions<'_>
         scenario: Some(&first.name),
         seed: Some(first.seed),
     })?;
-    print!("{}", render(&plan, &results, &winners, stats));
-    println!(
+    let mut warnings = loaded.notes.clone();
+    if figures.is_empty() {
+        warnings.push("no plots: they are drawn for a sweep of exactly one numeric key".into());
+    }
+    print.report(
+        || render(&plan, &results, &winners, stats),
+        || json::to_text(&sweep_document(&plan, &results, &winners, stats, &warnings)),
+        || markdown::sweep(&sweep_document(&plan, &results, &winners, stats, &warnings)),
+    );
+    print.table_line(&format!(
         "\nwrote {}, {}, {} and {}",
         sweep_path.display(),
         parquet_path.display(),
         winners_path.display(),
         journal_path.display()
-    );
-    println!(
+    ));
+    print.table_line(&format!(
         "wrote {}",
         super::written_names(&out_dir, &plots).join(", ")
-    );
-    if figures.is_empty() {
-        println!("no plots: they are drawn for a sweep of exactly one numeric key");
+    ));
+    for warning in &warnings[loaded.notes.len()..] {
+        print.table_line(warning);
     }
     Ok(())
 }
 
 /// For `natsim validate`: checks every point of the file's `[sweep]` table, if it has one, and
 /// says how many runs it makes and what they would take.
+/// Returns the points, the runs and their work.
 pub(super) fn plan_if_any(
     loaded: &Loaded,
     catalog: &Catalog,
     traces: &Traces,
-) -> Result<Option<(String, Work)>> {
+) -> Result<Option<(usize, usize, Work)>> {
     if !loaded.scenario.has_sweep {
         return Ok(None);
     }
@@ -221,12 +243,12 @@ pub(super) fn plan_if_any(
         traces,
         &loaded.overrides,
     )?;
-    let summary = format!(
-        "sweep of {} point(s), {} run(s) in all",
+    let jobs = plan.jobs();
+    Ok(Some((
         plan.points.len(),
-        plan.jobs().len()
-    );
-    Ok(Some((summary, pending_work(&plan, &plan.jobs()))))
+        jobs.len(),
+        pending_work(&plan, &jobs),
+    )))
 }
 
 /// The work of the `pending` runs of a sweep: each point's runs weighed as `estimate` weighs a

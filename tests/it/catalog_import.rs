@@ -135,6 +135,21 @@ fn the_small_fixtures_import_every_region_and_priced_type_with_sources() {
     ]);
     assert!(output.status.success(), "{stderr}");
     assert!(String::from_utf8_lossy(&output.stdout).contains("t4g.nano"));
+    // And its JSON listing follows the published schema (no price factor: null).
+    let (output, stderr) = cli(&[
+        "--catalog",
+        out.to_str().unwrap(),
+        "catalog",
+        "--format",
+        "json",
+    ]);
+    assert!(output.status.success(), "{stderr}");
+    let doc: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    crate::schema::assert_valid("natsim-catalog.schema.json", &doc);
+    assert!(
+        doc.to_string().contains("\"instance_price_factor\":null"),
+        "{doc}"
+    );
 }
 
 #[test]

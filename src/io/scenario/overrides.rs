@@ -31,6 +31,9 @@ struct Override {
 }
 
 impl Overrides {
+    /// No overrides.
+    pub const NONE: Overrides = Overrides { items: Vec::new() };
+
     /// Reads `--set` arguments; the problem in words (naming the argument) when one is not
     /// `KEY=VALUE` with a key path, or a key is set twice.
     pub fn parse(args: &[String]) -> Result<Overrides, String> {
