@@ -509,6 +509,18 @@ mod tests {
     }
 
     #[test]
+    fn terms_before_products_give_the_same_prices() {
+        let doc: serde_json::Value = serde_json::from_str(OFFER).unwrap();
+        let reordered = format!(
+            "{{\"terms\": {}, \"products\": {}, \"offerCode\": \"AmazonVPC\"}}",
+            doc["terms"], doc["products"]
+        );
+        let (_, first) = prices(OFFER).unwrap();
+        let (_, second) = prices(&reordered).unwrap();
+        assert_eq!(first, second);
+    }
+
+    #[test]
     fn get_products_output_is_read_string_by_string() {
         let doc = r#"{"product":{"productFamily":"NAT Gateway","attributes":{"regionCode":"eu-west-1","usagetype":"EU-NatGateway-Bytes"},"sku":"CCC"},"serviceCode":"AmazonEC2","terms":{"OnDemand":{"CCC.JRTCKXETXF":{"priceDimensions":{"CCC.JRTCKXETXF.6YS6EN2CT7":{"unit":"GB","endRange":"Inf","beginRange":"0","pricePerUnit":{"USD":"0.0480000000"}}},"sku":"CCC","offerTermCode":"JRTCKXETXF"}}},"version":"20260101000000","publicationDate":"2026-01-01T00:00:00Z"}"#;
         let text = format!(
