@@ -4,6 +4,7 @@
 
 pub(crate) mod cost;
 pub(crate) mod device;
+pub(crate) mod egress_ips;
 pub mod objectives;
 pub(crate) mod scenario;
 pub mod sim;

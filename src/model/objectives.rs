@@ -2,8 +2,10 @@
 //! cautious engineer would accept when the scenario's `[slo]` leaves the key out, and the check
 //! of a candidate's figures against them.
 //!
-//! Invariants: every objective has a default, so a scenario without `[slo]` is still judged; a
-//! scenario switches an objective off only by saying so (`key = "off"`); a candidate that does
+//! Invariants: every objective has a default, so a scenario without `[slo]` is still judged (the
+//! one whose default is "not required", `max_egress_ips`, is in force only when the scenario
+//! sets it); a scenario switches an objective off only by saying so (`key = "off"`); a candidate
+//! that does
 //! not carry its load (a growing backlog, credits that would run dry within the month, no
 //! headroom) misses an objective, so "cheapest that meets the objectives" never picks an option
 //! that is cheap because it failed to do the work. docs/objectives.md explains each default.
@@ -28,6 +30,8 @@ pub enum Objective {
     MaxUtilization,
     /// Hours a full network-credit bucket lasts at the load seen.
     MinCreditHours,
+    /// Public addresses a partner must allowlist, which must also survive a failure.
+    MaxEgressIps,
 }
 
 /// Whether an objective bounds its figure from above or from below.
@@ -38,7 +42,7 @@ pub(crate) enum Bound {
 }
 
 impl Objective {
-    pub const ALL: [Objective; 7] = [
+    pub const ALL: [Objective; 8] = [
         Objective::MaxDropRate,
         Objective::MaxConnFailRate,
         Objective::MaxP99Slowdown,
@@ -46,6 +50,7 @@ impl Objective {
         Objective::MinCarriedRatio,
         Objective::MaxUtilization,
         Objective::MinCreditHours,
+        Objective::MaxEgressIps,
     ];
 
     /// The `[slo]` key.
@@ -58,12 +63,15 @@ impl Objective {
             Objective::MinCarriedRatio => "min_carried_ratio",
             Objective::MaxUtilization => "max_utilization",
             Objective::MinCreditHours => "min_credit_hours",
+            Objective::MaxEgressIps => "max_egress_ips",
         }
     }
 
     /// The limit applied when the scenario does not set one; docs/objectives.md says why.
-    pub(crate) fn default_limit(self) -> f64 {
-        match self {
+    /// `None`: not required unless the scenario asks (no partner allowlists addresses by
+    /// default).
+    pub(crate) fn default_limit(self) -> Option<f64> {
+        Some(match self {
             // AWS's own alarm on a NAT gateway's PacketsDropCount is 0.01 % of traffic; a
             // sizing decision allows ten times that before calling an option lossy.
             Objective::MaxDropRate => 0.001,
@@ -82,7 +90,9 @@ impl Objective {
             Objective::MaxUtilization => 0.8,
             // The monthly bill assumes the device carries the load all month.
             Objective::MinCreditHours => crate::model::cost::HOURS_PER_MONTH,
-        }
+            // Most destinations accept any source address.
+            Objective::MaxEgressIps => return None,
+        })
     }
 
     pub(crate) fn bound(self) -> Bound {
@@ -93,7 +103,8 @@ impl Objective {
             Objective::MaxDropRate
             | Objective::MaxConnFailRate
             | Objective::MaxP99Slowdown
-            | Objective::MaxUtilization => Bound::AtMost,
+            | Objective::MaxUtilization
+            | Objective::MaxEgressIps => Bound::AtMost,
         }
     }
 
@@ -107,6 +118,7 @@ impl Objective {
             Objective::MinCarriedRatio => "offered bytes carried",
             Objective::MaxUtilization => "utilisation",
             Objective::MinCreditHours => "network credits last",
+            Objective::MaxEgressIps => "fixed egress addresses to allowlist",
         }
     }
 
@@ -118,7 +130,7 @@ impl Objective {
             Objective::MinCarriedRatio | Objective::MaxUtilization => {
                 format!("{:.0} %", value * 100.0)
             }
-            Objective::MaxP99Slowdown => format!("{value}"),
+            Objective::MaxP99Slowdown | Objective::MaxEgressIps => format!("{value}"),
             Objective::MinCreditHours => hours(value),
         }
     }
@@ -155,7 +167,7 @@ impl Default for Slo {
     fn default() -> Self {
         Slo {
             limits: Objective::ALL.map(|o| Limit {
-                value: Some(o.default_limit()),
+                value: o.default_limit(),
                 is_default: true,
             }),
         }
@@ -175,11 +187,19 @@ impl Slo {
         };
     }
 
-    /// The objectives in force, one line each: "drop rate ≤ 0.10 % (default)".
+    /// The objectives listed with a scenario: all but one whose default is "not required" and
+    /// which the scenario left out (so a scenario without an allowlist reads as before).
+    pub(crate) fn listed(&self) -> impl Iterator<Item = Objective> + '_ {
+        Objective::ALL.into_iter().filter(|&o| {
+            let limit = self.limit(o);
+            limit.value.is_some() || !limit.is_default
+        })
+    }
+
+    /// The objectives listed ([`Slo::listed`]), one line each: "drop rate ≤ 0.10 % (default)".
     pub(crate) fn describe(&self) -> Vec<String> {
-        Objective::ALL
-            .iter()
-            .map(|&o| {
+        self.listed()
+            .map(|o| {
                 let limit = self.limit(o);
                 let relation = match o.bound() {
                     Bound::AtMost => "≤",
@@ -215,6 +235,9 @@ pub(crate) struct Measured {
     pub(crate) utilization_sustained: f64,
     pub(crate) credit_depth: f64,
     pub(crate) credit_hours: f64,
+    /// Public addresses the allowlisted traffic leaves from, and whether they survive a failure.
+    pub(crate) egress_ips: f64,
+    pub(crate) egress_ips_fixed: bool,
 }
 
 /// An objective missed, with the figure that missed it in words.
@@ -256,6 +279,9 @@ fn figure(objective: Objective, m: &Measured) -> f64 {
             .max(m.utilization_sustained)
             .max(m.credit_depth),
         Objective::MinCreditHours => m.credit_hours,
+        // Addresses that change after a failure cannot be allowlisted at all.
+        Objective::MaxEgressIps if !m.egress_ips_fixed => f64::INFINITY,
+        Objective::MaxEgressIps => m.egress_ips,
     }
 }
 
@@ -299,6 +325,15 @@ fn miss_text(objective: Objective, m: &Measured, figure: f64, limit: f64) -> Str
         Objective::MinCreditHours => format!(
             "not sustainable: network credits last {} at this load < {}",
             hours(figure),
+            show(limit)
+        ),
+        Objective::MaxEgressIps if !m.egress_ips_fixed => format!(
+            "egress addresses not fixed: a replaced instance comes up with a new public address, which no allowlist of {} holds",
+            show(limit)
+        ),
+        Objective::MaxEgressIps => format!(
+            "{} egress addresses to allowlist > {}",
+            m.egress_ips,
             show(limit)
         ),
     }
@@ -348,6 +383,8 @@ mod tests {
             utilization_sustained: 0.3,
             credit_depth: 0.0,
             credit_hours: f64::INFINITY,
+            egress_ips: 1.0,
+            egress_ips_fixed: true,
         }
     }
 
@@ -404,6 +441,34 @@ mod tests {
         let missed = misses(&Slo::default(), &draining);
         assert_eq!(missed[0].objective, Objective::MinCreditHours);
         assert!(missed[0].text.contains("last 2.6 h at this load < 730 h"));
+    }
+
+    #[test]
+    fn egress_addresses_are_judged_only_when_the_scenario_asks() {
+        let many = Measured {
+            egress_ips: 40.0,
+            ..healthy()
+        };
+        let slo = Slo::default();
+        assert!(misses(&slo, &many).is_empty());
+        assert!(!slo.describe().iter().any(|l| l.contains("allowlist")));
+        let mut allowlist = Slo::default();
+        allowlist.set(Objective::MaxEgressIps, Some(2.0));
+        let missed = misses(&allowlist, &many);
+        assert_eq!(missed[0].objective, Objective::MaxEgressIps);
+        assert_eq!(missed[0].text, "40 egress addresses to allowlist > 2");
+        let moving = Measured {
+            egress_ips_fixed: false,
+            ..healthy()
+        };
+        assert!(misses(&allowlist, &moving)[0].text.contains("not fixed"));
+        assert!(misses(&allowlist, &healthy()).is_empty());
+        assert!(
+            allowlist
+                .describe()
+                .last()
+                .is_some_and(|l| l == "fixed egress addresses to allowlist ≤ 2")
+        );
     }
 
     #[test]

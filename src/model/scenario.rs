@@ -107,6 +107,15 @@ pub(crate) struct Workload {
     /// Fraction of connections bound for S3 or DynamoDB in the region (a gateway endpoint can
     /// carry them for free).
     pub(crate) endpoint_share: f64,
+    /// AWS services other than S3/DynamoDB that an interface endpoint (PrivateLink) can reach,
+    /// each with its share of all the workload's connections (`aws_services`).
+    pub(crate) aws_services: Vec<AwsService>,
+    /// Share of the workload's internet-bound connections (neither S3/DynamoDB nor an AWS
+    /// service) whose client and destination both speak IPv6 (`ipv6_share`).
+    pub(crate) ipv6_share: f64,
+    /// Its destinations accept only allowlisted source addresses: `[slo] max_egress_ips`
+    /// counts the addresses its connections leave from (`allowlisted`).
+    pub(crate) allowlisted: bool,
     /// The client instances' type, for an internet gateway (each client is its own bottleneck).
     pub(crate) client_instance_type: Option<String>,
     /// Or their bandwidth, flat, in bits per second.
@@ -119,6 +128,16 @@ pub(crate) struct Workload {
     pub(crate) replay: Option<std::sync::Arc<Replay>>,
 }
 
+/// An AWS service reachable through an interface VPC endpoint, and the share of a workload's
+/// connections bound for it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct AwsService {
+    /// The endpoint's service name without the region prefix (`"ecr.dkr"`, `"sts"`, `"logs"`).
+    pub(crate) name: String,
+    /// Share of all the workload's connections, in [0, 1].
+    pub(crate) share: f64,
+}
+
 /// One egress option the user weighs.
 #[derive(Debug, Clone)]
 pub struct Candidate {
@@ -127,6 +146,12 @@ pub struct Candidate {
     pub(crate) device: DeviceConfig,
     /// Traffic to S3/DynamoDB goes through a free gateway endpoint instead of the device.
     pub(crate) s3_gateway_endpoint: bool,
+    /// Interface endpoints (PrivateLink) the candidate provisions, by service name, one in every
+    /// AZ with clients: the workloads' connections to these services skip the device.
+    pub(crate) interface_endpoints: Vec<String>,
+    /// The VPC is dual-stack and routes IPv6 through an egress-only internet gateway: the
+    /// workloads' IPv6 connections (`ipv6_share`) skip the device.
+    pub(crate) egress_only_igw: bool,
     /// One device in every AZ that has clients, instead of one in `az`.
     pub(crate) per_az: bool,
     /// Defaults this candidate rests on where AWS publishes nothing (key, value, why).

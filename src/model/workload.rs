@@ -30,6 +30,11 @@ pub(crate) struct Arrival {
     pub(crate) hold_ns: Nanos,
     /// Bound for S3 or DynamoDB in the region (a gateway endpoint could carry it).
     pub(crate) aws_service: bool,
+    /// Bound for another AWS service: its index in the workload's `aws_services` (an interface
+    /// endpoint could carry it).
+    pub(crate) interface_service: Option<u16>,
+    /// Bound for the internet over IPv6 (an egress-only internet gateway could carry it).
+    pub(crate) ipv6: bool,
 }
 
 /// A sampler for a [`Dist`], built once so drawing is cheap.
@@ -92,6 +97,9 @@ struct ClassGenerator {
     holds: StreamRng,
     endpoint: StreamRng,
     endpoint_share: f64,
+    /// Where a connection that is not bound for S3/DynamoDB goes: an AWS service, IPv6 or IPv4
+    /// (`route`, a stream of its own so that workloads without these shares draw as before).
+    route: Route,
     /// Interarrival times at the peak of the profile; thinning brings them down to the hour's rate.
     interarrival_at_peak: Exp<f64>,
     /// Profile multipliers divided by their maximum (acceptance probabilities), empty when flat.
@@ -129,6 +137,7 @@ impl Generator {
                     holds: streams.stream("hold", index),
                     endpoint: streams.stream("endpoint", index),
                     endpoint_share: w.endpoint_share,
+                    route: Route::new(w, streams.stream("route", index)),
                     interarrival_at_peak: Exp::new(peak_rate.max(1e-12))
                         .unwrap_or(Exp::new(1.0).expect("1 is a valid rate")),
                     acceptance,
@@ -189,6 +198,7 @@ impl Generator {
         let g = &mut self.classes[class as usize];
         if let Some(replay) = &mut g.replay {
             let (recorded, destination) = replay.draw();
+            let (interface_service, ipv6) = g.route.draw(recorded.aws_service);
             return Arrival {
                 class,
                 destination: g.first_destination + destination,
@@ -196,20 +206,77 @@ impl Generator {
                 response_bytes: recorded.response_bytes,
                 hold_ns: seconds_to_ns(g.hold.sample(&mut g.holds)),
                 aws_service: recorded.aws_service,
+                interface_service,
+                ipv6,
             };
         }
         let offset = match &g.zipf {
             Some(zipf) => (zipf.sample(&mut g.destinations) as u32).saturating_sub(1),
             None => 0,
         };
+        let aws_service =
+            g.endpoint_share > 0.0 && g.endpoint.random::<f64>() < g.endpoint_share;
+        let (interface_service, ipv6) = g.route.draw(aws_service);
         Arrival {
             class,
             destination: g.first_destination + offset,
             request_bytes: g.request.sample(&mut g.sizes).max(0.0),
             response_bytes: g.response.sample(&mut g.sizes).max(0.0),
             hold_ns: seconds_to_ns(g.hold.sample(&mut g.holds)),
-            aws_service: g.endpoint_share > 0.0 && g.endpoint.random::<f64>() < g.endpoint_share,
+            aws_service,
+            interface_service,
+            ipv6,
         }
+    }
+}
+
+/// Where a workload's connection goes when it is not bound for S3/DynamoDB: to one of its AWS
+/// services, or to the internet over IPv6 or IPv4. One uniform draw per such connection, from
+/// the workload's own `route` stream, and none at all for a workload without `aws_services` or
+/// `ipv6_share` (so its other streams, and every result, stay as they were).
+#[derive(Debug, Clone)]
+struct Route {
+    rng: StreamRng,
+    /// Cumulative probabilities of each AWS service given "not S3/DynamoDB": a service's share
+    /// of all connections over 1 − `endpoint_share`, so that its share of all connections is
+    /// what the workload says.
+    services: Vec<f64>,
+    ipv6_share: f64,
+}
+
+impl Route {
+    fn new(w: &Workload, rng: StreamRng) -> Self {
+        let rest = 1.0 - w.endpoint_share;
+        let mut cumulative = 0.0;
+        let services = w
+            .aws_services
+            .iter()
+            .map(|s| {
+                cumulative += if rest > 0.0 { s.share / rest } else { 0.0 };
+                cumulative
+            })
+            .collect();
+        Route {
+            rng,
+            services,
+            ipv6_share: w.ipv6_share,
+        }
+    }
+
+    /// (AWS service, IPv6) for a connection; `s3` is whether it goes to S3/DynamoDB.
+    fn draw(&mut self, s3: bool) -> (Option<u16>, bool) {
+        if s3 || (self.services.is_empty() && self.ipv6_share <= 0.0) {
+            return (None, false);
+        }
+        let u = self.rng.random::<f64>();
+        if let Some(index) = self.services.iter().position(|&c| u < c) {
+            return (Some(index as u16), false);
+        }
+        // What is left is internet-bound: IPv6 with its share of that rest.
+        let taken = self.services.last().copied().unwrap_or(0.0).min(1.0);
+        let internet = 1.0 - taken;
+        let ipv6 = internet > 0.0 && (u - taken) < self.ipv6_share * internet;
+        (None, ipv6)
     }
 }
 
@@ -356,6 +423,9 @@ mod tests {
             packet_bytes: 1_448.0,
             mss_bytes: 1_448.0,
             endpoint_share: 0.0,
+            aws_services: Vec::new(),
+            ipv6_share: 0.0,
+            allowlisted: false,
             client_instance_type: None,
             client_bps: None,
             replay: Some(Arc::new(replay)),

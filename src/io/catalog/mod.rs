@@ -53,6 +53,13 @@ pub(crate) struct Region {
     pub(crate) cross_az_usd_per_gb_each_way: f64,
     /// Internet egress volume tiers, ascending, the last one unbounded.
     pub(crate) egress_tiers: Vec<EgressTier>,
+    /// EBS gp3 storage per GB-month (a NAT instance's volume); `None` where the catalog has no
+    /// price (an older or partial import): a scenario that needs it must give one.
+    pub(crate) ebs_gp3_usd_per_gb_month: Option<f64>,
+    /// An interface VPC endpoint per AZ per hour, and its data-processing tiers by the region's
+    /// monthly volume; `None` where the catalog has no price.
+    pub(crate) interface_endpoint_usd_per_hour: Option<f64>,
+    pub(crate) interface_endpoint_tiers: Option<Vec<EgressTier>>,
     /// Multiplier on us-east-1 instance prices where this region lists none (assumed); `None`
     /// (an imported catalog): an instance type without a listed price here has none.
     pub(crate) instance_price_factor: Option<f64>,
@@ -138,6 +145,8 @@ pub(crate) struct NatInstanceDefaults {
     pub(crate) proxy_requests_per_vcpu: f64,
     pub(crate) proxy_dns_packets_per_s: f64,
     pub(crate) proxy_dns_cache_hit_ratio: f64,
+    /// GB of each instance's EBS volume (gp3).
+    pub(crate) volume_gb: f64,
     pub(crate) sources: BTreeMap<String, String>,
 }
 
@@ -203,6 +212,7 @@ impl NatInstanceDefaults {
         "proxy_requests_per_vcpu",
         "proxy_dns_packets_per_s",
         "proxy_dns_cache_hit_ratio",
+        "volume_gb",
     ];
 
     /// Why `key` has its default, when that default is natsim's assumption; `None` otherwise.

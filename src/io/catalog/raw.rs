@@ -34,6 +34,14 @@ struct RawRegion {
     /// Absent in an imported catalog: no price is derived there.
     #[serde(default)]
     instance_price_factor: Option<f64>,
+    /// Absent in catalogs written before natsim priced them, or imported from files that lack
+    /// them: scenarios that need them then say which price to give.
+    #[serde(default)]
+    ebs_gp3_usd_per_gb_month: Option<f64>,
+    #[serde(default)]
+    interface_endpoint_usd_per_hour: Option<f64>,
+    #[serde(default)]
+    interface_endpoint_tiers: Option<Vec<RawTier>>,
     source: String,
 }
 
@@ -158,35 +166,26 @@ impl RawRegion {
         if let Some(factor) = self.instance_price_factor {
             check("instance_price_factor", factor, 0.0, true)?;
         }
+        for (what, price) in [
+            ("ebs_gp3_usd_per_gb_month", self.ebs_gp3_usd_per_gb_month),
+            (
+                "interface_endpoint_usd_per_hour",
+                self.interface_endpoint_usd_per_hour,
+            ),
+        ] {
+            if let Some(price) = price {
+                check(what, price, 0.0, false)?;
+            }
+        }
         if self.source.trim().is_empty() {
             return Err("has no source".to_string());
         }
-        let mut below = 0.0;
-        for (index, tier) in self.egress_tiers.iter().enumerate() {
-            check(
-                &format!("egress_tiers[{index}].usd_per_gb"),
-                tier.usd_per_gb,
-                0.0,
-                false,
-            )?;
-            if tier.up_to_gb.is_nan() || tier.up_to_gb <= below {
-                return Err(format!(
-                    "egress_tiers[{index}].up_to_gb must be above the previous tier's ({below})"
-                ));
-            }
-            below = tier.up_to_gb;
-        }
-        if below != f64::INFINITY {
-            return Err("the last egress tier must have up_to_gb = inf".to_string());
-        }
-        let egress_tiers = self
-            .egress_tiers
-            .iter()
-            .map(|t| EgressTier {
-                up_to_gb: t.up_to_gb,
-                usd_per_gb: t.usd_per_gb,
-            })
-            .collect();
+        let egress_tiers = tiers("egress_tiers", &self.egress_tiers)?;
+        let interface_endpoint_tiers = self
+            .interface_endpoint_tiers
+            .as_deref()
+            .map(|t| tiers("interface_endpoint_tiers", t))
+            .transpose()?;
         Ok(Region {
             name: name.to_string(),
             nat_gateway_usd_per_hour: self.nat_gateway_usd_per_hour,
@@ -194,10 +193,42 @@ impl RawRegion {
             ipv4_usd_per_hour: self.ipv4_usd_per_hour,
             cross_az_usd_per_gb_each_way: self.cross_az_usd_per_gb_each_way,
             egress_tiers,
+            ebs_gp3_usd_per_gb_month: self.ebs_gp3_usd_per_gb_month,
+            interface_endpoint_usd_per_hour: self.interface_endpoint_usd_per_hour,
+            interface_endpoint_tiers,
             instance_price_factor: self.instance_price_factor,
             source: self.source,
         })
     }
+}
+
+/// Volume tiers (`what`), checked: prices at least 0, bounds ascending, the last unbounded.
+fn tiers(what: &str, raw: &[RawTier]) -> Result<Vec<EgressTier>, String> {
+    let mut below = 0.0;
+    for (index, tier) in raw.iter().enumerate() {
+        check(
+            &format!("{what}[{index}].usd_per_gb"),
+            tier.usd_per_gb,
+            0.0,
+            false,
+        )?;
+        if tier.up_to_gb.is_nan() || tier.up_to_gb <= below {
+            return Err(format!(
+                "{what}[{index}].up_to_gb must be above the previous tier's ({below})"
+            ));
+        }
+        below = tier.up_to_gb;
+    }
+    if below != f64::INFINITY {
+        return Err(format!("the last tier of {what} must have up_to_gb = inf"));
+    }
+    Ok(raw
+        .iter()
+        .map(|t| EgressTier {
+            up_to_gb: t.up_to_gb,
+            usd_per_gb: t.usd_per_gb,
+        })
+        .collect())
 }
 
 impl RawInstance {
@@ -310,6 +341,7 @@ fn validate_nat_instance(d: &NatInstanceDefaults) -> Result<(), String> {
         check("release_delay_udp_s", d.release_delay_udp_s, 0.0, false)?;
         check("internet_cap_gbps", d.internet_cap_gbps, 0.0, true)?;
         check("internet_cap_fraction", d.internet_cap_fraction, 0.0, true)?;
+        check("volume_gb", d.volume_gb, 0.0, false)?;
         check_sources(
             "nat_instance",
             &d.sources,

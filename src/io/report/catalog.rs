@@ -92,6 +92,7 @@ fn listings(catalog: &Catalog, region: Option<&str>) -> Result<Vec<Listing>, Str
     Ok(vec![
         region_prices(&regions),
         egress_tiers(&regions),
+        endpoint_tiers(&regions),
         nat_gateway(&catalog.nat_gateway),
         instances(catalog, &regions),
     ])
@@ -176,6 +177,8 @@ fn region_prices(regions: &[&Region]) -> Listing {
         "NAT GW $/GB",
         "IPv4 $/h",
         "cross-AZ $/GB each way",
+        "EBS gp3 $/GB-month",
+        "interface endpoint $/h per AZ",
         "instance price factor",
     ];
     let rows: Vec<Vec<String>> = regions
@@ -187,6 +190,9 @@ fn region_prices(regions: &[&Region]) -> Listing {
                 number(r.nat_gateway_usd_per_gb),
                 number(r.ipv4_usd_per_hour),
                 number(r.cross_az_usd_per_gb_each_way),
+                r.ebs_gp3_usd_per_gb_month.map_or("-".to_string(), number),
+                r.interface_endpoint_usd_per_hour
+                    .map_or("-".to_string(), number),
                 r.instance_price_factor.map_or("-".to_string(), number),
             ]
         })
@@ -207,6 +213,27 @@ fn egress_tiers(regions: &[&Region]) -> Listing {
         .collect();
     Listing {
         title: "Internet egress tiers ($/GB by monthly volume)".to_string(),
+        header: vec!["region".to_string(), "tiers".to_string()],
+        rows,
+        text_columns: 2,
+        notes: Vec::new(),
+    }
+}
+
+fn endpoint_tiers(regions: &[&Region]) -> Listing {
+    let rows: Vec<Vec<String>> = regions
+        .iter()
+        .map(|r| {
+            let tiers = r
+                .interface_endpoint_tiers
+                .as_deref()
+                .map_or("-".to_string(), tiers_text);
+            vec![r.name.clone(), tiers]
+        })
+        .collect();
+    Listing {
+        title: "Interface endpoint processing tiers ($/GB by the region's monthly volume)"
+            .to_string(),
         header: vec!["region".to_string(), "tiers".to_string()],
         rows,
         text_columns: 2,

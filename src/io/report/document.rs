@@ -11,7 +11,6 @@
 
 use super::table::{MODEL_ASSUMPTIONS, grouped_assumptions};
 use crate::io::scenario::Scenario;
-use crate::model::objectives::Objective;
 use crate::results::batch::ScenarioResult;
 use crate::results::summary::{Metric, Summary};
 use serde::{Deserialize, Serialize};
@@ -107,8 +106,10 @@ pub(crate) struct Performance {
     pub(crate) utilization: Option<f64>,
 }
 
-/// A bill by line, in USD. `hours` holds every hourly charge: instances or NAT gateways, and a
-/// fallback's standby NAT gateway.
+/// A bill by line, in USD. `hours` holds every hourly charge of the device: instances or NAT
+/// gateways, and a fallback's standby NAT gateway; `endpoints` the interface endpoints' hours
+/// and data processing. `storage` and `endpoints` came after schema version 1's first
+/// documents, which read back as 0.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub(crate) struct CostLines {
     pub(crate) hours: f64,
@@ -116,18 +117,24 @@ pub(crate) struct CostLines {
     pub(crate) egress: f64,
     pub(crate) cross_az: f64,
     pub(crate) ipv4: f64,
+    #[serde(default)]
+    pub(crate) storage: f64,
+    #[serde(default)]
+    pub(crate) endpoints: f64,
     pub(crate) total: f64,
 }
 
 impl CostLines {
     /// The lines with their labels, in the order reports list them (total last).
-    pub(crate) fn labelled(&self) -> [(&'static str, f64); 6] {
+    pub(crate) fn labelled(&self) -> [(&'static str, f64); 8] {
         [
             ("hours", self.hours),
             ("processing", self.processing),
             ("egress", self.egress),
             ("cross-AZ", self.cross_az),
             ("IPv4", self.ipv4),
+            ("EBS", self.storage),
+            ("endpoints", self.endpoints),
             ("total", self.total),
         ]
     }
@@ -193,10 +200,11 @@ pub(crate) fn run_document(
             .iter()
             .map(|s| candidate(s, reason_lines(result, s.candidate)))
             .collect(),
-        objectives: Objective::ALL
-            .iter()
+        objectives: scenario
+            .slo
+            .listed()
             .zip(scenario.slo.describe())
-            .map(|(&o, text)| ObjectiveInForce {
+            .map(|(o, text)| ObjectiveInForce {
                 key: o.key().to_string(),
                 limit: scenario.slo.limit(o).value,
                 default: scenario.slo.limit(o).is_default,
@@ -262,6 +270,9 @@ fn candidate(s: &Summary, reason: Vec<String>) -> CandidateResult {
             egress: s.get(Metric::MonthlyTransferUsd),
             cross_az: s.get(Metric::MonthlyCrossAzUsd),
             ipv4: s.get(Metric::MonthlyIpv4Usd),
+            storage: s.get(Metric::MonthlyStorageUsd),
+            endpoints: s.get(Metric::MonthlyEndpointHoursUsd)
+                + s.get(Metric::MonthlyEndpointProcessingUsd),
             total: s.get(Metric::CostMonthlyUsd),
         },
         run_cost_usd: CostLines {
@@ -270,6 +281,9 @@ fn candidate(s: &Summary, reason: Vec<String>) -> CandidateResult {
             egress: s.get(Metric::CostTransferUsd),
             cross_az: s.get(Metric::CostCrossAzUsd),
             ipv4: s.get(Metric::CostIpv4Usd),
+            storage: s.get(Metric::CostStorageUsd),
+            endpoints: s.get(Metric::CostEndpointHoursUsd)
+                + s.get(Metric::CostEndpointProcessingUsd),
             total: s.get(Metric::CostTotalUsd),
         },
         missed: s

@@ -7,8 +7,11 @@
 //! gateway in the plan, so it is the candidate's processed GB per gateway), and one
 //! `aws_data_transfer` resource with the region's `monthly_outbound_internet_gb` and
 //! `monthly_intra_region_gb` (GB that cross an AZ once; infracost bills both sides, as natsim
-//! does). The figures are the summary's billed usage projected to a 730-hour month, the same
-//! projection as the `monthly_*_usd` columns, so each figure times its price is that column.
+//! does). A candidate with interface endpoints adds `aws_vpc_endpoint`'s
+//! `monthly_data_processed_gb` (per endpoint: natsim meters their bytes together, so each gets
+//! an even share). The figures are the summary's billed usage projected to a 730-hour month, the
+//! same projection as the `monthly_*_usd` columns, so each figure times its price is that
+//! column. EBS volumes need no usage: infracost prices them from the plan.
 
 use crate::io::report::number;
 use crate::model::cost::HOURS_PER_MONTH;
@@ -68,6 +71,18 @@ pub(crate) fn usage_yaml(scenario: &Scenario, summary: &Summary, chosen: &str) -
         "    monthly_data_processed_gb: {} # {note}",
         number(per_gateway)
     );
+    let endpoints = candidate.interface_endpoints.len();
+    if endpoints > 0 {
+        let gb = month(Metric::BilledEndpointGb);
+        out.push_str("  aws_vpc_endpoint:\n");
+        let _ = writeln!(
+            out,
+            "    monthly_data_processed_gb: {} # per endpoint: {} GB a month through its {endpoints} interface endpoints ({})",
+            number(gb / endpoints as f64),
+            number(gb),
+            candidate.interface_endpoints.join(", ")
+        );
+    }
     out.push_str("resource_usage:\n");
     out.push_str("  aws_data_transfer.natsim:\n");
     let _ = writeln!(

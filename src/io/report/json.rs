@@ -263,6 +263,11 @@ struct CatalogRegion<'a> {
     instance_price_factor: Option<f64>,
     /// Ascending; the last tier's `up_to_gb` is `null` (no upper end).
     egress_tiers: Vec<EgressTierJson>,
+    /// `null` where the catalog has no price (a scenario that needs it must give one).
+    ebs_gp3_usd_per_gb_month: Option<f64>,
+    interface_endpoint_usd_per_hour: Option<f64>,
+    /// Like `egress_tiers`; `null` where the catalog has none.
+    interface_endpoint_tiers: Option<Vec<EgressTierJson>>,
     source: &'a str,
 }
 
@@ -295,6 +300,16 @@ struct InstancePrice<'a> {
     basis: &'static str,
 }
 
+fn tiers_json(tiers: &[crate::model::cost::EgressTier]) -> Vec<EgressTierJson> {
+    tiers
+        .iter()
+        .map(|t| EgressTierJson {
+            up_to_gb: t.up_to_gb.is_finite().then_some(t.up_to_gb),
+            usd_per_gb: t.usd_per_gb,
+        })
+        .collect()
+}
+
 /// The catalog document for `natsim catalog [--region R] --format json`; the same regions as
 /// the table, and the same error for an unknown one.
 pub(crate) fn catalog_document<'a>(
@@ -315,14 +330,10 @@ pub(crate) fn catalog_document<'a>(
                 ipv4_usd_per_hour: r.ipv4_usd_per_hour,
                 cross_az_usd_per_gb_each_way: r.cross_az_usd_per_gb_each_way,
                 instance_price_factor: r.instance_price_factor,
-                egress_tiers: r
-                    .egress_tiers
-                    .iter()
-                    .map(|t| EgressTierJson {
-                        up_to_gb: t.up_to_gb.is_finite().then_some(t.up_to_gb),
-                        usd_per_gb: t.usd_per_gb,
-                    })
-                    .collect(),
+                egress_tiers: tiers_json(&r.egress_tiers),
+                ebs_gp3_usd_per_gb_month: r.ebs_gp3_usd_per_gb_month,
+                interface_endpoint_usd_per_hour: r.interface_endpoint_usd_per_hour,
+                interface_endpoint_tiers: r.interface_endpoint_tiers.as_deref().map(tiers_json),
                 source: &r.source,
             })
             .collect(),

@@ -1,14 +1,16 @@
 //! `[[candidate]]` tables into [`Candidate`]s: the keys every kind shares, then the kind's own.
 //!
-//! Owns the common keys (`name`, `kind`, `az`, `per_az`, `s3_gateway_endpoint`), the checks that
-//! span them (distinct names, a key of another kind, `per_az` where it cannot apply) and the
-//! default-AZ assumption. Resolves `kind` through the table in `kinds/` and leaves every other key
+//! Owns the common keys (`name`, `kind`, `az`, `per_az`, `s3_gateway_endpoint`,
+//! `interface_endpoints`, `egress_only_igw`), the checks that span them (distinct names, a key of
+//! another kind, `per_az` or `egress_only_igw` where it cannot apply, an interface endpoint no
+//! workload uses) and the default-AZ assumption. Resolves `kind` through the table in `kinds/` and leaves every other key
 //! to that kind's reader; knows no kind by name.
 
 use super::kinds::{self, Context, Kind};
 use super::reader::{Result, Section};
 use super::{Assumption, Candidate, ScenarioError, Workload, zone};
 use crate::util::echo;
+use toml::Value;
 
 /// Every `[[candidate]]`, checked; at least one, with distinct names.
 pub(super) fn read_all(
@@ -45,11 +47,18 @@ fn read(mut s: Section<'_>, context: &Context<'_>) -> Result<Candidate> {
     let kind = kinds::named(kind_name).ok_or_else(|| unknown_kind(&s, kind_name))?;
     let (device, mut assumptions) = (kind.read)(&mut s, context)?;
     let s3_gateway_endpoint = s.boolean("s3_gateway_endpoint")?.unwrap_or(false);
+    let interface_endpoints = read_interface_endpoints(&mut s, context.workloads)?;
     let per_az = s.boolean("per_az")?.unwrap_or(false);
     if per_az && !kind.zonal {
         let hint = format!("remove per_az: {} already serves every AZ", kind.noun);
         let problem = format!("per_az does not apply to {}", kind.noun);
         return Err(s.error("per_az", problem, hint));
+    }
+    let egress_only_igw = s.boolean("egress_only_igw")?.unwrap_or(false);
+    if egress_only_igw && !kind.zonal {
+        let problem = format!("egress_only_igw does not apply to {}", kind.noun);
+        let hint = "remove it: behind an internet gateway each client sends IPv6 itself, as it sends IPv4; egress_only_igw moves IPv6 off a NAT gateway, NAT instances or a proxy";
+        return Err(s.error("egress_only_igw", problem, hint));
     }
     other_kinds_key(&s, kind)?;
     s.finish()?;
@@ -61,9 +70,53 @@ fn read(mut s: Section<'_>, context: &Context<'_>) -> Result<Candidate> {
         az: given_az.unwrap_or_else(|| zone::DEFAULT.to_string()),
         device,
         s3_gateway_endpoint,
+        interface_endpoints,
+        egress_only_igw,
         per_az,
         assumptions,
     })
+}
+
+/// `interface_endpoints = ["ecr.dkr", "sts"]`: the services the candidate has an interface
+/// endpoint for, each one some workload sends to (`aws_services`), none twice.
+fn read_interface_endpoints(s: &mut Section<'_>, workloads: &[Workload]) -> Result<Vec<String>> {
+    let path = s.path_of("interface_endpoints");
+    let hint = "list the AWS services to reach through interface endpoints, e.g. interface_endpoints = [\"ecr.api\", \"ecr.dkr\", \"sts\"]";
+    let items = match s.raw("interface_endpoints") {
+        None => return Ok(Vec::new()),
+        Some(Value::Array(items)) => items,
+        Some(v) => return Err(super::reader::type_error(&path, v, "a list of service names", hint)),
+    };
+    let mut used: Vec<&str> = workloads
+        .iter()
+        .flat_map(|w| w.aws_services.iter().map(|a| a.name.as_str()))
+        .collect();
+    used.sort_unstable();
+    used.dedup();
+    let mut names: Vec<String> = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let at = format!("{path}[{i}]");
+        let name = super::reader::as_str(&at, item)?;
+        if names.iter().any(|n| n == name) {
+            let problem = format!("{} is listed twice", echo::quoted(name));
+            return Err(ScenarioError::new(at, problem, "list each service once"));
+        }
+        if !used.contains(&name) {
+            let problem = format!(
+                "no workload sends to {} (aws_services), so the endpoint would bill its hours and carry nothing",
+                echo::quoted(name)
+            );
+            let list = if used.is_empty() {
+                "give a workload aws_services = { ... } with its share of connections to the service".to_string()
+            } else {
+                format!("services the workloads name: {}", used.join(", "))
+            };
+            let hint = super::suggest::did_you_mean(name, used.iter().copied(), &list);
+            return Err(ScenarioError::new(at, problem, hint));
+        }
+        names.push(name.to_string());
+    }
+    Ok(names)
 }
 
 /// When a candidate without `az` sits in the default zone while clients sit elsewhere, the

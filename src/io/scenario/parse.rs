@@ -7,24 +7,23 @@
 //! touches the filesystem. Invariant: any input, however broken, gives a [`ScenarioError`] naming
 //! the file, key path, problem and fix; it never panics.
 //!
-//! Code map of src/scenario/: this file reads the file, `[scenario]`, `[slo]` and `[prices]`
-//! and puts the pieces together; `workload.rs` the `[[workload]]` tables; `candidate.rs` the
+//! Code map of src/scenario/: this file reads the file, `[scenario]` and `[slo]` and puts the
+//! pieces together; `prices.rs` the `[prices]` table; `workload.rs` the `[[workload]]` tables; `candidate.rs` the
 //! `[[candidate]]` tables, with one module per kind under `kinds/`; `events.rs` the `[[event]]`
 //! tables; `reader.rs` the generic typed reader, `setting.rs` a key with its catalog default,
 //! `zone.rs` AZ names and `suggest.rs` the "did you mean" hints.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use toml::Value;
 
 use super::overrides::Overrides;
-use super::reader::{self, Check, MAX_USD, Quantity, Result, Section};
+use super::reader::{self, Check, Quantity, Result, Section};
 use super::replay::Traces;
-use super::suggest::unknown_instance_hint;
-use super::{Protocol, Scenario, ScenarioError, Slo, candidate, events, kinds, replay, workload};
-use crate::io::catalog::{Catalog, Region};
-use crate::model::cost::{EgressTier, Prices};
+use super::{
+    Protocol, Scenario, ScenarioError, Slo, candidate, events, kinds, prices, replay, workload,
+};
+use crate::io::catalog::Catalog;
 use crate::model::objectives::Objective;
 use crate::util::echo;
 use crate::util::units::seconds_to_ns;
@@ -149,7 +148,7 @@ fn parse_text(
         .region(&header.region)
         .ok_or_else(|| ScenarioError::new("scenario.region", "unknown region", ""))?;
     let slo = slo.map(parse_slo).transpose()?.unwrap_or_default();
-    let (prices, instance_prices) = parse_prices(prices, region, catalog)?;
+    let (prices, instance_prices, missing) = prices::read(prices, region, catalog)?;
     let replay = replay::Context {
         base: folder,
         duration_ns: header.duration_ns,
@@ -164,6 +163,7 @@ fn parse_text(
         workloads: &workloads,
     };
     let mut candidates = candidate::read_all(candidates, &context)?;
+    missing.check(&candidates, &header.region)?;
     let az_outages = events::apply(
         events,
         &mut candidates,
@@ -488,64 +488,8 @@ fn slo_check(objective: Objective) -> Check {
         Objective::MaxP99Slowdown => Check::AtLeast(1.0),
         Objective::MaxUtilization => Check::Between(0.01, 10.0),
         Objective::MinCreditHours => Check::Between(0.0, 87_600.0),
+        // A partner's allowlist: one address or more (a whole number is the natural reading;
+        // a fraction is compared as it is).
+        Objective::MaxEgressIps => Check::Between(1.0, 1e6),
     }
-}
-
-/// The region's prices with `[prices]` overrides applied, and the per-instance-type price
-/// overrides (applied to nat_instance candidates).
-fn parse_prices(
-    section: Option<Section<'_>>,
-    region: &Region,
-    catalog: &Catalog,
-) -> Result<(Prices, BTreeMap<String, f64>)> {
-    let mut prices = Prices {
-        region: region.name.clone(),
-        nat_gateway_usd_per_hour: region.nat_gateway_usd_per_hour,
-        nat_gateway_usd_per_gb: region.nat_gateway_usd_per_gb,
-        ipv4_usd_per_hour: region.ipv4_usd_per_hour,
-        cross_az_usd_per_gb_each_way: region.cross_az_usd_per_gb_each_way,
-        egress_tiers: region.egress_tiers.clone(),
-        free_tier_gb: 0.0,
-    };
-    let Some(mut s) = section else {
-        return Ok((prices, BTreeMap::new()));
-    };
-    let overrides: [(&'static str, &mut f64); 5] = [
-        ("free_tier_gb", &mut prices.free_tier_gb),
-        (
-            "nat_gateway_usd_per_hour",
-            &mut prices.nat_gateway_usd_per_hour,
-        ),
-        ("nat_gateway_usd_per_gb", &mut prices.nat_gateway_usd_per_gb),
-        ("ipv4_usd_per_hour", &mut prices.ipv4_usd_per_hour),
-        (
-            "cross_az_usd_per_gb_each_way",
-            &mut prices.cross_az_usd_per_gb_each_way,
-        ),
-    ];
-    for (key, slot) in overrides {
-        if let Some(value) = s.number(key, Check::Between(0.0, MAX_USD))? {
-            *slot = value;
-        }
-    }
-    if let Some(flat) = s.number("egress_usd_per_gb", Check::Between(0.0, MAX_USD))? {
-        prices.egress_tiers = vec![EgressTier {
-            up_to_gb: f64::INFINITY,
-            usd_per_gb: flat,
-        }];
-    }
-    let mut instance_prices = BTreeMap::new();
-    if let Some(table) = s.table("instance_usd_per_hour")? {
-        for (name, value) in table.entries() {
-            if catalog.instance(name).is_none() {
-                let problem = format!("unknown instance type {}", echo::quoted(name));
-                return Err(table.error(name, problem, unknown_instance_hint(catalog, name)));
-            }
-            let price =
-                reader::number_in(&table.path_of(name), value, Check::Between(0.0, MAX_USD))?;
-            instance_prices.insert(name.clone(), price);
-        }
-    }
-    s.finish()?;
-    Ok((prices, instance_prices))
 }

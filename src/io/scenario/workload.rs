@@ -8,7 +8,7 @@ use toml::Value;
 
 use super::reader::{self, Check, MAX_GBPS, Quantity, Result, Section};
 use super::suggest::unknown_instance_hint;
-use super::{Dist, Protocol, ScenarioError, Workload, replay, zone};
+use super::{Dist, Protocol, ScenarioError, Workload, replay, routes, zone};
 use crate::io::catalog::Catalog;
 use crate::util::echo;
 
@@ -107,6 +107,7 @@ fn read(
     let (destinations, zipf_exponent) = parse_destinations(&mut s)?;
     let (packet_bytes, mss_bytes) = parse_packet_sizes(&mut s, protocol)?;
     let endpoint_share = s.number("endpoint_share", Check::Fraction)?.unwrap_or(0.0);
+    let routes = routes::read(&mut s, endpoint_share)?;
     let (client_instance_type, client_bps) = parse_client_network(&mut s, catalog)?;
     s.finish()?;
     Ok(Workload {
@@ -126,6 +127,9 @@ fn read(
         packet_bytes,
         mss_bytes,
         endpoint_share,
+        aws_services: routes.aws_services,
+        ipv6_share: routes.ipv6_share,
+        allowlisted: routes.allowlisted,
         client_instance_type,
         client_bps,
         replay: None,
@@ -153,6 +157,7 @@ fn read_replayed(
     let (packet_bytes, mss_bytes) = parse_packet_sizes(&mut s, protocol)?;
     let (client_instance_type, client_bps) = parse_client_network(&mut s, catalog)?;
     let replayed = replay::read(&mut s, protocol, context)?;
+    let routes = routes::read(&mut s, replayed.endpoint_share)?;
     s.finish()?;
     Ok(Workload {
         name,
@@ -171,6 +176,9 @@ fn read_replayed(
         packet_bytes,
         mss_bytes,
         endpoint_share: replayed.endpoint_share,
+        aws_services: routes.aws_services,
+        ipv6_share: routes.ipv6_share,
+        allowlisted: routes.allowlisted,
         client_instance_type,
         client_bps,
         replay: Some(replayed.replay),

@@ -183,6 +183,8 @@ impl Device for Clients {
             hourly: Hourly::Nothing,
             public_ips: self.public_ips,
             standby_gateway_ips: None,
+            // The clients are the user's own instances, billed whatever the egress option.
+            storage_gb: 0.0,
         }
     }
 }

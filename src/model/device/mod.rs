@@ -279,8 +279,9 @@ pub(crate) trait Device {
 }
 
 /// What one deployment of a device bills: how its hours are metered, the public IPv4 addresses
-/// it holds, and a standby NAT gateway beside it. Quantities for `cost` to price, plus an EC2
-/// instance's hourly price (the scenario resolved it from the catalog for its region).
+/// it holds, its instances' EBS volumes, and a standby NAT gateway beside it. Quantities for
+/// `cost` to price, plus an EC2 instance's hourly price (the scenario resolved it from the
+/// catalog for its region).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Billing {
     pub(crate) hourly: Hourly,
@@ -288,6 +289,8 @@ pub(crate) struct Billing {
     /// alterNAT's standby NAT gateway, billed by the hour whether it carries anything: its
     /// public IPs.
     pub(crate) standby_gateway_ips: Option<u32>,
+    /// EBS GB provisioned: every billed instance's volume (standbys too); 0 without instances.
+    pub(crate) storage_gb: f64,
 }
 
 /// How a device's hours bill.

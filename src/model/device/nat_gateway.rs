@@ -363,6 +363,7 @@ impl Device for Gateway {
             hourly: Hourly::NatGateway,
             public_ips: self.config.ips,
             standby_gateway_ips: None,
+            storage_gb: 0.0,
         }
     }
 

@@ -31,6 +31,10 @@ pub(crate) struct Config {
     /// Price of one instance in the scenario's region (spot-discounted when `spot`).
     pub(crate) usd_per_hour: f64,
     pub(crate) failures: Failures,
+    /// GB of EBS (gp3) each instance's volume holds, standbys' too: billed per GB-month.
+    pub(crate) volume_gb: f64,
+    /// Each instance's public address is an Elastic IP that moves to whatever replaces it.
+    pub(crate) elastic_ip: bool,
 }
 
 /// How instances fail and come back.
@@ -95,6 +99,13 @@ impl Failover {
 }
 
 impl Config {
+    /// Whether the instances keep their public addresses through a failure: an Elastic IP moves
+    /// to the replacement or the standby; without one, a replacement comes up with a new
+    /// auto-assigned address. Nothing replaces an instance under `failover = "none"`.
+    pub(crate) fn keeps_addresses(&self) -> bool {
+        self.elastic_ip || self.failures.failover == Failover::None
+    }
+
     /// Bits a full credit bucket holds: enough to run at burst for `burst_minutes` while earning
     /// at baseline.
     pub(crate) fn bucket_bits(&self) -> f64 {
@@ -430,6 +441,7 @@ impl Device for Instances {
             },
             public_ips: self.config.count,
             standby_gateway_ips: None,
+            storage_gb: billed * self.config.volume_gb,
         }
     }
 }

@@ -20,7 +20,7 @@ pub(crate) use record::{Interval, RunOutput};
 use crate::engine::fluid::{ClassSpec, FlowProgress, PacketModel};
 use crate::engine::rng::StreamRng;
 use crate::engine::{self, EventQueue, Model, Nanos, Streams};
-use crate::model::cost::{self, Usage};
+use crate::model::cost::{self, Metered, Usage};
 use crate::model::device::fallback::Fallback;
 use crate::model::device::internet_gateway::Clients;
 use crate::model::device::nat_gateway::Gateway;
@@ -117,14 +117,41 @@ struct ClassInfo {
     protocol: Protocol,
     rate_cap_bps: f64,
     az: String,
-    /// Link classes of its internet-bound and its S3/DynamoDB-bound connections.
+    /// Link classes of its internet-bound and its AWS-bound (S3, DynamoDB and the other AWS
+    /// services) connections.
     flow_classes: [u32; 2],
+    /// Per AWS service of the workload (`aws_services`), whether the candidate has an interface
+    /// endpoint for it.
+    endpoints: Vec<bool>,
 }
 
-/// The link classes: one per workload for internet-bound traffic, plus one for traffic to
-/// S3/DynamoDB (alike, but billed apart: it pays no internet egress) where a workload has an
-/// `endpoint_share`. Fewer classes, less work per event. Each class charges the packets of its
-/// workload's mean connection (data, ACKs, handshake) per byte it moves; see `fluid`.
+/// Connections that skip the candidate's device, and what carries them instead. None of them
+/// meets a device limit; each is billed as its own line (or not at all).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Bypass {
+    /// S3/DynamoDB through a gateway endpoint: free.
+    GatewayEndpoint,
+    /// Another AWS service through an interface endpoint: per hour and per GB.
+    InterfaceEndpoint,
+    /// IPv6 through an egress-only internet gateway: internet egress only.
+    EgressOnlyIgw,
+}
+
+/// Bytes that skipped the device over the whole run (cost covers the whole run; the recorder's
+/// figures only the window).
+#[derive(Debug, Clone, Copy, Default)]
+struct Bypassed {
+    /// Request bytes sent to the internet over IPv6 (billed as internet egress).
+    ipv6_out_bytes: f64,
+    /// Both directions through interface endpoints (billed as endpoint processing).
+    endpoint_bytes: f64,
+}
+
+/// The link classes: one per workload for internet-bound traffic, plus one for traffic to AWS
+/// services (S3/DynamoDB or another service: alike, but billed apart, as it pays no internet
+/// egress) where a workload has an `endpoint_share` or `aws_services`. Fewer classes, less work
+/// per event. Each class charges the packets of its workload's mean connection (data, ACKs,
+/// handshake) per byte it moves; see `fluid`.
 fn flow_classes(workloads: &[crate::model::scenario::Workload]) -> (Vec<ClassSpec>, Vec<[u32; 2]>) {
     let mut specs = Vec::new();
     let mut map = Vec::new();
@@ -137,7 +164,7 @@ fn flow_classes(workloads: &[crate::model::scenario::Workload]) -> (Vec<ClassSpe
         };
         let internet = specs.len() as u32;
         specs.push(spec);
-        let aws = if w.endpoint_share > 0.0 {
+        let aws = if w.endpoint_share > 0.0 || !w.aws_services.is_empty() {
             specs.push(spec);
             internet + 1
         } else {
@@ -207,6 +234,9 @@ struct Simulation<'a, D> {
     device_changed: std::cell::Cell<bool>,
     /// Told the simulated time each sample covers (see [`run_candidate_observed`]).
     progress: Option<&'a (dyn Fn(Nanos) + Sync)>,
+    bypassed: Bypassed,
+    /// The candidate's interface endpoints × the AZs with clients (one endpoint ENI in each).
+    endpoint_azs: u32,
 }
 
 impl<'a, D: Device> Simulation<'a, D> {
@@ -241,6 +271,11 @@ impl<'a, D: Device> Simulation<'a, D> {
                 rate_cap_bps: w.rate_cap_bps,
                 az: w.az.clone(),
                 flow_classes,
+                endpoints: w
+                    .aws_services
+                    .iter()
+                    .map(|s| candidate.interface_endpoints.contains(&s.name))
+                    .collect(),
             })
             .collect();
         Simulation {
@@ -256,6 +291,8 @@ impl<'a, D: Device> Simulation<'a, D> {
             device_deadline: std::cell::Cell::new(None),
             device_changed: std::cell::Cell::new(true),
             progress: None,
+            bypassed: Bypassed::default(),
+            endpoint_azs: endpoint_azs(candidate, &scenario.workloads),
         }
     }
 
@@ -297,13 +334,16 @@ impl<'a, D: Device> Simulation<'a, D> {
         }
         let in_window = self.recorder.in_window(now);
         self.recorder.on_attempt(now, &arrival, in_window);
-        if arrival.aws_service && self.candidate.s3_gateway_endpoint {
-            // A gateway endpoint carries it: no device, no processing charge, no egress.
-            self.recorder.on_endpoint(
-                &arrival,
-                in_window,
-                self.classes[class as usize].rate_cap_bps,
-            );
+        if let Some(bypass) = self.bypass(&arrival) {
+            let bytes = arrival.request_bytes + arrival.response_bytes;
+            match bypass {
+                Bypass::GatewayEndpoint => {}
+                Bypass::InterfaceEndpoint => self.bypassed.endpoint_bytes += bytes,
+                Bypass::EgressOnlyIgw => self.bypassed.ipv6_out_bytes += arrival.request_bytes,
+            }
+            let rate_cap_bps = self.classes[class as usize].rate_cap_bps;
+            self.recorder
+                .on_bypass(bypass, &arrival, in_window, rate_cap_bps);
             return;
         }
         self.device_changed.set(true);
@@ -311,8 +351,8 @@ impl<'a, D: Device> Simulation<'a, D> {
             Err(refusal) => self.recorder.on_refused(refusal, &arrival, in_window),
             Ok(path) => {
                 let mut connection = Connection::new(now, path, &arrival, in_window);
-                connection.flow_class =
-                    self.classes[class as usize].flow_classes[arrival.aws_service as usize];
+                let aws = arrival.aws_service || arrival.interface_service.is_some();
+                connection.flow_class = self.classes[class as usize].flow_classes[aws as usize];
                 let (id, generation) = self.connections.insert(connection);
                 self.recorder.on_admitted(now);
                 self.device_changed.set(true);
@@ -329,6 +369,27 @@ impl<'a, D: Device> Simulation<'a, D> {
                 }
             }
         }
+    }
+
+    /// What carries `arrival` past the device, if anything: a gateway endpoint (S3/DynamoDB), an
+    /// interface endpoint (an AWS service the candidate has one for), or an egress-only
+    /// internet gateway (IPv6).
+    fn bypass(&self, arrival: &crate::model::workload::Arrival) -> Option<Bypass> {
+        if arrival.aws_service {
+            return self
+                .candidate
+                .s3_gateway_endpoint
+                .then_some(Bypass::GatewayEndpoint);
+        }
+        if let Some(service) = arrival.interface_service {
+            let endpoints = &self.classes[arrival.class as usize].endpoints;
+            return endpoints
+                .get(service as usize)
+                .copied()
+                .unwrap_or(false)
+                .then_some(Bypass::InterfaceEndpoint);
+        }
+        (arrival.ipv6 && self.candidate.egress_only_igw).then_some(Bypass::EgressOnlyIgw)
     }
 
     /// Starts the first phase with bytes to move, or finishes at once when there are none.
@@ -552,16 +613,17 @@ impl<'a, D: Device> Simulation<'a, D> {
                 }
             }
         }
-        let hours = ns_to_seconds(now) / 3600.0;
-        Usage::measure(
-            &self.egress.billing(),
-            &self.scenario.prices,
-            hours,
-            &self.egress.deployment_hours(now),
-            egress_bytes,
-            self.egress.processed_bytes(),
+        let deployment_hours = self.egress.deployment_hours(now);
+        let metered = Metered {
+            elapsed_hours: ns_to_seconds(now) / 3600.0,
+            deployment_hours: &deployment_hours,
+            egress_bytes: egress_bytes + self.bypassed.ipv6_out_bytes,
+            processed_bytes: self.egress.processed_bytes(),
             cross_az_bytes,
-        )
+            endpoint_azs: self.endpoint_azs,
+            endpoint_bytes: self.bypassed.endpoint_bytes,
+        };
+        Usage::measure(&self.egress.billing(), &self.scenario.prices, &metered)
     }
 
     fn finish(
@@ -609,6 +671,8 @@ impl<'a, D: Device> Simulation<'a, D> {
         } else {
             1.0
         };
+        let addresses = crate::model::egress_ips::of(self.candidate, workloads, usage.ipv4_count);
+        (figures.egress_ips, figures.egress_ips_fixed) = (addresses.count, addresses.fixed);
         RunOutput {
             candidate,
             replication,
@@ -622,6 +686,18 @@ impl<'a, D: Device> Simulation<'a, D> {
             events: loop_counts.events + loop_counts.deadlines,
         }
     }
+}
+
+/// Interface endpoints × the AZs they sit in: each of the candidate's endpoints has an interface
+/// in every AZ where a workload's clients sit, so no client crosses an AZ to reach one.
+fn endpoint_azs(candidate: &Candidate, workloads: &[crate::model::scenario::Workload]) -> u32 {
+    if candidate.interface_endpoints.is_empty() {
+        return 0;
+    }
+    let mut azs: Vec<&str> = workloads.iter().map(|w| w.az.as_str()).collect();
+    azs.sort_unstable();
+    azs.dedup();
+    (candidate.interface_endpoints.len() * azs.len()) as u32
 }
 
 impl<D: Device> Model for Simulation<'_, D> {

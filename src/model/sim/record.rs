@@ -1,7 +1,7 @@
 //! What a run measures: counters, byte accounts, completion times, Little's-law integrals and the
 //! per-minute time series.
 
-use super::SAMPLE_INTERVAL_NS;
+use super::{Bypass, SAMPLE_INTERVAL_NS};
 use super::connection::{Connection, Phase, Slab};
 use crate::engine::Nanos;
 use crate::engine::stats::LogHistogram;
@@ -47,6 +47,14 @@ pub struct Figures {
     pub(crate) idle_timeouts: u64,
     /// Bytes a gateway endpoint carried past the device (S3/DynamoDB).
     pub(crate) endpoint_bytes: f64,
+    /// Bytes interface endpoints carried past the device (other AWS services).
+    pub(crate) interface_endpoint_bytes: f64,
+    /// Bytes an egress-only internet gateway carried past the device (IPv6).
+    pub(crate) ipv6_bytes: f64,
+    /// Public addresses the allowlisted workloads' connections leave from
+    /// (`model::egress_ips`), and whether they survive an instance failure.
+    pub(crate) egress_ips: f64,
+    pub(crate) egress_ips_fixed: bool,
     /// Seconds in the window clients had no egress (set by the simulation from the device's
     /// failures; see `Fleet::client_outage_s`).
     pub(crate) outage_s: f64,
@@ -252,7 +260,14 @@ impl Recorder {
 
     /// A connection a gateway endpoint carried: delivered in full at its own cap, past the
     /// device.
-    pub(crate) fn on_endpoint(&mut self, arrival: &Arrival, in_window: bool, rate_cap_bps: f64) {
+    /// A connection carried past the device (`bypass`): delivered at its own cap.
+    pub(crate) fn on_bypass(
+        &mut self,
+        bypass: Bypass,
+        arrival: &Arrival,
+        in_window: bool,
+        rate_cap_bps: f64,
+    ) {
         if !in_window {
             return;
         }
@@ -262,7 +277,11 @@ impl Recorder {
         f.offered_bytes += bytes;
         f.out_bytes += arrival.request_bytes;
         f.in_bytes += arrival.response_bytes;
-        f.endpoint_bytes += bytes;
+        *match bypass {
+            Bypass::GatewayEndpoint => &mut f.endpoint_bytes,
+            Bypass::InterfaceEndpoint => &mut f.interface_endpoint_bytes,
+            Bypass::EgressOnlyIgw => &mut f.ipv6_bytes,
+        } += bytes;
         self.fct.record(bytes * 8.0 / rate_cap_bps);
         self.slowdown.record(1.0);
     }

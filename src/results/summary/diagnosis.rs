@@ -61,6 +61,9 @@ pub(crate) fn causes(scenario: &Scenario, summary: &Summary) -> Vec<String> {
             get(Metric::FailDns)
         ));
     }
+    if summary.missed.contains(&Objective::MaxEgressIps) {
+        causes.push(egress_ips_cause(scenario, candidate, summary));
+    }
     if get(Metric::IdleTimeouts) > 0.0 {
         causes.push(format!(
             "{:.0} idle connections cut (the device's idle timeout; fix: TCP keepalives shorter than it)",
@@ -135,6 +138,50 @@ fn instances_needed(summary: &Summary, c: &nat_instance::Config) -> u32 {
     let baseline_gbps = (c.baseline_bps.min(c.internet_cap_bps) / 1e9).max(1e-9);
     let needed = (workload_gbps / (0.8 * baseline_gbps)).ceil();
     (needed.min(1e6) as u32).max(c.count + 1)
+}
+
+/// Why the allowlisted traffic leaves from addresses a partner cannot allowlist, and the fix.
+fn egress_ips_cause(scenario: &Scenario, candidate: &Candidate, summary: &Summary) -> String {
+    if let Some(c) = candidate.device.instance()
+        && !c.keeps_addresses()
+    {
+        return format!(
+            "failover = \"{}\" without an Elastic IP: the replacement instance gets a new auto-assigned public address, as fck-nat's module does unless given eip_allocation_ids; fix: elastic_ip = true, or failover = \"standby_instance\"",
+            c.failures.failover.as_str()
+        );
+    }
+    let any_flagged = scenario.workloads.iter().any(|w| w.allowlisted);
+    let scope: Vec<_> = scenario
+        .workloads
+        .iter()
+        .filter(|w| w.allowlisted || !any_flagged)
+        .collect();
+    let clients = |ipv6_only: bool| -> u32 {
+        scope
+            .iter()
+            .filter(|w| !ipv6_only || w.ipv6_share > 0.0)
+            .map(|w| w.clients)
+            .sum()
+    };
+    let mut parts = Vec::new();
+    if matches!(candidate.device, DeviceConfig::InternetGateway(_)) {
+        parts.push(format!(
+            "an internet gateway sends from each client's own address ({} clients; fix: a NAT gateway or NAT instances with Elastic IPs, which give the allowlist a few fixed addresses)",
+            clients(false)
+        ));
+    } else if candidate.egress_only_igw && clients(true) > 0 {
+        parts.push(format!(
+            "IPv6 through the egress-only internet gateway leaves from each dual-stack client's own address ({} clients; fix: ipv6_share = 0 for the allowlisted workloads, or mark only the workloads whose partner allowlists as allowlisted = true)",
+            clients(true)
+        ));
+    }
+    if parts.is_empty() {
+        parts.push(format!(
+            "the device holds {} public addresses across its deployments (fix: fewer ips, or one deployment instead of per_az)",
+            summary.get(Metric::EgressIps)
+        ));
+    }
+    parts.join("; ")
 }
 
 fn outage_cause(candidate: &Candidate, summary: &Summary) -> String {

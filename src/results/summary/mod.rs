@@ -96,6 +96,21 @@ metrics! {
     UtilizationSustained => "utilization_sustained",
     CreditDepth => "credit_depth",
     CreditDrainPerHour => "credit_drain_per_h",
+    // The options users ask about next (issue 14): EBS volumes, interface endpoints, IPv6
+    // through an egress-only internet gateway, and the addresses a partner must allowlist.
+    CostStorageUsd => "cost_storage_usd",
+    CostEndpointHoursUsd => "cost_endpoint_hours_usd",
+    CostEndpointProcessingUsd => "cost_endpoint_processing_usd",
+    BilledStorageGbMonths => "billed_storage_gb_months",
+    BilledEndpointHours => "billed_endpoint_hours",
+    BilledEndpointGb => "billed_endpoint_gb",
+    MonthlyStorageUsd => "monthly_storage_usd",
+    MonthlyEndpointHoursUsd => "monthly_endpoint_hours_usd",
+    MonthlyEndpointProcessingUsd => "monthly_endpoint_processing_usd",
+    InterfaceEndpointGb => "interface_endpoint_gb",
+    Ipv6Gb => "ipv6_gb",
+    EgressIps => "egress_ips",
+    EgressIpsFixed => "egress_ips_fixed",
 }
 
 impl Metric {
@@ -239,6 +254,19 @@ pub(crate) fn run_values(run: &RunOutput) -> Vec<f64> {
             Metric::UtilizationSustained => f.utilization_sustained,
             Metric::CreditDepth => f.credit_depth,
             Metric::CreditDrainPerHour => f.credit_drain_per_hour,
+            Metric::CostStorageUsd => run.bill.storage_usd,
+            Metric::CostEndpointHoursUsd => run.bill.endpoint_hours_usd,
+            Metric::CostEndpointProcessingUsd => run.bill.endpoint_processing_usd,
+            Metric::BilledStorageGbMonths => run.usage.storage_gb_months,
+            Metric::BilledEndpointHours => run.usage.endpoint_hours,
+            Metric::BilledEndpointGb => run.usage.endpoint_gb,
+            Metric::MonthlyStorageUsd => run.monthly_bill.storage_usd,
+            Metric::MonthlyEndpointHoursUsd => run.monthly_bill.endpoint_hours_usd,
+            Metric::MonthlyEndpointProcessingUsd => run.monthly_bill.endpoint_processing_usd,
+            Metric::InterfaceEndpointGb => gb(f.interface_endpoint_bytes),
+            Metric::Ipv6Gb => gb(f.ipv6_bytes),
+            Metric::EgressIps => f.egress_ips,
+            Metric::EgressIpsFixed => flag(f.egress_ips_fixed),
         })
         .collect()
 }
@@ -329,5 +357,8 @@ pub(crate) fn measured(summary: &Summary) -> Measured {
         } else {
             f64::INFINITY
         },
+        egress_ips: summary.get(Metric::EgressIps),
+        // The same in every replication (a property of the design), so the mean is 0 or 1.
+        egress_ips_fixed: summary.get(Metric::EgressIpsFixed) >= 1.0,
     }
 }

@@ -15,7 +15,7 @@ use crate::io::scenario::Assumption;
 use crate::io::scenario::reader::{Check, MAX_GBPS, MAX_USD, Result, Section};
 use crate::io::scenario::setting::{Assumptions, CatalogDefault, Setting};
 use crate::io::scenario::suggest::unknown_instance_hint;
-use crate::model::device::nat_instance;
+use crate::model::device::nat_instance::{self, Failover};
 use crate::util::echo;
 use crate::util::units::seconds_to_ns;
 
@@ -23,6 +23,8 @@ use crate::util::units::seconds_to_ns;
 const MAX_PPS: f64 = 1e12;
 /// Ceiling of `burst_minutes`: a year of minutes; a bucket that lasts longer never runs dry.
 const MAX_BURST_MINUTES: f64 = 525_960.0;
+/// Largest gp3 volume AWS makes: 16 TiB.
+const MAX_VOLUME_GB: f64 = 16_384.0;
 
 /// The instances' configuration and the assumptions behind its defaults, failures' first.
 pub(super) fn read(
@@ -38,6 +40,16 @@ pub(super) fn read(
     let hourly_usd = s.number("hourly_usd", Check::Between(0.0, MAX_USD))?;
     let (on_demand_usd_per_hour, derived_price) = instance_price(s, context, &it.name, hourly_usd)?;
     let (failures, mut notes) = failures::read(s, catalog)?;
+    let volume_gb = s
+        .number("volume_gb", Check::Between(0.0, MAX_VOLUME_GB))?
+        .unwrap_or(d.volume_gb);
+    // A standby takes over the Elastic IP (that is how it keeps egress), and alterNAT gives its
+    // instances Elastic IPs; fck-nat's module assigns a public IP unless given one.
+    let eip_by_design = matches!(
+        failures.failover,
+        Failover::StandbyInstance | Failover::NatGatewayFallback
+    );
+    let elastic_ip = s.boolean("elastic_ip")?.unwrap_or(eip_by_design);
     let usd_per_hour = if failures.spot {
         on_demand_usd_per_hour * (1.0 - d.spot_discount)
     } else {
@@ -59,6 +71,8 @@ pub(super) fn read(
         release_delay_udp_ns: seconds_to_ns(timeouts.release_udp.value),
         usd_per_hour,
         failures,
+        volume_gb,
+        elastic_ip,
     };
     network.record(&mut notes);
     timeouts.record(&mut notes, context.any_udp);

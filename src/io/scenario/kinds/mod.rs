@@ -5,7 +5,8 @@
 //! beyond its own table. Each kind reads its keys in its own module (`nat_gateway`,
 //! `nat_instance`, `internet_gateway`, `proxy`); the EC2 instances a NAT instance or a proxy runs
 //! on are read once, in `instances` and `failures`. The keys common to every candidate (`name`,
-//! `kind`, `az`, `per_az`, `s3_gateway_endpoint`) are `candidate.rs`'s. Invariant: a kind's
+//! `kind`, `az`, `per_az`, `s3_gateway_endpoint`, `interface_endpoints`, `egress_only_igw`) are
+//! `candidate.rs`'s. Invariant: a kind's
 //! `keys` are exactly the keys its reader asks for (a test checks every kind).
 
 mod failures;
@@ -94,6 +95,8 @@ pub(super) static ALL: [Kind; 4] = [
             "release_delay",
             "release_delay_udp",
             "hourly_usd",
+            "volume_gb",
+            "elastic_ip",
         ],
         base: None,
         zonal: true,

@@ -5,7 +5,15 @@ use super::{ALL, Kind, sole_owner};
 use crate::io::scenario::parse_tests::{minimal_with, parse};
 
 /// The keys of `[[candidate]]` that are no kind's own.
-const COMMON: [&str; 5] = ["name", "kind", "az", "per_az", "s3_gateway_endpoint"];
+const COMMON: [&str; 7] = [
+    "name",
+    "kind",
+    "az",
+    "per_az",
+    "s3_gateway_endpoint",
+    "interface_endpoints",
+    "egress_only_igw",
+];
 
 /// `MINIMAL` with its candidate made a `kind` that sets only its required keys, plus `extra`.
 fn candidate(kind: &Kind, extra: &str) -> String {
