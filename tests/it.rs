@@ -35,6 +35,8 @@ mod hardening;
 mod infracost;
 #[path = "it/layers.rs"]
 mod layers;
+#[path = "it/next_options.rs"]
+mod next_options;
 #[path = "it/objectives.rs"]
 mod objectives;
 #[path = "it/oracles.rs"]

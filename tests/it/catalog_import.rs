@@ -83,6 +83,21 @@ fn the_small_fixtures_import_every_region_and_priced_type_with_sources() {
         (10240.0, 0.09)
     );
     assert_eq!(tier(4, "up_to_gb"), f64::INFINITY);
+    // The optional prices: written where the files give them, named where they do not.
+    assert_eq!(west["ebs_gp3_usd_per_gb_month"].as_float(), Some(0.08));
+    assert_eq!(west["interface_endpoint_usd_per_hour"].as_float(), Some(0.01));
+    let endpoint_tiers = west["interface_endpoint_tiers"].as_array().unwrap();
+    assert_eq!(endpoint_tiers.len(), 3);
+    assert_eq!(endpoint_tiers[0]["up_to_gb"].as_float(), Some(1_048_576.0));
+    assert_eq!(endpoint_tiers[2]["usd_per_gb"].as_float(), Some(0.004));
+    let eu = &catalog["regions"]["eu-west-1"];
+    assert!(eu.get("ebs_gp3_usd_per_gb_month").is_none());
+    assert_eq!(eu["interface_endpoint_usd_per_hour"].as_float(), Some(0.01));
+    assert!(
+        stderr.contains("region eu-west-1: no EBS gp3 $/GB-month (EBS:VolumeUsage.gp3")
+            && stderr.contains("no interface endpoint $/GB tiers (VpcEndpoint-Bytes"),
+        "{stderr}"
+    );
     // Each figure cites its file and SKU; eu-west-1's transfer came from get-products.
     let source = west["source"].as_str().unwrap();
     assert!(

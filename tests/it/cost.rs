@@ -1,4 +1,5 @@
-//! Cost identities: every cost line in summary.csv equals its billed usage times its price.
+//! Cost identities: every cost line in summary.csv equals its billed usage times its price, the
+//! EBS volumes and interface endpoints of issue 14 included.
 
 use crate::support::{column, csv_rows, read, run_cli, scratch};
 
@@ -16,6 +17,8 @@ az = "a"
 rate_per_s = 20
 request_bytes = "100KB"
 response_bytes = "1MB"
+aws_services = { sts = 0.2 }
+ipv6_share = 0.5
 
 [[workload]]
 name = "other-az"
@@ -36,6 +39,14 @@ kind = "nat_instance"
 az = "a"
 instance_type = "c6gn.medium"
 count = 2
+
+[[candidate]]
+name = "natgw-options"
+kind = "nat_gateway"
+az = "a"
+ips = 2
+interface_endpoints = ["sts"]
+egress_only_igw = true
 "#;
 
 /// us-east-1 egress tiers (aws-facts.md §2): 0.09 to 10 TB, 0.085 to 50 TB, 0.07 to 150 TB, 0.05.
@@ -78,22 +89,19 @@ fn every_cost_line_is_usage_times_price() {
         String::from_utf8_lossy(&output.stderr)
     );
     let (header, rows) = csv_rows(&read(&dir.join("summary.csv")));
-    assert_eq!(rows.len(), 2);
+    assert_eq!(rows.len(), 3);
     for row in &rows {
         let get = |name: &str| column(&header, row, name);
         let candidate = &row[1];
-        let (hourly, per_gb, ips) = if candidate == "natgw" {
+        let gateway = candidate.starts_with("natgw");
+        let (hourly, per_gb, ips) = if gateway {
             (0.045, 0.045, 2.0)
         } else {
             (0.0432, 0.0, 2.0)
         };
         let hours = 1.5;
         // Partial NAT gateway hours bill as full hours; instances bill per second, two of them.
-        let expected_device_hours = if candidate == "natgw" {
-            2.0
-        } else {
-            2.0 * hours
-        };
+        let expected_device_hours = if gateway { 2.0 } else { 2.0 * hours };
         assert!(
             close(get("billed_device_hours"), expected_device_hours),
             "{candidate} device hours"
@@ -130,12 +138,55 @@ fn every_cost_line_is_usage_times_price() {
             close(get("cost_transfer_usd"), get("billed_egress_gb") * rate),
             "{candidate} transfer"
         );
+        // Two instances, each with fck-nat's 8 GB gp3 volume at $0.08 per GB-month.
+        let volume_gb = if gateway { 0.0 } else { 2.0 * 8.0 };
+        assert!(
+            close(get("billed_storage_gb_months"), volume_gb * hours / 730.0),
+            "{candidate} storage GB-months"
+        );
+        assert!(
+            close(
+                get("cost_storage_usd"),
+                get("billed_storage_gb_months") * 0.08
+            ),
+            "{candidate} storage"
+        );
+        assert!(close(get("monthly_storage_usd"), volume_gb * 0.08));
+        // One endpoint (sts) in each of the two AZs with clients, partial hours billed in full.
+        let endpoint_azs = if candidate == "natgw-options" { 2.0 } else { 0.0 };
+        assert!(
+            close(get("billed_endpoint_hours"), endpoint_azs * 2.0),
+            "{candidate} endpoint hours"
+        );
+        assert!(
+            close(
+                get("cost_endpoint_hours_usd"),
+                get("billed_endpoint_hours") * 0.01
+            ),
+            "{candidate} endpoint hours"
+        );
+        assert!(close(
+            get("monthly_endpoint_hours_usd"),
+            endpoint_azs * 730.0 * 0.01
+        ));
+        // Far below 1 PB a month: the first tier's $0.01 per GB.
+        assert!(
+            close(
+                get("cost_endpoint_processing_usd"),
+                get("billed_endpoint_gb") * 0.01
+            ),
+            "{candidate} endpoint processing"
+        );
+        assert_eq!(endpoint_azs > 0.0, get("billed_endpoint_gb") > 0.0);
         let lines = [
             "cost_fixed_usd",
             "cost_processing_usd",
             "cost_transfer_usd",
             "cost_cross_az_usd",
             "cost_ipv4_usd",
+            "cost_storage_usd",
+            "cost_endpoint_hours_usd",
+            "cost_endpoint_processing_usd",
         ];
         assert!(
             close(get("cost_total_usd"), lines.iter().map(|l| get(l)).sum()),
@@ -147,6 +198,9 @@ fn every_cost_line_is_usage_times_price() {
             "monthly_transfer_usd",
             "monthly_cross_az_usd",
             "monthly_ipv4_usd",
+            "monthly_storage_usd",
+            "monthly_endpoint_hours_usd",
+            "monthly_endpoint_processing_usd",
         ];
         assert!(
             close(
@@ -157,7 +211,7 @@ fn every_cost_line_is_usage_times_price() {
         );
         assert!(close(
             get("monthly_fixed_usd"),
-            730.0 * hourly * if candidate == "natgw" { 1.0 } else { 2.0 }
+            730.0 * hourly * if gateway { 1.0 } else { 2.0 }
         ));
         assert!(
             close(

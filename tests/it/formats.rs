@@ -79,6 +79,7 @@ fn run_json_is_summary_json_fits_its_schema_and_agrees_with_summary_csv() {
             ("processing", "monthly_processing_usd"),
             ("egress", "monthly_transfer_usd"),
             ("ipv4", "monthly_ipv4_usd"),
+            ("storage", "monthly_storage_usd"),
         ] {
             let value = c["monthly_cost_usd"][key].as_f64().unwrap();
             assert!(
@@ -87,7 +88,15 @@ fn run_json_is_summary_json_fits_its_schema_and_agrees_with_summary_csv() {
             );
         }
         let lines = &c["monthly_cost_usd"];
-        let sum: f64 = ["hours", "processing", "egress", "cross_az", "ipv4"]
+        let sum: f64 = [
+            "hours",
+            "processing",
+            "egress",
+            "cross_az",
+            "ipv4",
+            "storage",
+            "endpoints",
+        ]
             .iter()
             .map(|k| lines[k].as_f64().unwrap())
             .sum();
@@ -150,9 +159,9 @@ fn markdown_is_a_pull_request_comment_and_nothing_else() {
     let text = stdout(&output);
     assert!(text.starts_with("### natsim: quickstart\n"), "{text}");
     assert!(
-        text.contains("**Recommended:** fck-nat-c6gn.medium (nat_instance), \\$79.25 per month")
+        text.contains("**Recommended:** fck-nat-c6gn.medium (nat_instance), \\$79.89 per month")
     );
-    assert!(text.contains("| **fck-nat-c6gn.medium** (recommended) | nat_instance | 79.25 |"));
+    assert!(text.contains("| **fck-nat-c6gn.medium** (recommended) | nat_instance | 79.89 |"));
     assert!(text.contains("| fck-nat-t4g.nano | nat_instance |"));
     assert!(text.contains("- **fck-nat-t4g.nano**: refused connections"));
     assert!(text.contains("- **natgw**: meets the objectives but costs \\$"));

@@ -284,7 +284,7 @@ fn cost_table(doc: &RunDocument) -> String {
         })
         .collect();
     table(&labels, &right, &rows)
-        + "\nhours: instances or NAT gateways, with a fallback's standby NAT gateway; egress: data transfer to the internet.\n"
+        + "\nhours: instances or NAT gateways, with a fallback's standby NAT gateway; egress: data transfer to the internet; EBS: the instances' gp3 volumes; endpoints: interface endpoints' hours and GB.\n"
 }
 
 fn objectives(doc: &RunDocument) -> String {

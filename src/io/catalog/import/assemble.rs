@@ -3,7 +3,8 @@
 //! Owns the rules of completeness: a region is written only with all five of its figures (NAT
 //! gateway $/h and $/GB, public IPv4 $/h, cross-AZ $/GB, internet egress tiers from 0 to
 //! unbounded); one without all of them is left out and the missing ones named (an error when
-//! the user asked for that region). An instance type is written with the Linux on-demand
+//! the user asked for that region). The EBS gp3 and interface-endpoint prices are written when
+//! the files have them and named in a note when not (a scenario that needs one then says so). An instance type is written with the Linux on-demand
 //! prices of the written regions, and left out (said so) when it has none. Two different
 //! prices for the same figure are an error naming both records: natsim never picks one.
 
@@ -20,6 +21,10 @@ pub(super) struct RegionOut {
     pub(super) cross_az_usd_per_gb_each_way: f64,
     /// (up to GB, $/GB), ascending, the last unbounded.
     pub(super) egress_tiers: Vec<(f64, f64)>,
+    pub(super) ebs_gp3_usd_per_gb_month: Option<f64>,
+    pub(super) interface_endpoint_usd_per_hour: Option<f64>,
+    /// Like `egress_tiers`; empty when the files have none.
+    pub(super) interface_endpoint_tiers: Vec<(f64, f64)>,
     pub(super) source: String,
 }
 
@@ -77,7 +82,7 @@ pub(super) fn assemble(
             Item::CrossAzGb,
         ]
         .map(|item| scalar(region, &item, get(&item), offers));
-        let tiers = tiers(region, get(&Item::EgressGb), offers)?;
+        let egress_tiers = tiers(region, &Item::EgressGb, get(&Item::EgressGb), offers)?;
         let mut missing = Vec::new();
         let mut values = Vec::new();
         for (item, figure) in [
@@ -94,7 +99,7 @@ pub(super) fn assemble(
                 None => missing.push(missing_text(item)),
             }
         }
-        if tiers.is_empty() {
+        if egress_tiers.is_empty() {
             missing.push(missing_text(&Item::EgressGb));
         }
         if !missing.is_empty() {
@@ -105,12 +110,34 @@ pub(super) fn assemble(
             out.notes.push(format!("{problem}; the region is left out"));
             continue;
         }
+        let ebs = scalar(region, &Item::EbsGp3GbMonth, get(&Item::EbsGp3GbMonth), offers)?;
+        let endpoint_hour = scalar(region, &Item::EndpointHour, get(&Item::EndpointHour), offers)?;
+        let endpoint_tiers = tiers(region, &Item::EndpointGb, get(&Item::EndpointGb), offers)?;
+        let mut optional_missing = Vec::new();
+        if ebs.is_none() {
+            optional_missing.push(missing_text(&Item::EbsGp3GbMonth));
+        }
+        if endpoint_hour.is_none() {
+            optional_missing.push(missing_text(&Item::EndpointHour));
+        }
+        if endpoint_tiers.is_empty() {
+            optional_missing.push(missing_text(&Item::EndpointGb));
+        }
+        if !optional_missing.is_empty() {
+            out.notes.push(format!(
+                "region {region}: no {}; the region is written without them, and a scenario there with a NAT instance's volume or interface endpoints must give the price in [prices]",
+                optional_missing.join(", no ")
+            ));
+        }
         let cited: Vec<&Priced> = [
             Item::NatGatewayHour,
             Item::NatGatewayGb,
             Item::Ipv4Hour,
             Item::CrossAzGb,
             Item::EgressGb,
+            Item::EbsGp3GbMonth,
+            Item::EndpointHour,
+            Item::EndpointGb,
         ]
         .iter()
         .flat_map(|item| get(item).iter().copied())
@@ -122,7 +149,10 @@ pub(super) fn assemble(
                 nat_gateway_usd_per_gb: values[1].0,
                 ipv4_usd_per_hour: values[2].0,
                 cross_az_usd_per_gb_each_way: values[3].0,
-                egress_tiers: tiers,
+                egress_tiers,
+                ebs_gp3_usd_per_gb_month: ebs.map(|(usd, _)| usd),
+                interface_endpoint_usd_per_hour: endpoint_hour.map(|(usd, _)| usd),
+                interface_endpoint_tiers: endpoint_tiers,
                 source: format!(
                     "imported by `natsim catalog import` from the AWS Price List: {}",
                     cite(&cited, offers)
@@ -266,9 +296,15 @@ fn scalar(
     Ok(first.map(|(usd, p)| (usd, record(p, offers))))
 }
 
-/// The internet egress tiers: every dimension of every record, the same ones once, joined from
-/// 0 to unbounded; empty when there are none.
-fn tiers(region: &str, found: &[&Priced], offers: &[Offer]) -> Result<Vec<(f64, f64)>, String> {
+/// A tiered figure's tiers (`item`: internet egress, interface-endpoint processing): every
+/// dimension of every record, the same ones once, joined from 0 to unbounded; empty when there
+/// are none.
+fn tiers(
+    region: &str,
+    item: &Item,
+    found: &[&Priced],
+    offers: &[Offer],
+) -> Result<Vec<(f64, f64)>, String> {
     let mut dims: Vec<(f64, f64, f64, &Priced)> = found
         .iter()
         .flat_map(|p| {
@@ -295,8 +331,10 @@ fn tiers(region: &str, found: &[&Priced], offers: &[Offer]) -> Result<Vec<(f64, 
                 format!("tiers leave a gap from {next} to {begin} GB")
             };
             return Err(format!(
-                "region {region}: internet egress {problem} ({}); give one complete price list of DataTransfer-Out-Bytes",
-                record(p, offers)
+                "region {region}: {} {problem} ({}); give one complete price list of {}",
+                item.label(),
+                record(p, offers),
+                item.usage()
             ));
         }
         tiers.push((*end, *usd));
@@ -304,7 +342,8 @@ fn tiers(region: &str, found: &[&Priced], offers: &[Offer]) -> Result<Vec<(f64, 
     }
     if !tiers.is_empty() && next != f64::INFINITY {
         return Err(format!(
-            "region {region}: internet egress tiers stop at {next} GB instead of going on without end (Inf); the price list is partial"
+            "region {region}: {} stop at {next} GB instead of going on without end (Inf); the price list is partial",
+            item.label()
         ));
     }
     Ok(tiers)
@@ -358,6 +397,10 @@ fn where_listed(item: &Item) -> &'static str {
             "AWSDataTransfer or AmazonEC2 price list, product family Data Transfer"
         }
         Item::InstanceHour(_) => "AmazonEC2 price list, product family Compute Instance",
+        Item::EbsGp3GbMonth => "AmazonEC2 price list, product family Storage",
+        Item::EndpointHour | Item::EndpointGb => {
+            "AmazonVPC price list, product family VpcEndpoint"
+        }
     }
 }
 

@@ -2,7 +2,8 @@
 //!
 //! Owns the rules that pick natsim's figures out of AWS's products (documented in
 //! docs/catalog.md): a Linux on-demand instance hour, the NAT gateway's hour and GB, a public
-//! IPv4 address hour, a GB across AZs, and the internet egress tiers. Products are matched on
+//! IPv4 address hour, a GB across AZs, the internet egress tiers, and (optional) a gp3 GB-month
+//! and an interface endpoint's hour and GB tiers. Products are matched on
 //! the attributes AWS documents (`productFamily`, `usagetype`, `operation`, `tenancy`, ...),
 //! named the same in the CSV's columns and the JSON's attributes once case, spaces and
 //! punctuation are dropped. Reads no file itself.
@@ -134,14 +135,23 @@ pub(super) enum Item {
     CrossAzGb,
     /// A GB to the internet, by monthly volume tier.
     EgressGb,
+    /// A GB-month of EBS gp3 storage (a NAT instance's volume).
+    EbsGp3GbMonth,
+    /// An interface VPC endpoint's hour in one AZ.
+    EndpointHour,
+    /// A GB through interface endpoints, by the region's monthly volume tier.
+    EndpointGb,
 }
 
 impl Item {
     /// The unit AWS prices it in.
     pub(super) fn unit(&self) -> &'static str {
         match self {
-            Item::InstanceHour(_) | Item::NatGatewayHour | Item::Ipv4Hour => "Hrs",
-            Item::NatGatewayGb | Item::CrossAzGb | Item::EgressGb => "GB",
+            Item::InstanceHour(_) | Item::NatGatewayHour | Item::Ipv4Hour | Item::EndpointHour => {
+                "Hrs"
+            }
+            Item::NatGatewayGb | Item::CrossAzGb | Item::EgressGb | Item::EndpointGb => "GB",
+            Item::EbsGp3GbMonth => "GB-Mo",
         }
     }
 
@@ -158,6 +168,9 @@ impl Item {
             Item::Ipv4Hour => "public IPv4 $/h".into(),
             Item::CrossAzGb => "cross-AZ $/GB each way".into(),
             Item::EgressGb => "internet egress tiers".into(),
+            Item::EbsGp3GbMonth => "EBS gp3 $/GB-month".into(),
+            Item::EndpointHour => "interface endpoint $/h per AZ".into(),
+            Item::EndpointGb => "interface endpoint $/GB tiers".into(),
         }
     }
 
@@ -170,6 +183,9 @@ impl Item {
             Item::Ipv4Hour => "PublicIPv4:InUseAddress".into(),
             Item::CrossAzGb => "DataTransfer-Regional-Bytes".into(),
             Item::EgressGb => "DataTransfer-Out-Bytes".into(),
+            Item::EbsGp3GbMonth => "EBS:VolumeUsage.gp3".into(),
+            Item::EndpointHour => "VpcEndpoint-Hours".into(),
+            Item::EndpointGb => "VpcEndpoint-Bytes".into(),
         }
     }
 }
@@ -253,6 +269,13 @@ pub(super) fn classify(attrs: &Attrs) -> Option<(String, Item)> {
         && absent_or(&attrs.transfer_type, "AWS Outbound")
     {
         Item::EgressGb
+    } else if usage_is(usage, "EBS:VolumeUsage.gp3") && absent_or(&attrs.family, "Storage") {
+        Item::EbsGp3GbMonth
+    } else if usage_is(usage, "VpcEndpoint-Hours") && absent_or(&attrs.family, "VpcEndpoint") {
+        // Interface endpoints; Gateway Load Balancer endpoints bill VpcEndpoint-GWLBE-Hours.
+        Item::EndpointHour
+    } else if usage_is(usage, "VpcEndpoint-Bytes") && absent_or(&attrs.family, "VpcEndpoint") {
+        Item::EndpointGb
     } else {
         return None;
     };

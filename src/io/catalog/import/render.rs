@@ -75,11 +75,16 @@ pub(super) fn render(
             "cross_az_usd_per_gb_each_way = {:?}",
             r.cross_az_usd_per_gb_each_way
         );
-        out.push_str("egress_tiers = [\n");
-        for (up_to, usd) in &r.egress_tiers {
-            let _ = writeln!(out, "    {{ up_to_gb = {up_to:?}, usd_per_gb = {usd:?} }},");
+        write_tiers(&mut out, "egress_tiers", &r.egress_tiers);
+        if let Some(usd) = r.ebs_gp3_usd_per_gb_month {
+            let _ = writeln!(out, "ebs_gp3_usd_per_gb_month = {usd:?}");
         }
-        out.push_str("]\n");
+        if let Some(usd) = r.interface_endpoint_usd_per_hour {
+            let _ = writeln!(out, "interface_endpoint_usd_per_hour = {usd:?}");
+        }
+        if !r.interface_endpoint_tiers.is_empty() {
+            write_tiers(&mut out, "interface_endpoint_tiers", &r.interface_endpoint_tiers);
+        }
         let _ = writeln!(out, "source = {}", string(&r.source));
     }
     out.push('\n');
@@ -105,6 +110,15 @@ pub(super) fn render(
         let _ = writeln!(out, "source = {}", string(&it.source));
     }
     Ok(out)
+}
+
+/// `key = [ { up_to_gb = …, usd_per_gb = … }, … ]`.
+fn write_tiers(out: &mut String, key: &str, tiers: &[(f64, f64)]) {
+    let _ = writeln!(out, "{key} = [");
+    for (up_to, usd) in tiers {
+        let _ = writeln!(out, "    {{ up_to_gb = {up_to:?}, usd_per_gb = {usd:?} }},");
+    }
+    out.push_str("]\n");
 }
 
 /// A TOML basic string.
