@@ -459,3 +459,30 @@ fn a_catalog_without_an_ebs_price_refuses_a_nat_instance_and_says_what_to_set() 
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+/// Found while building the shipped scenario: an internet gateway's paths are its clients, in
+/// their own AZs, yet clients outside AZ a were billed cross-AZ transfer to "the gateway's" AZ.
+#[test]
+fn issue_14_an_internet_gateway_bills_no_cross_az_transfer() {
+    let text = r#"
+[scenario]
+name = "igw-az-b"
+duration = "10m"
+
+[[workload]]
+az = "b"
+rate_per_s = 10
+response_bytes = "100KB"
+
+[[candidate]]
+name = "igw"
+kind = "internet_gateway"
+
+[[candidate]]
+name = "natgw"
+kind = "nat_gateway"
+"#;
+    let (_, result) = run(text);
+    assert_eq!(by_name(&result, "igw").get(Metric::BilledCrossAzGb), 0.0);
+    assert!(by_name(&result, "natgw").get(Metric::BilledCrossAzGb) > 0.0);
+}

@@ -4,6 +4,7 @@ use crate::support::{by_name, check_snapshot, parse, repo_root};
 use natsim::io::scenario::parse_scenario_file;
 use natsim::results::batch::run_scenario;
 use natsim::results::summary::Metric;
+use natsim::model::objectives::Objective;
 
 /// Runs scenarios/<name>; a scenario in a folder (`flowlogs/scenario.toml`, a replay) is read
 /// from its file, so its flow logs are found beside it.
@@ -221,4 +222,28 @@ fn four_options_story_runs_every_kind_and_the_proxy_refuses_udp() {
     let squid = by_name(&result, "squid-c6gn.medium");
     assert!(squid.get(Metric::FailUnsupported) > 0.0);
     assert_eq!(by_name(&result, "natgw").get(Metric::FailUnsupported), 0.0);
+}
+
+#[test]
+fn endpoints_ipv6_allowlist_story_weighs_each_option_by_what_it_moves_and_costs() {
+    let result = load("endpoints-ipv6-allowlist.toml");
+    let get = |name: &str| by_name(&result, name);
+    let monthly = |name: &str| get(name).get(Metric::CostMonthlyUsd);
+    assert!(get("fck-nat-eip").recommended);
+    // The same instances without an Elastic IP miss the partner's allowlist, and only that.
+    assert_eq!(get("fck-nat").missed, [Objective::MaxEgressIps]);
+    assert_eq!(monthly("fck-nat"), monthly("fck-nat-eip"));
+    assert!(get("igw").missed.contains(&Objective::MaxEgressIps));
+    // Against a NAT gateway the endpoints and IPv6 save processing; against a NAT instance,
+    // which processes for free, the endpoints only add their hours and GB.
+    let saved = get("natgw").get(Metric::MonthlyProcessingUsd)
+        - get("natgw-endpoints-ipv6").get(Metric::MonthlyProcessingUsd);
+    let endpoints = |name: &str| {
+        get(name).get(Metric::MonthlyEndpointHoursUsd)
+            + get(name).get(Metric::MonthlyEndpointProcessingUsd)
+    };
+    assert!(saved > 5.0 * endpoints("natgw-endpoints-ipv6"), "saved {saved}");
+    let extra = monthly("fck-nat-eip-endpoints") - monthly("fck-nat-eip");
+    assert!((extra - endpoints("fck-nat-eip-endpoints")).abs() < 1e-6 * extra);
+    assert!(get("fck-nat-eip").get(Metric::MonthlyStorageUsd) > 0.0);
 }

@@ -178,6 +178,10 @@ impl Device for Clients {
     }
 
     /// The clients' own public IPs are all an internet gateway bills.
+    fn in_clients_az(&self) -> bool {
+        true
+    }
+
     fn billing(&self) -> Billing {
         Billing {
             hourly: Hourly::Nothing,

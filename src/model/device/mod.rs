@@ -276,6 +276,12 @@ pub(crate) trait Device {
     fn expansion_ns(&self) -> Option<Nanos> {
         None
     }
+
+    /// Whether each path sits in its own clients' AZ (an internet gateway's paths are the
+    /// clients themselves), so no byte crosses an AZ to reach the device whatever its `az`.
+    fn in_clients_az(&self) -> bool {
+        false
+    }
 }
 
 /// What one deployment of a device bills: how its hours are metered, the public IPv4 addresses

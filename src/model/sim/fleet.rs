@@ -129,6 +129,11 @@ impl<D: Device> Fleet<D> {
 
     /// What each deployment bills; every deployment shares one configuration, so the first one
     /// answers for all.
+    /// Whether the device's paths sit in their clients' AZs (no cross-AZ traffic to reach it).
+    pub(crate) fn in_clients_az(&self) -> bool {
+        self.deployments[0].device.in_clients_az()
+    }
+
     pub(crate) fn billing(&self) -> Billing {
         self.deployments[0].device.billing()
     }

@@ -595,11 +595,12 @@ impl<'a, D: Device> Simulation<'a, D> {
     /// What the candidate used from time 0 to `now` (links advanced to `now`).
     fn usage_until(&self, now: Nanos) -> Usage {
         let (mut egress_bytes, mut cross_az_bytes) = (0.0, 0.0);
+        let in_clients_az = self.egress.in_clients_az();
         for (device_az, path) in self.egress.paths() {
             for info in &self.classes {
                 let [internet, aws] = info.flow_classes;
                 egress_bytes += path.out.class_delivered_bytes(internet);
-                if info.az != device_az {
+                if !in_clients_az && info.az != device_az {
                     // The AWS-bound class is the internet one when the workload has none.
                     let classes: &[u32] = if aws == internet {
                         &[internet]
