@@ -28,7 +28,11 @@ pub(crate) struct EgressIps {
 /// - over IPv6 through an egress-only internet gateway, each dual-stack client's own address.
 pub(crate) fn of(candidate: &Candidate, workloads: &[Workload], device_ips: f64) -> EgressIps {
     let any_flagged = workloads.iter().any(|w| w.allowlisted);
-    let scope = || workloads.iter().filter(move |w| w.allowlisted || !any_flagged);
+    let scope = || {
+        workloads
+            .iter()
+            .filter(move |w| w.allowlisted || !any_flagged)
+    };
     let clients = |w: &Workload| f64::from(w.clients);
     let mut count = match &candidate.device {
         DeviceConfig::InternetGateway(_) => scope().map(clients).sum(),

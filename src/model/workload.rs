@@ -214,8 +214,7 @@ impl Generator {
             Some(zipf) => (zipf.sample(&mut g.destinations) as u32).saturating_sub(1),
             None => 0,
         };
-        let aws_service =
-            g.endpoint_share > 0.0 && g.endpoint.random::<f64>() < g.endpoint_share;
+        let aws_service = g.endpoint_share > 0.0 && g.endpoint.random::<f64>() < g.endpoint_share;
         let (interface_service, ipv6) = g.route.draw(aws_service);
         Arrival {
             class,

@@ -85,7 +85,10 @@ fn the_small_fixtures_import_every_region_and_priced_type_with_sources() {
     assert_eq!(tier(4, "up_to_gb"), f64::INFINITY);
     // The optional prices: written where the files give them, named where they do not.
     assert_eq!(west["ebs_gp3_usd_per_gb_month"].as_float(), Some(0.08));
-    assert_eq!(west["interface_endpoint_usd_per_hour"].as_float(), Some(0.01));
+    assert_eq!(
+        west["interface_endpoint_usd_per_hour"].as_float(),
+        Some(0.01)
+    );
     let endpoint_tiers = west["interface_endpoint_tiers"].as_array().unwrap();
     assert_eq!(endpoint_tiers.len(), 3);
     assert_eq!(endpoint_tiers[0]["up_to_gb"].as_float(), Some(1_048_576.0));

@@ -153,7 +153,11 @@ fn every_cost_line_is_usage_times_price() {
         );
         assert!(close(get("monthly_storage_usd"), volume_gb * 0.08));
         // One endpoint (sts) in each of the two AZs with clients, partial hours billed in full.
-        let endpoint_azs = if candidate == "natgw-options" { 2.0 } else { 0.0 };
+        let endpoint_azs = if candidate == "natgw-options" {
+            2.0
+        } else {
+            0.0
+        };
         assert!(
             close(get("billed_endpoint_hours"), endpoint_azs * 2.0),
             "{candidate} endpoint hours"

@@ -97,9 +97,9 @@ fn run_json_is_summary_json_fits_its_schema_and_agrees_with_summary_csv() {
             "storage",
             "endpoints",
         ]
-            .iter()
-            .map(|k| lines[k].as_f64().unwrap())
-            .sum();
+        .iter()
+        .map(|k| lines[k].as_f64().unwrap())
+        .sum();
         assert!((sum - lines["total"].as_f64().unwrap()).abs() < 1e-9 * sum.max(1.0));
         let refused = c["performance"]["conn_fail_rate"].as_f64().unwrap();
         assert!(

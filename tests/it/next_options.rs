@@ -65,7 +65,10 @@ egress_only_igw = true
     assert!((s3 - 0.2).abs() < 0.006, "S3 share {s3}");
     // The NAT gateway processes only what is left: 32 % instead of 80 % of the bytes.
     let processed = v6.get(Metric::BilledProcessedGb) / v4.get(Metric::BilledProcessedGb);
-    assert!((processed - 0.32 / 0.8).abs() < 0.01, "processed {processed}");
+    assert!(
+        (processed - 0.32 / 0.8).abs() < 0.01,
+        "processed {processed}"
+    );
     // Internet egress is billed either way (the IPv6 requests leave through the EIGW).
     assert!(
         close(
@@ -151,7 +154,10 @@ interface_endpoints = ["ecr.dkr", "logs"]
         1e-3
     ));
     let processed = with.get(Metric::BilledProcessedGb) / plain.get(Metric::BilledProcessedGb);
-    assert!((processed - (1.0 - expected)).abs() < 0.01, "processed {processed}");
+    assert!(
+        (processed - (1.0 - expected)).abs() < 0.01,
+        "processed {processed}"
+    );
     assert_eq!(plain.get(Metric::BilledEndpointHours), 0.0);
     // A month of the same traffic: 2 × 2 endpoint-AZs × 730 h × $0.01 = $29.20 of hours.
     assert!(close(
@@ -443,7 +449,10 @@ fn a_catalog_without_an_ebs_price_refuses_a_nat_instance_and_says_what_to_set() 
     // Given the price, the same scenario runs.
     std::fs::write(
         &file,
-        text.replace("[[workload]]", "[prices]\nebs_gp3_usd_per_gb_month = 0.08\n\n[[workload]]"),
+        text.replace(
+            "[[workload]]",
+            "[prices]\nebs_gp3_usd_per_gb_month = 0.08\n\n[[workload]]",
+        ),
     )
     .unwrap();
     let output = run_cli(&[

@@ -2,9 +2,9 @@
 
 use crate::support::{by_name, check_snapshot, parse, repo_root};
 use natsim::io::scenario::parse_scenario_file;
+use natsim::model::objectives::Objective;
 use natsim::results::batch::run_scenario;
 use natsim::results::summary::Metric;
-use natsim::model::objectives::Objective;
 
 /// Runs scenarios/<name>; a scenario in a folder (`flowlogs/scenario.toml`, a replay) is read
 /// from its file, so its flow logs are found beside it.
@@ -242,7 +242,10 @@ fn endpoints_ipv6_allowlist_story_weighs_each_option_by_what_it_moves_and_costs(
         get(name).get(Metric::MonthlyEndpointHoursUsd)
             + get(name).get(Metric::MonthlyEndpointProcessingUsd)
     };
-    assert!(saved > 5.0 * endpoints("natgw-endpoints-ipv6"), "saved {saved}");
+    assert!(
+        saved > 5.0 * endpoints("natgw-endpoints-ipv6"),
+        "saved {saved}"
+    );
     let extra = monthly("fck-nat-eip-endpoints") - monthly("fck-nat-eip");
     assert!((extra - endpoints("fck-nat-eip-endpoints")).abs() < 1e-6 * extra);
     assert!(get("fck-nat-eip").get(Metric::MonthlyStorageUsd) > 0.0);

@@ -110,6 +110,8 @@ struct CostChange {
     egress: Change,
     cross_az: Change,
     ipv4: Change,
+    storage: Change,
+    endpoints: Change,
     total: Change,
 }
 
@@ -293,6 +295,8 @@ fn candidate_change(a: Option<&CandidateResult>, b: Option<&CandidateResult>) ->
             egress: cost(|l| l.egress),
             cross_az: cost(|l| l.cross_az),
             ipv4: cost(|l| l.ipv4),
+            storage: cost(|l| l.storage),
+            endpoints: cost(|l| l.endpoints),
             total: cost(|l| l.total),
         },
         conn_fail_rate: figure(|c| c.performance.conn_fail_rate),
@@ -376,6 +380,8 @@ fn cost_rows(
         "egress",
         "cross-AZ",
         "IPv4",
+        "EBS",
+        "endpoints",
         "total",
         "A → B",
     ];
@@ -386,9 +392,18 @@ fn cost_rows(
             let l = &c.monthly_cost_usd;
             let mut row = vec![label(c, esc)];
             row.extend(
-                [l.hours, l.processing, l.egress, l.cross_az, l.ipv4, l.total]
-                    .iter()
-                    .map(|ch| signed(ch.change)),
+                [
+                    l.hours,
+                    l.processing,
+                    l.egress,
+                    l.cross_az,
+                    l.ipv4,
+                    l.storage,
+                    l.endpoints,
+                    l.total,
+                ]
+                .iter()
+                .map(|ch| signed(ch.change)),
             );
             row.push(arrow(l.total, &|v| format!("{v:.2}")));
             row

@@ -85,7 +85,14 @@ fn read_interface_endpoints(s: &mut Section<'_>, workloads: &[Workload]) -> Resu
     let items = match s.raw("interface_endpoints") {
         None => return Ok(Vec::new()),
         Some(Value::Array(items)) => items,
-        Some(v) => return Err(super::reader::type_error(&path, v, "a list of service names", hint)),
+        Some(v) => {
+            return Err(super::reader::type_error(
+                &path,
+                v,
+                "a list of service names",
+                hint,
+            ));
+        }
     };
     let mut used: Vec<&str> = workloads
         .iter()

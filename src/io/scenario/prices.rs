@@ -126,7 +126,8 @@ fn instance_prices(s: &mut Section<'_>, catalog: &Catalog) -> Result<BTreeMap<St
 impl Missing {
     /// An error for the first candidate billed for a price the catalog lacks.
     pub(super) fn check(&self, candidates: &[Candidate], region: &str) -> Result<()> {
-        let reimport = "or import the region's prices again with `natsim catalog import` (docs/catalog.md)";
+        let reimport =
+            "or import the region's prices again with `natsim catalog import` (docs/catalog.md)";
         for (index, c) in candidates.iter().enumerate() {
             let path = |key: &str| format!("candidate[{index}].{key}");
             let has_volume = c.device.instance().is_some_and(|i| i.volume_gb > 0.0);
@@ -141,7 +142,9 @@ impl Missing {
             }
             if (self.endpoint_hour || self.endpoint_gb) && !c.interface_endpoints.is_empty() {
                 let which = match (self.endpoint_hour, self.endpoint_gb) {
-                    (true, true) => "interface_endpoint_usd_per_hour and interface_endpoint_usd_per_gb",
+                    (true, true) => {
+                        "interface_endpoint_usd_per_hour and interface_endpoint_usd_per_gb"
+                    }
                     (true, false) => "interface_endpoint_usd_per_hour",
                     _ => "interface_endpoint_usd_per_gb",
                 };

@@ -1,8 +1,8 @@
 //! What a run measures: counters, byte accounts, completion times, Little's-law integrals and the
 //! per-minute time series.
 
-use super::{Bypass, SAMPLE_INTERVAL_NS};
 use super::connection::{Connection, Phase, Slab};
+use super::{Bypass, SAMPLE_INTERVAL_NS};
 use crate::engine::Nanos;
 use crate::engine::stats::LogHistogram;
 use crate::model::cost::{Bill, Usage};

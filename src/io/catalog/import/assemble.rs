@@ -110,8 +110,18 @@ pub(super) fn assemble(
             out.notes.push(format!("{problem}; the region is left out"));
             continue;
         }
-        let ebs = scalar(region, &Item::EbsGp3GbMonth, get(&Item::EbsGp3GbMonth), offers)?;
-        let endpoint_hour = scalar(region, &Item::EndpointHour, get(&Item::EndpointHour), offers)?;
+        let ebs = scalar(
+            region,
+            &Item::EbsGp3GbMonth,
+            get(&Item::EbsGp3GbMonth),
+            offers,
+        )?;
+        let endpoint_hour = scalar(
+            region,
+            &Item::EndpointHour,
+            get(&Item::EndpointHour),
+            offers,
+        )?;
         let endpoint_tiers = tiers(region, &Item::EndpointGb, get(&Item::EndpointGb), offers)?;
         let mut optional_missing = Vec::new();
         if ebs.is_none() {
@@ -398,9 +408,7 @@ fn where_listed(item: &Item) -> &'static str {
         }
         Item::InstanceHour(_) => "AmazonEC2 price list, product family Compute Instance",
         Item::EbsGp3GbMonth => "AmazonEC2 price list, product family Storage",
-        Item::EndpointHour | Item::EndpointGb => {
-            "AmazonVPC price list, product family VpcEndpoint"
-        }
+        Item::EndpointHour | Item::EndpointGb => "AmazonVPC price list, product family VpcEndpoint",
     }
 }
 

@@ -83,7 +83,11 @@ pub(super) fn render(
             let _ = writeln!(out, "interface_endpoint_usd_per_hour = {usd:?}");
         }
         if !r.interface_endpoint_tiers.is_empty() {
-            write_tiers(&mut out, "interface_endpoint_tiers", &r.interface_endpoint_tiers);
+            write_tiers(
+                &mut out,
+                "interface_endpoint_tiers",
+                &r.interface_endpoint_tiers,
+            );
         }
         let _ = writeln!(out, "source = {}", string(&r.source));
     }
