@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 /// Clients in two AZs; a single NAT gateway in "a" (b's traffic crosses an AZ), one per AZ,
-/// and a NAT instance.
+/// a NAT instance, and NAT gateways with two interface endpoints.
 const TWO_AZS: &str = r#"
 [scenario]
 name = "infracost"
@@ -19,6 +19,7 @@ az = "a"
 rate_per_s = 20
 request_bytes = "50KB"
 response_bytes = "200KB"
+aws_services = { sts = 0.2 }
 
 [[workload]]
 name = "b"
@@ -26,6 +27,7 @@ az = "b"
 rate_per_s = 10
 request_bytes = "50KB"
 response_bytes = "200KB"
+aws_services = { logs = 0.1 }
 
 [[candidate]]
 name = "natgw"
@@ -42,6 +44,12 @@ name = "instance"
 kind = "nat_instance"
 instance_type = "c6gn.medium"
 per_az = true
+
+[[candidate]]
+name = "natgw-endpoints"
+kind = "nat_gateway"
+per_az = true
+interface_endpoints = ["sts", "logs"]
 "#;
 
 /// The usage file as `section.resource.key` → value (its own small YAML: two-space nesting,
@@ -145,6 +153,25 @@ fn usage_figures_times_prices_are_the_summarys_monthly_lines() {
     assert!(
         close(outbound * 0.09, month(0, "monthly_transfer_usd")),
         "{outbound}"
+    );
+
+    assert!(
+        !natgw
+            .contains_key("resource_type_default_usage.aws_vpc_endpoint.monthly_data_processed_gb")
+    );
+    // Two interface endpoints: infracost applies the default to each.
+    let endpoints = keys("natgw-endpoints");
+    let per_endpoint = number(
+        &endpoints,
+        "resource_type_default_usage.aws_vpc_endpoint.monthly_data_processed_gb",
+    );
+    assert!(per_endpoint > 0.0);
+    assert!(
+        close(
+            per_endpoint * 2.0 * 0.01,
+            month(3, "monthly_endpoint_processing_usd")
+        ),
+        "{per_endpoint}"
     );
 
     // One gateway per AZ: infracost applies the default to each of the two.

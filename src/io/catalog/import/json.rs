@@ -502,10 +502,13 @@ mod tests {
     fn offer_files_keep_the_products_natsim_reads() {
         let (offer, out) = prices(OFFER).unwrap();
         assert_eq!(offer.service, "AmazonVPC");
-        assert_eq!(out.len(), 1);
+        assert_eq!(out.len(), 2);
         assert_eq!(out[0].item, Item::Ipv4Hour);
         assert_eq!((out[0].offer, out[0].dims[0].usd), (2, 0.005));
         assert_eq!(out[0].record, "products.\"AAA\"");
+        // An interface endpoint's hour, read since natsim prices interface endpoints.
+        assert_eq!(out[1].item, Item::EndpointHour);
+        assert_eq!(out[1].dims[0].usd, 0.01);
     }
 
     #[test]
