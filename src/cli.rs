@@ -2,22 +2,26 @@
 //!
 //! Exit codes (ripgrep-style, deliberate): 0 success, 2 any error the user can fix (bad scenario,
 //! bad arguments, unwritable output). Errors name the file, the key path and the fix.
-//! `run` with several files or a folder is in `cli/run_many.rs`, `sweep` in `cli/sweep.rs`,
-//! `fit` in `cli/fit.rs`.
+//! `run` with several files or a folder is in `cli/run_many.rs`, `sweep` in `cli/sweep.rs`
+//! (its shards in `cli/shard.rs`, `sweep merge` in `cli/merge.rs`, `sweep --plan` in
+//! `cli/sweep_plan.rs`), `fit` in `cli/fit.rs`.
 
 mod budget;
 pub mod estimate;
 mod fit;
+mod merge;
 mod outputs;
 mod progress;
 mod run_many;
+pub mod shard;
 mod sweep;
+mod sweep_plan;
 
 use crate::io::catalog::Catalog;
 use crate::io::cloudwatch;
 use crate::io::cloudwatch::calibrate::Calibration;
 use crate::io::report;
-use crate::io::report::manifest::Header;
+use crate::io::report::manifest::{Header, fnv1a64};
 use crate::io::scenario::parse::{parse_scenario_at, parse_scenario_shared};
 use crate::io::scenario::replay::Traces;
 use crate::io::scenario::{Scenario, ScenarioError, read_scenario_file};
@@ -73,10 +77,15 @@ pub(crate) enum Command {
         cloudwatch: Option<PathBuf>,
     },
     /// Run every point of a scenario's [sweep] table: writes runs.csv as runs finish, then
-    /// sweep.csv, sweep.parquet and winners.csv.
+    /// sweep.csv, sweep.parquet and winners.csv. `natsim sweep merge DIR...` merges the shards
+    /// of a sweep run with --shard (docs/sharding.md).
+    #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
     Sweep {
+        #[command(subcommand)]
+        merge: Option<SweepCommand>,
         /// Scenario file (TOML) with a [sweep] table.
-        file: PathBuf,
+        #[arg(required = true)]
+        file: Option<PathBuf>,
         /// Output folder (default output/<scenario name>/sweep).
         #[arg(long)]
         out: Option<PathBuf>,
@@ -92,6 +101,14 @@ pub(crate) enum Command {
         /// Run even when the estimate is above 10 minutes or 4 GiB (see docs/reliability.md).
         #[arg(long)]
         yes: bool,
+        /// Run only shard K of N (K from 0) into DIR/shard-K-of-N/, as one task of an array job;
+        /// `auto/N` takes K from SLURM_ARRAY_TASK_ID, AWS_BATCH_JOB_ARRAY_INDEX or
+        /// JOB_COMPLETION_INDEX, `auto` also N from SLURM_ARRAY_TASK_COUNT.
+        #[arg(long, value_name = "K/N", value_parser = shard::ShardSpec::parse)]
+        shard: Option<shard::ShardSpec>,
+        /// Print the run count, a measured per-run time and shard sizes, then stop.
+        #[arg(long)]
+        plan: bool,
     },
     /// Check a scenario file without running it.
     Validate { file: PathBuf },
@@ -122,13 +139,39 @@ pub(crate) enum Command {
     },
 }
 
+/// What `natsim sweep` does instead of running a file.
+#[derive(Debug, Subcommand)]
+pub(crate) enum SweepCommand {
+    /// Merge the shards of a sweep (folders written by `natsim sweep FILE --shard K/N --out DIR`)
+    /// into sweep.csv, sweep.parquet, winners.csv, the plots and report.html, the same bytes one
+    /// machine writes; refuses shards of different sweeps and names the runs still missing.
+    Merge {
+        /// Folders holding shard-K-of-N/ folders, or shard folders themselves.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Output folder (default: the first folder given, or the one holding it when it is a
+        /// shard's).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Worker threads (default: all cores). Results do not depend on it.
+        #[arg(long)]
+        threads: Option<usize>,
+    },
+}
+
 /// Runs the parsed command; any error returned is reported with exit code 2.
 pub fn execute(cli: Cli) -> Result<()> {
-    let catalog = match &cli.catalog {
+    let (catalog, catalog_fnv1a64) = match &cli.catalog {
         // One catalog per process, read before anything runs: leaking it gives every run the
         // same `&'static` the built-in one has.
-        Some(path) => &*Box::leak(Box::new(load_catalog(path)?)),
-        None => Catalog::embedded(),
+        Some(path) => {
+            let (catalog, hash) = load_catalog(path)?;
+            (&*Box::leak(Box::new(catalog)), hash)
+        }
+        None => (
+            Catalog::embedded(),
+            fnv1a64(Catalog::embedded_toml().as_bytes()),
+        ),
     };
     match cli.command {
         Command::Run {
@@ -159,14 +202,31 @@ pub fn execute(cli: Cli) -> Result<()> {
             }
         }
         Command::Sweep {
+            merge: Some(SweepCommand::Merge { dirs, out, threads }),
+            ..
+        } => merge::merge(
+            &dirs,
+            out,
+            merge::MergeOptions {
+                threads,
+                catalog,
+                catalog_file: cli.catalog.as_deref(),
+                catalog_fnv1a64,
+            },
+        ),
+        Command::Sweep {
+            merge: None,
             file,
             out,
             threads,
             resume,
             fresh,
             yes,
+            shard,
+            plan,
         } => sweep::sweep(
-            &file,
+            // clap requires the file when there is no subcommand.
+            &file.unwrap_or_default(),
             out,
             sweep::SweepOptions {
                 threads,
@@ -174,6 +234,9 @@ pub fn execute(cli: Cli) -> Result<()> {
                 fresh,
                 yes,
                 catalog,
+                catalog_fnv1a64,
+                shard,
+                plan_only: plan,
             },
         ),
         Command::Validate { file } => validate(&file, catalog),
@@ -457,15 +520,17 @@ fn check_threads(threads: Option<usize>) -> Result<()> {
 
 /// A user's catalog (`--catalog FILE`): read with the scenario files' size cap, then parsed and
 /// checked like the built-in one; an error names the file, what is wrong where, and the fix.
-fn load_catalog(path: &Path) -> Result<Catalog> {
+/// Returns it with the FNV-1a hash of its text, which a sweep's shards carry.
+fn load_catalog(path: &Path) -> Result<(Catalog, u64)> {
     let text = read_scenario_file(path).map_err(|mut e| {
         e.hint = "check the path given to --catalog".to_string();
         anyhow!("{e}")
     })?;
-    Catalog::from_toml(&text).map_err(|problem| {
+    let catalog = Catalog::from_toml(&text).map_err(|problem| {
         anyhow!(
             "{}: {problem}; compare it with `natsim catalog` and src/io/catalog/catalog.toml, whose format it must follow",
             path.display()
         )
-    })
+    })?;
+    Ok((catalog, fnv1a64(text.as_bytes())))
 }

@@ -221,6 +221,11 @@ impl Catalog {
         })
     }
 
+    /// The text of the embedded catalog, which a sweep's shards hash to tell catalogs apart.
+    pub(crate) fn embedded_toml() -> &'static str {
+        EMBEDDED_TOML
+    }
+
     /// Parses and checks a catalog in the `catalog.toml` format.
     pub(crate) fn from_toml(text: &str) -> Result<Catalog, String> {
         let raw: raw::RawCatalog = toml::from_str(text).map_err(|e| {

@@ -15,6 +15,7 @@ pub(crate) mod journal;
 pub mod manifest;
 pub(crate) mod parquet;
 pub mod plot;
+pub(crate) mod shard;
 pub(crate) mod sweep;
 pub(crate) mod table;
 
