@@ -1,5 +1,5 @@
 //! natsim's one integration-test binary (ripgrep style): oracles, cost identities, determinism,
-//! the CLI's error contract, flow logs into connections and replayed, every shipped scenario, batches and sweeps, and the validation
+//! the CLI's error contract, flow logs into connections and replayed, every shipped scenario, batches, sweeps and their shards, and the validation
 //! against published figures.
 
 #[path = "it/support.rs"]
@@ -39,6 +39,8 @@ mod replay_ci;
 mod reports;
 #[path = "it/scenarios.rs"]
 mod scenarios;
+#[path = "it/shard.rs"]
+mod shard;
 #[path = "it/sweep.rs"]
 mod sweep;
 #[path = "it/validation.rs"]

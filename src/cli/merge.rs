@@ -53,7 +53,11 @@ struct Found {
 }
 
 /// Merges the shards in `dirs`.
-pub(super) fn merge(dirs: &[PathBuf], out: Option<PathBuf>, options: MergeOptions<'_>) -> Result<()> {
+pub(super) fn merge(
+    dirs: &[PathBuf],
+    out: Option<PathBuf>,
+    options: MergeOptions<'_>,
+) -> Result<()> {
     let started = Instant::now();
     let found = find_shards(dirs)?;
     check_one_sweep(&found, &options)?;
@@ -193,7 +197,7 @@ fn check_one_sweep(found: &[Found], options: &MergeOptions<'_>) -> Result<()> {
     }
     let mut owner: Vec<Option<&Path>> = vec![None; first.info.shards];
     for f in found {
-        if let Some(difference) = first.info.mismatch(&f.info) {
+        if let Some(difference) = f.info.mismatch(&first.info) {
             bail!(
                 "cannot merge: {} is not a shard of the same sweep as {}: {difference} (scenario files {} and {}); merge the shards of one sweep only, or rerun this one: {}",
                 f.dir.display(),
@@ -209,15 +213,14 @@ fn check_one_sweep(found: &[Found], options: &MergeOptions<'_>) -> Result<()> {
                 )
             );
         }
-        match owner[f.info.shard].replace(&f.dir) {
-            Some(other) => bail!(
+        if let Some(other) = owner[f.info.shard].replace(&f.dir) {
+            bail!(
                 "cannot merge: {} and {} are both shard {} of {}; give the merge one of them",
                 other.display(),
                 f.dir.display(),
                 f.info.shard,
                 f.info.shards
-            ),
-            None => {}
+            );
         }
     }
     Ok(())
@@ -258,8 +261,8 @@ fn read_journal(
     assigned: &[usize],
 ) -> Result<Vec<Record>> {
     let path = found.dir.join("runs.csv");
-    let text =
-        fs::read_to_string(&path).with_context(|| format!("cannot merge: cannot read {}", path.display()))?;
+    let text = fs::read_to_string(&path)
+        .with_context(|| format!("cannot merge: cannot read {}", path.display()))?;
     let records = journal::read(plan, &text)
         .map_err(|problem| {
             anyhow!(
@@ -391,7 +394,7 @@ fn check_complete(
     eprint!("{report}");
     let missing: usize = missing_per_shard.iter().map(Vec::len).sum();
     bail!(
-        "cannot merge: {unfinished} of the {count} shards are not finished ({missing} of {} runs missing, listed above); run the command under each, then merge again",
+        "cannot merge: shards not finished: {unfinished} of {count} ({missing} of {} runs missing, listed above); run the command under each, then merge again",
         jobs.len()
     )
 }

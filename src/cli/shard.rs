@@ -35,7 +35,9 @@ const INDEX_VARIABLES: [&str; 3] = [
 pub enum ShardSpec {
     Given(Shard),
     /// K from the scheduler's index; N given, or from `SLURM_ARRAY_TASK_COUNT`.
-    Auto { count: Option<usize> },
+    Auto {
+        count: Option<usize>,
+    },
 }
 
 impl ShardSpec {
@@ -88,7 +90,9 @@ impl ShardSpec {
             ));
         };
         let index: usize = value.trim().parse().map_err(|_| {
-            anyhow!("--shard auto: {name} is \"{value}\", not an index; give the shard as --shard K/N")
+            anyhow!(
+                "--shard auto: {name} is \"{value}\", not an index; give the shard as --shard K/N"
+            )
         })?;
         let count = match count {
             Some(count) => count,
@@ -259,7 +263,10 @@ mod tests {
             ShardSpec::parse("auto/64"),
             Ok(ShardSpec::Auto { count: Some(64) })
         );
-        assert_eq!(ShardSpec::parse("auto"), Ok(ShardSpec::Auto { count: None }));
+        assert_eq!(
+            ShardSpec::parse("auto"),
+            Ok(ShardSpec::Auto { count: None })
+        );
         for bad in ["4/4", "3", "-1/4", "1/0", "x/4", "1/100001", "auto/0", ""] {
             let err = ShardSpec::parse(bad).unwrap_err();
             assert!(err.contains("K/N"), "{bad}: {err}");
@@ -269,7 +276,10 @@ mod tests {
     #[test]
     fn auto_reads_each_schedulers_index() {
         let auto = |count| ShardSpec::Auto { count };
-        let slurm = env(&[("SLURM_ARRAY_TASK_ID", "2"), ("SLURM_ARRAY_TASK_COUNT", "4")]);
+        let slurm = env(&[
+            ("SLURM_ARRAY_TASK_ID", "2"),
+            ("SLURM_ARRAY_TASK_COUNT", "4"),
+        ]);
         assert_eq!(auto(None).resolve(&slurm).unwrap(), shard(2, 4));
         assert_eq!(auto(Some(8)).resolve(&slurm).unwrap(), shard(2, 8));
         let batch = env(&[("AWS_BATCH_JOB_ARRAY_INDEX", "63")]);
@@ -289,7 +299,10 @@ mod tests {
         let err = auto(Some(4)).resolve(env(&[])).unwrap_err().to_string();
         assert!(err.contains("not an array task"), "{err}");
         // Resubmitting task 2 alone makes an array of one: its size is not the shard count.
-        let resubmitted = env(&[("SLURM_ARRAY_TASK_ID", "2"), ("SLURM_ARRAY_TASK_COUNT", "1")]);
+        let resubmitted = env(&[
+            ("SLURM_ARRAY_TASK_ID", "2"),
+            ("SLURM_ARRAY_TASK_COUNT", "1"),
+        ]);
         let err = auto(None).resolve(&resubmitted).unwrap_err().to_string();
         assert!(
             err.contains("not below the shard count 1") && err.contains("auto/N"),

@@ -423,8 +423,9 @@ const FINAL_FILES: [&str; 3] = ["sweep.csv", "sweep.parquet", "winners.csv"];
 /// interrupted. A finished sweep's folder is replaced freely, as `run` replaces its own.
 fn refuse_to_discard(out_dir: &Path) -> Result<()> {
     let journal_path = out_dir.join("runs.csv");
+    // Whole lines only: a line cut short by the interruption is no finished run.
     let finished = fs::read_to_string(&journal_path)
-        .map(|text| text.lines().count().saturating_sub(1))
+        .map(|text| text.matches('\n').count().saturating_sub(1))
         .unwrap_or(0);
     if finished > 0 && !manifest::exists(out_dir) {
         bail!(

@@ -136,11 +136,7 @@ fn shard_table(plan: &Plan, jobs: &[Job], run_s: impl Fn(&Job) -> f64) -> String
         }
         let most = runs.iter().max().copied().unwrap_or(0);
         let slowest = seconds.iter().fold(0.0, |a: f64, &b| a.max(b));
-        let _ = writeln!(
-            out,
-            "{count:>8}   {most:>14}   {}",
-            duration_text(slowest)
-        );
+        let _ = writeln!(out, "{count:>8}   {most:>14}   {}", duration_text(slowest));
     }
     out.trim_end().to_string()
 }

@@ -72,8 +72,8 @@ impl ShardInfo {
 
     /// Reads the file's text; the problem otherwise, for the caller to add the file and the fix.
     pub(crate) fn parse(text: &str) -> Result<ShardInfo, String> {
-        let info: ShardInfo =
-            serde_json::from_str(text).map_err(|e| format!("not a shard.json natsim wrote: {e}"))?;
+        let info: ShardInfo = serde_json::from_str(text)
+            .map_err(|e| format!("not a shard.json natsim wrote: {e}"))?;
         if info.format != FORMAT {
             return Err(format!(
                 "format \"{}\", this natsim reads \"{FORMAT}\"",
@@ -93,7 +93,11 @@ impl ShardInfo {
     /// difference, named, or `None`.
     pub(crate) fn mismatch(&self, other: &ShardInfo) -> Option<String> {
         let fields = [
-            ("natsim version", &self.natsim_version, &other.natsim_version),
+            (
+                "natsim version",
+                &self.natsim_version,
+                &other.natsim_version,
+            ),
             (
                 "scenario text (FNV-1a)",
                 &self.scenario_fnv1a64,
@@ -153,7 +157,11 @@ mod tests {
 
     #[test]
     fn refuses_what_it_did_not_write() {
-        assert!(ShardInfo::parse("{}").unwrap_err().contains("not a shard.json"));
+        assert!(
+            ShardInfo::parse("{}")
+                .unwrap_err()
+                .contains("not a shard.json")
+        );
         let mut other = info("[scenario]\n", 1);
         other.format = "natsim-shard-9".into();
         assert!(
@@ -174,7 +182,7 @@ mod tests {
         assert!(text.starts_with("scenario text"), "{text}");
         let mut split = info("[scenario]\n", 1);
         split.shards = 8;
-        assert!(a.mismatch(&split).unwrap().contains("8 shards"));
+        assert!(a.mismatch(&split).unwrap().contains("one into 8"));
         let mut version = info("[scenario]\n", 1);
         version.natsim_version = "0.0.1".into();
         assert!(a.mismatch(&version).unwrap().contains("natsim version"));

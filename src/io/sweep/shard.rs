@@ -55,7 +55,11 @@ pub fn assign(plan: &Plan, count: usize) -> Vec<usize> {
     let mut shard_of = vec![0; jobs.len()];
     for (position, &job) in order.iter().enumerate() {
         let (round, seat) = (position / count, position % count);
-        shard_of[job] = if round % 2 == 0 { seat } else { count - 1 - seat };
+        shard_of[job] = if round % 2 == 0 {
+            seat
+        } else {
+            count - 1 - seat
+        };
     }
     shard_of
 }
@@ -123,11 +127,7 @@ kind = "nat_gateway"
     #[test]
     fn expected_work_is_balanced_to_within_one_run() {
         let plan = Plan::from_text(SCENARIO, "s.toml").unwrap();
-        let longest = plan
-            .jobs()
-            .iter()
-            .map(|j| plan.work(j))
-            .fold(0.0, f64::max);
+        let longest = plan.jobs().iter().map(|j| plan.work(j)).fold(0.0, f64::max);
         for count in [2, 3, 4, 6] {
             let shards: Vec<f64> = (0..count)
                 .map(|index| {
