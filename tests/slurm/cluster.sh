@@ -6,7 +6,8 @@
 #   bash tests/slurm/cluster.sh start STATE_DIR   # installs the packages when absent, starts
 #                                                 # munged, slurmctld and slurmd, waits for the
 #                                                 # node to be idle; prints SLURM_CONF's value
-#   bash tests/slurm/cluster.sh stop STATE_DIR    # stops the three daemons it started
+#   bash tests/slurm/cluster.sh stop STATE_DIR    # stops the daemons it started (munged only
+#                                                 # if this script started it)
 #
 # The configuration lives in STATE_DIR (slurm.conf, logs, spool, state); /etc/slurm is not
 # touched: every Slurm command finds it through SLURM_CONF=STATE_DIR/slurm.conf.
@@ -40,6 +41,7 @@ start_munge() {
   # A munged already running (an earlier start) answers; start one only if none does.
   if ! munge -n 2>/dev/null | unmunge >/dev/null 2>&1; then
     runuser -u munge -- munged --force
+    touch "$state/munged-started"
   fi
   for _ in $(seq 50); do
     munge -n 2>/dev/null | unmunge >/dev/null 2>&1 && return
@@ -90,8 +92,8 @@ CONF
 
 start() {
   install_packages
-  start_munge
   mkdir -p "$state"
+  start_munge
   write_config
   export SLURM_CONF="$state/slurm.conf"
   slurmctld -c   # -c: a clean start, no jobs from an earlier cluster in this state folder
@@ -116,6 +118,9 @@ stop() {
       kill "$(cat "$pid_file")" 2>/dev/null || true
     fi
   done
+  if [ -f "$state/munged-started" ] && [ -s /run/munge/munged.pid ]; then
+    kill "$(cat /run/munge/munged.pid)" 2>/dev/null || true
+  fi
 }
 
 case "$action" in
