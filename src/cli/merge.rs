@@ -25,7 +25,7 @@ use crate::io::report::write_output;
 use crate::io::scenario::replay::Traces;
 use crate::io::sweep::Record;
 use crate::io::sweep::plan::{Job, Plan};
-use crate::io::sweep::shard::{self, Shard};
+use crate::io::sweep::shard::{self, JobIndex, Shard};
 use anyhow::{Context, Result, anyhow, bail};
 use rayon::prelude::*;
 use std::fmt::Write as _;
@@ -284,40 +284,6 @@ fn read_journal(
         }
     }
     Ok(records)
-}
-
-/// Where each run sits in [`Plan::jobs`]'s (point, candidate, replication) order.
-struct JobIndex {
-    /// The index of each point's first run.
-    first: Vec<usize>,
-    /// Each point's replications.
-    replications: Vec<usize>,
-}
-
-impl JobIndex {
-    fn new(plan: &Plan) -> JobIndex {
-        let mut first = Vec::with_capacity(plan.points.len());
-        let mut next = 0;
-        for point in &plan.points {
-            first.push(next);
-            next += point.scenario.candidates.len() * point.scenario.replications as usize;
-        }
-        let replications = plan
-            .points
-            .iter()
-            .map(|p| p.scenario.replications as usize)
-            .collect();
-        JobIndex {
-            first,
-            replications,
-        }
-    }
-
-    fn of(&self, record: &Record) -> usize {
-        self.first[record.point]
-            + record.candidate * self.replications[record.point]
-            + record.replication as usize
-    }
 }
 
 /// What the rerun commands need.

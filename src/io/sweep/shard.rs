@@ -10,6 +10,7 @@
 //! against it. Results never depend on the split: the merge aggregates the runs in (point,
 //! candidate, replication) order, as one machine does.
 
+use super::Record;
 use super::plan::{Job, Plan};
 
 /// Most shards a sweep splits into: above this many array tasks a scheduler's own limits bind
@@ -72,6 +73,52 @@ pub fn jobs_of(plan: &Plan, shard: Shard) -> Vec<Job> {
         .filter(|&(_, s)| s == shard.index)
         .map(|(job, _)| job)
         .collect()
+}
+
+/// `records` (finished runs of `plan`) grouped by their shard of `count`, each group in the
+/// order given. For benchmarks and tests that write shard journals from one run of the plan.
+pub fn group(plan: &Plan, count: usize, records: Vec<Record>) -> Vec<Vec<Record>> {
+    let shard_of = assign(plan, count);
+    let index = JobIndex::new(plan);
+    let mut groups = vec![Vec::new(); count];
+    for record in records {
+        groups[shard_of[index.of(&record)]].push(record);
+    }
+    groups
+}
+
+/// Where each run sits in [`Plan::jobs`]'s (point, candidate, replication) order.
+pub(crate) struct JobIndex {
+    /// The index of each point's first run.
+    first: Vec<usize>,
+    /// Each point's replications.
+    replications: Vec<usize>,
+}
+
+impl JobIndex {
+    pub(crate) fn new(plan: &Plan) -> JobIndex {
+        let mut first = Vec::with_capacity(plan.points.len());
+        let mut next = 0;
+        for point in &plan.points {
+            first.push(next);
+            next += point.scenario.candidates.len() * point.scenario.replications as usize;
+        }
+        let replications = plan
+            .points
+            .iter()
+            .map(|p| p.scenario.replications as usize)
+            .collect();
+        JobIndex {
+            first,
+            replications,
+        }
+    }
+
+    pub(crate) fn of(&self, record: &Record) -> usize {
+        self.first[record.point]
+            + record.candidate * self.replications[record.point]
+            + record.replication as usize
+    }
 }
 
 #[cfg(test)]
