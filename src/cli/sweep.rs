@@ -296,10 +296,21 @@ pub(super) fn write_results(
     let winners = aggregate::winners(plan, &results);
     outputs.add("scenario.toml");
     outputs.add("runs.csv");
-    outputs.write("sweep.csv", sweep_csv(plan, &results))?;
-    outputs.write("winners.csv", winners_csv(plan, &results, &winners))?;
+    // The two CSV texts and the Parquet frame are built side by side (the larger a sweep, the
+    // more of its end this is), then written in a fixed order.
+    let ((sweep_text, winners_text), frame) = rayon::join(
+        || {
+            (
+                sweep_csv(plan, &results),
+                winners_csv(plan, &results, &winners),
+            )
+        },
+        || sweep_frame(plan, &results),
+    );
+    outputs.write("sweep.csv", sweep_text)?;
+    outputs.write("winners.csv", winners_text)?;
     let parquet_path = outputs.path("sweep.parquet");
-    sweep_frame(plan, &results)
+    frame
         .map_err(|e| format!("cannot write {}: {e}", parquet_path.display()))
         .and_then(|mut frame| write_parquet(&parquet_path, &mut frame))
         .map_err(|e| anyhow!(e))?;

@@ -417,3 +417,70 @@ fn a_shard_that_cannot_be_placed_is_refused() {
     assert_ok(&natsim_with(&k8s, &[("JOB_COMPLETION_INDEX", "1")]));
     assert!(out.join("shard-1-of-3/manifest.json").is_file());
 }
+
+/// The natsim command lines of `deploy/kubernetes/*.yaml` (their `command: [...]` lines) and
+/// `deploy/aws-batch/*.json` (`command`, with each `Ref::name` replaced by the definition's
+/// default parameter), as argument lists.
+fn deploy_commands() -> Vec<(String, Vec<String>)> {
+    let root = crate::support::repo_root().join("deploy");
+    let mut commands = Vec::new();
+    for entry in std::fs::read_dir(root.join("kubernetes")).unwrap() {
+        let path = entry.unwrap().path();
+        for line in read(&path).lines() {
+            if let Some(list) = line.trim().strip_prefix("command: ") {
+                let args: Vec<String> = serde_json::from_str(list).unwrap();
+                commands.push((path.display().to_string(), args));
+            }
+        }
+    }
+    for entry in std::fs::read_dir(root.join("aws-batch")).unwrap() {
+        let path = entry.unwrap().path();
+        let definition: serde_json::Value = serde_json::from_str(&read(&path)).unwrap();
+        let parameters = &definition["parameters"];
+        let args = definition["containerProperties"]["command"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|arg| {
+                let arg = arg.as_str().unwrap();
+                match arg.strip_prefix("Ref::") {
+                    Some(name) => parameters[name].as_str().unwrap().to_string(),
+                    None => arg.to_string(),
+                }
+            })
+            .collect();
+        commands.push((path.display().to_string(), args));
+    }
+    commands
+}
+
+#[test]
+fn the_deploy_files_run_natsim_as_documented() {
+    let commands = deploy_commands();
+    assert_eq!(commands.len(), 4, "{commands:?}");
+    let mut shards = 0;
+    for (file, args) in commands {
+        assert_eq!(args[0], "natsim", "{file}");
+        let parsed = <natsim::cli::Cli as clap::Parser>::try_parse_from(&args);
+        assert!(parsed.is_ok(), "{file}: {args:?}: {}", parsed.unwrap_err());
+        if args.iter().any(|a| a == "--shard") {
+            shards += 1;
+            // A retried task keeps its runs and a long one is not refused.
+            for flag in ["--resume", "--yes", "--out"] {
+                assert!(args.iter().any(|a| a == flag), "{file}: {flag}");
+            }
+            let spec = &args[args.iter().position(|a| a == "--shard").unwrap() + 1];
+            assert!(spec.starts_with("auto/"), "{file}: K from the scheduler");
+        } else {
+            assert_eq!(args[1..3], ["sweep", "merge"], "{file}");
+        }
+    }
+    assert_eq!(shards, 2, "one array job per scheduler");
+    // The Kubernetes job's N is in two places that must agree.
+    let job = read(&crate::support::repo_root().join("deploy/kubernetes/sweep-job.yaml"));
+    let completions = job
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("completions: "))
+        .unwrap();
+    assert!(job.contains(&format!("\"auto/{completions}\"")), "{job}");
+}
