@@ -13,6 +13,7 @@
 //! folder holds the same bytes.
 
 use super::outputs::Outputs;
+use super::print::Print;
 use super::shard::{self as shard_files, shell_word};
 use super::sweep::write_results;
 use super::with_threads;
@@ -22,6 +23,7 @@ use crate::io::report::manifest::{self, fnv1a64};
 use crate::io::report::shard::{SHARD_FILE, ShardInfo, hex};
 use crate::io::report::sweep::SweepStats;
 use crate::io::report::write_output;
+use crate::io::scenario::Overrides;
 use crate::io::scenario::replay::Traces;
 use crate::io::sweep::Record;
 use crate::io::sweep::plan::{Job, Plan};
@@ -41,6 +43,7 @@ pub(super) struct MergeOptions<'a> {
     /// `--catalog`, repeated in the commands that rerun a shard.
     pub(crate) catalog_file: Option<&'a Path>,
     pub(crate) catalog_fnv1a64: u64,
+    pub(crate) print: Print,
 }
 
 /// Runs examples named per shard in a message: enough to find them, short enough to read.
@@ -64,9 +67,16 @@ pub(super) fn merge(
     let first = &found[0];
     let text = read_scenarios(&found)?;
     let file = PathBuf::from(&first.info.scenario_file);
+    // scenario.toml is the file with its --set listed after it as comments: the same TOML.
+    let overrides = Overrides::parse(&first.info.set).map_err(|problem| {
+        anyhow!(
+            "cannot merge: {}: its --set does not read: {problem}; rerun that shard with --fresh",
+            first.dir.join(SHARD_FILE).display()
+        )
+    })?;
     let traces = Traces::default();
     let plan = with_threads(options.threads, || {
-        Plan::from_file_text_with(&text, &file, options.catalog, &traces)
+        Plan::from_file_text_with(&text, &file, options.catalog, &traces, &overrides)
     })?
     .map_err(|e| {
         anyhow!(
@@ -97,13 +107,14 @@ pub(super) fn merge(
     let root = out.unwrap_or_else(|| default_out(&dirs[0]));
     let context = Rerun {
         file: &first.info.scenario_file,
+        set: &first.info.set,
         catalog_file: options.catalog_file,
         root: found[0].dir.parent().unwrap_or(Path::new(".")),
     };
     check_complete(&plan, (&index, &assigned), &found, &journals, &context)?;
     let records: Vec<Record> = journals.into_iter().flatten().collect();
     guard_out(&root, &text)?;
-    let outputs = Outputs::open(&root)?;
+    let outputs = Outputs::open(&root, options.print)?;
     write_output(&root.join("scenario.toml"), &text)?;
     shard_files::write_sorted_journal(&root, &plan, &records)?;
     let written = write_results(outputs, &plan, &records, &text)?;
@@ -114,7 +125,7 @@ pub(super) fn merge(
         threads: with_threads(options.threads, rayon::current_num_threads)?,
         shards_merged: Some(count),
     };
-    written.print(&plan, stats);
+    written.print(&plan, stats, options.print, &[]);
     Ok(())
 }
 
@@ -205,8 +216,12 @@ fn check_one_sweep(found: &[Found], options: &MergeOptions<'_>) -> Result<()> {
                 f.info.scenario_file,
                 first.info.scenario_file,
                 rerun_command(
-                    &first.info.scenario_file,
-                    options.catalog_file,
+                    &Rerun {
+                        file: &first.info.scenario_file,
+                        set: &first.info.set,
+                        catalog_file: options.catalog_file,
+                        root: Path::new("."),
+                    },
                     shard_of(&f.info),
                     f.dir.parent().unwrap_or(Path::new(".")),
                     "--fresh"
@@ -289,6 +304,7 @@ fn read_journal(
 /// What the rerun commands need.
 struct Rerun<'a> {
     file: &'a str,
+    set: &'a [String],
     catalog_file: Option<&'a Path>,
     /// The `--out` of a shard whose folder is missing.
     root: &'a Path,
@@ -351,7 +367,7 @@ fn check_complete(
             report,
             "shard {number} of {count}: {state}: {}\n  run it: {}",
             named_runs(plan, missing),
-            rerun_command(rerun.file, rerun.catalog_file, shard, &root, flag)
+            rerun_command(rerun, shard, &root, flag)
         );
     }
     if unfinished == 0 {
@@ -395,21 +411,18 @@ fn describe(plan: &Plan, point: usize, candidate: usize, replication: u32) -> St
 }
 
 /// The command that runs `shard` (again) into `root`.
-fn rerun_command(
-    file: &str,
-    catalog_file: Option<&Path>,
-    shard: Shard,
-    root: &Path,
-    flag: &str,
-) -> String {
+fn rerun_command(rerun: &Rerun<'_>, shard: Shard, root: &Path, flag: &str) -> String {
     let mut command = format!(
         "natsim sweep {} --shard {}/{} --out {}",
-        shell_word(file),
+        shell_word(rerun.file),
         shard.index,
         shard.count,
         shell_word(&root.display().to_string())
     );
-    if let Some(catalog) = catalog_file {
+    for set in rerun.set {
+        let _ = write!(command, " --set {}", shell_word(set));
+    }
+    if let Some(catalog) = rerun.catalog_file {
         let _ = write!(
             command,
             " --catalog {}",

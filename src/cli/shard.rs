@@ -152,6 +152,13 @@ impl Stamp<'_> {
     }
 }
 
+/// FNV-1a of a catalog's contents (not its file's bytes, which `--catalog` and the built-in one
+/// do not share): `Catalog` holds only ordered maps, so its Debug text is the same on every
+/// machine for the same prices, types and defaults.
+pub(crate) fn catalog_fnv1a64(catalog: &Catalog) -> u64 {
+    fnv1a64(format!("{catalog:?}").as_bytes())
+}
+
 /// Writes `shard.json` into a new shard folder.
 pub(crate) fn write_info(dir: &Path, info: &ShardInfo) -> Result<()> {
     write_output(&dir.join(SHARD_FILE), info.render())?;
@@ -209,8 +216,9 @@ pub fn write_shard(
         plan,
         source: Source {
             scenario_file: file,
+            set: &[],
             scenario_text: text,
-            catalog_fnv1a64: fnv1a64(Catalog::embedded_toml().as_bytes()),
+            catalog_fnv1a64: catalog_fnv1a64(Catalog::embedded()),
         },
     };
     write_output(&dir.join("scenario.toml"), text)?;

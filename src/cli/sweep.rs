@@ -15,17 +15,21 @@
 //! [`write_results`], the same code as here.
 
 use super::outputs::Outputs;
+use super::print::Print;
 use super::progress::Progress;
 use super::shard::{self as shard_files, ShardSpec, Stamp};
 use super::{Loaded, budget, default_run_dir, load_with, with_threads};
 use crate::cli::estimate::{self, Work};
 use crate::io::catalog::Catalog;
 use crate::io::report::journal;
+use crate::io::report::json::{self, sweep_document};
 use crate::io::report::manifest::{self, Header};
+use crate::io::report::markdown;
 use crate::io::report::parquet::{sweep_frame, write_parquet};
 use crate::io::report::shard::{ShardInfo, Source};
 use crate::io::report::sweep::{SweepStats, render, sweep_csv, winners_csv};
 use crate::io::report::{html, plot, write_atomically, write_output};
+use crate::io::scenario::Overrides;
 use crate::io::scenario::replay::Traces;
 use crate::io::sweep::plan::{self, Plan};
 use crate::io::sweep::shard::{self, Shard};
@@ -48,12 +52,15 @@ pub(super) struct SweepOptions {
     pub(crate) yes: bool,
     /// The catalog every point is read against.
     pub(crate) catalog: &'static Catalog,
-    /// FNV-1a of the catalog's text, stamped on a shard's runs.
+    /// FNV-1a of the catalog's contents (`shard::catalog_fnv1a64`), stamped on a shard's runs.
     pub(crate) catalog_fnv1a64: u64,
     /// Run only this shard's runs (`--shard`).
     pub(crate) shard: Option<ShardSpec>,
     /// Print the plan and a measured per-run time instead of running (`--plan`).
     pub(crate) plan_only: bool,
+    pub(crate) print: Print,
+    /// `--set`, applied to the file before its points.
+    pub(crate) overrides: &'static Overrides,
 }
 
 /// Where `natsim sweep` writes without `--out`: `output/<name>/sweep/`, inside the run's folder
@@ -69,10 +76,25 @@ pub(super) fn sweep(file: &Path, out: Option<PathBuf>, options: SweepOptions) ->
     // The flow logs of a replayed workload are read once, here, for the file and all its points,
     // and let go once the points are parsed.
     let traces = Traces::default();
-    let loaded = load_with(file, None, None, options.catalog, Some(&traces))?;
-    let text = &loaded.text;
+    let loaded = load_with(
+        file,
+        (None, None),
+        options.catalog,
+        Some(&traces),
+        options.overrides,
+    )?;
+    let print = options.print;
+    loaded.print_notes(print);
+    // What scenario.toml keeps and report.html shows: the file and its --set.
+    let text = &loaded.shown_text();
     let plan = with_threads(options.threads, || {
-        Plan::from_file_text_with(text, file, options.catalog, &traces)
+        Plan::from_file_text_with(
+            &loaded.text,
+            file,
+            options.catalog,
+            &traces,
+            options.overrides,
+        )
     })??;
     drop(traces);
     let shard = options
@@ -94,10 +116,12 @@ pub(super) fn sweep(file: &Path, out: Option<PathBuf>, options: SweepOptions) ->
         )
     })?;
     let file_text = file.display().to_string();
+    let set = options.overrides.args();
     let stamp = Stamp {
         plan: &plan,
         source: Source {
             scenario_file: &file_text,
+            set: &set,
             scenario_text: text,
             catalog_fnv1a64: options.catalog_fnv1a64,
         },
@@ -127,9 +151,15 @@ pub(super) fn sweep(file: &Path, out: Option<PathBuf>, options: SweepOptions) ->
             .collect(),
     );
     let threads = budget::threads(options.threads);
-    budget::check(file, &pending_work(&plan, &pending), threads, options.yes)?;
+    budget::check(
+        file,
+        &pending_work(&plan, &pending),
+        threads,
+        options.yes,
+        print,
+    )?;
     // From here the folder is being rewritten: no manifest until the last file is in place.
-    let outputs = Outputs::open(&out_dir)?;
+    let outputs = Outputs::open(&out_dir, print)?;
     let resumed = match resumed {
         Some(records) => records,
         None => {
@@ -148,10 +178,10 @@ pub(super) fn sweep(file: &Path, out: Option<PathBuf>, options: SweepOptions) ->
     };
     shard_files::write_sorted_journal(&out_dir, &plan, &records)?;
     match shard {
-        Some(shard) => close_shard(outputs, &plan, shard, stats, &root, file),
+        Some(shard) => close_shard(outputs, &plan, (shard, stats), (&root, file), print),
         None => {
             let written = write_results(outputs, &plan, &records, text)?;
-            written.print(&plan, stats);
+            written.print(&plan, stats, print, &loaded.notes);
             Ok(())
         }
     }
@@ -183,6 +213,7 @@ fn run_pending(
         work_pending + work_resumed,
         resumed.len(),
         work_resumed,
+        options.print.chatty(),
     );
     let sink = Mutex::new(Sink {
         file: appender,
@@ -214,17 +245,17 @@ fn run_pending(
 fn close_shard(
     outputs: Outputs,
     plan: &Plan,
-    shard: Shard,
-    stats: SweepStats,
-    root: &Path,
-    file: &Path,
+    (shard, stats): (Shard, SweepStats),
+    (root, file): (&Path, &Path),
+    print: Print,
 ) -> Result<()> {
     let dir = outputs.dir().to_path_buf();
     // The shard's files are its own; `Outputs` only guarded the folder while it was written.
     drop(outputs);
     shard_files::close(&dir, plan)?;
     let first = &plan.points[0].scenario;
-    println!(
+    // A shard has no document of its own: its lines go to stdout in the table format only.
+    print.table_line(&format!(
         "sweep {} · shard {} of {} · {} of the sweep's {} runs ({} resumed) · {:.1} s on {} thread(s)",
         first.name,
         shard.index,
@@ -234,14 +265,14 @@ fn close_shard(
         stats.runs_resumed,
         stats.wall_s,
         stats.threads
-    );
-    println!("wrote {}", dir.join("runs.csv").display());
-    println!(
+    ));
+    print.table_line(&format!("wrote {}", dir.join("runs.csv").display()));
+    print.table_line(&format!(
         "once all {} shards are done: natsim sweep merge {}   (from {})",
         shard.count,
         shard_files::shell_word(&root.display().to_string()),
         file.display()
-    );
+    ));
     Ok(())
 }
 
@@ -255,23 +286,33 @@ pub(super) struct Written {
 }
 
 impl Written {
-    /// The closing summary and the files written.
-    pub(super) fn print(&self, plan: &Plan, stats: SweepStats) {
+    /// The closing summary in `print`'s format (with `notes`, the input's, among the JSON's
+    /// warnings), and, for the table, the files written.
+    pub(super) fn print(&self, plan: &Plan, stats: SweepStats, print: Print, notes: &[String]) {
+        let (results, winners) = (&self.results, &self.winners);
+        let mut warnings = notes.to_vec();
+        if self.no_figures {
+            warnings.push("no plots: they are drawn for a sweep of exactly one numeric key".into());
+        }
+        print.report(
+            || render(plan, results, winners, stats),
+            || json::to_text(&sweep_document(plan, results, winners, stats, &warnings)),
+            || markdown::sweep(&sweep_document(plan, results, winners, stats, &warnings)),
+        );
         let out_dir = &self.out_dir;
-        print!("{}", render(plan, &self.results, &self.winners, stats));
-        println!(
+        print.table_line(&format!(
             "\nwrote {}, {}, {} and {}",
             out_dir.join("sweep.csv").display(),
             out_dir.join("sweep.parquet").display(),
             out_dir.join("winners.csv").display(),
             out_dir.join("runs.csv").display()
-        );
-        println!(
+        ));
+        print.table_line(&format!(
             "wrote {}",
             super::written_names(out_dir, &self.plots).join(", ")
-        );
-        if self.no_figures {
-            println!("no plots: they are drawn for a sweep of exactly one numeric key");
+        ));
+        for warning in &warnings[notes.len()..] {
+            print.table_line(warning);
         }
     }
 }
@@ -341,21 +382,28 @@ pub(super) fn write_results(
 
 /// For `natsim validate`: checks every point of the file's `[sweep]` table, if it has one, and
 /// says how many runs it makes and what they would take.
+/// Returns the points, the runs and their work.
 pub(super) fn plan_if_any(
     loaded: &Loaded,
     catalog: &Catalog,
     traces: &Traces,
-) -> Result<Option<(String, Work)>> {
+) -> Result<Option<(usize, usize, Work)>> {
     if !loaded.scenario.has_sweep {
         return Ok(None);
     }
-    let plan = Plan::from_file_text_with(&loaded.text, &loaded.file, catalog, traces)?;
-    let summary = format!(
-        "sweep of {} point(s), {} run(s) in all",
+    let plan = Plan::from_file_text_with(
+        &loaded.text,
+        &loaded.file,
+        catalog,
+        traces,
+        &loaded.overrides,
+    )?;
+    let jobs = plan.jobs();
+    Ok(Some((
         plan.points.len(),
-        plan.jobs().len()
-    );
-    Ok(Some((summary, pending_work(&plan, &plan.jobs()))))
+        jobs.len(),
+        pending_work(&plan, &jobs),
+    )))
 }
 
 /// The work of the `pending` runs of a sweep: each point's runs weighed as `estimate` weighs a
@@ -493,7 +541,7 @@ fn resume_from(
     })?;
     if swept != text {
         bail!(
-            "cannot resume: {} changed since {} was started (compare it with {}); {fresh_hint}",
+            "cannot resume: {} (or its --set) changed since {} was started (compare it with {}); {fresh_hint}",
             file.display(),
             journal_path.display(),
             copy_path.display()

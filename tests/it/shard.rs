@@ -484,3 +484,41 @@ fn the_deploy_files_run_natsim_as_documented() {
         .unwrap();
     assert!(job.contains(&format!("\"auto/{completions}\"")), "{job}");
 }
+
+#[test]
+fn shards_run_with_set_merge_into_the_sweep_with_the_same_set() {
+    let dir = scratch("shard-set");
+    let file = scenario(&dir, "sweep.toml", SWEEP);
+    let set = ["--set", "workload[0].response_bytes=20KB"];
+    let one = dir.join("one");
+    let mut args = vec![
+        "sweep",
+        file.to_str().unwrap(),
+        "--out",
+        one.to_str().unwrap(),
+    ];
+    args.extend(set);
+    assert_ok(&run_cli(&args));
+    let root = dir.join("shards");
+    assert_ok(&shard(&file, &root, "0/2", &set));
+    assert_ok(&shard(
+        &file,
+        &root,
+        "1/2",
+        &["--set", "workload[0].response_bytes=30KB"],
+    ));
+    // Shard 1 ran with another --set: refused, and the command to rerun it repeats shard 0's.
+    let stderr = assert_refused(
+        &merge(&[&root], &[]),
+        &["--set", "not a shard of the same sweep"],
+    );
+    assert!(
+        stderr.contains("--shard 1/2")
+            && stderr.contains("--set 'workload[0].response_bytes=\"20KB\"'"),
+        "{stderr}"
+    );
+    assert_ok(&shard(&file, &root, "1/2", &[set[0], set[1], "--fresh"]));
+    assert_ok(&merge(&[&root], &[]));
+    assert_same_files(&one, &root);
+    assert!(read(&root.join("scenario.toml")).contains("# natsim --set"));
+}

@@ -2,9 +2,10 @@
 //! together.
 //!
 //! Owns the format: the shard (`shard` of `shards`, counted from 0), its run count and the
-//! plan's, natsim's version, the scenario file as the shard was given it, and FNV-1a hashes of
-//! the scenario text and of the catalog the points were read against. Two shards merge only if
-//! everything but `shard` and `runs` is equal. Text in, text out: the CLI reads and writes the
+//! plan's, natsim's version, the scenario file as the shard was given it with its `--set`
+//! overrides, and FNV-1a hashes of the scenario text (as `scenario.toml` keeps it) and of the
+//! catalog the points were read against. Two shards merge only if everything but `shard` and
+//! `runs` is equal. Text in, text out: the CLI reads and writes the
 //! file.
 
 use serde::{Deserialize, Serialize};
@@ -23,6 +24,8 @@ pub(crate) struct ShardInfo {
     /// The scenario file's path as the shard's command line gave it: what a rerun command names
     /// and where a replayed workload's flow logs are found.
     pub(crate) scenario_file: String,
+    /// `--set` as `KEY=VALUE` arguments, applied to the file before its points.
+    pub(crate) set: Vec<String>,
     pub(crate) scenario_fnv1a64: String,
     pub(crate) catalog_fnv1a64: String,
     pub(crate) shard: usize,
@@ -37,6 +40,7 @@ pub(crate) struct ShardInfo {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Source<'a> {
     pub(crate) scenario_file: &'a str,
+    pub(crate) set: &'a [String],
     pub(crate) scenario_text: &'a str,
     pub(crate) catalog_fnv1a64: u64,
 }
@@ -54,6 +58,7 @@ impl ShardInfo {
             format: FORMAT.to_string(),
             natsim_version: env!("CARGO_PKG_VERSION").to_string(),
             scenario_file: source.scenario_file.to_string(),
+            set: source.set.to_vec(),
             scenario_fnv1a64: hex(super::manifest::fnv1a64(source.scenario_text.as_bytes())),
             catalog_fnv1a64: hex(source.catalog_fnv1a64),
             shard,
@@ -114,6 +119,9 @@ impl ShardInfo {
                 return Some(format!("{what} {mine} against {theirs}"));
             }
         }
+        if self.set != other.set {
+            return Some(format!("--set {:?} against {:?}", self.set, other.set));
+        }
         if self.shards != other.shards {
             return Some(format!(
                 "a split into {} shards against one into {}",
@@ -142,6 +150,7 @@ mod tests {
     fn info(text: &str, shard: usize) -> ShardInfo {
         let source = Source {
             scenario_file: "s.toml",
+            set: &[],
             scenario_text: text,
             catalog_fnv1a64: 7,
         };
