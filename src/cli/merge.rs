@@ -1,10 +1,10 @@
-//! `natsim sweep merge DIR... [--out DIR] [--threads N]`: the shards of a sweep into the files
-//! one machine's `natsim sweep FILE` writes.
+//! `natsim sweep merge DIR... [--out DIR] [--threads N] [--format F]`: the shards of a sweep into
+//! the files one machine's `natsim sweep FILE` writes.
 //!
 //! Owns the checks that make a merge safe: every shard found (`shard-K-of-N/` folders in each
 //! DIR, or shard folders given themselves) carries a `shard.json` naming the same natsim
-//! version, scenario text, catalog and split as the others, and as this natsim and its
-//! `--catalog`; each shard's `scenario.toml` still hashes to what its `shard.json` says; each
+//! version, scenario text, `--set` overrides, catalog and split as the others, and as this
+//! natsim and its `--catalog`; each shard's `scenario.toml` still hashes to what its `shard.json` says; each
 //! run in a shard's `runs.csv` belongs to that shard under the split; every run of the plan is
 //! present. A mismatch is refused (exit 2) before anything is written. Missing runs are named,
 //! shard by shard, with the command that runs them, and nothing is written either. Then the
