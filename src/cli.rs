@@ -371,7 +371,8 @@ fn note_sweep_not_applied(file: &Path) {
     );
 }
 
-/// Writes a run's files into `outputs` as one set: summary.csv, timeseries.csv, calibration.csv
+/// Writes a run's files into `outputs` as one set: summary.csv, timeseries.csv, their
+/// per-workload twins summary_by_workload.csv and timeseries_by_workload.csv, calibration.csv
 /// (with `--cloudwatch`), the plots (PNG and SVG; `calibration` too with `--cloudwatch`, unless
 /// every simulated metric was zero throughout), report.html, then the manifest. Returns the
 /// paths written, in that order.
@@ -387,6 +388,14 @@ fn write_run(
         outputs.write(
             "timeseries.csv",
             report::csv::timeseries_csv(scenario, result),
+        )?,
+        outputs.write(
+            "summary_by_workload.csv",
+            report::csv::summary_by_workload_csv(scenario, result),
+        )?,
+        outputs.write(
+            "timeseries_by_workload.csv",
+            report::csv::timeseries_by_workload_csv(scenario, result),
         )?,
     ];
     if let Some(calibration) = calibration {

@@ -7,7 +7,7 @@
 //! reasons, the scenario file) goes through [`escape`].
 
 use super::batch::BatchEntry;
-use super::table::{MODEL_ASSUMPTIONS, grouped_assumptions, summary_rows};
+use super::table::{MODEL_ASSUMPTIONS, grouped_assumptions, summary_rows, workload_rows};
 use crate::io::cloudwatch::Metric as CloudWatchMetric;
 use crate::io::cloudwatch::calibrate::{BYTES_TOLERANCE, Calibration, NO_BYTES, percent};
 use crate::io::cloudwatch::{format_utc_minute, period_text};
@@ -71,6 +71,9 @@ pub(crate) fn run_report(
     out.push_str("<h2>Summary</h2>\n");
     let winners: Vec<bool> = result.summaries.iter().map(|s| s.recommended).collect();
     table(&mut out, &header, &rows, &winners);
+    if scenario.workloads.len() > 1 {
+        workloads_section(&mut out, result);
+    }
     out.push_str("<h2>Recommendation</h2>\n");
     let _ = writeln!(out, "<p>{}</p>\n<ul>", escape(&result.verdict.headline));
     for (candidate, reason) in &result.verdict.reasons {
@@ -100,6 +103,20 @@ pub(crate) fn run_report(
     figures(&mut out, plots);
     assumptions(&mut out, scenario);
     close(out, scenario_text)
+}
+
+/// Each workload's figures through each candidate (a scenario with more than one workload): which
+/// workload suffers where the summary blends them.
+fn workloads_section(out: &mut String, result: &ScenarioResult) {
+    out.push_str("<section id=\"workloads\">\n<h2>Per workload</h2>\n<p>Each workload's own connections through each candidate, judged against the objectives about them (drop rate, refused connections, p99 slowdown, availability, carried bytes); the summary above blends the workloads. Every figure is in <code>summary_by_workload.csv</code>, each minute in <code>timeseries_by_workload.csv</code>.</p>\n");
+    let (header, rows) = workload_rows(result);
+    let winners: Vec<bool> = result
+        .by_workload
+        .iter()
+        .map(|w| result.summaries[w.candidate].recommended)
+        .collect();
+    table(out, &header, &rows, &winners);
+    out.push_str("</section>\n");
 }
 
 /// The calibration section: what was compared with what, the verdict on the bytes, the totals

@@ -40,6 +40,14 @@ pub(crate) fn render(scenario: &Scenario, result: &ScenarioResult) -> String {
             let _ = writeln!(out, "      {line}");
         }
     }
+    if scenario.workloads.len() > 1 {
+        let _ = writeln!(
+            out,
+            "\nper workload (each judged on its own connections; every figure in summary_by_workload.csv):"
+        );
+        let (header, rows) = workload_rows(result);
+        out.push_str(&aligned(&header, &rows));
+    }
     let _ = writeln!(
         out,
         "\nobjectives in force (set them in [slo]; \"off\" drops one):"
@@ -113,6 +121,48 @@ pub(super) fn summary_rows(result: &ScenarioResult) -> ([&'static str; 11], Vec<
                     "meets".into()
                 } else {
                     "misses".into()
+                },
+            ]
+        })
+        .collect();
+    (header, rows)
+}
+
+/// The per-workload table's header and rows (one per candidate × workload), shared by the
+/// console and `report.html`.
+pub(super) fn workload_rows(result: &ScenarioResult) -> ([&'static str; 10], Vec<Vec<String>>) {
+    let header = [
+        "candidate",
+        "workload",
+        "GB/month",
+        "mean Gbps",
+        "refused",
+        "dropped",
+        "FCT p50 s",
+        "FCT p99 s",
+        "slowdown p99",
+        "objectives",
+    ];
+    let rows = result
+        .by_workload
+        .iter()
+        .map(|w| {
+            let candidate = &result.summaries[w.candidate];
+            vec![
+                candidate.name.clone(),
+                w.name.clone(),
+                format!("{:.0}", w.get(Metric::MonthlyTrafficGb)),
+                format!("{:.3}", w.get(Metric::MeanGbps)),
+                percent(w.get(Metric::ConnFailRate)),
+                percent(w.get(Metric::DropRate)),
+                three_digits(w.get(Metric::FctP50S)),
+                at_least(w.get(Metric::FctP99LowerBound)) + &three_digits(w.get(Metric::FctP99S)),
+                at_least(w.get(Metric::SlowdownP99LowerBound))
+                    + &format!("{:.1}", w.get(Metric::SlowdownP99)),
+                if w.meets_slo() {
+                    "meets".to_string()
+                } else {
+                    format!("misses: {}", w.slo_failures.join(", "))
                 },
             ]
         })
