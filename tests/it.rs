@@ -43,3 +43,5 @@ mod scenarios;
 mod sweep;
 #[path = "it/validation.rs"]
 mod validation;
+#[path = "it/workloads.rs"]
+mod workloads;

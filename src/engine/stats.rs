@@ -137,11 +137,23 @@ mod tests {
 
     #[test]
     fn a_merge_has_the_quantiles_of_one_histogram_of_everything() {
-        let (mut all, mut odd, mut even) = (LogHistogram::new(), LogHistogram::new(), LogHistogram::new());
+        let (mut all, mut odd, mut even) = (
+            LogHistogram::new(),
+            LogHistogram::new(),
+            LogHistogram::new(),
+        );
         for i in 0..5_000 {
-            let value = if i % 7 == 0 { 0.0 } else { (i as f64).powf(1.7) / 1e3 };
+            let value = if i % 7 == 0 {
+                0.0
+            } else {
+                (i as f64).powf(1.7) / 1e3
+            };
             all.record(value);
-            if i % 2 == 0 { even.record(value) } else { odd.record(value) }
+            if i % 2 == 0 {
+                even.record(value)
+            } else {
+                odd.record(value)
+            }
         }
         even.merge(&odd);
         for q in [0.0, 0.01, 0.5, 0.9, 0.99, 1.0] {

@@ -322,9 +322,7 @@ pub(crate) fn summarize_values(
 pub(crate) fn average(per_run: &[Vec<f64>], columns: usize) -> (Vec<f64>, Option<Vec<f64>>) {
     let n = per_run.len().max(1) as f64;
     let column = |i: usize| per_run.iter().map(move |v| v[i]);
-    let values: Vec<f64> = (0..columns)
-        .map(|i| column(i).sum::<f64>() / n)
-        .collect();
+    let values: Vec<f64> = (0..columns).map(|i| column(i).sum::<f64>() / n).collect();
     let ci95 = (per_run.len() >= 2).then(|| {
         (0..columns)
             .map(|i| {
