@@ -17,7 +17,7 @@ use crate::io::catalog::Catalog;
 use crate::io::report::journal;
 use crate::io::report::manifest::{self, Header};
 use crate::io::report::parquet::{sweep_frame, write_parquet};
-use crate::io::report::sweep::{SweepStats, render, sweep_csv, winners_csv};
+use crate::io::report::sweep::{SweepStats, breaks_csv, render, sweep_csv, winners_csv};
 use crate::io::report::{html, plot, write_atomically, write_output};
 use crate::io::scenario::replay::Traces;
 use crate::io::sweep::plan::{self, Plan};
@@ -139,10 +139,12 @@ pub(super) fn sweep(file: &Path, out: Option<PathBuf>, options: SweepOptions) ->
         )
     })?;
     let winners = aggregate::winners(&plan, &results);
+    let breaks = aggregate::breaks(&plan, &results);
     outputs.add("scenario.toml");
     outputs.add("runs.csv");
     let sweep_path = outputs.write("sweep.csv", sweep_csv(&plan, &results))?;
     let winners_path = outputs.write("winners.csv", winners_csv(&plan, &results, &winners))?;
+    let breaks_path = outputs.write("breaks.csv", breaks_csv(&plan, &results, &breaks))?;
     let parquet_path = outputs.path("sweep.parquet");
     sweep_frame(&plan, &results)
         .map_err(|e| format!("cannot write {}: {e}", parquet_path.display()))
@@ -162,7 +164,7 @@ pub(super) fn sweep(file: &Path, out: Option<PathBuf>, options: SweepOptions) ->
     }
     outputs.write(
         "report.html",
-        html::sweep_report(&plan, &results, &winners, &plots, text),
+        html::sweep_report(&plan, &results, &winners, &breaks, &plots, text),
     )?;
     let first = &plan.points[0].scenario;
     outputs.close(&Header {
@@ -170,12 +172,13 @@ pub(super) fn sweep(file: &Path, out: Option<PathBuf>, options: SweepOptions) ->
         scenario: Some(&first.name),
         seed: Some(first.seed),
     })?;
-    print!("{}", render(&plan, &results, &winners, stats));
+    print!("{}", render(&plan, &results, &winners, &breaks, stats));
     println!(
-        "\nwrote {}, {}, {} and {}",
+        "\nwrote {}, {}, {}, {} and {}",
         sweep_path.display(),
         parquet_path.display(),
         winners_path.display(),
+        breaks_path.display(),
         journal_path.display()
     );
     println!(
@@ -275,7 +278,7 @@ impl Sink {
 }
 
 /// The files a finished sweep writes at its end, removed when a fresh sweep starts.
-const FINAL_FILES: [&str; 3] = ["sweep.csv", "sweep.parquet", "winners.csv"];
+const FINAL_FILES: [&str; 4] = ["sweep.csv", "sweep.parquet", "winners.csv", "breaks.csv"];
 
 /// Refuses to start over where an interrupted sweep left finished runs: hours of runs should
 /// not go because `--resume` was forgotten. A sweep is finished only once its manifest is

@@ -21,13 +21,14 @@ pub(crate) fn render(scenario: &Scenario, result: &ScenarioResult) -> String {
     let hours = scenario.duration_ns as f64 / 3.6e12;
     let _ = writeln!(
         out,
-        "scenario {} · region {} · {:.2} h simulated, warmup {:.0} s · seed {} · {} replication(s)\n",
+        "scenario {} · region {} · {:.2} h simulated, warmup {:.0} s · seed {} · {} replication(s){}\n",
         scenario.name,
         scenario.region,
         hours,
         scenario.warmup_ns as f64 / 1e9,
         scenario.seed,
-        scenario.replications
+        scenario.replications,
+        traffic_note(scenario)
     );
     let (header, rows) = summary_rows(result);
     out.push_str(&aligned(&header, &rows));
@@ -45,7 +46,7 @@ pub(crate) fn render(scenario: &Scenario, result: &ScenarioResult) -> String {
             out,
             "\nper workload (each judged on its own connections; every figure in summary_by_workload.csv):"
         );
-        let (header, rows) = workload_rows(result);
+        let (header, rows) = workload_rows(scenario, result);
         out.push_str(&aligned(&header, &rows));
     }
     let _ = writeln!(
@@ -80,6 +81,15 @@ pub(crate) fn render(scenario: &Scenario, result: &ScenarioResult) -> String {
         }
     }
     out
+}
+
+/// " · traffic × 4" when the scenario scales its traffic (nothing at the default of 1).
+pub(super) fn traffic_note(scenario: &Scenario) -> String {
+    if scenario.traffic_scale == 1.0 {
+        String::new()
+    } else {
+        format!(" · traffic × {}", scenario.traffic_scale)
+    }
 }
 
 /// The comparison table's header and rows, shared by the console and `report.html`.
@@ -130,11 +140,15 @@ pub(super) fn summary_rows(result: &ScenarioResult) -> ([&'static str; 11], Vec<
 
 /// The per-workload table's header and rows (one per candidate × workload), shared by the
 /// console and `report.html`.
-pub(super) fn workload_rows(result: &ScenarioResult) -> ([&'static str; 10], Vec<Vec<String>>) {
+pub(super) fn workload_rows(
+    scenario: &Scenario,
+    result: &ScenarioResult,
+) -> ([&'static str; 11], Vec<Vec<String>>) {
     let header = [
         "candidate",
         "workload",
         "GB/month",
+        "S3 endpoint",
         "mean Gbps",
         "refused",
         "dropped",
@@ -152,6 +166,9 @@ pub(super) fn workload_rows(result: &ScenarioResult) -> ([&'static str; 10], Vec
                 candidate.name.clone(),
                 w.name.clone(),
                 format!("{:.0}", w.get(Metric::MonthlyTrafficGb)),
+                // Bytes a gateway endpoint carried never cross the device: its mean Gbps
+                // leaves them out.
+                whole_percent(w.get(Metric::EndpointGb), w.get(Metric::OfferedGb)),
                 format!("{:.3}", w.get(Metric::MeanGbps)),
                 percent(w.get(Metric::ConnFailRate)),
                 percent(w.get(Metric::DropRate)),
@@ -162,7 +179,7 @@ pub(super) fn workload_rows(result: &ScenarioResult) -> ([&'static str; 10], Vec
                 if w.meets_slo() {
                     "meets".to_string()
                 } else {
-                    format!("misses: {}", w.slo_failures.join(", "))
+                    format!("misses: {}", w.short_misses(&scenario.slo).join(", "))
                 },
             ]
         })
@@ -182,6 +199,12 @@ pub(super) fn grouped_assumptions(scenario: &Scenario) -> Vec<(&Assumption, Vec<
         }
     }
     grouped
+}
+
+/// `part` over `whole` as a whole percentage ("0 %" when `whole` is 0).
+fn whole_percent(part: f64, whole: f64) -> String {
+    let share = if whole > 0.0 { part / whole } else { 0.0 };
+    format!("{:.0} %", share * 100.0)
 }
 
 /// "≥ " before a percentile that is a lower bound (transfers still open at the end counted at
