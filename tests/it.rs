@@ -43,5 +43,7 @@ mod scenarios;
 mod sweep;
 #[path = "it/validation.rs"]
 mod validation;
+#[path = "it/traffic.rs"]
+mod traffic;
 #[path = "it/workloads.rs"]
 mod workloads;
