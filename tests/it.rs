@@ -41,9 +41,9 @@ mod reports;
 mod scenarios;
 #[path = "it/sweep.rs"]
 mod sweep;
-#[path = "it/validation.rs"]
-mod validation;
 #[path = "it/traffic.rs"]
 mod traffic;
+#[path = "it/validation.rs"]
+mod validation;
 #[path = "it/workloads.rs"]
 mod workloads;

@@ -144,7 +144,11 @@ fn traffic_scale_multiplies_a_replay_as_flow_logs_scale_does() {
         let scenario = parse_scenario_file(&file).unwrap_or_else(|e| panic!("{e}"));
         run_scenario(&scenario).summaries
     };
-    let by_scale = summary("replay-traffic-scale", "traffic_scale = 2", "flow_logs_scale = 1.5");
+    let by_scale = summary(
+        "replay-traffic-scale",
+        "traffic_scale = 2",
+        "flow_logs_scale = 1.5",
+    );
     let by_logs = summary("replay-logs-scale", "", "flow_logs_scale = 3");
     for (a, b) in by_scale.iter().zip(&by_logs) {
         assert_eq!(a.values, b.values, "{}", a.name);

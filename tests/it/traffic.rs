@@ -86,14 +86,28 @@ fn a_traffic_scale_sweep_names_the_first_limit_that_breaks() {
     let text = format!("{GROWING}\n[sweep]\n\"scenario.traffic_scale\" = [1, 2, 4, 8]\n");
     std::fs::write(&file, text).unwrap();
     let out = dir.join("sweep");
-    let output = run_cli(&["sweep", file.to_str().unwrap(), "--out", out.to_str().unwrap()]);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let output = run_cli(&[
+        "sweep",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
-        stdout.contains("where each candidate first misses the objectives along scenario.traffic_scale"),
+        stdout.contains(
+            "where each candidate first misses the objectives along scenario.traffic_scale"
+        ),
         "{stdout}"
     );
-    assert!(stdout.contains("  - natgw: meets them at every value (1 to 8)"), "{stdout}");
+    assert!(
+        stdout.contains("  - natgw: meets them at every value (1 to 8)"),
+        "{stdout}"
+    );
     assert!(
         stdout.contains("  - small-nat: meets them up to 4, misses at 8: no headroom"),
         "{stdout}"
@@ -114,16 +128,36 @@ fn a_traffic_scale_sweep_names_the_first_limit_that_breaks() {
         ]
     );
     assert_eq!(breaks.len(), 2);
-    assert_eq!(breaks[0][1..7], ["natgw", "nat_gateway", "scenario.traffic_scale", "", "", ""]);
-    assert_eq!(breaks[1][1..7], ["small-nat", "nat_instance", "scenario.traffic_scale", "4", "8", "3"]);
+    assert_eq!(
+        breaks[0][1..7],
+        ["natgw", "nat_gateway", "scenario.traffic_scale", "", "", ""]
+    );
+    assert_eq!(
+        breaks[1][1..7],
+        [
+            "small-nat",
+            "nat_instance",
+            "scenario.traffic_scale",
+            "4",
+            "8",
+            "3"
+        ]
+    );
     assert!(breaks[1][7].contains("max_utilization"), "{:?}", breaks[1]);
-    assert!(breaks[1][8].contains("t3.small hold 0.128 Gbps"), "{:?}", breaks[1]);
+    assert!(
+        breaks[1][8].contains("t3.small hold 0.128 Gbps"),
+        "{:?}",
+        breaks[1]
+    );
     // sweep.csv agrees: the instance meets the objectives at every point before 3, not at 3.
     let (sh, rows) = csv_rows(&read(&out.join("sweep.csv")));
     let meets = |point: usize, name: &str| {
         let row = rows
             .iter()
-            .find(|r| r[0] == point.to_string() && r[sh.iter().position(|h| h == "candidate").unwrap()] == name)
+            .find(|r| {
+                r[0] == point.to_string()
+                    && r[sh.iter().position(|h| h == "candidate").unwrap()] == name
+            })
             .unwrap();
         row[sh.iter().position(|h| h == "meets_slo").unwrap()] == "true"
     };

@@ -208,9 +208,7 @@ fn a_single_workloads_figures_are_its_candidates_to_the_bit() {
 
 /// The blend of a busy workload and a small one meets the objective on refused connections,
 /// while the small one, alone, misses it: the per-workload table names it.
-#[test]
-fn a_workload_the_blend_hides_is_named() {
-    let (_, result) = run(r#"
+const HIDDEN: &str = r#"
 [scenario]
 name = "hidden"
 duration = "10m"
@@ -232,7 +230,11 @@ destinations = 1
 name = "natgw"
 kind = "nat_gateway"
 ports_per_ip = 100
-"#);
+"#;
+
+#[test]
+fn a_workload_the_blend_hides_is_named() {
+    let (_, result) = run(HIDDEN);
     let natgw = by_name(&result, "natgw");
     assert!(natgw.meets_slo, "{}", natgw.misses_with_causes());
     let workloads = workloads_of(&result, "natgw");
@@ -247,6 +249,32 @@ ports_per_ip = 100
     // Erlang B for 120 erlangs on 100 ports is 18 %; the blend dilutes it 400-fold.
     assert!(hot.get(Metric::ConnFailRate) > 0.1);
     assert!(natgw.get(Metric::ConnFailRate) < 0.001);
+}
+
+/// The console says so when the recommended candidate hides a workload that misses.
+#[test]
+fn the_console_notes_a_workload_the_recommendation_hides() {
+    let dir = scratch("workloads-hidden");
+    let file = dir.join("hidden.toml");
+    std::fs::write(&file, HIDDEN).unwrap();
+    let out = dir.join("out");
+    let output = run_cli(&[
+        "run",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("note: natgw meets the objectives over all its traffic, but on its own this workload misses them: hot-api (refused "),
+        "{stdout}"
+    );
+    assert!(read(&out.join("report.html")).contains("but on its own this workload misses them"));
 }
 
 #[test]

@@ -8,7 +8,8 @@
 
 use super::batch::BatchEntry;
 use super::table::{
-    MODEL_ASSUMPTIONS, grouped_assumptions, summary_rows, traffic_note, workload_rows,
+    MODEL_ASSUMPTIONS, grouped_assumptions, hidden_misses, summary_rows, traffic_note,
+    workload_rows,
 };
 use crate::io::cloudwatch::Metric as CloudWatchMetric;
 use crate::io::cloudwatch::calibrate::{BYTES_TOLERANCE, Calibration, NO_BYTES, percent};
@@ -119,6 +120,9 @@ fn workloads_section(out: &mut String, scenario: &Scenario, result: &ScenarioRes
         .map(|w| result.summaries[w.candidate].recommended)
         .collect();
     table(out, &header, &rows, &winners);
+    if let Some(note) = hidden_misses(scenario, result) {
+        let _ = writeln!(out, "<p class=\"warn\">{}</p>", escape(&note));
+    }
     out.push_str("</section>\n");
 }
 
@@ -133,7 +137,12 @@ fn breaks_section(out: &mut String, plan: &Plan, results: &[PointResult], breaks
         escape(&along.key)
     );
     for text in super::sweep::break_texts(plan, results, breaks) {
-        let _ = write!(out, "<li><b>{}</b>: {}", escape(&text.who), escape(&text.what));
+        let _ = write!(
+            out,
+            "<li><b>{}</b>: {}",
+            escape(&text.who),
+            escape(&text.what)
+        );
         if !text.causes.is_empty() {
             out.push_str("<ul>");
             for cause in &text.causes {

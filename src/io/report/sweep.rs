@@ -135,7 +135,11 @@ pub(crate) struct BreakText {
 }
 
 /// Every [`Break`] in words, in order.
-pub(crate) fn break_texts(plan: &Plan, results: &[PointResult], breaks: &[Break]) -> Vec<BreakText> {
+pub(crate) fn break_texts(
+    plan: &Plan,
+    results: &[PointResult],
+    breaks: &[Break],
+) -> Vec<BreakText> {
     let Some(along) = plan.spec.params.last() else {
         return Vec::new();
     };

@@ -48,6 +48,9 @@ pub(crate) fn render(scenario: &Scenario, result: &ScenarioResult) -> String {
         );
         let (header, rows) = workload_rows(scenario, result);
         out.push_str(&aligned(&header, &rows));
+        if let Some(note) = hidden_misses(scenario, result) {
+            let _ = writeln!(out, "{note}");
+        }
     }
     let _ = writeln!(
         out,
@@ -199,6 +202,30 @@ pub(super) fn grouped_assumptions(scenario: &Scenario) -> Vec<(&Assumption, Vec<
         }
     }
     grouped
+}
+
+/// A note when the recommended candidate meets the objectives over all its traffic while one of
+/// its workloads, on its own, misses the objectives about its connections: the blend hid it.
+pub(super) fn hidden_misses(scenario: &Scenario, result: &ScenarioResult) -> Option<String> {
+    let winner = result.summaries.iter().find(|s| s.recommended)?;
+    let missing: Vec<String> = result
+        .by_workload
+        .iter()
+        .filter(|w| w.candidate == winner.candidate && !w.meets_slo())
+        .map(|w| format!("{} ({})", w.name, w.short_misses(&scenario.slo).join(", ")))
+        .collect();
+    (!missing.is_empty()).then(|| {
+        format!(
+            "note: {} meets the objectives over all its traffic, but on its own {} misses them: {}",
+            winner.name,
+            if missing.len() == 1 {
+                "this workload"
+            } else {
+                "each of these workloads"
+            },
+            missing.join("; ")
+        )
+    })
 }
 
 /// `part` over `whole` as a whole percentage ("0 %" when `whole` is 0).

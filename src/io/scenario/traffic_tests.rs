@@ -26,7 +26,9 @@ fn monthly_gb_becomes_the_rate_that_moves_it() {
     assert_eq!(rate_of(&split), 1.0);
     // 730 h is 30 days and 10 hours: a 24-hour profile is weighted by the hours the month
     // holds of each (hours 0-9 once more).
-    let profile: Vec<String> = (0..24).map(|h| if h < 10 { "2" } else { "0" }.into()).collect();
+    let profile: Vec<String> = (0..24)
+        .map(|h| if h < 10 { "2" } else { "0" }.into())
+        .collect();
     let daily = format!("{flat}\nprofile = [{}]", profile.join(", "));
     let mean = (31.0 * 10.0 * 2.0) / 730.0;
     assert!((rate_of(&daily) - 1.0 / mean).abs() < 1e-12);
@@ -45,12 +47,18 @@ fn traffic_scale_multiplies_every_drawn_workload() {
     assert_eq!(scenario.traffic_scale, 2.5);
     assert_eq!(scenario.workloads[0].rate_per_s, 25.0);
     assert_eq!(scenario.workloads[1].rate_per_s, 2.5);
-    assert_eq!(parse(&minimal_with("rate_per_s = 10", "rate_per_s = 10")).unwrap().traffic_scale, 1.0);
+    assert_eq!(
+        parse(&minimal_with("rate_per_s = 10", "rate_per_s = 10"))
+            .unwrap()
+            .traffic_scale,
+        1.0
+    );
 }
 
 #[test]
 fn traffic_mistakes_name_the_key_and_the_fix() {
-    let header = |extra: &str| minimal_with("duration = \"1h\"", &format!("duration = \"1h\"\n{extra}"));
+    let header =
+        |extra: &str| minimal_with("duration = \"1h\"", &format!("duration = \"1h\"\n{extra}"));
     let cases: Vec<(String, &str, &str)> = vec![
         (
             minimal_with("rate_per_s = 10", "rate_per_s = 10\nmonthly_gb = 5"),
@@ -68,12 +76,18 @@ fn traffic_mistakes_name_the_key_and_the_fix() {
             "GB (2^30 bytes) a month",
         ),
         (
-            minimal_with("rate_per_s = 10", "monthly_gb = 5\nrequest_bytes = 0\nresponse_bytes = 0"),
+            minimal_with(
+                "rate_per_s = 10",
+                "monthly_gb = 5\nrequest_bytes = 0\nresponse_bytes = 0",
+            ),
             "workload[0].monthly_gb",
             "both have a mean of 0",
         ),
         (
-            minimal_with("rate_per_s = 10", "monthly_gb = 5e8\nrequest_bytes = 1\nresponse_bytes = 0"),
+            minimal_with(
+                "rate_per_s = 10",
+                "monthly_gb = 5e8\nrequest_bytes = 1\nresponse_bytes = 0",
+            ),
             "workload[0].monthly_gb",
             "larger request_bytes or response_bytes",
         ),
@@ -85,15 +99,26 @@ fn traffic_mistakes_name_the_key_and_the_fix() {
             "workload[0].profile",
             "0 for the whole first month",
         ),
-        (header("traffic_scale = 0"), "scenario.traffic_scale", "multiplies every workload"),
-        (header("traffic_scale = 1e5"), "scenario.traffic_scale", "at most 10000"),
+        (
+            header("traffic_scale = 0"),
+            "scenario.traffic_scale",
+            "multiplies every workload",
+        ),
+        (
+            header("traffic_scale = 1e5"),
+            "scenario.traffic_scale",
+            "at most 10000",
+        ),
         (
             header("traffic_scale = 1000").replace("rate_per_s = 10", "rate_per_s = 2e6"),
             "workload[0].rate_per_s",
             "scenario.traffic_scale = 1000 makes this workload's rate",
         ),
         (
-            format!("traffic_scale = 2\n{}", minimal_with("rate_per_s = 10", "rate_per_s = 10")),
+            format!(
+                "traffic_scale = 2\n{}",
+                minimal_with("rate_per_s = 10", "rate_per_s = 10")
+            ),
             "traffic_scale",
             "belongs in [scenario]",
         ),

@@ -93,7 +93,11 @@ fn read(
     let response_bytes = s
         .dist("response_bytes", Quantity::Size)?
         .unwrap_or(Dist::Constant(DEFAULT_RESPONSE_BYTES));
-    let rate_per_s = parse_rate(&mut s, &profile, request_bytes.mean() + response_bytes.mean())?;
+    let rate_per_s = parse_rate(
+        &mut s,
+        &profile,
+        request_bytes.mean() + response_bytes.mean(),
+    )?;
     let rate_per_s = scaled_rate(&s, rate_per_s, replay.traffic_scale)?;
     let rate_cap_bps = s
         .rate_bps("rate_cap", Check::Positive)?
@@ -194,11 +198,7 @@ fn parse_rate(s: &mut Section<'_>, profile: &[f64], bytes_per_connection: f64) -
         )?;
         if monthly_gb.is_some() {
             let hint = "give one: rate_per_s (new connections a second) or monthly_gb (GB a month, which natsim turns into a rate with request_bytes, response_bytes and profile)";
-            return Err(s.error(
-                "monthly_gb",
-                "both rate_per_s and monthly_gb are set",
-                hint,
-            ));
+            return Err(s.error("monthly_gb", "both rate_per_s and monthly_gb are set", hint));
         }
         return Ok(rate);
     };
@@ -248,7 +248,8 @@ fn scaled_rate(s: &Section<'_>, rate_per_s: f64, traffic_scale: f64) -> Result<f
         let problem = format!(
             "scenario.traffic_scale = {traffic_scale} makes this workload's rate {scaled:.3e} new connections a second, more than {MAX_RATE_PER_S:e}"
         );
-        let hint = "use a smaller traffic_scale, or larger sizes for the same bytes in fewer connections";
+        let hint =
+            "use a smaller traffic_scale, or larger sizes for the same bytes in fewer connections";
         let key = if s.has("rate_per_s") {
             "rate_per_s"
         } else {

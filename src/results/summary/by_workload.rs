@@ -93,7 +93,9 @@ impl WorkloadSummary {
                         "<",
                     ),
                     // Not judged per workload.
-                    Objective::MaxUtilization | Objective::MinCreditHours => (o.label(), String::new(), ""),
+                    Objective::MaxUtilization | Objective::MinCreditHours => {
+                        (o.label(), String::new(), "")
+                    }
                 };
                 format!("{what} {figure} {relation} {limit}")
             })

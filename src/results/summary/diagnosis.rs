@@ -138,10 +138,8 @@ fn instances_needed(summary: &Summary, c: &nat_instance::Config) -> u32 {
     } else {
         1.0
     };
-    let workload_gbps = summary.get(Metric::MonthlyTrafficGb) * through_device * BYTES_PER_GB
-        * 8.0
-        / month_s
-        / 1e9;
+    let workload_gbps =
+        summary.get(Metric::MonthlyTrafficGb) * through_device * BYTES_PER_GB * 8.0 / month_s / 1e9;
     let baseline_gbps = (c.baseline_bps.min(c.internet_cap_bps) / 1e9).max(1e-9);
     let needed = (workload_gbps / (0.8 * baseline_gbps)).ceil();
     (needed.min(1e6) as u32).max(c.count + 1)
