@@ -10,11 +10,13 @@
 //! output appears whole (written to a temporary file beside it, then linked or renamed into
 //! place).
 
+use super::print::{Format, Print};
 use super::{Loaded, RunOptions, budget, check_gateways, estimate, run_checked};
 use crate::io::catalog::Catalog;
 use crate::io::cloudwatch::{self, Measured};
 use crate::io::fit;
 use crate::io::flowlogs;
+use crate::io::scenario::Overrides;
 use crate::io::scenario::parse::parse_scenario_with;
 use anyhow::{Context, Result, anyhow, bail};
 use std::path::{Path, PathBuf};
@@ -74,6 +76,12 @@ pub(super) fn fit(args: FitArgs, catalog: &'static Catalog) -> Result<()> {
         threads: None,
         yes: args.yes,
         catalog,
+        // `fit` prints the console table: its own lines are not a JSON or Markdown document.
+        print: Print {
+            format: Format::Table,
+            quiet: false,
+        },
+        overrides: &super::NO_OVERRIDES,
     };
     let calibrate = match metrics_file {
         Some(measured) => {
@@ -101,9 +109,11 @@ pub(super) fn fit(args: FitArgs, catalog: &'static Catalog) -> Result<()> {
     let loaded = Loaded {
         file: out.clone(),
         text,
+        overrides: Overrides::default(),
+        notes: Vec::new(),
         scenario,
     };
-    run_checked(&loaded, None, options, Some(&measured))
+    run_checked(&loaded, None, options, Some(&measured)).map(|_| ())
 }
 
 /// Before anything is written: the fitted scenario has a NAT gateway to compare (as `run`
@@ -128,7 +138,13 @@ fn check_before_writing(
         );
     }
     let work = estimate::scenario_work(scenario);
-    budget::check(out, &work, budget::threads(options.threads), options.yes)
+    budget::check(
+        out,
+        &work,
+        budget::threads(options.threads),
+        options.yes,
+        options.print,
+    )
 }
 
 /// The output file's stem, in the characters a scenario name allows.
@@ -157,7 +173,7 @@ fn scenario_name(out: &Path) -> String {
 
 /// Writes `text` to a temporary file beside `out`, then links it into place (refusing a file
 /// that appeared meanwhile) or, with `force`, renames it over `out`.
-fn write_new(out: &Path, text: &str, force: bool) -> Result<()> {
+pub(super) fn write_new(out: &Path, text: &str, force: bool) -> Result<()> {
     let dir = out
         .parent()
         .filter(|p| !p.as_os_str().is_empty())

@@ -9,11 +9,13 @@
 //! name would write to the same folder: the later one is refused, naming both.
 
 use super::outputs::Outputs;
-use super::{Loaded, RunOptions, budget, load, note_sweep_not_applied, with_threads, write_run};
+use super::{Loaded, RunOptions, budget, load, with_threads, write_run};
 use crate::cli::estimate;
 use crate::io::report::batch::{BatchEntry, batch_csv};
 use crate::io::report::html::batch_index;
+use crate::io::report::json::{BatchRun, batch_document, to_text};
 use crate::io::report::manifest::Header;
+use crate::io::report::markdown;
 use crate::io::report::parquet::{batch_frame, write_parquet};
 use crate::results::batch;
 use anyhow::{Result, anyhow, bail};
@@ -21,8 +23,9 @@ use rayon::prelude::*;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-/// What became of one input: its outputs, or the message saying why not.
-type Outcome = std::result::Result<(BatchEntry, String), String>;
+/// What became of one input: its outputs, its `summary.json` entry and the line to print, or the
+/// message saying why not.
+type Outcome = std::result::Result<(BatchEntry, BatchRun, String), String>;
 
 /// Runs every scenario in `paths` (files, or folders of `*.toml`).
 pub(super) fn run_batch(
@@ -33,19 +36,19 @@ pub(super) fn run_batch(
     let root = out.unwrap_or_else(|| PathBuf::from("output"));
     let inputs = expand(paths);
     let threads = budget::threads(options.threads);
+    let print = options.print;
     let parsed = refuse_duplicate_names(
         inputs
             .into_iter()
             .map(|input| {
                 let file = input?;
-                let loaded = load(&file, options.seed, options.replications, options.catalog)
-                    .map_err(|e| e.to_string())?;
-                if loaded.scenario.has_sweep {
-                    note_sweep_not_applied(&file);
-                }
+                let mut loaded = load(&file, &options).map_err(|e| e.to_string())?;
+                loaded.note_sweep_not_applied();
+                loaded.print_notes(print);
                 // Each file is weighed on its own: a runaway one fails, the others run.
                 let work = estimate::scenario_work(&loaded.scenario);
-                budget::check(&file, &work, threads, options.yes).map_err(|e| format!("{e:#}"))?;
+                budget::check(&file, &work, threads, options.yes, print)
+                    .map_err(|e| format!("{e:#}"))?;
                 Ok(loaded)
             })
             .collect(),
@@ -54,18 +57,20 @@ pub(super) fn run_batch(
         parsed
             .par_iter()
             .map(|input| match input {
-                Ok(loaded) => run_one(loaded, &root),
+                Ok(loaded) => run_one(loaded, &root, print),
                 Err(message) => Err(message.clone()),
             })
             .collect()
     })?;
     let mut entries = Vec::new();
+    let mut runs = Vec::new();
     let mut failures = Vec::new();
     for outcome in outcomes {
         match outcome {
-            Ok((entry, line)) => {
-                println!("{line}");
+            Ok((entry, run, line)) => {
+                print.table_line(&line);
                 entries.push(entry);
+                runs.push(run);
             }
             Err(message) => {
                 eprintln!("error: {message}");
@@ -76,7 +81,7 @@ pub(super) fn run_batch(
     let failed = failures.len();
     let total = entries.len() + failed;
     if !entries.is_empty() {
-        let mut outputs = Outputs::open(&root)?;
+        let mut outputs = Outputs::open(&root, print)?;
         let batch_path = outputs.write("batch.csv", batch_csv(&entries))?;
         let parquet_path = outputs.path("batch.parquet");
         batch_frame(&entries)
@@ -90,14 +95,21 @@ pub(super) fn run_batch(
             scenario: None,
             seed: None,
         })?;
-        println!(
+        print.table_line(&format!(
             "\nwrote {}, {} and {} ({} of {total} scenario(s))",
             batch_path.display(),
             parquet_path.display(),
             index_path.display(),
             entries.len()
-        );
+        ));
     }
+    // The document formats print one document for the whole batch, failures included.
+    let document = batch_document(runs, failures);
+    print.report(
+        String::new,
+        || to_text(&document),
+        || markdown::batch(&document),
+    );
     if failed > 0 {
         bail!(
             "{failed} of {total} scenario file(s) failed (named above); the others' outputs are written"
@@ -172,14 +184,16 @@ fn refuse_duplicate_names(
         .collect()
 }
 
-/// Runs one scenario and writes its outputs under `root/<name>/`; returns its batch rows and the
-/// line to print.
-fn run_one(loaded: &Loaded, root: &Path) -> Outcome {
+/// Runs one scenario and writes its outputs under `root/<name>/`; returns its batch rows, its
+/// summary document and the line to print.
+fn run_one(loaded: &Loaded, root: &Path, print: super::Print) -> Outcome {
     let (file, scenario) = (&loaded.file, &loaded.scenario);
     let out_dir = root.join(&scenario.name);
-    let outputs = Outputs::open(&out_dir).map_err(|e| format!("{}: {e:#}", file.display()))?;
+    let outputs =
+        Outputs::open(&out_dir, print).map_err(|e| format!("{}: {e:#}", file.display()))?;
     let result = batch::run_scenario(scenario);
-    write_run(outputs, loaded, &result, None).map_err(|e| format!("{}: {e:#}", file.display()))?;
+    let (_, summary) = write_run(outputs, loaded, &result, None)
+        .map_err(|e| format!("{}: {e:#}", file.display()))?;
     let line = format!(
         "{} → {}: {}",
         file.display(),
@@ -191,5 +205,10 @@ fn run_one(loaded: &Loaded, root: &Path) -> Outcome {
         scenario: scenario.name.clone(),
         summaries: result.summaries,
     };
-    Ok((entry, line))
+    let run = BatchRun {
+        file: file.display().to_string(),
+        output: out_dir.display().to_string(),
+        summary,
+    };
+    Ok((entry, run, line))
 }

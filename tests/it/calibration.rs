@@ -232,6 +232,15 @@ fn run_with_cloudwatch_writes_calibration_csv_and_bytes_match_within_5_percent()
         assert!(manifest.contains(file), "{file} not in {manifest}");
     }
     check_report_section(&read(&out.join("report.html")), "natgw", None);
+    // summary.json carries the same lines the console printed (issue 13: JSON says what the
+    // console says).
+    let summary: serde_json::Value =
+        serde_json::from_str(&read(&out.join("summary.json"))).unwrap();
+    let lines = summary["calibration"].as_array().unwrap();
+    assert!(!lines.is_empty());
+    for line in lines {
+        assert!(stdout.contains(line.as_str().unwrap()), "{line}");
+    }
 }
 
 /// The metrics natsim simulates, as the console and calibration.csv name them.
