@@ -176,6 +176,24 @@ fn a_traffic_scale_sweep_names_the_first_limit_that_breaks() {
     assert!(html.contains("<h2>What breaks first</h2>"), "report.html");
     let listed = natsim::io::report::manifest::verify(&out).unwrap();
     assert!(listed.iter().any(|f| f == "breaks.csv"), "{listed:?}");
+    // --format json carries the same breaks, and fits its schema.
+    let json_out = dir.join("sweep-json");
+    let output = run_cli(&[
+        "sweep",
+        file.to_str().unwrap(),
+        "--out",
+        json_out.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    crate::schema::assert_valid("natsim-sweep.schema.json", &doc);
+    let broken = &doc["breaks"][1];
+    assert_eq!(broken["candidate"], "small-nat");
+    assert_eq!(broken["meets_up_to"].as_f64(), Some(4.0));
+    assert_eq!(broken["first_miss_at"].as_f64(), Some(8.0));
+    assert!(doc["breaks"][0]["first_miss_at"].is_null());
 }
 
 /// Sizing a NAT instance leaves out the bytes a gateway endpoint carries past it: they never

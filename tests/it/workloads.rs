@@ -332,6 +332,21 @@ fn run_writes_the_per_workload_files_and_section() {
     }
     let html = read(&out.join("report.html"));
     assert!(html.contains("<h2>Per workload</h2>"));
+    // summary.json carries the same rows, and fits its schema.
+    let doc: serde_json::Value = serde_json::from_str(&read(&out.join("summary.json"))).unwrap();
+    crate::schema::assert_valid("natsim-run.schema.json", &doc);
+    let rows = doc["workloads"].as_array().unwrap();
+    assert_eq!(rows.len(), by_workload.len());
+    for (json, csv) in rows.iter().zip(&by_workload) {
+        assert_eq!(json["candidate"].as_str().unwrap(), csv[1]);
+        assert_eq!(json["workload"].as_str().unwrap(), csv[3]);
+        assert_eq!(
+            json["figures"]["conn_attempts"].as_f64().unwrap(),
+            column(&wh, csv, "conn_attempts")
+        );
+        assert!(json["ci95"]["conn_attempts"].is_number(), "2 replications");
+    }
+    assert_eq!(doc["scenario"]["traffic_scale"].as_f64(), Some(1.0));
 }
 
 #[test]
