@@ -186,7 +186,11 @@ fn a_traffic_scale_sweep_names_the_first_limit_that_breaks() {
         "--format",
         "json",
     ]);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let doc: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     crate::schema::assert_valid("natsim-sweep.schema.json", &doc);
     let broken = &doc["breaks"][1];

@@ -245,7 +245,7 @@ fn at_least(lower_bound_share: f64) -> String {
 }
 
 /// A number with three significant digits, for the console (CSV keeps six).
-fn three_digits(value: f64) -> String {
+pub(super) fn three_digits(value: f64) -> String {
     if value == 0.0 || !value.is_finite() {
         return "0".to_string();
     }
