@@ -215,6 +215,7 @@ impl Recorder {
         now >= self.warmup && now < self.horizon
     }
 
+    #[inline]
     pub(crate) fn on_attempt(&mut self, _now: Nanos, arrival: &Arrival, in_window: bool) {
         let tally = &mut self.tallies[arrival.class as usize];
         tally.interval.offered_bytes += arrival.request_bytes + arrival.response_bytes;
@@ -224,6 +225,7 @@ impl Recorder {
         }
     }
 
+    #[inline]
     pub(crate) fn on_refused(&mut self, refusal: Refusal, arrival: &Arrival, in_window: bool) {
         let tally = &mut self.tallies[arrival.class as usize];
         tally.interval.refused += 1;
@@ -245,6 +247,7 @@ impl Recorder {
     }
 
     /// A connection of workload `class` admitted at `now`.
+    #[inline]
     pub(crate) fn on_admitted(&mut self, now: Nanos, class: u32) {
         let (warmup, horizon) = (self.warmup, self.horizon);
         self.tallies[class as usize].change_open(now, 1, warmup, horizon);
@@ -252,6 +255,7 @@ impl Recorder {
 
     /// Books a finished transfer: its bytes and, for window connections, its completion time
     /// against the unloaded time at the per-connection cap.
+    #[inline]
     pub(crate) fn on_transfer_done(
         &mut self,
         now: Nanos,
@@ -275,6 +279,7 @@ impl Recorder {
 
     /// A connection a gateway endpoint carried: delivered in full at its own cap, past the
     /// device.
+    #[inline]
     pub(crate) fn on_endpoint(&mut self, arrival: &Arrival, in_window: bool, rate_cap_bps: f64) {
         if !in_window {
             return;
@@ -314,6 +319,7 @@ impl Recorder {
         }
     }
 
+    #[inline]
     pub(crate) fn on_idle_timeout(&mut self, connection: &Connection) {
         let tally = &mut self.tallies[connection.class as usize];
         tally.interval.idle_timeouts += 1;
@@ -322,6 +328,7 @@ impl Recorder {
         }
     }
 
+    #[inline]
     pub(crate) fn on_closed(&mut self, now: Nanos, connection: &Connection) {
         let (warmup, horizon) = (self.warmup, self.horizon);
         let tally = &mut self.tallies[connection.class as usize];

@@ -155,6 +155,7 @@ impl Tally {
 
     /// Adds `delta` to the open count after integrating the old count over the part of the
     /// window [`warmup`, `horizon`) since the last change.
+    #[inline]
     pub(super) fn change_open(&mut self, now: Nanos, delta: i64, warmup: Nanos, horizon: Nanos) {
         let from = self.open_since.clamp(warmup, horizon);
         let to = now.clamp(warmup, horizon);
@@ -166,6 +167,7 @@ impl Tally {
     }
 
     /// A window connection that left (closed or reset) `seconds` after it arrived.
+    #[inline]
     pub(super) fn on_left(&mut self, seconds: f64) {
         self.sojourn_sum_s += seconds;
         self.sojourn_count += 1;
