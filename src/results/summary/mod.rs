@@ -323,11 +323,12 @@ pub(crate) fn average(per_run: &[Vec<f64>], columns: usize) -> (Vec<f64>, Option
     let n = per_run.len().max(1) as f64;
     let column = |i: usize| per_run.iter().map(move |v| v[i]);
     let values: Vec<f64> = (0..columns).map(|i| column(i).sum::<f64>() / n).collect();
-    let ci95 = (per_run.len() >= 2).then(|| {
+    // One t quantile for every figure: they all have one value per run.
+    let ci95 = crate::results::confidence::t_975(per_run.len()).map(|t| {
         (0..columns)
             .map(|i| {
                 let figures: Vec<f64> = column(i).collect();
-                crate::results::confidence::half_width_95(&figures).unwrap_or(f64::NAN)
+                crate::results::confidence::half_width_with(t, &figures)
             })
             .collect()
     });
