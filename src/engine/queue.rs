@@ -105,18 +105,25 @@ impl<E> EventQueue<E> {
     }
 
     /// Time of the earliest event without removing it.
+    #[inline]
     pub(crate) fn peek_time(&mut self) -> Option<Nanos> {
         if !self.due.is_empty() {
             return Some(self.last);
         }
         if self.min.is_none() {
-            let (level, digit) = self.first_occupied()?;
+            self.find_min();
+        }
+        self.min
+    }
+
+    /// The earliest time in the buckets: the least in the lowest non-empty one.
+    fn find_min(&mut self) {
+        if let Some((level, digit)) = self.first_occupied() {
             self.min = self.buckets[level * 64 + digit]
                 .iter()
                 .map(|e| e.time)
                 .min();
         }
-        self.min
     }
 
     #[cfg(test)]

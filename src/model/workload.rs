@@ -67,6 +67,7 @@ impl Sampler {
         }
     }
 
+    #[inline]
     pub(crate) fn sample(&self, rng: &mut StreamRng) -> f64 {
         match self {
             Sampler::Constant(value) => *value,

@@ -123,7 +123,7 @@ impl Gateway {
     fn share_packets(&mut self, now: Nanos) {
         let allowance = self.packets.bandwidth_bps();
         // Tokens left: no limit on either link, as long as both already know it (the common
-        // case on every flow start and finish, so it comes first).
+        // case on every flow start and finish, so it comes first, inlined at every call).
         if self.down
             || (allowance == f64::INFINITY
                 && self.path.out.packet_allowance() == f64::INFINITY
@@ -131,6 +131,12 @@ impl Gateway {
         {
             return;
         }
+        self.split_packets(now, allowance);
+    }
+
+    /// The rest of [`Gateway::share_packets`]: the links' demands decide their parts.
+    #[inline(never)]
+    fn split_packets(&mut self, now: Nanos, allowance: f64) {
         let demands = [
             self.path.out.packet_demand(),
             self.path.inbound.packet_demand(),

@@ -171,6 +171,14 @@ impl Slab {
             .expect("live connection")
     }
 
+    /// Frees the slot at `index` without handing its connection back (no copy of it).
+    pub(crate) fn discard(&mut self, index: u32) {
+        self.free.push(index);
+        let slot = &mut self.slots[index as usize];
+        debug_assert!(slot.connection.is_some(), "live connection");
+        slot.connection = None;
+    }
+
     pub(crate) fn iter(&self) -> impl Iterator<Item = &Connection> {
         self.slots.iter().filter_map(|s| s.connection.as_ref())
     }

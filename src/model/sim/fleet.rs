@@ -204,6 +204,7 @@ impl<D: Device> Fleet<D> {
             .stop_flow(now, local, direction, flow, mark)
     }
 
+    #[inline]
     pub(crate) fn next_deadline(&self) -> Option<Nanos> {
         if let ([only], []) = (self.deployments.as_slice(), self.az_events.as_slice()) {
             // The common case, asked once per event: one device, no AZ outage pending.

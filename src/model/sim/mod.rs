@@ -433,27 +433,31 @@ impl<'a, D: Device> Simulation<'a, D> {
     }
 
     fn release(&mut self, id: u32) {
-        let connection = self.connections.remove(id);
-        self.egress.release(connection.path, connection.destination);
+        let connection = self.connections.get(id);
+        let (path, destination) = (connection.path, connection.destination);
+        self.connections.discard(id);
+        self.egress.release(path, destination);
     }
 
     /// Everything the device reported at a deadline. Flows cut by a failure keep what they
     /// moved; flows that finished on a path that failed at the same instant do not go on to
     /// their next phase; then every connection on a failed path is reset.
-    fn on_device_outcome(
-        &mut self,
-        now: Nanos,
-        outcome: &mut Outcome,
-        queue: &mut EventQueue<Event>,
-    ) {
-        for cut in outcome.reset.drain(..) {
+    ///
+    /// Reads `self.outcome` in place (nothing these handlers call touches it), then empties it
+    /// for the next deadline.
+    fn on_device_outcome(&mut self, now: Nanos, queue: &mut EventQueue<Event>) {
+        for index in 0..self.outcome.reset.len() {
+            let cut = self.outcome.reset[index];
             self.connections
                 .get_mut(cut.flow)
                 .settle(cut.direction, cut.progress);
         }
-        for done in outcome.finished.drain(..) {
-            let on_failed_path = !outcome.failed.is_empty()
-                && outcome
+        self.outcome.reset.clear();
+        for index in 0..self.outcome.finished.len() {
+            let done = self.outcome.finished[index];
+            let on_failed_path = !self.outcome.failed.is_empty()
+                && self
+                    .outcome
                     .failed
                     .contains(&self.connections.get(done.flow).path);
             if on_failed_path {
@@ -464,9 +468,11 @@ impl<'a, D: Device> Simulation<'a, D> {
                 self.on_flow_finished(now, done.direction, done.flow, done.progress, queue);
             }
         }
-        for path in outcome.failed.drain(..) {
-            self.reset_path(now, path);
+        self.outcome.finished.clear();
+        for index in 0..self.outcome.failed.len() {
+            self.reset_path(now, self.outcome.failed[index]);
         }
+        self.outcome.failed.clear();
     }
 
     /// The clients of an AZ went down at `now`: every connection they had open ends there,
@@ -630,6 +636,7 @@ impl<D: Device> Model for Simulation<'_, D> {
     /// The device's next deadline or the next arrival, whichever is first. Arrivals live here
     /// rather than in the event queue: there is one pending per workload, and keeping them out
     /// of the heap saves a push and a pop per connection.
+    #[inline]
     fn next_deadline(&self) -> Option<Nanos> {
         // Remembered for `on_deadline`, and until the device changes.
         if self.device_changed.replace(false) {
@@ -645,13 +652,11 @@ impl<D: Device> Model for Simulation<'_, D> {
     /// arrivals in workload order: a fixed order, so runs are deterministic.
     fn on_deadline(&mut self, now: Nanos, queue: &mut EventQueue<Event>) {
         if self.device_deadline.get().is_some_and(|due| due <= now) {
-            let mut outcome = std::mem::take(&mut self.outcome);
             let connections = &self.connections;
             self.device_changed.set(true);
             self.egress
-                .on_deadline(now, |flow| connections.get(flow).mark, &mut outcome);
-            self.on_device_outcome(now, &mut outcome, queue);
-            self.outcome = outcome;
+                .on_deadline(now, |flow| connections.get(flow).mark, &mut self.outcome);
+            self.on_device_outcome(now, queue);
         }
         for class in 0..self.next_arrivals.len() {
             if self.next_arrivals[class] == Some(now) {

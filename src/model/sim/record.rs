@@ -9,7 +9,7 @@ use crate::model::cost::{Bill, Usage};
 use crate::model::device::{Device, Diagnostics, Direction, PathCapacity, Refusal};
 use crate::model::sim::fleet::Fleet;
 use crate::model::workload::Arrival;
-use crate::util::units::ns_to_seconds;
+use crate::util::units::{ns_to_seconds, u64_to_f64};
 
 /// Everything one run produced.
 #[derive(Debug, Clone)]
@@ -496,7 +496,7 @@ impl Recorder {
         let from = self.open_since.clamp(self.warmup, self.horizon);
         let to = now.clamp(self.warmup, self.horizon);
         if to > from {
-            self.open_integral_s += self.open as f64 * ns_to_seconds(to - from);
+            self.open_integral_s += u64_to_f64(self.open) * ns_to_seconds(to - from);
         }
         self.open_since = now;
         self.open = self.open.saturating_add_signed(delta);
