@@ -287,6 +287,7 @@ impl Link {
     }
 
     /// Starts a flow of `size_bytes` (> 0) in `class` at `now`.
+    #[inline]
     pub(crate) fn add(
         &mut self,
         now: Nanos,
@@ -368,6 +369,7 @@ impl Link {
     }
 
     /// When the next flow finishes at current rates, if any.
+    #[inline]
     pub(crate) fn next_completion(&self) -> Option<Nanos> {
         self.next_completion
     }
@@ -392,6 +394,7 @@ impl Link {
     }
 
     /// Advances to `now` and hands every finished flow, with its final progress, to `on_finished`.
+    #[inline]
     pub(crate) fn take_finished(
         &mut self,
         now: Nanos,
@@ -399,42 +402,42 @@ impl Link {
         mut on_finished: impl FnMut(FlowId, FlowProgress),
     ) {
         self.advance(now);
-        let mut any = false;
-        for class in 0..self.classes.len() {
-            loop {
-                let state = &mut self.classes[class];
-                match state.finish.peek() {
-                    Some(Reverse(head)) if head.tag <= state.sent_clock + FINISH_SLACK_BYTES => {
-                        let flow = head.flow;
-                        state.finish.pop();
-                        state.active -= 1;
-                        let elastic = state.spec.elastic;
-                        self.active_flows -= 1;
-                        let mark = marks(flow);
-                        let mut progress = self.progress(&mark);
-                        progress.sent_bytes = mark.size_bytes;
-                        // An elastic flow ends when all its bytes are through; the clocks may
-                        // disagree with that by a rounding error, which must not read as loss.
-                        // An inelastic flow that was never short of capacity delivered it all;
-                        // within a millionth of a byte per byte is rounding, not loss.
-                        let short = mark.size_bytes - progress.delivered_bytes;
-                        progress.delivered_bytes = if elastic || short <= mark.size_bytes * 1e-9 {
-                            mark.size_bytes
-                        } else {
-                            progress.delivered_bytes.min(mark.size_bytes)
-                        };
-                        on_finished(flow, progress);
-                        any = true;
-                        let state = &mut self.classes[class];
-                        if !state.removed.is_empty() {
-                            state.prune();
-                        }
-                    }
-                    _ => break,
+        let mut finished = 0;
+        for (class, state) in self.classes.iter_mut().enumerate() {
+            while let Some(Reverse(head)) = state.finish.peek() {
+                if !(head.tag <= state.sent_clock + FINISH_SLACK_BYTES) {
+                    break;
+                }
+                let flow = head.flow;
+                state.finish.pop();
+                state.active -= 1;
+                finished += 1;
+                let mark = marks(flow);
+                debug_assert_eq!(mark.class as usize, class, "a flow's mark names its class");
+                // What `progress` reads, from the class at hand.
+                let delivered_bytes = state.delivered_clock - mark.delivered_at_start;
+                // An elastic flow ends when all its bytes are through; the clocks may
+                // disagree with that by a rounding error, which must not read as loss.
+                // An inelastic flow that was never short of capacity delivered it all;
+                // within a millionth of a byte per byte is rounding, not loss.
+                let short = mark.size_bytes - delivered_bytes;
+                let delivered_bytes = if state.spec.elastic || short <= mark.size_bytes * 1e-9 {
+                    mark.size_bytes
+                } else {
+                    delivered_bytes.min(mark.size_bytes)
+                };
+                let progress = FlowProgress {
+                    sent_bytes: mark.size_bytes,
+                    delivered_bytes,
+                };
+                on_finished(flow, progress);
+                if !state.removed.is_empty() {
+                    state.prune();
                 }
             }
         }
-        if any {
+        self.active_flows -= finished;
+        if finished > 0 {
             self.recompute();
         } else {
             // Nothing finished (a credit deadline, or rounding left a flow a hair short): the
@@ -557,15 +560,23 @@ impl Link {
     }
 
     /// Moves every clock and total forward to `now` at the current rates.
+    #[inline]
     pub(crate) fn advance(&mut self, now: Nanos) {
         if now <= self.last_update {
             return;
         }
-        let dt = ns_to_seconds(now - self.last_update);
-        self.last_update = now;
         if self.active_flows == 0 {
+            // Nothing moves: only the clock's reading changes.
+            self.last_update = now;
             return;
         }
+        self.advance_busy(now);
+    }
+
+    /// [`Link::advance`] over a gap in which flows ran.
+    fn advance_busy(&mut self, now: Nanos) {
+        let dt = ns_to_seconds(now - self.last_update);
+        self.last_update = now;
         for state in &mut self.classes {
             if state.active == 0 {
                 continue;

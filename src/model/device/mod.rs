@@ -95,6 +95,7 @@ impl Path {
         }
     }
 
+    #[inline]
     pub(crate) fn next_completion(&self) -> Option<Nanos> {
         earliest(self.out.next_completion(), self.inbound.next_completion())
     }
@@ -105,6 +106,7 @@ impl Path {
     }
 
     /// Collects the flows finished by `now` on both links into `done`, tagged with `path`.
+    #[inline]
     pub(crate) fn take_finished(
         &mut self,
         now: Nanos,
@@ -147,6 +149,7 @@ pub(crate) struct Finished {
 }
 
 /// The earlier of two optional instants.
+#[inline]
 pub(crate) fn earliest(a: Option<Nanos>, b: Option<Nanos>) -> Option<Nanos> {
     match (a, b) {
         (Some(x), Some(y)) => Some(x.min(y)),

@@ -176,6 +176,7 @@ impl Device for Gateway {
         self.config.release_delay_ns
     }
 
+    #[inline]
     fn start_flow(
         &mut self,
         now: Nanos,
@@ -219,6 +220,7 @@ impl Device for Gateway {
 
     /// Finished flows, and the packet bucket drained or refilled. A gateway fails only with its
     /// AZ, so nothing is ever reset here.
+    #[inline]
     fn on_deadline(
         &mut self,
         now: Nanos,

@@ -174,6 +174,7 @@ impl<D: Device> Fleet<D> {
             .release(local, destination);
     }
 
+    #[inline]
     pub(crate) fn start_flow(
         &mut self,
         now: Nanos,
@@ -217,6 +218,7 @@ impl<D: Device> Fleet<D> {
     }
 
     /// Runs every deployment that is due, numbering what it reports with global paths.
+    #[inline]
     pub(crate) fn on_deadline(
         &mut self,
         now: Nanos,
