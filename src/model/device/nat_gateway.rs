@@ -150,6 +150,7 @@ impl Gateway {
 impl Device for Gateway {
     /// Takes a source port for a connection to `destination`, or refuses it as AWS's
     /// ErrorPortAllocation does when every IP's ports to that destination are taken.
+    #[inline]
     fn admit(&mut self, _now: Nanos, _workload: usize, destination: u32) -> Result<u32, Refusal> {
         if self.down {
             return Err(Refusal::Outage);
@@ -162,16 +163,19 @@ impl Device for Gateway {
         Ok(0)
     }
 
+    #[inline]
     fn release(&mut self, _path: u32, destination: u32) {
         let in_use = &mut self.ports_in_use[destination as usize];
         *in_use = in_use.saturating_sub(1);
     }
 
     /// One timeout for every protocol (AWS: 350 s).
+    #[inline]
     fn idle_timeout_ns(&self, _protocol: Protocol) -> Nanos {
         self.config.idle_timeout_ns
     }
 
+    #[inline]
     fn release_delay_ns(&self, _protocol: Protocol) -> Nanos {
         self.config.release_delay_ns
     }

@@ -141,6 +141,7 @@ impl<D: Device> Fleet<D> {
             .collect()
     }
 
+    #[inline]
     pub(crate) fn admit(
         &mut self,
         now: Nanos,
@@ -160,6 +161,7 @@ impl<D: Device> Fleet<D> {
     }
 
     /// Time an admitted connection waits for the device's CPU before its bytes move.
+    #[inline]
     pub(crate) fn processing_delay(&mut self, now: Nanos, path: u32) -> Nanos {
         let (deployment, local) = self.locate(path);
         self.deployments[deployment]
@@ -167,6 +169,7 @@ impl<D: Device> Fleet<D> {
             .processing_delay(now, local)
     }
 
+    #[inline]
     pub(crate) fn release(&mut self, path: u32, destination: u32) {
         let (deployment, local) = self.locate(path);
         self.deployments[deployment]
@@ -287,10 +290,12 @@ impl<D: Device> Fleet<D> {
     }
 
     /// Every deployment shares one configuration, so the first one answers for all.
+    #[inline]
     pub(crate) fn idle_timeout_ns(&self, protocol: Protocol) -> u64 {
         self.deployments[0].device.idle_timeout_ns(protocol)
     }
 
+    #[inline]
     pub(crate) fn release_delay_ns(&self, protocol: Protocol) -> u64 {
         self.deployments[0].device.release_delay_ns(protocol)
     }
@@ -365,6 +370,7 @@ impl<D: Device> Fleet<D> {
             .sum()
     }
 
+    #[inline]
     fn locate(&self, path: u32) -> (usize, u32) {
         let index = self
             .deployments

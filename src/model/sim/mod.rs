@@ -279,6 +279,7 @@ impl<'a, D: Device> Simulation<'a, D> {
         }
     }
 
+    #[inline]
     fn on_arrival(&mut self, now: Nanos, class: u32, queue: &mut EventQueue<Event>) {
         self.next_arrivals[class as usize] =
             self.generator
@@ -332,6 +333,7 @@ impl<'a, D: Device> Simulation<'a, D> {
     }
 
     /// Starts the first phase with bytes to move, or finishes at once when there are none.
+    #[inline]
     fn start_transfer(&mut self, now: Nanos, id: u32, queue: &mut EventQueue<Event>) {
         let connection = self.connections.get(id);
         let (request_bytes, response_bytes) = (connection.request_bytes, connection.response_bytes);
@@ -344,6 +346,7 @@ impl<'a, D: Device> Simulation<'a, D> {
         }
     }
 
+    #[inline]
     fn start_phase(&mut self, now: Nanos, id: u32, direction: Direction, bytes: f64) {
         let connection = self.connections.get_mut(id);
         self.device_changed.set(true);
@@ -362,6 +365,7 @@ impl<'a, D: Device> Simulation<'a, D> {
         connection.mark = mark;
     }
 
+    #[inline]
     fn on_flow_finished(
         &mut self,
         now: Nanos,
@@ -381,6 +385,7 @@ impl<'a, D: Device> Simulation<'a, D> {
     }
 
     /// Transfer complete: record its completion time, then hold the connection idle.
+    #[inline]
     fn on_transfer_done(&mut self, now: Nanos, id: u32, queue: &mut EventQueue<Event>) {
         let generation = self.connections.generation(id);
         let connection = self.connections.get_mut(id);
@@ -411,6 +416,7 @@ impl<'a, D: Device> Simulation<'a, D> {
         }
     }
 
+    #[inline]
     fn close(&mut self, now: Nanos, id: u32, queue: &mut EventQueue<Event>) {
         let generation = self.connections.generation(id);
         let connection = self.connections.get_mut(id);
@@ -432,6 +438,7 @@ impl<'a, D: Device> Simulation<'a, D> {
         }
     }
 
+    #[inline]
     fn release(&mut self, id: u32) {
         let connection = self.connections.get(id);
         let (path, destination) = (connection.path, connection.destination);
@@ -445,6 +452,7 @@ impl<'a, D: Device> Simulation<'a, D> {
     ///
     /// Reads `self.outcome` in place (nothing these handlers call touches it), then empties it
     /// for the next deadline.
+    #[inline]
     fn on_device_outcome(&mut self, now: Nanos, queue: &mut EventQueue<Event>) {
         for index in 0..self.outcome.reset.len() {
             let cut = self.outcome.reset[index];
@@ -650,6 +658,7 @@ impl<D: Device> Model for Simulation<'_, D> {
 
     /// Device work due at `now` first (finished flows, credit switches, failures), then
     /// arrivals in workload order: a fixed order, so runs are deterministic.
+    #[inline]
     fn on_deadline(&mut self, now: Nanos, queue: &mut EventQueue<Event>) {
         if self.device_deadline.get().is_some_and(|due| due <= now) {
             let connections = &self.connections;
@@ -665,6 +674,7 @@ impl<D: Device> Model for Simulation<'_, D> {
         }
     }
 
+    #[inline]
     fn on_event(&mut self, now: Nanos, event: Event, queue: &mut EventQueue<Event>) {
         match event {
             Event::HoldEnd {

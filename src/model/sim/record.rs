@@ -194,10 +194,12 @@ impl Recorder {
         }
     }
 
+    #[inline]
     pub(crate) fn in_window(&self, now: Nanos) -> bool {
         now >= self.warmup && now < self.horizon
     }
 
+    #[inline]
     pub(crate) fn on_attempt(&mut self, _now: Nanos, arrival: &Arrival, in_window: bool) {
         self.interval_offered_bytes += arrival.request_bytes + arrival.response_bytes;
         self.interval_attempts += 1;
@@ -224,12 +226,14 @@ impl Recorder {
         }
     }
 
+    #[inline]
     pub(crate) fn on_admitted(&mut self, now: Nanos) {
         self.change_open(now, 1);
     }
 
     /// Books a finished transfer: its bytes and, for window connections, its completion time
     /// against the unloaded time at the per-connection cap.
+    #[inline]
     pub(crate) fn on_transfer_done(
         &mut self,
         now: Nanos,
@@ -295,6 +299,7 @@ impl Recorder {
         }
     }
 
+    #[inline]
     pub(crate) fn on_closed(&mut self, now: Nanos, connection: &Connection) {
         self.change_open(now, -1);
         if connection.in_window {
@@ -481,6 +486,7 @@ impl Recorder {
         self.intervals
     }
 
+    #[inline]
     fn book_bytes(&mut self, connection: &Connection) {
         self.figures.conn_admitted += 1;
         self.figures.offered_bytes += connection.offered_bytes();
@@ -492,6 +498,7 @@ impl Recorder {
 
     /// Adds `delta` to the open count after integrating the old count over the window part of
     /// the time since the last change.
+    #[inline]
     fn change_open(&mut self, now: Nanos, delta: i64) {
         let from = self.open_since.clamp(self.warmup, self.horizon);
         let to = now.clamp(self.warmup, self.horizon);
