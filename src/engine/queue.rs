@@ -1,24 +1,27 @@
-//! The pending-event set: a radix heap with 64-way digits over event times, FIFO among equal
-//! times.
+//! The pending-event set: a radix heap with 64-way digits over event times, whose lowest
+//! bucket is sorted into a run once it is small; FIFO among equal times.
 //!
 //! Why a radix heap (Ahuja, Mehlhorn, Orlin and Tarjan): simulated time never runs backwards,
-//! so every time pushed is at least the last one popped (`last`). An event sits in the bucket
-//! named by the highest 6-bit digit in which its time differs from `last` (its level) and its
-//! value of that digit; popping empties the lowest non-empty bucket into lower levels. An event
-//! moves down at most once per level, in practice two or three times (a bucket at level l spans
-//! 64^l ns), so push is O(1) and pop amortised O(levels), with sequential `Vec` traffic
-//! instead of a binary heap's cache misses. Events at time `last` wait in `due`.
+//! so every event still in a bucket is later than every event already taken out of one. An
+//! event sits in the bucket named by the highest 6-bit digit in which its time differs from
+//! `last` (its level) and its value of that digit; when the run is empty, the lowest non-empty
+//! bucket is taken: at most [`RUN_MAX`] events are sorted into the run (`last` becomes the
+//! latest of them), more are spread over lower levels (`last` becomes the earliest, whose
+//! events start the run). An event moves down at most once per level, in practice once or
+//! twice before it lands in a run (a bucket at level l spans 64^l ns), so push is O(1) and pop
+//! amortised O(levels + log RUN_MAX), with sequential `Vec` traffic instead of a binary heap's
+//! cache misses. An event pushed no later than `last` joins the run in time order.
 //!
 //! Equal times leave in the order they were scheduled, with no insertion number: an event's
-//! bucket, once chosen, stays the one `last` would choose (`last` only moves within lower
-//! buckets, which leaves an event's highest differing digit and its value alone), so all events
-//! of one time always share a bucket, and every bucket, `due` included, is appended to and
-//! emptied in order. The seeded shadow test below checks the order against a `BTreeMap` keyed by
-//! (time, insertion number).
+//! bucket, once chosen, stays the one `last` would choose (`last` only moves to a time of the
+//! lowest bucket, which leaves an event's highest differing digit and its value alone), so all
+//! events of one time always share a bucket or the run; every bucket is appended to in order,
+//! the run is sorted stably and joined after the events of equal time already in it. The seeded
+//! shadow test below checks the order against a `BTreeMap` keyed by (time, insertion number).
 //!
-//! Before this, the heap split on single bits of a (time, insertion number) key: each event
-//! moved down about once per halving of the pending set, some sixteen times with a minute of
-//! hold ends pending (docs/benchmarks.md).
+//! The heap split on single bits of a (time, insertion number) key at first: each event moved
+//! down about once per halving of the pending set, some sixteen times with a minute of hold ends
+//! pending (docs/benchmarks.md).
 
 use super::Nanos;
 use std::collections::VecDeque;
@@ -27,20 +30,22 @@ use std::collections::VecDeque;
 /// before the last one popped (the engine never goes back in time).
 #[derive(Debug)]
 pub(crate) struct EventQueue<E> {
-    /// Events at time `last`, in insertion order.
-    due: VecDeque<Entry<E>>,
+    /// The earliest events, in time order (FIFO among equal times), all no later than `last`.
+    run: VecDeque<Entry<E>>,
     /// `buckets[level * 64 + digit]`: events whose time differs from `last` first in digit
-    /// `level` (bits 6·level to 6·level + 5), where theirs is `digit`.
+    /// `level` (bits 6·level to 6·level + 5), where theirs is `digit`; all later than `last`.
     buckets: Vec<Vec<Entry<E>>>,
     /// Per level, bit d set when bucket (level, d) is non-empty.
     occupied: [u64; LEVELS],
     /// Bit l set when level l has a non-empty bucket.
     levels: u16,
-    /// Time of the last event popped (or of the events in `due`).
+    /// The latest time the run may hold: the buckets are filed relative to it.
     last: Nanos,
+    /// Time of the last event popped (nothing may be scheduled before it).
+    popped: Nanos,
     len: usize,
-    /// Earliest time in the buckets when `due` is empty, once found (cleared by `pop`, found
-    /// again by `peek_time`, kept up to date by `push`).
+    /// Earliest time in the buckets while the run is empty, once found (cleared by `pop`,
+    /// found again by `peek_time`, kept up to date by `push`).
     min: Option<Nanos>,
 }
 
@@ -54,6 +59,10 @@ struct Entry<E> {
 const DIGIT_BITS: u32 = 6;
 const LEVELS: usize = 11;
 
+/// The largest bucket sorted into the run whole; a larger one is spread over lower levels
+/// first. Sorting a few dozen events costs less than moving them down a level or two.
+const RUN_MAX: usize = 32;
+
 impl<E> Default for EventQueue<E> {
     fn default() -> Self {
         Self::new()
@@ -63,11 +72,12 @@ impl<E> Default for EventQueue<E> {
 impl<E> EventQueue<E> {
     pub(crate) fn new() -> Self {
         EventQueue {
-            due: VecDeque::new(),
+            run: VecDeque::new(),
             buckets: (0..LEVELS * 64).map(|_| Vec::new()).collect(),
             occupied: [0; LEVELS],
             levels: 0,
             last: 0,
+            popped: 0,
             len: 0,
             min: None,
         }
@@ -75,17 +85,18 @@ impl<E> EventQueue<E> {
 
     /// Schedules `event` at `time`. A time before the last popped event is a bug in the model;
     /// it is moved up to that time rather than breaking the queue's order.
+    #[inline]
     pub(crate) fn push(&mut self, time: Nanos, event: E) {
         debug_assert!(
-            time >= self.last,
+            time >= self.popped,
             "event scheduled in the past: {time} < {}",
-            self.last
+            self.popped
         );
-        let time = time.max(self.last);
+        let time = time.max(self.popped);
         let entry = Entry { time, event };
         self.len += 1;
-        if time == self.last {
-            self.due.push_back(entry);
+        if time <= self.last {
+            self.join_run(entry);
             return;
         }
         if let Some(min) = self.min {
@@ -95,25 +106,42 @@ impl<E> EventQueue<E> {
     }
 
     /// Removes and returns the earliest event.
+    #[inline]
     pub(crate) fn pop(&mut self) -> Option<(Nanos, E)> {
-        if self.due.is_empty() {
-            self.refill_due()?;
+        if self.run.is_empty() {
+            self.refill_run()?;
         }
-        let entry = self.due.pop_front()?;
+        let entry = self.run.pop_front()?;
         self.len -= 1;
+        self.popped = entry.time;
         Some((entry.time, entry.event))
     }
 
     /// Time of the earliest event without removing it.
     #[inline]
     pub(crate) fn peek_time(&mut self) -> Option<Nanos> {
-        if !self.due.is_empty() {
-            return Some(self.last);
+        if let Some(first) = self.run.front() {
+            return Some(first.time);
         }
         if self.min.is_none() {
             self.find_min();
         }
         self.min
+    }
+
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Puts an event no later than `last` into the run, after every event not later than it.
+    fn join_run(&mut self, entry: Entry<E>) {
+        if self.run.back().is_none_or(|back| back.time <= entry.time) {
+            self.run.push_back(entry);
+        } else {
+            let at = self.run.partition_point(|e| e.time <= entry.time);
+            self.run.insert(at, entry);
+        }
     }
 
     /// The earliest time in the buckets: the least in the lowest non-empty one.
@@ -126,12 +154,7 @@ impl<E> EventQueue<E> {
         }
     }
 
-    #[cfg(test)]
-    pub(crate) fn len(&self) -> usize {
-        self.len
-    }
-
-    /// Files an entry whose time differs from `last` under its highest differing digit.
+    /// Files an entry later than `last` under its highest differing digit.
     #[inline]
     fn insert(&mut self, entry: Entry<E>) {
         let differ = entry.time ^ self.last;
@@ -151,9 +174,10 @@ impl<E> EventQueue<E> {
         Some((level, self.occupied[level].trailing_zeros() as usize))
     }
 
-    /// Makes the earliest time the new `last`: its events go to `due` in insertion order, and
-    /// the rest of their bucket spreads over lower levels. `None` when the queue is empty.
-    fn refill_due(&mut self) -> Option<()> {
+    /// Refills the empty run from the lowest non-empty bucket: sorted whole when small (`last`
+    /// becomes its latest time), else its earliest events, the rest spread over lower levels
+    /// (`last` becomes its earliest time). `None` when the queue is empty.
+    fn refill_run(&mut self) -> Option<()> {
         let (level, digit) = self.first_occupied()?;
         let index = level * 64 + digit;
         let mut items = std::mem::take(&mut self.buckets[index]);
@@ -161,16 +185,24 @@ impl<E> EventQueue<E> {
         if self.occupied[level] == 0 {
             self.levels &= !(1 << level);
         }
-        let min = match self.min.take() {
-            Some(min) => min,
-            None => items.iter().map(|e| e.time).min()?,
-        };
-        self.last = min;
-        for entry in items.drain(..) {
-            if entry.time == min {
-                self.due.push_back(entry);
-            } else {
-                self.insert(entry);
+        let min = self.min.take();
+        if items.len() <= RUN_MAX {
+            // Stable: a bucket holds equal times in insertion order.
+            items.sort_by_key(|e| e.time);
+            self.last = items.last()?.time;
+            self.run.extend(items.drain(..));
+        } else {
+            let min = match min {
+                Some(min) => min,
+                None => items.iter().map(|e| e.time).min()?,
+            };
+            self.last = min;
+            for entry in items.drain(..) {
+                if entry.time == min {
+                    self.run.push_back(entry);
+                } else {
+                    self.insert(entry);
+                }
             }
         }
         // Hand the emptied allocation back so the bucket does not reallocate next time.
@@ -201,12 +233,17 @@ mod tests {
                 if rng.random_bool(0.55) {
                     // Mostly few distinct times, so that ties are common; some far ahead, so
                     // that events move down through several levels before they leave.
-                    let span = match rng.random_range(0..4u32) {
-                        0 | 1 => 50u64,
-                        2 => 1 << 20,
-                        _ => 1 << 44,
+                    let time = match rng.random_range(0..5u32) {
+                        0 | 1 => now + rng.random_range(0..50u64),
+                        2 => now + rng.random_range(0..1u64 << 20),
+                        3 => now + rng.random_range(0..1u64 << 44),
+                        // Many events at a few far times: large buckets of equal times.
+                        _ => {
+                            (now >> 24 << 24)
+                                + (rng.random_range(1..64u64) << 24)
+                                + rng.random_range(0..4u64)
+                        }
                     };
-                    let time = now + rng.random_range(0..span);
                     let payload = rng.random::<u64>();
                     queue.push(time, payload);
                     shadow.insert((time, inserted), payload);
