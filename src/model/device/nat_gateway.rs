@@ -180,7 +180,7 @@ impl Device for Gateway {
         self.config.release_delay_ns
     }
 
-    #[inline]
+    #[inline(always)]
     fn start_flow(
         &mut self,
         now: Nanos,
@@ -210,7 +210,7 @@ impl Device for Gateway {
         progress
     }
 
-    #[inline]
+    #[inline(always)]
     fn next_deadline(&self) -> Option<Nanos> {
         let completion = self.path.next_completion();
         let rate = packet_rate(&self.path);
@@ -224,7 +224,7 @@ impl Device for Gateway {
 
     /// Finished flows, and the packet bucket drained or refilled. A gateway fails only with its
     /// AZ, so nothing is ever reset here.
-    #[inline]
+    #[inline(always)]
     fn on_deadline(
         &mut self,
         now: Nanos,
