@@ -10,15 +10,19 @@
 //! runs of an interrupted sweep are never discarded.
 
 use super::outputs::Outputs;
+use super::print::Print;
 use super::progress::Progress;
 use super::{Loaded, budget, default_run_dir, load_with, with_threads};
 use crate::cli::estimate::{self, Work};
 use crate::io::catalog::Catalog;
 use crate::io::report::journal;
+use crate::io::report::json::{self, sweep_document};
 use crate::io::report::manifest::{self, Header};
+use crate::io::report::markdown;
 use crate::io::report::parquet::{sweep_frame, write_parquet};
 use crate::io::report::sweep::{SweepStats, render, sweep_csv, winners_csv};
 use crate::io::report::{html, plot, write_atomically, write_output};
+use crate::io::scenario::Overrides;
 use crate::io::scenario::replay::Traces;
 use crate::io::sweep::plan::{self, Plan};
 use crate::io::sweep::{Record, aggregate};
@@ -40,6 +44,9 @@ pub(super) struct SweepOptions {
     pub(crate) yes: bool,
     /// The catalog every point is read against.
     pub(crate) catalog: &'static Catalog,
+    pub(crate) print: Print,
+    /// `--set`, applied to the file before its points.
+    pub(crate) overrides: &'static Overrides,
 }
 
 /// Where `natsim sweep` writes without `--out`: `output/<name>/sweep/`, inside the run's folder
@@ -55,10 +62,25 @@ pub(super) fn sweep(file: &Path, out: Option<PathBuf>, options: SweepOptions) ->
     // The flow logs of a replayed workload are read once, here, for the file and all its points,
     // and let go once the points are parsed.
     let traces = Traces::default();
-    let loaded = load_with(file, None, None, options.catalog, Some(&traces))?;
-    let text = &loaded.text;
+    let loaded = load_with(
+        file,
+        (None, None),
+        options.catalog,
+        Some(&traces),
+        options.overrides,
+    )?;
+    let print = options.print;
+    loaded.print_notes(print);
+    // What scenario.toml keeps and report.html shows: the file and its --set.
+    let text = &loaded.shown_text();
     let plan = with_threads(options.threads, || {
-        Plan::from_file_text_with(text, file, options.catalog, &traces)
+        Plan::from_file_text_with(
+            &loaded.text,
+            file,
+            options.catalog,
+            &traces,
+            options.overrides,
+        )
     })??;
     drop(traces);
     let out_dir = out.unwrap_or_else(|| default_sweep_dir(&loaded.scenario.name));
@@ -86,9 +108,15 @@ pub(super) fn sweep(file: &Path, out: Option<PathBuf>, options: SweepOptions) ->
             .collect(),
     );
     let threads = budget::threads(options.threads);
-    budget::check(file, &pending_work(&plan, &pending), threads, options.yes)?;
+    budget::check(
+        file,
+        &pending_work(&plan, &pending),
+        threads,
+        options.yes,
+        print,
+    )?;
     // From here the folder is being rewritten: no manifest until the last file is in place.
-    let mut outputs = Outputs::open(&out_dir)?;
+    let mut outputs = Outputs::open(&out_dir, print)?;
     let resumed = match resumed {
         Some(records) => records,
         None => {
@@ -108,6 +136,7 @@ pub(super) fn sweep(file: &Path, out: Option<PathBuf>, options: SweepOptions) ->
         work_total,
         runs_resumed,
         work_total - work_pending,
+        print.chatty(),
     );
     let sink = Mutex::new(Sink {
         file: appender,
@@ -170,41 +199,56 @@ pub(super) fn sweep(file: &Path, out: Option<PathBuf>, options: SweepOptions) ->
         scenario: Some(&first.name),
         seed: Some(first.seed),
     })?;
-    print!("{}", render(&plan, &results, &winners, stats));
-    println!(
+    let mut warnings = loaded.notes.clone();
+    if figures.is_empty() {
+        warnings.push("no plots: they are drawn for a sweep of exactly one numeric key".into());
+    }
+    print.report(
+        || render(&plan, &results, &winners, stats),
+        || json::to_text(&sweep_document(&plan, &results, &winners, stats, &warnings)),
+        || markdown::sweep(&sweep_document(&plan, &results, &winners, stats, &warnings)),
+    );
+    print.table_line(&format!(
         "\nwrote {}, {}, {} and {}",
         sweep_path.display(),
         parquet_path.display(),
         winners_path.display(),
         journal_path.display()
-    );
-    println!(
+    ));
+    print.table_line(&format!(
         "wrote {}",
         super::written_names(&out_dir, &plots).join(", ")
-    );
-    if figures.is_empty() {
-        println!("no plots: they are drawn for a sweep of exactly one numeric key");
+    ));
+    for warning in &warnings[loaded.notes.len()..] {
+        print.table_line(warning);
     }
     Ok(())
 }
 
 /// For `natsim validate`: checks every point of the file's `[sweep]` table, if it has one, and
 /// says how many runs it makes and what they would take.
+/// Returns the points, the runs and their work.
 pub(super) fn plan_if_any(
     loaded: &Loaded,
     catalog: &Catalog,
     traces: &Traces,
-) -> Result<Option<(String, Work)>> {
+) -> Result<Option<(usize, usize, Work)>> {
     if !loaded.scenario.has_sweep {
         return Ok(None);
     }
-    let plan = Plan::from_file_text_with(&loaded.text, &loaded.file, catalog, traces)?;
-    let summary = format!(
-        "sweep of {} point(s), {} run(s) in all",
+    let plan = Plan::from_file_text_with(
+        &loaded.text,
+        &loaded.file,
+        catalog,
+        traces,
+        &loaded.overrides,
+    )?;
+    let jobs = plan.jobs();
+    Ok(Some((
         plan.points.len(),
-        plan.jobs().len()
-    );
-    Ok(Some((summary, pending_work(&plan, &plan.jobs()))))
+        jobs.len(),
+        pending_work(&plan, &jobs),
+    )))
 }
 
 /// The work of the `pending` runs of a sweep: each point's runs weighed as `estimate` weighs a
@@ -337,7 +381,7 @@ fn resume_from(
     })?;
     if swept != text {
         bail!(
-            "cannot resume: {} changed since {} was started (compare it with {}); {fresh_hint}",
+            "cannot resume: {} (or its --set) changed since {} was started (compare it with {}); {fresh_hint}",
             file.display(),
             journal_path.display(),
             copy_path.display()

@@ -2,7 +2,7 @@
 
 use crate::support::{read, repo_root, run_cli, scratch};
 
-fn run_into(name: &str, extra: &[&str]) -> (String, String) {
+fn run_into(name: &str, extra: &[&str]) -> (String, String, String) {
     let dir = scratch(name);
     let scenario = repo_root().join("scenarios/quickstart.toml");
     let mut args = vec![
@@ -23,6 +23,7 @@ fn run_into(name: &str, extra: &[&str]) -> (String, String) {
     (
         read(&dir.join("summary.csv")),
         read(&dir.join("timeseries.csv")),
+        read(&dir.join("summary.json")),
     )
 }
 

@@ -329,6 +329,7 @@ fn issue_9_a_run_is_written_as_one_set_and_a_failed_rerun_is_not_complete() {
         listed,
         [
             "summary.csv",
+            "summary.json",
             "timeseries.csv",
             "throughput.png",
             "throughput.svg",
