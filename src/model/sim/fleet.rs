@@ -372,6 +372,10 @@ impl<D: Device> Fleet<D> {
 
     #[inline]
     fn locate(&self, path: u32) -> (usize, u32) {
+        if self.deployments.len() == 1 {
+            // The common case: every path is the one deployment's own.
+            return (0, path);
+        }
         let index = self
             .deployments
             .iter()

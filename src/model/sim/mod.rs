@@ -197,6 +197,8 @@ struct Simulation<'a, D> {
     outcome: Outcome,
     /// Next arrival time per workload (`None` once past the horizon).
     next_arrivals: Vec<Option<Nanos>>,
+    /// The earliest of `next_arrivals`, kept as they change (the engine asks after every event).
+    first_arrival: Option<Nanos>,
     /// The device's next deadline as `next_deadline` last computed it.
     device_deadline: std::cell::Cell<Option<Nanos>>,
     /// The device changed since `device_deadline` was computed. Set before every call that may
@@ -253,6 +255,7 @@ impl<'a, D: Device> Simulation<'a, D> {
             recorder: Recorder::new(scenario.warmup_ns, scenario.duration_ns, capacities),
             outcome: Outcome::default(),
             next_arrivals: vec![None; scenario.workloads.len()],
+            first_arrival: None,
             device_deadline: std::cell::Cell::new(None),
             device_changed: std::cell::Cell::new(true),
             progress: None,
@@ -265,6 +268,7 @@ impl<'a, D: Device> Simulation<'a, D> {
                 self.generator
                     .next_arrival(class, 0, self.scenario.duration_ns);
         }
+        self.first_arrival = self.earliest_arrival();
         if let Some(interval) = self.egress.tick_interval() {
             queue.push(interval, Event::DeviceTick);
         }
@@ -277,6 +281,12 @@ impl<'a, D: Device> Simulation<'a, D> {
                 queue.push(o.at_ns, event);
             }
         }
+    }
+
+    fn earliest_arrival(&self) -> Option<Nanos> {
+        self.next_arrivals
+            .iter()
+            .fold(None, |a, &b| crate::model::device::earliest(a, b))
     }
 
     #[inline]
@@ -650,10 +660,7 @@ impl<D: Device> Model for Simulation<'_, D> {
         if self.device_changed.replace(false) {
             self.device_deadline.set(self.egress.next_deadline());
         }
-        let device = self.device_deadline.get();
-        self.next_arrivals
-            .iter()
-            .fold(device, |a, &b| crate::model::device::earliest(a, b))
+        crate::model::device::earliest(self.device_deadline.get(), self.first_arrival)
     }
 
     /// Device work due at `now` first (finished flows, credit switches, failures), then
@@ -667,10 +674,13 @@ impl<D: Device> Model for Simulation<'_, D> {
                 .on_deadline(now, |flow| connections.get(flow).mark, &mut self.outcome);
             self.on_device_outcome(now, queue);
         }
-        for class in 0..self.next_arrivals.len() {
-            if self.next_arrivals[class] == Some(now) {
-                self.on_arrival(now, class as u32, queue);
+        if self.first_arrival == Some(now) {
+            for class in 0..self.next_arrivals.len() {
+                if self.next_arrivals[class] == Some(now) {
+                    self.on_arrival(now, class as u32, queue);
+                }
             }
+            self.first_arrival = self.earliest_arrival();
         }
     }
 
