@@ -114,24 +114,27 @@ impl Path {
         marks: impl Fn(FlowId) -> FlowMark + Copy,
         done: &mut Vec<Finished>,
     ) {
-        for direction in [Direction::Out, Direction::In] {
-            // A link with nothing due has nothing to hand over; its clocks advance lazily.
-            if self
-                .link(direction)
-                .next_completion()
-                .is_none_or(|due| due > now)
-            {
-                continue;
-            }
-            self.link_mut(direction)
-                .take_finished(now, marks, |flow, progress| {
-                    done.push(Finished {
-                        path,
-                        direction,
-                        flow,
-                        progress,
-                    })
-                });
+        // A link with nothing due has nothing to hand over; its clocks advance lazily. Written
+        // out per link rather than as a loop over the directions: this runs at every deadline.
+        if self.out.next_completion().is_some_and(|due| due <= now) {
+            self.out.take_finished(now, marks, |flow, progress| {
+                done.push(Finished {
+                    path,
+                    direction: Direction::Out,
+                    flow,
+                    progress,
+                })
+            });
+        }
+        if self.inbound.next_completion().is_some_and(|due| due <= now) {
+            self.inbound.take_finished(now, marks, |flow, progress| {
+                done.push(Finished {
+                    path,
+                    direction: Direction::In,
+                    flow,
+                    progress,
+                })
+            });
         }
     }
 }
