@@ -357,7 +357,8 @@ impl Link {
         }
         // `refresh_next_completion()`: only this class has a head.
         self.next_completion = match state.finish.peek() {
-            Some(Reverse(head)) if !(state.sent_rate <= 0.0) => {
+            // Skipped where refresh_next_completion skips: a rate at or below zero.
+            Some(Reverse(head)) if state.sent_rate > 0.0 || state.sent_rate.is_nan() => {
                 let seconds = ((head.tag - state.sent_clock).max(0.0)) / state.sent_rate;
                 Some(
                     self.last_update
@@ -405,7 +406,8 @@ impl Link {
         let mut finished = 0;
         for (class, state) in self.classes.iter_mut().enumerate() {
             while let Some(Reverse(head)) = state.finish.peek() {
-                if !(head.tag <= state.sent_clock + FINISH_SLACK_BYTES) {
+                let due = head.tag <= state.sent_clock + FINISH_SLACK_BYTES;
+                if !due {
                     break;
                 }
                 let flow = head.flow;

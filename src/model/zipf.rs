@@ -28,7 +28,7 @@ pub(crate) struct Zipf {
 impl Zipf {
     /// `None` where `rand_distr::Zipf::new(n, s)` refuses the parameters.
     pub(crate) fn new(n: f64, s: f64) -> Option<Zipf> {
-        if !(s >= 0.0) || !(n >= 1.0) || (n.is_infinite() && s <= 1.0) {
+        if s.is_nan() || s < 0.0 || n.is_nan() || n < 1.0 || (n.is_infinite() && s <= 1.0) {
             return None;
         }
         let q = if s != 1.0 { 1.0 / (1.0 - s) } else { 0.0 };

@@ -124,7 +124,7 @@ fn seconds_to_ns_outside(seconds: f64) -> u64 {
 #[inline]
 pub(crate) fn seconds_to_ns_ceil(seconds: f64) -> u64 {
     let ns = seconds * NS_PER_S;
-    if ns >= 0.0 && ns < TWO_POW_63 {
+    if (0.0..TWO_POW_63).contains(&ns) {
         let whole = ns as i64;
         return if (whole as f64) < ns {
             whole as u64 + 1
