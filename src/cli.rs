@@ -3,20 +3,24 @@
 //! Exit codes (ripgrep-style, deliberate): 0 success, 2 any error the user can fix (bad scenario,
 //! bad arguments, unwritable output), and 1 only from `diff --exit-code` when the
 //! recommendation changed. Errors name the file, the key path and the fix.
-//! `run` with several files or a folder is in `cli/run_many.rs`, `sweep` in `cli/sweep.rs`,
-//! `fit` in `cli/fit.rs`, `diff` in `cli/diff.rs`; what is printed, in which format, is
-//! `cli/print.rs`'s.
+//! `run` with several files or a folder is in `cli/run_many.rs`, `sweep` in `cli/sweep.rs`
+//! (its shards in `cli/shard.rs`, `sweep merge` in `cli/merge.rs`, `sweep --plan` in
+//! `cli/sweep_plan.rs`), `fit` in `cli/fit.rs`, `diff` in `cli/diff.rs`; what is printed, in
+//! which format, is `cli/print.rs`'s.
 
 mod budget;
 mod catalog_import;
 mod diff;
 pub mod estimate;
 mod fit;
+mod merge;
 mod outputs;
 mod print;
 mod progress;
 mod run_many;
+pub mod shard;
 mod sweep;
+mod sweep_plan;
 
 use crate::io::catalog::Catalog;
 use crate::io::cloudwatch;
@@ -93,10 +97,15 @@ pub(crate) enum Command {
         print: Print,
     },
     /// Run every point of a scenario's [sweep] table: writes runs.csv as runs finish, then
-    /// sweep.csv, sweep.parquet and winners.csv.
+    /// sweep.csv, sweep.parquet and winners.csv. `natsim sweep merge DIR...` merges the shards
+    /// of a sweep run with --shard (docs/sharding.md).
+    #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
     Sweep {
+        #[command(subcommand)]
+        merge: Option<SweepCommand>,
         /// Scenario file (TOML) with a [sweep] table.
-        file: PathBuf,
+        #[arg(required = true)]
+        file: Option<PathBuf>,
         /// Output folder (default output/<scenario name>/sweep).
         #[arg(long)]
         out: Option<PathBuf>,
@@ -112,6 +121,14 @@ pub(crate) enum Command {
         /// Run even when the estimate is above 10 minutes or 4 GiB (see docs/reliability.md).
         #[arg(long)]
         yes: bool,
+        /// Run only shard K of N (K from 0) into DIR/shard-K-of-N/, as one task of an array job;
+        /// `auto/N` takes K from SLURM_ARRAY_TASK_ID, AWS_BATCH_JOB_ARRAY_INDEX or
+        /// JOB_COMPLETION_INDEX, `auto` also N from SLURM_ARRAY_TASK_COUNT.
+        #[arg(long, value_name = "K/N", value_parser = shard::ShardSpec::parse)]
+        shard: Option<shard::ShardSpec>,
+        /// Print the run count, a measured per-run time and shard sizes, then stop.
+        #[arg(long)]
+        plan: bool,
         #[command(flatten)]
         set: SetArgs,
         #[command(flatten)]
@@ -187,6 +204,28 @@ pub(crate) enum Command {
     },
 }
 
+/// What `natsim sweep` does instead of running a file.
+#[derive(Debug, Subcommand)]
+pub(crate) enum SweepCommand {
+    /// Merge the shards of a sweep (folders written by `natsim sweep FILE --shard K/N --out DIR`)
+    /// into sweep.csv, sweep.parquet, winners.csv, the plots and report.html, the same bytes one
+    /// machine writes; refuses shards of different sweeps and names the runs still missing.
+    Merge {
+        /// Folders holding shard-K-of-N/ folders, or shard folders themselves.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Output folder (default: the first folder given, or the one holding it when it is a
+        /// shard's).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Worker threads (default: all cores). Results do not depend on it.
+        #[arg(long)]
+        threads: Option<usize>,
+        #[command(flatten)]
+        print: Print,
+    },
+}
+
 #[derive(Debug, Subcommand)]
 pub(crate) enum CatalogCommand {
     /// Write a catalog file from `aws ec2 describe-instance-types` JSON and AWS Price List data
@@ -246,6 +285,8 @@ pub fn execute(cli: Cli) -> Result<Status> {
         Some(path) => &*Box::leak(Box::new(load_catalog(path)?)),
         None => Catalog::embedded(),
     };
+    // What a sweep's shards are stamped with, so shards priced by other catalogs never merge.
+    let catalog_fnv1a64 = shard::catalog_fnv1a64(catalog);
     match cli.command {
         Command::Run {
             files,
@@ -290,16 +331,40 @@ pub fn execute(cli: Cli) -> Result<Status> {
             }?;
         }
         Command::Sweep {
+            merge:
+                Some(SweepCommand::Merge {
+                    dirs,
+                    out,
+                    threads,
+                    print,
+                }),
+            ..
+        } => merge::merge(
+            &dirs,
+            out,
+            merge::MergeOptions {
+                threads,
+                catalog,
+                catalog_file: cli.catalog.as_deref(),
+                catalog_fnv1a64,
+                print,
+            },
+        )?,
+        Command::Sweep {
+            merge: None,
             file,
             out,
             threads,
             resume,
             fresh,
             yes,
+            shard,
+            plan,
             set,
             print,
         } => sweep::sweep(
-            &file,
+            // clap requires the file when there is no subcommand.
+            &file.unwrap_or_default(),
             out,
             sweep::SweepOptions {
                 threads,
@@ -307,6 +372,9 @@ pub fn execute(cli: Cli) -> Result<Status> {
                 fresh,
                 yes,
                 catalog,
+                catalog_fnv1a64,
+                shard,
+                plan_only: plan,
                 print,
                 overrides: set.overrides()?,
             },
@@ -669,6 +737,7 @@ fn run_checked(
 }
 
 /// Writes a run's files into `outputs` as one set: summary.csv, summary.json, timeseries.csv,
+/// their per-workload twins summary_by_workload.csv and timeseries_by_workload.csv,
 /// calibration.csv (with `--cloudwatch`), the plots (PNG and SVG; `calibration` too with
 /// `--cloudwatch`, unless every simulated metric was zero throughout), report.html, then the
 /// manifest. Returns the paths written, in that order, and the document of summary.json.
@@ -687,6 +756,14 @@ fn write_run(
         outputs.write(
             "timeseries.csv",
             report::csv::timeseries_csv(scenario, result),
+        )?,
+        outputs.write(
+            "summary_by_workload.csv",
+            report::csv::summary_by_workload_csv(scenario, result),
+        )?,
+        outputs.write(
+            "timeseries_by_workload.csv",
+            report::csv::timeseries_by_workload_csv(scenario, result),
         )?,
     ];
     if let Some(calibration) = calibration {

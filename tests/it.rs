@@ -1,5 +1,5 @@
 //! natsim's one integration-test binary (ripgrep style): oracles, cost identities, determinism,
-//! the CLI's error contract, flow logs into connections and replayed, every shipped scenario, batches and sweeps, the output
+//! the CLI's error contract, flow logs into connections and replayed, every shipped scenario, batches, sweeps and their shards, the output
 //! formats against their JSON schemas, `diff`, and the validation against published figures.
 
 #[path = "it/support.rs"]
@@ -51,7 +51,13 @@ mod scenarios;
 mod schema;
 #[path = "it/set.rs"]
 mod set;
+#[path = "it/shard.rs"]
+mod shard;
 #[path = "it/sweep.rs"]
 mod sweep;
+#[path = "it/traffic.rs"]
+mod traffic;
 #[path = "it/validation.rs"]
 mod validation;
+#[path = "it/workloads.rs"]
+mod workloads;

@@ -21,6 +21,7 @@ pub mod manifest;
 pub(crate) mod markdown;
 pub(crate) mod parquet;
 pub mod plot;
+pub(crate) mod shard;
 pub(crate) mod sweep;
 pub(crate) mod table;
 

@@ -82,6 +82,15 @@ impl Overrides {
         format!("{file} (with --set {})", self.assignments().join(", "))
     }
 
+    /// The overrides as `--set` arguments, `KEY=VALUE` with the value as TOML: they parse back
+    /// to the same overrides (a sweep's shards record them for the merge).
+    pub(crate) fn args(&self) -> Vec<String> {
+        self.items
+            .iter()
+            .map(|o| format!("{}={}", o.key, o.value))
+            .collect()
+    }
+
     /// The scenario text as it ran: the file, then the overrides as TOML comments, so
     /// report.html and a sweep's scenario.toml say what changed and a resumed sweep with other
     /// overrides is told apart.
