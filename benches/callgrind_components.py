@@ -27,7 +27,7 @@ COMPONENTS = [
     ("link sharing (fluid)", r"src/engine/fluid\.rs|collections/binary_heap"),
     ("gateway, packet bucket", r"src/model/device/"),
     ("simulation handlers", r"src/model/sim/(mod|fleet|connection)\.rs"),
-    ("recorder, histograms", r"src/model/sim/record\.rs|src/engine/stats\.rs"),
+    ("recorder, histograms", r"src/model/sim/(record|tally)\.rs|src/engine/stats\.rs"),
     ("workload draws", r"src/model/(workload|zipf)\.rs|rand_distr|rand_pcg|/rand-|libm"),
     ("time conversions", r"src/util/units\.rs"),
 ]

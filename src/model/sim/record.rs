@@ -9,7 +9,7 @@ use crate::model::cost::{Bill, Usage};
 use crate::model::device::{Device, Diagnostics, Direction, PathCapacity, Refusal};
 use crate::model::sim::fleet::Fleet;
 use crate::model::workload::Arrival;
-use crate::util::units::{ns_to_seconds, u64_to_f64};
+use crate::util::units::ns_to_seconds;
 
 /// Everything one run produced.
 #[derive(Debug, Clone)]
