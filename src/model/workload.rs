@@ -12,9 +12,10 @@
 
 use crate::engine::{Nanos, Streams, rng::StreamRng};
 use crate::model::scenario::{Dist, Recorded, Replay, Workload};
+use crate::model::zipf::Zipf;
 use crate::util::units::{NS_PER_S, seconds_to_ns};
 use rand::RngExt;
-use rand_distr::{Distribution, Exp, LogNormal, Pareto, Zipf};
+use rand_distr::{Distribution, Exp, LogNormal, Pareto};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 use std::sync::Arc;
@@ -67,6 +68,7 @@ impl Sampler {
         }
     }
 
+    #[inline]
     pub(crate) fn sample(&self, rng: &mut StreamRng) -> f64 {
         match self {
             Sampler::Constant(value) => *value,
@@ -99,7 +101,7 @@ struct ClassGenerator {
     request: Sampler,
     response: Sampler,
     hold: Sampler,
-    zipf: Option<Zipf<f64>>,
+    zipf: Option<Zipf>,
     first_destination: u32,
     /// A replayed workload's cursor over its trace (the Poisson fields above then go unused).
     replay: Option<ReplayCursor>,
@@ -136,7 +138,7 @@ impl Generator {
                     response: Sampler::new(w.response_bytes),
                     hold: Sampler::new(w.hold_s),
                     zipf: (w.destinations > 1)
-                        .then(|| Zipf::new(w.destinations as f64, w.zipf_exponent).ok())
+                        .then(|| Zipf::new(w.destinations as f64, w.zipf_exponent))
                         .flatten(),
                     first_destination,
                     replay: w
@@ -160,6 +162,7 @@ impl Generator {
     }
 
     /// Time of the next arrival of `class` after `now`, or `None` past `horizon`.
+    #[inline]
     pub(crate) fn next_arrival(&mut self, class: u32, now: Nanos, horizon: Nanos) -> Option<Nanos> {
         let generator = &mut self.classes[class as usize];
         if let Some(replay) = &mut generator.replay {
@@ -185,6 +188,7 @@ impl Generator {
     }
 
     /// Draws what the arriving connection of `class` wants.
+    #[inline]
     pub(crate) fn draw(&mut self, class: u32) -> Arrival {
         let g = &mut self.classes[class as usize];
         if let Some(replay) = &mut g.replay {
