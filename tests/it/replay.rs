@@ -14,10 +14,10 @@ const CONNECTIONS: u64 = 300;
 const FIRST_S: u64 = 1_767_225_600;
 
 /// Writes `logs/egress.log` (default format: one request and one response record per
-/// connection, a UDP connection and one TCP connection two hours late) and returns the
-/// recorded TCP bytes within the hour.
+/// connection, a UDP connection and one TCP connection two hours late, in time order as AWS
+/// delivers them) and returns the recorded TCP bytes within the hour.
 fn write_logs(dir: &Path) -> u64 {
-    let mut text = String::new();
+    let mut records: Vec<(u64, String)> = Vec::new();
     let mut total = 0;
     let mut record = |client: &str,
                       server: &str,
@@ -27,10 +27,10 @@ fn write_logs(dir: &Path) -> u64 {
                       down: u64,
                       at: u64| {
         let (start, end) = (FIRST_S + at, FIRST_S + at + 5);
-        text += &format!(
+        records.push((at, format!(
             "2 123456789012 eni-0a1b2c3d4e5f60718 {client} {server} {port} 443 {proto} 10 {up} {start} {end} ACCEPT OK\n\
              2 123456789012 eni-0a1b2c3d4e5f60718 {server} {client} 443 {port} {proto} 20 {down} {start} {end} ACCEPT OK\n"
-        );
+        )));
     };
     for i in 0..CONNECTIONS {
         let (up, down) = (1_000 + i, 50_000 + 97 * i);
@@ -41,6 +41,8 @@ fn write_logs(dir: &Path) -> u64 {
     }
     record("10.0.1.9", "198.51.100.200", 40_000, 17, 500, 500, 20);
     record("10.0.1.9", "198.51.100.201", 40_001, 6, 700, 700, 7_200);
+    records.sort_by_key(|(at, _)| *at);
+    let text: String = records.into_iter().map(|(_, lines)| lines).collect();
     std::fs::create_dir_all(dir.join("logs")).unwrap();
     std::fs::write(dir.join("logs/egress.log"), text).unwrap();
     total

@@ -1,16 +1,31 @@
-//! Records into connections, by the rules in the module header (`super`): one pass that sums
-//! each 5-tuple's records per interface into segments (a new one after a gap longer than the
-//! NAT gateway's idle timeout), then a finish that drops a NAT gateway's second view and a
-//! connection's views from other interfaces, so each connection counts once.
+//! Records into connections, by the rules in the module header (`super`), as a stream: each
+//! 5-tuple's records per interface are summed into segments (a new one after a gap longer than
+//! the NAT gateway's idle timeout), and a segment is closed, checked against rule 5 (a NAT
+//! gateway's second view, a connection's views from other interfaces) and handed on as soon as
+//! no record read in time order can join it any more.
+//!
+//! **When a segment closes.** The input's clock is the latest `start` of a record joined so far
+//! (the watermark). Records may arrive out of order by up to [`LATE_TOLERANCE_S`]; a segment
+//! whose `end` plus the gap is more than that behind the watermark closes, because a record
+//! that could still join it would have to start more than the tolerance behind the watermark.
+//! Such a record is late: it is counted (`late_records`, `late_bytes`) and left out, never
+//! joined to a connection already handed on. So memory holds the segments of the last
+//! gap + tolerance of the input, not the whole input.
+//!
+//! **Rule 5 while streaming.** A closing segment is a duplicate view when a view of its
+//! 5-tuple on a better-ranked interface overlaps it (within the gap): every such view is then
+//! still open (it shares the 5-tuple's chain) or has closed already and marked this one
+//! `shadowed` on its way out. Ranks and the NAT's addresses are those learned by then.
 //!
 //! Speed: the 5-tuple is packed into a fixed-size key hashed with a small multiply-fold hasher,
-//! a 5-tuple's segments on every interface hang off one map entry as a linked chain, and the
-//! final ordering sorts segments in the order they were first seen (time order, for AWS's
-//! files), which the standard library's run-aware sort finishes almost linearly.
+//! a 5-tuple's segments on every interface hang off one map entry as a linked chain, segments
+//! live in a slab whose slots are reused, and the closing times wait in a heap (a segment that
+//! grew is put back with its new time when its old one comes up).
 
 use super::record::{Action, LogStatus, Record};
-use super::{AwsService, Connection, Counts};
-use std::collections::{HashMap, HashSet};
+use super::{AwsService, Counts, Joined};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
@@ -23,6 +38,12 @@ const ACK: u16 = 0x10;
 /// timeout (`[nat_gateway] idle_timeout_s` in the catalog): after it the gateway has dropped
 /// the translation, so traffic on the same 5-tuple is a new connection.
 pub(crate) const GAP_S: u64 = 350;
+
+/// How far behind the latest record a record may start and still be joined: AWS's longest
+/// aggregation interval (10 minutes), within which a file's records are not in time order, plus
+/// 5 minutes for files delivered out of step (files are read in the order of their first
+/// record). Records later than this are counted as late and left out.
+pub const LATE_TOLERANCE_S: u64 = 900;
 
 const NONE: u32 = u32::MAX;
 
@@ -135,10 +156,6 @@ impl Hash for Key {
 }
 
 impl Key {
-    fn order(&self) -> (u8, End, End) {
-        (self.protocol, self.client, self.server)
-    }
-
     /// An IPv4 5-tuple in 104 bits (protocol, two addresses, two ports), for the smaller map.
     #[inline]
     fn packed_v4(&self) -> Option<u128> {
@@ -163,15 +180,16 @@ struct Segment {
     response_packets: u64,
     start_s: u64,
     end_s: u64,
-    /// Records joined; 0 once merged into another segment.
+    /// Records joined; 0 once merged into another segment (the slot is freed when its closing
+    /// time comes up).
     records: u64,
     az: Option<u32>,
     interface: u32,
     /// The 5-tuple's next segment (another interface, or another time), or `NONE`.
     next: u32,
     service: Option<AwsService>,
-    /// The 5-tuple has segments on more than one interface (set on all of them).
-    multi: bool,
+    /// A better-ranked view of the same connection has closed (rule 5): this one is a duplicate.
+    shadowed: bool,
 }
 
 impl Segment {
@@ -213,12 +231,22 @@ impl Names {
     }
 }
 
+/// Where closed connections go.
+pub(crate) type Sink<'s> = dyn FnMut(&Joined<'_>) + 's;
+
 #[derive(Default)]
 pub(crate) struct Joiner {
-    /// Each 5-tuple's first segment: IPv4 ones packed, the rest by their key.
+    /// Each open 5-tuple's first segment: IPv4 ones packed, the rest by their key.
     heads_v4: HashMap<u128, u32, Fast>,
     heads: HashMap<Key, u32, Fast>,
+    /// Open segments (and merged ones waiting to be freed), in slots reused through `free`.
     segments: Vec<Segment>,
+    free: Vec<u32>,
+    /// Each slot's closing time (its `end` plus the gap when it was queued), soonest first; a
+    /// slot has exactly one entry while it is in use.
+    closing: BinaryHeap<Reverse<(u64, u32)>>,
+    /// The latest `start` of a record joined so far.
+    watermark: u64,
     names: Names,
     az_names: Names,
     /// Addresses of intermediate interfaces (a NAT gateway's): seen in `srcaddr`/`dstaddr`
@@ -229,7 +257,8 @@ pub(crate) struct Joiner {
 }
 
 impl Joiner {
-    pub(crate) fn add(&mut self, r: &Record<'_>) {
+    /// Joins `r`, handing `sink` every connection that can no longer grow.
+    pub(crate) fn add(&mut self, r: &Record<'_>, sink: &mut Sink<'_>) {
         self.counts.records += 1;
         match r.log_status {
             Some(LogStatus::NoData) => return self.counts.nodata_records += 1,
@@ -264,6 +293,14 @@ impl Joiner {
                 return self.counts.unoriented_records += 1;
             }
         };
+        if start_s.saturating_add(LATE_TOLERANCE_S) < self.watermark {
+            self.counts.late_bytes += bytes;
+            return self.counts.late_records += 1;
+        }
+        if start_s > self.watermark {
+            self.watermark = start_s;
+            self.close_due(sink);
+        }
         let (client, server) = if outbound { (src, dst) } else { (dst, src) };
         let az = r.az_id.map(|az| self.az_names.id(az));
         let key = Key {
@@ -293,11 +330,46 @@ impl Joiner {
         s.records += 1;
     }
 
+    /// Closes every segment still open (the input has ended), soonest first.
+    pub(crate) fn finish(mut self, sink: &mut Sink<'_>) -> Counts {
+        self.watermark = u64::MAX;
+        self.close_due(sink);
+        self.counts
+    }
+
+    /// Open segments now (for tests of the memory bound).
+    #[cfg(test)]
+    fn open_segments(&self) -> usize {
+        self.segments.len() - self.free.len()
+    }
+
+    /// Closes the segments no record within the tolerance of the watermark can reach.
+    fn close_due(&mut self, sink: &mut Sink<'_>) {
+        while let Some(&Reverse((due, at))) = self.closing.peek() {
+            if due.saturating_add(LATE_TOLERANCE_S) >= self.watermark && self.watermark < u64::MAX
+            {
+                return;
+            }
+            self.closing.pop();
+            let s = &self.segments[at as usize];
+            if s.records == 0 {
+                self.free.push(at);
+            } else if s.end_s.saturating_add(GAP_S) > due {
+                // It grew since it was queued: wait for its new time.
+                let due = s.end_s.saturating_add(GAP_S);
+                self.closing.push(Reverse((due, at)));
+            } else {
+                self.close(at, sink);
+                self.free.push(at);
+            }
+        }
+    }
+
     /// The segment a record of `key` on `interface` from `start_s` to `end_s` joins: the one
     /// within the gap (merging any others the record bridges), else a new one.
     #[inline]
     fn segment(&mut self, key: Key, interface: u32, start_s: u64, end_s: u64) -> u32 {
-        let fresh = |next: u32, multi: bool| Segment {
+        let fresh = |next: u32| Segment {
             key,
             request_bytes: 0,
             response_bytes: 0,
@@ -310,33 +382,32 @@ impl Joiner {
             interface,
             next,
             service: None,
-            multi,
+            shadowed: false,
         };
-        let new_at = self.segments.len() as u32;
+        let new_at = self
+            .free
+            .last()
+            .copied()
+            .unwrap_or(self.segments.len() as u32);
         let slot = match key.packed_v4() {
             Some(packed) => self.heads_v4.entry(packed).or_insert(NONE),
             None => self.heads.entry(key).or_insert(NONE),
         };
         let head = *slot;
-        if head == NONE {
-            *slot = new_at;
-            self.segments.push(fresh(NONE, false));
-            return new_at;
-        }
-        let s = &self.segments[head as usize];
-        // The common case: the one segment, on this interface, within the gap.
-        if s.interface == interface && s.next == NONE && s.touches(start_s, end_s) {
-            return head;
+        if head != NONE {
+            let s = &self.segments[head as usize];
+            // The common case: the one segment, on this interface, within the gap.
+            if s.interface == interface && s.next == NONE && s.touches(start_s, end_s) {
+                return head;
+            }
         }
         *slot = new_at;
         // Walk the chain: the first segment on this interface within the gap takes the
         // record, and any later one it also reaches is merged into it.
         let (mut found, mut prev, mut at) = (NONE, NONE, head);
-        let mut multi = false;
         while at != NONE {
             let next = self.segments[at as usize].next;
             let s = &self.segments[at as usize];
-            multi |= s.interface != interface || s.multi;
             if s.interface == interface && s.touches(start_s, end_s) {
                 if found == NONE {
                     found = at;
@@ -350,21 +421,20 @@ impl Joiner {
             }
             at = next;
         }
-        if found == NONE {
-            self.segments.push(fresh(head, multi));
-            found = new_at;
-        } else {
+        if found != NONE {
             // No new segment: the chain keeps its head.
             *self.head_slot(&key) = head;
+            return found;
         }
-        if multi {
-            let mut at = if found == new_at { new_at } else { head };
-            while at != NONE {
-                self.segments[at as usize].multi = true;
-                at = self.segments[at as usize].next;
-            }
+        let segment = fresh(head);
+        if self.free.pop().is_some() {
+            self.segments[new_at as usize] = segment;
+        } else {
+            self.segments.push(segment);
         }
-        found
+        self.closing
+            .push(Reverse((end_s.saturating_add(GAP_S), new_at)));
+        new_at
     }
 
     /// The slot holding `key`'s first segment (which exists).
@@ -376,11 +446,28 @@ impl Joiner {
         .expect("the key has a segment")
     }
 
-    fn head(&self, key: &Key) -> u32 {
-        match key.packed_v4() {
-            Some(packed) => self.heads_v4[&packed],
-            None => self.heads[key],
+    /// Takes segment `at` out of its 5-tuple's chain (and the 5-tuple out of the map when it
+    /// was the last).
+    fn unlink(&mut self, at: u32) {
+        let key = self.segments[at as usize].key;
+        let next = self.segments[at as usize].next;
+        let head = *self.head_slot(&key);
+        if head == at {
+            if next != NONE {
+                *self.head_slot(&key) = next;
+            } else {
+                match key.packed_v4() {
+                    Some(packed) => self.heads_v4.remove(&packed),
+                    None => self.heads.remove(&key),
+                };
+            }
+            return;
         }
+        let mut prev = head;
+        while self.segments[prev as usize].next != at {
+            prev = self.segments[prev as usize].next;
+        }
+        self.segments[prev as usize].next = next;
     }
 
     /// Moves segment `from`'s sums into `into` (a record bridged their gap).
@@ -396,6 +483,7 @@ impl Joiner {
             f.records,
             f.az,
             f.service,
+            f.shadowed,
         );
         f.records = 0;
         f.next = NONE;
@@ -409,6 +497,7 @@ impl Joiner {
         s.records += taken.6;
         s.az = s.az.or(taken.7);
         s.service = s.service.or(taken.8);
+        s.shadowed |= taken.9;
     }
 
     fn learn_intermediate(&mut self, r: &Record<'_>, interface: u32) {
@@ -422,89 +511,74 @@ impl Joiner {
         }
     }
 
-    /// The connections, each once, ordered by start, end, then 5-tuple (whatever the input
-    /// order).
-    pub(crate) fn finish(mut self) -> (Vec<Connection>, Counts) {
-        // An interface's rank for rule 5: intermediate interfaces first, then by id.
-        let mut by_rank: Vec<u32> = (0..self.names.names.len() as u32).collect();
-        by_rank.sort_by(|&a, &b| {
-            let key = |id: u32| {
-                (
-                    !self.intermediate_interfaces.contains(&id),
-                    &self.names.names[id as usize],
-                )
-            };
-            key(a).cmp(&key(b))
-        });
-        let mut rank = vec![0u32; by_rank.len()];
-        for (r, &id) in by_rank.iter().enumerate() {
-            rank[id as usize] = r as u32;
-        }
-        let check_nat = !self.intermediate_addrs.is_empty();
-        let mut kept: Vec<u32> = Vec::with_capacity(self.segments.len());
-        for (at, s) in self.segments.iter().enumerate() {
-            if s.records == 0 {
-                continue;
-            }
-            // A NAT gateway's internet-side view: its own address as the client.
-            if check_nat && self.intermediate_addrs.contains(&s.key.client.ip()) {
-                self.counts.nat_second_side_connections += 1;
-                continue;
-            }
-            // The same connection on several interfaces: keep the intermediate interface's
-            // view, else the one on the interface whose id sorts first.
-            if s.multi && self.shadowed(s, &rank) {
-                self.counts.duplicate_view_connections += 1;
-                continue;
-            }
-            kept.push(at as u32);
-        }
-        // Segments are in first-seen order, nearly sorted already: the stable sort's runs.
-        kept.sort_by(|&a, &b| {
-            let (a, b) = (&self.segments[a as usize], &self.segments[b as usize]);
-            (a.start_s, a.end_s, a.key.order()).cmp(&(b.start_s, b.end_s, b.key.order()))
-        });
-        let interface_names: Vec<String> = self.names.names.iter().map(|n| n.to_string()).collect();
-        let out: Vec<Connection> = kept
-            .iter()
-            .map(|&at| {
-                let s = &self.segments[at as usize];
-                Connection {
-                    interface_id: interface_names[s.interface as usize].clone(),
-                    protocol: s.key.protocol,
-                    client: s.key.client.addr(),
-                    server: s.key.server.addr(),
-                    request_bytes: s.request_bytes,
-                    response_bytes: s.response_bytes,
-                    request_packets: s.request_packets,
-                    response_packets: s.response_packets,
-                    start_s: s.start_s,
-                    end_s: s.end_s,
-                    az_id: s.az.map(|id| self.az_names.names[id as usize].to_string()),
-                    service: s.service,
-                    records: s.records,
-                }
-            })
-            .collect();
-        self.counts.connections = out.len() as u64;
-        (out, self.counts)
+    /// Whether interface `a` ranks before `b` for rule 5: intermediate interfaces first, then
+    /// by id.
+    fn ranks_before(&self, a: u32, b: u32) -> bool {
+        let rank = |id: u32| {
+            (
+                !self.intermediate_interfaces.contains(&id),
+                &self.names.names[id as usize],
+            )
+        };
+        rank(a) < rank(b)
     }
 
-    /// Whether a view of `s`'s 5-tuple on a better-ranked interface overlaps it (within the
-    /// gap): then `s` is that connection seen a second time.
-    fn shadowed(&self, s: &Segment, rank: &[u32]) -> bool {
-        let mut at = self.head(&s.key);
-        while at != NONE {
-            let other = &self.segments[at as usize];
-            if other.records > 0
-                && rank[other.interface as usize] < rank[s.interface as usize]
-                && other.touches(s.start_s, s.end_s)
-            {
-                return true;
+    /// Segment `at` can grow no more: out of its chain, checked against rule 5 (marking the
+    /// worse-ranked views it overlaps), counted, and handed to `sink` unless dropped.
+    fn close(&mut self, at: u32, sink: &mut Sink<'_>) {
+        self.unlink(at);
+        let (key, interface, start_s, end_s) = {
+            let s = &self.segments[at as usize];
+            (s.key, s.interface, s.start_s, s.end_s)
+        };
+        let mut shadowed = self.segments[at as usize].shadowed;
+        if let Some(&head) = match key.packed_v4() {
+            Some(packed) => self.heads_v4.get(&packed),
+            None => self.heads.get(&key),
+        } {
+            let mut other = head;
+            while other != NONE {
+                let o = &self.segments[other as usize];
+                let next = o.next;
+                if o.records > 0 && o.interface != interface && o.touches(start_s, end_s) {
+                    if self.ranks_before(o.interface, interface) {
+                        shadowed = true;
+                    } else {
+                        self.segments[other as usize].shadowed = true;
+                    }
+                }
+                other = next;
             }
-            at = other.next;
         }
-        false
+        // A NAT gateway's internet-side view: its own address as the client.
+        if !self.intermediate_addrs.is_empty() && self.intermediate_addrs.contains(&key.client.ip())
+        {
+            self.counts.nat_second_side_connections += 1;
+            return;
+        }
+        // The same connection on several interfaces: keep the intermediate interface's view,
+        // else the one on the interface whose id sorts first.
+        if shadowed {
+            self.counts.duplicate_view_connections += 1;
+            return;
+        }
+        self.counts.connections += 1;
+        let s = &self.segments[at as usize];
+        sink(&Joined {
+            interface_id: &self.names.names[s.interface as usize],
+            protocol: key.protocol,
+            client: key.client.addr(),
+            server: key.server.addr(),
+            request_bytes: s.request_bytes,
+            response_bytes: s.response_bytes,
+            request_packets: s.request_packets,
+            response_packets: s.response_packets,
+            start_s: s.start_s,
+            end_s: s.end_s,
+            az_id: s.az.map(|id| &*self.az_names.names[id as usize]),
+            service: s.service,
+            records: s.records,
+        });
     }
 }
 

@@ -172,3 +172,19 @@ fn unknown_column(name: &str) -> FlowLogError {
 pub(crate) fn is_parquet(path: &Path, head: &[u8]) -> bool {
     path.extension().is_some_and(|e| e == "parquet") || head.starts_with(MAGIC)
 }
+
+/// The first non-null `start` in the first row group of the Parquet file `path`, if any.
+pub(crate) fn first_start(path: &Path) -> Option<u64> {
+    let mut reader = ParquetReader::new(File::open(path).ok()?);
+    let metadata = reader.get_metadata().ok()?.clone();
+    let rows = metadata.row_groups.first()?.num_rows();
+    let mut reader = ParquetReader::new(File::open(path).ok()?)
+        .with_slice(Some((0, rows)))
+        .with_columns(Some(vec!["start".to_string()]))
+        .read_parallel(ParallelStrategy::None);
+    reader.set_metadata(metadata);
+    let frame = reader.finish().ok()?;
+    let column = frame.column("start").ok()?.cast(&DataType::Int64).ok()?;
+    let first = column.as_materialized_series().i64().ok()?.iter().flatten().next()?;
+    u64::try_from(first).ok()
+}
