@@ -150,6 +150,25 @@ pub struct Joined<'a> {
 }
 
 impl Connection {
+    /// The connection as [`stream`] hands it on, its names borrowed.
+    pub fn joined(&self) -> Joined<'_> {
+        Joined {
+            interface_id: &self.interface_id,
+            protocol: self.protocol,
+            client: self.client,
+            server: self.server,
+            request_bytes: self.request_bytes,
+            response_bytes: self.response_bytes,
+            request_packets: self.request_packets,
+            response_packets: self.response_packets,
+            start_s: self.start_s,
+            end_s: self.end_s,
+            az_id: self.az_id.as_deref(),
+            service: self.service,
+            records: self.records,
+        }
+    }
+
     /// The order [`read`] returns: start, end, protocol, client, server (unique among the
     /// connections of one input).
     fn order(&self) -> (u64, u64, u8, SocketAddr, SocketAddr) {
