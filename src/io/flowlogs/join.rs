@@ -637,6 +637,66 @@ fn is_private(ip: IpAddr) -> bool {
 mod tests {
     use super::*;
 
+    /// A default-format record: client 10.0.x.y:port to 203.0.113.1:443, `bytes` out.
+    fn record(client: u32, port: u16, start_s: u64, end_s: u64, bytes: u64) -> Record<'static> {
+        Record {
+            interface_id: Some("eni-1"),
+            srcaddr: Some(IpAddr::V4(Ipv4Addr::from(0x0a00_0000 | client))),
+            dstaddr: Some("203.0.113.1".parse().unwrap()),
+            srcport: Some(port),
+            dstport: Some(443),
+            protocol: Some(6),
+            packets: Some(1),
+            bytes: Some(bytes),
+            start_s: Some(start_s),
+            end_s: Some(end_s),
+            action: Some(Action::Accept),
+            log_status: Some(LogStatus::Ok),
+            ..Record::default()
+        }
+    }
+
+    #[test]
+    fn memory_holds_the_open_connections_not_the_input() {
+        // A day of 100 new one-minute connections a minute, each in one record, in time order:
+        // 144,000 connections, of which about gap + tolerance + a minute's worth are open.
+        let mut joiner = Joiner::default();
+        let (mut handed_on, mut most_open) = (0u64, 0usize);
+        let mut sink = |_: &Joined<'_>| handed_on += 1;
+        for minute in 0..1_440u64 {
+            for i in 0..100u32 {
+                let start = 1_700_000_000 + minute * 60;
+                let n = minute as u32 * 100 + i;
+                joiner.add(&record(n >> 16, n as u16, start, start + 60, 10), &mut sink);
+            }
+            most_open = most_open.max(joiner.open_segments());
+        }
+        let window_minutes = (GAP_S + LATE_TOLERANCE_S).div_ceil(60) as usize + 2;
+        assert!(most_open <= window_minutes * 100, "{most_open} open at once");
+        assert!(joiner.segments.len() <= window_minutes * 100, "slots are reused");
+        let counts = joiner.finish(&mut sink);
+        assert_eq!((counts.connections, handed_on), (144_000, 144_000));
+    }
+
+    #[test]
+    fn a_record_later_than_the_tolerance_is_counted_not_joined() {
+        let mut joiner = Joiner::default();
+        let mut out: Vec<(u64, u64, u64)> = Vec::new();
+        let mut sink = |c: &Joined<'_>| out.push((c.start_s, c.end_s, c.request_bytes));
+        joiner.add(&record(1, 40_000, 0, 60, 1), &mut sink);
+        joiner.add(&record(2, 40_000, 5_000, 5_060, 2), &mut sink);
+        // Out of order but within the tolerance: joined (the first connection's 5-tuple, more
+        // than the gap after it: a connection of its own).
+        joiner.add(&record(1, 40_000, 4_500, 4_560, 4), &mut sink);
+        // Behind the watermark by more than the tolerance: late, whatever it would join.
+        joiner.add(&record(1, 40_000, 100, 160, 8), &mut sink);
+        let counts = joiner.finish(&mut sink);
+        out.sort_unstable();
+        assert_eq!(out, [(0, 60, 1), (4_500, 4_560, 4), (5_000, 5_060, 2)]);
+        assert_eq!((counts.late_records, counts.late_bytes), (1, 8));
+        assert_eq!(counts.records, 4);
+    }
+
     #[test]
     fn private_addresses() {
         for private in [

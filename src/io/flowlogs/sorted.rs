@@ -134,28 +134,38 @@ impl std::fmt::Debug for Sorted {
 impl Sorted {
     /// Reads and joins the flow logs `paths` name (as [`super::stream`]) into sorted runs.
     pub(crate) fn read(paths: &[PathBuf], options: &Options) -> Result<Sorted, FlowLogError> {
+        Sorted::read_in(paths, options, CHUNK, MAX_RUNS)
+    }
+
+    /// [`Sorted::read`] with `chunk` connections a run, merging runs beyond `max_runs`.
+    fn read_in(
+        paths: &[PathBuf],
+        options: &Options,
+        chunk_len: usize,
+        max_runs: usize,
+    ) -> Result<Sorted, FlowLogError> {
         let dir = SpillDir::new().map_err(|e| scratch_error(&e, &std::env::temp_dir()))?;
         let mut sorted = Sorted {
             dir,
             runs: Vec::new(),
             streamed: Streamed::default(),
         };
-        let mut chunk: Vec<Timed> = Vec::with_capacity(CHUNK);
+        let mut chunk: Vec<Timed> = Vec::with_capacity(chunk_len);
         let mut failed: Option<io::Error> = None;
         let streamed = stream(paths, options, &mut |c| {
             if failed.is_some() {
                 return;
             }
             chunk.push(Timed::of(c));
-            if chunk.len() == CHUNK {
+            if chunk.len() == chunk_len {
                 failed = sorted.write_run(&mut chunk).err();
             }
         })?;
         if failed.is_none() && !chunk.is_empty() {
             failed = sorted.write_run(&mut chunk).err();
         }
-        while failed.is_none() && sorted.runs.len() > MAX_RUNS {
-            failed = sorted.merge_first_runs().err();
+        while failed.is_none() && sorted.runs.len() > max_runs {
+            failed = sorted.merge_first_runs(max_runs).err();
         }
         if let Some(e) = failed {
             return Err(scratch_error(&e, sorted.dir.path()));
@@ -185,9 +195,9 @@ impl Sorted {
         Ok(())
     }
 
-    /// Merges the first [`MAX_RUNS`] runs into one, at the end of the list.
-    fn merge_first_runs(&mut self) -> io::Result<()> {
-        let first: Vec<PathBuf> = self.runs.drain(..MAX_RUNS).collect();
+    /// Merges the first `count` runs into one, at the end of the list.
+    fn merge_first_runs(&mut self, count: usize) -> io::Result<()> {
+        let first: Vec<PathBuf> = self.runs.drain(..count).collect();
         let path = self.dir.file(&format!("merged-{}", self.runs.len() + first.len()));
         let mut out = RecordWriter::create(&path)?;
         merge(&first, |t| out.write(|bytes| t.encode(bytes)))?;
@@ -236,8 +246,64 @@ fn scratch_error(e: &io::Error, dir: &std::path::Path) -> FlowLogError {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+    use crate::io::flowlogs::read;
+
+    /// Default-format records of `n` connections of mixed lengths (some hours long), so they
+    /// complete far out of start order; a few IPv6 and UDP among them.
+    pub(crate) fn mixed_logs(n: u64) -> String {
+        let mut records: Vec<(u64, String)> = Vec::new();
+        for i in 0..n {
+            let start = 1_700_000_000 + i * 7;
+            let length = [5, 60, 3_000, 20_000][(i % 4) as usize];
+            let (client, server) = if i % 50 == 7 {
+                ("fd00::1".to_string(), format!("2001:db8::{}", i % 9 + 1))
+            } else {
+                (format!("10.0.{}.{}", i / 250 % 250, i % 250), format!("198.51.100.{}", i % 13))
+            };
+            let protocol = if i % 10 == 3 { 17 } else { 6 };
+            // One record a minute for the connection's length, each way.
+            let mut at = start;
+            while at <= start + length {
+                let end = (at + 60).min(start + length);
+                let port = 20_000 + i;
+                records.push((at, format!(
+                    "2 1 eni-1 {client} {server} {port} 443 {protocol} 1 {} {at} {end} ACCEPT OK\n2 1 eni-1 {server} {client} 443 {port} {protocol} 1 {} {at} {end} ACCEPT OK\n",
+                    100 + i,
+                    1_000 + i
+                )));
+                at += 60;
+            }
+        }
+        records.sort_by_key(|(at, _)| *at);
+        records.into_iter().map(|(_, r)| r).collect()
+    }
+
+    #[test]
+    fn sorted_runs_read_back_in_read_order() {
+        let dir = SpillDir::new().unwrap();
+        let path = dir.file("mixed.log");
+        std::fs::write(&path, mixed_logs(2_000)).unwrap();
+        let paths = [path];
+        let expected: Vec<Timed> = read(&paths, &Options::default())
+            .unwrap()
+            .connections
+            .iter()
+            .map(|c| Timed::of(&c.joined()))
+            .collect();
+        assert_eq!(expected.len(), 2_000);
+        // 37 connections a run, at most 4 runs merged at once: 55 runs, merged in rounds.
+        let sorted = Sorted::read_in(&paths, &Options::default(), 37, 4).unwrap();
+        assert!(sorted.runs.len() <= 4, "{}", sorted.runs.len());
+        let mut got = Vec::new();
+        sorted.for_each(|t| got.push(*t)).unwrap();
+        assert_eq!(got, expected);
+        assert_eq!(sorted.streamed.counts.connections, 2_000);
+        let scratch = sorted.dir.path().to_path_buf();
+        drop(sorted);
+        assert!(!scratch.exists(), "the runs go with the Sorted");
+    }
 
     #[test]
     fn a_connection_encodes_and_decodes_to_itself() {

@@ -430,3 +430,63 @@ pub(crate) fn notes(scenario: &super::Scenario) -> Vec<String> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::io::flowlogs::read;
+    use crate::io::flowlogs::sorted::tests::mixed_logs;
+
+    /// The trace as it was built in memory before it streamed (issue 11): every connection of
+    /// `protocol` sorted by start, timed from the first connection, cut at the duration, the
+    /// destinations numbered in order of first appearance.
+    fn in_memory(paths: &[PathBuf], protocol: u8, duration_ns: u64) -> (Vec<Recorded>, u32, Dropped) {
+        let connections = read(paths, &Options::default()).unwrap().connections;
+        let first_s = connections.iter().map(|c| c.start_s).min().unwrap();
+        let mut destinations: HashMap<SocketAddr, u32> = HashMap::new();
+        let mut dropped = Dropped::default();
+        let mut out = Vec::new();
+        for c in &connections {
+            let at_ns = (c.start_s - first_s) * NS_PER_S as u64;
+            if c.protocol != protocol {
+                dropped.other_protocol += 1;
+            } else if at_ns >= duration_ns {
+                dropped.outside_duration += 1;
+            } else {
+                let next = destinations.len() as u32;
+                out.push(Recorded {
+                    at_ns,
+                    request_bytes: c.request_bytes as f64,
+                    response_bytes: c.response_bytes as f64,
+                    destination: *destinations.entry(c.server).or_insert(next),
+                    aws_service: c.service.is_some(),
+                });
+            }
+        }
+        (out, destinations.len() as u32, dropped)
+    }
+
+    #[test]
+    fn the_trace_on_disk_is_the_trace_that_was_held_in_memory() {
+        let dir = SpillDir::new().unwrap();
+        let path = dir.file("mixed.log");
+        std::fs::write(&path, mixed_logs(3_000)).unwrap();
+        let paths = [path];
+        let sorted = Sorted::read(&paths, &Options::default()).unwrap();
+        for (protocol, duration_s) in [(6u8, 3_600u64), (17, 86_400)] {
+            let duration_ns = duration_s * NS_PER_S as u64;
+            let (expected, destinations, dropped) = in_memory(&paths, protocol, duration_ns);
+            let cut = cut(&sorted, protocol, duration_ns).unwrap();
+            assert_eq!((cut.destinations, cut.dropped), (destinations, dropped));
+            assert_eq!(cut.file.len(), expected.len());
+            let mut reader = cut.file.reader();
+            let got: Vec<Recorded> = std::iter::from_fn(|| reader.next()).collect();
+            assert_eq!(got, expected, "protocol {protocol}");
+            for (i, c) in expected.iter().enumerate() {
+                assert_eq!(cut.file.destination(i), c.destination);
+            }
+            let sum: f64 = expected.iter().map(|c| c.request_bytes).sum();
+            assert_eq!(cut.sums.request_bytes.to_bits(), sum.to_bits());
+        }
+    }
+}
