@@ -41,7 +41,7 @@ mod render;
 pub use dist::{FittedDist, SizeFit};
 
 use crate::io::catalog::Catalog;
-use crate::io::flowlogs::{Counts, FlowLogs, Joined};
+use crate::io::flowlogs::{Counts, FastMap, FlowLogs, Joined};
 use dist::SizeSample;
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
@@ -170,9 +170,9 @@ struct Group {
     packets: u64,
     hold_s: f64,
     aws_service: u64,
-    per_server: HashMap<SocketAddr, u64>,
+    per_server: FastMap<SocketAddr, u64>,
     /// New connections per second (Unix seconds).
-    per_second: HashMap<u64, u64>,
+    per_second: FastMap<u64, u64>,
     traffic: Traffic,
 }
 
@@ -191,8 +191,8 @@ impl Group {
             packets: 0,
             hold_s: 0.0,
             aws_service: 0,
-            per_server: HashMap::new(),
-            per_second: HashMap::new(),
+            per_server: FastMap::default(),
+            per_second: FastMap::default(),
             traffic: Traffic::default(),
         }
     }
@@ -336,7 +336,7 @@ impl Group {
 #[derive(Debug, Default)]
 struct Traffic {
     /// Unix second → change of (request, response) bytes per second from then on.
-    changes: HashMap<u64, (f64, f64)>,
+    changes: FastMap<u64, (f64, f64)>,
 }
 
 impl Traffic {

@@ -49,20 +49,25 @@
 
 mod error;
 mod format;
+mod hash;
 mod join;
 mod parquet;
 mod record;
-mod source;
+mod reduce;
 pub(crate) mod sorted;
+mod source;
 
 pub use error::FlowLogError;
+pub(crate) use hash::FastMap;
 pub use join::LATE_TOLERANCE_S;
 
 use format::Format;
 use join::Joiner;
 use record::Record;
+use reduce::{Reduced, Reducer};
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 /// How to read: stop at the first malformed record (`strict`) or skip and count it.
 #[derive(Debug, Clone, Default)]
@@ -245,19 +250,121 @@ pub fn read(paths: &[PathBuf], options: &Options) -> Result<FlowLogs, FlowLogErr
 
 /// Reads every file `paths` name (folders recursively, files in time order) and joins their
 /// records, handing `each` every connection once it is complete, in no particular order.
+///
+/// Two threads: one reads (decompresses, parses and reduces records, `reduce`), the other (the
+/// caller's) joins and runs `each`; batches of records pass between them through a short
+/// queue, in the files' order, so the result does not depend on the threads' timing.
 pub fn stream(
     paths: &[PathBuf],
     options: &Options,
     each: &mut dyn FnMut(&Joined<'_>),
 ) -> Result<Streamed, FlowLogError> {
-    let mut joiner = Joiner::default();
+    let files = in_time_order(source::files(paths)?);
+    let (to_join, batches) = sync_channel::<Batch>(QUEUED_BATCHES);
+    let (to_reuse, used) = sync_channel::<Vec<Reduced>>(QUEUED_BATCHES + 2);
+    let listed = &files;
+    std::thread::scope(|scope| {
+        let reader = scope.spawn(move || {
+            let mut out = Batches {
+                sender: to_join,
+                reuse: used,
+                reducer: Reducer::default(),
+                records: Vec::with_capacity(BATCH),
+            };
+            let read = read_files(listed, options, |record| out.push(record));
+            if !out.records.is_empty() {
+                out.send();
+            }
+            read
+        });
+        let mut joiner = Joiner::default();
+        for batch in batches {
+            joiner.learn_names(batch.interfaces, batch.azs);
+            for r in &batch.records {
+                joiner.add(r, each);
+            }
+            let mut records = batch.records;
+            records.clear();
+            let _ = to_reuse.try_send(records);
+        }
+        let read = match reader.join() {
+            Ok(read) => read?,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        let mut counts = joiner.finish(each);
+        counts.files = files.len() as u64;
+        counts.skipped_lines = read.skipped;
+        Ok(Streamed {
+            counts,
+            first_skipped: read.first_skipped,
+        })
+    })
+}
+
+/// Records handed from the reading thread to the joining one at a time.
+const BATCH: usize = 4_096;
+/// Batches waiting for the join at most (the reader blocks beyond).
+const QUEUED_BATCHES: usize = 8;
+
+/// Records reduced on the reading thread, with the names interned since the last batch.
+struct Batch {
+    records: Vec<Reduced>,
+    interfaces: Vec<Box<str>>,
+    azs: Vec<Box<str>>,
+}
+
+/// What the reading thread counted.
+struct Read {
+    skipped: u64,
+    first_skipped: Option<FlowLogError>,
+}
+
+/// The reading thread's end of the queue: reduces records into batches and sends them.
+struct Batches {
+    sender: SyncSender<Batch>,
+    /// Emptied batches back from the join, to fill again.
+    reuse: Receiver<Vec<Reduced>>,
+    reducer: Reducer,
+    records: Vec<Reduced>,
+}
+
+impl Batches {
+    #[inline]
+    fn push(&mut self, record: &Record<'_>) {
+        self.records.push(self.reducer.reduce(record));
+        if self.records.len() == BATCH {
+            self.send();
+        }
+    }
+
+    fn send(&mut self) {
+        let next = self
+            .reuse
+            .try_recv()
+            .unwrap_or_else(|_| Vec::with_capacity(BATCH));
+        let (interfaces, azs) = self.reducer.new_names();
+        let batch = Batch {
+            records: std::mem::replace(&mut self.records, next),
+            interfaces,
+            azs,
+        };
+        // The joining side stops early only when it panics, which the caller re-raises.
+        let _ = self.sender.send(batch);
+    }
+}
+
+/// Reads every file in order, handing `each` every record (the reading thread's work).
+fn read_files(
+    files: &[PathBuf],
+    options: &Options,
+    mut each: impl FnMut(&Record<'_>),
+) -> Result<Read, FlowLogError> {
     let mut first_skipped = None;
     let mut skipped = 0;
-    let files = in_time_order(source::files(paths)?);
-    for path in &files {
+    for path in files {
         let shown = path.display().to_string();
         if parquet::is_parquet(path, &source::head(path)?) {
-            parquet::for_each_record(path, |record| joiner.add(record, each))?;
+            parquet::for_each_record(path, &mut each)?;
             continue;
         }
         let mut format: Option<Format> = None;
@@ -271,7 +378,7 @@ pub fn stream(
                 None => format.insert(Format::default_v2()),
             };
             match Record::parse(line, format) {
-                Ok(record) => joiner.add(&record, each),
+                Ok(record) => each(&record),
                 Err(e) if options.strict => return Err(e.at(&shown, number)),
                 Err(e) => {
                     skipped += 1;
@@ -281,13 +388,24 @@ pub fn stream(
             Ok(())
         })?;
     }
-    let mut counts = joiner.finish(each);
-    counts.files = files.len() as u64;
-    counts.skipped_lines = skipped;
-    Ok(Streamed {
-        counts,
+    Ok(Read {
+        skipped,
         first_skipped,
     })
+}
+
+/// Reads and parses every record of the files `paths` name, as [`stream`] does, without
+/// joining them, on the calling thread: the reading speed alone (`cargo bench --bench
+/// flowlogs`). Returns the records read.
+pub fn scan(paths: &[PathBuf], options: &Options) -> Result<u64, FlowLogError> {
+    let files = in_time_order(source::files(paths)?);
+    let mut reducer = Reducer::default();
+    let mut records = 0u64;
+    read_files(&files, options, |record| {
+        std::hint::black_box(reducer.reduce(record));
+        records += 1;
+    })?;
+    Ok(records)
 }
 
 /// Lines looked at for a text file's first record time (a header and NODATA records first).

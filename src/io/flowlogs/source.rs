@@ -102,7 +102,7 @@ pub(crate) fn for_each_line(
     let mut number = 0u64;
     let mut eof = false;
     loop {
-        let line_end = match buf[done..filled].iter().position(|&b| b == b'\n') {
+        let line_end = match memchr::memchr(b'\n', &buf[done..filled]) {
             Some(at) => done + at + 1,
             None if !eof => {
                 // Move the partial line to the front (growing for a very long one) and refill.
