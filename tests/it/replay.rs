@@ -267,3 +267,39 @@ fn a_sweep_of_flow_logs_scale_multiplies_the_recorded_connections() {
     seen.sort_by(|a, b| a.partial_cmp(b).unwrap());
     assert_eq!(seen.len(), 6, "3 points × 2 candidates: {seen:?}");
 }
+
+/// A record far out of time order is not replayed, and `natsim run` says how many were left out.
+#[test]
+fn late_records_are_left_out_and_reported() {
+    let dir = scratch("replay-late");
+    let line = |port: u64, at: u64, bytes: u64| {
+        let (start, end) = (FIRST_S + at, FIRST_S + at + 5);
+        format!(
+            "2 123456789012 eni-0a1b2c3d4e5f60718 10.0.1.9 198.51.100.7 {port} 443 6 10 {bytes} {start} {end} ACCEPT OK\n"
+        )
+    };
+    // The second record starts 2,000 s behind the first: more than the 900 s tolerance.
+    std::fs::create_dir_all(dir.join("logs")).unwrap();
+    std::fs::write(
+        dir.join("logs/egress.log"),
+        line(40_000, 2_000, 700) + &line(40_001, 0, 500),
+    )
+    .unwrap();
+    let file = dir.join("scenario.toml");
+    std::fs::write(&file, scenario_text("")).unwrap();
+    let (connections, bytes) = offered(&run_scenario(&parse_scenario_file(&file).unwrap()), "natgw");
+    assert_eq!(connections, 1.0);
+    assert!((bytes - 700.0).abs() < 1e-6, "{bytes}");
+    let output = crate::support::run_cli(&[
+        "run",
+        file.to_str().unwrap(),
+        "--out",
+        dir.join("out").to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("1 flow-log record(s) started more than 900 s before records read earlier and were left out"),
+        "{stderr}"
+    );
+}
