@@ -68,7 +68,8 @@ fn measure(label: &str, path: PathBuf) {
     let read_cpu = thread_cpu_s() - cpu;
     let (started, cpu) = (Instant::now(), thread_cpu_s());
     let mut connections = 0u64;
-    let streamed = stream(&paths, &options, &mut |_| connections += 1).expect("generated logs join");
+    let streamed =
+        stream(&paths, &options, &mut |_| connections += 1).expect("generated logs join");
     let (seconds, cpu) = (started.elapsed().as_secs_f64(), thread_cpu_s() - cpu);
     assert_eq!(streamed.counts.records as f64, records);
     println!(

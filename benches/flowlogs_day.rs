@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-/// One AZ's services calling public APIs around the clock, busier by day: 230 new connections
+/// One AZ's services calling public APIs around the clock, busier by day: 240 new connections
 /// a second on average, each in two or four 1-minute records (a record each way per minute).
 const DAY: &str = r#"
 [scenario]
@@ -30,7 +30,7 @@ seed = 2026
 [[workload]]
 name = "services"
 az = "a"
-rate_per_s = 230
+rate_per_s = 240
 profile = [0.6, 0.5, 0.5, 0.5, 0.6, 0.8, 1.0, 1.2, 1.3, 1.4, 1.4, 1.4,
            1.3, 1.3, 1.3, 1.2, 1.2, 1.1, 1.0, 0.9, 0.8, 0.8, 0.7, 0.7]
 request_bytes = { dist = "lognormal", mean = "3KB", cv = 1.5 }
@@ -202,7 +202,10 @@ fn measure(label: &str, dir: &Path, args: &[&str]) {
     assert!(output.status.success(), "{label}: {stderr}");
     let peak_mb = stderr
         .lines()
-        .find_map(|l| l.trim().strip_prefix("Maximum resident set size (kbytes): "))
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix("Maximum resident set size (kbytes): ")
+        })
         .and_then(|kb| kb.parse::<f64>().ok())
         .map_or("n/a".to_string(), |kb| format!("{:.0} MB", kb / 1024.0));
     let cpu = ["User time (seconds): ", "System time (seconds): "]

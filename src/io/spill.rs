@@ -28,10 +28,7 @@ impl SpillDir {
     pub(crate) fn new() -> io::Result<Arc<SpillDir>> {
         static NEXT: AtomicU64 = AtomicU64::new(0);
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let path = std::env::temp_dir().join(format!(
-            "natsim-scratch-{}-{n}",
-            std::process::id()
-        ));
+        let path = std::env::temp_dir().join(format!("natsim-scratch-{}-{n}", std::process::id()));
         std::fs::create_dir_all(&path)?;
         Ok(Arc::new(SpillDir { path }))
     }

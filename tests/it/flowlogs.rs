@@ -371,7 +371,10 @@ fn files_are_read_in_time_order_and_late_records_are_counted() {
     let logs = read_ok(&late);
     assert_eq!(logs.connections.len(), 1);
     assert_eq!(logs.connections[0].start_s, hour(1));
-    assert_eq!((logs.counts.late_records, logs.counts.late_bytes), (2, 1_000));
+    assert_eq!(
+        (logs.counts.late_records, logs.counts.late_bytes),
+        (2, 1_000)
+    );
     assert_eq!(logs.counts.records, 4);
 
     let out = late.join("fitted.toml");

@@ -287,7 +287,8 @@ fn late_records_are_left_out_and_reported() {
     .unwrap();
     let file = dir.join("scenario.toml");
     std::fs::write(&file, scenario_text("")).unwrap();
-    let (connections, bytes) = offered(&run_scenario(&parse_scenario_file(&file).unwrap()), "natgw");
+    let (connections, bytes) =
+        offered(&run_scenario(&parse_scenario_file(&file).unwrap()), "natgw");
     assert_eq!(connections, 1.0);
     assert!((bytes - 700.0).abs() < 1e-6, "{bytes}");
     let output = crate::support::run_cli(&[

@@ -322,7 +322,10 @@ mod tests {
         assert!((fit.chosen.mean() - 3_700.0).abs() < 1e-6, "{fit:?}");
         assert_eq!(sample.reservoir.len(), KS_SAMPLE);
         let small = sample.reservoir.iter().filter(|&&v| v == 100.0).count() as f64;
-        assert!((small / KS_SAMPLE as f64 - 1.0 / 3.0).abs() < 0.01, "{small}");
+        assert!(
+            (small / KS_SAMPLE as f64 - 1.0 / 3.0).abs() < 0.01,
+            "{small}"
+        );
     }
 
     #[test]

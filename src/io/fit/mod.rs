@@ -272,7 +272,13 @@ impl Fitter {
         let workloads: Vec<FittedWorkload> = simulated
             .into_iter()
             .map(|((az, protocol), groups)| {
-                fit_workload(&az, protocol, &Group::merged(&groups, true), &letters, &window)
+                fit_workload(
+                    &az,
+                    protocol,
+                    &Group::merged(&groups, true),
+                    &letters,
+                    &window,
+                )
             })
             .collect();
         let all: Vec<&Group> = self.groups.iter().collect();

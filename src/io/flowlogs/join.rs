@@ -183,8 +183,7 @@ impl Joiner {
     fn close_due(&mut self, sink: &mut Sink<'_>) {
         while let Some(entry) = self.closing.first_entry() {
             let due = *entry.key();
-            if due.saturating_add(LATE_TOLERANCE_S) >= self.watermark && self.watermark < u64::MAX
-            {
+            if due.saturating_add(LATE_TOLERANCE_S) >= self.watermark && self.watermark < u64::MAX {
                 break;
             }
             let mut bucket = entry.remove();
@@ -226,8 +225,9 @@ impl Joiner {
             let s = &segments[at as usize];
             s.records > 0 && s.prev == NONE
         };
-        self.heads_v4
-            .retain(|packed, at| live(*at) && segments[*at as usize].key.packed_v4() == Some(*packed));
+        self.heads_v4.retain(|packed, at| {
+            live(*at) && segments[*at as usize].key.packed_v4() == Some(*packed)
+        });
         self.heads
             .retain(|key, at| live(*at) && segments[*at as usize].key == *key);
     }
@@ -500,8 +500,14 @@ mod tests {
             most_open = most_open.max(joiner.open_segments());
         }
         let window_minutes = (GAP_S + LATE_TOLERANCE_S).div_ceil(60) as usize + 2;
-        assert!(most_open <= window_minutes * 100, "{most_open} open at once");
-        assert!(joiner.segments.len() <= window_minutes * 100, "slots are reused");
+        assert!(
+            most_open <= window_minutes * 100,
+            "{most_open} open at once"
+        );
+        assert!(
+            joiner.segments.len() <= window_minutes * 100,
+            "slots are reused"
+        );
         let counts = joiner.finish(&mut sink);
         assert_eq!((counts.connections, handed_on), (144_000, 144_000));
     }

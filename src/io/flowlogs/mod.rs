@@ -239,8 +239,10 @@ pub struct Streamed {
 /// does not.
 pub fn read(paths: &[PathBuf], options: &Options) -> Result<FlowLogs, FlowLogError> {
     let mut connections = Vec::new();
-    let streamed = stream(paths, options, &mut |c| connections.push(Connection::from(c)))?;
-    connections.sort_unstable_by(|a, b| a.order().cmp(&b.order()));
+    let streamed = stream(paths, options, &mut |c| {
+        connections.push(Connection::from(c))
+    })?;
+    connections.sort_unstable_by_key(Connection::order);
     Ok(FlowLogs {
         connections,
         counts: streamed.counts,

@@ -197,6 +197,12 @@ pub(crate) fn first_start(path: &Path) -> Option<u64> {
     reader.set_metadata(metadata);
     let frame = reader.finish().ok()?;
     let column = frame.column("start").ok()?.cast(&DataType::Int64).ok()?;
-    let first = column.as_materialized_series().i64().ok()?.iter().flatten().next()?;
+    let first = column
+        .as_materialized_series()
+        .i64()
+        .ok()?
+        .iter()
+        .flatten()
+        .next()?;
     u64::try_from(first).ok()
 }

@@ -243,7 +243,9 @@ impl Key {
         let low = |ip: &[u8; 16]| u64::from(u32::from_be_bytes([ip[12], ip[13], ip[14], ip[15]]));
         (self.v6 == 0).then(|| {
             (
-                u64::from(self.protocol) | low(&self.client_ip) << 8 | u64::from(self.client_port) << 40,
+                u64::from(self.protocol)
+                    | low(&self.client_ip) << 8
+                    | u64::from(self.client_port) << 40,
                 low(&self.server_ip) | u64::from(self.server_port) << 32,
             )
         })
@@ -266,7 +268,6 @@ impl Hash for Key {
         );
     }
 }
-
 
 enum Orientation {
     /// The record's source is the client.
@@ -365,7 +366,10 @@ mod tests {
                 (client.parse().unwrap(), server.parse().unwrap());
             let key = Key::new(6, client, server);
             assert_eq!((key.client(), key.server()), (client, server));
-            assert_eq!(key.packed_v4().is_some(), client.is_ipv4() && server.is_ipv4());
+            assert_eq!(
+                key.packed_v4().is_some(),
+                client.is_ipv4() && server.is_ipv4()
+            );
         }
     }
 }

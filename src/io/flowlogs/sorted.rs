@@ -198,7 +198,9 @@ impl Sorted {
     /// Merges the first `count` runs into one, at the end of the list.
     fn merge_first_runs(&mut self, count: usize) -> io::Result<()> {
         let first: Vec<PathBuf> = self.runs.drain(..count).collect();
-        let path = self.dir.file(&format!("merged-{}", self.runs.len() + first.len()));
+        let path = self
+            .dir
+            .file(&format!("merged-{}", self.runs.len() + first.len()));
         let mut out = RecordWriter::create(&path)?;
         merge(&first, |t| out.write(|bytes| t.encode(bytes)))?;
         out.finish()?;
@@ -226,7 +228,9 @@ fn merge(runs: &[PathBuf], mut each: impl FnMut(&Timed) -> io::Result<()>) -> io
         }
     }
     while let Some(Reverse((_, i))) = heap.pop() {
-        let t = current[i].take().expect("a run in the heap has a connection");
+        let t = current[i]
+            .take()
+            .expect("a run in the heap has a connection");
         each(&t)?;
         if let Some(bytes) = readers[i].next()? {
             let next = Timed::decode(bytes);
@@ -260,7 +264,10 @@ pub(crate) mod tests {
             let (client, server) = if i % 50 == 7 {
                 ("fd00::1".to_string(), format!("2001:db8::{}", i % 9 + 1))
             } else {
-                (format!("10.0.{}.{}", i / 250 % 250, i % 250), format!("198.51.100.{}", i % 13))
+                (
+                    format!("10.0.{}.{}", i / 250 % 250, i % 250),
+                    format!("198.51.100.{}", i % 13),
+                )
             };
             let protocol = if i % 10 == 3 { 17 } else { 6 };
             // One record a minute for the connection's length, each way.

@@ -440,7 +440,11 @@ mod tests {
     /// The trace as it was built in memory before it streamed (issue 11): every connection of
     /// `protocol` sorted by start, timed from the first connection, cut at the duration, the
     /// destinations numbered in order of first appearance.
-    fn in_memory(paths: &[PathBuf], protocol: u8, duration_ns: u64) -> (Vec<Recorded>, u32, Dropped) {
+    fn in_memory(
+        paths: &[PathBuf],
+        protocol: u8,
+        duration_ns: u64,
+    ) -> (Vec<Recorded>, u32, Dropped) {
         let connections = read(paths, &Options::default()).unwrap().connections;
         let first_s = connections.iter().map(|c| c.start_s).min().unwrap();
         let mut destinations: HashMap<SocketAddr, u32> = HashMap::new();
