@@ -23,8 +23,9 @@
 //! segment. Segments live in a slab whose slots are reused, chained both ways per 5-tuple, so
 //! closing one needs no map lookup: a closed chain head leaves its map entry behind, stale
 //! (a lookup checks that the slot still holds a head of that 5-tuple), and stale entries are
-//! swept out when they reach half the live ones. Closing times wait in buckets of one second
-//! (a segment that grew is put back with its new time when its old one comes up).
+//! swept out when they reach half the live ones. Closing times wait in a ring of one-second
+//! buckets (`Calendar`; a segment that grew is put back with its new time when its old one comes
+//! up).
 
 use super::hash::{Fast, FastMap};
 use super::reduce::{Key, NONE, Reduced, Status};
@@ -74,6 +75,81 @@ struct Segment {
     shadowed: bool,
 }
 
+/// Seconds the closing ring covers ahead of its earliest bucket: more than the gap, the
+/// tolerance and AWS's longest record (10 minutes) together, so only a record far out of the
+/// ordinary ends beyond it.
+const RING_S: u64 = 4_096;
+
+/// Slots by closing second: a ring of one bucket a second for the [`RING_S`] seconds from
+/// `base`, and a map for the rare times beyond. Buckets leave in time order; a bucket's slots in
+/// the order they came.
+#[derive(Debug)]
+struct Calendar {
+    ring: Vec<Vec<u32>>,
+    /// The earliest second a bucket may hold; `None` until the first push.
+    base: Option<u64>,
+    /// Slots in the ring (to jump over empty stretches of time).
+    in_ring: usize,
+    far: BTreeMap<u64, Vec<u32>>,
+}
+
+impl Default for Calendar {
+    fn default() -> Self {
+        Calendar {
+            ring: vec![Vec::new(); RING_S as usize],
+            base: None,
+            in_ring: 0,
+            far: BTreeMap::new(),
+        }
+    }
+}
+
+impl Calendar {
+    fn push(&mut self, due: u64, at: u32) {
+        let base = *self.base.get_or_insert(due);
+        // Never before the bucket being worked through: it is then due at once.
+        let due = due.max(base);
+        if due - base < RING_S {
+            self.ring[(due % RING_S) as usize].push(at);
+            self.in_ring += 1;
+        } else {
+            self.far.entry(due).or_default().push(at);
+        }
+    }
+
+    /// The earliest non-empty bucket of a second below `until`, taken out with its second.
+    fn pop_before(&mut self, until: u64) -> Option<(u64, Vec<u32>)> {
+        let base = self.base.as_mut()?;
+        while *base < until {
+            if let Some(entry) = self.far.first_entry()
+                && *entry.key() == *base
+            {
+                return Some((*base, entry.remove()));
+            }
+            let bucket = &mut self.ring[(*base % RING_S) as usize];
+            if !bucket.is_empty() {
+                self.in_ring -= bucket.len();
+                return Some((*base, std::mem::take(bucket)));
+            }
+            if self.in_ring == 0 {
+                // Nothing in the ring: jump to the first far second (or to `until`).
+                *base = self.far.keys().next().copied().unwrap_or(until).min(until);
+            } else {
+                *base += 1;
+            }
+        }
+        None
+    }
+
+    /// An emptied bucket back, to keep its allocation.
+    fn give_back(&mut self, due: u64, bucket: Vec<u32>) {
+        let slot = &mut self.ring[(due % RING_S) as usize];
+        if slot.is_empty() && slot.capacity() < bucket.capacity() {
+            *slot = bucket;
+        }
+    }
+}
+
 impl Segment {
     /// Whether a record or segment from `start_s` to `end_s` is within the gap of this one.
     #[inline]
@@ -96,9 +172,7 @@ pub(crate) struct Joiner {
     free: Vec<u32>,
     /// The slots closing at each second (a slot's `end` plus the gap when it was queued); a
     /// slot has exactly one entry while it is in use.
-    closing: BTreeMap<u64, Vec<u32>>,
-    /// An emptied bucket kept for the next second (no allocation per second).
-    spare: Vec<u32>,
+    closing: Calendar,
     /// The latest `start` of a record joined so far.
     watermark: u64,
     /// The reader's interned names, by id.
@@ -181,12 +255,13 @@ impl Joiner {
 
     /// Closes the segments no record within the tolerance of the watermark can reach.
     fn close_due(&mut self, sink: &mut Sink<'_>) {
-        while let Some(entry) = self.closing.first_entry() {
-            let due = *entry.key();
-            if due.saturating_add(LATE_TOLERANCE_S) >= self.watermark && self.watermark < u64::MAX {
-                break;
-            }
-            let mut bucket = entry.remove();
+        // Segments whose closing second is below `until` are due.
+        let until = if self.watermark == u64::MAX {
+            u64::MAX
+        } else {
+            self.watermark.saturating_sub(LATE_TOLERANCE_S)
+        };
+        while let Some((due, mut bucket)) = self.closing.pop_before(until) {
             for &at in &bucket {
                 let s = &self.segments[at as usize];
                 if s.records == 0 {
@@ -194,7 +269,7 @@ impl Joiner {
                 } else if s.end_s.saturating_add(GAP_S) > due {
                     // It grew since it was queued: wait for its new time.
                     let due = s.end_s.saturating_add(GAP_S);
-                    self.queue(due, at);
+                    self.closing.push(due, at);
                 } else {
                     self.close(at, sink);
                     self.segments[at as usize].records = 0;
@@ -202,20 +277,12 @@ impl Joiner {
                 }
             }
             bucket.clear();
-            self.spare = bucket;
+            self.closing.give_back(due, bucket);
         }
         let open = self.segments.len() - self.free.len();
         if self.heads_v4.len() + self.heads.len() > open + open / 2 + STALE_SLACK {
             self.sweep_stale();
         }
-    }
-
-    /// Queues slot `at` to close at `due`.
-    fn queue(&mut self, due: u64, at: u32) {
-        self.closing
-            .entry(due)
-            .or_insert_with(|| std::mem::take(&mut self.spare))
-            .push(at);
     }
 
     /// Drops the map entries whose chain has closed.
@@ -313,7 +380,7 @@ impl Joiner {
                 self.segments.len() as u32 - 1
             }
         };
-        self.queue(end_s.saturating_add(GAP_S), at);
+        self.closing.push(end_s.saturating_add(GAP_S), at);
         at
     }
 
