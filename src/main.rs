@@ -1,4 +1,5 @@
-//! natsim's entry point: parse arguments, run, map every error to exit code 2.
+//! natsim's entry point: parse arguments, run, map every error to exit code 2 (and
+//! `diff --exit-code`'s "recommendation changed" to 1).
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -7,7 +8,9 @@ fn main() -> ExitCode {
     restore_default_sigpipe();
     let cli = natsim::cli::Cli::parse();
     match natsim::cli::execute(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(natsim::cli::Status::Success) => ExitCode::SUCCESS,
+        // `diff --exit-code`: a CI gate reads 1 as "the recommendation changed".
+        Ok(natsim::cli::Status::RecommendationChanged) => ExitCode::from(1),
         Err(error) => {
             // One line, no raw control characters, whatever the error echoes (file names too).
             eprintln!(

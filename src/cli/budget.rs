@@ -2,6 +2,7 @@
 //! refused without `--yes` when it is more than `estimate::MAX_WALL_S` or `estimate::MAX_BYTES`.
 
 use crate::cli::estimate::Work;
+use crate::cli::print::Print;
 use anyhow::Result;
 use std::path::Path;
 
@@ -9,13 +10,24 @@ use std::path::Path;
 /// runs finish before either would help.
 pub(super) const SHOW_AFTER_S: f64 = 3.0;
 
-/// Prints the estimate on stderr when the work is long enough to matter, and refuses work above
-/// the limits unless `yes`. `threads` is the worker count the runs will use.
-pub(super) fn check(file: &Path, work: &Work, threads: usize, yes: bool) -> Result<()> {
+/// Prints the estimate on stderr when the work is long enough to matter (not with `--quiet`),
+/// and refuses work above the limits unless `yes`. `threads` is the worker count the runs will
+/// use.
+pub(super) fn check(
+    file: &Path,
+    work: &Work,
+    threads: usize,
+    yes: bool,
+    print: Print,
+) -> Result<()> {
     let long = work.wall_s(threads) >= SHOW_AFTER_S;
     let refusal = work.refusal(threads);
     if long || refusal.is_some() {
-        eprintln!("estimate: {}: {}", file.display(), work.describe(threads));
+        print.note(&format!(
+            "estimate: {}: {}",
+            file.display(),
+            work.describe(threads)
+        ));
     }
     match refusal {
         Some(error) if !yes => Err(error.in_file(file.display().to_string()).into()),

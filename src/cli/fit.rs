@@ -1,13 +1,22 @@
 //! `natsim fit FLOWLOGS... -o scenario.toml`: reads the flow logs, fits a scenario
 //! (`io::fit`), checks that the text parses as a scenario, and writes it without replacing an
-//! existing file unless `--force`.
+//! existing file unless `--force`. With `--cloudwatch METRICS.json` it then runs the fitted
+//! scenario against the metrics, exactly as `natsim run scenario.toml --cloudwatch
+//! METRICS.json` would (outputs in `output/<name>/`, calibration.csv and report.html's
+//! calibration section among them).
 //!
-//! *Invariant:* nothing is written when the logs are bad or the fit fails, and the output
-//! appears whole (written to a temporary file beside it, then linked or renamed into place).
+//! *Invariant:* nothing is written when the logs or the metrics are bad, the fit fails or the
+//! run's estimate is refused: all of that is settled before the scenario file is written; the
+//! output appears whole (written to a temporary file beside it, then linked or renamed into
+//! place).
 
+use super::print::{Format, Print};
+use super::{Loaded, RunOptions, budget, check_gateways, estimate, run_checked};
 use crate::io::catalog::Catalog;
+use crate::io::cloudwatch::{self, Measured};
 use crate::io::fit;
 use crate::io::flowlogs;
+use crate::io::scenario::Overrides;
 use crate::io::scenario::parse::parse_scenario_with;
 use anyhow::{Context, Result, anyhow, bail};
 use std::path::{Path, PathBuf};
@@ -19,9 +28,13 @@ pub(super) struct FitArgs {
     pub(super) force: bool,
     pub(super) strict: bool,
     pub(super) region: Option<String>,
+    /// Run the fitted scenario against these CloudWatch metrics.
+    pub(super) cloudwatch: Option<PathBuf>,
+    /// Run it even above the estimate's limits.
+    pub(super) yes: bool,
 }
 
-pub(super) fn fit(args: FitArgs, catalog: &Catalog) -> Result<()> {
+pub(super) fn fit(args: FitArgs, catalog: &'static Catalog) -> Result<()> {
     let out = &args.out;
     if out.exists() && !args.force {
         bail!(
@@ -29,6 +42,12 @@ pub(super) fn fit(args: FitArgs, catalog: &Catalog) -> Result<()> {
             out.display()
         );
     }
+    // Bad metrics are refused before the logs are read: nothing is written.
+    let metrics_file = args
+        .cloudwatch
+        .as_deref()
+        .map(|path| cloudwatch::read(path).map_err(|e| anyhow!(e)))
+        .transpose()?;
     // The connections go straight into the fit as the reader completes them: none is held.
     let mut fitter = fit::Fitter::default();
     let logs = flowlogs::stream(
@@ -62,8 +81,28 @@ pub(super) fn fit(args: FitArgs, catalog: &Catalog) -> Result<()> {
         .map_err(|e| anyhow!("{e}"))?;
     let text = fitted.to_toml();
     // A fitted scenario that natsim cannot read is natsim's bug; say so rather than write it.
-    parse_scenario_with(&text, &out.display().to_string(), catalog)
+    let scenario = parse_scenario_with(&text, &out.display().to_string(), catalog)
         .map_err(|e| anyhow!("the fitted scenario does not parse (a natsim bug): {e}"))?;
+    let options = RunOptions {
+        seed: None,
+        replications: None,
+        threads: None,
+        yes: args.yes,
+        catalog,
+        // `fit` prints the console table: its own lines are not a JSON or Markdown document.
+        print: Print {
+            format: Format::Table,
+            quiet: false,
+        },
+        overrides: &super::NO_OVERRIDES,
+    };
+    let calibrate = match metrics_file {
+        Some(measured) => {
+            check_before_writing(&measured, &scenario, out, &fitted, options)?;
+            Some(measured)
+        }
+        None => None,
+    };
     write_new(out, &text, args.force)?;
     let m = &fitted.measured;
     println!(
@@ -75,8 +114,50 @@ pub(super) fn fit(args: FitArgs, catalog: &Catalog) -> Result<()> {
         fitted.candidates.len(),
         m.peak_gbps
     );
-    println!("next: natsim validate {0}; natsim run {0}", out.display());
-    Ok(())
+    let Some(measured) = calibrate else {
+        println!("next: natsim validate {0}; natsim run {0}", out.display());
+        return Ok(());
+    };
+    println!();
+    let loaded = Loaded {
+        file: out.clone(),
+        text,
+        overrides: Overrides::default(),
+        notes: Vec::new(),
+        scenario,
+    };
+    run_checked(&loaded, None, options, Some(&measured)).map(|_| ())
+}
+
+/// Before anything is written: the fitted scenario has a NAT gateway to compare (as `run`
+/// requires), a note when the metrics do not start in the logs' first period (natsim's time
+/// zero is the metrics' first point, the fitted traffic's the first connection), and the run's
+/// estimate within the limits unless `--yes`.
+fn check_before_writing(
+    measured: &Measured,
+    scenario: &crate::io::scenario::Scenario,
+    out: &Path,
+    fitted: &fit::Fit,
+    options: RunOptions,
+) -> Result<()> {
+    check_gateways(scenario, out)?;
+    let logs_start = fitted.first_start_s as i64;
+    if (measured.start_s - logs_start).abs() >= measured.period_s.max(60) {
+        eprintln!(
+            "note: {}: the metrics start at {}, the flow logs at {}; natsim's time zero is the metrics' first point, so give get-metric-data --start-time at the logs' first minute",
+            measured.source,
+            cloudwatch::format_utc_minute(measured.start_s),
+            cloudwatch::format_utc_minute(logs_start)
+        );
+    }
+    let work = estimate::scenario_work(scenario);
+    budget::check(
+        out,
+        &work,
+        budget::threads(options.threads),
+        options.yes,
+        options.print,
+    )
 }
 
 /// The output file's stem, in the characters a scenario name allows.
@@ -105,7 +186,7 @@ fn scenario_name(out: &Path) -> String {
 
 /// Writes `text` to a temporary file beside `out`, then links it into place (refusing a file
 /// that appeared meanwhile) or, with `force`, renames it over `out`.
-fn write_new(out: &Path, text: &str, force: bool) -> Result<()> {
+pub(super) fn write_new(out: &Path, text: &str, force: bool) -> Result<()> {
     let dir = out
         .parent()
         .filter(|p| !p.as_os_str().is_empty())

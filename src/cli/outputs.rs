@@ -6,6 +6,7 @@
 //! complete result from the leftovers of a failed or interrupted command (see
 //! `report::manifest`).
 
+use super::print::Print;
 use crate::io::report::files::{remove_stale_temporaries, write_output};
 use crate::io::report::manifest::{self, Header};
 use anyhow::{Context, Result, anyhow};
@@ -19,8 +20,9 @@ pub(super) struct Outputs {
 }
 
 impl Outputs {
-    /// Creates `dir` if needed, removes stale temporary files, and retracts its manifest.
-    pub(crate) fn open(dir: &Path) -> Result<Self> {
+    /// Creates `dir` if needed, removes stale temporary files (saying so, unless `--quiet`), and
+    /// retracts its manifest.
+    pub(crate) fn open(dir: &Path, print: Print) -> Result<Self> {
         fs::create_dir_all(dir).with_context(|| {
             format!(
                 "cannot create output folder {}; pick another with --out",
@@ -30,12 +32,12 @@ impl Outputs {
         let removed = remove_stale_temporaries(dir)
             .with_context(|| format!("cannot clean up {}", dir.display()))?;
         if !removed.is_empty() {
-            eprintln!(
+            print.note(&format!(
                 "note: removed {} temporary file(s) an interrupted natsim left in {}: {}",
                 removed.len(),
                 dir.display(),
                 removed.join(", ")
-            );
+            ));
         }
         manifest::retract(dir)
             .map_err(|e| anyhow!("cannot start writing {}: {e}", dir.display()))?;

@@ -28,12 +28,14 @@ pub(crate) struct Progress {
 
 impl Progress {
     /// Starts showing progress over `runs_total` runs weighing `work_total`, of which
-    /// `runs_resumed` weighing `work_resumed` are already done.
+    /// `runs_resumed` weighing `work_resumed` are already done; shows nothing unless `show`
+    /// (`--quiet`).
     pub(crate) fn new(
         runs_total: usize,
         work_total: f64,
         runs_resumed: usize,
         work_resumed: f64,
+        show: bool,
     ) -> Self {
         let mut progress = Progress {
             bar: None,
@@ -43,9 +45,10 @@ impl Progress {
             work_done: work_resumed,
             work_resumed,
             started: Instant::now(),
-            next_tenth: 1,
+            // Past the last tenth: no plain line is ever due.
+            next_tenth: if show { 1 } else { 11 },
         };
-        if std::io::stderr().is_terminal() {
+        if show && std::io::stderr().is_terminal() {
             let bar = ProgressBar::new(BAR_STEPS);
             let style =
                 ProgressStyle::with_template("{bar:40} {msg} · {elapsed} elapsed · ETA {eta}")

@@ -1,4 +1,5 @@
-//! `natsim run A.toml B.toml` or `natsim run scenarios/`: a batch of scenarios.
+//! `natsim run A.toml B.toml` or `natsim run scenarios/`: a batch of scenarios (a folder's
+//! `*.toml` files and the `scenario.toml` of each folder in it).
 //!
 //! Owns the batch's contract: every file runs (in parallel) and writes `<out>/<scenario name>/`
 //! as a single run would, then `<out>/batch.csv` holds every scenario's summary rows, in the order
@@ -8,11 +9,13 @@
 //! name would write to the same folder: the later one is refused, naming both.
 
 use super::outputs::Outputs;
-use super::{Loaded, RunOptions, budget, load, note_sweep_not_applied, with_threads, write_run};
+use super::{Loaded, RunOptions, budget, load, with_threads, write_run};
 use crate::cli::estimate;
 use crate::io::report::batch::{BatchEntry, batch_csv};
 use crate::io::report::html::batch_index;
+use crate::io::report::json::{BatchRun, batch_document, to_text};
 use crate::io::report::manifest::Header;
+use crate::io::report::markdown;
 use crate::io::report::parquet::{batch_frame, write_parquet};
 use crate::results::batch;
 use anyhow::{Result, anyhow, bail};
@@ -20,8 +23,9 @@ use rayon::prelude::*;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-/// What became of one input: its outputs, or the message saying why not.
-type Outcome = std::result::Result<(BatchEntry, String), String>;
+/// What became of one input: its outputs, its `summary.json` entry and the line to print, or the
+/// message saying why not.
+type Outcome = std::result::Result<(BatchEntry, BatchRun, String), String>;
 
 /// Runs every scenario in `paths` (files, or folders of `*.toml`).
 pub(super) fn run_batch(
@@ -32,19 +36,19 @@ pub(super) fn run_batch(
     let root = out.unwrap_or_else(|| PathBuf::from("output"));
     let inputs = expand(paths);
     let threads = budget::threads(options.threads);
+    let print = options.print;
     let parsed = refuse_duplicate_names(
         inputs
             .into_iter()
             .map(|input| {
                 let file = input?;
-                let loaded = load(&file, options.seed, options.replications, options.catalog)
-                    .map_err(|e| e.to_string())?;
-                if loaded.scenario.has_sweep {
-                    note_sweep_not_applied(&file);
-                }
+                let mut loaded = load(&file, &options).map_err(|e| e.to_string())?;
+                loaded.note_sweep_not_applied();
+                loaded.print_notes(print);
                 // Each file is weighed on its own: a runaway one fails, the others run.
                 let work = estimate::scenario_work(&loaded.scenario);
-                budget::check(&file, &work, threads, options.yes).map_err(|e| format!("{e:#}"))?;
+                budget::check(&file, &work, threads, options.yes, print)
+                    .map_err(|e| format!("{e:#}"))?;
                 Ok(loaded)
             })
             .collect(),
@@ -53,18 +57,20 @@ pub(super) fn run_batch(
         parsed
             .par_iter()
             .map(|input| match input {
-                Ok(loaded) => run_one(loaded, &root),
+                Ok(loaded) => run_one(loaded, &root, print),
                 Err(message) => Err(message.clone()),
             })
             .collect()
     })?;
     let mut entries = Vec::new();
+    let mut runs = Vec::new();
     let mut failures = Vec::new();
     for outcome in outcomes {
         match outcome {
-            Ok((entry, line)) => {
-                println!("{line}");
+            Ok((entry, run, line)) => {
+                print.table_line(&line);
                 entries.push(entry);
+                runs.push(run);
             }
             Err(message) => {
                 eprintln!("error: {message}");
@@ -75,7 +81,7 @@ pub(super) fn run_batch(
     let failed = failures.len();
     let total = entries.len() + failed;
     if !entries.is_empty() {
-        let mut outputs = Outputs::open(&root)?;
+        let mut outputs = Outputs::open(&root, print)?;
         let batch_path = outputs.write("batch.csv", batch_csv(&entries))?;
         let parquet_path = outputs.path("batch.parquet");
         batch_frame(&entries)
@@ -89,14 +95,21 @@ pub(super) fn run_batch(
             scenario: None,
             seed: None,
         })?;
-        println!(
+        print.table_line(&format!(
             "\nwrote {}, {} and {} ({} of {total} scenario(s))",
             batch_path.display(),
             parquet_path.display(),
             index_path.display(),
             entries.len()
-        );
+        ));
     }
+    // The document formats print one document for the whole batch, failures included.
+    let document = batch_document(runs, failures);
+    print.report(
+        String::new,
+        || to_text(&document),
+        || markdown::batch(&document),
+    );
     if failed > 0 {
         bail!(
             "{failed} of {total} scenario file(s) failed (named above); the others' outputs are written"
@@ -105,8 +118,10 @@ pub(super) fn run_batch(
     Ok(())
 }
 
-/// The scenario files named by `paths`: files as given, folders as their `*.toml` files sorted by
-/// name. An unreadable or empty folder is an error in its place.
+/// The scenario files named by `paths`: files as given; a folder as its `*.toml` files and the
+/// `scenario.toml` of each folder directly inside it (a scenario kept with its data, like
+/// `scenarios/flowlogs/`), sorted by path. Nothing deeper is read: a scenario's data folders
+/// (flow logs) hold no scenarios. An unreadable or empty folder is an error in its place.
 fn expand(paths: &[PathBuf]) -> Vec<std::result::Result<PathBuf, String>> {
     let mut inputs = Vec::new();
     for path in paths {
@@ -117,14 +132,21 @@ fn expand(paths: &[PathBuf]) -> Vec<std::result::Result<PathBuf, String>> {
         let listing = fs::read_dir(path).map(|entries| {
             let mut files: Vec<PathBuf> = entries
                 .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "toml"))
+                .filter_map(|p| {
+                    if p.is_dir() {
+                        Some(p.join("scenario.toml")).filter(|s| s.is_file())
+                    } else {
+                        Some(p)
+                            .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "toml"))
+                    }
+                })
                 .collect();
             files.sort();
             files
         });
         match listing {
             Ok(files) if files.is_empty() => inputs.push(Err(format!(
-                "{}: the folder has no *.toml scenario files; point at a folder of scenarios, e.g. scenarios/",
+                "{}: the folder has no *.toml scenario files (nor a folder with a scenario.toml); point at a folder of scenarios, e.g. scenarios/",
                 path.display()
             ))),
             Ok(files) => inputs.extend(files.into_iter().map(Ok)),
@@ -162,14 +184,16 @@ fn refuse_duplicate_names(
         .collect()
 }
 
-/// Runs one scenario and writes its outputs under `root/<name>/`; returns its batch rows and the
-/// line to print.
-fn run_one(loaded: &Loaded, root: &Path) -> Outcome {
+/// Runs one scenario and writes its outputs under `root/<name>/`; returns its batch rows, its
+/// summary document and the line to print.
+fn run_one(loaded: &Loaded, root: &Path, print: super::Print) -> Outcome {
     let (file, scenario) = (&loaded.file, &loaded.scenario);
     let out_dir = root.join(&scenario.name);
-    let outputs = Outputs::open(&out_dir).map_err(|e| format!("{}: {e:#}", file.display()))?;
+    let outputs =
+        Outputs::open(&out_dir, print).map_err(|e| format!("{}: {e:#}", file.display()))?;
     let result = batch::run_scenario(scenario);
-    write_run(outputs, loaded, &result, None).map_err(|e| format!("{}: {e:#}", file.display()))?;
+    let (_, summary) = write_run(outputs, loaded, &result, None)
+        .map_err(|e| format!("{}: {e:#}", file.display()))?;
     let line = format!(
         "{} → {}: {}",
         file.display(),
@@ -181,5 +205,10 @@ fn run_one(loaded: &Loaded, root: &Path) -> Outcome {
         scenario: scenario.name.clone(),
         summaries: result.summaries,
     };
-    Ok((entry, line))
+    let run = BatchRun {
+        file: file.display().to_string(),
+        output: out_dir.display().to_string(),
+        summary,
+    };
+    Ok((entry, run, line))
 }

@@ -2,10 +2,14 @@
 // playwright-core; no browser download).
 //
 //   node check-report.mjs REPORT.html SCREENSHOT.png [--expect-candidates a,b,c]
-//                         [--expect-candidates-from FILE.csv] [--chromium PATH]
+//                         [--expect-candidates-from FILE.csv]
+//                         [--expect-calibration-from FILE.csv] [--expect-workloads-from FILE.csv]
+//                         [--expect-breaks-from FILE.csv] [--chromium PATH]
 //
 // Without --expect-candidates*, the candidate names are read from the `candidate` column of the
-// report's sibling summary.csv (a run) or sweep.csv (a sweep), when one exists.
+// report's sibling summary.csv (a run) or sweep.csv (a sweep), when one exists. Without
+// --expect-calibration-from, a sibling calibration.csv (a run with --cloudwatch) says that the
+// page must have a calibration section.
 //
 // Fails (exit 1, one "FAIL <kind>: ..." line per problem) on: a console error or warning, an
 // uncaught page error, any request whose URL is not file:/data:/about: (the report must fetch
@@ -13,7 +17,16 @@
 // visible <table> with a data row, no visible plot (inline <svg> of at least 200x100 CSS px, or
 // a loaded <img>), a plot inside a <figure> that is not shown at that size, an expected
 // candidate missing from the first table, and a full-page screenshot in which the table's or
-// the first plot's region is blank or lies outside the image. Exit 2: bad usage or the browser
+// the first plot's region is blank or lies outside the image. With a calibration expected:
+// no visible <section id="calibration">, a compared (candidate, metric) of calibration.csv
+// without its row in the section's table, a metric read but not simulated that the section does
+// not name, a metric not zero throughout with no calibration plot (figure #calibration-plot,
+// shown at a usable size, with a caption), or a blank calibration plot in the screenshot. With
+// workloads expected (--expect-workloads-from, or a sibling summary_by_workload.csv naming more
+// than one workload): no visible <section id="workloads">, or a (candidate, workload) of the CSV
+// without its row in the section's table. With breaks expected (--expect-breaks-from, or a
+// sibling breaks.csv with rows, a sweep): no visible <section id="breaks">, or a candidate of the
+// CSV that no item of it names. Exit 2: bad usage or the browser
 // could not be driven. Exit 0: one "ok ..." line.
 
 import { chromium } from 'playwright-core';
@@ -30,13 +43,22 @@ function usage(msg) {
   if (msg) console.error(`check-report: ${msg}`);
   console.error(
     'usage: node check-report.mjs REPORT.html SCREENSHOT.png [--expect-candidates a,b,c] ' +
-      '[--expect-candidates-from FILE.csv] [--chromium PATH]',
+      '[--expect-candidates-from FILE.csv] [--expect-calibration-from FILE.csv] ' +
+      '[--expect-workloads-from FILE.csv] [--expect-breaks-from FILE.csv] [--chromium PATH]',
   );
   process.exit(2);
 }
 
 function parseArgs(argv) {
-  const opts = { positional: [], candidates: null, candidatesFrom: null, chromium: null };
+  const opts = {
+    positional: [],
+    candidates: null,
+    candidatesFrom: null,
+    calibrationFrom: null,
+    workloadsFrom: null,
+    breaksFrom: null,
+    chromium: null,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -45,6 +67,9 @@ function parseArgs(argv) {
     };
     if (a === '--expect-candidates') opts.candidates = value();
     else if (a === '--expect-candidates-from') opts.candidatesFrom = value();
+    else if (a === '--expect-calibration-from') opts.calibrationFrom = value();
+    else if (a === '--expect-workloads-from') opts.workloadsFrom = value();
+    else if (a === '--expect-breaks-from') opts.breaksFrom = value();
     else if (a === '--chromium') opts.chromium = value();
     else if (a === '-h' || a === '--help') usage();
     else if (a.startsWith('--')) usage(`unknown option ${a}`);
@@ -105,6 +130,65 @@ function pngSize(file) {
   return { width: b.readUInt32BE(16), height: b.readUInt32BE(20), bytes: b };
 }
 
+/// What calibration.csv says the section must show: the compared (candidate, metric) pairs, the
+/// metrics read but not simulated, and whether any compared metric is non-zero (so charted).
+function calibrationFromCsv(file) {
+  const rows = parseCsv(fs.readFileSync(file, 'utf8'));
+  if (rows.length < 2) throw new Error(`${file} has no calibration rows`);
+  const col = (name) => {
+    const i = rows[0].indexOf(name);
+    if (i < 0) throw new Error(`${file} has no "${name}" column`);
+    return i;
+  };
+  const [cand, metric, measured, natsim] = ['candidate', 'metric', 'measured', 'natsim'].map(col);
+  const compared = new Set();
+  const unsimulated = new Set();
+  let charted = false;
+  for (const r of rows.slice(1)) {
+    if (r[natsim] === '') {
+      unsimulated.add(r[metric]);
+      continue;
+    }
+    compared.add(`${r[cand]}\t${r[metric]}`);
+    if (+r[measured] !== 0 || +r[natsim] !== 0) charted = true;
+  }
+  return { compared: [...compared].map((k) => k.split('\t')), unsimulated: [...unsimulated], charted };
+}
+
+/// The (candidate, workload) pairs summary_by_workload.csv lists, or null when it names one
+/// workload (the page then has no per-workload section).
+function workloadsFromCsv(file) {
+  const rows = parseCsv(fs.readFileSync(file, 'utf8'));
+  if (rows.length < 2) throw new Error(`${file} has no rows`);
+  const [cand, work] = ['candidate', 'workload'].map((name) => {
+    const i = rows[0].indexOf(name);
+    if (i < 0) throw new Error(`${file} has no "${name}" column`);
+    return i;
+  });
+  const pairs = rows.slice(1).filter((r) => r.length > work).map((r) => [r[cand], r[work]]);
+  return new Set(pairs.map((p) => p[1])).size > 1 ? pairs : null;
+}
+
+/// The candidates breaks.csv lists, or null when it has no rows.
+function breaksFromCsv(file) {
+  const rows = parseCsv(fs.readFileSync(file, 'utf8'));
+  const col = rows[0]?.indexOf('candidate') ?? -1;
+  if (col < 0) throw new Error(`${file} has no "candidate" column`);
+  const names = [...new Set(rows.slice(1).filter((r) => r.length > col).map((r) => r[col]))];
+  return names.length ? names : null;
+}
+
+/// A sibling file of the report read by `read`, or the one an option names; null when neither.
+function readExpected(option, report, sibling, read) {
+  const file = option ? path.resolve(option) : path.join(path.dirname(report), sibling);
+  if (!option && !fs.existsSync(file)) return null;
+  try {
+    return read(file);
+  } catch (e) {
+    usage(e.message);
+  }
+}
+
 const isLocalUrl = (url) => /^(file|data|about|blob):/i.test(url);
 
 async function main() {
@@ -137,6 +221,23 @@ async function main() {
       expectedFrom = path.basename(csv);
     }
   }
+
+  let calibration = null;
+  {
+    const csv = opts.calibrationFrom
+      ? path.resolve(opts.calibrationFrom)
+      : [path.join(path.dirname(report), 'calibration.csv')].find((f) => fs.existsSync(f));
+    if (csv) {
+      try {
+        calibration = calibrationFromCsv(csv);
+      } catch (e) {
+        usage(e.message);
+      }
+    }
+  }
+
+  const workloads = readExpected(opts.workloadsFrom, report, 'summary_by_workload.csv', workloadsFromCsv);
+  const breaks = readExpected(opts.breaksFrom, report, 'breaks.csv', breaksFromCsv);
 
   const problems = [];
   const notes = [];
@@ -238,8 +339,32 @@ async function main() {
             box: box(el),
           }))
           .map((p) => ({ ...p, big: p.visible && p.loaded && p.box.width >= minW && p.box.height >= minH }));
+        const section = document.querySelector('section#calibration');
+        const calibration = section && {
+          visible: shown(section),
+          rows: [...section.querySelectorAll('table tr')].map((r) =>
+            [...r.cells].map((c) => c.textContent.replace(/\s+/g, ' ').trim()),
+          ),
+          text: section.textContent.replace(/\s+/g, ' '),
+          caption: section.querySelector('figure#calibration-plot figcaption')?.textContent.trim() ?? '',
+        };
+        const sectionFacts = (id) => {
+          const el = document.querySelector(`section#${id}`);
+          return (
+            el && {
+              visible: shown(el),
+              rows: [...el.querySelectorAll('table tr')].map((r) =>
+                [...r.cells].map((c) => c.textContent.replace(/\s+/g, ' ').trim()),
+              ),
+              items: [...el.querySelectorAll(':scope > ul > li')].map((li) => li.textContent.replace(/\s+/g, ' ').trim()),
+            }
+          );
+        };
         const doc = document.documentElement;
         return {
+          calibration,
+          workloads: sectionFacts('workloads'),
+          breaks: sectionFacts('breaks'),
           title: document.title,
           tables,
           plots,
@@ -281,6 +406,51 @@ async function main() {
       });
       if (missing.length) fail('candidates', `not in the table: ${missing.join(', ')} (expected from ${expectedFrom})`);
     }
+    const calibrationPlot = facts.plots.find((p) => p.id === 'calibration-plot');
+    if (calibration) {
+      const found = facts.calibration;
+      if (!found || !found.visible) {
+        fail('calibration', 'calibration.csv is there but the page has no visible <section id="calibration">');
+      } else {
+        const missing = calibration.compared.filter(
+          ([c, m]) => !found.rows.some((cells) => cells[0] === c && cells[1] === m),
+        );
+        if (missing.length) {
+          fail('calibration', `no row in the calibration table for ${missing.map((p) => p.join(' ')).join(', ')}`);
+        }
+        const unnamed = calibration.unsimulated.filter((m) => !found.text.includes(`${m}:`));
+        if (unnamed.length) fail('calibration', `metrics read but not simulated are not named: ${unnamed.join(', ')}`);
+        if (calibration.charted && !(calibrationPlot && calibrationPlot.big)) {
+          fail('calibration', 'no calibration plot (figure#calibration-plot) shown at a usable size');
+        }
+        if (calibrationPlot && found.caption.length < 40) {
+          fail('calibration', `the calibration plot's caption says too little: "${found.caption}"`);
+        }
+      }
+    }
+    if (workloads) {
+      const found = facts.workloads;
+      if (!found || !found.visible) {
+        fail('workloads', 'summary_by_workload.csv names several workloads but the page has no visible <section id="workloads">');
+      } else {
+        const strip = (c) => c.replace(/^\*\s+/, '');
+        const missing = workloads.filter(
+          ([c, w]) => !found.rows.some((r) => strip(r[0] ?? '') === c && r[1] === w),
+        );
+        if (missing.length) {
+          fail('workloads', `no row in the per-workload table for ${missing.map((p) => p.join(' / ')).join(', ')}`);
+        }
+      }
+    }
+    if (breaks) {
+      const found = facts.breaks;
+      if (!found || !found.visible) {
+        fail('breaks', 'breaks.csv has rows but the page has no visible <section id="breaks">');
+      } else {
+        const missing = breaks.filter((name) => !found.items.some((li) => li.includes(`${name}:`)));
+        if (missing.length) fail('breaks', `no item of the breaks section names ${missing.join(', ')}`);
+      }
+    }
     if (facts.scrollWidth > facts.clientWidth) {
       notes.push(`page scrolls sideways (${facts.scrollWidth} px wide in a ${facts.clientWidth} px viewport)`);
     }
@@ -297,6 +467,9 @@ async function main() {
     const regions = [];
     if (table) regions.push({ name: 'table', box: table.box, minColours: 3 });
     if (bigPlots[0]) regions.push({ name: `plot ${bigPlots[0].id ? '#' + bigPlots[0].id : bigPlots[0].tag}`, box: bigPlots[0].box, minColours: 4 });
+    if (calibration && calibrationPlot?.big && calibrationPlot !== bigPlots[0]) {
+      regions.push({ name: 'plot #calibration-plot', box: calibrationPlot.box, minColours: 4 });
+    }
     const inside = regions.filter(({ name, box }) => {
       const ok = box.x >= 0 && box.y >= 0 && box.x + box.width <= png.width + 0.5 && box.y + box.height <= png.height + 0.5;
       if (!ok) {
@@ -363,6 +536,11 @@ async function main() {
       `ok ${rel(report)} "${facts.title}": no console errors, no page errors, no requests; ` +
         `table ${table.dataRows} rows x ${table.cols} cols; ${bigPlots.length} plot(s); ` +
         `${expected.length} candidate(s) found (${expectedFrom}); ` +
+        (calibration
+          ? `calibration: ${calibration.compared.length} compared row(s), ${calibration.unsimulated.length} not simulated, plot ${calibrationPlot?.big ? 'shown' : 'none'}; `
+          : '') +
+        (workloads ? `per workload: ${workloads.length} row(s); ` : '') +
+        (breaks ? `breaks: ${breaks.length} candidate(s); ` : '') +
         `screenshot ${rel(shot)} ${png.width}x${png.height} (${stats.join('; ')})`,
     );
     return 0;

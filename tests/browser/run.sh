@@ -8,8 +8,9 @@
 # `natsim run scenarios/quickstart.toml` and `natsim sweep scenarios/sweep-traffic.toml`).
 # Installs chromium (and the DejaVu fonts) when /usr/bin/chromium is absent, runs `npm ci` when node_modules is missing
 # or older than package-lock.json, proves the checker can fail on the fixtures, then checks each
-# report: the candidates it must show come from its sibling summary.csv or sweep.csv. Screenshots
-# go to output/browser/<name>.png. Paths are taken relative to the repository root.
+# report: the candidates it must show come from its sibling summary.csv or sweep.csv, and a
+# sibling calibration.csv (a run with --cloudwatch) makes the calibration section required.
+# Screenshots go to output/browser/<name>.png. Paths are taken relative to the repository root.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -81,6 +82,11 @@ say "self-test"
 expect_failure broken.html "console-error page-error network table no-plot"
 expect_failure blank.html "screenshot"
 expect_failure good.html "candidates" --expect-candidates alpha,not-a-candidate
+expect_failure good.html "calibration" --expect-candidates alpha,beta \
+  --expect-calibration-from "$here/fixtures/calibration-expected.csv"
+expect_failure good.html "workloads breaks" --expect-candidates alpha,beta \
+  --expect-workloads-from "$here/fixtures/workloads-expected.csv" \
+  --expect-breaks-from "$here/fixtures/breaks-expected.csv"
 check "$here/fixtures/good.html" "$shots/selftest-good.png" --expect-candidates alpha,beta >/dev/null ||
   die "self-test: fixtures/good.html should pass"
 say "self-test: fixtures/good.html passes as it should"
@@ -101,16 +107,19 @@ scenario_dir() {
   basename "$dir"
 }
 
-# The natsim command that writes a report, when scenarios/<name>.toml exists.
+# The natsim command that writes a report, when scenarios/<name>.toml (or a scenarios/*/
+# scenario.toml named so) exists; with --cloudwatch when a cloudwatch.json sits beside it.
 maker() {
   local dir name toml
   dir="$(scenario_dir "$1")"
-  for toml in scenarios/*.toml; do
+  for toml in scenarios/*.toml scenarios/*/scenario.toml; do
     [ -f "$toml" ] || continue
     name="$(sed -n 's/^name *= *"\(.*\)".*/\1/p' "$toml" | head -n 1)"
     if [ "$name" = "$dir" ] || [ "$(basename "$toml" .toml)" = "$dir" ]; then
       if grep -q '^\[sweep\]' "$toml"; then
         echo "cargo run --release -- sweep $toml"
+      elif [ -f "$(dirname "$toml")/cloudwatch.json" ]; then
+        echo "cargo run --release -- run $toml --cloudwatch $(dirname "$toml")/cloudwatch.json"
       else
         echo "cargo run --release -- run $toml"
       fi

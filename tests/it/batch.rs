@@ -162,3 +162,37 @@ fn a_batch_of_good_files_exits_0() {
         "files keep the order given"
     );
 }
+
+/// A folder batch runs its `*.toml` files and the `scenario.toml` of each folder in it (a
+/// scenario kept with its data, like the shipped `scenarios/flowlogs/`), and nothing deeper.
+#[test]
+fn a_folder_batch_runs_each_subfolders_scenario_toml_and_nothing_deeper() {
+    let dir = scratch("batch-subfolders");
+    let inputs = dir.join("scenarios");
+    for sub in ["kept", "kept/nested", "data"] {
+        std::fs::create_dir_all(inputs.join(sub)).unwrap();
+    }
+    write(&inputs, "a-top.toml", &scenario("top"));
+    write(&inputs.join("kept"), "scenario.toml", &scenario("kept"));
+    write(
+        &inputs.join("kept/nested"),
+        "scenario.toml",
+        &scenario("deep"),
+    );
+    // A data folder's TOML that is no scenario would fail if it were read.
+    write(&inputs.join("data"), "settings.toml", "not = [a scenario");
+    let out = dir.join("out");
+    let output = run_cli(&[
+        "run",
+        inputs.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let (_, rows) = csv_rows(&read(&out.join("batch.csv")));
+    let scenarios: Vec<&str> = rows.iter().map(|r| r[1].as_str()).collect();
+    assert_eq!(scenarios, ["top", "top", "kept", "kept"]);
+    assert!(rows[2][0].ends_with("kept/scenario.toml"), "{:?}", rows[2]);
+    assert!(!out.join("deep").exists());
+}

@@ -2,8 +2,11 @@
 //! generates: its flow logs written by `io::fit::generate` from [`SOURCE`], and its
 //! `cloudwatch.json` counted from those logs the way a NAT gateway's metrics count them (bytes
 //! of each record in the minute it starts, connections in the minute they start, open
-//! connections at each minute's end). `natsim run --cloudwatch` on it writes calibration.csv,
-//! listed in the manifest, and natsim's bytes come within 5 % of the measured ones.
+//! connections at each minute's end, and an idle-timeout cut in the minute a connection has
+//! been idle 350 s: its recorded duration less its transfer at the generator's rate is its
+//! idle time). `natsim run --cloudwatch` on it writes calibration.csv, the calibration plot and
+//! report.html's calibration section, listed in the manifest, and natsim's bytes come within
+//! 5 % of the measured ones; `natsim fit --cloudwatch` does the same for the fitted scenario.
 //!
 //! Regenerate the example with `NATSIM_UPDATE_EXAMPLE=1 cargo test --release --test it
 //! calibration`.
@@ -13,7 +16,7 @@ use flate2::Compression;
 use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
 use natsim::io::cloudwatch;
-use natsim::io::fit::generate::{LogFormat, write_flow_logs};
+use natsim::io::fit::generate::{LogFormat, TRANSFER_BPS, write_flow_logs};
 use natsim::io::flowlogs;
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -42,6 +45,9 @@ name = "natgw"
 kind = "nat_gateway"
 az = "a"
 "#;
+
+/// The NAT gateway's idle timeout (catalog `[nat_gateway] idle_timeout_s`).
+const IDLE_TIMEOUT_S: f64 = 350.0;
 
 fn example() -> PathBuf {
     repo_root().join("scenarios/flowlogs")
@@ -87,6 +93,19 @@ fn cloudwatch_json(text: &str, logs_path: &Path) -> String {
             .filter(|c| c.start_s < m + 60 && c.end_s > m + 60)
             .count() as f64
     };
+    // A connection idle for the gateway's 350 s (catalog `[nat_gateway] idle_timeout_s`) after
+    // its transfer is cut then.
+    let idle_cuts = |m: u64| {
+        logs.connections
+            .iter()
+            .filter_map(|c| {
+                let transfer_s = (c.request_bytes + c.response_bytes) as f64 * 8.0 / TRANSFER_BPS;
+                let idle_s = (c.end_s - c.start_s) as f64 - transfer_s;
+                (idle_s >= IDLE_TIMEOUT_S).then_some(c.start_s as f64 + transfer_s + IDLE_TIMEOUT_S)
+            })
+            .filter(|&cut_s| (cut_s as u64) / 60 * 60 == m)
+            .count() as f64
+    };
     let stamp = |m: u64| {
         let s = m - natsim::io::fit::generate::TRACE_START_S;
         format!(
@@ -116,6 +135,7 @@ fn cloudwatch_json(text: &str, logs_path: &Path) -> String {
         series("attempts", "ConnectionAttemptCount", &attempts),
         series("portalloc", "ErrorPortAllocation", &|_| 0.0),
         series("drops", "PacketsDropCount", &|_| 0.0),
+        series("idle", "IdleTimeoutCount", &idle_cuts),
     ];
     format!(
         "{{\n    \"MetricDataResults\": [\n{}\n    ],\n    \"Messages\": []\n}}\n",
@@ -150,7 +170,7 @@ fn the_shipped_example_is_what_the_generator_writes() {
         cloudwatch_json(&text, &logs_path)
     );
     let measured = cloudwatch::read(&example().join("cloudwatch.json")).unwrap();
-    assert_eq!((measured.series.len(), measured.period_s), (6, 60));
+    assert_eq!((measured.series.len(), measured.period_s), (7, 60));
 }
 
 #[test]
@@ -172,11 +192,7 @@ fn run_with_cloudwatch_writes_calibration_csv_and_bytes_match_within_5_percent()
         "{stdout}{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    for metric in [
-        "BytesOutToDestination",
-        "BytesInFromDestination",
-        "ActiveConnectionCount",
-    ] {
+    for metric in SIMULATED {
         assert!(
             stdout.contains(&format!("calibration: natgw {metric}: ")),
             "{stdout}"
@@ -193,10 +209,11 @@ fn run_with_cloudwatch_writes_calibration_csv_and_bytes_match_within_5_percent()
             "metric",
             "measured",
             "natsim",
-            "error"
+            "error",
+            "note"
         ]
     );
-    assert_eq!(rows.len(), 6 * 30);
+    assert_eq!(rows.len(), 7 * 30);
     for metric in ["BytesOutToDestination", "BytesInFromDestination"] {
         let (measured, natsim) = rows
             .iter()
@@ -210,7 +227,344 @@ fn run_with_cloudwatch_writes_calibration_csv_and_bytes_match_within_5_percent()
         let error = (natsim - measured) / measured;
         assert!(error.abs() < 0.05, "{metric}: {measured} vs {natsim}");
     }
-    assert!(read(&out.join("manifest.json")).contains("calibration.csv"));
+    let manifest = read(&out.join("manifest.json"));
+    for file in ["calibration.csv", "calibration.svg", "calibration.png"] {
+        assert!(manifest.contains(file), "{file} not in {manifest}");
+    }
+    check_report_section(&read(&out.join("report.html")), "natgw", None);
+    // summary.json carries the same lines the console printed (issue 13: JSON says what the
+    // console says).
+    let summary: serde_json::Value =
+        serde_json::from_str(&read(&out.join("summary.json"))).unwrap();
+    let lines = summary["calibration"].as_array().unwrap();
+    assert!(!lines.is_empty());
+    for line in lines {
+        assert!(stdout.contains(line.as_str().unwrap()), "{line}");
+    }
+}
+
+/// The metrics natsim simulates, as the console and calibration.csv name them.
+const SIMULATED: [&str; 7] = [
+    "BytesOutToDestination",
+    "BytesInFromDestination",
+    "ActiveConnectionCount",
+    "ConnectionAttemptCount",
+    "ErrorPortAllocation",
+    "PacketsDropCount",
+    "IdleTimeoutCount",
+];
+
+/// report.html's calibration section: a table row per simulated metric for `candidate`, the
+/// chart with its caption, and either the warning (containing `warning`) or the all-clear.
+fn check_report_section(html: &str, candidate: &str, warning: Option<&str>) {
+    let start = html
+        .find("<section id=\"calibration\">")
+        .unwrap_or_else(|| panic!("no calibration section in report.html"));
+    let end = start + html[start..].find("</section>").expect("section closes");
+    let section = &html[start..end];
+    for metric in SIMULATED {
+        assert!(
+            section.contains(&format!("<tr><td>{candidate}</td><td>{metric}</td>")),
+            "no row for {candidate} {metric}"
+        );
+    }
+    assert!(section.contains("<figure id=\"calibration-plot\">\n<svg"));
+    assert!(section.contains("<figcaption>calibration.svg: each CloudWatch metric"));
+    // The example's port refusals, drops and idle timeouts are 0 in both: said, not drawn.
+    assert!(
+        section.contains("Not drawn, as both are 0 throughout: ErrorPortAllocation, PacketsDropCount, IdleTimeoutCount."),
+        "{section}"
+    );
+    match warning {
+        Some(text) => {
+            assert!(
+                section.contains("<p class=\"warn\"><b>Warning:</b>"),
+                "{section}"
+            );
+            assert!(section.contains(text), "{section}");
+            assert!(section.contains("class=\"num miss\""), "{section}");
+        }
+        None => {
+            assert!(section.contains("<p class=\"ok\">The simulated bytes are within 5 % of the measured bytes (BytesOutToDestination, BytesInFromDestination).</p>"), "{section}");
+            assert!(!section.contains("class=\"warn\""));
+        }
+    }
+}
+
+#[test]
+fn measured_bytes_the_scenario_misses_are_a_warning_in_the_report() {
+    let dir = scratch("calibration-warning");
+    // Measured outbound bytes 20 % above the recorded ones: the replay carries 1/1.2 of them.
+    let text = read(&example().join("cloudwatch.json"));
+    let mut json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    for result in json["MetricDataResults"].as_array_mut().unwrap() {
+        if result["Label"] == "BytesOutToDestination" {
+            for value in result["Values"].as_array_mut().unwrap() {
+                *value = serde_json::json!(value.as_f64().unwrap() * 1.2);
+            }
+        }
+    }
+    let metrics = dir.join("more-bytes.json");
+    std::fs::write(&metrics, json.to_string()).unwrap();
+    let out = dir.join("out");
+    let output = run_cli(&[
+        "run",
+        example().join("scenario.toml").to_str().unwrap(),
+        "--cloudwatch",
+        metrics.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("calibration: WARNING: natgw's BytesOutToDestination misses the measured bytes by -16.59 %"),
+        "{stdout}"
+    );
+    check_report_section(
+        &read(&out.join("report.html")),
+        "natgw",
+        Some("natgw&#39;s BytesOutToDestination misses the measured bytes by -16.59 %"),
+    );
+}
+
+#[test]
+fn a_run_without_cloudwatch_has_no_calibration_section_or_plot() {
+    let out = scratch("calibration-none");
+    let output = run_cli(&[
+        "run",
+        example().join("scenario.toml").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(output.status.success());
+    let html = read(&out.join("report.html"));
+    assert!(!html.contains("id=\"calibration\""));
+    assert!(!out.join("calibration.csv").exists() && !out.join("calibration.svg").exists());
+}
+
+/// natsim cuts a connection idle for 350 s and counts the cut in its interval, so
+/// IdleTimeoutCount is compared like any other metric; a NAT gateway metric natsim does not
+/// simulate is read and reported as not simulated, never compared with a zero.
+#[test]
+fn idle_timeouts_are_simulated_and_other_gateway_metrics_are_said_not_simulated() {
+    let dir = scratch("calibration-idle");
+    let scenario = dir.join("idle.toml");
+    std::fs::write(
+        &scenario,
+        r#"
+[scenario]
+name = "idle"
+duration = "10m"
+warmup = "0s"
+seed = 3
+
+[[workload]]
+rate_per_s = 2
+request_bytes = "1KB"
+response_bytes = "10KB"
+hold = "400s"
+
+[[candidate]]
+name = "natgw"
+kind = "nat_gateway"
+"#,
+    )
+    .unwrap();
+    let minutes: Vec<String> = (0..10)
+        .map(|m| format!("\"2023-11-14T22:{m:02}:00Z\""))
+        .collect();
+    let series = |label: &str, value: f64| {
+        format!(
+            r#"{{"Id": "m{}", "Label": "{label}", "Timestamps": [{}], "Values": [{}], "StatusCode": "Complete"}}"#,
+            label.len(),
+            minutes.join(", "),
+            vec![value.to_string(); 10].join(", ")
+        )
+    };
+    let metrics = dir.join("cw.json");
+    std::fs::write(
+        &metrics,
+        format!(
+            r#"{{"MetricDataResults": [{}, {}, {}]}}"#,
+            series("IdleTimeoutCount", 60.0),
+            series("PacketsOutToDestination", 900.0),
+            series("BytesOutToSource", 5000.0)
+        ),
+    )
+    .unwrap();
+    let out = dir.join("out");
+    let output = run_cli(&[
+        "run",
+        scenario.to_str().unwrap(),
+        "--cloudwatch",
+        metrics.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    let (header, rows) = csv_rows(&read(&out.join("calibration.csv")));
+    let idle: Vec<f64> = rows
+        .iter()
+        .filter(|r| r[3] == "IdleTimeoutCount")
+        .map(|r| r[5].parse().unwrap())
+        .collect();
+    // Every connection holds 400 s, so each is cut 350 s after its transfer: none in the
+    // first five minutes, about 2 a second (120 a minute) from minute 6 on.
+    assert_eq!(idle.len(), 10);
+    assert!(idle[..5].iter().all(|&n| n == 0.0), "{idle:?}");
+    assert!(
+        idle[6..].iter().all(|&n| (80.0..=160.0).contains(&n)),
+        "{idle:?}"
+    );
+    let (summary_header, summary) = csv_rows(&read(&out.join("summary.csv")));
+    let idle_total = crate::support::column(&summary_header, &summary[0], "idle_timeouts");
+    assert_eq!(idle.iter().sum::<f64>(), idle_total);
+    assert!(
+        stdout.contains("calibration: natgw IdleTimeoutCount: total measured 600, natsim "),
+        "{stdout}"
+    );
+    for metric in ["PacketsOutToDestination", "BytesOutToSource"] {
+        let unsimulated: Vec<_> = rows.iter().filter(|r| r[3] == metric).collect();
+        assert_eq!(unsimulated.len(), 10, "{metric}");
+        let note = header.iter().position(|h| h == "note").unwrap();
+        assert!(
+            unsimulated
+                .iter()
+                .all(|r| r[5].is_empty() && r[6].is_empty() && r[note] == "not simulated"),
+            "{metric}: {unsimulated:?}"
+        );
+        assert_eq!(
+            stdout
+                .lines()
+                .filter(|l| l.contains(metric) && l.contains("not simulated"))
+                .count(),
+            1,
+            "{stdout}"
+        );
+    }
+    // Without byte metrics the traffic is not checked, and both outputs say so.
+    assert!(
+        stdout.contains(
+            "calibration: the file has neither BytesOutToDestination nor BytesInFromDestination"
+        ),
+        "{stdout}"
+    );
+    let html = read(&out.join("report.html"));
+    assert!(
+        html.contains(
+            "<p class=\"warn\"><b>Warning:</b> the file has neither BytesOutToDestination"
+        )
+    );
+    assert!(!html.contains("class=\"ok\""));
+    assert!(
+        html.contains(
+            "<li>PacketsOutToDestination: natsim does not count forwarded packets per side"
+        )
+    );
+    assert!(!html.contains("<td>PacketsOutToDestination</td>"));
+}
+
+#[test]
+fn fit_with_cloudwatch_writes_the_scenario_then_its_calibrated_run() {
+    let dir = scratch("calibration-fit");
+    let output = crate::support::natsim()
+        .current_dir(&dir)
+        .args([
+            "fit",
+            example().join("logs").to_str().unwrap(),
+            "-o",
+            "fitted.toml",
+            "--cloudwatch",
+            example().join("cloudwatch.json").to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(dir.join("fitted.toml").is_file());
+    assert!(
+        stdout.starts_with("fitted.toml: 1818 connections"),
+        "{stdout}"
+    );
+    // The fitted scenario's NAT gateway, run as `natsim run fitted.toml --cloudwatch` would.
+    assert!(
+        stdout.contains("calibration: natgw-shared BytesOutToDestination: "),
+        "{stdout}"
+    );
+    let out = dir.join("output/fitted");
+    let (_, rows) = csv_rows(&read(&out.join("calibration.csv")));
+    assert_eq!(rows.len(), 7 * 30);
+    assert!(read(&out.join("manifest.json")).contains("calibration.svg"));
+    let html = read(&out.join("report.html"));
+    assert!(html.contains("<tr><td>natgw-shared</td><td>BytesOutToDestination</td>"));
+    // The same run as natsim run on the written file.
+    let again = crate::support::natsim()
+        .current_dir(&dir)
+        .args([
+            "run",
+            "fitted.toml",
+            "--cloudwatch",
+            example().join("cloudwatch.json").to_str().unwrap(),
+            "--out",
+            "again",
+        ])
+        .output()
+        .unwrap();
+    assert!(again.status.success());
+    assert_eq!(
+        read(&dir.join("again/calibration.csv")),
+        read(&out.join("calibration.csv"))
+    );
+}
+
+#[test]
+fn fit_with_bad_cloudwatch_input_writes_nothing() {
+    let dir = scratch("calibration-fit-bad");
+    let bad = dir.join("bad.json");
+    std::fs::write(&bad, "{\"MetricDataResults\": []}").unwrap();
+    let output = crate::support::natsim()
+        .current_dir(&dir)
+        .args([
+            "fit",
+            example().join("logs").to_str().unwrap(),
+            "-o",
+            "fitted.toml",
+            "--cloudwatch",
+            bad.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("bad.json: no NAT gateway metric"),
+        "{stderr}"
+    );
+    let left: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left, ["bad.json"]);
+    // --yes belongs to the calibrated run.
+    let yes_alone = crate::support::natsim()
+        .current_dir(&dir)
+        .args([
+            "fit",
+            example().join("logs").to_str().unwrap(),
+            "-o",
+            "f.toml",
+            "--yes",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(yes_alone.status.code(), Some(2));
+    assert!(!dir.join("f.toml").exists());
 }
 
 #[test]

@@ -5,10 +5,13 @@
 //! "Timestamps": [RFC 3339 ...], "Values": [...], "StatusCode": "Complete"}, ...],
 //! "Messages": [...]}`. Each result is one of the NAT gateway metrics ([`Metric`]), told by its
 //! `Label`, else its `Id`: case-insensitively, ignoring everything but letters and digits, the
-//! text must contain the metric's name (`BytesOutToDestination`, `nat-1 bytesouttodestination`)
-//! or its short form (`bytesout`, `bytesin`, `activeconnections`, `connectionattempts`,
-//! `portallocation`, `packetsdrop`, `idletimeout`). A result that names none of them is ignored
-//! (and reported); a metric given twice, a `StatusCode` other than `Complete`, timestamps and
+//! text must contain the metric's name (`BytesOutToDestination`, `nat-1 bytesouttodestination`),
+//! any of the fourteen in `AWS/NATGateway`, or else the short form of one natsim simulates
+//! (`bytesout`, `bytesin`, `activeconnections`, `connectionattempts`, `portallocation`,
+//! `packetsdrop`, `idletimeout`): full names first, so `BytesOutToSource` is never taken for
+//! `BytesOutToDestination`. A metric natsim does not simulate ([`Metric::simulated`]) is read
+//! and reported as such, never compared with a zero; a result that names no NAT gateway metric
+//! is ignored (and reported); a metric given twice, a `StatusCode` other than `Complete`, timestamps and
 //! values of different lengths, or a timestamp that is not RFC 3339 is an error naming the file,
 //! the result and the problem. Points are sorted by time (AWS writes newest first by default).
 
@@ -18,7 +21,8 @@ use crate::util::echo;
 use serde::Deserialize;
 use std::path::Path;
 
-/// The NAT gateway metrics natsim compares with.
+/// The NAT gateway metrics CloudWatch publishes (aws-facts.md, "NAT gateway CloudWatch
+/// metrics"): the first seven natsim simulates, the rest it reads and reports as not simulated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Metric {
     BytesOutToDestination,
@@ -28,10 +32,17 @@ pub enum Metric {
     ErrorPortAllocation,
     PacketsDropCount,
     IdleTimeoutCount,
+    BytesInFromSource,
+    BytesOutToSource,
+    ConnectionEstablishedCount,
+    PacketsInFromDestination,
+    PacketsInFromSource,
+    PacketsOutToDestination,
+    PacketsOutToSource,
 }
 
 impl Metric {
-    pub const ALL: [Metric; 7] = [
+    pub const ALL: [Metric; 14] = [
         Metric::BytesOutToDestination,
         Metric::BytesInFromDestination,
         Metric::ActiveConnectionCount,
@@ -39,6 +50,13 @@ impl Metric {
         Metric::ErrorPortAllocation,
         Metric::PacketsDropCount,
         Metric::IdleTimeoutCount,
+        Metric::BytesInFromSource,
+        Metric::BytesOutToSource,
+        Metric::ConnectionEstablishedCount,
+        Metric::PacketsInFromDestination,
+        Metric::PacketsInFromSource,
+        Metric::PacketsOutToDestination,
+        Metric::PacketsOutToSource,
     ];
 
     /// CloudWatch's name for the metric.
@@ -51,18 +69,61 @@ impl Metric {
             Metric::ErrorPortAllocation => "ErrorPortAllocation",
             Metric::PacketsDropCount => "PacketsDropCount",
             Metric::IdleTimeoutCount => "IdleTimeoutCount",
+            Metric::BytesInFromSource => "BytesInFromSource",
+            Metric::BytesOutToSource => "BytesOutToSource",
+            Metric::ConnectionEstablishedCount => "ConnectionEstablishedCount",
+            Metric::PacketsInFromDestination => "PacketsInFromDestination",
+            Metric::PacketsInFromSource => "PacketsInFromSource",
+            Metric::PacketsOutToDestination => "PacketsOutToDestination",
+            Metric::PacketsOutToSource => "PacketsOutToSource",
         }
     }
 
-    fn short(self) -> &'static str {
+    /// Why natsim has no figure for the metric, or `None` when it simulates it. The model
+    /// moves each direction's bytes through the gateway once (so the client-side byte counts
+    /// would only repeat the destination side's), counts packets per link but not per side,
+    /// answers every admitted connection (so "established" would be attempts minus refusals by
+    /// construction, not by simulation).
+    pub fn not_simulated_because(self) -> Option<&'static str> {
         match self {
-            Metric::BytesOutToDestination => "bytesout",
-            Metric::BytesInFromDestination => "bytesin",
-            Metric::ActiveConnectionCount => "activeconnection",
-            Metric::ConnectionAttemptCount => "connectionattempt",
-            Metric::ErrorPortAllocation => "portallocation",
-            Metric::PacketsDropCount => "packetsdrop",
-            Metric::IdleTimeoutCount => "idletimeout",
+            Metric::BytesOutToDestination
+            | Metric::BytesInFromDestination
+            | Metric::ActiveConnectionCount
+            | Metric::ConnectionAttemptCount
+            | Metric::ErrorPortAllocation
+            | Metric::PacketsDropCount
+            | Metric::IdleTimeoutCount => None,
+            Metric::BytesInFromSource | Metric::BytesOutToSource => Some(
+                "natsim counts each direction's bytes once, on the destination side; compare BytesOutToDestination and BytesInFromDestination",
+            ),
+            Metric::ConnectionEstablishedCount => Some(
+                "natsim's destinations answer every admitted connection; compare ConnectionAttemptCount and ErrorPortAllocation",
+            ),
+            Metric::PacketsInFromDestination
+            | Metric::PacketsInFromSource
+            | Metric::PacketsOutToDestination
+            | Metric::PacketsOutToSource => {
+                Some("natsim does not count forwarded packets per side; compare the byte metrics")
+            }
+        }
+    }
+
+    /// Whether natsim has a figure for the metric to compare.
+    pub fn simulated(self) -> bool {
+        self.not_simulated_because().is_none()
+    }
+
+    /// The short form a label may use instead of the full name (simulated metrics only).
+    fn short(self) -> Option<&'static str> {
+        match self {
+            Metric::BytesOutToDestination => Some("bytesout"),
+            Metric::BytesInFromDestination => Some("bytesin"),
+            Metric::ActiveConnectionCount => Some("activeconnection"),
+            Metric::ConnectionAttemptCount => Some("connectionattempt"),
+            Metric::ErrorPortAllocation => Some("portallocation"),
+            Metric::PacketsDropCount => Some("packetsdrop"),
+            Metric::IdleTimeoutCount => Some("idletimeout"),
+            _ => None,
         }
     }
 
@@ -76,7 +137,11 @@ impl Metric {
         Metric::ALL
             .into_iter()
             .find(|m| folded.contains(&m.name().to_ascii_lowercase()))
-            .or_else(|| Metric::ALL.into_iter().find(|m| folded.contains(m.short())))
+            .or_else(|| {
+                Metric::ALL
+                    .into_iter()
+                    .find(|m| m.short().is_some_and(|short| folded.contains(short)))
+            })
     }
 
     /// Whether the metric is a count or sum per period (else a level: ActiveConnectionCount).
@@ -92,11 +157,12 @@ pub struct Series {
     pub points: Vec<(i64, f64)>,
 }
 
-/// A `get-metric-data` file read: its series in [`Metric::ALL`] order, the first timestamp of
-/// any of them, the period (the smallest spacing of timestamps; 60 s with one point) and the
-/// results that were ignored.
+/// A `get-metric-data` file read: the file as named, its series in [`Metric::ALL`] order, the
+/// first timestamp of any of them, the period (the smallest spacing of timestamps; 60 s with one
+/// point) and the results that were ignored.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Measured {
+    pub source: String,
     pub series: Vec<Series>,
     pub start_s: i64,
     pub period_s: i64,
@@ -220,6 +286,7 @@ pub fn parse(text: &str, file: &str) -> Result<Measured, String> {
         .min()
         .unwrap_or(60);
     Ok(Measured {
+        source: file.to_string(),
         series,
         start_s,
         period_s,
@@ -299,6 +366,43 @@ pub fn parse_rfc3339(text: &str) -> Result<i64, String> {
     Ok(days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second - offset)
 }
 
+/// A CloudWatch period in words: `minute`, `5 minutes`, `hour`, `90 s`.
+pub(crate) fn period_text(period_s: i64) -> String {
+    match period_s {
+        60 => "minute".into(),
+        3600 => "hour".into(),
+        s if s % 3600 == 0 => format!("{} hours", s / 3600),
+        s if s % 60 == 0 => format!("{} minutes", s / 60),
+        s => format!("{s} s"),
+    }
+}
+
+/// Unix seconds as `2023-11-14 22:00 UTC` (seconds dropped), for captions.
+pub(crate) fn format_utc_minute(unix_s: i64) -> String {
+    let (days, of_day) = (unix_s.div_euclid(86_400), unix_s.rem_euclid(86_400));
+    let (year, month, day) = civil_from_days(days);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
+        of_day / 3600,
+        of_day % 3600 / 60
+    )
+}
+
+/// The proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's algorithm,
+/// the inverse of [`days_from_civil`]).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
 fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     let y = if month <= 2 { year - 1 } else { year };
@@ -349,6 +453,17 @@ mod tests {
     }
 
     #[test]
+    fn minutes_format_back_from_unix_seconds() {
+        assert_eq!(format_utc_minute(1_699_999_200), "2023-11-14 22:00 UTC");
+        assert_eq!(format_utc_minute(0), "1970-01-01 00:00 UTC");
+        assert_eq!(format_utc_minute(1_709_164_859), "2024-02-29 00:00 UTC");
+        for days in [-800_000, -1, 0, 59, 60, 365, 11_016, 800_000] {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days);
+        }
+    }
+
+    #[test]
     fn labels_and_ids_name_the_metrics() {
         assert_eq!(
             Metric::identify("BytesOutToDestination"),
@@ -363,7 +478,18 @@ mod tests {
             Some(Metric::ErrorPortAllocation)
         );
         assert_eq!(Metric::identify("m1"), None);
-        assert_eq!(Metric::identify("PacketsOutToDestination"), None);
+        // A full name wins over a short form another name contains.
+        assert_eq!(
+            Metric::identify("BytesOutToSource"),
+            Some(Metric::BytesOutToSource)
+        );
+        assert_eq!(
+            Metric::identify("nat-1 PacketsOutToDestination"),
+            Some(Metric::PacketsOutToDestination)
+        );
+        assert!(!Metric::PacketsOutToDestination.simulated());
+        assert!(Metric::IdleTimeoutCount.simulated());
+        assert_eq!(Metric::ALL.iter().filter(|m| m.simulated()).count(), 7);
     }
 
     #[test]
@@ -371,7 +497,12 @@ mod tests {
         let m = parse(&fixture(), "nat-gateway.json").unwrap();
         assert_eq!(m.start_s, 1_699_999_200);
         assert_eq!(m.period_s, 60);
-        assert_eq!(m.ignored, ["\"PacketsOutToDestination\""]);
+        assert_eq!(m.source, "nat-gateway.json");
+        assert_eq!(m.ignored, ["\"CPUUtilization\""]);
+        assert_eq!(
+            m.series.last().map(|s| s.metric),
+            Some(Metric::PacketsOutToDestination)
+        );
         let out = &m.series[0];
         assert_eq!(out.metric, Metric::BytesOutToDestination);
         assert_eq!(

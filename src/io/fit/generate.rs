@@ -22,7 +22,7 @@ use std::net::Ipv4Addr;
 pub const TRACE_START_S: u64 = 1_699_999_200;
 /// Rate a connection's bytes move at, for its duration (assumed; only the records' times
 /// depend on it).
-pub(crate) const TRANSFER_BPS: f64 = 50e6;
+pub const TRANSFER_BPS: f64 = 50e6;
 /// AWS's short aggregation interval.
 const INTERVAL_S: u64 = 60;
 const PORTS_PER_CLIENT: u64 = 60_000;

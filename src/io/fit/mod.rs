@@ -71,6 +71,8 @@ pub struct Fit {
     pub duration_s: u64,
     /// From the first connection's start to the last one's, whole seconds.
     pub observed_s: u64,
+    /// The first connection's start, Unix seconds: the fitted scenario's time zero.
+    pub first_start_s: u64,
     pub measured: Measured,
     pub workloads: Vec<FittedWorkload>,
     pub candidates: Vec<FittedCandidate>,
@@ -289,6 +291,7 @@ impl Fitter {
             region,
             duration_s: window.span_s.min(MAX_SIMULATED_S),
             observed_s: window.span_s,
+            first_start_s: window.first_s,
             measured,
             workloads,
             candidates,
@@ -444,7 +447,7 @@ fn region(groups: &[Group], catalog: &Catalog, options: &Options) -> Result<Stri
     if let Some(region) = &options.region {
         if catalog.region(region).is_none() {
             return Err(format!(
-                "--region: unknown region {region:?}; the catalog has {}",
+                "--region: unknown region {region:?}; the catalog has {}; for another region, build a catalog with `natsim catalog import` and pass it with --catalog",
                 catalog.region_names().join(", ")
             ));
         }

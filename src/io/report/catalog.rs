@@ -1,47 +1,81 @@
-//! `natsim catalog`: the catalog as text tables (region prices, egress tiers, NAT gateway
-//! defaults, instance types with the limits natsim derives for them).
+//! `natsim catalog`: the catalog as tables (region prices, egress tiers, NAT gateway defaults,
+//! instance types with the limits natsim derives for them), laid out as text or Markdown.
 //!
 //! Owns the layout of that listing only. It reads a [`Catalog`] already parsed and checked, asks it
 //! for every figure (prices, derived limits) and never computes one itself; it writes to a
-//! `String`, and the CLI prints it.
+//! `String`, and the CLI prints it. Each table is built once as a [`Listing`]; the text and
+//! Markdown layouts only place its cells (the JSON form is `json::catalog_document`).
 
 use std::fmt::Write as _;
 
 use crate::io::catalog::{Catalog, InstanceType, NatGatewayDefaults, PriceBasis, Region};
 use crate::model::cost::EgressTier;
 
+/// One table of the listing: its title, header, rows, how many leading columns hold text (the
+/// rest are numbers, right-aligned in text), and notes printed under it.
+struct Listing {
+    title: String,
+    header: Vec<String>,
+    rows: Vec<Vec<String>>,
+    text_columns: usize,
+    notes: Vec<String>,
+}
+
 /// A readable table of the catalog for `natsim catalog [--region R]`: every region when
 /// `region` is `None`, else that region's prices only.
 pub(crate) fn render(catalog: &Catalog, region: Option<&str>) -> Result<String, String> {
-    let regions: Vec<&Region> = match region {
-        None => catalog.regions.values().collect(),
-        Some(name) => vec![catalog.region(name).ok_or_else(|| {
-            format!(
-                "unknown region {}; known: {}",
-                crate::util::echo::quoted(name),
-                catalog.region_names().join(", ")
-            )
-        })?],
-    };
     let mut out = String::new();
-    render_regions(&mut out, &regions);
-    render_nat_gateway(&mut out, &catalog.nat_gateway);
-    render_instances(&mut out, catalog, &regions);
+    for (index, listing) in listings(catalog, region)?.iter().enumerate() {
+        if index > 0 {
+            out.push('\n');
+        }
+        let _ = writeln!(out, "{}", listing.title);
+        let header: Vec<&str> = listing.header.iter().map(String::as_str).collect();
+        out.push_str(&aligned_table(&header, &listing.rows, listing.text_columns));
+        for note in &listing.notes {
+            let _ = writeln!(out, "  {note}");
+        }
+    }
     Ok(out)
 }
 
-fn render_instances(out: &mut String, catalog: &Catalog, regions: &[&Region]) {
-    let mut header = vec![
-        "type",
-        "vCPU",
-        "mem GiB",
-        "baseline Gbps",
-        "burst Gbps",
-        "internet cap Gbps",
-    ];
-    header.extend(["burst min", "pps", "conntrack"]);
-    let price_headers: Vec<String> = regions.iter().map(|r| format!("$/h {}", r.name)).collect();
-    header.extend(price_headers.iter().map(String::as_str));
+/// The same tables as [`render`], in Markdown (`--format markdown`).
+pub(crate) fn markdown(catalog: &Catalog, region: Option<&str>) -> Result<String, String> {
+    let mut out = String::from("## natsim catalog\n");
+    for listing in listings(catalog, region)? {
+        let _ = writeln!(out, "\n### {}\n", super::markdown::escape(&listing.title));
+        let header: Vec<&str> = listing.header.iter().map(String::as_str).collect();
+        let right: Vec<bool> = (0..header.len())
+            .map(|c| c >= listing.text_columns)
+            .collect();
+        out.push_str(&super::markdown::table(&header, &right, &listing.rows));
+        for note in &listing.notes {
+            let _ = writeln!(out, "\n{}", super::markdown::escape(note));
+        }
+    }
+    Ok(out)
+}
+
+/// The regions the listing shows: all, or the one asked for (an unknown name is an error that
+/// lists the known ones).
+pub(crate) fn regions_shown<'a>(
+    catalog: &'a Catalog,
+    region: Option<&str>,
+) -> Result<Vec<&'a Region>, String> {
+    match region {
+        None => Ok(catalog.regions.values().collect()),
+        Some(name) => Ok(vec![catalog.region(name).ok_or_else(|| {
+            format!(
+                "unknown region {}; known: {}; for another region, build a catalog from AWS's price lists with `natsim catalog import` and pass it with --catalog (docs/catalog.md)",
+                crate::util::echo::quoted(name),
+                catalog.region_names().join(", ")
+            )
+        })?]),
+    }
+}
+
+/// Instance types by family, then size (vCPUs, memory), then name.
+pub(crate) fn instances_in_order(catalog: &Catalog) -> Vec<&InstanceType> {
     let mut types: Vec<&InstanceType> = catalog.instances.values().collect();
     types.sort_by(|a, b| {
         family(&a.name)
@@ -50,23 +84,57 @@ fn render_instances(out: &mut String, catalog: &Catalog, regions: &[&Region]) {
             .then(a.memory_gib.total_cmp(&b.memory_gib))
             .then(a.name.cmp(&b.name))
     });
+    types
+}
+
+fn listings(catalog: &Catalog, region: Option<&str>) -> Result<Vec<Listing>, String> {
+    let regions = regions_shown(catalog, region)?;
+    Ok(vec![
+        region_prices(&regions),
+        egress_tiers(&regions),
+        nat_gateway(&catalog.nat_gateway),
+        instances(catalog, &regions),
+    ])
+}
+
+fn instances(catalog: &Catalog, regions: &[&Region]) -> Listing {
+    let mut header: Vec<String> = [
+        "type",
+        "vCPU",
+        "mem GiB",
+        "baseline Gbps",
+        "burst Gbps",
+        "internet cap Gbps",
+        "burst min",
+        "pps",
+        "conntrack",
+    ]
+    .map(String::from)
+    .to_vec();
+    header.extend(regions.iter().map(|r| format!("$/h {}", r.name)));
     let mut any_derived = false;
-    let rows: Vec<Vec<String>> = types
+    let rows: Vec<Vec<String>> = instances_in_order(catalog)
         .iter()
         .map(|it| instance_row(catalog, it, regions, &mut any_derived))
         .collect();
-    let _ = writeln!(out, "\nNAT instance types");
-    out.push_str(&aligned_table(&header, &rows, 1));
+    let mut notes = Vec::new();
     if any_derived {
-        let _ = writeln!(
-            out,
-            "  * derived, not listed: the us-east-1 price × the region's instance price factor (assumed)"
+        notes.push(
+            "* derived, not listed: the us-east-1 price × the region's instance price factor (assumed)"
+                .to_string(),
         );
     }
-    let _ = writeln!(
-        out,
-        "  burst min, pps and conntrack are natsim's assumptions (AWS publishes none); see catalog.toml sources"
+    notes.push(
+        "burst min, pps and conntrack are natsim's assumptions (AWS publishes none); see catalog.toml sources"
+            .to_string(),
     );
+    Listing {
+        title: "NAT instance types".to_string(),
+        header,
+        rows,
+        text_columns: 1,
+        notes,
+    }
 }
 
 /// One instance type's row: its figures, the limits the catalog derives for it, and its price in
@@ -101,7 +169,7 @@ fn instance_row(
     row
 }
 
-fn render_regions(out: &mut String, regions: &[&Region]) {
+fn region_prices(regions: &[&Region]) -> Listing {
     let header = [
         "region",
         "NAT GW $/h",
@@ -119,18 +187,31 @@ fn render_regions(out: &mut String, regions: &[&Region]) {
                 number(r.nat_gateway_usd_per_gb),
                 number(r.ipv4_usd_per_hour),
                 number(r.cross_az_usd_per_gb_each_way),
-                number(r.instance_price_factor),
+                r.instance_price_factor.map_or("-".to_string(), number),
             ]
         })
         .collect();
-    let _ = writeln!(out, "Region prices (USD; GB = 2^30 bytes)");
-    out.push_str(&aligned_table(&header, &rows, 1));
-    let _ = writeln!(out, "\nInternet egress tiers ($/GB by monthly volume)");
-    let tiers: Vec<Vec<String>> = regions
+    Listing {
+        title: "Region prices (USD; GB = 2^30 bytes)".to_string(),
+        header: header.map(String::from).to_vec(),
+        rows,
+        text_columns: 1,
+        notes: Vec::new(),
+    }
+}
+
+fn egress_tiers(regions: &[&Region]) -> Listing {
+    let rows: Vec<Vec<String>> = regions
         .iter()
         .map(|r| vec![r.name.clone(), tiers_text(&r.egress_tiers)])
         .collect();
-    out.push_str(&aligned_table(&["region", "tiers"], &tiers, 2));
+    Listing {
+        title: "Internet egress tiers ($/GB by monthly volume)".to_string(),
+        header: vec!["region".to_string(), "tiers".to_string()],
+        rows,
+        text_columns: 2,
+        notes: Vec::new(),
+    }
 }
 
 fn tiers_text(tiers: &[EgressTier]) -> String {
@@ -147,7 +228,7 @@ fn tiers_text(tiers: &[EgressTier]) -> String {
     parts.join(", ")
 }
 
-fn render_nat_gateway(out: &mut String, d: &NatGatewayDefaults) {
+fn nat_gateway(d: &NatGatewayDefaults) -> Listing {
     let mark = |field: &str| {
         if d.assumed(field).is_some() {
             " (assumed)"
@@ -189,8 +270,13 @@ fn render_nat_gateway(out: &mut String, d: &NatGatewayDefaults) {
             ),
         ],
     ];
-    let _ = writeln!(out, "\nNAT gateway defaults");
-    out.push_str(&aligned_table(&["setting", "value"], &rows, 2));
+    Listing {
+        title: "NAT gateway defaults".to_string(),
+        header: vec!["setting".to_string(), "value".to_string()],
+        rows,
+        text_columns: 2,
+        notes: Vec::new(),
+    }
 }
 
 /// The family part of an instance name ("c6gn" of "c6gn.medium").
@@ -266,9 +352,12 @@ mod tests {
         let us = render(catalog(), Some("us-east-1")).unwrap();
         assert!(!us.contains('*'));
         let err = render(catalog(), Some("mars-1")).unwrap_err();
-        assert_eq!(
-            err,
-            "unknown region \"mars-1\"; known: ap-northeast-2, eu-west-1, us-east-1"
+        assert!(
+            err.starts_with(
+                "unknown region \"mars-1\"; known: ap-northeast-2, eu-west-1, us-east-1; "
+            ),
+            "{err}"
         );
+        assert!(err.contains("natsim catalog import"), "{err}");
     }
 }

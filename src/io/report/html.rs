@@ -1,14 +1,21 @@
 //! `report.html` for a run and for a sweep, and a batch's `index.html`: one self-contained page (inline CSS and SVG, no
-//! scripts, nothing fetched) with the table, the recommendation and its reasons, the plots, the
-//! assumptions, and the scenario as written with its seed.
+//! scripts, nothing fetched) with the table, the recommendation and its reasons, a run's
+//! calibration against CloudWatch (with `--cloudwatch`), the plots, the assumptions, and the
+//! scenario as written with its seed.
 //!
 //! Reads results and the plots' SVG text; never changes them. Every piece of user text (names,
 //! reasons, the scenario file) goes through [`escape`].
 
 use super::batch::BatchEntry;
-use super::table::{MODEL_ASSUMPTIONS, grouped_assumptions, summary_rows};
+use super::table::{
+    MODEL_ASSUMPTIONS, grouped_assumptions, hidden_misses, summary_rows, traffic_note,
+    workload_rows,
+};
+use crate::io::cloudwatch::Metric as CloudWatchMetric;
+use crate::io::cloudwatch::calibrate::{BYTES_TOLERANCE, Calibration, NO_BYTES, percent};
+use crate::io::cloudwatch::{format_utc_minute, period_text};
 use crate::io::scenario::Scenario;
-use crate::io::sweep::aggregate::{PointResult, Winner};
+use crate::io::sweep::aggregate::{Break, PointResult, Winner};
 use crate::io::sweep::plan::Plan;
 use crate::results::batch::ScenarioResult;
 use crate::results::summary::Metric;
@@ -17,7 +24,10 @@ use std::fmt::Write;
 const STYLE: &str = "body{font-family:sans-serif;max-width:1240px;margin:2em auto;padding:0 1em;color:#222}\
 table{border-collapse:collapse;margin:1em 0;display:block;max-width:100%;overflow-x:auto;font-size:0.9em}th,td{border:1px solid #ccc;padding:3px 8px;text-align:left}\
 th{background:#f0f0f0}tr.win td{font-weight:bold}pre{background:#f6f6f6;padding:1em;overflow-x:auto}\
-figure{margin:1em 0}svg{max-width:100%;height:auto}";
+figure{margin:1em 0}svg{max-width:100%;height:auto}figcaption{max-width:60em}\
+td.num{text-align:right;font-variant-numeric:tabular-nums}td.miss{color:#a40000;font-weight:bold}\
+.warn{background:#fff4d6;border-left:4px solid #d08c00;padding:0.5em 1em}\
+.ok{background:#eaf6ea;border-left:4px solid #3a913a;padding:0.5em 1em}";
 
 /// Escapes text for HTML element content and double-quoted attributes.
 pub(crate) fn escape(text: &str) -> String {
@@ -35,27 +45,39 @@ pub(crate) fn escape(text: &str) -> String {
     out
 }
 
+/// A run's calibration against CloudWatch and its figure's SVG text (none when every
+/// simulated metric was zero throughout).
+pub(crate) struct CalibrationPage<'a> {
+    pub(crate) calibration: &'a Calibration,
+    pub(crate) svg: Option<&'a str>,
+}
+
 /// The page for `natsim run`. `plots` are (name, SVG text); `scenario_text` is the file as read.
 pub(crate) fn run_report(
     scenario: &Scenario,
     result: &ScenarioResult,
     plots: &[(&str, String)],
+    calibration: Option<&CalibrationPage<'_>>,
     scenario_text: &str,
 ) -> String {
     let mut out = open(&format!("natsim: {}", scenario.name));
     let _ = writeln!(
         out,
-        "<p>region {} · {:.2} h simulated, warmup {:.0} s · seed {} · {} replication(s)</p>",
+        "<p>region {} · {:.2} h simulated, warmup {:.0} s · seed {} · {} replication(s){}</p>",
         escape(&scenario.region),
         scenario.duration_ns as f64 / 3.6e12,
         scenario.warmup_ns as f64 / 1e9,
         scenario.seed,
-        scenario.replications
+        scenario.replications,
+        traffic_note(scenario)
     );
     let (header, rows) = summary_rows(result);
     out.push_str("<h2>Summary</h2>\n");
     let winners: Vec<bool> = result.summaries.iter().map(|s| s.recommended).collect();
     table(&mut out, &header, &rows, &winners);
+    if scenario.workloads.len() > 1 {
+        workloads_section(&mut out, scenario, result);
+    }
     out.push_str("<h2>Recommendation</h2>\n");
     let _ = writeln!(out, "<p>{}</p>\n<ul>", escape(&result.verdict.headline));
     for (candidate, reason) in &result.verdict.reasons {
@@ -79,9 +101,213 @@ pub(crate) fn run_report(
     }
     out.push_str("</ul>\n");
     objectives(&mut out, scenario);
+    if let Some(page) = calibration {
+        calibration_section(&mut out, page);
+    }
     figures(&mut out, plots);
     assumptions(&mut out, scenario);
     close(out, scenario_text)
+}
+
+/// Each workload's figures through each candidate (a scenario with more than one workload): which
+/// workload suffers where the summary blends them.
+fn workloads_section(out: &mut String, scenario: &Scenario, result: &ScenarioResult) {
+    out.push_str("<section id=\"workloads\">\n<h2>Per workload</h2>\n<p>Each workload's own connections through each candidate, judged against the objectives about them (drop rate, refused connections, p99 slowdown, availability, carried bytes); the summary above blends the workloads. Every figure is in <code>summary_by_workload.csv</code>, each minute in <code>timeseries_by_workload.csv</code>.</p>\n");
+    let (header, rows) = workload_rows(scenario, result);
+    let winners: Vec<bool> = result
+        .by_workload
+        .iter()
+        .map(|w| result.summaries[w.candidate].recommended)
+        .collect();
+    table(out, &header, &rows, &winners);
+    if let Some(note) = hidden_misses(scenario, result) {
+        let _ = writeln!(out, "<p class=\"warn\">{}</p>", escape(&note));
+    }
+    out.push_str("</section>\n");
+}
+
+/// Where each candidate first misses the objectives along the last swept key (`breaks.csv`).
+fn breaks_section(out: &mut String, plan: &Plan, results: &[PointResult], breaks: &[Break]) {
+    let (Some(along), false) = (plan.spec.params.last(), breaks.is_empty()) else {
+        return;
+    };
+    let _ = writeln!(
+        out,
+        "<section id=\"breaks\">\n<h2>What breaks first</h2>\n<p>Where each candidate first misses the objectives along <code>{}</code>, and the limit behind it (<code>breaks.csv</code>).</p>\n<ul>",
+        escape(&along.key)
+    );
+    for text in super::sweep::break_texts(plan, results, breaks) {
+        let _ = write!(
+            out,
+            "<li><b>{}</b>: {}",
+            escape(&text.who),
+            escape(&text.what)
+        );
+        if !text.causes.is_empty() {
+            out.push_str("<ul>");
+            for cause in &text.causes {
+                let _ = write!(out, "<li>{}</li>", escape(cause));
+            }
+            out.push_str("</ul>");
+        }
+        out.push_str("</li>\n");
+    }
+    out.push_str("</ul>\n</section>\n");
+}
+
+/// The calibration section: what was compared with what, the verdict on the bytes, the totals
+/// with their errors, the chart, and the metrics read but not simulated.
+fn calibration_section(out: &mut String, page: &CalibrationPage<'_>) {
+    let c = page.calibration;
+    let points = c
+        .rows
+        .iter()
+        .filter(|r| Some(&r.candidate) == c.candidates.first())
+        .map(|r| r.offset_s)
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    let _ = writeln!(
+        out,
+        "<section id=\"calibration\">\n<h2>Calibration against CloudWatch</h2>\n<p>The NAT gateway candidate(s) {} against the metrics in <code>{}</code>: {points} point(s), one per {}, from {}, which is natsim's time zero; natsim's figures are the mean of {} replication(s). Every point is in <code>calibration.csv</code>.</p>",
+        c.candidates
+            .iter()
+            .map(|n| format!("<b>{}</b>", escape(n)))
+            .collect::<Vec<_>>()
+            .join(", "),
+        escape(&c.source),
+        period_text(c.period_s),
+        format_utc_minute(c.start_s),
+        c.replications
+    );
+    let warnings = c.warnings();
+    let bytes = c.bytes_compared();
+    if bytes.is_empty() {
+        let _ = writeln!(
+            out,
+            "<p class=\"warn\"><b>Warning:</b> {}.</p>",
+            escape(NO_BYTES)
+        );
+    } else if warnings.is_empty() {
+        let _ = writeln!(
+            out,
+            "<p class=\"ok\">The simulated bytes are within {:.0} % of the measured bytes ({}).</p>",
+            BYTES_TOLERANCE * 100.0,
+            bytes
+                .iter()
+                .map(|m| m.name())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    } else {
+        for w in &warnings {
+            let _ = writeln!(out, "<p class=\"warn\"><b>Warning:</b> {}.</p>", escape(w));
+        }
+    }
+    calibration_table(out, c);
+    if let Some(svg) = page.svg {
+        let (_, zero) = c.charted();
+        let zero_note = if zero.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " Not drawn, as both are 0 throughout: {}.",
+                zero.iter().map(|m| m.name()).collect::<Vec<_>>().join(", ")
+            )
+        };
+        let _ = writeln!(
+            out,
+            "<figure id=\"calibration-plot\">\n{svg}\n<figcaption>calibration.svg: each CloudWatch metric natsim simulates, per period, as measured (black, a dot per point) and as natsim's NAT gateway candidate(s) give it for the same periods (the mean over the replications). Bytes and counts are sums over the period; open connections its maximum.{}</figcaption>\n</figure>",
+            escape(&zero_note)
+        );
+    }
+    let unsimulated = c.not_simulated();
+    if !unsimulated.is_empty() {
+        out.push_str("<p>Read but not simulated, so not compared:</p>\n<ul>\n");
+        for (metric, because) in unsimulated {
+            let _ = writeln!(out, "<li>{}: {}</li>", metric.name(), escape(because));
+        }
+        out.push_str("</ul>\n");
+    }
+    let mut notes = Vec::new();
+    if c.outside > 0 {
+        notes.push(format!(
+            "{} measured point(s) fall after the scenario's duration and were left out.",
+            c.outside
+        ));
+    }
+    if !c.ignored.is_empty() {
+        notes.push(format!(
+            "Ignored results that name no NAT gateway metric: {}.",
+            c.ignored.join(", ")
+        ));
+    }
+    for note in notes {
+        let _ = writeln!(out, "<p>{}</p>", escape(&note));
+    }
+    out.push_str("</section>\n");
+}
+
+/// The totals per candidate and simulated metric, with their errors; a byte metric that misses
+/// by more than the tolerance is marked.
+fn calibration_table(out: &mut String, c: &Calibration) {
+    out.push_str("<table>\n<tr><th>candidate</th><th>metric</th><th>compared</th><th>measured</th><th>natsim</th><th>error</th><th>points</th></tr>\n");
+    for t in &c.totals {
+        let Some(natsim) = t.natsim else {
+            continue;
+        };
+        let compared = if t.metric.is_sum() {
+            "total (Sum)"
+        } else {
+            "mean of the periods' Maximum"
+        };
+        let class = if t.misses_bytes() { "num miss" } else { "num" };
+        let _ = writeln!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{compared}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"{class}\">{}</td><td class=\"num\">{}</td></tr>",
+            escape(&t.candidate),
+            t.metric.name(),
+            readable(t.metric, t.measured),
+            readable(t.metric, natsim),
+            escape(&percent(t.error())),
+            t.points
+        );
+    }
+    out.push_str("</table>\n");
+}
+
+/// A metric's figure for the table: bytes with an SI prefix and four significant digits
+/// (`7.399 MB`, `521.0 MB`), counts whole with thousands separators, anything fractional with
+/// two decimals.
+fn readable(metric: CloudWatchMetric, value: f64) -> String {
+    if matches!(
+        metric,
+        CloudWatchMetric::BytesOutToDestination | CloudWatchMetric::BytesInFromDestination
+    ) {
+        for (scale, prefix) in [(1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")] {
+            if value.abs() >= scale {
+                let v = value / scale;
+                let decimals = (3 - v.abs().log10().floor() as i32).clamp(0, 3) as usize;
+                return format!("{v:.decimals$} {prefix}B");
+            }
+        }
+        return format!("{value:.0} B");
+    }
+    if value.fract() == 0.0 && value.abs() < 1e15 {
+        let digits = format!("{}", value.abs() as u64);
+        let mut grouped = String::new();
+        for (i, d) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                grouped.push(',');
+            }
+            grouped.push(d);
+        }
+        return if value < 0.0 {
+            format!("-{grouped}")
+        } else {
+            grouped
+        };
+    }
+    format!("{value:.2}")
 }
 
 /// The objectives in force, defaults marked.
@@ -98,6 +324,7 @@ pub(crate) fn sweep_report(
     plan: &Plan,
     results: &[PointResult],
     winners: &[Winner],
+    breaks: &[Break],
     plots: &[(&str, String)],
     scenario_text: &str,
 ) -> String {
@@ -127,6 +354,7 @@ pub(crate) fn sweep_report(
         .collect();
     table(&mut out, &header, &rows, &[]);
     crossovers(&mut out, plan, results, winners);
+    breaks_section(&mut out, plan, results, breaks);
     figures(&mut out, plots);
     if plots.is_empty() {
         out.push_str("<p>No plots: they are drawn when the last swept key is numeric and the keys before it take at most 8 combinations.</p>\n");
@@ -351,7 +579,39 @@ fn assumptions(out: &mut String, scenario: &Scenario) {
 
 #[cfg(test)]
 mod tests {
-    use super::escape;
+    use super::{CloudWatchMetric, escape, readable};
+
+    #[test]
+    fn calibration_figures_read_with_their_units() {
+        assert_eq!(
+            readable(CloudWatchMetric::BytesOutToDestination, 7_399_300.0),
+            "7.399 MB"
+        );
+        assert_eq!(
+            readable(CloudWatchMetric::BytesInFromDestination, 520_963_000.0),
+            "521.0 MB"
+        );
+        assert_eq!(
+            readable(CloudWatchMetric::BytesInFromDestination, 2e9),
+            "2.000 GB"
+        );
+        assert_eq!(
+            readable(CloudWatchMetric::BytesInFromDestination, 512.0),
+            "512 B"
+        );
+        assert_eq!(
+            readable(CloudWatchMetric::ConnectionAttemptCount, 1818.0),
+            "1,818"
+        );
+        assert_eq!(
+            readable(CloudWatchMetric::ConnectionAttemptCount, 1_234_567.0),
+            "1,234,567"
+        );
+        assert_eq!(
+            readable(CloudWatchMetric::ActiveConnectionCount, 5.126),
+            "5.13"
+        );
+    }
 
     #[test]
     fn escapes_markup_and_quotes() {

@@ -1,5 +1,6 @@
-//! Report writers: CSV files, the console table, plots (PNG and SVG) and `report.html`. One
-//! module per output format; they read results and never change them.
+//! Report writers: CSV files, the console table, the JSON documents (`document` for a run's
+//! `summary.json`, `json` for the others), Markdown comments, `diff`, plots (PNG and SVG) and
+//! `report.html`. One module per output format; they read results and never change them.
 //!
 //! Invariant: only this layer and the CLI touch the filesystem; files are written to a temporary
 //! name and renamed into place (`files`), so a crash never leaves a half-written file under a
@@ -9,12 +10,18 @@ pub(crate) mod batch;
 pub(crate) mod calibration;
 pub(crate) mod catalog;
 pub mod csv;
+pub(crate) mod diff;
+pub(crate) mod document;
 pub(crate) mod files;
 pub(crate) mod html;
+pub(crate) mod infracost;
 pub(crate) mod journal;
+pub(crate) mod json;
 pub mod manifest;
+pub(crate) mod markdown;
 pub(crate) mod parquet;
 pub mod plot;
+pub(crate) mod shard;
 pub(crate) mod sweep;
 pub(crate) mod table;
 

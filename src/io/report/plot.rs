@@ -11,6 +11,9 @@
 //! Invariant: plotters stays inside this module; the rest of natsim sees strings and files.
 
 use super::files::write_output;
+use crate::io::cloudwatch::Metric as CloudWatchMetric;
+use crate::io::cloudwatch::calibrate::Calibration;
+use crate::io::cloudwatch::{format_utc_minute, period_text};
 use crate::io::scenario::Scenario;
 use crate::io::sweep::aggregate::{PointResult, Winner};
 use crate::io::sweep::plan::Plan;
@@ -34,7 +37,9 @@ const LEGEND_WIDTH: u32 = 230;
 
 const FONT: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans.ttf");
 const FAMILY: &str = "sans-serif";
-const PALETTE: [RGBColor; 8] = [
+/// The measured series' colour in the calibration figure: black, after the candidates' eight.
+const MEASURED_COLOR: usize = 8;
+const PALETTE: [RGBColor; 9] = [
     RGBColor(31, 119, 180),
     RGBColor(214, 39, 40),
     RGBColor(44, 160, 44),
@@ -43,6 +48,7 @@ const PALETTE: [RGBColor; 8] = [
     RGBColor(140, 86, 75),
     RGBColor(227, 119, 194),
     RGBColor(127, 127, 127),
+    RGBColor(0, 0, 0),
 ];
 
 /// One figure: panels stacked top to bottom, written as `<name>.png` and `<name>.svg`.
@@ -80,7 +86,7 @@ impl Series {
     fn candidate(index: usize, name: &str, points: Vec<(f64, f64)>) -> Series {
         Series {
             label: name.to_string(),
-            color: index,
+            color: index % MEASURED_COLOR,
             dashed: false,
             points,
             filled: None,
@@ -248,6 +254,91 @@ pub(crate) fn run_figures(scenario: &Scenario, result: &ScenarioResult) -> Vec<F
     ]
 }
 
+/// The `calibration` figure of a run with `--cloudwatch`: one panel per simulated metric that
+/// is not zero throughout ([`Calibration::charted`]), the measured points in black with a dot
+/// each and every NAT gateway candidate's figure for the same periods in its own colour (the
+/// mean over the replications), against the time from the first measured point. `None` when
+/// no metric is worth a panel.
+pub(crate) fn calibration_figure(scenario: &Scenario, calibration: &Calibration) -> Option<Figure> {
+    let (charted, _) = calibration.charted();
+    let last_s = calibration.rows.iter().map(|r| r.offset_s).max()?;
+    let (scale_s, unit) = time_unit((last_s + calibration.period_s) as f64);
+    let x_label = format!(
+        "{unit} from {} (the first measured point)",
+        format_utc_minute(calibration.start_s)
+    );
+    let period = period_text(calibration.period_s);
+    let runs = match calibration.replications {
+        1 => "1 run".to_string(),
+        n => format!("mean of {n} runs"),
+    };
+    let panels: Vec<Panel> = charted
+        .into_iter()
+        .map(|metric| {
+            let points = |candidate: &str, natsim: bool| -> Vec<(f64, f64)> {
+                calibration
+                    .rows
+                    .iter()
+                    .filter(|r| r.metric == metric && r.candidate == candidate)
+                    .filter_map(|r| {
+                        let y = if natsim { r.natsim? } else { r.measured };
+                        Some((r.offset_s as f64 / scale_s, y))
+                    })
+                    .collect()
+            };
+            let first = calibration.candidates.first().map_or("", String::as_str);
+            let measured = points(first, false);
+            let mut series = vec![Series {
+                label: "measured (CloudWatch)".into(),
+                color: MEASURED_COLOR,
+                dashed: false,
+                filled: Some(vec![true; measured.len()]),
+                points: measured,
+            }];
+            for name in &calibration.candidates {
+                let index = scenario
+                    .candidates
+                    .iter()
+                    .position(|c| &c.name == name)
+                    .unwrap_or(0);
+                series.push(Series::candidate(
+                    index,
+                    &format!("natsim {name} ({runs})"),
+                    points(name, true),
+                ));
+            }
+            Panel {
+                title: format!("{} per {period}", metric.name()),
+                x_label: x_label.clone(),
+                y_label: calibration_unit(metric, &period),
+                x_log: false,
+                y_log: false,
+                series,
+                markers: Vec::new(),
+            }
+        })
+        .collect();
+    (!panels.is_empty()).then_some(Figure {
+        name: "calibration",
+        panels,
+    })
+}
+
+/// The y axis of a calibration panel: what is counted, per period.
+fn calibration_unit(metric: CloudWatchMetric, period: &str) -> String {
+    match metric {
+        CloudWatchMetric::BytesOutToDestination | CloudWatchMetric::BytesInFromDestination => {
+            format!("bytes per {period}")
+        }
+        CloudWatchMetric::ActiveConnectionCount => format!("open connections (max per {period})"),
+        CloudWatchMetric::ConnectionAttemptCount => format!("connections per {period}"),
+        CloudWatchMetric::ErrorPortAllocation => format!("refusals per {period}"),
+        CloudWatchMetric::PacketsDropCount => format!("packets per {period}"),
+        CloudWatchMetric::IdleTimeoutCount => format!("connections cut per {period}"),
+        _ => format!("per {period}"),
+    }
+}
+
 /// Most panels a sweep figure stacks: one per combination of the keys before the last.
 const MAX_SWEEP_PANELS: usize = 8;
 
@@ -255,9 +346,9 @@ const MAX_SWEEP_PANELS: usize = 8;
 /// when every value of it is a number. A sweep of several keys gets one panel per combination
 /// of the others (at most [`MAX_SWEEP_PANELS`]); `None` when there is no numeric axis.
 ///
-/// When the last key changes the traffic (a `workload` key) and the monthly traffic rises with
-/// it, x is that traffic as GB per month, the unit users compare NAT options in (alterNAT's
-/// "~10 TB/month"); the swept key is named in the axis label.
+/// When the last key changes the traffic (a `workload` key, or `scenario.traffic_scale`) and
+/// the monthly traffic rises with it, x is that traffic as GB per month, the unit users compare
+/// NAT options in (alterNAT's "~10 TB/month"); the swept key is named in the axis label.
 /// Points that miss the objectives are drawn hollow; crossovers are dashed vertical lines.
 pub(crate) fn sweep_figures(
     plan: &Plan,
@@ -276,7 +367,7 @@ pub(crate) fn sweep_figures(
         return None;
     }
     let traffic = |point: usize| mean_over_candidates(&results[point], Metric::MonthlyTrafficGb);
-    let by_traffic = param.key.starts_with("workload")
+    let by_traffic = (param.key.starts_with("workload") || param.key == "scenario.traffic_scale")
         && (0..groups).all(|g| {
             let base = g * per_group;
             (1..per_group).all(|i| traffic(base + i) > traffic(base + i - 1)) && traffic(base) > 0.0
