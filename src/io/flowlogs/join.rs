@@ -22,8 +22,8 @@
 //! open), so each record touches as few places as it can: the 5-tuple's map entry and its
 //! segment. Segments live in a slab whose slots are reused, chained both ways per 5-tuple, so
 //! closing one needs no map lookup: a closed chain head leaves its map entry behind, stale
-//! (a lookup checks that the slot still holds a head of that 5-tuple), and stale entries are
-//! swept out when they reach half the live ones. Closing times wait in a ring of one-second
+//! (an entry carries its slot's generation, which moves on when the slot is freed), and stale
+//! entries are swept out when they reach half the live ones. Closing times wait in a ring of one-second
 //! buckets (`Calendar`; a segment that grew is put back with its new time when its old one comes
 //! up).
 
@@ -158,6 +158,13 @@ impl Segment {
     }
 }
 
+/// A 5-tuple's chain head in the map: its slot, and the slot's generation then.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Head {
+    at: u32,
+    generation: u32,
+}
+
 /// Where closed connections go.
 pub(crate) type Sink<'s> = dyn FnMut(&Joined<'_>) + 's;
 
@@ -165,11 +172,14 @@ pub(crate) type Sink<'s> = dyn FnMut(&Joined<'_>) + 's;
 pub(crate) struct Joiner {
     /// Each open 5-tuple's chain head (IPv4 ones packed, the rest by their key), and stale
     /// entries left by closed heads.
-    heads_v4: FastMap<(u64, u64), u32>,
-    heads: FastMap<Key, u32>,
+    heads_v4: FastMap<(u64, u64), Head>,
+    heads: FastMap<Key, Head>,
     /// Open segments (and merged ones waiting to be freed), in slots reused through `free`.
     segments: Vec<Segment>,
     free: Vec<u32>,
+    /// Each slot's generation, moved on when the slot is freed: a map entry naming a slot of
+    /// another generation is stale (a small array, so checking costs no trip to the slab).
+    generations: Vec<u32>,
     /// The slots closing at each second (a slot's `end` plus the gap when it was queued); a
     /// slot has exactly one entry while it is in use.
     closing: Calendar,
@@ -265,7 +275,7 @@ impl Joiner {
             for &at in &bucket {
                 let s = &self.segments[at as usize];
                 if s.records == 0 {
-                    self.free.push(at);
+                    self.release(at);
                 } else if s.end_s.saturating_add(GAP_S) > due {
                     // It grew since it was queued: wait for its new time.
                     let due = s.end_s.saturating_add(GAP_S);
@@ -273,7 +283,7 @@ impl Joiner {
                 } else {
                     self.close(at, sink);
                     self.segments[at as usize].records = 0;
-                    self.free.push(at);
+                    self.release(at);
                 }
             }
             bucket.clear();
@@ -285,18 +295,27 @@ impl Joiner {
         }
     }
 
+    /// Frees slot `at` (its map entry, if any, turns stale).
+    fn release(&mut self, at: u32) {
+        let generation = &mut self.generations[at as usize];
+        *generation = generation.wrapping_add(1);
+        self.free.push(at);
+    }
+
+    /// A map entry for the segment in slot `at` now.
+    fn head(&self, at: u32) -> Head {
+        Head {
+            at,
+            generation: self.generations[at as usize],
+        }
+    }
+
     /// Drops the map entries whose chain has closed.
     fn sweep_stale(&mut self) {
-        let segments = &self.segments;
-        let live = |at: u32| {
-            let s = &segments[at as usize];
-            s.records > 0 && s.prev == NONE
-        };
-        self.heads_v4.retain(|packed, at| {
-            live(*at) && segments[*at as usize].key.packed_v4() == Some(*packed)
-        });
-        self.heads
-            .retain(|key, at| live(*at) && segments[*at as usize].key == *key);
+        let generations = &self.generations;
+        let live = |h: &Head| generations[h.at as usize] == h.generation;
+        self.heads_v4.retain(|_, h| live(h));
+        self.heads.retain(|_, h| live(h));
     }
 
     /// The segment a record of `key` on `interface` from `start_s` to `end_s` joins: the one
@@ -308,19 +327,21 @@ impl Joiner {
             .last()
             .copied()
             .unwrap_or(self.segments.len() as u32);
+        let new_head = Head {
+            at: new_at,
+            generation: self.generations.get(new_at as usize).copied().unwrap_or(0),
+        };
         let slot = match key.packed_v4() {
-            Some(packed) => self.heads_v4.entry(packed).or_insert(NONE),
-            None => self.heads.entry(key).or_insert(NONE),
+            Some(packed) => self.heads_v4.entry(packed).or_insert(new_head),
+            None => self.heads.entry(key).or_insert(new_head),
         };
-        let head = *slot;
-        let live = head != NONE && {
-            let s = &self.segments[head as usize];
-            s.records > 0 && s.prev == NONE && s.key == key
-        };
+        let entry = *slot;
+        let live = entry != new_head && self.generations[entry.at as usize] == entry.generation;
         if !live {
-            *slot = new_at;
+            *slot = new_head;
             return self.create(key, interface, start_s, end_s, NONE);
         }
+        let head = entry.at;
         let s = &self.segments[head as usize];
         // The common case: the one segment, on this interface, within the gap.
         if s.interface == interface && s.next == NONE && s.touches(start_s, end_s) {
@@ -345,8 +366,8 @@ impl Joiner {
             return found;
         }
         match key.packed_v4() {
-            Some(packed) => self.heads_v4.insert(packed, new_at),
-            None => self.heads.insert(key, new_at),
+            Some(packed) => self.heads_v4.insert(packed, new_head),
+            None => self.heads.insert(key, new_head),
         };
         self.segments[head as usize].prev = new_at;
         self.create(key, interface, start_s, end_s, head)
@@ -377,6 +398,7 @@ impl Joiner {
             }
             None => {
                 self.segments.push(segment);
+                self.generations.push(0);
                 self.segments.len() as u32 - 1
             }
         };
@@ -398,9 +420,10 @@ impl Joiner {
             self.segments[prev as usize].next = next;
         } else if next != NONE {
             let key = self.segments[at as usize].key;
+            let head = self.head(next);
             match key.packed_v4() {
-                Some(packed) => self.heads_v4.insert(packed, next),
-                None => self.heads.insert(key, next),
+                Some(packed) => self.heads_v4.insert(packed, head),
+                None => self.heads.insert(key, head),
             };
         }
         let s = &mut self.segments[at as usize];

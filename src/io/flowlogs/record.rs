@@ -233,39 +233,30 @@ fn address(word: &str, field: &str) -> Result<IpAddr, FlowLogError> {
 }
 
 /// A dotted quad in its one canonical spelling (four decimal octets, no leading zero), which
-/// std's parser accepts with the same value; anything else goes to std's parser. One pass over
-/// the bytes.
+/// std's parser accepts with the same value; anything else goes to std's parser.
 #[inline]
 pub(crate) fn plain_ipv4(word: &[u8]) -> Option<Ipv4Addr> {
-    if !(7..=15).contains(&word.len()) {
-        return None;
-    }
     let mut octets = [0u8; 4];
-    let mut i = 0;
+    let mut rest = word;
     for (k, octet) in octets.iter_mut().enumerate() {
-        let from = i;
-        let mut value = 0u32;
-        while i < word.len() && word[i] != b'.' {
-            let d = word[i].wrapping_sub(b'0');
-            if d > 9 || i - from == 3 {
-                return None;
-            }
-            value = value * 10 + u32::from(d);
-            i += 1;
-        }
-        let len = i - from;
-        if len == 0 || (len > 1 && word[from] == b'0') || value > 255 {
+        let digits = rest
+            .iter()
+            .take(3)
+            .take_while(|b| b.is_ascii_digit())
+            .count();
+        if digits == 0 || (digits > 1 && rest[0] == b'0') {
             return None;
         }
-        *octet = value as u8;
+        let value = rest[..digits]
+            .iter()
+            .fold(0u32, |v, &b| v * 10 + u32::from(b - b'0'));
+        *octet = u8::try_from(value).ok()?;
+        rest = &rest[digits..];
         if k < 3 {
-            if i == word.len() {
-                return None;
-            }
-            i += 1;
+            rest = rest.strip_prefix(b".")?;
         }
     }
-    (i == word.len()).then_some(Ipv4Addr::from(octets))
+    rest.is_empty().then_some(Ipv4Addr::from(octets))
 }
 
 /// The value of 1 to 19 ASCII digits (no sign), which cannot overflow a `u64`.

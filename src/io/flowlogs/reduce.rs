@@ -117,8 +117,39 @@ impl Reducer {
             return out;
         };
         out.bytes = bytes;
-        let (src, dst) = (SocketAddr::new(src, sport), SocketAddr::new(dst, dport));
-        out.outbound = match orient(src, dst, r.tcp_flags) {
+        // IPv4 both ends (nearly every record): oriented and keyed on the 32-bit addresses.
+        let orientation = match (src, dst) {
+            (IpAddr::V4(s), IpAddr::V4(d)) => {
+                let (s, d) = (u32::from(s), u32::from(d));
+                let orientation = orient_with(
+                    is_private_v4(s),
+                    is_private_v4(d),
+                    sport.cmp(&dport),
+                    r.tcp_flags,
+                );
+                if let Orientation::Outbound | Orientation::Inbound = orientation {
+                    let outbound = matches!(orientation, Orientation::Outbound);
+                    let ((c, cp), (v, vp)) = if outbound {
+                        ((s, sport), (d, dport))
+                    } else {
+                        ((d, dport), (s, sport))
+                    };
+                    out.key = Key::v4(protocol, c, cp, v, vp);
+                }
+                orientation
+            }
+            _ => {
+                let (src, dst) = (SocketAddr::new(src, sport), SocketAddr::new(dst, dport));
+                let orientation = orient(src, dst, r.tcp_flags);
+                let (client, server) = match orientation {
+                    Orientation::Outbound => (src, dst),
+                    _ => (dst, src),
+                };
+                out.key = Key::new(protocol, client, server);
+                orientation
+            }
+        };
+        out.outbound = match orientation {
             Orientation::Outbound => true,
             Orientation::Inbound => false,
             Orientation::Internal => {
@@ -130,9 +161,7 @@ impl Reducer {
                 return out;
             }
         };
-        let (client, server) = if out.outbound { (src, dst) } else { (dst, src) };
         out.status = Status::Flow;
-        out.key = Key::new(protocol, client, server);
         out.az = r.az_id.map_or(NONE, |az| self.azs.id(az));
         out.start_s = start_s;
         out.end_s = end_s;
@@ -216,6 +245,24 @@ impl Key {
         }
     }
 
+    /// An IPv4 5-tuple from its addresses as numbers.
+    #[inline]
+    fn v4(protocol: u8, client: u32, client_port: u16, server: u32, server_port: u16) -> Self {
+        let bytes = |ip: u32| {
+            let mut out = [0u8; 16];
+            out[12..].copy_from_slice(&ip.to_be_bytes());
+            out
+        };
+        Key {
+            protocol,
+            v6: 0,
+            client_port,
+            server_port,
+            client_ip: bytes(client),
+            server_ip: bytes(server),
+        }
+    }
+
     fn ip(bytes: [u8; 16], v6: bool) -> IpAddr {
         if v6 {
             IpAddr::V6(Ipv6Addr::from(bytes))
@@ -284,7 +331,24 @@ enum Orientation {
 /// are public (IPv6, or addresses AWS reports as public), a SYN without ACK marks the client,
 /// a SYN-ACK the server, else the higher (ephemeral) port is the client's.
 fn orient(src: SocketAddr, dst: SocketAddr, tcp_flags: Option<u16>) -> Orientation {
-    match (is_private(src.ip()), is_private(dst.ip())) {
+    orient_with(
+        is_private(src.ip()),
+        is_private(dst.ip()),
+        src.port().cmp(&dst.port()),
+        tcp_flags,
+    )
+}
+
+/// [`orient`] from whether each end is private and how the source port compares with the
+/// destination's.
+#[inline]
+fn orient_with(
+    src_private: bool,
+    dst_private: bool,
+    ports: std::cmp::Ordering,
+    tcp_flags: Option<u16>,
+) -> Orientation {
+    match (src_private, dst_private) {
         (true, false) => return Orientation::Outbound,
         (false, true) => return Orientation::Inbound,
         (true, true) => return Orientation::Internal,
@@ -295,11 +359,23 @@ fn orient(src: SocketAddr, dst: SocketAddr, tcp_flags: Option<u16>) -> Orientati
         Some(f) if f == SYN | ACK => return Orientation::Inbound,
         _ => {}
     }
-    match src.port().cmp(&dst.port()) {
+    match ports {
         std::cmp::Ordering::Greater => Orientation::Outbound,
         std::cmp::Ordering::Less => Orientation::Inbound,
         std::cmp::Ordering::Equal => Orientation::Unknown,
     }
+}
+
+/// [`is_private`] for an IPv4 address as a number: 10/8, 172.16/12, 192.168/16, 100.64/10,
+/// 127/8, 169.254/16.
+#[inline]
+fn is_private_v4(ip: u32) -> bool {
+    ip >> 24 == 10
+        || ip >> 20 == 0xac1
+        || ip >> 16 == 0xc0a8
+        || ip >> 22 == (100 << 2 | 1)
+        || ip >> 24 == 127
+        || ip >> 16 == 0xa9fe
 }
 
 /// Addresses that never leave the VPC as they are: RFC 1918, shared (100.64/10), loopback,
@@ -338,6 +414,21 @@ mod tests {
         }
         for public in ["203.0.113.5", "100.128.0.1", "52.95.128.179", "2001:db8::1"] {
             assert!(!is_private(public.parse().unwrap()), "{public}");
+        }
+    }
+
+    #[test]
+    fn private_ipv4_as_numbers_agrees_with_the_address_rules() {
+        for a in [0u32, 9, 10, 11, 100, 127, 128, 169, 172, 192, 203, 255] {
+            for b in [0u32, 15, 16, 31, 32, 63, 64, 127, 128, 168, 191, 254, 255] {
+                let ip = a << 24 | b << 16 | 0x0102;
+                assert_eq!(
+                    is_private_v4(ip),
+                    is_private(IpAddr::V4(Ipv4Addr::from(ip))),
+                    "{}",
+                    Ipv4Addr::from(ip)
+                );
+            }
         }
     }
 
