@@ -8,7 +8,10 @@
 //! 1-minute aggregation boundaries, one record each way per interval, with its bytes spread
 //! over the intervals in proportion to the time in each. Every connection has its own 5-tuple
 //! (client `10.<class>.x.y`, a fresh port; server `54.0.0.0` + destination index, port 443), so
-//! the join sees exactly the connections drawn. Owns nothing the reader uses.
+//! the join sees exactly the connections drawn. The workloads' connections are written in the
+//! order they start, as AWS's files are in time order, each with all its records (so a long
+//! connection's later intervals come early, by at most its length: well within the reader's
+//! tolerance for the holds tests use). Owns nothing the reader uses.
 
 use crate::engine::Streams;
 use crate::model::scenario::{Protocol, Scenario};
