@@ -3,7 +3,8 @@
 //
 //   node check-report.mjs REPORT.html SCREENSHOT.png [--expect-candidates a,b,c]
 //                         [--expect-candidates-from FILE.csv]
-//                         [--expect-calibration-from FILE.csv] [--chromium PATH]
+//                         [--expect-calibration-from FILE.csv] [--expect-workloads-from FILE.csv]
+//                         [--expect-breaks-from FILE.csv] [--chromium PATH]
 //
 // Without --expect-candidates*, the candidate names are read from the `candidate` column of the
 // report's sibling summary.csv (a run) or sweep.csv (a sweep), when one exists. Without
@@ -20,7 +21,12 @@
 // no visible <section id="calibration">, a compared (candidate, metric) of calibration.csv
 // without its row in the section's table, a metric read but not simulated that the section does
 // not name, a metric not zero throughout with no calibration plot (figure #calibration-plot,
-// shown at a usable size, with a caption), or a blank calibration plot in the screenshot. Exit 2: bad usage or the browser
+// shown at a usable size, with a caption), or a blank calibration plot in the screenshot. With
+// workloads expected (--expect-workloads-from, or a sibling summary_by_workload.csv naming more
+// than one workload): no visible <section id="workloads">, or a (candidate, workload) of the CSV
+// without its row in the section's table. With breaks expected (--expect-breaks-from, or a
+// sibling breaks.csv with rows, a sweep): no visible <section id="breaks">, or a candidate of the
+// CSV that no item of it names. Exit 2: bad usage or the browser
 // could not be driven. Exit 0: one "ok ..." line.
 
 import { chromium } from 'playwright-core';
@@ -37,13 +43,22 @@ function usage(msg) {
   if (msg) console.error(`check-report: ${msg}`);
   console.error(
     'usage: node check-report.mjs REPORT.html SCREENSHOT.png [--expect-candidates a,b,c] ' +
-      '[--expect-candidates-from FILE.csv] [--expect-calibration-from FILE.csv] [--chromium PATH]',
+      '[--expect-candidates-from FILE.csv] [--expect-calibration-from FILE.csv] ' +
+      '[--expect-workloads-from FILE.csv] [--expect-breaks-from FILE.csv] [--chromium PATH]',
   );
   process.exit(2);
 }
 
 function parseArgs(argv) {
-  const opts = { positional: [], candidates: null, candidatesFrom: null, calibrationFrom: null, chromium: null };
+  const opts = {
+    positional: [],
+    candidates: null,
+    candidatesFrom: null,
+    calibrationFrom: null,
+    workloadsFrom: null,
+    breaksFrom: null,
+    chromium: null,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -53,6 +68,8 @@ function parseArgs(argv) {
     if (a === '--expect-candidates') opts.candidates = value();
     else if (a === '--expect-candidates-from') opts.candidatesFrom = value();
     else if (a === '--expect-calibration-from') opts.calibrationFrom = value();
+    else if (a === '--expect-workloads-from') opts.workloadsFrom = value();
+    else if (a === '--expect-breaks-from') opts.breaksFrom = value();
     else if (a === '--chromium') opts.chromium = value();
     else if (a === '-h' || a === '--help') usage();
     else if (a.startsWith('--')) usage(`unknown option ${a}`);
@@ -138,6 +155,40 @@ function calibrationFromCsv(file) {
   return { compared: [...compared].map((k) => k.split('\t')), unsimulated: [...unsimulated], charted };
 }
 
+/// The (candidate, workload) pairs summary_by_workload.csv lists, or null when it names one
+/// workload (the page then has no per-workload section).
+function workloadsFromCsv(file) {
+  const rows = parseCsv(fs.readFileSync(file, 'utf8'));
+  if (rows.length < 2) throw new Error(`${file} has no rows`);
+  const [cand, work] = ['candidate', 'workload'].map((name) => {
+    const i = rows[0].indexOf(name);
+    if (i < 0) throw new Error(`${file} has no "${name}" column`);
+    return i;
+  });
+  const pairs = rows.slice(1).filter((r) => r.length > work).map((r) => [r[cand], r[work]]);
+  return new Set(pairs.map((p) => p[1])).size > 1 ? pairs : null;
+}
+
+/// The candidates breaks.csv lists, or null when it has no rows.
+function breaksFromCsv(file) {
+  const rows = parseCsv(fs.readFileSync(file, 'utf8'));
+  const col = rows[0]?.indexOf('candidate') ?? -1;
+  if (col < 0) throw new Error(`${file} has no "candidate" column`);
+  const names = [...new Set(rows.slice(1).filter((r) => r.length > col).map((r) => r[col]))];
+  return names.length ? names : null;
+}
+
+/// A sibling file of the report read by `read`, or the one an option names; null when neither.
+function readExpected(option, report, sibling, read) {
+  const file = option ? path.resolve(option) : path.join(path.dirname(report), sibling);
+  if (!option && !fs.existsSync(file)) return null;
+  try {
+    return read(file);
+  } catch (e) {
+    usage(e.message);
+  }
+}
+
 const isLocalUrl = (url) => /^(file|data|about|blob):/i.test(url);
 
 async function main() {
@@ -184,6 +235,9 @@ async function main() {
       }
     }
   }
+
+  const workloads = readExpected(opts.workloadsFrom, report, 'summary_by_workload.csv', workloadsFromCsv);
+  const breaks = readExpected(opts.breaksFrom, report, 'breaks.csv', breaksFromCsv);
 
   const problems = [];
   const notes = [];
@@ -294,9 +348,23 @@ async function main() {
           text: section.textContent.replace(/\s+/g, ' '),
           caption: section.querySelector('figure#calibration-plot figcaption')?.textContent.trim() ?? '',
         };
+        const sectionFacts = (id) => {
+          const el = document.querySelector(`section#${id}`);
+          return (
+            el && {
+              visible: shown(el),
+              rows: [...el.querySelectorAll('table tr')].map((r) =>
+                [...r.cells].map((c) => c.textContent.replace(/\s+/g, ' ').trim()),
+              ),
+              items: [...el.querySelectorAll(':scope > ul > li')].map((li) => li.textContent.replace(/\s+/g, ' ').trim()),
+            }
+          );
+        };
         const doc = document.documentElement;
         return {
           calibration,
+          workloads: sectionFacts('workloads'),
+          breaks: sectionFacts('breaks'),
           title: document.title,
           tables,
           plots,
@@ -358,6 +426,29 @@ async function main() {
         if (calibrationPlot && found.caption.length < 40) {
           fail('calibration', `the calibration plot's caption says too little: "${found.caption}"`);
         }
+      }
+    }
+    if (workloads) {
+      const found = facts.workloads;
+      if (!found || !found.visible) {
+        fail('workloads', 'summary_by_workload.csv names several workloads but the page has no visible <section id="workloads">');
+      } else {
+        const strip = (c) => c.replace(/^\*\s+/, '');
+        const missing = workloads.filter(
+          ([c, w]) => !found.rows.some((r) => strip(r[0] ?? '') === c && r[1] === w),
+        );
+        if (missing.length) {
+          fail('workloads', `no row in the per-workload table for ${missing.map((p) => p.join(' / ')).join(', ')}`);
+        }
+      }
+    }
+    if (breaks) {
+      const found = facts.breaks;
+      if (!found || !found.visible) {
+        fail('breaks', 'breaks.csv has rows but the page has no visible <section id="breaks">');
+      } else {
+        const missing = breaks.filter((name) => !found.items.some((li) => li.includes(`${name}:`)));
+        if (missing.length) fail('breaks', `no item of the breaks section names ${missing.join(', ')}`);
       }
     }
     if (facts.scrollWidth > facts.clientWidth) {
@@ -448,6 +539,8 @@ async function main() {
         (calibration
           ? `calibration: ${calibration.compared.length} compared row(s), ${calibration.unsimulated.length} not simulated, plot ${calibrationPlot?.big ? 'shown' : 'none'}; `
           : '') +
+        (workloads ? `per workload: ${workloads.length} row(s); ` : '') +
+        (breaks ? `breaks: ${breaks.length} candidate(s); ` : '') +
         `screenshot ${rel(shot)} ${png.width}x${png.height} (${stats.join('; ')})`,
     );
     return 0;

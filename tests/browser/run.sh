@@ -84,6 +84,9 @@ expect_failure blank.html "screenshot"
 expect_failure good.html "candidates" --expect-candidates alpha,not-a-candidate
 expect_failure good.html "calibration" --expect-candidates alpha,beta \
   --expect-calibration-from "$here/fixtures/calibration-expected.csv"
+expect_failure good.html "workloads breaks" --expect-candidates alpha,beta \
+  --expect-workloads-from "$here/fixtures/workloads-expected.csv" \
+  --expect-breaks-from "$here/fixtures/breaks-expected.csv"
 check "$here/fixtures/good.html" "$shots/selftest-good.png" --expect-candidates alpha,beta >/dev/null ||
   die "self-test: fixtures/good.html should pass"
 say "self-test: fixtures/good.html passes as it should"

@@ -495,3 +495,67 @@ kind = "nat_gateway"
     assert_eq!(by_name(&result, "igw").get(Metric::BilledCrossAzGb), 0.0);
     assert!(by_name(&result, "natgw").get(Metric::BilledCrossAzGb) > 0.0);
 }
+
+/// Conservation over the paths: with no warmup (the window is the whole run), what the NAT
+/// gateway processed plus what the gateway endpoint, the interface endpoints and the egress-only
+/// internet gateway carried is every byte the clients moved, with or without the bypasses; the
+/// EIGW's bytes add no processing charge, and its requests are billed as egress with the NAT
+/// gateway's internet-bound requests.
+#[test]
+fn bytes_through_the_nat_and_past_it_add_up_to_what_clients_moved() {
+    let all_paths = r#"
+[[candidate]]
+name = "natgw-all"
+kind = "nat_gateway"
+s3_gateway_endpoint = true
+interface_endpoints = ["sts"]
+egress_only_igw = true
+"#;
+    let text = scenario(
+        "endpoint_share = 0.1\naws_services = { sts = 0.2 }\nipv6_share = 0.5",
+        &format!("{NATGW}{all_paths}"),
+    );
+    let (_, result) = run(&text);
+    for name in ["natgw", "natgw-all"] {
+        let s = by_name(&result, name);
+        crate::support::assert_bytes_conserved(s);
+        let moved = s.get(Metric::OutGb) + s.get(Metric::InGb);
+        let through_and_past = s.get(Metric::BilledProcessedGb)
+            + s.get(Metric::EndpointGb)
+            + s.get(Metric::InterfaceEndpointGb)
+            + s.get(Metric::Ipv6Gb);
+        // The links' totals integrate rates between nanosecond-rounded times, the connections'
+        // bytes are their sizes: they agree to a few bytes per million.
+        assert!(
+            close(through_and_past, moved, 1e-6),
+            "{name}: processed + bypassed {through_and_past} GB, moved {moved} GB"
+        );
+        // Processing is the NAT gateway's bytes × its price: nothing for the bypasses.
+        assert!(close(
+            s.get(Metric::CostProcessingUsd),
+            s.get(Metric::BilledProcessedGb) * 0.045,
+            1e-12
+        ));
+    }
+    let all = by_name(&result, "natgw-all");
+    assert!(all.get(Metric::Ipv6Gb) > 0.0 && all.get(Metric::InterfaceEndpointGb) > 0.0);
+    assert!(close(
+        all.get(Metric::BilledEndpointGb),
+        all.get(Metric::InterfaceEndpointGb),
+        1e-9
+    ));
+    // Every AWS-bound byte skipped the gateway, so egress is every request byte that is not
+    // AWS-bound (20 KB of each 220 KB connection): the NAT path's and the EIGW's alike.
+    let aws_out =
+        (all.get(Metric::EndpointGb) + all.get(Metric::InterfaceEndpointGb)) * 20.0 / 220.0;
+    assert!(
+        close(
+            all.get(Metric::BilledEgressGb),
+            all.get(Metric::OutGb) - aws_out,
+            1e-6
+        ),
+        "egress {} GB, internet-bound requests {} GB",
+        all.get(Metric::BilledEgressGb),
+        all.get(Metric::OutGb) - aws_out
+    );
+}

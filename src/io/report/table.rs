@@ -21,13 +21,14 @@ pub(crate) fn render(scenario: &Scenario, result: &ScenarioResult) -> String {
     let hours = scenario.duration_ns as f64 / 3.6e12;
     let _ = writeln!(
         out,
-        "scenario {} · region {} · {:.2} h simulated, warmup {:.0} s · seed {} · {} replication(s)\n",
+        "scenario {} · region {} · {:.2} h simulated, warmup {:.0} s · seed {} · {} replication(s){}\n",
         scenario.name,
         scenario.region,
         hours,
         scenario.warmup_ns as f64 / 1e9,
         scenario.seed,
-        scenario.replications
+        scenario.replications,
+        traffic_note(scenario)
     );
     let (header, rows) = summary_rows(result);
     out.push_str(&aligned(&header, &rows));
@@ -38,6 +39,17 @@ pub(crate) fn render(scenario: &Scenario, result: &ScenarioResult) -> String {
         let _ = writeln!(out, "  - {name}: {}", lines.next().unwrap_or(""));
         for line in lines {
             let _ = writeln!(out, "      {line}");
+        }
+    }
+    if scenario.workloads.len() > 1 {
+        let _ = writeln!(
+            out,
+            "\nper workload (each judged on its own connections; every figure in summary_by_workload.csv):"
+        );
+        let (header, rows) = workload_rows(scenario, result);
+        out.push_str(&aligned(&header, &rows));
+        if let Some(note) = hidden_misses(scenario, result) {
+            let _ = writeln!(out, "{note}");
         }
     }
     let _ = writeln!(
@@ -72,6 +84,15 @@ pub(crate) fn render(scenario: &Scenario, result: &ScenarioResult) -> String {
         }
     }
     out
+}
+
+/// " · traffic × 4" when the scenario scales its traffic (nothing at the default of 1).
+pub(super) fn traffic_note(scenario: &Scenario) -> String {
+    if scenario.traffic_scale == 1.0 {
+        String::new()
+    } else {
+        format!(" · traffic × {}", scenario.traffic_scale)
+    }
 }
 
 /// The comparison table's header and rows, shared by the console and `report.html`.
@@ -120,6 +141,73 @@ pub(super) fn summary_rows(result: &ScenarioResult) -> ([&'static str; 11], Vec<
     (header, rows)
 }
 
+/// The per-workload table's header and rows (one per candidate × workload), shared by the
+/// console and `report.html`. The columns of bytes that skip the device through interface
+/// endpoints and over IPv6 are there only when some workload sends such bytes
+/// (`aws_services`, `ipv6_share`), so the tables of other scenarios stay as narrow as before.
+pub(super) fn workload_rows(
+    scenario: &Scenario,
+    result: &ScenarioResult,
+) -> (Vec<&'static str>, Vec<Vec<String>>) {
+    let workloads = &scenario.workloads;
+    let interface = workloads.iter().any(|w| !w.aws_services.is_empty());
+    let ipv6 = workloads.iter().any(|w| w.ipv6_share > 0.0);
+    let mut header = vec!["candidate", "workload", "GB/month", "S3 endpoint"];
+    if interface {
+        header.push("interface endpoints");
+    }
+    if ipv6 {
+        header.push("IPv6");
+    }
+    header.extend([
+        "mean Gbps",
+        "refused",
+        "dropped",
+        "FCT p50 s",
+        "FCT p99 s",
+        "slowdown p99",
+        "objectives",
+    ]);
+    let rows = result
+        .by_workload
+        .iter()
+        .map(|w| {
+            let candidate = &result.summaries[w.candidate];
+            // Shares of the workload's bytes that never crossed the device: its mean Gbps
+            // leaves them out.
+            let share = |metric: Metric| whole_percent(w.get(metric), w.get(Metric::OfferedGb));
+            let mut row = vec![
+                candidate.name.clone(),
+                w.name.clone(),
+                format!("{:.0}", w.get(Metric::MonthlyTrafficGb)),
+                share(Metric::EndpointGb),
+            ];
+            if interface {
+                row.push(share(Metric::InterfaceEndpointGb));
+            }
+            if ipv6 {
+                row.push(share(Metric::Ipv6Gb));
+            }
+            row.extend([
+                format!("{:.3}", w.get(Metric::MeanGbps)),
+                percent(w.get(Metric::ConnFailRate)),
+                percent(w.get(Metric::DropRate)),
+                three_digits(w.get(Metric::FctP50S)),
+                at_least(w.get(Metric::FctP99LowerBound)) + &three_digits(w.get(Metric::FctP99S)),
+                at_least(w.get(Metric::SlowdownP99LowerBound))
+                    + &format!("{:.1}", w.get(Metric::SlowdownP99)),
+                if w.meets_slo() {
+                    "meets".to_string()
+                } else {
+                    format!("misses: {}", w.short_misses(&scenario.slo).join(", "))
+                },
+            ]);
+            row
+        })
+        .collect();
+    (header, rows)
+}
+
 /// Each distinct assumption once, with the candidates that rest on it, in first-seen order.
 pub(super) fn grouped_assumptions(scenario: &Scenario) -> Vec<(&Assumption, Vec<&str>)> {
     let mut grouped: Vec<(&Assumption, Vec<&str>)> = Vec::new();
@@ -134,6 +222,36 @@ pub(super) fn grouped_assumptions(scenario: &Scenario) -> Vec<(&Assumption, Vec<
     grouped
 }
 
+/// A note when the recommended candidate meets the objectives over all its traffic while one of
+/// its workloads, on its own, misses the objectives about its connections: the blend hid it.
+pub(super) fn hidden_misses(scenario: &Scenario, result: &ScenarioResult) -> Option<String> {
+    let winner = result.summaries.iter().find(|s| s.recommended)?;
+    let missing: Vec<String> = result
+        .by_workload
+        .iter()
+        .filter(|w| w.candidate == winner.candidate && !w.meets_slo())
+        .map(|w| format!("{} ({})", w.name, w.short_misses(&scenario.slo).join(", ")))
+        .collect();
+    (!missing.is_empty()).then(|| {
+        format!(
+            "note: {} meets the objectives over all its traffic, but on its own {} misses them: {}",
+            winner.name,
+            if missing.len() == 1 {
+                "this workload"
+            } else {
+                "each of these workloads"
+            },
+            missing.join("; ")
+        )
+    })
+}
+
+/// `part` over `whole` as a whole percentage ("0 %" when `whole` is 0).
+fn whole_percent(part: f64, whole: f64) -> String {
+    let share = if whole > 0.0 { part / whole } else { 0.0 };
+    format!("{:.0} %", share * 100.0)
+}
+
 /// "≥ " before a percentile that is a lower bound (transfers still open at the end counted at
 /// their age) in any replication.
 fn at_least(lower_bound_share: f64) -> String {
@@ -145,7 +263,7 @@ fn at_least(lower_bound_share: f64) -> String {
 }
 
 /// A number with three significant digits, for the console (CSV keeps six).
-fn three_digits(value: f64) -> String {
+pub(super) fn three_digits(value: f64) -> String {
     if value == 0.0 || !value.is_finite() {
         return "0".to_string();
     }

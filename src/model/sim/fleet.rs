@@ -146,6 +146,7 @@ impl<D: Device> Fleet<D> {
             .collect()
     }
 
+    #[inline]
     pub(crate) fn admit(
         &mut self,
         now: Nanos,
@@ -165,6 +166,7 @@ impl<D: Device> Fleet<D> {
     }
 
     /// Time an admitted connection waits for the device's CPU before its bytes move.
+    #[inline]
     pub(crate) fn processing_delay(&mut self, now: Nanos, path: u32) -> Nanos {
         let (deployment, local) = self.locate(path);
         self.deployments[deployment]
@@ -172,6 +174,7 @@ impl<D: Device> Fleet<D> {
             .processing_delay(now, local)
     }
 
+    #[inline]
     pub(crate) fn release(&mut self, path: u32, destination: u32) {
         let (deployment, local) = self.locate(path);
         self.deployments[deployment]
@@ -179,6 +182,7 @@ impl<D: Device> Fleet<D> {
             .release(local, destination);
     }
 
+    #[inline]
     pub(crate) fn start_flow(
         &mut self,
         now: Nanos,
@@ -209,6 +213,7 @@ impl<D: Device> Fleet<D> {
             .stop_flow(now, local, direction, flow, mark)
     }
 
+    #[inline]
     pub(crate) fn next_deadline(&self) -> Option<Nanos> {
         if let ([only], []) = (self.deployments.as_slice(), self.az_events.as_slice()) {
             // The common case, asked once per event: one device, no AZ outage pending.
@@ -221,6 +226,7 @@ impl<D: Device> Fleet<D> {
     }
 
     /// Runs every deployment that is due, numbering what it reports with global paths.
+    #[inline]
     pub(crate) fn on_deadline(
         &mut self,
         now: Nanos,
@@ -289,10 +295,12 @@ impl<D: Device> Fleet<D> {
     }
 
     /// Every deployment shares one configuration, so the first one answers for all.
+    #[inline]
     pub(crate) fn idle_timeout_ns(&self, protocol: Protocol) -> u64 {
         self.deployments[0].device.idle_timeout_ns(protocol)
     }
 
+    #[inline]
     pub(crate) fn release_delay_ns(&self, protocol: Protocol) -> u64 {
         self.deployments[0].device.release_delay_ns(protocol)
     }
@@ -339,35 +347,77 @@ impl<D: Device> Fleet<D> {
         if total_rate <= 0.0 || to <= from {
             return 0.0;
         }
-        let clip = |a: Nanos, b: Nanos| (a.clamp(from, to), b.clamp(from, to));
         workloads
             .iter()
             .enumerate()
             .map(|(index, w)| {
-                let (list, paths) = self.deployments[self.route[index]].device.outages();
-                let own: Vec<(Nanos, Nanos)> = az_outages
-                    .iter()
-                    .filter(|o| o.az == w.az)
-                    .map(|o| clip(o.at_ns, o.at_ns.saturating_add(o.for_ns)))
-                    .collect();
-                let down_ns: u64 = list
-                    .iter()
-                    .map(|&(_, start, end)| {
-                        let (a, b) = clip(start, end.unwrap_or(to));
-                        let clients_down: u64 = own
-                            .iter()
-                            .map(|&(x, y)| y.min(b).saturating_sub(x.max(a)))
-                            .sum();
-                        (b - a).saturating_sub(clients_down)
-                    })
-                    .sum();
-                w.rate_per_s / total_rate * crate::util::units::ns_to_seconds(down_ns)
-                    / paths.max(1) as f64
+                let (down_s, paths) = self.workload_down(index, w, az_outages, from, to);
+                w.rate_per_s / total_rate * down_s / paths
             })
             .sum()
     }
 
+    /// [`Fleet::client_outage_s`] of each workload on its own, in workload order.
+    pub(crate) fn client_outage_s_by_workload(
+        &self,
+        workloads: &[Workload],
+        az_outages: &[AzOutage],
+        from: Nanos,
+        to: Nanos,
+    ) -> Vec<f64> {
+        workloads
+            .iter()
+            .enumerate()
+            .map(|(index, w)| {
+                if to <= from {
+                    return 0.0;
+                }
+                let (down_s, paths) = self.workload_down(index, w, az_outages, from, to);
+                down_s / paths
+            })
+            .collect()
+    }
+
+    /// Path-seconds in [from, to) that the device serving workload `index` was down while its
+    /// clients were up, and the number of paths they are shared over (at least 1).
+    fn workload_down(
+        &self,
+        index: usize,
+        w: &Workload,
+        az_outages: &[AzOutage],
+        from: Nanos,
+        to: Nanos,
+    ) -> (f64, f64) {
+        let clip = |a: Nanos, b: Nanos| (a.clamp(from, to), b.clamp(from, to));
+        let (list, paths) = self.deployments[self.route[index]].device.outages();
+        let own: Vec<(Nanos, Nanos)> = az_outages
+            .iter()
+            .filter(|o| o.az == w.az)
+            .map(|o| clip(o.at_ns, o.at_ns.saturating_add(o.for_ns)))
+            .collect();
+        let down_ns: u64 = list
+            .iter()
+            .map(|&(_, start, end)| {
+                let (a, b) = clip(start, end.unwrap_or(to));
+                let clients_down: u64 = own
+                    .iter()
+                    .map(|&(x, y)| y.min(b).saturating_sub(x.max(a)))
+                    .sum();
+                (b - a).saturating_sub(clients_down)
+            })
+            .sum();
+        (
+            crate::util::units::ns_to_seconds(down_ns),
+            paths.max(1) as f64,
+        )
+    }
+
+    #[inline]
     fn locate(&self, path: u32) -> (usize, u32) {
+        if self.deployments.len() == 1 {
+            // The common case: every path is the one deployment's own.
+            return (0, path);
+        }
         let index = self
             .deployments
             .iter()

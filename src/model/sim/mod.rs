@@ -14,8 +14,9 @@
 mod connection;
 pub(crate) mod fleet;
 mod record;
+mod tally;
 
-pub(crate) use record::{Interval, RunOutput};
+pub(crate) use record::{Figures, Interval, RunOutput};
 
 use crate::engine::fluid::{ClassSpec, FlowProgress, PacketModel};
 use crate::engine::rng::StreamRng;
@@ -224,6 +225,8 @@ struct Simulation<'a, D> {
     outcome: Outcome,
     /// Next arrival time per workload (`None` once past the horizon).
     next_arrivals: Vec<Option<Nanos>>,
+    /// The earliest of `next_arrivals`, kept as they change (the engine asks after every event).
+    first_arrival: Option<Nanos>,
     /// The device's next deadline as `next_deadline` last computed it.
     device_deadline: std::cell::Cell<Option<Nanos>>,
     /// The device changed since `device_deadline` was computed. Set before every call that may
@@ -262,7 +265,7 @@ impl<'a, D: Device> Simulation<'a, D> {
             |deployment| new_device(&specs, destinations, failures(deployment)),
         );
         let capacities = egress.path_capacities();
-        let classes = scenario
+        let classes: Vec<ClassInfo> = scenario
             .workloads
             .iter()
             .zip(&flow_classes)
@@ -285,9 +288,15 @@ impl<'a, D: Device> Simulation<'a, D> {
             generator,
             classes,
             connections: Slab::default(),
-            recorder: Recorder::new(scenario.warmup_ns, scenario.duration_ns, capacities),
+            recorder: Recorder::new(
+                scenario.warmup_ns,
+                scenario.duration_ns,
+                capacities,
+                flow_classes,
+            ),
             outcome: Outcome::default(),
             next_arrivals: vec![None; scenario.workloads.len()],
+            first_arrival: None,
             device_deadline: std::cell::Cell::new(None),
             device_changed: std::cell::Cell::new(true),
             progress: None,
@@ -302,6 +311,7 @@ impl<'a, D: Device> Simulation<'a, D> {
                 self.generator
                     .next_arrival(class, 0, self.scenario.duration_ns);
         }
+        self.first_arrival = self.earliest_arrival();
         if let Some(interval) = self.egress.tick_interval() {
             queue.push(interval, Event::DeviceTick);
         }
@@ -316,6 +326,13 @@ impl<'a, D: Device> Simulation<'a, D> {
         }
     }
 
+    fn earliest_arrival(&self) -> Option<Nanos> {
+        self.next_arrivals
+            .iter()
+            .fold(None, |a, &b| crate::model::device::earliest(a, b))
+    }
+
+    #[inline]
     fn on_arrival(&mut self, now: Nanos, class: u32, queue: &mut EventQueue<Event>) {
         self.next_arrivals[class as usize] =
             self.generator
@@ -354,7 +371,7 @@ impl<'a, D: Device> Simulation<'a, D> {
                 let aws = arrival.aws_service || arrival.interface_service.is_some();
                 connection.flow_class = self.classes[class as usize].flow_classes[aws as usize];
                 let (id, generation) = self.connections.insert(connection);
-                self.recorder.on_admitted(now);
+                self.recorder.on_admitted(now, class);
                 self.device_changed.set(true);
                 match self.egress.processing_delay(now, path) {
                     0 => self.start_transfer(now, id, queue),
@@ -374,6 +391,7 @@ impl<'a, D: Device> Simulation<'a, D> {
     /// What carries `arrival` past the device, if anything: a gateway endpoint (S3/DynamoDB), an
     /// interface endpoint (an AWS service the candidate has one for), or an egress-only
     /// internet gateway (IPv6).
+    #[inline]
     fn bypass(&self, arrival: &crate::model::workload::Arrival) -> Option<Bypass> {
         if arrival.aws_service {
             return self
@@ -393,6 +411,7 @@ impl<'a, D: Device> Simulation<'a, D> {
     }
 
     /// Starts the first phase with bytes to move, or finishes at once when there are none.
+    #[inline]
     fn start_transfer(&mut self, now: Nanos, id: u32, queue: &mut EventQueue<Event>) {
         let connection = self.connections.get(id);
         let (request_bytes, response_bytes) = (connection.request_bytes, connection.response_bytes);
@@ -405,6 +424,7 @@ impl<'a, D: Device> Simulation<'a, D> {
         }
     }
 
+    #[inline]
     fn start_phase(&mut self, now: Nanos, id: u32, direction: Direction, bytes: f64) {
         let connection = self.connections.get_mut(id);
         self.device_changed.set(true);
@@ -423,6 +443,7 @@ impl<'a, D: Device> Simulation<'a, D> {
         connection.mark = mark;
     }
 
+    #[inline]
     fn on_flow_finished(
         &mut self,
         now: Nanos,
@@ -442,6 +463,7 @@ impl<'a, D: Device> Simulation<'a, D> {
     }
 
     /// Transfer complete: record its completion time, then hold the connection idle.
+    #[inline]
     fn on_transfer_done(&mut self, now: Nanos, id: u32, queue: &mut EventQueue<Event>) {
         let generation = self.connections.generation(id);
         let connection = self.connections.get_mut(id);
@@ -472,6 +494,7 @@ impl<'a, D: Device> Simulation<'a, D> {
         }
     }
 
+    #[inline]
     fn close(&mut self, now: Nanos, id: u32, queue: &mut EventQueue<Event>) {
         let generation = self.connections.generation(id);
         let connection = self.connections.get_mut(id);
@@ -493,28 +516,34 @@ impl<'a, D: Device> Simulation<'a, D> {
         }
     }
 
+    #[inline]
     fn release(&mut self, id: u32) {
-        let connection = self.connections.remove(id);
-        self.egress.release(connection.path, connection.destination);
+        let connection = self.connections.get(id);
+        let (path, destination) = (connection.path, connection.destination);
+        self.connections.discard(id);
+        self.egress.release(path, destination);
     }
 
     /// Everything the device reported at a deadline. Flows cut by a failure keep what they
     /// moved; flows that finished on a path that failed at the same instant do not go on to
     /// their next phase; then every connection on a failed path is reset.
-    fn on_device_outcome(
-        &mut self,
-        now: Nanos,
-        outcome: &mut Outcome,
-        queue: &mut EventQueue<Event>,
-    ) {
-        for cut in outcome.reset.drain(..) {
+    ///
+    /// Reads `self.outcome` in place (nothing these handlers call touches it), then empties it
+    /// for the next deadline.
+    #[inline]
+    fn on_device_outcome(&mut self, now: Nanos, queue: &mut EventQueue<Event>) {
+        for index in 0..self.outcome.reset.len() {
+            let cut = self.outcome.reset[index];
             self.connections
                 .get_mut(cut.flow)
                 .settle(cut.direction, cut.progress);
         }
-        for done in outcome.finished.drain(..) {
-            let on_failed_path = !outcome.failed.is_empty()
-                && outcome
+        self.outcome.reset.clear();
+        for index in 0..self.outcome.finished.len() {
+            let done = self.outcome.finished[index];
+            let on_failed_path = !self.outcome.failed.is_empty()
+                && self
+                    .outcome
                     .failed
                     .contains(&self.connections.get(done.flow).path);
             if on_failed_path {
@@ -525,9 +554,11 @@ impl<'a, D: Device> Simulation<'a, D> {
                 self.on_flow_finished(now, done.direction, done.flow, done.progress, queue);
             }
         }
-        for path in outcome.failed.drain(..) {
-            self.reset_path(now, path);
+        self.outcome.finished.clear();
+        for index in 0..self.outcome.failed.len() {
+            self.reset_path(now, self.outcome.failed[index]);
         }
+        self.outcome.failed.clear();
     }
 
     /// The clients of an AZ went down at `now`: every connection they had open ends there,
@@ -657,23 +688,28 @@ impl<'a, D: Device> Simulation<'a, D> {
         self.recorder
             .sample(horizon, &self.egress, bill.total_usd());
         let rate_caps_bps: Vec<f64> = self.classes.iter().map(|c| c.rate_cap_bps).collect();
-        let mut figures =
+        let (mut figures, mut by_workload) =
             self.recorder
                 .figures(horizon, &self.connections, &self.egress, &rate_caps_bps);
         let reserve = self.egress.reserve(horizon);
         (figures.credit_depth, figures.credit_drain_per_hour) =
             (reserve.depth, reserve.drain_per_hour);
         let (warmup, workloads) = (self.scenario.warmup_ns, &self.scenario.workloads);
-        figures.outage_s =
-            self.egress
-                .client_outage_s(workloads, &self.scenario.az_outages, warmup, horizon);
-        figures.availability = if figures.window_s > 0.0 {
-            1.0 - figures.outage_s / figures.window_s
-        } else {
-            1.0
-        };
+        let outages = &self.scenario.az_outages;
+        figures.outage_s = self
+            .egress
+            .client_outage_s(workloads, outages, warmup, horizon);
+        figures.availability = availability(figures.outage_s, figures.window_s);
+        let outage_s = self
+            .egress
+            .client_outage_s_by_workload(workloads, outages, warmup, horizon);
+        for (f, outage_s) in by_workload.iter_mut().zip(outage_s) {
+            f.outage_s = outage_s;
+            f.availability = availability(outage_s, f.window_s);
+        }
         let addresses = crate::model::egress_ips::of(self.candidate, workloads, usage.ipv4_count);
         (figures.egress_ips, figures.egress_ips_fixed) = (addresses.count, addresses.fixed);
+        let (timeseries, timeseries_by_workload) = self.recorder.into_intervals();
         RunOutput {
             candidate,
             replication,
@@ -683,7 +719,9 @@ impl<'a, D: Device> Simulation<'a, D> {
             bill,
             monthly_bill: cost::bill(&usage.monthly(), &self.scenario.prices),
             diagnostics: self.egress.diagnostics(),
-            timeseries: self.recorder.into_intervals(),
+            timeseries,
+            by_workload,
+            timeseries_by_workload,
             events: loop_counts.events + loop_counts.deadlines,
         }
     }
@@ -701,42 +739,52 @@ fn endpoint_azs(candidate: &Candidate, workloads: &[crate::model::scenario::Work
     (candidate.interface_endpoints.len() * azs.len()) as u32
 }
 
+/// 1 − outage / window (1 for an empty window).
+fn availability(outage_s: f64, window_s: f64) -> f64 {
+    if window_s > 0.0 {
+        1.0 - outage_s / window_s
+    } else {
+        1.0
+    }
+}
+
 impl<D: Device> Model for Simulation<'_, D> {
     type Event = Event;
 
     /// The device's next deadline or the next arrival, whichever is first. Arrivals live here
     /// rather than in the event queue: there is one pending per workload, and keeping them out
     /// of the heap saves a push and a pop per connection.
+    #[inline]
     fn next_deadline(&self) -> Option<Nanos> {
         // Remembered for `on_deadline`, and until the device changes.
         if self.device_changed.replace(false) {
             self.device_deadline.set(self.egress.next_deadline());
         }
-        let device = self.device_deadline.get();
-        self.next_arrivals
-            .iter()
-            .fold(device, |a, &b| crate::model::device::earliest(a, b))
+        crate::model::device::earliest(self.device_deadline.get(), self.first_arrival)
     }
 
     /// Device work due at `now` first (finished flows, credit switches, failures), then
     /// arrivals in workload order: a fixed order, so runs are deterministic.
+    #[inline]
     fn on_deadline(&mut self, now: Nanos, queue: &mut EventQueue<Event>) {
         if self.device_deadline.get().is_some_and(|due| due <= now) {
-            let mut outcome = std::mem::take(&mut self.outcome);
             let connections = &self.connections;
             self.device_changed.set(true);
             self.egress
-                .on_deadline(now, |flow| connections.get(flow).mark, &mut outcome);
-            self.on_device_outcome(now, &mut outcome, queue);
-            self.outcome = outcome;
+                .on_deadline(now, |flow| connections.get(flow).mark, &mut self.outcome);
+            self.on_device_outcome(now, queue);
         }
-        for class in 0..self.next_arrivals.len() {
-            if self.next_arrivals[class] == Some(now) {
-                self.on_arrival(now, class as u32, queue);
+        if self.first_arrival == Some(now) {
+            for class in 0..self.next_arrivals.len() {
+                if self.next_arrivals[class] == Some(now) {
+                    self.on_arrival(now, class as u32, queue);
+                }
             }
+            self.first_arrival = self.earliest_arrival();
         }
     }
 
+    #[inline]
     fn on_event(&mut self, now: Nanos, event: Event, queue: &mut EventQueue<Event>) {
         match event {
             Event::HoldEnd {
