@@ -238,6 +238,9 @@ struct Simulation<'a, D> {
     /// Told the simulated time each sample covers (see [`run_candidate_observed`]).
     progress: Option<&'a (dyn Fn(Nanos) + Sync)>,
     bypassed: Bypassed,
+    /// The candidate has a way past its device (a gateway or interface endpoint, an egress-only
+    /// internet gateway): without one, arrivals skip the per-connection look at their route.
+    any_bypass: bool,
     /// The candidate's interface endpoints × the AZs with clients (one endpoint ENI in each).
     endpoint_azs: u32,
 }
@@ -301,6 +304,9 @@ impl<'a, D: Device> Simulation<'a, D> {
             device_changed: std::cell::Cell::new(true),
             progress: None,
             bypassed: Bypassed::default(),
+            any_bypass: candidate.s3_gateway_endpoint
+                || !candidate.interface_endpoints.is_empty()
+                || candidate.egress_only_igw,
             endpoint_azs: endpoint_azs(candidate, &scenario.workloads),
         }
     }
@@ -351,7 +357,12 @@ impl<'a, D: Device> Simulation<'a, D> {
         }
         let in_window = self.recorder.in_window(now);
         self.recorder.on_attempt(now, &arrival, in_window);
-        if let Some(bypass) = self.bypass(&arrival) {
+        let bypass = if self.any_bypass {
+            self.bypass(&arrival)
+        } else {
+            None
+        };
+        if let Some(bypass) = bypass {
             let bytes = arrival.request_bytes + arrival.response_bytes;
             match bypass {
                 Bypass::GatewayEndpoint => {}
