@@ -84,7 +84,10 @@ expect_failure blank.html "screenshot"
 expect_failure good.html "candidates" --expect-candidates alpha,not-a-candidate
 expect_failure good.html "calibration" --expect-candidates alpha,beta \
   --expect-calibration-from "$here/fixtures/calibration-expected.csv"
-check "$here/fixtures/good.html" "$shots/selftest-good.png" --expect-candidates alpha,beta >/dev/null ||
+expect_failure muddled.html "recommendation bill caption ci" --kind run --expect-candidates alpha,beta \
+  --expect-replications 3
+check "$here/fixtures/good.html" "$shots/selftest-good.png" --kind run --expect-candidates alpha,beta \
+  --expect-replications 3 >/dev/null ||
   die "self-test: fixtures/good.html should pass"
 say "self-test: fixtures/good.html passes as it should"
 

@@ -15,7 +15,7 @@ mod connection;
 pub(crate) mod fleet;
 mod record;
 
-pub(crate) use record::{Interval, RunOutput};
+pub(crate) use record::{Bound, Interval, RunOutput};
 
 use crate::engine::fluid::{ClassSpec, FlowProgress, PacketModel};
 use crate::engine::rng::StreamRng;
