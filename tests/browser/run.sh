@@ -6,10 +6,14 @@
 #
 # Default reports: output/quickstart/report.html and output/sweep-traffic/sweep/report.html (made by
 # `natsim run scenarios/quickstart.toml` and `natsim sweep scenarios/sweep-traffic.toml`).
+# A batch's index.html (`natsim run A.toml B.toml --out DIR`) is checked the same way.
 # Installs chromium (and the DejaVu fonts) when /usr/bin/chromium is absent, runs `npm ci` when node_modules is missing
 # or older than package-lock.json, proves the checker can fail on the fixtures, then checks each
-# report: the candidates it must show come from its sibling summary.csv or sweep.csv, and a
+# report: its sibling summary.csv, sweep.csv or batch.csv says which page it is (the
+# recommendation must come first; a run's must itemise the monthly bill), which candidates (or
+# scenarios) it must show and over how many replications (more than one: ± intervals), and a
 # sibling calibration.csv (a run with --cloudwatch) makes the calibration section required.
+# Every figure must have a caption that says what it shows.
 # Screenshots go to output/browser/<name>.png. Paths are taken relative to the repository root.
 set -euo pipefail
 
@@ -136,9 +140,13 @@ for report in "$@"; do
     failed=1
     continue
   fi
-  # One screenshot per report: a sweep's is <name>-sweep.png, beside the run's <name>.png.
+  # One screenshot per report: a sweep's is <name>-sweep.png, beside the run's <name>.png; a
+  # batch's index.html is <folder>-index.png.
   name="$(scenario_dir "$report")"
-  case "$report" in */sweep/report.html) name="$name-sweep" ;; esac
+  case "$report" in
+    */sweep/report.html) name="$name-sweep" ;;
+    */index.html) name="$name-index" ;;
+  esac
   say "check $report"
   check "$report" "$shots/$name.png" || failed=1
 done

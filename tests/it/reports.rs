@@ -441,3 +441,39 @@ fn sweep_drops_has_a_panel_for_each_objective_that_decides_a_failure() {
     );
     check_plot(&out, "sweep_drops", panels as u32);
 }
+
+#[test]
+fn a_sweep_with_replications_gives_each_points_cost_its_interval() {
+    let dir = scratch("reports-sweep-replications");
+    let file = dir.join("input.toml");
+    std::fs::write(&file, SWEEP).unwrap();
+    let out = dir.join("out");
+    let output = run_cli(&[
+        "sweep",
+        file.to_str().unwrap(),
+        "--replications",
+        "2",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(output.status.success());
+    let console = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        console.contains("± is the 95 % confidence interval of the mean over 2 replications"),
+        "{console}"
+    );
+    let html = read(&out.join("report.html"));
+    let points = &html[html.find("<section id=\"points\">").unwrap()..];
+    let points = &points[..points.find("</section>").unwrap()];
+    let rows: Vec<&str> = elements(points, "tr")
+        .into_iter()
+        .filter(|r| r.contains("<td>"))
+        .collect();
+    assert_eq!(rows.len(), 3, "a row per point");
+    for row in rows {
+        // Each candidate's monthly cost, ± its half-width.
+        assert_eq!(row.matches('±').count(), 2, "{row}");
+    }
+    let svg = read(&out.join("sweep_cost.svg"));
+    assert!(svg.contains("Whiskers") || html.contains("Whiskers give each point"));
+}

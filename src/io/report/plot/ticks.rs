@@ -65,7 +65,7 @@ pub(crate) fn positions(range: &Range<f64>, log: bool) -> Vec<f64> {
 /// Multiples of a 1, 2 or 5 × 10^k step in [low, high], about four to eight of them.
 fn linear(low: f64, high: f64) -> Vec<f64> {
     let span = high - low;
-    if !(span > 0.0) || !span.is_finite() {
+    if span.is_nan() || span <= 0.0 || span.is_infinite() {
         return vec![low];
     }
     let raw = span / 5.0;
@@ -133,7 +133,7 @@ pub(crate) fn compact(value: f64) -> String {
             return format!("{}{suffix}", compact(value / scale));
         }
     }
-    if magnitude >= 1e12 || magnitude < 1e-4 {
+    if !(1e-4..1e12).contains(&magnitude) {
         return format!("{value:.0e}");
     }
     let decimals = (2 - magnitude.log10().floor() as i32).clamp(0, 6) as usize;
