@@ -446,17 +446,20 @@ fn sweep_drops_has_a_panel_for_each_objective_that_decides_a_failure() {
 fn a_sweep_with_replications_gives_each_points_cost_its_interval() {
     let dir = scratch("reports-sweep-replications");
     let file = dir.join("input.toml");
-    std::fs::write(&file, SWEEP).unwrap();
+    let replicated = SWEEP.replace("warmup = \"30s\"", "warmup = \"30s\"\nreplications = 2");
+    std::fs::write(&file, replicated).unwrap();
     let out = dir.join("out");
     let output = run_cli(&[
         "sweep",
         file.to_str().unwrap(),
-        "--replications",
-        "2",
         "--out",
         out.to_str().unwrap(),
     ]);
-    assert!(output.status.success());
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let console = String::from_utf8_lossy(&output.stdout);
     assert!(
         console.contains("± is the 95 % confidence interval of the mean over 2 replications"),
