@@ -3,19 +3,24 @@
 //! Exit codes (ripgrep-style, deliberate): 0 success, 2 any error the user can fix (bad scenario,
 //! bad arguments, unwritable output), and 1 only from `diff --exit-code` when the
 //! recommendation changed. Errors name the file, the key path and the fix.
-//! `run` with several files or a folder is in `cli/run_many.rs`, `sweep` in `cli/sweep.rs`,
-//! `fit` in `cli/fit.rs`, `diff` in `cli/diff.rs`; what is printed, in which format, is
-//! `cli/print.rs`'s.
+//! `run` with several files or a folder is in `cli/run_many.rs`, `sweep` in `cli/sweep.rs`
+//! (its shards in `cli/shard.rs`, `sweep merge` in `cli/merge.rs`, `sweep --plan` in
+//! `cli/sweep_plan.rs`), `fit` in `cli/fit.rs`, `diff` in `cli/diff.rs`; what is printed, in
+//! which format, is `cli/print.rs`'s.
 
 mod budget;
+mod catalog_import;
 mod diff;
 pub mod estimate;
 mod fit;
+mod merge;
 mod outputs;
 mod print;
 mod progress;
 mod run_many;
+pub mod shard;
 mod sweep;
+mod sweep_plan;
 
 use crate::io::catalog::Catalog;
 use crate::io::cloudwatch;
@@ -24,9 +29,10 @@ use crate::io::report;
 use crate::io::report::document::{RunDocument, run_document};
 use crate::io::report::json::{Estimate, ValidateDocument, ValidateSweep};
 use crate::io::report::manifest::Header;
-use crate::io::scenario::parse::{parse_scenario_at, parse_scenario_shared};
+use crate::io::scenario::parse::parse_scenario_set;
 use crate::io::scenario::replay::Traces;
-use crate::io::scenario::{Scenario, ScenarioError, read_scenario_file};
+use crate::io::scenario::source::read_catalog_file;
+use crate::io::scenario::{Overrides, Scenario, ScenarioError, read_scenario_file};
 use crate::results::batch;
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Parser, Subcommand};
@@ -78,14 +84,28 @@ pub(crate) enum Command {
         /// and write calibration.csv (one scenario only; see docs/flowlogs.md).
         #[arg(long, value_name = "METRICS.json")]
         cloudwatch: Option<PathBuf>,
+        /// Write an infracost usage file (usage.yml) with the simulated month of the recommended
+        /// candidate, or of --candidate (one scenario only; see docs/catalog.md).
+        #[arg(long, value_name = "USAGE.yml")]
+        export_infracost: Option<PathBuf>,
+        /// The candidate --export-infracost writes (default: the recommended one).
+        #[arg(long, value_name = "NAME", requires = "export_infracost")]
+        candidate: Option<String>,
+        #[command(flatten)]
+        set: SetArgs,
         #[command(flatten)]
         print: Print,
     },
     /// Run every point of a scenario's [sweep] table: writes runs.csv as runs finish, then
-    /// sweep.csv, sweep.parquet and winners.csv.
+    /// sweep.csv, sweep.parquet and winners.csv. `natsim sweep merge DIR...` merges the shards
+    /// of a sweep run with --shard (docs/sharding.md).
+    #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
     Sweep {
+        #[command(subcommand)]
+        merge: Option<SweepCommand>,
         /// Scenario file (TOML) with a [sweep] table.
-        file: PathBuf,
+        #[arg(required = true)]
+        file: Option<PathBuf>,
         /// Output folder (default output/<scenario name>/sweep).
         #[arg(long)]
         out: Option<PathBuf>,
@@ -101,12 +121,24 @@ pub(crate) enum Command {
         /// Run even when the estimate is above 10 minutes or 4 GiB (see docs/reliability.md).
         #[arg(long)]
         yes: bool,
+        /// Run only shard K of N (K from 0) into DIR/shard-K-of-N/, as one task of an array job;
+        /// `auto/N` takes K from SLURM_ARRAY_TASK_ID, AWS_BATCH_JOB_ARRAY_INDEX or
+        /// JOB_COMPLETION_INDEX, `auto` also N from SLURM_ARRAY_TASK_COUNT.
+        #[arg(long, value_name = "K/N", value_parser = shard::ShardSpec::parse)]
+        shard: Option<shard::ShardSpec>,
+        /// Print the run count, a measured per-run time and shard sizes, then stop.
+        #[arg(long)]
+        plan: bool,
+        #[command(flatten)]
+        set: SetArgs,
         #[command(flatten)]
         print: Print,
     },
     /// Check a scenario file without running it.
     Validate {
         file: PathBuf,
+        #[command(flatten)]
+        set: SetArgs,
         #[command(flatten)]
         print: Print,
     },
@@ -136,13 +168,17 @@ pub(crate) enum Command {
         #[arg(long, requires = "cloudwatch")]
         yes: bool,
     },
-    /// Show instance types, prices and defaults.
+    /// Show instance types, prices and defaults; `catalog import` builds a catalog from AWS's
+    /// own data.
+    #[command(args_conflicts_with_subcommands = true)]
     Catalog {
         /// Show prices for this region (default: all regions' NAT gateway prices, us-east-1 instances).
         #[arg(long)]
         region: Option<String>,
         #[command(flatten)]
         print: Print,
+        #[command(subcommand)]
+        action: Option<CatalogCommand>,
     },
     /// Compare two versions of a design: two scenario files (both run now, nothing written) or
     /// two `natsim run` output folders (their summary.json), or one of each. Per candidate: the
@@ -168,6 +204,71 @@ pub(crate) enum Command {
     },
 }
 
+/// What `natsim sweep` does instead of running a file.
+#[derive(Debug, Subcommand)]
+pub(crate) enum SweepCommand {
+    /// Merge the shards of a sweep (folders written by `natsim sweep FILE --shard K/N --out DIR`)
+    /// into sweep.csv, sweep.parquet, winners.csv, the plots and report.html, the same bytes one
+    /// machine writes; refuses shards of different sweeps and names the runs still missing.
+    Merge {
+        /// Folders holding shard-K-of-N/ folders, or shard folders themselves.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Output folder (default: the first folder given, or the one holding it when it is a
+        /// shard's).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Worker threads (default: all cores). Results do not depend on it.
+        #[arg(long)]
+        threads: Option<usize>,
+        #[command(flatten)]
+        print: Print,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum CatalogCommand {
+    /// Write a catalog file from `aws ec2 describe-instance-types` JSON and AWS Price List data
+    /// (bulk offer files in CSV or JSON, or `aws pricing get-products` output) for every region
+    /// and instance type they price; see docs/catalog.md.
+    Import {
+        /// The AWS files, in any order (their kind is read from their content; gzip is fine).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The catalog file to write.
+        #[arg(short, long, value_name = "FILE")]
+        out: PathBuf,
+        /// Replace the output file if it exists.
+        #[arg(long)]
+        force: bool,
+        /// Import only this region (repeatable); an incomplete one is then an error.
+        #[arg(long)]
+        region: Vec<String>,
+    },
+}
+
+/// `--set KEY=VALUE`, shared by `run`, `sweep` and `validate`.
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct SetArgs {
+    /// Override a scenario key, with the key paths sweeps use: `--set workload[0].rate_per_s=200`,
+    /// `--set scenario.duration=4h`. The value is TOML (number, string, true/false, list, inline
+    /// table) or plain text. Repeatable; see docs/scenario.md.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
+}
+
+impl SetArgs {
+    /// The overrides, checked before any file is read. One set per process, like the catalog:
+    /// leaked, so every run borrows it as `'static`.
+    fn overrides(&self) -> Result<&'static Overrides> {
+        let overrides = Overrides::parse(&self.set).map_err(|problem| anyhow!(problem))?;
+        Ok(Box::leak(Box::new(overrides)))
+    }
+}
+
+/// No `--set` (`diff`, `fit`).
+static NO_OVERRIDES: Overrides = Overrides::NONE;
+
 /// How a command that did not fail ends: exit code 0, or 1 for `diff --exit-code` when the
 /// recommendation changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -184,6 +285,8 @@ pub fn execute(cli: Cli) -> Result<Status> {
         Some(path) => &*Box::leak(Box::new(load_catalog(path)?)),
         None => Catalog::embedded(),
     };
+    // What a sweep's shards are stamped with, so shards priced by other catalogs never merge.
+    let catalog_fnv1a64 = shard::catalog_fnv1a64(catalog);
     match cli.command {
         Command::Run {
             files,
@@ -193,6 +296,9 @@ pub fn execute(cli: Cli) -> Result<Status> {
             threads,
             yes,
             cloudwatch,
+            export_infracost,
+            candidate,
+            set,
             print,
         } => {
             // A bad flag is bad input: refused before any folder is touched.
@@ -204,26 +310,61 @@ pub fn execute(cli: Cli) -> Result<Status> {
                 yes,
                 catalog,
                 print,
+                overrides: set.overrides()?,
+            };
+            let extras = RunExtras {
+                cloudwatch: cloudwatch.as_deref(),
+                infracost: export_infracost
+                    .as_deref()
+                    .map(|path| (path, candidate.as_deref())),
             };
             match files.as_slice() {
                 // One file keeps the single-run contract: --out is the folder itself.
-                [file] if !file.is_dir() => run(file, out, options, cloudwatch.as_deref()),
-                _ if cloudwatch.is_some() => bail!(
+                [file] if !file.is_dir() => run(file, out, options, extras),
+                _ if extras.cloudwatch.is_some() => bail!(
                     "--cloudwatch: the metrics are one NAT gateway's, so they calibrate one scenario; give one scenario file"
+                ),
+                _ if extras.infracost.is_some() => bail!(
+                    "--export-infracost: a usage file is one design's traffic; give one scenario file"
                 ),
                 _ => run_many::run_batch(&files, out, options),
             }?;
         }
         Command::Sweep {
+            merge:
+                Some(SweepCommand::Merge {
+                    dirs,
+                    out,
+                    threads,
+                    print,
+                }),
+            ..
+        } => merge::merge(
+            &dirs,
+            out,
+            merge::MergeOptions {
+                threads,
+                catalog,
+                catalog_file: cli.catalog.as_deref(),
+                catalog_fnv1a64,
+                print,
+            },
+        )?,
+        Command::Sweep {
+            merge: None,
             file,
             out,
             threads,
             resume,
             fresh,
             yes,
+            shard,
+            plan,
+            set,
             print,
         } => sweep::sweep(
-            &file,
+            // clap requires the file when there is no subcommand.
+            &file.unwrap_or_default(),
             out,
             sweep::SweepOptions {
                 threads,
@@ -231,10 +372,16 @@ pub fn execute(cli: Cli) -> Result<Status> {
                 fresh,
                 yes,
                 catalog,
+                catalog_fnv1a64,
+                shard,
+                plan_only: plan,
                 print,
+                overrides: set.overrides()?,
             },
         )?,
-        Command::Validate { file, print } => validate(&file, catalog, print)?,
+        Command::Validate { file, set, print } => {
+            validate(&file, catalog, print, set.overrides()?)?;
+        }
         Command::Fit {
             files,
             out,
@@ -255,7 +402,29 @@ pub fn execute(cli: Cli) -> Result<Status> {
             },
             catalog,
         )?,
-        Command::Catalog { region, print } => show_catalog(catalog, region.as_deref(), print)?,
+        Command::Catalog {
+            action:
+                Some(CatalogCommand::Import {
+                    files,
+                    out,
+                    force,
+                    region,
+                }),
+            ..
+        } => catalog_import::import(
+            catalog_import::ImportArgs {
+                files,
+                out,
+                force,
+                regions: region,
+            },
+            catalog,
+        )?,
+        Command::Catalog {
+            region,
+            print,
+            action: None,
+        } => show_catalog(catalog, region.as_deref(), print)?,
         Command::Diff {
             a,
             b,
@@ -272,6 +441,7 @@ pub fn execute(cli: Cli) -> Result<Status> {
                 yes,
                 catalog,
                 print,
+                overrides: &NO_OVERRIDES,
             };
             let changed = diff::diff(&a, &b, options)?;
             if exit_code && changed {
@@ -298,43 +468,42 @@ fn show_catalog(catalog: &Catalog, region: Option<&str>, print: Print) -> Result
 }
 
 /// A scenario file read once (a FIFO or `natsim run <(...)` cannot be read twice), with its
-/// checked scenario; the text goes on to report.html and to a sweep's plan.
+/// `--set` overrides and its checked scenario; the text goes on to report.html and to a sweep's
+/// plan.
 pub(super) struct Loaded {
     pub(crate) file: PathBuf,
+    /// The file as read.
     pub(crate) text: String,
+    pub(crate) overrides: Overrides,
     pub(crate) scenario: Scenario,
     /// Notes the input raised that do not stop it (a replay's left-out records, a `[sweep]`
     /// that `run` does not apply): printed on stderr by the caller and kept in the JSON.
     pub(crate) notes: Vec<String>,
 }
 
-fn load(
-    file: &Path,
-    seed: Option<u64>,
-    replications: Option<u32>,
-    catalog: &Catalog,
-) -> Result<Loaded, ScenarioError> {
-    load_with(file, seed, replications, catalog, None)
+fn load(file: &Path, options: &RunOptions) -> Result<Loaded, ScenarioError> {
+    load_with(
+        file,
+        (options.seed, options.replications),
+        options.catalog,
+        None,
+        options.overrides,
+    )
 }
 
 /// [`load`], reading a replayed workload's flow logs through `traces` when given, so a sweep's
-/// plan built after it with the same `traces` reads them no more.
+/// plan built after it with the same `traces` reads them no more. `seed` and `replications`
+/// replace the file's when given.
 fn load_with(
     file: &Path,
-    seed: Option<u64>,
-    replications: Option<u32>,
+    (seed, replications): (Option<u64>, Option<u32>),
     catalog: &Catalog,
     traces: Option<&Traces>,
+    overrides: &Overrides,
 ) -> Result<Loaded, ScenarioError> {
     let file_name = file.display().to_string();
     let text = read_scenario_file(file)?;
-    let mut scenario = match traces {
-        Some(traces) => {
-            let folder = file.parent().unwrap_or(Path::new(""));
-            parse_scenario_shared(&text, &file_name, Some(folder), catalog, traces)?
-        }
-        None => parse_scenario_at(&text, file, catalog)?,
-    };
+    let mut scenario = parse_scenario_set(&text, file, catalog, traces, overrides)?;
     let notes = crate::io::scenario::replay::notes(&scenario);
     if let Some(seed) = seed {
         scenario.seed = seed;
@@ -353,12 +522,18 @@ fn load_with(
     Ok(Loaded {
         file: file.to_path_buf(),
         text,
+        overrides: overrides.clone(),
         scenario,
         notes,
     })
 }
 
 impl Loaded {
+    /// The scenario as it ran: the file with its `--set` overrides listed after it.
+    pub(crate) fn shown_text(&self) -> String {
+        self.overrides.annotate(&self.text)
+    }
+
     /// Adds the note that `run` simulates a sweep file as written, without its `[sweep]`.
     fn note_sweep_not_applied(&mut self) {
         if self.scenario.has_sweep {
@@ -389,6 +564,8 @@ pub(super) struct RunOptions {
     /// The catalog scenarios are read against (`--catalog`, or the built-in one).
     pub(crate) catalog: &'static Catalog,
     pub(crate) print: Print,
+    /// `--set`, applied to every file.
+    pub(crate) overrides: &'static Overrides,
 }
 
 /// Where `natsim run` writes a scenario without `--out`: `output/<name>/`. A sweep of the same
@@ -397,16 +574,29 @@ pub(super) fn default_run_dir(name: &str) -> PathBuf {
     Path::new("output").join(name)
 }
 
+/// What a single `run` writes besides its folder.
+#[derive(Debug, Clone, Copy)]
+struct RunExtras<'a> {
+    /// `--cloudwatch METRICS.json`.
+    cloudwatch: Option<&'a Path>,
+    /// `--export-infracost USAGE.yml`, with `--candidate`.
+    infracost: Option<(&'a Path, Option<&'a str>)>,
+}
+
 fn run(
     file: &Path,
     out: Option<PathBuf>,
     options: RunOptions,
-    cloudwatch: Option<&Path>,
+    extras: RunExtras<'_>,
 ) -> Result<()> {
-    let mut loaded = load(file, options.seed, options.replications, options.catalog)?;
+    let cloudwatch = extras.cloudwatch;
+    let mut loaded = load(file, &options)?;
     loaded.note_sweep_not_applied();
     loaded.print_notes(options.print);
     let scenario = &loaded.scenario;
+    if let Some((_, Some(name))) = extras.infracost {
+        check_candidate(file, scenario, name)?;
+    }
     let measured = cloudwatch
         .map(|path| read_metrics(path, scenario, file))
         .transpose()?;
@@ -418,7 +608,64 @@ fn run(
         options.yes,
         options.print,
     )?;
-    run_checked(&loaded, out, options, measured.as_ref())
+    let result = run_checked(&loaded, out, options, measured.as_ref())?;
+    if let Some((path, name)) = extras.infracost {
+        export_infracost(path, name, &loaded.scenario, &result, options.print)?;
+    }
+    Ok(())
+}
+
+/// `--candidate NAME` must name one of the scenario's candidates: refused before anything runs.
+fn check_candidate(file: &Path, scenario: &Scenario, name: &str) -> Result<()> {
+    if scenario.candidates.iter().any(|c| c.name == name) {
+        return Ok(());
+    }
+    let names: Vec<&str> = scenario
+        .candidates
+        .iter()
+        .map(|c| c.name.as_str())
+        .collect();
+    bail!(
+        "--candidate: {} has no candidate {}; its candidates: {}",
+        file.display(),
+        crate::util::echo::quoted(name),
+        names.join(", ")
+    )
+}
+
+/// Writes the infracost usage file of `name`, or of the recommended candidate.
+fn export_infracost(
+    path: &Path,
+    name: Option<&str>,
+    scenario: &Scenario,
+    result: &batch::ScenarioResult,
+    print: Print,
+) -> Result<()> {
+    let (summary, chosen) = match name {
+        Some(name) => (
+            result.summaries.iter().find(|s| s.name == name),
+            "chosen with --candidate",
+        ),
+        None => (
+            result.summaries.iter().find(|s| s.recommended),
+            "the recommended one",
+        ),
+    };
+    let Some(summary) = summary else {
+        bail!(
+            "--export-infracost: no candidate meets the objectives, so none is recommended and {} is not written; name one with --candidate (the run's own outputs are written)",
+            path.display()
+        );
+    };
+    let text = report::infracost::usage_yaml(scenario, summary, chosen);
+    report::write_atomically(path, text)
+        .with_context(|| format!("--export-infracost: cannot write {}", path.display()))?;
+    print.table_line(&format!(
+        "wrote {} (infracost usage of {}, {chosen})",
+        path.display(),
+        summary.name
+    ));
+    Ok(())
 }
 
 /// Reads `--cloudwatch`'s file for `scenario` (from `file`), which must have a NAT gateway
@@ -441,13 +688,13 @@ fn check_gateways(scenario: &Scenario, file: &Path) -> Result<()> {
 }
 
 /// Runs a loaded scenario whose work estimate has passed, writes its outputs (with the
-/// calibration against `measured`, when given) and prints the comparison.
+/// calibration against `measured`, when given), prints the comparison and returns the result.
 fn run_checked(
     loaded: &Loaded,
     out: Option<PathBuf>,
     options: RunOptions,
     measured: Option<&cloudwatch::Measured>,
-) -> Result<()> {
+) -> Result<batch::ScenarioResult> {
     let scenario = &loaded.scenario;
     let threads = budget::threads(options.threads);
     let work = estimate::scenario_work(scenario);
@@ -486,7 +733,7 @@ fn run_checked(
         written[0], written[1], written[2]
     ));
     print.table_line(&format!("wrote {}", written[3..].join(", ")));
-    Ok(())
+    Ok(result)
 }
 
 /// Writes a run's files into `outputs` as one set: summary.csv, summary.json, timeseries.csv,
@@ -536,7 +783,13 @@ fn write_run(
         calibration,
         plot: calibration_plot.first(),
     });
-    let html = report::html::run_report(scenario, result, &plots, page.as_ref(), &loaded.text);
+    let html = report::html::run_report(
+        scenario,
+        result,
+        &plots,
+        page.as_ref(),
+        &loaded.shown_text(),
+    );
     written.push(outputs.write("report.html", html)?);
     let header = Header {
         kind: "run",
@@ -568,9 +821,9 @@ fn written_names(out_dir: &Path, plots: &[report::plot::Drawn]) -> Vec<String> {
 
 /// `natsim validate`: checks the file (and every point of its sweep) and says what running it
 /// would take.
-fn validate(file: &Path, catalog: &Catalog, print: Print) -> Result<()> {
+fn validate(file: &Path, catalog: &Catalog, print: Print, overrides: &Overrides) -> Result<()> {
     let traces = Traces::default();
-    let loaded = load_with(file, None, None, catalog, Some(&traces))?;
+    let loaded = load_with(file, (None, None), catalog, Some(&traces), overrides)?;
     loaded.print_notes(print);
     let scenario = &loaded.scenario;
     let threads = budget::threads(None);
@@ -655,14 +908,5 @@ fn check_threads(threads: Option<usize>) -> Result<()> {
 /// A user's catalog (`--catalog FILE`): read with the scenario files' size cap, then parsed and
 /// checked like the built-in one; an error names the file, what is wrong where, and the fix.
 fn load_catalog(path: &Path) -> Result<Catalog> {
-    let text = read_scenario_file(path).map_err(|mut e| {
-        e.hint = "check the path given to --catalog".to_string();
-        anyhow!("{e}")
-    })?;
-    Catalog::from_toml(&text).map_err(|problem| {
-        anyhow!(
-            "{}: {problem}; compare it with `natsim catalog` and src/io/catalog/catalog.toml, whose format it must follow",
-            path.display()
-        )
-    })
+    read_catalog_file(path).map_err(|problem| anyhow!("--catalog: {problem}"))
 }

@@ -1,5 +1,5 @@
 //! natsim's one integration-test binary (ripgrep style): oracles, cost identities, determinism,
-//! the CLI's error contract, flow logs into connections and replayed, every shipped scenario, batches and sweeps, the output
+//! the CLI's error contract, flow logs into connections and replayed, every shipped scenario, batches, sweeps and their shards, the output
 //! formats against their JSON schemas, `diff`, and the validation against published figures.
 
 #[path = "it/support.rs"]
@@ -9,6 +9,8 @@ mod support;
 mod batch;
 #[path = "it/calibration.rs"]
 mod calibration;
+#[path = "it/catalog_import.rs"]
+mod catalog_import;
 #[path = "it/cli.rs"]
 mod cli;
 #[path = "it/cost.rs"]
@@ -29,6 +31,8 @@ mod formats;
 mod fuzz;
 #[path = "it/hardening.rs"]
 mod hardening;
+#[path = "it/infracost.rs"]
+mod infracost;
 #[path = "it/layers.rs"]
 mod layers;
 #[path = "it/objectives.rs"]
@@ -45,6 +49,10 @@ mod reports;
 mod scenarios;
 #[path = "it/schema.rs"]
 mod schema;
+#[path = "it/set.rs"]
+mod set;
+#[path = "it/shard.rs"]
+mod shard;
 #[path = "it/sweep.rs"]
 mod sweep;
 #[path = "it/validation.rs"]

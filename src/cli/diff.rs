@@ -41,7 +41,7 @@ impl Input {
         if path.is_dir() {
             return Ok(Input::Result(read_folder(path)?));
         }
-        let loaded = load(path, options.seed, options.replications, options.catalog)?;
+        let loaded = load(path, &options)?;
         loaded.print_notes(options.print);
         let threads = budget::threads(options.threads);
         let work = estimate::scenario_work(&loaded.scenario);

@@ -16,6 +16,7 @@ use crate::io::catalog::Catalog;
 use crate::io::cloudwatch::{self, Measured};
 use crate::io::fit;
 use crate::io::flowlogs;
+use crate::io::scenario::Overrides;
 use crate::io::scenario::parse::parse_scenario_with;
 use anyhow::{Context, Result, anyhow, bail};
 use std::path::{Path, PathBuf};
@@ -80,6 +81,7 @@ pub(super) fn fit(args: FitArgs, catalog: &'static Catalog) -> Result<()> {
             format: Format::Table,
             quiet: false,
         },
+        overrides: &super::NO_OVERRIDES,
     };
     let calibrate = match metrics_file {
         Some(measured) => {
@@ -107,10 +109,11 @@ pub(super) fn fit(args: FitArgs, catalog: &'static Catalog) -> Result<()> {
     let loaded = Loaded {
         file: out.clone(),
         text,
+        overrides: Overrides::default(),
         notes: Vec::new(),
         scenario,
     };
-    run_checked(&loaded, None, options, Some(&measured))
+    run_checked(&loaded, None, options, Some(&measured)).map(|_| ())
 }
 
 /// Before anything is written: the fitted scenario has a NAT gateway to compare (as `run`
@@ -170,7 +173,7 @@ fn scenario_name(out: &Path) -> String {
 
 /// Writes `text` to a temporary file beside `out`, then links it into place (refusing a file
 /// that appeared meanwhile) or, with `force`, renames it over `out`.
-fn write_new(out: &Path, text: &str, force: bool) -> Result<()> {
+pub(super) fn write_new(out: &Path, text: &str, force: bool) -> Result<()> {
     let dir = out
         .parent()
         .filter(|p| !p.as_os_str().is_empty())

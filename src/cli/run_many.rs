@@ -42,8 +42,7 @@ pub(super) fn run_batch(
             .into_iter()
             .map(|input| {
                 let file = input?;
-                let mut loaded = load(&file, options.seed, options.replications, options.catalog)
-                    .map_err(|e| e.to_string())?;
+                let mut loaded = load(&file, &options).map_err(|e| e.to_string())?;
                 loaded.note_sweep_not_applied();
                 loaded.print_notes(print);
                 // Each file is weighed on its own: a runaway one fails, the others run.

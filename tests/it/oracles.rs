@@ -1,4 +1,4 @@
-//! Closed-form oracles (DESIGN.md): Erlang B, M/G/1 processor sharing, Little's law and
+//! Closed-form oracles (docs/model.md, "Validation"): Erlang B, M/G/1 processor sharing, Little's law and
 //! conservation of bytes. Each runs several seeds and states its tolerance.
 
 use crate::support::{erlang_b, metric, run};

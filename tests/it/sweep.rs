@@ -9,7 +9,7 @@ use polars::prelude::DataType;
 use std::path::{Path, PathBuf};
 
 /// 3 rates × 2 instance types × 2 candidates × 2 replications = 24 short runs.
-const SWEEP: &str = r#"
+pub(crate) const SWEEP: &str = r#"
 [scenario]
 name = "small-sweep"
 duration = "5m"

@@ -4,11 +4,12 @@
 //! Owns data, not logic. `catalog.toml` is embedded in the binary and parsed here into checked
 //! types; the few rules that turn an instance type into limits (burst minutes, packets per second,
 //! connection-tracking entries, internet cap) take all their constants from that same file.
-//! Invariant: nothing here simulates, bills, lays out text or touches the filesystem (the
-//! `natsim catalog` listing is `report::catalog`'s; "did you mean" hints are the scenario
-//! reader's); a user's own catalog arrives as text through [`Catalog::from_toml`]. Where AWS
-//! publishes nothing, the entry's source starts with "assumed:" and scenario parsing records it as
-//! an assumption.
+//! Invariant: nothing here simulates, bills or lays out a listing (the `natsim catalog` listing
+//! is `report::catalog`'s; "did you mean" hints are the scenario reader's); a user's own catalog
+//! arrives as text through [`Catalog::from_toml`]. The one file access is `import` (`natsim
+//! catalog import`), which reads the AWS files it is given and returns a catalog's text; it
+//! writes nothing. Where AWS publishes nothing, the entry's source starts with "assumed:" and
+//! scenario parsing records it as an assumption.
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -17,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::cost::EgressTier;
 
+pub(crate) mod import;
 mod raw;
 
 /// The catalog shipped inside the binary.
@@ -51,8 +53,9 @@ pub(crate) struct Region {
     pub(crate) cross_az_usd_per_gb_each_way: f64,
     /// Internet egress volume tiers, ascending, the last one unbounded.
     pub(crate) egress_tiers: Vec<EgressTier>,
-    /// Multiplier on us-east-1 instance prices where this region lists none (assumed).
-    pub(crate) instance_price_factor: f64,
+    /// Multiplier on us-east-1 instance prices where this region lists none (assumed); `None`
+    /// (an imported catalog): an instance type without a listed price here has none.
+    pub(crate) instance_price_factor: Option<f64>,
     pub(crate) source: String,
 }
 
@@ -65,7 +68,8 @@ pub struct InstanceType {
     pub(crate) baseline_gbps: f64,
     /// The "up to" figure; equals the baseline where AWS lists none.
     pub(crate) burst_gbps: f64,
-    /// On-demand Linux price by region name; always has [`REFERENCE_REGION`].
+    /// On-demand Linux price by region name; has [`REFERENCE_REGION`] whenever a region
+    /// without a listing scales from it.
     pub(crate) usd_per_hour: BTreeMap<String, f64>,
     pub(crate) source: String,
 }
@@ -235,6 +239,11 @@ impl Catalog {
         raw.validate()
     }
 
+    /// Whether this is the catalog built into the binary (not a user's `--catalog`).
+    pub(crate) fn is_embedded(&self) -> bool {
+        std::ptr::eq(self, Catalog::embedded())
+    }
+
     pub(crate) fn region(&self, name: &str) -> Option<&Region> {
         self.regions.get(name)
     }
@@ -244,7 +253,8 @@ impl Catalog {
     }
 
     /// On-demand price of `instance` in `region`: the listed one, else the us-east-1 price scaled
-    /// by the region's factor. `None` when either name is unknown.
+    /// by the region's factor. `None` when either name is unknown, or the region lists no price
+    /// for it and has no factor.
     pub(crate) fn instance_price(&self, instance: &str, region: &str) -> Option<(f64, PriceBasis)> {
         let it = self.instance(instance)?;
         let region = self.region(region)?;
@@ -253,7 +263,7 @@ impl Catalog {
         }
         let reference = *it.usd_per_hour.get(REFERENCE_REGION)?;
         Some((
-            reference * region.instance_price_factor,
+            reference * region.instance_price_factor?,
             PriceBasis::DerivedByRegionFactor,
         ))
     }

@@ -1,8 +1,9 @@
 //! The catalog file's raw serde form and the checks that turn it into a [`Catalog`].
 //!
 //! Owns what a valid catalog is: every price finite and non-negative, egress tiers ascending and
-//! ending unbounded, every instance priced in us-east-1, every default with a source. Reads text
-//! only; it never opens files.
+//! ending unbounded, every instance priced somewhere and in us-east-1 whenever a region scales
+//! from it (`instance_price_factor`), every default with a source. Reads text only; it never
+//! opens files.
 
 use std::collections::BTreeMap;
 
@@ -30,7 +31,9 @@ struct RawRegion {
     ipv4_usd_per_hour: f64,
     cross_az_usd_per_gb_each_way: f64,
     egress_tiers: Vec<RawTier>,
-    instance_price_factor: f64,
+    /// Absent in an imported catalog: no price is derived there.
+    #[serde(default)]
+    instance_price_factor: Option<f64>,
     source: String,
 }
 
@@ -97,9 +100,13 @@ fn check_sources(
 
 impl RawCatalog {
     pub(super) fn validate(self) -> Result<Catalog, String> {
-        if !self.regions.contains_key(REFERENCE_REGION) {
+        let scales = self
+            .regions
+            .values()
+            .any(|r| r.instance_price_factor.is_some());
+        if scales && !self.regions.contains_key(REFERENCE_REGION) {
             return Err(format!(
-                "catalog has no region \"{REFERENCE_REGION}\", which other regions' prices scale from"
+                "catalog has no region \"{REFERENCE_REGION}\", which regions with an instance_price_factor scale from"
             ));
         }
         let mut regions = BTreeMap::new();
@@ -148,12 +155,9 @@ impl RawRegion {
             0.0,
             false,
         )?;
-        check(
-            "instance_price_factor",
-            self.instance_price_factor,
-            0.0,
-            true,
-        )?;
+        if let Some(factor) = self.instance_price_factor {
+            check("instance_price_factor", factor, 0.0, true)?;
+        }
         if self.source.trim().is_empty() {
             return Err("has no source".to_string());
         }
@@ -211,8 +215,18 @@ impl RawInstance {
         check("memory_gib", self.memory_gib, 0.0, true)?;
         check("baseline_gbps", self.baseline_gbps, 0.0, true)?;
         check("burst_gbps", self.burst_gbps, self.baseline_gbps, false)?;
-        if !self.usd_per_hour.contains_key(REFERENCE_REGION) {
-            return Err(format!("usd_per_hour has no \"{REFERENCE_REGION}\" price"));
+        if self.usd_per_hour.is_empty() {
+            return Err("usd_per_hour lists no price in any region".to_string());
+        }
+        if !self.usd_per_hour.contains_key(REFERENCE_REGION)
+            && let Some(region) = regions.values().find(|r| {
+                r.instance_price_factor.is_some() && !self.usd_per_hour.contains_key(&r.name)
+            })
+        {
+            return Err(format!(
+                "usd_per_hour has no \"{REFERENCE_REGION}\" price, which {} scales from (it lists no price of its own)",
+                region.name
+            ));
         }
         for (region, &price) in &self.usd_per_hour {
             if !regions.contains_key(region) {

@@ -238,7 +238,7 @@ fn region(
     if let Some(region) = &options.region {
         if catalog.region(region).is_none() {
             return Err(format!(
-                "--region: unknown region {region:?}; the catalog has {}",
+                "--region: unknown region {region:?}; the catalog has {}; for another region, build a catalog with `natsim catalog import` and pass it with --catalog",
                 catalog.region_names().join(", ")
             ));
         }

@@ -66,7 +66,7 @@ pub(crate) fn regions_shown<'a>(
         None => Ok(catalog.regions.values().collect()),
         Some(name) => Ok(vec![catalog.region(name).ok_or_else(|| {
             format!(
-                "unknown region {}; known: {}",
+                "unknown region {}; known: {}; for another region, build a catalog from AWS's price lists with `natsim catalog import` and pass it with --catalog (docs/catalog.md)",
                 crate::util::echo::quoted(name),
                 catalog.region_names().join(", ")
             )
@@ -187,7 +187,7 @@ fn region_prices(regions: &[&Region]) -> Listing {
                 number(r.nat_gateway_usd_per_gb),
                 number(r.ipv4_usd_per_hour),
                 number(r.cross_az_usd_per_gb_each_way),
-                number(r.instance_price_factor),
+                r.instance_price_factor.map_or("-".to_string(), number),
             ]
         })
         .collect();
@@ -352,9 +352,12 @@ mod tests {
         let us = render(catalog(), Some("us-east-1")).unwrap();
         assert!(!us.contains('*'));
         let err = render(catalog(), Some("mars-1")).unwrap_err();
-        assert_eq!(
-            err,
-            "unknown region \"mars-1\"; known: ap-northeast-2, eu-west-1, us-east-1"
+        assert!(
+            err.starts_with(
+                "unknown region \"mars-1\"; known: ap-northeast-2, eu-west-1, us-east-1; "
+            ),
+            "{err}"
         );
+        assert!(err.contains("natsim catalog import"), "{err}");
     }
 }

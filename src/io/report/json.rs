@@ -259,7 +259,8 @@ struct CatalogRegion<'a> {
     nat_gateway_usd_per_gb: f64,
     ipv4_usd_per_hour: f64,
     cross_az_usd_per_gb_each_way: f64,
-    instance_price_factor: f64,
+    /// `null` in an imported catalog: no price is derived there.
+    instance_price_factor: Option<f64>,
     /// Ascending; the last tier's `up_to_gb` is `null` (no upper end).
     egress_tiers: Vec<EgressTierJson>,
     source: &'a str,

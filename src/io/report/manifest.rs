@@ -124,7 +124,7 @@ pub fn verify(dir: &Path) -> Result<Vec<String>, String> {
 
 /// FNV-1a, 64 bits: enough to tell a replaced file, with no dependency. Not a defence against
 /// anyone forging a file.
-fn fnv1a64(bytes: &[u8]) -> u64 {
+pub(crate) fn fnv1a64(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &b| {
         (hash ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
     })

@@ -14,12 +14,14 @@ pub(crate) mod diff;
 pub(crate) mod document;
 pub(crate) mod files;
 pub(crate) mod html;
+pub(crate) mod infracost;
 pub(crate) mod journal;
 pub(crate) mod json;
 pub mod manifest;
 pub(crate) mod markdown;
 pub(crate) mod parquet;
 pub mod plot;
+pub(crate) mod shard;
 pub(crate) mod sweep;
 pub(crate) mod table;
 

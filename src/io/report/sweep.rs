@@ -22,6 +22,8 @@ pub(crate) struct SweepStats {
     pub(crate) runs_resumed: usize,
     pub(crate) wall_s: f64,
     pub(crate) threads: usize,
+    /// Set by `natsim sweep merge`: the shards the runs came from (`wall_s` is then the merge's).
+    pub(crate) shards_merged: Option<usize>,
 }
 
 /// The columns of `sweep.csv` and `sweep.parquet`: `point`, one `param_<name>` per swept key,
@@ -79,15 +81,18 @@ pub(crate) fn render(
 ) -> String {
     let mut out = String::new();
     let first = &plan.points[0].scenario;
+    let how = match stats.shards_merged {
+        Some(shards) => format!("merged from {shards} shard(s)"),
+        None => format!("{} resumed", stats.runs_resumed),
+    };
     let _ = writeln!(
         out,
-        "sweep {} · {} point(s) × {} candidate(s) × {} replication(s) = {} runs ({} resumed) · {:.1} s on {} thread(s)\n",
+        "sweep {} · {} point(s) × {} candidate(s) × {} replication(s) = {} runs ({how}) · {:.1} s on {} thread(s)\n",
         first.name,
         plan.points.len(),
         first.candidates.len(),
         first.replications,
         stats.runs_total,
-        stats.runs_resumed,
         stats.wall_s,
         stats.threads
     );

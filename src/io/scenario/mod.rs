@@ -9,7 +9,9 @@
 mod candidate;
 pub(crate) mod error;
 mod events;
+pub(crate) mod keypath;
 mod kinds;
+pub mod overrides;
 pub(crate) mod parse;
 mod reader;
 pub(crate) mod replay;
@@ -21,6 +23,7 @@ mod zone;
 
 pub use crate::model::scenario::*;
 pub use error::ScenarioError;
+pub use overrides::Overrides;
 pub use parse::{parse_scenario, parse_scenario_file};
 pub(crate) use source::read_scenario_file;
 

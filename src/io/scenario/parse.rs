@@ -1,6 +1,6 @@
 //! Scenario files into a checked [`Scenario`].
 //!
-//! Owns the scenario contract (DESIGN.md "Scenario contract (v1)"): which keys exist, their
+//! Owns the scenario contract (docs/scenario.md): which keys exist, their
 //! defaults and ranges, and how catalog defaults and `[prices]` overrides fill in what the user
 //! left out. The text is parsed into `toml::Table` (the raw form) and walked with key-path-aware
 //! `reader::Section`s; nothing downstream sees an unchecked value. Only [`parse_scenario_file`]
@@ -18,6 +18,7 @@ use std::path::Path;
 
 use toml::Value;
 
+use super::overrides::Overrides;
 use super::reader::{self, Check, MAX_USD, Quantity, Result, Section};
 use super::replay::Traces;
 use super::suggest::unknown_instance_hint;
@@ -43,7 +44,7 @@ pub(crate) fn parse_scenario_with(
     file: &str,
     catalog: &Catalog,
 ) -> std::result::Result<Scenario, ScenarioError> {
-    parse_text(text, None, None, catalog).map_err(|e| e.in_file(file))
+    parse_text(text, None, None, catalog, &Overrides::default()).map_err(|e| e.in_file(file))
 }
 
 /// Parses one of a sweep's points: `label` names it in errors, `flow_logs` are read relative to
@@ -55,7 +56,8 @@ pub(crate) fn parse_scenario_shared(
     catalog: &Catalog,
     traces: &Traces,
 ) -> std::result::Result<Scenario, ScenarioError> {
-    parse_text(text, folder, Some(traces), catalog).map_err(|e| e.in_file(label))
+    parse_text(text, folder, Some(traces), catalog, &Overrides::default())
+        .map_err(|e| e.in_file(label))
 }
 
 /// Parses the text of the scenario file at `path` (already read, see `source.rs`): like
@@ -65,8 +67,22 @@ pub(crate) fn parse_scenario_at(
     path: &Path,
     catalog: &Catalog,
 ) -> std::result::Result<Scenario, ScenarioError> {
+    parse_scenario_set(text, path, catalog, None, &Overrides::default())
+}
+
+/// Parses the text of the scenario file at `path` with `--set` overrides applied to it first;
+/// `flow_logs` are read relative to the file's folder, through `traces` when given (a sweep's
+/// points then share the read). Errors name the file with the overrides.
+pub(crate) fn parse_scenario_set(
+    text: &str,
+    path: &Path,
+    catalog: &Catalog,
+    traces: Option<&Traces>,
+    overrides: &Overrides,
+) -> std::result::Result<Scenario, ScenarioError> {
     let folder = path.parent().unwrap_or(Path::new(""));
-    parse_text(text, Some(folder), None, catalog).map_err(|e| e.in_file(path.display().to_string()))
+    parse_text(text, Some(folder), traces, catalog, overrides)
+        .map_err(|e| e.in_file(overrides.label(&path.display().to_string())))
 }
 
 /// Reads (once, see `source.rs`) and parses a scenario file; an unreadable file is an error that
@@ -86,17 +102,20 @@ struct Header {
     replications: u32,
 }
 
-/// `folder` is the scenario file's, where `flow_logs` paths start; `None` refuses them.
+/// `folder` is the scenario file's, where `flow_logs` and `catalog` paths start; `None` refuses
+/// them. `overrides` (`--set`) edit the raw table before anything is read from it.
 fn parse_text(
     text: &str,
     folder: Option<&Path>,
     traces: Option<&Traces>,
     catalog: &Catalog,
+    overrides: &Overrides,
 ) -> Result<Scenario> {
     if text.trim().is_empty() {
         return Err(ScenarioError::new("", "the file is empty", START_HINT));
     }
-    let root: toml::Table = text.parse().map_err(|e| toml_error(text, &e))?;
+    let mut root: toml::Table = text.parse().map_err(|e| toml_error(text, &e))?;
+    overrides.apply(&mut root)?;
     if root.is_empty() {
         return Err(ScenarioError::new(
             "",
@@ -123,6 +142,8 @@ fn parse_text(
             "add [scenario] with name and duration",
         )
     })?;
+    let own_catalog = scenario_catalog(&root, folder, catalog)?;
+    let catalog = own_catalog.as_ref().unwrap_or(catalog);
     let header = parse_header(scenario, catalog)?;
     let region = catalog
         .region(&header.region)
@@ -305,15 +326,68 @@ pub(super) fn lowercase_first(text: &str) -> String {
     }
 }
 
+/// The catalog named by `[scenario] catalog`, relative to the scenario file's folder; `None`
+/// when the key is absent. A scenario cannot both name a catalog and be given another with
+/// `--catalog`: which one prices the run would be a guess.
+fn scenario_catalog(
+    root: &toml::Table,
+    folder: Option<&Path>,
+    given: &Catalog,
+) -> Result<Option<Catalog>> {
+    let Some(value) = root
+        .get("scenario")
+        .and_then(Value::as_table)
+        .and_then(|t| t.get("catalog"))
+    else {
+        return Ok(None);
+    };
+    let key = "scenario.catalog";
+    let Some(relative) = value.as_str().filter(|p| !p.trim().is_empty()) else {
+        return Err(ScenarioError::new(
+            key,
+            format!("{} is not a file path", reader::shown(value)),
+            "write catalog = \"catalogs/aws.toml\" (relative to the scenario file)",
+        ));
+    };
+    if !given.is_embedded() {
+        return Err(ScenarioError::new(
+            key,
+            "the scenario names its own catalog and --catalog gives another",
+            "drop one: --catalog, or the catalog key (--set scenario.catalog=... names another file)",
+        ));
+    }
+    let Some(folder) = folder else {
+        return Err(ScenarioError::new(
+            key,
+            "a catalog path needs the scenario file's folder to start from, and this scenario was parsed from text without a file path",
+            "run the scenario from its file",
+        ));
+    };
+    super::source::read_catalog_file(&folder.join(relative))
+        .map(Some)
+        .map_err(|problem| {
+            ScenarioError::new(
+                key,
+                problem,
+                "the path is relative to the scenario file's folder",
+            )
+        })
+}
+
 fn parse_header(mut s: Section<'_>, catalog: &Catalog) -> Result<Header> {
     let name = s.required_name(
         "name",
         "add name = \"my-scenario\"; output goes to output/<name>/",
     )?;
     refuse_reserved_name(&s, &name)?;
+    // Read by `scenario_catalog` before the rest of the file; named here so it is a known key.
+    s.string("catalog")?;
     let region = s.string("region")?.unwrap_or("us-east-1");
     if catalog.region(region).is_none() {
-        let hint = format!("known regions: {}", catalog.region_names().join(", "));
+        let hint = format!(
+            "known regions: {}; for another region, import AWS's prices with `natsim catalog import` and name the file with catalog = \"...\" or --catalog (docs/catalog.md)",
+            catalog.region_names().join(", ")
+        );
         let problem = format!("unknown region {}", echo::quoted(region));
         return Err(s.error("region", problem, hint));
     }

@@ -9,6 +9,7 @@ use super::Record;
 use super::plan::Plan;
 use crate::results::recommend::{self, Verdict};
 use crate::results::summary::{Summary, summarize_values};
+use rayon::prelude::*;
 
 /// One point's outcome.
 #[derive(Debug, Clone)]
@@ -29,44 +30,62 @@ pub(crate) struct Winner {
 }
 
 /// Summarises every point from its runs. Fails, naming the first gap, if a run is missing.
+/// Points are summarised in parallel, each from its own runs in replication order, so the
+/// figures are the same on any number of threads.
 pub(crate) fn aggregate(plan: &Plan, records: &[Record]) -> Result<Vec<PointResult>, String> {
     let mut sorted: Vec<&Record> = records.iter().collect();
     sorted.sort_by_key(|r| r.key());
     sorted.dedup_by_key(|r| r.key());
     let mut rest = sorted.as_slice();
-    let mut results = Vec::with_capacity(plan.points.len());
+    let mut per_point: Vec<&[&Record]> = Vec::with_capacity(plan.points.len());
     for (index, point) in plan.points.iter().enumerate() {
         let scenario = &point.scenario;
-        let mut summaries = Vec::with_capacity(scenario.candidates.len());
+        let count = scenario.replications as usize;
+        let runs = scenario.candidates.len() * count;
+        let own = rest.get(..runs).unwrap_or(rest);
         for candidate in 0..scenario.candidates.len() {
-            let count = scenario.replications as usize;
-            let own = rest.get(..count).unwrap_or(rest);
-            let complete = own.len() == count
-                && own
-                    .iter()
-                    .enumerate()
-                    .all(|(replication, r)| r.key() == (index, candidate, replication as u32));
+            let complete = (0..count).all(|replication| {
+                own.get(candidate * count + replication)
+                    .is_some_and(|r| r.key() == (index, candidate, replication as u32))
+            });
             if !complete {
                 return Err(format!(
                     "point {index}, candidate {} lacks some of its {count} run(s)",
                     scenario.candidates[candidate].name
                 ));
             }
-            rest = &rest[count..];
+        }
+        per_point.push(own);
+        rest = &rest[runs..];
+    }
+    Ok(per_point
+        .into_par_iter()
+        .enumerate()
+        .map(|(index, runs)| summarise_point(plan, index, runs))
+        .collect())
+}
+
+/// One point's summaries and recommendation from its runs, in (candidate, replication) order.
+fn summarise_point(plan: &Plan, index: usize, runs: &[&Record]) -> PointResult {
+    let scenario = &plan.points[index].scenario;
+    let count = scenario.replications as usize;
+    let mut summaries: Vec<Summary> = runs
+        .chunks(count)
+        .enumerate()
+        .map(|(candidate, own)| {
             let per_run: Vec<Vec<f64>> = own.iter().map(|r| r.values.clone()).collect();
             let credits = own
                 .iter()
                 .filter_map(|r| r.credits_exhausted_at_s)
                 .min_by(f64::total_cmp);
-            summaries.push(summarize_values(scenario, candidate, &per_run, credits));
-        }
-        let verdict = recommend::decide(&summaries);
-        if let Some(winner) = verdict.recommended {
-            summaries[winner].recommended = true;
-        }
-        results.push(PointResult { summaries, verdict });
+            summarize_values(scenario, candidate, &per_run, credits)
+        })
+        .collect();
+    let verdict = recommend::decide(&summaries);
+    if let Some(winner) = verdict.recommended {
+        summaries[winner].recommended = true;
     }
-    Ok(results)
+    PointResult { summaries, verdict }
 }
 
 /// The recommended candidate of every point, with crossovers along the last swept key.

@@ -4,7 +4,7 @@
 //! - `spec`: the `[sweep]` table, its points and how a point edits the raw TOML;
 //! - `plan`: every point checked into a `Scenario` before anything runs, the runs they need, and
 //!   running them with rayon;
-//! - `journal`: `runs.csv`, one line per finished run, read back by `--resume`;
+//! - `shard`: the runs split N ways for array jobs, shard K running only its own;
 //! - `aggregate`: per-run figures into per-point summaries, recommendations and winners.
 //!
 //! Invariant: results never depend on the thread count or on which run finished first: runs are
@@ -13,6 +13,7 @@
 
 pub(crate) mod aggregate;
 pub mod plan;
+pub mod shard;
 pub(crate) mod spec;
 
 /// The figures of one finished run: what `runs.csv` keeps and aggregation needs.

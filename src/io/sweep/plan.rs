@@ -11,7 +11,7 @@ use super::spec::{self, SweepSpec};
 use crate::io::catalog::Catalog;
 use crate::io::scenario::parse::parse_scenario_shared;
 use crate::io::scenario::replay::Traces;
-use crate::io::scenario::{Scenario, ScenarioError};
+use crate::io::scenario::{Overrides, Scenario, ScenarioError};
 use crate::model::sim;
 use crate::results::summary::run_values;
 use crate::util::units::ns_to_seconds;
@@ -54,45 +54,64 @@ impl Plan {
         file: &str,
         catalog: &Catalog,
     ) -> Result<Plan, ScenarioError> {
-        Self::build(text, file, None, catalog, &Traces::default())
+        Self::build(
+            text,
+            file,
+            None,
+            catalog,
+            &Traces::default(),
+            &Overrides::default(),
+        )
     }
 
     /// [`Plan::from_text`] for the text of the scenario file at `path`: a replayed workload's
     /// `flow_logs` are read relative to the file's folder, once for all the points.
     pub fn from_file_text(text: &str, path: &Path) -> Result<Plan, ScenarioError> {
-        Self::from_file_text_with(text, path, Catalog::embedded(), &Traces::default())
+        Self::from_file_text_with(
+            text,
+            path,
+            Catalog::embedded(),
+            &Traces::default(),
+            &Overrides::default(),
+        )
     }
 
-    /// [`Plan::from_file_text`] against `catalog`, with the flow logs already read into
-    /// `traces` (by the caller's own parse of the file) reused.
+    /// [`Plan::from_file_text`] against `catalog`, with `--set` `overrides` applied to the file
+    /// before its points, and the flow logs already read into `traces` (by the caller's own parse
+    /// of the file) reused.
     pub(crate) fn from_file_text_with(
         text: &str,
         path: &Path,
         catalog: &Catalog,
         traces: &Traces,
+        overrides: &Overrides,
     ) -> Result<Plan, ScenarioError> {
         let folder = path.parent().unwrap_or(Path::new(""));
         Self::build(
             text,
-            &path.display().to_string(),
+            &overrides.label(&path.display().to_string()),
             Some(folder),
             catalog,
             traces,
+            overrides,
         )
     }
 
-    /// `folder` is where `flow_logs` paths start (`None` refuses them).
+    /// `folder` is where `flow_logs` paths start (`None` refuses them); `file` names the source
+    /// in errors (with its overrides).
     fn build(
         text: &str,
         file: &str,
         folder: Option<&Path>,
         catalog: &Catalog,
         traces: &Traces,
+        overrides: &Overrides,
     ) -> Result<Plan, ScenarioError> {
         let mut root: toml::Table = text.parse().map_err(|e: toml::de::Error| {
             ScenarioError::new("", format!("not valid TOML: {}", e.message().trim()), "")
                 .in_file(file)
         })?;
+        overrides.apply(&mut root).map_err(|e| e.in_file(file))?;
         let sweep = match root.remove("sweep") {
             Some(toml::Value::Table(table)) => table,
             Some(_) => {
@@ -113,6 +132,7 @@ impl Plan {
             }
         };
         let spec = SweepSpec::parse(&sweep, &spec::key_order(text)).map_err(|e| e.in_file(file))?;
+        refuse_set_and_swept(&spec, overrides).map_err(|e| e.in_file(file))?;
         spec.check_paths(&root).map_err(|e| e.in_file(file))?;
         // Parsing is independent per point; collect in order so the first bad point is reported.
         // The points share each list of flow logs, read once (`traces`); each point keeps only
@@ -206,6 +226,23 @@ pub fn run(plan: &Plan, jobs: &[Job], on_done: &(dyn Fn(Record) -> bool + Sync))
             });
         }
     });
+}
+
+/// A key both set (`--set`) and swept would lose the set value at every point: refused.
+fn refuse_set_and_swept(spec: &SweepSpec, overrides: &Overrides) -> Result<(), ScenarioError> {
+    for param in &spec.params {
+        if let Some(set) = overrides.key_setting(&param.path) {
+            return Err(ScenarioError::new(
+                format!("--set {set}"),
+                format!(
+                    "the [sweep] table varies {}, so the set value would be replaced at every point",
+                    param.key
+                ),
+                "drop the --set, or that key from [sweep] (--set 'sweep.\"KEY\"=[...]' changes its values)",
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// What every point is parsed with.

@@ -8,6 +8,7 @@
 //! what a value means (the scenario parser does, per point), runs a simulation or touches a file.
 
 use crate::io::scenario::ScenarioError;
+use crate::io::scenario::keypath::{KeyPath, Missing, PATH_HINT, kind_of};
 use crate::util::echo;
 use toml::Value;
 
@@ -16,7 +17,6 @@ pub(crate) const MAX_POINTS: usize = 100_000;
 /// Significant digits kept for the inside points of a range, so `param_*` columns read cleanly
 /// and the value written is exactly the value simulated.
 const RANGE_DIGITS: usize = 6;
-const PATH_HINT: &str = "write a key path like \"workload[0].rate_per_s\" or \"candidate[1].instance_type\", in double quotes";
 
 /// The parsed `[sweep]` table, keys in the order they appear in the file.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,14 +32,7 @@ pub(crate) struct Param {
     /// `param_` + the key path with every run of non-alphanumerics turned into `_`.
     pub(crate) column: String,
     pub(crate) values: Vec<Value>,
-    path: Vec<Step>,
-}
-
-/// One step of a key path: a table key, or an index into a list (`[[candidate]]` tables).
-#[derive(Debug, Clone, PartialEq)]
-enum Step {
-    Key(String),
-    Index(usize),
+    pub(crate) path: KeyPath,
 }
 
 type Result<T> = std::result::Result<T, ScenarioError>;
@@ -140,100 +133,10 @@ impl SweepSpec {
 }
 
 impl Param {
-    /// Sets this key to `value` in the scenario's raw table.
+    /// Sets this key to `value` in the scenario's raw table; every table on the way must exist.
     pub(crate) fn apply(&self, root: &mut toml::Table, value: Value) -> Result<()> {
-        // Walk a `Value` cursor: tables and lists alternate along the path.
-        let mut whole = Value::Table(std::mem::take(root));
-        let outcome = self.apply_in(&mut whole, value);
-        if let Value::Table(table) = whole {
-            *root = table;
-        }
-        outcome
-    }
-
-    fn apply_in(&self, root: &mut Value, value: Value) -> Result<()> {
-        let Some((last, parents)) = self.path.split_last() else {
-            return Err(self.error("the key path is empty".into(), PATH_HINT.into()));
-        };
-        let mut at = root;
-        let mut walked = String::new();
-        for step in parents {
-            at = self.step_into(at, step, &mut walked)?;
-        }
-        let parent = walked.clone();
-        extend_path(&mut walked, last);
-        match (last, at) {
-            (Step::Key(key), Value::Table(table)) => {
-                table.insert(key.clone(), value);
-                Ok(())
-            }
-            (Step::Index(index), Value::Array(items)) => match items.get_mut(*index) {
-                Some(slot) => {
-                    *slot = value;
-                    Ok(())
-                }
-                None => Err(self.missing_index(&walked, &parent, items.len())),
-            },
-            (step, other) => Err(self.mismatch(&parent, step, other)),
-        }
-    }
-
-    /// The value at `step` inside `at`, which must exist.
-    fn step_into<'v>(
-        &self,
-        at: &'v mut Value,
-        step: &Step,
-        walked: &mut String,
-    ) -> Result<&'v mut Value> {
-        let parent = walked.clone();
-        extend_path(walked, step);
-        match (step, at) {
-            (Step::Key(key), Value::Table(table)) => {
-                let known = keys_of(table);
-                table.get_mut(key).ok_or_else(|| {
-                    self.error(
-                        format!("{walked} does not exist in the scenario"),
-                        format!("keys there: {known}"),
-                    )
-                })
-            }
-            (Step::Index(index), Value::Array(items)) => {
-                let len = items.len();
-                items
-                    .get_mut(*index)
-                    .ok_or_else(|| self.missing_index(walked, &parent, len))
-            }
-            (step, other) => Err(self.mismatch(&parent, step, other)),
-        }
-    }
-
-    fn missing_index(&self, walked: &str, parent: &str, len: usize) -> ScenarioError {
-        self.error(
-            format!("{walked} does not exist: the scenario has {len} {parent} entries"),
-            format!("use an index from 0 to {}", len.saturating_sub(1)),
-        )
-    }
-
-    /// `step` does not fit what `parent` holds: a key into a list, or an index into a table.
-    fn mismatch(&self, parent: &str, step: &Step, found: &Value) -> ScenarioError {
-        match (step, found) {
-            (Step::Index(_), Value::Table(_)) => self.error(
-                format!("{parent} is a table, not a list"),
-                format!("drop the [index] after {parent}"),
-            ),
-            (Step::Key(_), Value::Array(_)) => self.error(
-                format!("{parent} is a list of [[{parent}]] tables"),
-                format!("pick one with an index, e.g. {parent}[0]"),
-            ),
-            (_, other) => self.error(
-                format!("{parent} is {}, not a table", kind_of(other)),
-                PATH_HINT.into(),
-            ),
-        }
-    }
-
-    fn error(&self, problem: String, hint: String) -> ScenarioError {
-        ScenarioError::new(param_path(&self.key), problem, hint)
+        self.path
+            .set(root, value, Missing::Refuse, &param_path(&self.key))
     }
 }
 
@@ -288,39 +191,16 @@ fn param_path(key: &str) -> String {
     format!("sweep.\"{}\"", echo::short(key))
 }
 
-fn extend_path(walked: &mut String, step: &Step) {
-    match step {
-        Step::Key(key) if walked.is_empty() => walked.push_str(key),
-        Step::Key(key) => {
-            walked.push('.');
-            walked.push_str(key);
-        }
-        Step::Index(index) => walked.push_str(&format!("[{index}]")),
-    }
-}
-
-fn keys_of(table: &toml::Table) -> String {
-    if table.is_empty() {
-        return "none".into();
-    }
-    table.keys().cloned().collect::<Vec<_>>().join(", ")
-}
-
-fn kind_of(value: &Value) -> &'static str {
-    match value {
-        Value::String(_) => "a string",
-        Value::Integer(_) => "a whole number",
-        Value::Float(_) => "a number",
-        Value::Boolean(_) => "true or false",
-        Value::Datetime(_) => "a date",
-        Value::Array(_) => "a list",
-        Value::Table(_) => "a table",
-    }
-}
-
 fn parse_param(key: &str, value: &Value) -> Result<Param> {
-    let path = parse_path(key)
+    let path = KeyPath::parse(key)
         .map_err(|problem| ScenarioError::new(param_path(key), problem, PATH_HINT))?;
+    if path.first_key() == Some("sweep") {
+        return Err(ScenarioError::new(
+            param_path(key),
+            "a sweep cannot change its own [sweep] table",
+            PATH_HINT,
+        ));
+    }
     let values = match value {
         Value::Array(items) if items.is_empty() => {
             return Err(ScenarioError::new(
@@ -366,61 +246,6 @@ fn column_name(key: &str) -> String {
         }
     }
     name
-}
-
-/// `a.b[2].c` or `prices.instance_usd_per_hour."t4g.nano"` into steps.
-fn parse_path(key: &str) -> std::result::Result<Vec<Step>, String> {
-    let mut steps = Vec::new();
-    let mut rest = key;
-    loop {
-        let (name, after) = if let Some(quoted) = rest.strip_prefix('"') {
-            let end = quoted
-                .find('"')
-                .ok_or_else(|| format!("{} has an unclosed quote", echo::quoted(key)))?;
-            (&quoted[..end], &quoted[end + 1..])
-        } else {
-            let end = rest
-                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
-                .unwrap_or(rest.len());
-            (&rest[..end], &rest[end..])
-        };
-        if name.is_empty() {
-            return Err(format!(
-                "{} is not a key path: a key is missing",
-                echo::quoted(key)
-            ));
-        }
-        steps.push(Step::Key(name.to_string()));
-        rest = after;
-        while let Some(inner) = rest.strip_prefix('[') {
-            let end = inner
-                .find(']')
-                .ok_or_else(|| format!("{} has an unclosed [", echo::quoted(key)))?;
-            let index = inner[..end].parse::<usize>().map_err(|_| {
-                format!(
-                    "{} in {} is not a list index",
-                    echo::quoted(&inner[..end]),
-                    echo::quoted(key)
-                )
-            })?;
-            steps.push(Step::Index(index));
-            rest = &inner[end + 1..];
-        }
-        if rest.is_empty() {
-            break;
-        }
-        rest = rest.strip_prefix('.').ok_or_else(|| {
-            format!(
-                "{} is not a key path: unexpected {}",
-                echo::quoted(key),
-                echo::quoted(rest)
-            )
-        })?;
-    }
-    if steps.first() == Some(&Step::Key("sweep".into())) {
-        return Err("a sweep cannot change its own [sweep] table".into());
-    }
-    Ok(steps)
 }
 
 /// `{ from, to, steps, scale }` into its values, both ends included.
@@ -644,16 +469,9 @@ mod tests {
     fn key_paths_parse_and_columns_are_safe() {
         let s = spec("[sweep]\n\"candidate[1].instance_type\" = [\"t4g.nano\"]\n").unwrap();
         assert_eq!(s.params[0].column, "param_candidate_1_instance_type");
-        assert_eq!(
-            parse_path("prices.instance_usd_per_hour.\"t4g.nano\"").unwrap(),
-            vec![
-                Step::Key("prices".into()),
-                Step::Key("instance_usd_per_hour".into()),
-                Step::Key("t4g.nano".into())
-            ]
-        );
-        for bad in ["a..b", "a[x]", "a[1", "", "sweep.x", "a b"] {
-            assert!(parse_path(bad).is_err(), "{bad}");
+        for bad in ["a..b", "a[x]", "a[1", "sweep.x", "a b"] {
+            let err = spec(&format!("[sweep]\n\"{bad}\" = [1]\n")).expect_err(bad);
+            assert!(err.key_path.starts_with("sweep."), "{bad}: {err}");
         }
     }
 

@@ -274,11 +274,12 @@ pub(crate) fn summarize_values(
     let values: Vec<f64> = (0..Metric::ALL.len())
         .map(|i| column(i).sum::<f64>() / n)
         .collect();
-    let ci95 = (per_run.len() >= 2).then(|| {
+    // One t quantile for every figure: they all have one value per run.
+    let ci95 = crate::results::confidence::t_975(per_run.len()).map(|t| {
         (0..Metric::ALL.len())
             .map(|i| {
                 let figures: Vec<f64> = column(i).collect();
-                crate::results::confidence::half_width_95(&figures).unwrap_or(f64::NAN)
+                crate::results::confidence::half_width_with(t, &figures)
             })
             .collect()
     });

@@ -241,7 +241,8 @@ fn instance_price(
                 .copied();
             let factor = catalog
                 .region(context.region)
-                .map_or(1.0, |r| r.instance_price_factor);
+                .and_then(|r| r.instance_price_factor)
+                .unwrap_or(f64::NAN);
             let basis = format!(
                 "no listed {} price for {type_name}: the {REFERENCE_REGION} price ${}/h × {factor}, the region's assumed price factor",
                 context.region,
@@ -255,11 +256,14 @@ fn instance_price(
             Ok((price, Some(assumption)))
         }
         None => {
-            let problem = format!("no price for \"{type_name}\" in {}", context.region);
+            let problem = format!(
+                "the catalog has no price for \"{type_name}\" in {}",
+                context.region
+            );
             Err(s.error(
                 "hourly_usd",
                 problem,
-                "set hourly_usd to the instance's on-demand price",
+                "set hourly_usd (or [prices] instance_usd_per_hour) to the instance's on-demand price, or import AWS's prices for the region with `natsim catalog import`",
             ))
         }
     }
