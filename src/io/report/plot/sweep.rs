@@ -248,10 +248,9 @@ impl Sweep<'_> {
 
     fn cost_panel(&self, group: usize) -> Panel {
         Panel::Lines(Lines {
-            title: self.title(
-                group,
-                "monthly cost (hollow and shaded: misses the objectives; dashed: the winner changes)",
-            ),
+            // The caption says what hollow, shaded and dashed mean; the title stays short
+            // enough for the keys it may carry.
+            title: self.title(group, "monthly cost per candidate (log scale)"),
             x: self.x.clone(),
             y: Axis::new("per month", Unit::Usd, true),
             series: self.series(
