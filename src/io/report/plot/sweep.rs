@@ -255,7 +255,12 @@ impl Sweep<'_> {
             y: Axis::new("per month", Unit::Usd, true),
             series: self.series(
                 group,
-                |s| (s.get(Metric::CostMonthlyUsd), s.ci95(Metric::CostMonthlyUsd)),
+                |s| {
+                    (
+                        s.get(Metric::CostMonthlyUsd),
+                        s.ci95(Metric::CostMonthlyUsd),
+                    )
+                },
                 |s| s.meets_slo,
             ),
             markers: self.crossovers(group),
