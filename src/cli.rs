@@ -737,6 +737,7 @@ fn run_checked(
 }
 
 /// Writes a run's files into `outputs` as one set: summary.csv, summary.json, timeseries.csv,
+/// their per-workload twins summary_by_workload.csv and timeseries_by_workload.csv,
 /// calibration.csv (with `--cloudwatch`), the plots (PNG and SVG; `calibration` too with
 /// `--cloudwatch`, unless every simulated metric was zero throughout), report.html, then the
 /// manifest. Returns the paths written, in that order, and the document of summary.json.
@@ -755,6 +756,14 @@ fn write_run(
         outputs.write(
             "timeseries.csv",
             report::csv::timeseries_csv(scenario, result),
+        )?,
+        outputs.write(
+            "summary_by_workload.csv",
+            report::csv::summary_by_workload_csv(scenario, result),
+        )?,
+        outputs.write(
+            "timeseries_by_workload.csv",
+            report::csv::timeseries_by_workload_csv(scenario, result),
         )?,
     ];
     if let Some(calibration) = calibration {

@@ -55,5 +55,9 @@ mod set;
 mod shard;
 #[path = "it/sweep.rs"]
 mod sweep;
+#[path = "it/traffic.rs"]
+mod traffic;
 #[path = "it/validation.rs"]
 mod validation;
+#[path = "it/workloads.rs"]
+mod workloads;

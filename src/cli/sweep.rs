@@ -5,7 +5,7 @@
 //! `output/<name>/`): `scenario.toml` (the file as swept, so `--resume` can tell whether it
 //! changed), `runs.csv` (one line appended and flushed per finished run, so an interrupted sweep
 //! keeps every finished run; rewritten in (point, candidate, replication) order once the last
-//! run is in), then `sweep.csv`, `winners.csv`, `sweep.parquet`, the plots and `report.html`
+//! run is in), then `sweep.csv`, `winners.csv`, `breaks.csv`, `sweep.parquet`, the plots and `report.html`
 //! written atomically at the end, and `manifest.json` last. A folder with finished runs and no
 //! manifest holds an interrupted sweep, however far its final writes got. Every point is checked
 //! before anything is written. Without `--resume` or `--fresh`, the finished runs of an
@@ -27,7 +27,7 @@ use crate::io::report::manifest::{self, Header};
 use crate::io::report::markdown;
 use crate::io::report::parquet::{sweep_frame, write_parquet};
 use crate::io::report::shard::{ShardInfo, Source};
-use crate::io::report::sweep::{SweepStats, render, sweep_csv, winners_csv};
+use crate::io::report::sweep::{SweepStats, breaks_csv, render, sweep_csv, winners_csv};
 use crate::io::report::{html, plot, write_atomically, write_output};
 use crate::io::scenario::Overrides;
 use crate::io::scenario::replay::Traces;
@@ -280,6 +280,7 @@ fn close_shard(
 pub(super) struct Written {
     results: Vec<aggregate::PointResult>,
     winners: Vec<aggregate::Winner>,
+    breaks: Vec<aggregate::Break>,
     out_dir: PathBuf,
     plots: Vec<plot::Drawn>,
     no_figures: bool,
@@ -289,22 +290,23 @@ impl Written {
     /// The closing summary in `print`'s format (with `notes`, the input's, among the JSON's
     /// warnings), and, for the table, the files written.
     pub(super) fn print(&self, plan: &Plan, stats: SweepStats, print: Print, notes: &[String]) {
-        let (results, winners) = (&self.results, &self.winners);
+        let (results, winners, breaks) = (&self.results, &self.winners, &self.breaks);
         let mut warnings = notes.to_vec();
         if self.no_figures {
             warnings.push("no plots: they are drawn for a sweep of exactly one numeric key".into());
         }
         print.report(
-            || render(plan, results, winners, stats),
+            || render(plan, results, winners, breaks, stats),
             || json::to_text(&sweep_document(plan, results, winners, stats, &warnings)),
             || markdown::sweep(&sweep_document(plan, results, winners, stats, &warnings)),
         );
         let out_dir = &self.out_dir;
         print.table_line(&format!(
-            "\nwrote {}, {}, {} and {}",
+            "\nwrote {}, {}, {}, {} and {}",
             out_dir.join("sweep.csv").display(),
             out_dir.join("sweep.parquet").display(),
             out_dir.join("winners.csv").display(),
+            out_dir.join("breaks.csv").display(),
             out_dir.join("runs.csv").display()
         ));
         print.table_line(&format!(
@@ -335,6 +337,7 @@ pub(super) fn write_results(
         )
     })?;
     let winners = aggregate::winners(plan, &results);
+    let breaks = aggregate::breaks(plan, &results);
     outputs.add("scenario.toml");
     outputs.add("runs.csv");
     // The two CSV texts and the Parquet frame are built side by side (the larger a sweep, the
@@ -350,6 +353,7 @@ pub(super) fn write_results(
     );
     outputs.write("sweep.csv", sweep_text)?;
     outputs.write("winners.csv", winners_text)?;
+    outputs.write("breaks.csv", breaks_csv(plan, &results, &breaks))?;
     let parquet_path = outputs.path("sweep.parquet");
     frame
         .map_err(|e| format!("cannot write {}: {e}", parquet_path.display()))
@@ -363,7 +367,7 @@ pub(super) fn write_results(
     }
     outputs.write(
         "report.html",
-        html::sweep_report(plan, &results, &winners, &plots, text),
+        html::sweep_report(plan, &results, &winners, &breaks, &plots, text),
     )?;
     let first = &plan.points[0].scenario;
     outputs.close(&Header {
@@ -374,6 +378,7 @@ pub(super) fn write_results(
     Ok(Written {
         results,
         winners,
+        breaks,
         out_dir,
         plots,
         no_figures: figures.is_empty(),
@@ -474,7 +479,7 @@ impl Sink {
 }
 
 /// The files a finished sweep writes at its end, removed when a fresh sweep starts.
-const FINAL_FILES: [&str; 3] = ["sweep.csv", "sweep.parquet", "winners.csv"];
+const FINAL_FILES: [&str; 4] = ["sweep.csv", "sweep.parquet", "winners.csv", "breaks.csv"];
 
 /// Refuses to start over where an interrupted sweep left finished runs: hours of runs should
 /// not go because `--resume` was forgotten. A sweep is finished only once its manifest is

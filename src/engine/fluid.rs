@@ -195,6 +195,7 @@ struct ClassState {
     /// hash set, so an outage that cuts thousands of flows costs O(1) per surfacing tag.
     removed: HashSet<(u64, FlowId)>,
     delivered_bytes_total: f64,
+    dropped_packets_total: f64,
 }
 
 impl ClassState {
@@ -269,6 +270,7 @@ impl Link {
                     finish: BinaryHeap::new(),
                     removed: HashSet::new(),
                     delivered_bytes_total: 0.0,
+                    dropped_packets_total: 0.0,
                 })
                 .collect(),
             by_cap,
@@ -520,7 +522,9 @@ impl Link {
             let delivered = state.delivered_rate * state.active as f64 * dt;
             state.delivered_bytes_total += delivered;
             let lost = (state.sent_rate - state.delivered_rate) * state.active as f64 * dt;
-            self.totals.dropped_packets += lost * state.spec.packets_per_byte;
+            let dropped_packets = lost * state.spec.packets_per_byte;
+            state.dropped_packets_total += dropped_packets;
+            self.totals.dropped_packets += dropped_packets;
             self.totals.delivered_packets += delivered * state.spec.packets_per_byte;
         }
         self.totals.sent_bytes += self.sent_rate * dt;
@@ -534,6 +538,11 @@ impl Link {
     /// Bytes delivered so far for one class (time-based), for per-workload billing.
     pub(crate) fn class_delivered_bytes(&self, class: u32) -> f64 {
         self.classes[class as usize].delivered_bytes_total
+    }
+
+    /// Packets dropped so far for one class (time-based), for per-workload figures.
+    pub(crate) fn class_dropped_packets(&self, class: u32) -> f64 {
+        self.classes[class as usize].dropped_packets_total
     }
 
     /// Current configured bandwidth, bits per second.

@@ -62,6 +62,21 @@ impl LogHistogram {
         self.count
     }
 
+    /// Adds `other`'s values, as if each had been recorded here: counts add bucket by bucket, so
+    /// every quantile of the merge is what one histogram of all the values gives.
+    pub(crate) fn merge(&mut self, other: &LogHistogram) {
+        if self.counts.len() < other.counts.len() {
+            self.counts.resize(other.counts.len(), 0);
+        }
+        for (mine, &theirs) in self.counts.iter_mut().zip(&other.counts) {
+            *mine += theirs;
+        }
+        self.below_min += other.below_min;
+        self.count += other.count;
+        self.sum += other.sum;
+        self.max = self.max.max(other.max);
+    }
+
     pub(crate) fn mean(&self) -> f64 {
         if self.count == 0 {
             0.0
@@ -118,6 +133,34 @@ mod tests {
         }
         assert!((h.mean() - 5.0005).abs() < 1e-9);
         assert_eq!(h.quantile(1.0), 10.0);
+    }
+
+    #[test]
+    fn a_merge_has_the_quantiles_of_one_histogram_of_everything() {
+        let (mut all, mut odd, mut even) = (
+            LogHistogram::new(),
+            LogHistogram::new(),
+            LogHistogram::new(),
+        );
+        for i in 0..5_000 {
+            let value = if i % 7 == 0 {
+                0.0
+            } else {
+                (i as f64).powf(1.7) / 1e3
+            };
+            all.record(value);
+            if i % 2 == 0 {
+                even.record(value)
+            } else {
+                odd.record(value)
+            }
+        }
+        even.merge(&odd);
+        for q in [0.0, 0.01, 0.5, 0.9, 0.99, 1.0] {
+            assert_eq!(even.quantile(q), all.quantile(q), "q{q}");
+        }
+        assert_eq!(even.count(), all.count());
+        assert!((even.mean() / all.mean() - 1.0).abs() < 1e-12);
     }
 
     #[test]

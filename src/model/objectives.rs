@@ -38,6 +38,16 @@ pub(crate) enum Bound {
 }
 
 impl Objective {
+    /// The objectives about what a workload's own connections got, which a workload can be
+    /// judged by on its own; the others are about the device (its headroom and reserves).
+    pub const PER_WORKLOAD: [Objective; 5] = [
+        Objective::MaxDropRate,
+        Objective::MaxConnFailRate,
+        Objective::MaxP99Slowdown,
+        Objective::MinAvailability,
+        Objective::MinCarriedRatio,
+    ];
+
     pub const ALL: [Objective; 7] = [
         Objective::MaxDropRate,
         Objective::MaxConnFailRate,
@@ -226,7 +236,12 @@ pub(crate) struct Miss {
 
 /// Every objective `measured` misses under `slo`, in objective order.
 pub(crate) fn misses(slo: &Slo, measured: &Measured) -> Vec<Miss> {
-    Objective::ALL
+    misses_among(&Objective::ALL, slo, measured)
+}
+
+/// The objectives of `among` that `measured` misses under `slo`, in the order of `among`.
+pub(crate) fn misses_among(among: &[Objective], slo: &Slo, measured: &Measured) -> Vec<Miss> {
+    among
         .iter()
         .filter_map(|&objective| {
             let limit = slo.limit(objective).value?;

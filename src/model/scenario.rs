@@ -24,6 +24,9 @@ pub struct Scenario {
     pub warmup_ns: u64,
     pub(crate) seed: u64,
     pub(crate) replications: u32,
+    /// `[scenario] traffic_scale`: every workload's traffic is multiplied by it (already applied
+    /// to the workloads' rates and replay scales; kept to be reported).
+    pub(crate) traffic_scale: f64,
     pub slo: Slo,
     pub(crate) prices: crate::model::cost::Prices,
     pub(crate) workloads: Vec<Workload>,

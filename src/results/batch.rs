@@ -6,6 +6,7 @@
 use crate::model::scenario::Scenario;
 use crate::model::sim::{self, RunOutput};
 use crate::results::recommend::{self, Verdict};
+use crate::results::summary::by_workload::{self, WorkloadSummary};
 use crate::results::summary::{self, Summary};
 use rayon::prelude::*;
 
@@ -14,6 +15,8 @@ use rayon::prelude::*;
 pub struct ScenarioResult {
     pub summaries: Vec<Summary>,
     pub verdict: Verdict,
+    /// Each candidate's workloads, candidate-major, workloads in scenario order.
+    pub by_workload: Vec<WorkloadSummary>,
     /// Every run, candidate-major then replication.
     pub runs: Vec<RunOutput>,
 }
@@ -40,14 +43,16 @@ pub(crate) fn run_scenario_observed(
             sim::run_candidate_observed(scenario, candidate, replication, progress)
         })
         .collect();
+    let own = |candidate: usize| -> Vec<&RunOutput> {
+        runs.iter()
+            .filter(|run| run.candidate == candidate)
+            .collect()
+    };
     let mut summaries: Vec<Summary> = (0..scenario.candidates.len())
-        .map(|candidate| {
-            let own: Vec<&RunOutput> = runs
-                .iter()
-                .filter(|run| run.candidate == candidate)
-                .collect();
-            summary::summarize(scenario, candidate, &own)
-        })
+        .map(|candidate| summary::summarize(scenario, candidate, &own(candidate)))
+        .collect();
+    let by_workload = (0..scenario.candidates.len())
+        .flat_map(|candidate| by_workload::summarize(scenario, candidate, &own(candidate)))
         .collect();
     let verdict = recommend::decide(&summaries);
     if let Some(winner) = verdict.recommended {
@@ -56,6 +61,7 @@ pub(crate) fn run_scenario_observed(
     ScenarioResult {
         summaries,
         verdict,
+        by_workload,
         runs,
     }
 }

@@ -3,7 +3,8 @@
 //
 //   node check-report.mjs REPORT.html SCREENSHOT.png [--expect-candidates a,b,c]
 //                         [--expect-candidates-from FILE.csv]
-//                         [--expect-calibration-from FILE.csv] [--kind run|sweep|batch]
+//                         [--expect-calibration-from FILE.csv] [--expect-workloads-from FILE.csv]
+//                         [--expect-breaks-from FILE.csv] [--kind run|sweep|batch]
 //                         [--expect-replications N] [--chromium PATH]
 //
 // Without --expect-candidates*, the candidate names are read from the `candidate` column of the
@@ -23,14 +24,18 @@
 // no visible <section id="calibration">, a compared (candidate, metric) of calibration.csv
 // without its row in the section's table, a metric read but not simulated that the section does
 // not name, a metric not zero throughout with no calibration plot (figure #calibration-plot,
-// shown at a usable size, with a caption), or a blank calibration plot in the screenshot. On
-// any page: a <figure> without a caption that says what it shows (at least 60 characters, not
-// a bare file name). On a run's, a sweep's or a batch's page: no visible
-// <section id="recommendation"> with its answer, or one that does not come first (above every
-// table, figure and other heading). On a run's page: no <section id="bill"> with the monthly
-// bill's chart (figure#cost) and a table naming every candidate. With more than one
-// replication: a row of the summary table (a run's section#summary, a sweep's section#points)
-// without a "±" figure, or no line saying what ± means. Exit 2: bad usage or the browser
+// shown at a usable size, with a caption), or a blank calibration plot in the screenshot. With
+// workloads expected (--expect-workloads-from, or a sibling summary_by_workload.csv naming more
+// than one workload): no visible <section id="workloads">, or a (candidate, workload) of the CSV
+// without its row in the section's table. With breaks expected (--expect-breaks-from, or a
+// sibling breaks.csv with rows, a sweep): no visible <section id="breaks">, or a candidate of the
+// CSV that no item of it names. On any page: a <figure> without a caption that says what it
+// shows (at least 60 characters, not a bare file name). On a run's, a sweep's or a batch's
+// page: no visible <section id="recommendation"> with its answer, or one that does not come
+// first (above every table, figure and other heading). On a run's page: no <section id="bill">
+// with the monthly bill's chart (figure#cost) and a table naming every candidate. With more
+// than one replication: a row of the summary table (a run's section#summary, a sweep's
+// section#points) without a "±" figure, or no line saying what ± means. Exit 2: bad usage or the browser
 // could not be driven. Exit 0: one "ok ..." line.
 
 import { chromium } from 'playwright-core';
@@ -51,6 +56,7 @@ function usage(msg) {
   console.error(
     'usage: node check-report.mjs REPORT.html SCREENSHOT.png [--expect-candidates a,b,c] ' +
       '[--expect-candidates-from FILE.csv] [--expect-calibration-from FILE.csv] ' +
+      '[--expect-workloads-from FILE.csv] [--expect-breaks-from FILE.csv] ' +
       '[--kind run|sweep|batch] [--expect-replications N] [--chromium PATH]',
   );
   process.exit(2);
@@ -64,6 +70,8 @@ function parseArgs(argv) {
     calibrationFrom: null,
     kind: null,
     replications: null,
+    workloadsFrom: null,
+    breaksFrom: null,
     chromium: null,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -75,6 +83,8 @@ function parseArgs(argv) {
     if (a === '--expect-candidates') opts.candidates = value();
     else if (a === '--expect-candidates-from') opts.candidatesFrom = value();
     else if (a === '--expect-calibration-from') opts.calibrationFrom = value();
+    else if (a === '--expect-workloads-from') opts.workloadsFrom = value();
+    else if (a === '--expect-breaks-from') opts.breaksFrom = value();
     else if (a === '--chromium') opts.chromium = value();
     else if (a === '--kind') {
       opts.kind = value();
@@ -179,6 +189,40 @@ function calibrationFromCsv(file) {
   return { compared: [...compared].map((k) => k.split('\t')), unsimulated: [...unsimulated], charted };
 }
 
+/// The (candidate, workload) pairs summary_by_workload.csv lists, or null when it names one
+/// workload (the page then has no per-workload section).
+function workloadsFromCsv(file) {
+  const rows = parseCsv(fs.readFileSync(file, 'utf8'));
+  if (rows.length < 2) throw new Error(`${file} has no rows`);
+  const [cand, work] = ['candidate', 'workload'].map((name) => {
+    const i = rows[0].indexOf(name);
+    if (i < 0) throw new Error(`${file} has no "${name}" column`);
+    return i;
+  });
+  const pairs = rows.slice(1).filter((r) => r.length > work).map((r) => [r[cand], r[work]]);
+  return new Set(pairs.map((p) => p[1])).size > 1 ? pairs : null;
+}
+
+/// The candidates breaks.csv lists, or null when it has no rows.
+function breaksFromCsv(file) {
+  const rows = parseCsv(fs.readFileSync(file, 'utf8'));
+  const col = rows[0]?.indexOf('candidate') ?? -1;
+  if (col < 0) throw new Error(`${file} has no "candidate" column`);
+  const names = [...new Set(rows.slice(1).filter((r) => r.length > col).map((r) => r[col]))];
+  return names.length ? names : null;
+}
+
+/// A sibling file of the report read by `read`, or the one an option names; null when neither.
+function readExpected(option, report, sibling, read) {
+  const file = option ? path.resolve(option) : path.join(path.dirname(report), sibling);
+  if (!option && !fs.existsSync(file)) return null;
+  try {
+    return read(file);
+  } catch (e) {
+    usage(e.message);
+  }
+}
+
 const isLocalUrl = (url) => /^(file|data|about|blob):/i.test(url);
 
 async function main() {
@@ -233,6 +277,9 @@ async function main() {
       }
     }
   }
+
+  const workloads = readExpected(opts.workloadsFrom, report, 'summary_by_workload.csv', workloadsFromCsv);
+  const breaks = readExpected(opts.breaksFrom, report, 'breaks.csv', breaksFromCsv);
 
   const problems = [];
   const notes = [];
@@ -358,6 +405,18 @@ async function main() {
         const dataRows = (table) =>
           table ? [...table.rows].filter((r) => r.querySelector('td')).map((r) => [...r.cells].map(text)) : [];
         const ciSection = document.querySelector('section#summary, section#points');
+        const sectionFacts = (id) => {
+          const el = document.querySelector(`section#${id}`);
+          return (
+            el && {
+              visible: shown(el),
+              rows: [...el.querySelectorAll('table tr')].map((r) =>
+                [...r.cells].map((c) => c.textContent.replace(/\s+/g, ' ').trim()),
+              ),
+              items: [...el.querySelectorAll(':scope > ul > li')].map((li) => li.textContent.replace(/\s+/g, ' ').trim()),
+            }
+          );
+        };
         const doc = document.documentElement;
         return {
           figures,
@@ -380,6 +439,8 @@ async function main() {
             note: [...ciSection.querySelectorAll('p')].some((p) => /confidence interval/.test(text(p))),
           },
           calibration,
+          workloads: sectionFacts('workloads'),
+          breaks: sectionFacts('breaks'),
           title: document.title,
           tables,
           plots,
@@ -479,6 +540,29 @@ async function main() {
         if (!c.note) fail('ci', `${replications} replications but #${c.id} does not say what ± is (its confidence interval)`);
       }
     }
+    if (workloads) {
+      const found = facts.workloads;
+      if (!found || !found.visible) {
+        fail('workloads', 'summary_by_workload.csv names several workloads but the page has no visible <section id="workloads">');
+      } else {
+        const strip = (c) => c.replace(/^\*\s+/, '');
+        const missing = workloads.filter(
+          ([c, w]) => !found.rows.some((r) => strip(r[0] ?? '') === c && r[1] === w),
+        );
+        if (missing.length) {
+          fail('workloads', `no row in the per-workload table for ${missing.map((p) => p.join(' / ')).join(', ')}`);
+        }
+      }
+    }
+    if (breaks) {
+      const found = facts.breaks;
+      if (!found || !found.visible) {
+        fail('breaks', 'breaks.csv has rows but the page has no visible <section id="breaks">');
+      } else {
+        const missing = breaks.filter((name) => !found.items.some((li) => li.includes(`${name}:`)));
+        if (missing.length) fail('breaks', `no item of the breaks section names ${missing.join(', ')}`);
+      }
+    }
     if (facts.scrollWidth > facts.clientWidth) {
       notes.push(`page scrolls sideways (${facts.scrollWidth} px wide in a ${facts.clientWidth} px viewport)`);
     }
@@ -570,6 +654,8 @@ async function main() {
         (calibration
           ? `calibration: ${calibration.compared.length} compared row(s), ${calibration.unsimulated.length} not simulated, plot ${calibrationPlot?.big ? 'shown' : 'none'}; `
           : '') +
+        (workloads ? `per workload: ${workloads.length} row(s); ` : '') +
+        (breaks ? `breaks: ${breaks.length} candidate(s); ` : '') +
         `screenshot ${rel(shot)} ${png.width}x${png.height} (${stats.join('; ')})`,
     );
     return 0;

@@ -88,6 +88,9 @@ expect_failure blank.html "screenshot"
 expect_failure good.html "candidates" --expect-candidates alpha,not-a-candidate
 expect_failure good.html "calibration" --expect-candidates alpha,beta \
   --expect-calibration-from "$here/fixtures/calibration-expected.csv"
+expect_failure good.html "workloads breaks" --expect-candidates alpha,beta \
+  --expect-workloads-from "$here/fixtures/workloads-expected.csv" \
+  --expect-breaks-from "$here/fixtures/breaks-expected.csv"
 expect_failure muddled.html "recommendation bill caption ci" --kind run --expect-candidates alpha,beta \
   --expect-replications 3
 check "$here/fixtures/good.html" "$shots/selftest-good.png" --kind run --expect-candidates alpha,beta \

@@ -2,7 +2,7 @@
 
 use crate::support::{read, repo_root, run_cli, scratch};
 
-fn run_into(name: &str, extra: &[&str]) -> (String, String, String) {
+fn run_into(name: &str, extra: &[&str]) -> Vec<String> {
     let dir = scratch(name);
     let scenario = repo_root().join("scenarios/quickstart.toml");
     let mut args = vec![
@@ -20,11 +20,16 @@ fn run_into(name: &str, extra: &[&str]) -> (String, String, String) {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    (
-        read(&dir.join("summary.csv")),
-        read(&dir.join("timeseries.csv")),
-        read(&dir.join("summary.json")),
-    )
+    [
+        "summary.csv",
+        "timeseries.csv",
+        "summary.json",
+        "summary_by_workload.csv",
+        "timeseries_by_workload.csv",
+    ]
+    .iter()
+    .map(|file| read(&dir.join(file)))
+    .collect()
 }
 
 #[test]
@@ -36,7 +41,7 @@ fn same_seed_twice_and_one_thread_vs_several_are_byte_identical() {
     assert_eq!(first, single, "1 thread vs 3");
     let other_seed = run_into("determinism-d", &["--seed", "43"]);
     assert_ne!(
-        first.0, other_seed.0,
+        first[0], other_seed[0],
         "a different seed must change the figures"
     );
 }

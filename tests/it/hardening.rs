@@ -331,6 +331,8 @@ fn issue_9_a_run_is_written_as_one_set_and_a_failed_rerun_is_not_complete() {
             "summary.csv",
             "summary.json",
             "timeseries.csv",
+            "summary_by_workload.csv",
+            "timeseries_by_workload.csv",
             "cost.png",
             "cost.svg",
             "throughput.png",

@@ -130,6 +130,35 @@ fn scale_two_doubles_the_connections_and_the_bytes() {
     assert!((connections - expected).abs() <= 35.0, "{connections}");
 }
 
+/// Issue 14: `[scenario] traffic_scale` grows a replay as `flow_logs_scale` does (the two
+/// multiply), so a sweep of traffic_scale covers replayed and drawn workloads alike.
+#[test]
+fn traffic_scale_multiplies_a_replay_as_flow_logs_scale_does() {
+    let summary = |name: &str, scenario_extra: &str, workload_extra: &str| {
+        let dir = scratch(name);
+        write_logs(&dir);
+        let file = dir.join("scenario.toml");
+        let text = scenario_text(workload_extra)
+            .replace("seed = 11", &format!("seed = 11\n{scenario_extra}"));
+        std::fs::write(&file, text).unwrap();
+        let scenario = parse_scenario_file(&file).unwrap_or_else(|e| panic!("{e}"));
+        run_scenario(&scenario).summaries
+    };
+    let by_scale = summary(
+        "replay-traffic-scale",
+        "traffic_scale = 2",
+        "flow_logs_scale = 1.5",
+    );
+    let by_logs = summary("replay-logs-scale", "", "flow_logs_scale = 3");
+    for (a, b) in by_scale.iter().zip(&by_logs) {
+        assert_eq!(a.values, b.values, "{}", a.name);
+    }
+    assert_eq!(
+        by_scale[0].get(Metric::ConnAttempts),
+        3.0 * CONNECTIONS as f64
+    );
+}
+
 #[test]
 fn the_same_seed_replays_the_same_summary() {
     let (scenario, _) = replay_scenario("replay-determinism", "flow_logs_scale = 1.7");
@@ -164,6 +193,7 @@ fn keys_that_contradict_a_replay_are_refused_by_name() {
         ("response_bytes = \"1KB\"", "response_bytes"),
         ("destinations = 10", "destinations"),
         ("endpoint_share = 0.5", "endpoint_share"),
+        ("monthly_gb = 10", "monthly_gb"),
     ] {
         std::fs::write(&file, scenario_text(extra)).unwrap();
         let error = parse_scenario_file(&file).unwrap_err().to_string();

@@ -81,6 +81,41 @@ fn golden_text(name: &str, result: &natsim::results::batch::ScenarioResult) -> S
         out.push_str(&format!("slo_failures = {:?}\n", s.misses_with_causes()));
     }
     out.push_str(&format!("\nverdict = {:?}\n", result.verdict.headline));
+    if result.by_workload.len() > result.summaries.len() {
+        out.push_str(&workloads_golden(result));
+    }
+    out
+}
+
+/// The per-workload figures of a scenario with several workloads: one line per candidate ×
+/// workload, the figures that say which workload suffers.
+fn workloads_golden(result: &natsim::results::batch::ScenarioResult) -> String {
+    const SHOWN: [Metric; 10] = [
+        Metric::MonthlyTrafficGb,
+        Metric::ConnAttempts,
+        Metric::ConnFailed,
+        Metric::DroppedGb,
+        Metric::EndpointGb,
+        Metric::MeanGbps,
+        Metric::FctP50S,
+        Metric::FctP99S,
+        Metric::SlowdownP99,
+        Metric::CarriedRatio,
+    ];
+    let mut out = String::from("\n[per workload]\n");
+    for w in &result.by_workload {
+        let figures: Vec<String> = SHOWN
+            .iter()
+            .map(|m| format!("{}={}", m.name(), significant(w.get(*m))))
+            .collect();
+        out.push_str(&format!(
+            "{} / {}: {} meets_slo={}\n",
+            result.summaries[w.candidate].name,
+            w.name,
+            figures.join(" "),
+            w.meets_slo()
+        ));
+    }
     out
 }
 

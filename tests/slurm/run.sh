@@ -7,7 +7,7 @@
 #
 # Checks, each a job submission as a user would make it:
 #   1. scenarios/sweep-traffic.toml as a 4-task array plus the dependent merge: every file the
-#      merge writes (sweep.csv, sweep.parquet, winners.csv, plots, report.html, runs.csv,
+#      merge writes (sweep.csv, sweep.parquet, winners.csv, breaks.csv, plots, report.html, runs.csv,
 #      manifest.json) equals the one-machine sweep's;
 #   2. the same with task 2 killed mid-run: the merge fails (exit 2) naming shard 2 and the
 #      command that reruns it; task 2 resubmitted alone resumes its finished runs, and the

@@ -1,9 +1,11 @@
 //! `summary.csv` (one row per candidate) and `timeseries.csv` (one row per candidate, replication
-//! and minute).
+//! and minute), and the same per workload: `summary_by_workload.csv` and
+//! `timeseries_by_workload.csv`.
 
 use super::number;
 use crate::io::scenario::Scenario;
 use crate::results::batch::ScenarioResult;
+use crate::results::summary::by_workload::per_workload_metrics;
 use crate::results::summary::{Metric, Summary};
 
 /// The summary table. Column order: the v1 contract's columns, then the extras (add, don't
@@ -162,6 +164,92 @@ pub(crate) fn timeseries_csv(scenario: &Scenario, result: &ScenarioResult) -> St
                 number(i.utilization.value),
                 i.utilization.limit_name().to_string(),
             ]));
+        }
+    }
+    out
+}
+
+/// `summary_by_workload.csv`: one row per candidate × workload, with the summary's performance
+/// figures under `summary.csv`'s names, whether the workload meets the objectives about its own
+/// connections, and one `<figure>_ci95` per figure (empty with one replication).
+pub(crate) fn summary_by_workload_csv(scenario: &Scenario, result: &ScenarioResult) -> String {
+    let metrics = per_workload_metrics();
+    let mut header: Vec<String> = ["scenario", "candidate", "kind", "workload", "replications"]
+        .map(String::from)
+        .to_vec();
+    header.extend(metrics.iter().map(|m| m.name().to_string()));
+    header.extend(["meets_slo", "slo_failures", "seed"].map(String::from));
+    header.extend(metrics.iter().map(|m| format!("{}_ci95", m.name())));
+    let mut out = line(header);
+    for w in &result.by_workload {
+        let candidate = &result.summaries[w.candidate];
+        let mut row = vec![
+            scenario.name.clone(),
+            candidate.name.clone(),
+            candidate.kind.to_string(),
+            w.name.clone(),
+            w.replications.to_string(),
+        ];
+        row.extend(metrics.iter().map(|&m| number(w.get(m))));
+        row.extend([
+            w.meets_slo().to_string(),
+            w.slo_failures.join(", "),
+            scenario.seed.to_string(),
+        ]);
+        row.extend(
+            metrics
+                .iter()
+                .map(|&m| number(w.ci95(m).unwrap_or(f64::NAN))),
+        );
+        out.push_str(&line(row));
+    }
+    out
+}
+
+/// `timeseries_by_workload.csv`: each run's per-minute rows split by workload (the minutes of
+/// `timeseries.csv`, one row per workload).
+pub(crate) fn timeseries_by_workload_csv(scenario: &Scenario, result: &ScenarioResult) -> String {
+    let header = [
+        "scenario",
+        "candidate",
+        "kind",
+        "replication",
+        "workload",
+        "minute",
+        "start_s",
+        "end_s",
+        "offered_gbps",
+        "delivered_gbps",
+        "active_connections",
+        "conn_attempts",
+        "conn_refused",
+        "idle_timeouts",
+        "packets_dropped",
+    ];
+    let mut out = line(header.iter().map(|h| h.to_string()));
+    for run in &result.runs {
+        let candidate = &scenario.candidates[run.candidate];
+        let minutes = run.timeseries.iter().zip(&run.timeseries_by_workload);
+        for (minute, (i, rows)) in minutes.enumerate() {
+            for (w, row) in scenario.workloads.iter().zip(rows) {
+                out.push_str(&line([
+                    scenario.name.clone(),
+                    candidate.name.clone(),
+                    candidate.device.kind().to_string(),
+                    run.replication.to_string(),
+                    w.name.clone(),
+                    minute.to_string(),
+                    number(i.start_s),
+                    number(i.end_s),
+                    number(row.offered_bps / 1e9),
+                    number(row.delivered_bps / 1e9),
+                    row.open_connections.to_string(),
+                    row.conn_attempts.to_string(),
+                    row.conn_refused.to_string(),
+                    row.idle_timeouts.to_string(),
+                    number(row.packets_dropped),
+                ]));
+            }
         }
     }
     out

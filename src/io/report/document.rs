@@ -13,6 +13,7 @@ use super::table::{MODEL_ASSUMPTIONS, grouped_assumptions};
 use crate::io::scenario::Scenario;
 use crate::model::objectives::Objective;
 use crate::results::batch::ScenarioResult;
+use crate::results::summary::by_workload::{WorkloadSummary, per_workload_metrics};
 use crate::results::summary::{Metric, Summary};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -39,6 +40,25 @@ pub(crate) struct RunDocument {
     pub(crate) warnings: Vec<String>,
     /// `--cloudwatch`: the comparison with the measured metrics, one line each (empty without).
     pub(crate) calibration: Vec<String>,
+    /// Each candidate's workloads, candidate-major (`summary_by_workload.csv`'s rows); absent
+    /// from documents written before per-workload figures.
+    #[serde(default)]
+    pub(crate) workloads: Vec<WorkloadResult>,
+}
+
+/// One workload's figures through one candidate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct WorkloadResult {
+    pub(crate) candidate: String,
+    pub(crate) workload: String,
+    /// Its own connections meet the objectives about them (drop rate, refused connections, p99
+    /// slowdown, availability, carried bytes).
+    pub(crate) meets_objectives: bool,
+    pub(crate) missed: Vec<Missed>,
+    /// Every per-workload figure, by its `summary_by_workload.csv` column name.
+    pub(crate) figures: BTreeMap<String, Option<f64>>,
+    /// Half-widths of their 95 % confidence intervals; `null` with one replication.
+    pub(crate) ci95: Option<BTreeMap<String, Option<f64>>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -49,6 +69,13 @@ pub(crate) struct ScenarioInfo {
     pub(crate) warmup_s: f64,
     pub(crate) seed: u64,
     pub(crate) replications: u32,
+    /// `[scenario] traffic_scale` (1 when absent from an older document).
+    #[serde(default = "unscaled")]
+    pub(crate) traffic_scale: f64,
+}
+
+fn unscaled() -> f64 {
+    1.0
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -181,6 +208,7 @@ pub(crate) fn run_document(
             warmup_s: scenario.warmup_ns as f64 / 1e9,
             seed: scenario.seed,
             replications: scenario.replications,
+            traffic_scale: scenario.traffic_scale,
         },
         recommendation: Recommendation {
             candidate: winner.map(|w| w.name.clone()),
@@ -215,6 +243,38 @@ pub(crate) fn run_document(
             .collect(),
         warnings: warnings.to_vec(),
         calibration: calibration.to_vec(),
+        workloads: result
+            .by_workload
+            .iter()
+            .map(|w| workload(&result.summaries[w.candidate].name, w))
+            .collect(),
+    }
+}
+
+fn workload(candidate: &str, w: &WorkloadSummary) -> WorkloadResult {
+    let by_name = |values: &dyn Fn(Metric) -> Option<f64>| {
+        per_workload_metrics()
+            .iter()
+            .map(|&m| (m.name().to_string(), values(m)))
+            .collect::<BTreeMap<_, _>>()
+    };
+    WorkloadResult {
+        candidate: candidate.to_string(),
+        workload: w.name.clone(),
+        meets_objectives: w.meets_slo(),
+        missed: w
+            .missed
+            .iter()
+            .zip(&w.slo_failures)
+            .map(|(o, text)| Missed {
+                objective: o.key().to_string(),
+                text: text.clone(),
+            })
+            .collect(),
+        figures: by_name(&|m| finite(w.get(m))),
+        ci95: w
+            .ci95(Metric::ConnAttempts)
+            .map(|_| by_name(&|m| w.ci95(m).and_then(finite))),
     }
 }
 

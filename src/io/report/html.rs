@@ -8,12 +8,15 @@
 
 use super::batch::BatchEntry;
 use super::plot::{BILL_LINES, Drawn, dollars};
-use super::table::{MODEL_ASSUMPTIONS, confidence_note, grouped_assumptions, summary_rows};
+use super::table::{
+    MODEL_ASSUMPTIONS, confidence_note, grouped_assumptions, hidden_misses, summary_rows,
+    traffic_note, workload_rows,
+};
 use crate::io::cloudwatch::Metric as CloudWatchMetric;
 use crate::io::cloudwatch::calibrate::{BYTES_TOLERANCE, Calibration, NO_BYTES, percent};
 use crate::io::cloudwatch::{format_utc_minute, period_text};
 use crate::io::scenario::Scenario;
-use crate::io::sweep::aggregate::{PointResult, Winner};
+use crate::io::sweep::aggregate::{Break, PointResult, Winner};
 use crate::io::sweep::plan::Plan;
 use crate::results::batch::ScenarioResult;
 use crate::results::summary::Metric;
@@ -68,12 +71,13 @@ pub(crate) fn run_report(
     let mut out = open(&format!("natsim: {}", scenario.name));
     let _ = writeln!(
         out,
-        "<p>region {} · {:.2} h simulated, warmup {:.0} s · seed {} · {} replication(s)</p>",
+        "<p>region {} · {:.2} h simulated, warmup {:.0} s · seed {} · {} replication(s){}</p>",
         escape(&scenario.region),
         scenario.duration_ns as f64 / 3.6e12,
         scenario.warmup_ns as f64 / 1e9,
         scenario.seed,
-        scenario.replications
+        scenario.replications,
+        traffic_note(scenario)
     );
     recommendation(&mut out, scenario, result);
     let (bill_plots, other_plots): (Vec<&Drawn>, Vec<&Drawn>) =
@@ -89,7 +93,9 @@ pub(crate) fn run_report(
     endpoint_note(&mut out, result);
     objectives(&mut out, scenario);
     out.push_str("</section>\n");
-    // The per-workload section (issue 14) goes here, after the summary of the whole run.
+    if scenario.workloads.len() > 1 {
+        workloads_section(&mut out, scenario, result);
+    }
     if let Some(page) = calibration {
         calibration_section(&mut out, page);
     }
@@ -205,6 +211,52 @@ fn endpoint_note(out: &mut String, result: &ScenarioResult) {
         "<p class=\"note\" id=\"endpoint-note\">Bytes through the S3/DynamoDB gateway endpoint, past the device, as a share of the offered bytes: {}. They count as delivered here (none of them is dropped), but not in the device's throughput: in the throughput chart, delivered through the device sits below offered by them.</p>",
         escape(&through_endpoint.join(", "))
     );
+}
+
+/// Each workload's figures through each candidate (a scenario with more than one workload): which
+/// workload suffers where the summary blends them.
+fn workloads_section(out: &mut String, scenario: &Scenario, result: &ScenarioResult) {
+    out.push_str("<section id=\"workloads\">\n<h2>Per workload</h2>\n<p>Each workload's own connections through each candidate, judged against the objectives about them (drop rate, refused connections, p99 slowdown, availability, carried bytes); the summary above blends the workloads. Every figure is in <code>summary_by_workload.csv</code>, each minute in <code>timeseries_by_workload.csv</code>.</p>\n");
+    let (header, rows) = workload_rows(scenario, result);
+    let winners: Vec<bool> = result
+        .by_workload
+        .iter()
+        .map(|w| result.summaries[w.candidate].recommended)
+        .collect();
+    table(out, &header, &rows, &winners);
+    if let Some(note) = hidden_misses(scenario, result) {
+        let _ = writeln!(out, "<p class=\"warn\">{}</p>", escape(&note));
+    }
+    out.push_str("</section>\n");
+}
+
+/// Where each candidate first misses the objectives along the last swept key (`breaks.csv`).
+fn breaks_section(out: &mut String, plan: &Plan, results: &[PointResult], breaks: &[Break]) {
+    let (Some(along), false) = (plan.spec.params.last(), breaks.is_empty()) else {
+        return;
+    };
+    let _ = writeln!(
+        out,
+        "<section id=\"breaks\">\n<h2>What breaks first</h2>\n<p>Where each candidate first misses the objectives along <code>{}</code>, and the limit behind it (<code>breaks.csv</code>).</p>\n<ul>",
+        escape(&along.key)
+    );
+    for text in super::sweep::break_texts(plan, results, breaks) {
+        let _ = write!(
+            out,
+            "<li><b>{}</b>: {}",
+            escape(&text.who),
+            escape(&text.what)
+        );
+        if !text.causes.is_empty() {
+            out.push_str("<ul>");
+            for cause in &text.causes {
+                let _ = write!(out, "<li>{}</li>", escape(cause));
+            }
+            out.push_str("</ul>");
+        }
+        out.push_str("</li>\n");
+    }
+    out.push_str("</ul>\n</section>\n");
 }
 
 /// The calibration section: what was compared with what, the verdict on the bytes, the totals
@@ -364,6 +416,7 @@ pub(crate) fn sweep_report(
     plan: &Plan,
     results: &[PointResult],
     winners: &[Winner],
+    breaks: &[Break],
     plots: &[Drawn],
     scenario_text: &str,
 ) -> String {
@@ -385,6 +438,7 @@ pub(crate) fn sweep_report(
     winner_ranges(&mut out, plan, results, winners);
     crossovers(&mut out, plan, results, winners);
     out.push_str("</section>\n");
+    breaks_section(&mut out, plan, results, breaks);
     if plots.is_empty() {
         out.push_str("<p>No plots: they are drawn when the last swept key is numeric and the keys before it take at most 8 combinations.</p>\n");
     } else {

@@ -70,7 +70,25 @@ pub(crate) struct SweepDocument {
     pub(crate) runs: SweepRuns,
     pub(crate) crossovers: usize,
     pub(crate) points: Vec<SweepPoint>,
+    /// Where each candidate first misses the objectives along the last swept key
+    /// (`breaks.csv`): empty when the last key has one value.
+    pub(crate) breaks: Vec<SweepBreak>,
     pub(crate) warnings: Vec<String>,
+}
+
+/// One candidate on one line along the last swept key (the other keys held at `values`).
+#[derive(Debug, Serialize)]
+pub(crate) struct SweepBreak {
+    /// The other swept keys' values on this line.
+    pub(crate) values: BTreeMap<String, serde_json::Value>,
+    pub(crate) candidate: String,
+    /// The last value of the last key where it met the objectives before its first miss.
+    pub(crate) meets_up_to: Option<serde_json::Value>,
+    /// The first value where it misses them; `null` when it never does.
+    pub(crate) first_miss_at: Option<serde_json::Value>,
+    /// What it misses there, in words, then the limits behind it.
+    pub(crate) missed: Vec<String>,
+    pub(crate) causes: Vec<String>,
 }
 
 /// How the sweep went (wall time and threads are this machine's; the results do not depend on
@@ -164,8 +182,38 @@ pub(crate) fn sweep_document(
         runs: stats.into(),
         crossovers: winners.iter().filter(|w| w.crossover).count(),
         points,
+        breaks: sweep_breaks(plan, results),
         warnings: warnings.to_vec(),
     }
+}
+
+fn sweep_breaks(plan: &Plan, results: &[PointResult]) -> Vec<SweepBreak> {
+    let others = plan.spec.params.len().saturating_sub(1);
+    let along = |point: usize| {
+        plan.points[point]
+            .values
+            .last()
+            .map(toml_to_json)
+            .unwrap_or(serde_json::Value::Null)
+    };
+    crate::io::sweep::aggregate::breaks(plan, results)
+        .into_iter()
+        .map(|b| {
+            let at_miss = b.first_miss.map(|p| &results[p].summaries[b.candidate]);
+            SweepBreak {
+                values: plan.spec.params[..others]
+                    .iter()
+                    .zip(&plan.points[b.line].values)
+                    .map(|(p, v)| (p.key.clone(), toml_to_json(v)))
+                    .collect(),
+                candidate: results[b.line].summaries[b.candidate].name.clone(),
+                meets_up_to: b.last_met.map(along),
+                first_miss_at: b.first_miss.map(along),
+                missed: at_miss.map_or_else(Vec::new, |s| s.slo_failures.clone()),
+                causes: at_miss.map_or_else(Vec::new, |s| s.causes.clone()),
+            }
+        })
+        .collect()
 }
 
 /// A swept value as JSON: numbers stay numbers, anything else becomes its text.

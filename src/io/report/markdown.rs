@@ -49,6 +49,9 @@ pub(crate) fn run(doc: &RunDocument) -> String {
             }
         }
     }
+    if doc.workloads.len() > doc.candidates.len() {
+        details(&mut out, "Per workload", &workload_table(doc));
+    }
     details(&mut out, "Monthly cost by line (USD)", &cost_table(doc));
     details(&mut out, "Objectives and assumptions", &objectives(doc));
     if !doc.warnings.is_empty() || !doc.calibration.is_empty() {
@@ -134,7 +137,82 @@ pub(crate) fn sweep(doc: &SweepDocument) -> String {
     let header: Vec<String> = header.iter().map(|h| escape(h)).collect();
     let header: Vec<&str> = header.iter().map(String::as_str).collect();
     out.push_str(&table(&header, &right, &rows));
+    if !doc.breaks.is_empty() {
+        let _ = writeln!(out, "\n**What breaks first along {last}**\n");
+        for b in &doc.breaks {
+            let held: Vec<String> = b
+                .values
+                .iter()
+                .map(|(k, v)| format!("{} = {}", escape(k), escape(&json_value_text(v))))
+                .collect();
+            let who = if held.is_empty() {
+                escape(&b.candidate)
+            } else {
+                format!("[{}] {}", held.join(", "), escape(&b.candidate))
+            };
+            let what = match (&b.first_miss_at, &b.meets_up_to) {
+                (None, _) => "meets the objectives at every value".to_string(),
+                (Some(miss), up_to) => format!(
+                    "{}misses at {}: {}",
+                    up_to.as_ref().map_or(String::new(), |v| format!(
+                        "meets them up to {}, ",
+                        escape(&json_value_text(v))
+                    )),
+                    escape(&json_value_text(miss)),
+                    escape(&b.missed.join(", "))
+                ),
+            };
+            let _ = writeln!(out, "- **{who}**: {what}");
+        }
+    }
     out
+}
+
+/// The per-workload figures: which workload suffers where the summary blends them.
+fn workload_table(doc: &RunDocument) -> String {
+    let header = [
+        "candidate",
+        "workload",
+        "GB/month",
+        "refused",
+        "dropped",
+        "p99 FCT s",
+        "p99 slowdown",
+        "objectives",
+    ];
+    let right = [false, false, true, true, true, true, true, false];
+    let figure =
+        |w: &super::document::WorkloadResult, name: &str| w.figures.get(name).copied().flatten();
+    let rows: Vec<Vec<String>> = doc
+        .workloads
+        .iter()
+        .map(|w| {
+            vec![
+                escape(&w.candidate),
+                escape(&w.workload),
+                figure(w, "monthly_traffic_gb").map_or("-".into(), |v| format!("{v:.0}")),
+                figure(w, "conn_fail_rate").map_or("-".into(), percent),
+                figure(w, "drop_rate").map_or("-".into(), percent),
+                figure(w, "fct_p99_s").map_or("-".into(), super::table::three_digits),
+                figure(w, "slowdown_p99").map_or("-".into(), |v| format!("{v:.1}")),
+                if w.meets_objectives {
+                    "✅ meets".to_string()
+                } else {
+                    format!(
+                        "❌ {}",
+                        escape(
+                            &w.missed
+                                .iter()
+                                .map(|m| m.text.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    )
+                },
+            ]
+        })
+        .collect();
+    table(&header, &right, &rows)
 }
 
 /// `validate`: the file is sound, its size, and what running it would take.

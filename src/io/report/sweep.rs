@@ -1,12 +1,13 @@
 //! A sweep's reports: `sweep.csv` (one row per point and candidate), `winners.csv` (one row per
-//! point) and the short text printed at the end.
+//! point), `breaks.csv` (one row per candidate and line along the last key: where it first misses
+//! the objectives) and the short text printed at the end.
 //!
 //! `sweep.csv` is `point`, one `param_<name>` column per swept key, then exactly the columns of
 //! `summary.csv`, so any tool that reads one reads the other. Reads results, never changes them.
 
 use super::csv::{Cell, line, summary_cells, summary_header};
 use super::number;
-use crate::io::sweep::aggregate::{PointResult, Winner};
+use crate::io::sweep::aggregate::{Break, PointResult, Winner};
 use crate::io::sweep::plan::Plan;
 use crate::results::summary::Metric;
 use std::fmt::Write;
@@ -71,12 +72,149 @@ pub(crate) fn winners_csv(plan: &Plan, results: &[PointResult], winners: &[Winne
     out
 }
 
+/// `breaks.csv`: for each line along the last swept key (the other keys held, named by the
+/// line's first `point` and their `param_*` values) and each candidate, the last value of the
+/// key at which it met the objectives before its first miss, the first value at which it misses
+/// them (both empty when it never misses; `meets_up_to` empty when it misses from the first
+/// value), the objectives it misses there and why.
+pub(crate) fn breaks_csv(plan: &Plan, results: &[PointResult], breaks: &[Break]) -> String {
+    let others = plan.spec.params.len().saturating_sub(1);
+    let mut header = vec!["point".to_string()];
+    header.extend(plan.spec.params[..others].iter().map(|p| p.column.clone()));
+    header.extend(
+        [
+            "candidate",
+            "kind",
+            "along",
+            "meets_up_to",
+            "first_miss_at",
+            "first_miss_point",
+            "missed",
+            "slo_failures",
+        ]
+        .map(String::from),
+    );
+    let mut out = line(header);
+    let along = plan.spec.params.last().map_or("", |p| p.key.as_str());
+    for b in breaks {
+        let summary = &results[b.line].summaries[b.candidate];
+        let value = |point: Option<usize>| point.map_or(String::new(), |p| along_value(plan, p));
+        let mut row = vec![b.line.to_string()];
+        row.extend(plan.param_texts(b.line).into_iter().take(others));
+        let at_miss = b.first_miss.map(|p| &results[p].summaries[b.candidate]);
+        row.extend([
+            summary.name.clone(),
+            summary.kind.to_string(),
+            along.to_string(),
+            value(b.last_met),
+            value(b.first_miss),
+            b.first_miss.map_or(String::new(), |p| p.to_string()),
+            at_miss.map_or(String::new(), |s| {
+                s.missed
+                    .iter()
+                    .map(|o| o.key())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            }),
+            at_miss.map_or(String::new(), |s| s.misses_with_causes()),
+        ]);
+        out.push_str(&line(row));
+    }
+    out
+}
+
+/// The last swept key's value at `point`, as text.
+fn along_value(plan: &Plan, point: usize) -> String {
+    plan.param_texts(point).pop().unwrap_or_default()
+}
+
+/// One candidate's [`Break`] in words: who (with the other keys' values, when there are
+/// several keys), what happens along the last key, and the limits behind its first miss.
+pub(crate) struct BreakText {
+    pub(crate) who: String,
+    pub(crate) what: String,
+    pub(crate) causes: Vec<String>,
+}
+
+/// Every [`Break`] in words, in order.
+pub(crate) fn break_texts(
+    plan: &Plan,
+    results: &[PointResult],
+    breaks: &[Break],
+) -> Vec<BreakText> {
+    let Some(along) = plan.spec.params.last() else {
+        return Vec::new();
+    };
+    let others = plan.spec.params.len() - 1;
+    breaks
+        .iter()
+        .map(|b| {
+            let summary = &results[b.line].summaries[b.candidate];
+            let held: Vec<String> = plan.spec.params[..others]
+                .iter()
+                .zip(plan.param_texts(b.line))
+                .map(|(p, v)| format!("{} = {v}", p.key))
+                .collect();
+            let who = if held.is_empty() {
+                summary.name.clone()
+            } else {
+                format!("[{}] {}", held.join(", "), summary.name)
+            };
+            let Some(miss) = b.first_miss else {
+                let last = b.line + along.values.len() - 1;
+                return BreakText {
+                    who,
+                    what: format!(
+                        "meets them at every value ({} to {})",
+                        along_value(plan, b.line),
+                        along_value(plan, last)
+                    ),
+                    causes: Vec::new(),
+                };
+            };
+            let at = &results[miss].summaries[b.candidate];
+            let from = b.last_met.map_or(String::new(), |p| {
+                format!("meets them up to {}, ", along_value(plan, p))
+            });
+            BreakText {
+                who,
+                what: format!(
+                    "{from}misses at {}: {}",
+                    along_value(plan, miss),
+                    at.slo_failures.join(", ")
+                ),
+                causes: at.causes.clone(),
+            }
+        })
+        .collect()
+}
+
+/// The closing text's account of [`Break`]s, one candidate (and line) each.
+fn render_breaks(out: &mut String, plan: &Plan, results: &[PointResult], breaks: &[Break]) {
+    let (Some(along), false) = (plan.spec.params.last(), breaks.is_empty()) else {
+        return;
+    };
+    let _ = writeln!(
+        out,
+        "\nwhere each candidate first misses the objectives along {} (breaks.csv):",
+        along.key
+    );
+    for text in break_texts(plan, results, breaks) {
+        let _ = writeln!(out, "  - {}: {}", text.who, text.what);
+        for cause in &text.causes {
+            let _ = writeln!(out, "      {cause}");
+        }
+    }
+}
+
 /// The text printed when a sweep ends: its size and time, then each point's winner (only the
-/// crossovers when there are many points).
+/// crossovers when there are many points), then where each candidate first misses the
+/// objectives along the last key.
 pub(crate) fn render(
     plan: &Plan,
     results: &[PointResult],
     winners: &[Winner],
+    breaks: &[Break],
     stats: SweepStats,
 ) -> String {
     let mut out = String::new();
@@ -140,6 +278,7 @@ pub(crate) fn render(
         "\n{crossovers} crossover(s) along {}",
         plan.spec.params.last().map_or("", |p| p.key.as_str())
     );
+    render_breaks(&mut out, plan, results, breaks);
     out
 }
 

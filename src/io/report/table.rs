@@ -21,13 +21,14 @@ pub(crate) fn render(scenario: &Scenario, result: &ScenarioResult) -> String {
     let hours = scenario.duration_ns as f64 / 3.6e12;
     let _ = writeln!(
         out,
-        "scenario {} · region {} · {:.2} h simulated, warmup {:.0} s · seed {} · {} replication(s)\n",
+        "scenario {} · region {} · {:.2} h simulated, warmup {:.0} s · seed {} · {} replication(s){}\n",
         scenario.name,
         scenario.region,
         hours,
         scenario.warmup_ns as f64 / 1e9,
         scenario.seed,
-        scenario.replications
+        scenario.replications,
+        traffic_note(scenario)
     );
     let (header, rows) = summary_rows(result);
     out.push_str(&aligned(&header, &rows));
@@ -41,6 +42,17 @@ pub(crate) fn render(scenario: &Scenario, result: &ScenarioResult) -> String {
         let _ = writeln!(out, "  - {name}: {}", lines.next().unwrap_or(""));
         for line in lines {
             let _ = writeln!(out, "      {line}");
+        }
+    }
+    if scenario.workloads.len() > 1 {
+        let _ = writeln!(
+            out,
+            "\nper workload (each judged on its own connections; every figure in summary_by_workload.csv):"
+        );
+        let (header, rows) = workload_rows(scenario, result);
+        out.push_str(&aligned(&header, &rows));
+        if let Some(note) = hidden_misses(scenario, result) {
+            let _ = writeln!(out, "{note}");
         }
     }
     let _ = writeln!(
@@ -75,6 +87,15 @@ pub(crate) fn render(scenario: &Scenario, result: &ScenarioResult) -> String {
         }
     }
     out
+}
+
+/// " · traffic × 4" when the scenario scales its traffic (nothing at the default of 1).
+pub(super) fn traffic_note(scenario: &Scenario) -> String {
+    if scenario.traffic_scale == 1.0 {
+        String::new()
+    } else {
+        format!(" · traffic × {}", scenario.traffic_scale)
+    }
 }
 
 /// The comparison table's header and rows, shared by the console and `report.html`. With
@@ -143,6 +164,55 @@ pub(super) fn confidence_note(replications: u32) -> Option<String> {
     })
 }
 
+/// The per-workload table's header and rows (one per candidate × workload), shared by the
+/// console and `report.html`.
+pub(super) fn workload_rows(
+    scenario: &Scenario,
+    result: &ScenarioResult,
+) -> ([&'static str; 11], Vec<Vec<String>>) {
+    let header = [
+        "candidate",
+        "workload",
+        "GB/month",
+        "S3 endpoint",
+        "mean Gbps",
+        "refused",
+        "dropped",
+        "FCT p50 s",
+        "FCT p99 s",
+        "slowdown p99",
+        "objectives",
+    ];
+    let rows = result
+        .by_workload
+        .iter()
+        .map(|w| {
+            let candidate = &result.summaries[w.candidate];
+            vec![
+                candidate.name.clone(),
+                w.name.clone(),
+                format!("{:.0}", w.get(Metric::MonthlyTrafficGb)),
+                // Bytes a gateway endpoint carried never cross the device: its mean Gbps
+                // leaves them out.
+                whole_percent(w.get(Metric::EndpointGb), w.get(Metric::OfferedGb)),
+                format!("{:.3}", w.get(Metric::MeanGbps)),
+                percent(w.get(Metric::ConnFailRate)),
+                percent(w.get(Metric::DropRate)),
+                three_digits(w.get(Metric::FctP50S)),
+                at_least(w.get(Metric::FctP99LowerBound)) + &three_digits(w.get(Metric::FctP99S)),
+                at_least(w.get(Metric::SlowdownP99LowerBound))
+                    + &format!("{:.1}", w.get(Metric::SlowdownP99)),
+                if w.meets_slo() {
+                    "meets".to_string()
+                } else {
+                    format!("misses: {}", w.short_misses(&scenario.slo).join(", "))
+                },
+            ]
+        })
+        .collect();
+    (header, rows)
+}
+
 /// Each distinct assumption once, with the candidates that rest on it, in first-seen order.
 pub(super) fn grouped_assumptions(scenario: &Scenario) -> Vec<(&Assumption, Vec<&str>)> {
     let mut grouped: Vec<(&Assumption, Vec<&str>)> = Vec::new();
@@ -157,6 +227,36 @@ pub(super) fn grouped_assumptions(scenario: &Scenario) -> Vec<(&Assumption, Vec<
     grouped
 }
 
+/// A note when the recommended candidate meets the objectives over all its traffic while one of
+/// its workloads, on its own, misses the objectives about its connections: the blend hid it.
+pub(super) fn hidden_misses(scenario: &Scenario, result: &ScenarioResult) -> Option<String> {
+    let winner = result.summaries.iter().find(|s| s.recommended)?;
+    let missing: Vec<String> = result
+        .by_workload
+        .iter()
+        .filter(|w| w.candidate == winner.candidate && !w.meets_slo())
+        .map(|w| format!("{} ({})", w.name, w.short_misses(&scenario.slo).join(", ")))
+        .collect();
+    (!missing.is_empty()).then(|| {
+        format!(
+            "note: {} meets the objectives over all its traffic, but on its own {} misses them: {}",
+            winner.name,
+            if missing.len() == 1 {
+                "this workload"
+            } else {
+                "each of these workloads"
+            },
+            missing.join("; ")
+        )
+    })
+}
+
+/// `part` over `whole` as a whole percentage ("0 %" when `whole` is 0).
+fn whole_percent(part: f64, whole: f64) -> String {
+    let share = if whole > 0.0 { part / whole } else { 0.0 };
+    format!("{:.0} %", share * 100.0)
+}
+
 /// "≥ " before a percentile that is a lower bound (transfers still open at the end counted at
 /// their age) in any replication.
 fn at_least(lower_bound_share: f64) -> String {
@@ -168,7 +268,7 @@ fn at_least(lower_bound_share: f64) -> String {
 }
 
 /// A number with three significant digits, for the console (CSV keeps six).
-fn three_digits(value: f64) -> String {
+pub(super) fn three_digits(value: f64) -> String {
     if value == 0.0 || !value.is_finite() {
         return "0".to_string();
     }

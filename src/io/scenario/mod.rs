@@ -31,3 +31,5 @@ pub(crate) use source::read_scenario_file;
 mod hardening_tests;
 #[cfg(test)]
 mod parse_tests;
+#[cfg(test)]
+mod traffic_tests;

@@ -100,7 +100,12 @@ struct Header {
     warmup_ns: u64,
     seed: u64,
     replications: u32,
+    traffic_scale: f64,
 }
+
+/// Largest `traffic_scale`: ten thousand times the traffic, far past any single device; a
+/// larger factor is a typo.
+const MAX_TRAFFIC_SCALE: f64 = 10_000.0;
 
 /// `folder` is the scenario file's, where `flow_logs` and `catalog` paths start; `None` refuses
 /// them. `overrides` (`--set`) edit the raw table before anything is read from it.
@@ -132,6 +137,10 @@ fn parse_text(
     let events = top.tables("event")?;
     // Read by `natsim sweep` (crate::io::sweep::spec); a plain run simulates the file as written.
     let has_sweep = top.table("sweep")?.is_some();
+    if top.has("traffic_scale") {
+        let hint = "traffic_scale belongs in [scenario]: write it there, or as the key path \"scenario.traffic_scale\" in a [sweep]";
+        return Err(top.error("traffic_scale", "traffic_scale is not a table", hint));
+    }
     // Unknown top-level tables first: a misspelt [[candidates]] should not read as "no candidate".
     top.finish()?;
 
@@ -154,6 +163,7 @@ fn parse_text(
         base: folder,
         duration_ns: header.duration_ns,
         traces,
+        traffic_scale: header.traffic_scale,
     };
     let workloads = workload::read_all(workloads, catalog, &header.region, replay)?;
     let context = kinds::Context {
@@ -178,6 +188,7 @@ fn parse_text(
         warmup_ns: header.warmup_ns,
         seed: header.seed,
         replications: header.replications,
+        traffic_scale: header.traffic_scale,
         slo,
         prices,
         workloads,
@@ -422,6 +433,16 @@ fn parse_header(mut s: Section<'_>, catalog: &Catalog) -> Result<Header> {
     }
     let seed = s.int("seed", 0, i64::MAX)?.unwrap_or(1);
     let replications = s.int("replications", 1, 10_000)?.unwrap_or(1);
+    let traffic_scale = s
+        .number(
+            "traffic_scale",
+            Check::PositiveAtMost(MAX_TRAFFIC_SCALE),
+        )
+        .map_err(|mut e| {
+            e.hint = format!("traffic_scale multiplies every workload's traffic (1 = as written, 2 = twice); use more than 0 and at most {MAX_TRAFFIC_SCALE}");
+            e
+        })?
+        .unwrap_or(1.0);
     s.finish()?;
     Ok(Header {
         name,
@@ -430,6 +451,7 @@ fn parse_header(mut s: Section<'_>, catalog: &Catalog) -> Result<Header> {
         warmup_ns: seconds_to_ns(warmup_s),
         seed: seed as u64,
         replications: replications as u32,
+        traffic_scale,
     })
 }
 

@@ -35,6 +35,10 @@ pub(super) const REFUSED: &[(&str, &str)] = &[
         "response_bytes",
         "each connection receives its recorded bytes",
     ),
+    (
+        "monthly_gb",
+        "the traffic is the recorded connections' bytes (flow_logs_scale or scenario.traffic_scale grows it)",
+    ),
     ("destinations", "the destinations are the recorded servers"),
     (
         "endpoint_share",
@@ -53,6 +57,8 @@ pub(super) struct Context<'a> {
     pub(super) duration_ns: u64,
     /// Logs already read, shared by a sweep's points; `None` reads them here.
     pub(super) traces: Option<&'a Traces>,
+    /// `[scenario] traffic_scale`, which multiplies `flow_logs_scale`.
+    pub(super) traffic_scale: f64,
 }
 
 /// One read of an unchanged `flow_logs` list.
@@ -113,9 +119,11 @@ pub(super) fn read(
 ) -> Result<Replayed> {
     let path = s.path_of("flow_logs");
     let paths = read_paths(s, context.base)?;
+    // The scenario's traffic_scale grows a replay as it grows drawn traffic: more copies.
     let scale = s
         .number("flow_logs_scale", Check::PositiveAtMost(MAX_SCALE))?
-        .unwrap_or(1.0);
+        .unwrap_or(1.0)
+        * context.traffic_scale;
     let logs = match context.traces {
         Some(traces) => traces.get(&paths),
         None => read_logs(&paths),

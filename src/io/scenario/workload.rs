@@ -10,6 +10,7 @@ use super::reader::{self, Check, MAX_GBPS, Quantity, Result, Section};
 use super::suggest::unknown_instance_hint;
 use super::{Dist, Protocol, ScenarioError, Workload, replay, zone};
 use crate::io::catalog::Catalog;
+use crate::model::cost::{BYTES_PER_GB, HOURS_PER_MONTH};
 use crate::util::echo;
 
 /// AWS's single-flow limit outside a cluster placement group (aws-facts.md §3).
@@ -25,6 +26,9 @@ const MSS_RANGE_BYTES: (f64, f64) = (88.0, 8_961.0);
 /// Most new connections a second one workload may ask for: a billion, far beyond any single
 /// egress device, so what is refused is a typo.
 const MAX_RATE_PER_S: f64 = 1e9;
+/// Largest `monthly_gb`: an exabyte a month, far beyond any egress path, so what is refused is a
+/// typo.
+const MAX_MONTHLY_GB: f64 = 1e9;
 /// Largest hourly multiplier of a profile; a bigger factor belongs in `rate_per_s`.
 const MAX_PROFILE_MULTIPLIER: f64 = 1_000.0;
 /// Largest Zipf exponent: at 100 every connection already goes to the top destination.
@@ -82,13 +86,6 @@ fn read(
             hint,
         ));
     }
-    let rate_hint =
-        "add rate_per_s, the mean number of new connections per second, e.g. rate_per_s = 100";
-    let rate_per_s = s.required_number(
-        "rate_per_s",
-        Check::PositiveAtMost(MAX_RATE_PER_S),
-        rate_hint,
-    )?;
     let profile = parse_profile(&mut s)?;
     let request_bytes = s
         .dist("request_bytes", Quantity::Size)?
@@ -96,6 +93,12 @@ fn read(
     let response_bytes = s
         .dist("response_bytes", Quantity::Size)?
         .unwrap_or(Dist::Constant(DEFAULT_RESPONSE_BYTES));
+    let rate_per_s = parse_rate(
+        &mut s,
+        &profile,
+        request_bytes.mean() + response_bytes.mean(),
+    )?;
+    let rate_per_s = scaled_rate(&s, rate_per_s, replay.traffic_scale)?;
     let rate_cap_bps = s
         .rate_bps("rate_cap", Check::Positive)?
         .unwrap_or(DEFAULT_RATE_CAP_BPS);
@@ -175,6 +178,86 @@ fn read_replayed(
         client_bps,
         replay: Some(replayed.replay),
     })
+}
+
+/// `rate_per_s`, or the rate that moves `monthly_gb` in a 730-hour month through the profile
+/// with `bytes_per_connection` (request and response means together): exactly one of the two.
+fn parse_rate(s: &mut Section<'_>, profile: &[f64], bytes_per_connection: f64) -> Result<f64> {
+    let monthly_gb = s
+        .number("monthly_gb", Check::PositiveAtMost(MAX_MONTHLY_GB))
+        .map_err(|mut e| {
+            e.hint = "monthly_gb is the workload's traffic in GB (2^30 bytes) a month, request and response together, e.g. monthly_gb = 25000".into();
+            e
+        })?;
+    let Some(monthly_gb) = monthly_gb.filter(|_| !s.has("rate_per_s")) else {
+        let rate_hint = "add rate_per_s, the mean number of new connections per second (rate_per_s = 100), or monthly_gb, the GB a month it moves (monthly_gb = 500)";
+        let rate = s.required_number(
+            "rate_per_s",
+            Check::PositiveAtMost(MAX_RATE_PER_S),
+            rate_hint,
+        )?;
+        if monthly_gb.is_some() {
+            let hint = "give one: rate_per_s (new connections a second) or monthly_gb (GB a month, which natsim turns into a rate with request_bytes, response_bytes and profile)";
+            return Err(s.error("monthly_gb", "both rate_per_s and monthly_gb are set", hint));
+        }
+        return Ok(rate);
+    };
+    if bytes_per_connection <= 0.0 {
+        let hint = "give request_bytes or response_bytes a size, or use rate_per_s";
+        return Err(s.error(
+            "monthly_gb",
+            "monthly_gb needs connections that move bytes, but request_bytes and response_bytes both have a mean of 0",
+            hint,
+        ));
+    }
+    let profile_mean = month_mean(profile);
+    if profile_mean <= 0.0 {
+        let hint = "make a multiplier within the first 730 hours greater than 0, or use rate_per_s";
+        return Err(s.error(
+            "profile",
+            "the profile is 0 for the whole first month, so monthly_gb cannot be reached",
+            hint,
+        ));
+    }
+    let month_s = HOURS_PER_MONTH * 3600.0;
+    let rate = monthly_gb * BYTES_PER_GB / (month_s * profile_mean * bytes_per_connection);
+    if rate > MAX_RATE_PER_S {
+        let problem = format!(
+            "monthly_gb = {monthly_gb} needs {rate:.3e} new connections a second with these sizes, more than {MAX_RATE_PER_S:e}"
+        );
+        let hint = "check the unit (GB a month) and the sizes: larger request_bytes or response_bytes carry the same GB in fewer connections";
+        return Err(s.error("monthly_gb", problem, hint));
+    }
+    Ok(rate)
+}
+
+/// The mean hourly multiplier over a 730-hour month, the profile repeating from hour 0 (1 when
+/// there is no profile).
+fn month_mean(profile: &[f64]) -> f64 {
+    if profile.is_empty() {
+        return 1.0;
+    }
+    let hours = HOURS_PER_MONTH as usize;
+    (0..hours).map(|h| profile[h % profile.len()]).sum::<f64>() / hours as f64
+}
+
+/// `rate_per_s` times the scenario's `traffic_scale`, within the rate ceiling.
+fn scaled_rate(s: &Section<'_>, rate_per_s: f64, traffic_scale: f64) -> Result<f64> {
+    let scaled = rate_per_s * traffic_scale;
+    if scaled > MAX_RATE_PER_S {
+        let problem = format!(
+            "scenario.traffic_scale = {traffic_scale} makes this workload's rate {scaled:.3e} new connections a second, more than {MAX_RATE_PER_S:e}"
+        );
+        let hint =
+            "use a smaller traffic_scale, or larger sizes for the same bytes in fewer connections";
+        let key = if s.has("rate_per_s") {
+            "rate_per_s"
+        } else {
+            "monthly_gb"
+        };
+        return Err(s.error(key, problem, hint));
+    }
+    Ok(scaled)
 }
 
 /// Whether an L7 proxy could carry the class: by default, TCP can and UDP cannot.

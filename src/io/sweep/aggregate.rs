@@ -1,4 +1,5 @@
-//! A sweep's finished runs into per-point summaries, recommendations and winners.
+//! A sweep's finished runs into per-point summaries, recommendations, winners, and where each
+//! candidate first misses the objectives along the last swept key (its [`Break`]).
 //!
 //! Owns the ordering that makes `sweep.csv` reproducible: runs are sorted by (point, candidate,
 //! replication) before any figure is summed, whatever order they finished or were resumed in.
@@ -107,4 +108,50 @@ pub(crate) fn winners(plan: &Plan, results: &[PointResult]) -> Vec<Winner> {
             }
         })
         .collect()
+}
+
+/// Where one candidate first misses the objectives along the last swept key, the other keys
+/// held: on a sweep of `scenario.traffic_scale`, the first limit that breaks as traffic grows.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Break {
+    /// The first point of the line (it carries the other keys' values).
+    pub(crate) line: usize,
+    pub(crate) candidate: usize,
+    /// The first point of the line where the candidate misses the objectives; `None` when it
+    /// meets them at every value.
+    pub(crate) first_miss: Option<usize>,
+    /// The point before `first_miss`, where it still met them; `None` when it misses from the
+    /// line's first value (or never misses).
+    pub(crate) last_met: Option<usize>,
+}
+
+/// Every candidate's [`Break`] on every line of the sweep (a line: the points that differ only in
+/// the last key, in the order of its values), line by line, candidates in order. Empty when the
+/// last key has a single value.
+pub(crate) fn breaks(plan: &Plan, results: &[PointResult]) -> Vec<Break> {
+    let along = plan.spec.params.last().map_or(1, |p| p.values.len());
+    if along < 2 {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for line in (0..results.len()).step_by(along) {
+        let points = line..(line + along).min(results.len());
+        for candidate in 0..results[line].summaries.len() {
+            let meets = |point: usize| {
+                results[point]
+                    .summaries
+                    .get(candidate)
+                    .is_some_and(|s| s.meets_slo)
+            };
+            let first_miss = points.clone().find(|&p| !meets(p));
+            let last_met = first_miss.filter(|&p| p > line).map(|p| p - 1);
+            out.push(Break {
+                line,
+                candidate,
+                first_miss,
+                last_met,
+            });
+        }
+    }
+    out
 }

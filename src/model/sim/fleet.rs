@@ -346,32 +346,69 @@ impl<D: Device> Fleet<D> {
         if total_rate <= 0.0 || to <= from {
             return 0.0;
         }
-        let clip = |a: Nanos, b: Nanos| (a.clamp(from, to), b.clamp(from, to));
         workloads
             .iter()
             .enumerate()
             .map(|(index, w)| {
-                let (list, paths) = self.deployments[self.route[index]].device.outages();
-                let own: Vec<(Nanos, Nanos)> = az_outages
-                    .iter()
-                    .filter(|o| o.az == w.az)
-                    .map(|o| clip(o.at_ns, o.at_ns.saturating_add(o.for_ns)))
-                    .collect();
-                let down_ns: u64 = list
-                    .iter()
-                    .map(|&(_, start, end)| {
-                        let (a, b) = clip(start, end.unwrap_or(to));
-                        let clients_down: u64 = own
-                            .iter()
-                            .map(|&(x, y)| y.min(b).saturating_sub(x.max(a)))
-                            .sum();
-                        (b - a).saturating_sub(clients_down)
-                    })
-                    .sum();
-                w.rate_per_s / total_rate * crate::util::units::ns_to_seconds(down_ns)
-                    / paths.max(1) as f64
+                let (down_s, paths) = self.workload_down(index, w, az_outages, from, to);
+                w.rate_per_s / total_rate * down_s / paths
             })
             .sum()
+    }
+
+    /// [`Fleet::client_outage_s`] of each workload on its own, in workload order.
+    pub(crate) fn client_outage_s_by_workload(
+        &self,
+        workloads: &[Workload],
+        az_outages: &[AzOutage],
+        from: Nanos,
+        to: Nanos,
+    ) -> Vec<f64> {
+        workloads
+            .iter()
+            .enumerate()
+            .map(|(index, w)| {
+                if to <= from {
+                    return 0.0;
+                }
+                let (down_s, paths) = self.workload_down(index, w, az_outages, from, to);
+                down_s / paths
+            })
+            .collect()
+    }
+
+    /// Path-seconds in [from, to) that the device serving workload `index` was down while its
+    /// clients were up, and the number of paths they are shared over (at least 1).
+    fn workload_down(
+        &self,
+        index: usize,
+        w: &Workload,
+        az_outages: &[AzOutage],
+        from: Nanos,
+        to: Nanos,
+    ) -> (f64, f64) {
+        let clip = |a: Nanos, b: Nanos| (a.clamp(from, to), b.clamp(from, to));
+        let (list, paths) = self.deployments[self.route[index]].device.outages();
+        let own: Vec<(Nanos, Nanos)> = az_outages
+            .iter()
+            .filter(|o| o.az == w.az)
+            .map(|o| clip(o.at_ns, o.at_ns.saturating_add(o.for_ns)))
+            .collect();
+        let down_ns: u64 = list
+            .iter()
+            .map(|&(_, start, end)| {
+                let (a, b) = clip(start, end.unwrap_or(to));
+                let clients_down: u64 = own
+                    .iter()
+                    .map(|&(x, y)| y.min(b).saturating_sub(x.max(a)))
+                    .sum();
+                (b - a).saturating_sub(clients_down)
+            })
+            .sum();
+        (
+            crate::util::units::ns_to_seconds(down_ns),
+            paths.max(1) as f64,
+        )
     }
 
     fn locate(&self, path: u32) -> (usize, u32) {

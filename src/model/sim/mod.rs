@@ -14,8 +14,9 @@
 mod connection;
 pub(crate) mod fleet;
 mod record;
+mod tally;
 
-pub(crate) use record::{Bound, Interval, RunOutput};
+pub(crate) use record::{Bound, Figures, Interval, RunOutput};
 
 use crate::engine::fluid::{ClassSpec, FlowProgress, PacketModel};
 use crate::engine::rng::StreamRng;
@@ -232,7 +233,7 @@ impl<'a, D: Device> Simulation<'a, D> {
             |deployment| new_device(&specs, destinations, failures(deployment)),
         );
         let capacities = egress.path_capacities();
-        let classes = scenario
+        let classes: Vec<ClassInfo> = scenario
             .workloads
             .iter()
             .zip(&flow_classes)
@@ -250,7 +251,12 @@ impl<'a, D: Device> Simulation<'a, D> {
             generator,
             classes,
             connections: Slab::default(),
-            recorder: Recorder::new(scenario.warmup_ns, scenario.duration_ns, capacities),
+            recorder: Recorder::new(
+                scenario.warmup_ns,
+                scenario.duration_ns,
+                capacities,
+                flow_classes,
+            ),
             outcome: Outcome::default(),
             next_arrivals: vec![None; scenario.workloads.len()],
             device_deadline: std::cell::Cell::new(None),
@@ -314,7 +320,7 @@ impl<'a, D: Device> Simulation<'a, D> {
                 connection.flow_class =
                     self.classes[class as usize].flow_classes[arrival.aws_service as usize];
                 let (id, generation) = self.connections.insert(connection);
-                self.recorder.on_admitted(now);
+                self.recorder.on_admitted(now, class);
                 self.device_changed.set(true);
                 match self.egress.processing_delay(now, path) {
                     0 => self.start_transfer(now, id, queue),
@@ -594,21 +600,26 @@ impl<'a, D: Device> Simulation<'a, D> {
         self.recorder
             .sample(horizon, &self.egress, bill.total_usd());
         let rate_caps_bps: Vec<f64> = self.classes.iter().map(|c| c.rate_cap_bps).collect();
-        let mut figures =
+        let (mut figures, mut by_workload) =
             self.recorder
                 .figures(horizon, &self.connections, &self.egress, &rate_caps_bps);
         let reserve = self.egress.reserve(horizon);
         (figures.credit_depth, figures.credit_drain_per_hour) =
             (reserve.depth, reserve.drain_per_hour);
         let (warmup, workloads) = (self.scenario.warmup_ns, &self.scenario.workloads);
-        figures.outage_s =
-            self.egress
-                .client_outage_s(workloads, &self.scenario.az_outages, warmup, horizon);
-        figures.availability = if figures.window_s > 0.0 {
-            1.0 - figures.outage_s / figures.window_s
-        } else {
-            1.0
-        };
+        let outages = &self.scenario.az_outages;
+        figures.outage_s = self
+            .egress
+            .client_outage_s(workloads, outages, warmup, horizon);
+        figures.availability = availability(figures.outage_s, figures.window_s);
+        let outage_s = self
+            .egress
+            .client_outage_s_by_workload(workloads, outages, warmup, horizon);
+        for (f, outage_s) in by_workload.iter_mut().zip(outage_s) {
+            f.outage_s = outage_s;
+            f.availability = availability(outage_s, f.window_s);
+        }
+        let (timeseries, timeseries_by_workload) = self.recorder.into_intervals();
         RunOutput {
             candidate,
             replication,
@@ -618,9 +629,20 @@ impl<'a, D: Device> Simulation<'a, D> {
             bill,
             monthly_bill: cost::bill(&usage.monthly(), &self.scenario.prices),
             diagnostics: self.egress.diagnostics(),
-            timeseries: self.recorder.into_intervals(),
+            timeseries,
+            by_workload,
+            timeseries_by_workload,
             events: loop_counts.events + loop_counts.deadlines,
         }
+    }
+}
+
+/// 1 − outage / window (1 for an empty window).
+fn availability(outage_s: f64, window_s: f64) -> f64 {
+    if window_s > 0.0 {
+        1.0 - outage_s / window_s
+    } else {
+        1.0
     }
 }
 
@@ -630,6 +652,7 @@ impl<D: Device> Model for Simulation<'_, D> {
     /// The device's next deadline or the next arrival, whichever is first. Arrivals live here
     /// rather than in the event queue: there is one pending per workload, and keeping them out
     /// of the heap saves a push and a pop per connection.
+    #[inline]
     fn next_deadline(&self) -> Option<Nanos> {
         // Remembered for `on_deadline`, and until the device changes.
         if self.device_changed.replace(false) {
@@ -643,6 +666,7 @@ impl<D: Device> Model for Simulation<'_, D> {
 
     /// Device work due at `now` first (finished flows, credit switches, failures), then
     /// arrivals in workload order: a fixed order, so runs are deterministic.
+    #[inline]
     fn on_deadline(&mut self, now: Nanos, queue: &mut EventQueue<Event>) {
         if self.device_deadline.get().is_some_and(|due| due <= now) {
             let mut outcome = std::mem::take(&mut self.outcome);

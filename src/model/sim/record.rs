@@ -3,9 +3,9 @@
 
 use super::SAMPLE_INTERVAL_NS;
 use super::connection::{Connection, Phase, Slab};
+use super::tally::{IntervalCounts, Tally};
 use crate::engine::Nanos;
 use crate::engine::fluid::Limit;
-use crate::engine::stats::LogHistogram;
 use crate::model::cost::{Bill, Usage};
 use crate::model::device::{Device, Diagnostics, Direction, PathCapacity, Refusal};
 use crate::model::sim::fleet::Fleet;
@@ -26,6 +26,11 @@ pub struct RunOutput {
     pub monthly_bill: Bill,
     pub(crate) diagnostics: Diagnostics,
     pub timeseries: Vec<Interval>,
+    /// [`Figures`] per workload, in scenario order; the device-wide ones (utilisation,
+    /// credits) are 0, as they belong to the device, not to a workload.
+    pub(crate) by_workload: Vec<Figures>,
+    /// Per interval of `timeseries`, one row per workload.
+    pub(crate) timeseries_by_workload: Vec<Vec<WorkloadInterval>>,
     /// Events and deadlines the engine handled (for benchmarks).
     pub events: u64,
 }
@@ -211,28 +216,40 @@ pub(crate) fn capacity_for_shape(
     })
 }
 
-/// Accumulates a run's measurements as events happen.
+/// One workload's part of a time-series interval (the interval's times are the candidate's row).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub(crate) struct WorkloadInterval {
+    /// Bytes of its connections arriving in the interval, per second (including refused ones).
+    pub(crate) offered_bps: f64,
+    /// Its bytes through the device in the interval, both directions, per second.
+    pub(crate) delivered_bps: f64,
+    pub(crate) out_bytes: f64,
+    pub(crate) in_bytes: f64,
+    pub(crate) open_connections: u64,
+    pub(crate) conn_attempts: u64,
+    pub(crate) conn_refused: u64,
+    pub(crate) idle_timeouts: u64,
+    pub(crate) packets_dropped: f64,
+}
+
+/// Accumulates a run's measurements as events happen: one [`Tally`] per workload (indexed by the
+/// workload's number), the links' totals at the end of the warmup and at each sample, and the
+/// time series.
 #[derive(Debug)]
 pub(crate) struct Recorder {
     warmup: Nanos,
     horizon: Nanos,
-    figures: Figures,
-    fct: LogHistogram,
-    slowdown: LogHistogram,
-    open: u64,
-    open_integral_s: f64,
-    open_since: Nanos,
-    sojourn_sum_s: f64,
-    sojourn_count: u64,
+    tallies: Vec<Tally>,
+    /// Each workload's link classes: internet-bound, then AWS-bound (the same class twice when
+    /// it sends nothing to AWS services).
+    flow_classes: Vec<[u32; 2]>,
     at_warmup: (f64, f64),
+    workload_at_warmup: Vec<ClassTotals>,
+    workload_last: Vec<ClassTotals>,
     intervals: Vec<Interval>,
+    /// Per interval, one entry per workload.
+    workload_intervals: Vec<Vec<WorkloadInterval>>,
     interval_start: Nanos,
-    interval_offered_bytes: f64,
-    interval_refused: u64,
-    interval_attempts: u64,
-    interval_port_allocation: u64,
-    interval_idle_timeouts: u64,
-    interval_endpoint_bytes: f64,
     last_totals: (f64, f64),
     /// Per path: its capacities, and delivered bytes [out, in] and packets at the last sample
     /// and at the end of the warmup (for per-path utilisation).
@@ -243,9 +260,16 @@ pub(crate) struct Recorder {
 }
 
 impl Recorder {
-    /// `capacities`: each path's bandwidth, in path order.
-    pub(crate) fn new(warmup: Nanos, horizon: Nanos, capacities: Vec<PathCapacity>) -> Self {
+    /// `capacities`: each path's bandwidth, in path order; `flow_classes`: each workload's link
+    /// classes, in workload order.
+    pub(crate) fn new(
+        warmup: Nanos,
+        horizon: Nanos,
+        capacities: Vec<PathCapacity>,
+        flow_classes: Vec<[u32; 2]>,
+    ) -> Self {
         let paths = capacities.len();
+        let workloads = flow_classes.len();
         Recorder {
             capacities,
             path_last: vec![[0.0; 3]; paths],
@@ -253,23 +277,14 @@ impl Recorder {
             utilization_peak: 0.0,
             warmup,
             horizon,
-            figures: Figures::default(),
-            fct: LogHistogram::new(),
-            slowdown: LogHistogram::new(),
-            open: 0,
-            open_integral_s: 0.0,
-            open_since: 0,
-            sojourn_sum_s: 0.0,
-            sojourn_count: 0,
+            tallies: vec![Tally::default(); workloads],
+            flow_classes,
             at_warmup: (0.0, 0.0),
+            workload_at_warmup: vec![ClassTotals::default(); workloads],
+            workload_last: vec![ClassTotals::default(); workloads],
             intervals: Vec::new(),
+            workload_intervals: Vec::new(),
             interval_start: 0,
-            interval_offered_bytes: 0.0,
-            interval_refused: 0,
-            interval_attempts: 0,
-            interval_port_allocation: 0,
-            interval_idle_timeouts: 0,
-            interval_endpoint_bytes: 0.0,
             last_totals: (0.0, 0.0),
         }
     }
@@ -278,38 +293,47 @@ impl Recorder {
         now >= self.warmup && now < self.horizon
     }
 
+    #[inline]
     pub(crate) fn on_attempt(&mut self, _now: Nanos, arrival: &Arrival, in_window: bool) {
-        self.interval_offered_bytes += arrival.request_bytes + arrival.response_bytes;
-        self.interval_attempts += 1;
+        let tally = &mut self.tallies[arrival.class as usize];
+        tally.interval.offered_bytes += arrival.request_bytes + arrival.response_bytes;
+        tally.interval.attempts += 1;
         if in_window {
-            self.figures.conn_attempts += 1;
+            tally.counts.conn_attempts += 1;
         }
     }
 
+    #[inline]
     pub(crate) fn on_refused(&mut self, refusal: Refusal, arrival: &Arrival, in_window: bool) {
-        self.interval_refused += 1;
+        let tally = &mut self.tallies[arrival.class as usize];
+        tally.interval.refused += 1;
         if refusal == Refusal::PortAllocation {
-            self.interval_port_allocation += 1;
+            tally.interval.port_allocation += 1;
         }
         if !in_window {
             return;
         }
-        self.figures.refused_bytes += arrival.request_bytes + arrival.response_bytes;
+        let counts = &mut tally.counts;
+        counts.refused_bytes += arrival.request_bytes + arrival.response_bytes;
         match refusal {
-            Refusal::PortAllocation => self.figures.fail_port_allocation += 1,
-            Refusal::Conntrack => self.figures.fail_conntrack += 1,
-            Refusal::Outage => self.figures.fail_outage += 1,
-            Refusal::Unsupported => self.figures.fail_unsupported += 1,
-            Refusal::Dns => self.figures.fail_dns += 1,
+            Refusal::PortAllocation => counts.fail_port_allocation += 1,
+            Refusal::Conntrack => counts.fail_conntrack += 1,
+            Refusal::Outage => counts.fail_outage += 1,
+            Refusal::Unsupported => counts.fail_unsupported += 1,
+            Refusal::Dns => counts.fail_dns += 1,
         }
     }
 
-    pub(crate) fn on_admitted(&mut self, now: Nanos) {
-        self.change_open(now, 1);
+    /// A connection of workload `class` admitted at `now`.
+    #[inline]
+    pub(crate) fn on_admitted(&mut self, now: Nanos, class: u32) {
+        let (warmup, horizon) = (self.warmup, self.horizon);
+        self.tallies[class as usize].change_open(now, 1, warmup, horizon);
     }
 
     /// Books a finished transfer: its bytes and, for window connections, its completion time
     /// against the unloaded time at the per-connection cap.
+    #[inline]
     pub(crate) fn on_transfer_done(
         &mut self,
         now: Nanos,
@@ -319,11 +343,12 @@ impl Recorder {
         if !connection.in_window {
             return;
         }
-        self.book_bytes(connection);
+        let tally = &mut self.tallies[connection.class as usize];
+        tally.counts.book_bytes(connection);
         let fct_s = ns_to_seconds(now - connection.arrival);
         let unloaded_s = connection.offered_bytes() * 8.0 / rate_cap_bps;
-        self.fct.record(fct_s);
-        self.slowdown.record(if unloaded_s > 0.0 {
+        tally.fct.record(fct_s);
+        tally.slowdown.record(if unloaded_s > 0.0 {
             (fct_s / unloaded_s).max(1.0)
         } else {
             1.0
@@ -332,62 +357,74 @@ impl Recorder {
 
     /// A connection a gateway endpoint carried: delivered in full at its own cap, past the
     /// device.
+    #[inline]
     pub(crate) fn on_endpoint(&mut self, arrival: &Arrival, in_window: bool, rate_cap_bps: f64) {
         let bytes = arrival.request_bytes + arrival.response_bytes;
-        self.interval_endpoint_bytes += bytes;
+        let tally = &mut self.tallies[arrival.class as usize];
+        tally.interval.endpoint_bytes += bytes;
         if !in_window {
             return;
         }
-        let f = &mut self.figures;
-        f.conn_admitted += 1;
-        f.offered_bytes += bytes;
-        f.out_bytes += arrival.request_bytes;
-        f.in_bytes += arrival.response_bytes;
-        f.endpoint_bytes += bytes;
-        self.fct.record(bytes * 8.0 / rate_cap_bps);
-        self.slowdown.record(1.0);
+        let c = &mut tally.counts;
+        c.conn_admitted += 1;
+        c.offered_bytes += bytes;
+        c.out_bytes += arrival.request_bytes;
+        c.in_bytes += arrival.response_bytes;
+        c.endpoint_bytes += bytes;
+        tally.fct.record(bytes * 8.0 / rate_cap_bps);
+        tally.slowdown.record(1.0);
     }
 
     /// A connection cut by a device failure at `now`: what it had not moved is lost.
     pub(crate) fn on_reset(&mut self, now: Nanos, connection: &Connection) {
-        self.change_open(now, -1);
-        if self.in_window(now) {
-            self.figures.conn_reset += 1;
+        let in_window_now = self.in_window(now);
+        let (warmup, horizon) = (self.warmup, self.horizon);
+        let tally = &mut self.tallies[connection.class as usize];
+        tally.change_open(now, -1, warmup, horizon);
+        if in_window_now {
+            tally.counts.conn_reset += 1;
         }
         if !connection.in_window {
             return;
         }
-        self.sojourn_sum_s += ns_to_seconds(now - connection.arrival);
-        self.sojourn_count += 1;
+        tally.on_left(ns_to_seconds(now - connection.arrival));
         if matches!(
             connection.phase,
             Phase::Queued | Phase::Request | Phase::Response
         ) {
             let mut lost = connection.clone();
             lost.dropped += lost.in_flight_bytes();
-            self.book_bytes(&lost);
+            tally.counts.book_bytes(&lost);
         }
     }
 
+    #[inline]
     pub(crate) fn on_idle_timeout(&mut self, connection: &Connection) {
-        self.interval_idle_timeouts += 1;
+        let tally = &mut self.tallies[connection.class as usize];
+        tally.interval.idle_timeouts += 1;
         if connection.in_window {
-            self.figures.idle_timeouts += 1;
+            tally.counts.idle_timeouts += 1;
         }
     }
 
+    #[inline]
     pub(crate) fn on_closed(&mut self, now: Nanos, connection: &Connection) {
-        self.change_open(now, -1);
+        let (warmup, horizon) = (self.warmup, self.horizon);
+        let tally = &mut self.tallies[connection.class as usize];
+        tally.change_open(now, -1, warmup, horizon);
         if connection.in_window {
-            self.sojourn_sum_s += ns_to_seconds(now - connection.arrival);
-            self.sojourn_count += 1;
+            tally.on_left(ns_to_seconds(now - connection.arrival));
         }
     }
 
     pub(crate) fn on_warmup_end(&mut self, now: Nanos, egress: &Fleet<impl Device>) {
-        self.change_open(now, 0);
+        let (warmup, horizon) = (self.warmup, self.horizon);
+        for tally in &mut self.tallies {
+            tally.change_open(now, 0, warmup, horizon);
+        }
         self.at_warmup = totals(egress);
         self.path_at_warmup = path_totals(egress);
+        self.workload_at_warmup = workload_totals(egress, &self.flow_classes);
     }
 
     /// Closes the current time-series interval at `now` (links already advanced to `now`).
@@ -452,127 +489,155 @@ impl Recorder {
             shape,
         );
         self.path_last = per_path;
+        let (counts, open) = self.sample_workloads(egress, seconds);
         self.intervals.push(Interval {
             start_s: ns_to_seconds(self.interval_start),
             end_s: ns_to_seconds(now),
-            offered_bps: self.interval_offered_bytes * 8.0 / seconds,
+            offered_bps: counts.offered_bytes * 8.0 / seconds,
             delivered_bps: (delivered - self.last_totals.0) * 8.0 / seconds,
             capacity_out_bps: egress.capacity_bps(Direction::Out),
             capacity_in_bps: egress.capacity_bps(Direction::In),
-            open_connections: self.open,
-            conn_refused: self.interval_refused,
+            open_connections: open,
+            conn_refused: counts.refused,
             packets_dropped: dropped_packets - self.last_totals.1,
             cost_cumulative_usd,
             out_bytes,
             in_bytes,
-            conn_attempts: self.interval_attempts,
-            refused_port_allocation: self.interval_port_allocation,
-            idle_timeouts: self.interval_idle_timeouts,
-            endpoint_bps: self.interval_endpoint_bytes * 8.0 / seconds,
+            conn_attempts: counts.attempts,
+            refused_port_allocation: counts.port_allocation,
+            idle_timeouts: counts.idle_timeouts,
+            endpoint_bps: counts.endpoint_bytes * 8.0 / seconds,
             capacity,
             sustained,
             utilization: utilization_now,
         });
-        self.interval_endpoint_bytes = 0.0;
-        self.interval_attempts = 0;
-        self.interval_port_allocation = 0;
-        self.interval_idle_timeouts = 0;
         self.interval_start = now;
-        self.interval_offered_bytes = 0.0;
-        self.interval_refused = 0;
         self.last_totals = (delivered, dropped_packets);
     }
 
-    /// Final figures at `horizon` (links already advanced there). `rate_caps_bps`: each
-    /// workload's per-connection cap, for the unloaded times of connections still open.
+    /// Each workload's row of the interval that closes now (`seconds` long); returns the
+    /// interval's counts and open connections over all workloads.
+    fn sample_workloads(
+        &mut self,
+        egress: &Fleet<impl Device>,
+        seconds: f64,
+    ) -> (IntervalCounts, u64) {
+        let now_totals = workload_totals(egress, &self.flow_classes);
+        let mut all = IntervalCounts::default();
+        let mut open = 0;
+        let rows = self
+            .tallies
+            .iter_mut()
+            .zip(&now_totals)
+            .zip(&self.workload_last)
+            .map(|((tally, end), start)| {
+                let counts = tally.take_interval();
+                all.add(&counts);
+                open += tally.open;
+                let (out_bytes, in_bytes) = (end.out - start.out, end.inbound - start.inbound);
+                WorkloadInterval {
+                    offered_bps: counts.offered_bytes * 8.0 / seconds,
+                    delivered_bps: (out_bytes + in_bytes) * 8.0 / seconds,
+                    out_bytes,
+                    in_bytes,
+                    open_connections: tally.open,
+                    conn_attempts: counts.attempts,
+                    conn_refused: counts.refused,
+                    idle_timeouts: counts.idle_timeouts,
+                    packets_dropped: end.dropped_packets - start.dropped_packets,
+                }
+            })
+            .collect();
+        self.workload_intervals.push(rows);
+        self.workload_last = now_totals;
+        (all, open)
+    }
+
+    /// Final figures at `horizon` (links already advanced there): the candidate's, then each
+    /// workload's. `rate_caps_bps`: each workload's per-connection cap, for the unloaded times
+    /// of connections still open.
     pub(crate) fn figures(
         &mut self,
         horizon: Nanos,
         connections: &Slab,
         egress: &Fleet<impl Device>,
         rate_caps_bps: &[f64],
-    ) -> Figures {
-        self.change_open(horizon, 0);
-        // The mean covers completed transfers only (the M/G/1-PS and Little's-law oracles are
-        // about them); the percentiles below also count the censored ones.
-        let (completed, fct_mean_s) = (self.fct.count(), self.fct.mean());
-        let mut censoring = Censoring::default();
+    ) -> (Figures, Vec<Figures>) {
+        let warmup = self.warmup;
+        for tally in &mut self.tallies {
+            tally.change_open(horizon, 0, warmup, self.horizon);
+        }
         for connection in connections.iter() {
             let moving = matches!(
                 connection.phase,
                 Phase::Queued | Phase::Request | Phase::Response
             );
             if connection.in_window && moving {
-                self.book_bytes(connection);
-                let cap_bps = rate_caps_bps[connection.class as usize];
-                self.censor(horizon, connection, cap_bps, &mut censoring);
+                let class = connection.class as usize;
+                let tally = &mut self.tallies[class];
+                tally.counts.book_bytes(connection);
+                tally.censor(horizon, connection, rate_caps_bps[class]);
             }
         }
         let window_s = ns_to_seconds(self.horizon.saturating_sub(self.warmup));
+        let by_workload = self.workload_figures(egress, window_s);
+        let mut all = Tally::default();
+        for tally in &self.tallies {
+            all.merge(tally);
+        }
         let (delivered, dropped_packets) = totals(egress);
         let mean_bps = if window_s > 0.0 {
             (delivered - self.at_warmup.0) * 8.0 / window_s
         } else {
             0.0
         };
+        let figures = Figures {
+            packets_dropped: dropped_packets - self.at_warmup.1,
+            mean_bps,
+            peak_bps: self.peak_bps(mean_bps, |i, _| i.delivered_bps),
+            utilization_peak: self.utilization_peak,
+            utilization_sustained: self.sustained_utilization(egress, window_s),
+            ..all.figures(window_s)
+        };
+        (figures, by_workload)
+    }
+
+    /// Each workload's figures at the end: its tally's, with the packets and throughput of its
+    /// link classes.
+    fn workload_figures(&self, egress: &Fleet<impl Device>, window_s: f64) -> Vec<Figures> {
+        let ends = workload_totals(egress, &self.flow_classes);
+        (0..self.tallies.len())
+            .map(|w| {
+                let (end, start) = (&ends[w], &self.workload_at_warmup[w]);
+                let delivered = end.out + end.inbound - start.out - start.inbound;
+                let mean_bps = if window_s > 0.0 {
+                    delivered * 8.0 / window_s
+                } else {
+                    0.0
+                };
+                Figures {
+                    packets_dropped: end.dropped_packets - start.dropped_packets,
+                    mean_bps,
+                    peak_bps: self.peak_bps(mean_bps, |_, rows| rows[w].delivered_bps),
+                    ..self.tallies[w].figures(window_s)
+                }
+            })
+            .collect()
+    }
+
+    /// The highest delivered rate of a full one-minute interval in the window, by `rate` (of the
+    /// candidate's row and the workloads' rows), and at least `mean_bps`.
+    fn peak_bps(&self, mean_bps: f64, rate: impl Fn(&Interval, &[WorkloadInterval]) -> f64) -> f64 {
         let window_start_s = ns_to_seconds(self.warmup);
-        let peak_bps = self
-            .intervals
+        self.intervals
             .iter()
-            .filter(|i| {
+            .zip(&self.workload_intervals)
+            .filter(|(i, _)| {
                 i.start_s >= window_start_s
                     && i.end_s - i.start_s >= ns_to_seconds(SAMPLE_INTERVAL_NS) * 0.999
             })
-            .map(|i| i.delivered_bps)
-            .fold(mean_bps, f64::max);
-        let (fct_p99_s, slowdown_p99) = (self.fct.quantile(0.99), self.slowdown.quantile(0.99));
-        Figures {
-            packets_dropped: dropped_packets - self.at_warmup.1,
-            mean_bps,
-            peak_bps,
-            completed,
-            fct_mean_s,
-            fct_p50_s: self.fct.quantile(0.5),
-            fct_p99_s,
-            slowdown_p99,
-            censored: censoring.count,
-            fct_p99_lower_bound: censoring.shortest_age_s <= fct_p99_s,
-            slowdown_p99_lower_bound: censoring.smallest_slowdown <= slowdown_p99,
-            backlog_bytes: (self.figures.in_flight_bytes - censoring.unloaded_in_flight_bytes)
-                .max(0.0),
-            utilization_peak: self.utilization_peak,
-            utilization_sustained: self.sustained_utilization(egress, window_s),
-            open_mean: if window_s > 0.0 {
-                self.open_integral_s / window_s
-            } else {
-                0.0
-            },
-            sojourn_mean_s: if self.sojourn_count > 0 {
-                self.sojourn_sum_s / self.sojourn_count as f64
-            } else {
-                0.0
-            },
-            window_s,
-            ..self.figures.clone()
-        }
-    }
-
-    /// Counts a connection still transferring at `horizon` in the percentiles at its age, and
-    /// what an unloaded device would still have to move of it.
-    fn censor(&mut self, horizon: Nanos, connection: &Connection, cap_bps: f64, c: &mut Censoring) {
-        let age_s = ns_to_seconds(horizon - connection.arrival);
-        let unloaded_s = connection.offered_bytes() * 8.0 / cap_bps;
-        let slowdown = if unloaded_s > 0.0 {
-            (age_s / unloaded_s).max(1.0)
-        } else {
-            1.0
-        };
-        self.fct.record(age_s);
-        self.slowdown.record(slowdown);
-        c.count += 1;
-        c.shortest_age_s = c.shortest_age_s.min(age_s);
-        c.smallest_slowdown = c.smallest_slowdown.min(slowdown);
-        c.unloaded_in_flight_bytes += (connection.offered_bytes() - cap_bps / 8.0 * age_s).max(0.0);
+            .map(|(i, rows)| rate(i, rows))
+            .fold(mean_bps, f64::max)
     }
 
     /// The highest mean load over the window of any path and direction, over that path's
@@ -592,50 +657,42 @@ impl Recorder {
         highest
     }
 
-    pub(crate) fn into_intervals(self) -> Vec<Interval> {
-        self.intervals
-    }
-
-    fn book_bytes(&mut self, connection: &Connection) {
-        self.figures.conn_admitted += 1;
-        self.figures.offered_bytes += connection.offered_bytes();
-        self.figures.out_bytes += connection.out_delivered;
-        self.figures.in_bytes += connection.in_delivered;
-        self.figures.dropped_bytes += connection.dropped;
-        self.figures.in_flight_bytes += connection.in_flight_bytes();
-    }
-
-    /// Adds `delta` to the open count after integrating the old count over the window part of
-    /// the time since the last change.
-    fn change_open(&mut self, now: Nanos, delta: i64) {
-        let from = self.open_since.clamp(self.warmup, self.horizon);
-        let to = now.clamp(self.warmup, self.horizon);
-        if to > from {
-            self.open_integral_s += self.open as f64 * ns_to_seconds(to - from);
-        }
-        self.open_since = now;
-        self.open = self.open.saturating_add_signed(delta);
+    /// The time series: the candidate's rows, and each interval's rows per workload.
+    pub(crate) fn into_intervals(self) -> (Vec<Interval>, Vec<Vec<WorkloadInterval>>) {
+        (self.intervals, self.workload_intervals)
     }
 }
 
-/// What the connections still transferring at the end add to the figures.
-#[derive(Debug)]
-struct Censoring {
-    count: u64,
-    shortest_age_s: f64,
-    smallest_slowdown: f64,
-    unloaded_in_flight_bytes: f64,
+/// A workload's bytes through the device so far, each way, and its dropped packets (time-based).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct ClassTotals {
+    out: f64,
+    inbound: f64,
+    dropped_packets: f64,
 }
 
-impl Default for Censoring {
-    fn default() -> Self {
-        Censoring {
-            count: 0,
-            shortest_age_s: f64::INFINITY,
-            smallest_slowdown: f64::INFINITY,
-            unloaded_in_flight_bytes: 0.0,
-        }
-    }
+/// Each workload's [`ClassTotals`], over every path and its link classes.
+fn workload_totals(egress: &Fleet<impl Device>, flow_classes: &[[u32; 2]]) -> Vec<ClassTotals> {
+    flow_classes
+        .iter()
+        .map(|&[internet, aws]| {
+            let classes: &[u32] = if aws == internet {
+                &[internet]
+            } else {
+                &[internet, aws]
+            };
+            let mut t = ClassTotals::default();
+            for (_, path) in egress.paths() {
+                for &class in classes {
+                    t.out += path.out.class_delivered_bytes(class);
+                    t.inbound += path.inbound.class_delivered_bytes(class);
+                    t.dropped_packets += path.out.class_dropped_packets(class)
+                        + path.inbound.class_dropped_packets(class);
+                }
+            }
+            t
+        })
+        .collect()
 }
 
 /// Load over capacity; a path with no capacity is fully used if it carried anything.

@@ -129,9 +129,17 @@ fn bandwidth_cause(
 fn instances_needed(summary: &Summary, c: &nat_instance::Config) -> u32 {
     // The workload's whole traffic, refused connections included: a candidate that turned
     // most of it away must not be sized by what it let in. Both directions together, against
-    // one direction's baseline: on the safe side.
+    // one direction's baseline: on the safe side. Bytes a gateway endpoint carried never cross
+    // the device, so they are left out.
     let month_s = HOURS_PER_MONTH * 3600.0;
-    let workload_gbps = summary.get(Metric::MonthlyTrafficGb) * BYTES_PER_GB * 8.0 / month_s / 1e9;
+    let arrived_gb = summary.get(Metric::OfferedGb) + summary.get(Metric::RefusedGb);
+    let through_device = if arrived_gb > 0.0 {
+        1.0 - summary.get(Metric::EndpointGb) / arrived_gb
+    } else {
+        1.0
+    };
+    let workload_gbps =
+        summary.get(Metric::MonthlyTrafficGb) * through_device * BYTES_PER_GB * 8.0 / month_s / 1e9;
     let baseline_gbps = (c.baseline_bps.min(c.internet_cap_bps) / 1e9).max(1e-9);
     let needed = (workload_gbps / (0.8 * baseline_gbps)).ceil();
     (needed.min(1e6) as u32).max(c.count + 1)

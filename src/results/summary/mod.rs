@@ -4,6 +4,7 @@
 //! Figures are named by [`Metric`], whose names are the `summary.csv` columns (units in the
 //! names). The column set is a contract: add, don't rename.
 
+pub mod by_workload;
 pub(crate) mod diagnosis;
 
 pub(crate) use crate::model::objectives::percent;
@@ -11,7 +12,7 @@ pub(crate) use crate::model::objectives::percent;
 use crate::model::cost::{BYTES_PER_GB, HOURS_PER_MONTH};
 use crate::model::objectives::{self, Measured, Objective};
 use crate::model::scenario::{Assumption, Scenario};
-use crate::model::sim::RunOutput;
+use crate::model::sim::{Figures, RunOutput};
 use crate::util::units::ns_to_seconds;
 
 macro_rules! metrics {
@@ -155,7 +156,56 @@ impl Summary {
 
 /// The figures of one run, indexed like [`Metric::ALL`].
 pub(crate) fn run_values(run: &RunOutput) -> Vec<f64> {
+    Metric::ALL
+        .iter()
+        .map(|&metric| run_value(run, metric))
+        .collect()
+}
+
+/// One figure of a run: its connections' and links' ([`figure_value`]), or its bill's, usage's
+/// and device's.
+fn run_value(run: &RunOutput, metric: Metric) -> f64 {
+    if let Some(value) = figure_value(&run.figures, metric) {
+        return value;
+    }
     let f = &run.figures;
+    match metric {
+        Metric::CostFixedUsd => run.bill.fixed_usd,
+        Metric::CostProcessingUsd => run.bill.processing_usd,
+        Metric::CostTransferUsd => run.bill.transfer_usd,
+        Metric::CostCrossAzUsd => run.bill.cross_az_usd,
+        Metric::CostIpv4Usd => run.bill.ipv4_usd,
+        Metric::CostTotalUsd => run.bill.total_usd(),
+        Metric::CostMonthlyUsd => run.monthly_bill.total_usd(),
+        Metric::BilledDeviceHours => run.usage.device_hours,
+        Metric::BilledProcessedGb => run.usage.processed_gb,
+        Metric::BilledEgressGb => run.usage.egress_gb,
+        Metric::BilledCrossAzGb => run.usage.cross_az_gb,
+        Metric::BilledIpv4Hours => run.usage.ipv4_hours,
+        Metric::MonthlyFixedUsd => run.monthly_bill.fixed_usd,
+        Metric::MonthlyProcessingUsd => run.monthly_bill.processing_usd,
+        Metric::MonthlyTransferUsd => run.monthly_bill.transfer_usd,
+        Metric::MonthlyCrossAzUsd => run.monthly_bill.cross_az_usd,
+        Metric::MonthlyIpv4Usd => run.monthly_bill.ipv4_usd,
+        Metric::PeakCapacityGbps => run.diagnostics.peak_capacity_bps / 1e9,
+        Metric::BilledStandbyGatewayHours => run.usage.standby_gateway_hours,
+        Metric::Utilization => f
+            .utilization_peak
+            .max(f.utilization_sustained)
+            .max(f.credit_depth),
+        Metric::UtilizationPeak => f.utilization_peak,
+        Metric::UtilizationSustained => f.utilization_sustained,
+        Metric::CreditDepth => f.credit_depth,
+        Metric::CreditDrainPerHour => f.credit_drain_per_hour,
+        // Every other metric is a figure.
+        _ => f64::NAN,
+    }
+}
+
+/// A figure that [`Figures`] alone gives (what its connections did and what its links carried),
+/// the same for a candidate and for one of its workloads; `None` for the bill's, the usage's and
+/// the device's figures.
+pub(crate) fn figure_value(f: &Figures, metric: Metric) -> Option<f64> {
     let gb = |bytes: f64| bytes / BYTES_PER_GB;
     // The window's traffic at a month's scale: every arrival, admitted or refused, so the figure
     // is the workload's and the same for every candidate, whatever each one refuses.
@@ -165,82 +215,53 @@ pub(crate) fn run_values(run: &RunOutput) -> Vec<f64> {
         0.0
     };
     let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { 0.0 };
-    Metric::ALL
-        .iter()
-        .map(|metric| match metric {
-            Metric::OfferedGb => gb(f.offered_bytes),
-            Metric::OutGb => gb(f.out_bytes),
-            Metric::InGb => gb(f.in_bytes),
-            Metric::DroppedGb => gb(f.dropped_bytes),
-            Metric::DropRate => ratio(f.dropped_bytes, f.offered_bytes),
-            Metric::ConnAttempts => f.conn_attempts as f64,
-            Metric::ConnFailed => f.conn_failed() as f64,
-            Metric::ConnFailRate => ratio(f.conn_failed() as f64, f.conn_attempts as f64),
-            Metric::FailPortAllocation => f.fail_port_allocation as f64,
-            Metric::FailConntrack => f.fail_conntrack as f64,
-            Metric::IdleTimeouts => f.idle_timeouts as f64,
-            Metric::PacketsDropped => f.packets_dropped,
-            Metric::MeanGbps => f.mean_bps / 1e9,
-            Metric::PeakGbps => f.peak_bps / 1e9,
-            Metric::FctMeanS => f.fct_mean_s,
-            Metric::FctP50S => f.fct_p50_s,
-            Metric::FctP99S => f.fct_p99_s,
-            Metric::SlowdownP99 => f.slowdown_p99,
-            Metric::CostFixedUsd => run.bill.fixed_usd,
-            Metric::CostProcessingUsd => run.bill.processing_usd,
-            Metric::CostTransferUsd => run.bill.transfer_usd,
-            Metric::CostCrossAzUsd => run.bill.cross_az_usd,
-            Metric::CostIpv4Usd => run.bill.ipv4_usd,
-            Metric::CostTotalUsd => run.bill.total_usd(),
-            Metric::CostMonthlyUsd => run.monthly_bill.total_usd(),
-            Metric::RefusedGb => gb(f.refused_bytes),
-            Metric::InFlightGb => gb(f.in_flight_bytes),
-            Metric::ConnCompleted => f.completed as f64,
-            Metric::OpenConnMean => f.open_mean,
-            Metric::SojournMeanS => f.sojourn_mean_s,
-            Metric::BilledDeviceHours => run.usage.device_hours,
-            Metric::BilledProcessedGb => run.usage.processed_gb,
-            Metric::BilledEgressGb => run.usage.egress_gb,
-            Metric::BilledCrossAzGb => run.usage.cross_az_gb,
-            Metric::BilledIpv4Hours => run.usage.ipv4_hours,
-            Metric::MonthlyFixedUsd => run.monthly_bill.fixed_usd,
-            Metric::MonthlyProcessingUsd => run.monthly_bill.processing_usd,
-            Metric::MonthlyTransferUsd => run.monthly_bill.transfer_usd,
-            Metric::MonthlyCrossAzUsd => run.monthly_bill.cross_az_usd,
-            Metric::MonthlyIpv4Usd => run.monthly_bill.ipv4_usd,
-            Metric::PeakCapacityGbps => run.diagnostics.peak_capacity_bps / 1e9,
-            Metric::ConnReset => f.conn_reset as f64,
-            Metric::OutageS => f.outage_s,
-            Metric::Availability => f.availability,
-            Metric::FailOutage => f.fail_outage as f64,
-            Metric::EndpointGb => gb(f.endpoint_bytes),
-            Metric::FailUnsupported => f.fail_unsupported as f64,
-            Metric::FailDns => f.fail_dns as f64,
-            Metric::BilledStandbyGatewayHours => run.usage.standby_gateway_hours,
-            Metric::MonthlyTrafficGb => gb(f.offered_bytes + f.refused_bytes) * month_per_window,
-            Metric::OfferedGbps => ratio(f.offered_bytes * 8.0, f.window_s) / 1e9,
-            Metric::CarriedRatio => {
-                let carried_or_moving = f.offered_bytes - f.dropped_bytes;
-                if carried_or_moving > 0.0 {
-                    1.0 - f.backlog_bytes / carried_or_moving
-                } else {
-                    1.0
-                }
+    Some(match metric {
+        Metric::OfferedGb => gb(f.offered_bytes),
+        Metric::OutGb => gb(f.out_bytes),
+        Metric::InGb => gb(f.in_bytes),
+        Metric::DroppedGb => gb(f.dropped_bytes),
+        Metric::DropRate => ratio(f.dropped_bytes, f.offered_bytes),
+        Metric::ConnAttempts => f.conn_attempts as f64,
+        Metric::ConnFailed => f.conn_failed() as f64,
+        Metric::ConnFailRate => ratio(f.conn_failed() as f64, f.conn_attempts as f64),
+        Metric::FailPortAllocation => f.fail_port_allocation as f64,
+        Metric::FailConntrack => f.fail_conntrack as f64,
+        Metric::IdleTimeouts => f.idle_timeouts as f64,
+        Metric::PacketsDropped => f.packets_dropped,
+        Metric::MeanGbps => f.mean_bps / 1e9,
+        Metric::PeakGbps => f.peak_bps / 1e9,
+        Metric::FctMeanS => f.fct_mean_s,
+        Metric::FctP50S => f.fct_p50_s,
+        Metric::FctP99S => f.fct_p99_s,
+        Metric::SlowdownP99 => f.slowdown_p99,
+        Metric::RefusedGb => gb(f.refused_bytes),
+        Metric::InFlightGb => gb(f.in_flight_bytes),
+        Metric::ConnCompleted => f.completed as f64,
+        Metric::OpenConnMean => f.open_mean,
+        Metric::SojournMeanS => f.sojourn_mean_s,
+        Metric::ConnReset => f.conn_reset as f64,
+        Metric::OutageS => f.outage_s,
+        Metric::Availability => f.availability,
+        Metric::FailOutage => f.fail_outage as f64,
+        Metric::EndpointGb => gb(f.endpoint_bytes),
+        Metric::FailUnsupported => f.fail_unsupported as f64,
+        Metric::FailDns => f.fail_dns as f64,
+        Metric::MonthlyTrafficGb => gb(f.offered_bytes + f.refused_bytes) * month_per_window,
+        Metric::OfferedGbps => ratio(f.offered_bytes * 8.0, f.window_s) / 1e9,
+        Metric::CarriedRatio => {
+            let carried_or_moving = f.offered_bytes - f.dropped_bytes;
+            if carried_or_moving > 0.0 {
+                1.0 - f.backlog_bytes / carried_or_moving
+            } else {
+                1.0
             }
-            Metric::BacklogGb => gb(f.backlog_bytes),
-            Metric::FctCensored => f.censored as f64,
-            Metric::FctP99LowerBound => flag(f.fct_p99_lower_bound),
-            Metric::SlowdownP99LowerBound => flag(f.slowdown_p99_lower_bound),
-            Metric::Utilization => f
-                .utilization_peak
-                .max(f.utilization_sustained)
-                .max(f.credit_depth),
-            Metric::UtilizationPeak => f.utilization_peak,
-            Metric::UtilizationSustained => f.utilization_sustained,
-            Metric::CreditDepth => f.credit_depth,
-            Metric::CreditDrainPerHour => f.credit_drain_per_hour,
-        })
-        .collect()
+        }
+        Metric::BacklogGb => gb(f.backlog_bytes),
+        Metric::FctCensored => f.censored as f64,
+        Metric::FctP99LowerBound => flag(f.fct_p99_lower_bound),
+        Metric::SlowdownP99LowerBound => flag(f.slowdown_p99_lower_bound),
+        _ => return None,
+    })
 }
 
 /// A flag as a figure: averaged over replications it is the share where it held.
@@ -269,20 +290,7 @@ pub(crate) fn summarize_values(
     per_run: &[Vec<f64>],
     credits_exhausted_at_s: Option<f64>,
 ) -> Summary {
-    let n = per_run.len().max(1) as f64;
-    let column = |i: usize| per_run.iter().map(move |v| v[i]);
-    let values: Vec<f64> = (0..Metric::ALL.len())
-        .map(|i| column(i).sum::<f64>() / n)
-        .collect();
-    // One t quantile for every figure: they all have one value per run.
-    let ci95 = crate::results::confidence::t_975(per_run.len()).map(|t| {
-        (0..Metric::ALL.len())
-            .map(|i| {
-                let figures: Vec<f64> = column(i).collect();
-                crate::results::confidence::half_width_with(t, &figures)
-            })
-            .collect()
-    });
+    let (values, ci95) = average(per_run, Metric::ALL.len());
     let spec = &scenario.candidates[candidate];
     let mut summary = Summary {
         candidate,
@@ -309,22 +317,45 @@ pub(crate) fn summarize_values(
     summary
 }
 
+/// The mean of each of the `columns` columns of `per_run` (runs in replication order), and with
+/// two runs or more each column's 95 % half-width.
+pub(crate) fn average(per_run: &[Vec<f64>], columns: usize) -> (Vec<f64>, Option<Vec<f64>>) {
+    let n = per_run.len().max(1) as f64;
+    let column = |i: usize| per_run.iter().map(move |v| v[i]);
+    let values: Vec<f64> = (0..columns).map(|i| column(i).sum::<f64>() / n).collect();
+    // One t quantile for every figure: they all have one value per run.
+    let ci95 = crate::results::confidence::t_975(per_run.len()).map(|t| {
+        (0..columns)
+            .map(|i| {
+                let figures: Vec<f64> = column(i).collect();
+                crate::results::confidence::half_width_with(t, &figures)
+            })
+            .collect()
+    });
+    (values, ci95)
+}
+
 /// The figures the objectives judge, from a summary's averages.
 pub(crate) fn measured(summary: &Summary) -> Measured {
-    let drain = summary.get(Metric::CreditDrainPerHour);
+    measured_from(|metric| summary.get(metric))
+}
+
+/// The figures the objectives judge, each read by `get`.
+pub(crate) fn measured_from(get: impl Fn(Metric) -> f64) -> Measured {
+    let drain = get(Metric::CreditDrainPerHour);
     Measured {
-        drop_rate: summary.get(Metric::DropRate),
-        conn_fail_rate: summary.get(Metric::ConnFailRate),
-        slowdown_p99: summary.get(Metric::SlowdownP99),
-        slowdown_p99_lower_bound: summary.get(Metric::SlowdownP99LowerBound) > 0.0,
-        availability: summary.get(Metric::Availability),
-        carried_ratio: summary.get(Metric::CarriedRatio),
-        offered_gbps: summary.get(Metric::OfferedGbps),
-        carried_gbps: summary.get(Metric::MeanGbps),
-        backlog_gb: summary.get(Metric::BacklogGb),
-        utilization_peak: summary.get(Metric::UtilizationPeak),
-        utilization_sustained: summary.get(Metric::UtilizationSustained),
-        credit_depth: summary.get(Metric::CreditDepth),
+        drop_rate: get(Metric::DropRate),
+        conn_fail_rate: get(Metric::ConnFailRate),
+        slowdown_p99: get(Metric::SlowdownP99),
+        slowdown_p99_lower_bound: get(Metric::SlowdownP99LowerBound) > 0.0,
+        availability: get(Metric::Availability),
+        carried_ratio: get(Metric::CarriedRatio),
+        offered_gbps: get(Metric::OfferedGbps),
+        carried_gbps: get(Metric::MeanGbps),
+        backlog_gb: get(Metric::BacklogGb),
+        utilization_peak: get(Metric::UtilizationPeak),
+        utilization_sustained: get(Metric::UtilizationSustained),
+        credit_depth: get(Metric::CreditDepth),
         credit_hours: if drain > 0.0 {
             1.0 / drain
         } else {

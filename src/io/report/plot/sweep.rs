@@ -52,9 +52,9 @@ fn objective_value(summary: &Summary, objective: Objective) -> (f64, Option<f64>
 /// when every value of it is a number. A sweep of several keys gets one panel per combination
 /// of the others (at most [`MAX_SWEEP_PANELS`]); `None` when there is no numeric axis.
 ///
-/// When the last key changes the traffic (a `workload` key) and the monthly traffic rises with
-/// it, x is that traffic as GB per month, the unit users compare NAT options in (alterNAT's
-/// "~10 TB/month"); the swept key is named in the axis label.
+/// When the last key changes the traffic (a `workload` key, or `scenario.traffic_scale`) and
+/// the monthly traffic rises with it, x is that traffic as GB per month, the unit users compare
+/// NAT options in (alterNAT's "~10 TB/month"); the swept key is named in the axis label.
 pub(crate) fn sweep_figures(
     plan: &Plan,
     results: &[PointResult],
@@ -72,7 +72,7 @@ pub(crate) fn sweep_figures(
         return None;
     }
     let traffic = |point: usize| mean_over_candidates(&results[point], Metric::MonthlyTrafficGb);
-    let by_traffic = param.key.starts_with("workload")
+    let by_traffic = (param.key.starts_with("workload") || param.key == "scenario.traffic_scale")
         && (0..groups).all(|g| {
             let base = g * per_group;
             (1..per_group).all(|i| traffic(base + i) > traffic(base + i - 1)) && traffic(base) > 0.0
