@@ -100,10 +100,10 @@ pub(super) type DrawResult<DB> =
     Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
 
 /// Line widths: the first series widest, so a later line drawn over it leaves it showing. A
-/// line of more points than a chart has pixels to spare is drawn 1 pixel wide: a wide stroke's
+/// line of more than 150 points (a few pixels each) is drawn 1 pixel wide: a wide stroke's
 /// joins at a jagged line's sharp turns would spike far past its points.
 fn line_width(index: usize, count: usize, points: usize) -> u32 {
-    if points > 300 {
+    if points > 150 {
         1
     } else if count <= 1 {
         2

@@ -174,6 +174,48 @@ fn minute_line(index: usize, name: &str, points: Vec<(f64, f64)>) -> Series {
     }
 }
 
+/// Most points a time-series line gets: a longer run's minutes are averaged in buckets, so a day
+/// of bursty minutes reads as a line rather than a barcode.
+const MAX_TIME_POINTS: usize = 300;
+
+/// Minutes per drawn point for a series of `minutes` rows.
+fn minutes_per_point(minutes: usize) -> usize {
+    minutes.div_ceil(MAX_TIME_POINTS).max(1)
+}
+
+/// `points` averaged in buckets of `per_point` (x: each bucket's first; y: the mean of its
+/// finite values, NaN when it has none).
+fn bucketed(points: Vec<(f64, f64)>, per_point: usize) -> Vec<(f64, f64)> {
+    if per_point <= 1 {
+        return points;
+    }
+    points
+        .chunks(per_point)
+        .map(|bucket| {
+            let finite: Vec<f64> = bucket
+                .iter()
+                .map(|p| p.1)
+                .filter(|y| y.is_finite())
+                .collect();
+            let y = if finite.is_empty() {
+                f64::NAN
+            } else {
+                finite.iter().sum::<f64>() / finite.len() as f64
+            };
+            (bucket[0].0, y)
+        })
+        .collect()
+}
+
+/// What a time-series caption says about its points: per minute, or the mean of several.
+fn per_point_text(per_point: usize) -> String {
+    if per_point <= 1 {
+        "per minute".into()
+    } else {
+        format!("per minute, each point the mean of {per_point} minutes")
+    }
+}
+
 /// Replication 0's time series of `candidate` (every run has one).
 fn series_of(result: &ScenarioResult, candidate: usize) -> &[Interval] {
     result
@@ -218,6 +260,7 @@ fn replication_0(replications: u32) -> String {
 fn throughput_figure(scenario: &Scenario, result: &ScenarioResult) -> Figure {
     let (scale_s, unit) = time_unit(scenario.duration_ns as f64 / 1e9);
     let x = Axis::new("time", unit, false);
+    let per_point = minutes_per_point(series_of(result, 0).len());
     let mut any_endpoint = false;
     let panels = scenario
         .candidates
@@ -226,7 +269,8 @@ fn throughput_figure(scenario: &Scenario, result: &ScenarioResult) -> Figure {
         .map(|(c, candidate)| {
             let rows = series_of(result, c);
             let line = |f: &dyn Fn(&Interval) -> f64| -> Vec<(f64, f64)> {
-                rows.iter().map(|r| (r.start_s / scale_s, f(r))).collect()
+                let points = rows.iter().map(|r| (r.start_s / scale_s, f(r))).collect();
+                bucketed(points, per_point)
             };
             let mut series = vec![
                 Series::styled(
@@ -295,7 +339,8 @@ fn throughput_figure(scenario: &Scenario, result: &ScenarioResult) -> Figure {
     Figure {
         name: "throughput",
         caption: format!(
-            "One panel per candidate, per minute{}, both directions together, on a log scale. Offered: the bytes of every connection arriving that minute, refused ones included. Delivered: what the device moved that minute. Capacity now: the most the device could move of traffic shaped like what it has carried (its bandwidth each way over that direction's share of the bytes, or its packets per second times the bytes per packet, whichever is lower: the legend names the limit that binds). Sustained capacity: the same from what the device holds indefinitely (baseline bandwidth without burst credits, a NAT gateway scaled to its maximum).{endpoint}",
+            "One panel per candidate, {}{}, both directions together, on a log scale. Offered: the bytes of every connection arriving that minute, refused ones included. Delivered: what the device moved that minute. Capacity now: the most the device could move of traffic shaped like what it has carried (its bandwidth each way over that direction's share of the bytes, or its packets per second times the bytes per packet, whichever is lower: the legend names the limit that binds). Sustained capacity: the same from what the device holds indefinitely (baseline bandwidth without burst credits, a NAT gateway scaled to its maximum).{endpoint}",
+            per_point_text(per_point),
             replication_0(scenario.replications)
         ),
         panels,
@@ -305,6 +350,7 @@ fn throughput_figure(scenario: &Scenario, result: &ScenarioResult) -> Figure {
 /// `utilization`: the busiest path's load over what it holds indefinitely, per minute.
 fn utilization_figure(scenario: &Scenario, result: &ScenarioResult) -> Figure {
     let (scale_s, unit) = time_unit(scenario.duration_ns as f64 / 1e9);
+    let per_point = minutes_per_point(series_of(result, 0).len());
     let series = scenario
         .candidates
         .iter()
@@ -326,7 +372,7 @@ fn utilization_figure(scenario: &Scenario, result: &ScenarioResult) -> Figure {
                 .iter()
                 .map(|r| (r.start_s / scale_s, r.utilization.value))
                 .collect();
-            minute_line(c, &label, points)
+            minute_line(c, &label, bucketed(points, per_point))
         })
         .collect();
     let limit = scenario.slo.limit(Objective::MaxUtilization).value;
@@ -344,7 +390,8 @@ fn utilization_figure(scenario: &Scenario, result: &ScenarioResult) -> Figure {
     Figure {
         name: "utilization",
         caption: format!(
-            "Per candidate, per minute{}: the busiest instance's or gateway's load over what it holds indefinitely, on a log scale: the higher of either direction's bytes over its baseline bandwidth (a NAT gateway's maximum) and its packets over its packet allowance; the legend says when packets per second is the higher for most minutes. Above 100 %, an instance is spending burst credits it cannot keep. The dashed line is the utilisation objective; the objective itself judges the statistics window's mean, the busiest minute against burst bandwidth and the credits drawn (the summary's utilization column).",
+            "Per candidate, {}{}: the busiest instance's or gateway's load over what it holds indefinitely, on a log scale: the higher of either direction's bytes over its baseline bandwidth (a NAT gateway's maximum) and its packets over its packet allowance; the legend says when packets per second is the higher for most minutes. Above 100 %, an instance is spending burst credits it cannot keep. The dashed line is the utilisation objective; the objective itself judges the statistics window's mean, the busiest minute against burst bandwidth and the credits drawn (the summary's utilization column).",
+            per_point_text(per_point),
             replication_0(scenario.replications)
         ),
         panels: vec![Panel::Lines(Lines {
@@ -361,6 +408,7 @@ fn utilization_figure(scenario: &Scenario, result: &ScenarioResult) -> Figure {
 /// `refusals`: refused connections and dropped packets per minute.
 fn refusals_figure(scenario: &Scenario, result: &ScenarioResult) -> Figure {
     let (scale_s, unit) = time_unit(scenario.duration_ns as f64 / 1e9);
+    let per_point = minutes_per_point(series_of(result, 0).len());
     let per_candidate = |f: &dyn Fn(&Interval) -> f64| -> Vec<Series> {
         scenario
             .candidates
@@ -371,7 +419,7 @@ fn refusals_figure(scenario: &Scenario, result: &ScenarioResult) -> Figure {
                     .iter()
                     .map(|row| (row.start_s / scale_s, f(row)))
                     .collect();
-                minute_line(c, &candidate.name, points)
+                minute_line(c, &candidate.name, bucketed(points, per_point))
             })
             .collect()
     };
@@ -393,7 +441,8 @@ fn refusals_figure(scenario: &Scenario, result: &ScenarioResult) -> Figure {
     Figure {
         name: "refusals",
         caption: format!(
-            "Per candidate, per minute{}: connections the device refused (no source port, a full connection-tracking table, an outage, a proxy's DNS limit or a protocol it cannot carry), and packets it dropped (UDP beyond capacity, traffic over the packet allowance). Lines that coincide, often at 0, are named together in the legend.",
+            "Per candidate, {}{}: connections the device refused (no source port, a full connection-tracking table, an outage, a proxy's DNS limit or a protocol it cannot carry), and packets it dropped (UDP beyond capacity, traffic over the packet allowance). Lines that coincide, often at 0, are named together in the legend.",
+            per_point_text(per_point),
             replication_0(scenario.replications)
         ),
         panels: vec![
@@ -518,7 +567,30 @@ fn calibration_unit(metric: CloudWatchMetric, period: &str) -> (String, Unit) {
 
 #[cfg(test)]
 mod tests {
-    use super::dollars;
+    use super::{bucketed, dollars, minutes_per_point};
+
+    #[test]
+    fn a_long_series_is_averaged_in_buckets() {
+        assert_eq!(minutes_per_point(120), 1);
+        assert_eq!(minutes_per_point(1440), 5);
+        let points = vec![
+            (0.0, 1.0),
+            (1.0, 3.0),
+            (2.0, f64::NAN),
+            (3.0, 5.0),
+            (4.0, 7.0),
+        ];
+        let same = bucketed(points.clone(), 1);
+        assert_eq!(
+            (same.len(), same[4]),
+            (5, (4.0, 7.0)),
+            "one minute a point: as it was"
+        );
+        let two = bucketed(points, 2);
+        assert_eq!(two[0], (0.0, 2.0));
+        assert_eq!(two[1], (2.0, 5.0), "NaN left out of the mean");
+        assert_eq!(two[2], (4.0, 7.0));
+    }
 
     #[test]
     fn dollars_read_as_a_bill() {
