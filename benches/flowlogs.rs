@@ -1,10 +1,19 @@
-//! Flow-log reading rate (`cargo bench --bench flowlogs`): records per second of wall time, one
-//! core, for 1 million generated default-format records as plain text, as gzip and as AWS's
-//! Parquet; each twice. The rate per cpu second is the one-core rate on a loaded machine.
+//! Flow-log reading rate (`cargo bench --bench flowlogs`), for 1 million generated
+//! default-format records as plain text, as gzip and as AWS's Parquet, each three times:
+//!
+//! - **read**: `flowlogs::scan`, the files parsed into records on one thread (decompress, split,
+//!   parse, orient), no join: records per cpu second;
+//! - **read and join**: `flowlogs::stream`, as `fit` and a replay read (reading on one thread,
+//!   the join on another), every record its own connection, the worst case for the join:
+//!   records per wall second and per cpu second of both threads.
+//!
+//! Cpu seconds are the process's (`CLOCK_PROCESS_CPUTIME_ID`): the one-core rate when other work
+//! shares the machine. `cargo bench --bench flowlogs -- PATH` measures the logs at PATH (a file
+//! or a folder) instead.
 
 use flate2::Compression;
 use flate2::write::GzEncoder;
-use natsim::io::flowlogs::{Options, read};
+use natsim::io::flowlogs::{Options, scan, stream};
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -53,15 +62,21 @@ fn thread_cpu_s() -> f64 {
 }
 
 fn measure(label: &str, path: PathBuf) {
+    let paths = [path];
+    let options = Options { strict: true };
+    let cpu = thread_cpu_s();
+    let records = scan(&paths, &options).expect("generated logs read") as f64;
+    let read_cpu = thread_cpu_s() - cpu;
     let (started, cpu) = (Instant::now(), thread_cpu_s());
-    let logs = read(&[path], &Options { strict: true }).expect("generated logs read");
+    let mut connections = 0u64;
+    let streamed =
+        stream(&paths, &options, &mut |_| connections += 1).expect("generated logs join");
     let (seconds, cpu) = (started.elapsed().as_secs_f64(), thread_cpu_s() - cpu);
-    let records = logs.counts.records as f64;
+    assert_eq!(streamed.counts.records as f64, records);
     println!(
-        "{label}: {} records, {} connections in {seconds:.2} s ({cpu:.2} s cpu): {:.2} M records/s \
-         ({:.2} M/s per cpu second)",
-        logs.counts.records,
-        logs.counts.connections,
+        "{label}: {records} records; read {:.2} M/s per cpu second; read and join into \
+         {connections} connections {:.2} M/s ({:.2} M/s per cpu second)",
+        records / read_cpu / 1e6,
         records / seconds / 1e6,
         records / cpu / 1e6
     );
@@ -123,6 +138,14 @@ fn write_parquet(text: &str, path: &std::path::Path) {
 }
 
 fn main() {
+    // `cargo bench --bench flowlogs -- PATH` measures the logs at PATH instead (`--bench` is
+    // cargo's own argument).
+    if let Some(path) = std::env::args().skip(1).find(|a| !a.starts_with("--")) {
+        for _ in 0..3 {
+            measure(&path, PathBuf::from(&path));
+        }
+        return;
+    }
     let dir = std::env::temp_dir().join("natsim-bench-flowlogs");
     std::fs::create_dir_all(&dir).expect("bench folder");
     let text = generate();
@@ -135,7 +158,7 @@ fn main() {
     let parquet = dir.join("flows.parquet");
     write_parquet(&text, &parquet);
     drop(text);
-    for _ in 0..2 {
+    for _ in 0..3 {
         measure("plain text", plain.clone());
         measure("gzip text", gz.clone());
         measure("parquet", parquet.clone());

@@ -48,11 +48,14 @@ pub(super) fn fit(args: FitArgs, catalog: &'static Catalog) -> Result<()> {
         .as_deref()
         .map(|path| cloudwatch::read(path).map_err(|e| anyhow!(e)))
         .transpose()?;
-    let logs = flowlogs::read(
+    // The connections go straight into the fit as the reader completes them: none is held.
+    let mut fitter = fit::Fitter::default();
+    let logs = flowlogs::stream(
         &args.files,
         &flowlogs::Options {
             strict: args.strict,
         },
+        &mut |c| fitter.add(c),
     )?;
     if let Some(first) = &logs.first_skipped {
         eprintln!(
@@ -60,12 +63,22 @@ pub(super) fn fit(args: FitArgs, catalog: &'static Catalog) -> Result<()> {
             logs.counts.skipped_lines
         );
     }
+    if logs.counts.late_records > 0 {
+        eprintln!(
+            "note: left out {} late record(s) ({} bytes) that started more than {} s before records read earlier (files overlapping in time: natsim reads files in the order of their first record)",
+            logs.counts.late_records,
+            logs.counts.late_bytes,
+            flowlogs::LATE_TOLERANCE_S
+        );
+    }
     let options = fit::Options {
         region: args.region.clone(),
         name: scenario_name(out),
         sources: args.files.iter().map(|f| f.display().to_string()).collect(),
     };
-    let fitted = fit::fit(&logs, catalog, &options).map_err(|e| anyhow!("{e}"))?;
+    let fitted = fitter
+        .finish(&logs.counts, catalog, &options)
+        .map_err(|e| anyhow!("{e}"))?;
     let text = fitted.to_toml();
     // A fitted scenario that natsim cannot read is natsim's bug; say so rather than write it.
     let scenario = parse_scenario_with(&text, &out.display().to_string(), catalog)

@@ -32,7 +32,7 @@
 //! exceeds the allowance when any flow is below its cap.
 
 use crate::engine::Nanos;
-use crate::util::units::NS_PER_S;
+use crate::util::units::ns_to_seconds;
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BinaryHeap, HashSet};
 
@@ -289,6 +289,7 @@ impl Link {
     }
 
     /// Starts a flow of `size_bytes` (> 0) in `class` at `now`.
+    #[inline]
     pub(crate) fn add(
         &mut self,
         now: Nanos,
@@ -310,11 +311,68 @@ impl Link {
             delivered_at_start: state.delivered_clock,
             sent_at_start: state.sent_clock,
         };
-        self.recompute();
+        if self.active_flows == 1 {
+            self.recompute_alone(class as usize);
+        } else {
+            self.recompute();
+        }
         mark
     }
 
+    /// [`Link::recompute`] when the flow just added to `class` is the link's only one, the
+    /// common case by far (a flow with its link to itself): the same arithmetic, expression
+    /// for expression, without the passes over the classes, which would skip every other one
+    /// (idle, with empty heaps: a removed tag never outlives its class's last running flow).
+    /// The packet-bound case goes the general way.
+    fn recompute_alone(&mut self, class: usize) {
+        debug_assert!(
+            self.classes
+                .iter()
+                .enumerate()
+                .all(|(c, s)| c == class || (s.active == 0 && s.finish.is_empty()))
+        );
+        let state = &mut self.classes[class];
+        let spec = state.spec;
+        // `water_level(bandwidth, 1.0, |_| 1.0)`: one class, one flow.
+        let fair = self.bandwidth_bytes_per_s.max(0.0) / 1.0;
+        let level = if spec.cap_bytes_per_s <= fair {
+            f64::INFINITY
+        } else {
+            fair
+        };
+        // `set_rates(level)`.
+        state.delivered_rate = spec.cap_bytes_per_s.min(level);
+        state.sent_rate = if spec.elastic {
+            state.delivered_rate
+        } else {
+            spec.cap_bytes_per_s
+        };
+        let n = state.active as f64;
+        self.delivered_rate = 0.0 + state.delivered_rate * n;
+        self.sent_rate = 0.0 + state.sent_rate * n;
+        self.packet_rate = 0.0 + state.delivered_rate * n * spec.packets_per_byte;
+        self.limit = Limit::Bandwidth;
+        self.packet_demand = self.packet_rate;
+        if self.packet_demand > self.packet_allowance {
+            self.recompute();
+            return;
+        }
+        // `refresh_next_completion()`: only this class has a head.
+        self.next_completion = match state.finish.peek() {
+            // Skipped where refresh_next_completion skips: a rate at or below zero.
+            Some(Reverse(head)) if state.sent_rate > 0.0 || state.sent_rate.is_nan() => {
+                let seconds = ((head.tag - state.sent_clock).max(0.0)) / state.sent_rate;
+                Some(
+                    self.last_update
+                        .saturating_add(crate::util::units::seconds_to_ns_ceil(seconds)),
+                )
+            }
+            _ => None,
+        };
+    }
+
     /// When the next flow finishes at current rates, if any.
+    #[inline]
     pub(crate) fn next_completion(&self) -> Option<Nanos> {
         self.next_completion
     }
@@ -339,6 +397,7 @@ impl Link {
     }
 
     /// Advances to `now` and hands every finished flow, with its final progress, to `on_finished`.
+    #[inline]
     pub(crate) fn take_finished(
         &mut self,
         now: Nanos,
@@ -346,42 +405,43 @@ impl Link {
         mut on_finished: impl FnMut(FlowId, FlowProgress),
     ) {
         self.advance(now);
-        let mut any = false;
-        for class in 0..self.classes.len() {
-            loop {
-                let state = &mut self.classes[class];
-                match state.finish.peek() {
-                    Some(Reverse(head)) if head.tag <= state.sent_clock + FINISH_SLACK_BYTES => {
-                        let flow = head.flow;
-                        state.finish.pop();
-                        state.active -= 1;
-                        let elastic = state.spec.elastic;
-                        self.active_flows -= 1;
-                        let mark = marks(flow);
-                        let mut progress = self.progress(&mark);
-                        progress.sent_bytes = mark.size_bytes;
-                        // An elastic flow ends when all its bytes are through; the clocks may
-                        // disagree with that by a rounding error, which must not read as loss.
-                        // An inelastic flow that was never short of capacity delivered it all;
-                        // within a millionth of a byte per byte is rounding, not loss.
-                        let short = mark.size_bytes - progress.delivered_bytes;
-                        progress.delivered_bytes = if elastic || short <= mark.size_bytes * 1e-9 {
-                            mark.size_bytes
-                        } else {
-                            progress.delivered_bytes.min(mark.size_bytes)
-                        };
-                        on_finished(flow, progress);
-                        any = true;
-                        let state = &mut self.classes[class];
-                        if !state.removed.is_empty() {
-                            state.prune();
-                        }
-                    }
-                    _ => break,
+        let mut finished = 0;
+        for (class, state) in self.classes.iter_mut().enumerate() {
+            while let Some(Reverse(head)) = state.finish.peek() {
+                let due = head.tag <= state.sent_clock + FINISH_SLACK_BYTES;
+                if !due {
+                    break;
+                }
+                let flow = head.flow;
+                state.finish.pop();
+                state.active -= 1;
+                finished += 1;
+                let mark = marks(flow);
+                debug_assert_eq!(mark.class as usize, class, "a flow's mark names its class");
+                // What `progress` reads, from the class at hand.
+                let delivered_bytes = state.delivered_clock - mark.delivered_at_start;
+                // An elastic flow ends when all its bytes are through; the clocks may
+                // disagree with that by a rounding error, which must not read as loss.
+                // An inelastic flow that was never short of capacity delivered it all;
+                // within a millionth of a byte per byte is rounding, not loss.
+                let short = mark.size_bytes - delivered_bytes;
+                let delivered_bytes = if state.spec.elastic || short <= mark.size_bytes * 1e-9 {
+                    mark.size_bytes
+                } else {
+                    delivered_bytes.min(mark.size_bytes)
+                };
+                let progress = FlowProgress {
+                    sent_bytes: mark.size_bytes,
+                    delivered_bytes,
+                };
+                on_finished(flow, progress);
+                if !state.removed.is_empty() {
+                    state.prune();
                 }
             }
         }
-        if any {
+        self.active_flows -= finished;
+        if finished > 0 {
             self.recompute();
         } else {
             // Nothing finished (a credit deadline, or rounding left a flow a hair short): the
@@ -504,15 +564,23 @@ impl Link {
     }
 
     /// Moves every clock and total forward to `now` at the current rates.
+    #[inline]
     pub(crate) fn advance(&mut self, now: Nanos) {
         if now <= self.last_update {
             return;
         }
-        let dt = (now - self.last_update) as f64 / NS_PER_S;
-        self.last_update = now;
         if self.active_flows == 0 {
+            // Nothing moves: only the clock's reading changes.
+            self.last_update = now;
             return;
         }
+        self.advance_busy(now);
+    }
+
+    /// [`Link::advance`] over a gap in which flows ran.
+    fn advance_busy(&mut self, now: Nanos) {
+        let dt = ns_to_seconds(now - self.last_update);
+        self.last_update = now;
         for state in &mut self.classes {
             if state.active == 0 {
                 continue;
@@ -574,6 +642,17 @@ impl Link {
     /// get their cap, the rest share what is left equally. The level is the bandwidth's, or the
     /// packet allowance's when the flows would exceed it at the bandwidth's level. O(K).
     fn recompute(&mut self) {
+        if self.active_flows == 0 {
+            // What the general case below finds for an idle link, without the passes: every
+            // sum empty, and no finish tag left (a removed tag never stays at a heap's head,
+            // so an idle class's heap is empty). Half of all recomputes, at every last flow's
+            // end.
+            self.limit = Limit::Bandwidth;
+            (self.delivered_rate, self.sent_rate, self.packet_rate) = (0.0, 0.0, 0.0);
+            self.packet_demand = 0.0;
+            self.next_completion = None;
+            return;
+        }
         let flows = self.active_flows as f64;
         let bandwidth_level = self.water_level(self.bandwidth_bytes_per_s, flows, |_| 1.0);
         self.limit = Limit::Bandwidth;

@@ -1,35 +1,67 @@
-//! The pending-event set: a radix heap keyed by (time, insertion number).
-//!
-//! The insertion number makes equal-time events leave in the order they were scheduled (FIFO),
-//! which keeps runs deterministic without the model having to break ties.
+//! The pending-event set: a radix heap with 64-way digits over event times, whose lowest
+//! bucket is sorted into a run once it is small; FIFO among equal times.
 //!
 //! Why a radix heap (Ahuja, Mehlhorn, Orlin and Tarjan): simulated time never runs backwards,
-//! so every key pushed is at least the last key popped. Keys then sort into 129 buckets by the
-//! highest bit in which they differ from that last key; popping empties the lowest non-empty
-//! bucket into lower ones. Each event moves down at most 128 times, so push is O(1) and pop
-//! amortised O(log C) for keys of C bits, with sequential `Vec` traffic instead of a binary
-//! heap's cache misses: with every held connection pending (tens of thousands of events) this
-//! made the engine about twice as fast (docs/benchmarks.md).
+//! so every event still in a bucket is later than every event already taken out of one. An
+//! event sits in the bucket named by the highest 6-bit digit in which its time differs from
+//! `last` (its level) and its value of that digit; when the run is empty, the lowest non-empty
+//! bucket is taken: at most [`RUN_MAX`] events are sorted into the run (`last` becomes the
+//! latest of them), more are spread over lower levels (`last` becomes the earliest, whose
+//! events start the run). An event moves down at most once per level, in practice once or
+//! twice before it lands in a run (a bucket at level l spans 64^l ns), so push is O(1) and pop
+//! amortised O(levels + log RUN_MAX), with sequential `Vec` traffic instead of a binary heap's
+//! cache misses. An event pushed no later than `last` joins the run in time order.
+//!
+//! Equal times leave in the order they were scheduled, with no insertion number: an event's
+//! bucket, once chosen, stays the one `last` would choose (`last` only moves to a time of the
+//! lowest bucket, which leaves an event's highest differing digit and its value alone), so all
+//! events of one time always share a bucket or the run; every bucket is appended to in order,
+//! the run is sorted stably and joined after the events of equal time already in it. The seeded
+//! shadow test below checks the order against a `BTreeMap` keyed by (time, insertion number).
+//!
+//! The heap split on single bits of a (time, insertion number) key at first: each event moved
+//! down about once per halving of the pending set, some sixteen times with a minute of hold ends
+//! pending (docs/benchmarks.md).
 
 use super::Nanos;
+use std::collections::VecDeque;
 
 /// A min-queue of events ordered by time, FIFO among equal times. Events must not be scheduled
 /// before the last one popped (the engine never goes back in time).
 #[derive(Debug)]
 pub(crate) struct EventQueue<E> {
-    /// `buckets[b]` holds keys whose highest bit differing from `last` is bit b − 1 (bucket 0:
-    /// equal to `last`). Key = time in the high 64 bits, insertion number in the low 64.
-    buckets: Vec<Vec<(u128, E)>>,
-    /// Bit b set when `buckets[b]` is non-empty.
-    occupied: [u64; 3],
-    last: u128,
+    /// The earliest events, in time order (FIFO among equal times), all no later than `last`.
+    run: VecDeque<Entry<E>>,
+    /// `buckets[level * 64 + digit]`: events whose time differs from `last` first in digit
+    /// `level` (bits 6·level to 6·level + 5), where theirs is `digit`; all later than `last`.
+    buckets: Vec<Vec<Entry<E>>>,
+    /// Per level, bit d set when bucket (level, d) is non-empty.
+    occupied: [u64; LEVELS],
+    /// Bit l set when level l has a non-empty bucket.
+    levels: u16,
+    /// The latest time the run may hold: the buckets are filed relative to it.
+    last: Nanos,
+    /// Time of the last event popped (nothing may be scheduled before it).
+    popped: Nanos,
     len: usize,
-    /// Smallest key, when known (cleared by `pop`, found again by `peek_time`).
-    min: Option<u128>,
-    next_sequence: u64,
+    /// Earliest time in the buckets while the run is empty, once found (cleared by `pop`,
+    /// found again by `peek_time`, kept up to date by `push`).
+    min: Option<Nanos>,
 }
 
-const BUCKETS: usize = 129;
+#[derive(Debug)]
+struct Entry<E> {
+    time: Nanos,
+    event: E,
+}
+
+/// Bits per digit, and digits in a 64-bit time.
+const DIGIT_BITS: u32 = 6;
+const LEVELS: usize = 11;
+
+/// The largest bucket sorted into the run whole; a larger one is spread over lower levels
+/// first. Sorting a few dozen events costs less than moving them down a level or two.
+const RUN_MAX: usize = 32;
 
 impl<E> Default for EventQueue<E> {
     fn default() -> Self {
@@ -40,66 +72,61 @@ impl<E> Default for EventQueue<E> {
 impl<E> EventQueue<E> {
     pub(crate) fn new() -> Self {
         EventQueue {
-            buckets: (0..BUCKETS).map(|_| Vec::new()).collect(),
-            occupied: [0; 3],
+            run: VecDeque::new(),
+            buckets: (0..LEVELS * 64).map(|_| Vec::new()).collect(),
+            occupied: [0; LEVELS],
+            levels: 0,
             last: 0,
+            popped: 0,
             len: 0,
             min: None,
-            next_sequence: 0,
         }
     }
 
     /// Schedules `event` at `time`. A time before the last popped event is a bug in the model;
     /// it is moved up to that time rather than breaking the queue's order.
+    #[inline]
     pub(crate) fn push(&mut self, time: Nanos, event: E) {
-        let earliest = (self.last >> 64) as Nanos;
         debug_assert!(
-            time >= earliest,
-            "event scheduled in the past: {time} < {earliest}"
+            time >= self.popped,
+            "event scheduled in the past: {time} < {}",
+            self.popped
         );
-        let key = ((time.max(earliest) as u128) << 64) | self.next_sequence as u128;
-        self.next_sequence += 1;
-        if self.len == 0 {
-            self.min = Some(key);
-        } else if let Some(min) = self.min {
-            self.min = Some(min.min(key));
-        }
-        self.insert(key, event);
+        let time = time.max(self.popped);
+        let entry = Entry { time, event };
         self.len += 1;
+        if time <= self.last {
+            self.join_run(entry);
+            return;
+        }
+        if let Some(min) = self.min {
+            self.min = Some(min.min(time));
+        }
+        self.insert(entry);
     }
 
     /// Removes and returns the earliest event.
+    #[inline]
     pub(crate) fn pop(&mut self) -> Option<(Nanos, E)> {
-        if self.len == 0 {
-            return None;
+        if self.run.is_empty() {
+            self.refill_run()?;
         }
-        if self.buckets[0].is_empty() {
-            self.refill_bucket_zero();
-        }
-        let (key, event) = self.buckets[0].pop()?;
-        if self.buckets[0].is_empty() {
-            self.occupied[0] &= !1;
-        }
+        let entry = self.run.pop_front()?;
         self.len -= 1;
-        self.min = None;
-        Some(((key >> 64) as Nanos, event))
+        self.popped = entry.time;
+        Some((entry.time, entry.event))
     }
 
     /// Time of the earliest event without removing it.
+    #[inline]
     pub(crate) fn peek_time(&mut self) -> Option<Nanos> {
-        if self.len == 0 {
-            return None;
+        if let Some(first) = self.run.front() {
+            return Some(first.time);
         }
-        let min = match self.min {
-            Some(min) => min,
-            None => {
-                let bucket = &self.buckets[self.first_occupied()?];
-                let min = bucket.iter().map(|(key, _)| *key).min()?;
-                self.min = Some(min);
-                min
-            }
-        };
-        Some((min >> 64) as Nanos)
+        if self.min.is_none() {
+            self.find_min();
+        }
+        self.min
     }
 
     #[cfg(test)]
@@ -107,42 +134,82 @@ impl<E> EventQueue<E> {
         self.len
     }
 
-    fn bucket_of(&self, key: u128) -> usize {
-        (u128::BITS - (key ^ self.last).leading_zeros()) as usize
-    }
-
-    fn insert(&mut self, key: u128, event: E) {
-        let bucket = self.bucket_of(key);
-        self.buckets[bucket].push((key, event));
-        self.occupied[bucket / 64] |= 1 << (bucket % 64);
-    }
-
-    fn first_occupied(&self) -> Option<usize> {
-        self.occupied
-            .iter()
-            .enumerate()
-            .find(|(_, word)| **word != 0)
-            .map(|(index, word)| index * 64 + word.trailing_zeros() as usize)
-    }
-
-    /// Makes the smallest key the new `last` and spreads its bucket over lower buckets; the
-    /// smallest key lands alone in bucket 0 (keys are unique).
-    fn refill_bucket_zero(&mut self) {
-        let Some(bucket) = self.first_occupied() else {
-            return;
-        };
-        let mut items = std::mem::take(&mut self.buckets[bucket]);
-        self.occupied[bucket / 64] &= !(1 << (bucket % 64));
-        if let Some(min) = items.iter().map(|(key, _)| *key).min() {
-            self.last = min;
+    /// Puts an event no later than `last` into the run, after every event not later than it.
+    fn join_run(&mut self, entry: Entry<E>) {
+        if self.run.back().is_none_or(|back| back.time <= entry.time) {
+            self.run.push_back(entry);
+        } else {
+            let at = self.run.partition_point(|e| e.time <= entry.time);
+            self.run.insert(at, entry);
         }
-        for (key, event) in items.drain(..) {
-            self.insert(key, event);
+    }
+
+    /// The earliest time in the buckets: the least in the lowest non-empty one.
+    fn find_min(&mut self) {
+        if let Some((level, digit)) = self.first_occupied() {
+            self.min = self.buckets[level * 64 + digit]
+                .iter()
+                .map(|e| e.time)
+                .min();
+        }
+    }
+
+    /// Files an entry later than `last` under its highest differing digit.
+    #[inline]
+    fn insert(&mut self, entry: Entry<E>) {
+        let differ = entry.time ^ self.last;
+        let level = ((u64::BITS - 1 - differ.leading_zeros()) / DIGIT_BITS) as usize;
+        let digit = ((entry.time >> (level as u32 * DIGIT_BITS)) & 63) as usize;
+        self.buckets[level * 64 + digit].push(entry);
+        self.occupied[level] |= 1 << digit;
+        self.levels |= 1 << level;
+    }
+
+    /// The lowest non-empty bucket: it holds the earliest events.
+    fn first_occupied(&self) -> Option<(usize, usize)> {
+        if self.levels == 0 {
+            return None;
+        }
+        let level = self.levels.trailing_zeros() as usize;
+        Some((level, self.occupied[level].trailing_zeros() as usize))
+    }
+
+    /// Refills the empty run from the lowest non-empty bucket: sorted whole when small (`last`
+    /// becomes its latest time), else its earliest events, the rest spread over lower levels
+    /// (`last` becomes its earliest time). `None` when the queue is empty.
+    fn refill_run(&mut self) -> Option<()> {
+        let (level, digit) = self.first_occupied()?;
+        let index = level * 64 + digit;
+        let mut items = std::mem::take(&mut self.buckets[index]);
+        self.occupied[level] &= !(1 << digit);
+        if self.occupied[level] == 0 {
+            self.levels &= !(1 << level);
+        }
+        let min = self.min.take();
+        if items.len() <= RUN_MAX {
+            // Stable: a bucket holds equal times in insertion order.
+            items.sort_by_key(|e| e.time);
+            self.last = items.last()?.time;
+            self.run.extend(items.drain(..));
+        } else {
+            let min = match min {
+                Some(min) => min,
+                None => items.iter().map(|e| e.time).min()?,
+            };
+            self.last = min;
+            for entry in items.drain(..) {
+                if entry.time == min {
+                    self.run.push_back(entry);
+                } else {
+                    self.insert(entry);
+                }
+            }
         }
         // Hand the emptied allocation back so the bucket does not reallocate next time.
-        if self.buckets[bucket].is_empty() {
-            self.buckets[bucket] = items;
+        if self.buckets[index].is_empty() {
+            self.buckets[index] = items;
         }
+        Some(())
     }
 }
 
@@ -164,8 +231,19 @@ mod tests {
             let mut now: Nanos = 0;
             for _ in 0..250_000 {
                 if rng.random_bool(0.55) {
-                    // Few distinct times so that ties are common.
-                    let time = now + rng.random_range(0..50u64);
+                    // Mostly few distinct times, so that ties are common; some far ahead, so
+                    // that events move down through several levels before they leave.
+                    let time = match rng.random_range(0..5u32) {
+                        0 | 1 => now + rng.random_range(0..50u64),
+                        2 => now + rng.random_range(0..1u64 << 20),
+                        3 => now + rng.random_range(0..1u64 << 44),
+                        // Many events at a few far times: large buckets of equal times.
+                        _ => {
+                            (now >> 24 << 24)
+                                + (rng.random_range(1..64u64) << 24)
+                                + rng.random_range(0..4u64)
+                        }
+                    };
                     let payload = rng.random::<u64>();
                     queue.push(time, payload);
                     shadow.insert((time, inserted), payload);

@@ -40,6 +40,7 @@ impl LogHistogram {
         }
     }
 
+    #[inline]
     pub(crate) fn record(&mut self, value: f64) {
         if !value.is_finite() {
             return;
@@ -52,9 +53,17 @@ impl LogHistogram {
             return;
         }
         let bucket = bucket_of(value) - bucket_of(Self::MIN);
-        if bucket >= self.counts.len() {
-            self.counts.resize(bucket + 1, 0);
+        match self.counts.get_mut(bucket) {
+            Some(count) => *count += 1,
+            None => self.first_in(bucket),
         }
+    }
+
+    /// Grows the buckets to hold `bucket`, and counts one in it (rare: the range widens).
+    #[cold]
+    #[inline(never)]
+    fn first_in(&mut self, bucket: usize) {
+        self.counts.resize(bucket + 1, 0);
         self.counts[bucket] += 1;
     }
 

@@ -1,4 +1,4 @@
-//! Input and output: the catalog (data), CloudWatch NAT gateway metrics (and the calibration against them), VPC Flow Logs (records joined into connections), scenario files into the model's types, sweeps (their
+//! Input and output: the catalog (data), CloudWatch NAT gateway metrics (and the calibration against them), VPC Flow Logs (records joined into connections), scratch files (`spill`: external sorts, replayed traces), scenario files into the model's types, sweeps (their
 //! specification, plan and aggregation), and the report writers. Invariant: the only layer, with
 //! `cli`, that reads text formats or writes files; lower layers never import it.
 
@@ -8,4 +8,5 @@ pub mod fit;
 pub mod flowlogs;
 pub mod report;
 pub mod scenario;
+pub(crate) mod spill;
 pub mod sweep;

@@ -8,3 +8,4 @@ pub mod objectives;
 pub(crate) mod scenario;
 pub mod sim;
 pub(crate) mod workload;
+pub(crate) mod zipf;

@@ -14,6 +14,7 @@ pub(crate) use crate::model::objectives::Slo;
 
 use crate::engine::Nanos;
 use crate::model::device::{internet_gateway, nat_gateway, nat_instance, proxy};
+use std::sync::Arc;
 
 /// A checked scenario, ready to run.
 #[derive(Debug, Clone)]
@@ -119,7 +120,7 @@ pub(crate) struct Workload {
     /// from the trace, and `rate_per_s`, `request_bytes`, `response_bytes`, `destinations` and
     /// `endpoint_share` hold the trace's means (for estimates, packet sizes and failover
     /// shares).
-    pub(crate) replay: Option<std::sync::Arc<Replay>>,
+    pub(crate) replay: Option<Arc<Replay>>,
 }
 
 /// One egress option the user weighs.
@@ -198,13 +199,31 @@ pub(crate) struct Recorded {
     pub(crate) aws_service: bool,
 }
 
+/// Where a replayed workload's recorded connections come from, in arrival order. The model
+/// reads no file: io hands it a trace on disk (a scratch file read through a buffer, so a run
+/// holds a buffer, not the trace); the model's own tests use [`Replay::new`]'s, in memory.
+pub(crate) trait RecordedTrace: Send + Sync {
+    /// How many connections the trace holds.
+    fn len(&self) -> usize;
+    /// A reader from the first connection; each run walks the trace with its own.
+    fn reader(&self) -> Box<dyn RecordedReader>;
+    /// The destination of connection `index` (a scaled replay's copies borrow a random
+    /// connection's).
+    fn destination(&self, index: usize) -> u32;
+}
+
+/// One walk over a [`RecordedTrace`], in arrival order.
+pub(crate) trait RecordedReader: Send {
+    fn next(&mut self) -> Option<Recorded>;
+}
+
 /// A recorded trace, checked: sorted by arrival time, destinations dense, bytes finite and
-/// non-negative. Held once per scenario (`Arc`) and shared by every candidate and replication.
-/// Memory grows with the trace (about 32 bytes a connection), not with the connections open at
-/// once; streaming the trace is a follow-up.
-#[derive(Clone, PartialEq)]
+/// non-negative. Shared by every candidate and replication (`Arc`); each run reads it through
+/// its own [`RecordedReader`], so memory is the trace's source (on disk, for a replay of flow
+/// logs) plus a buffer a run.
+#[derive(Clone)]
 pub(crate) struct Replay {
-    connections: Vec<Recorded>,
+    trace: Arc<dyn RecordedTrace>,
     destinations: u32,
     /// `flow_logs_scale`: each recorded connection arrives ⌊scale⌋ times, plus once more with
     /// probability scale − ⌊scale⌋.
@@ -219,12 +238,17 @@ pub(crate) struct Dropped {
     pub(crate) outside_duration: u64,
     /// Of another protocol than the workload's.
     pub(crate) other_protocol: u64,
+    /// Flow-log records the reader left out as late (out of time order by more than its
+    /// tolerance).
+    pub(crate) late_records: u64,
 }
 
 impl Replay {
-    /// Sorts `connections` by time (stably: equal times keep their order). Destinations at or
-    /// above `destinations`, negative or non-finite bytes and a scale that is not positive and
-    /// finite are the parser's to refuse; here they are clamped so a run never panics.
+    /// A trace held in memory: sorts `connections` by time (stably: equal times keep their
+    /// order). Destinations at or above `destinations`, negative or non-finite bytes and a
+    /// scale that is not positive and finite are the parser's to refuse; here they are clamped
+    /// so a run never panics.
+    #[cfg(test)]
     pub(crate) fn new(
         mut connections: Vec<Recorded>,
         destinations: u32,
@@ -238,14 +262,30 @@ impl Replay {
             c.response_bytes = finite_bytes(c.response_bytes);
         }
         connections.sort_by_key(|c| c.at_ns);
+        Replay::from_trace(
+            Arc::new(InMemory(Arc::new(connections))),
+            destinations,
+            scale,
+            dropped,
+        )
+    }
+
+    /// A trace from elsewhere (io's file), already checked by whoever wrote it: in time order,
+    /// destinations below `destinations`, bytes finite and non-negative.
+    pub(crate) fn from_trace(
+        trace: Arc<dyn RecordedTrace>,
+        destinations: u32,
+        scale: f64,
+        dropped: Dropped,
+    ) -> Self {
         let scale = if scale.is_finite() && scale > 0.0 {
             scale
         } else {
             1.0
         };
         Replay {
-            connections,
-            destinations,
+            trace,
+            destinations: destinations.max(1),
             scale,
             dropped,
         }
@@ -255,8 +295,13 @@ impl Replay {
         self.dropped
     }
 
-    pub(crate) fn connections(&self) -> &[Recorded] {
-        &self.connections
+    pub(crate) fn trace(&self) -> &Arc<dyn RecordedTrace> {
+        &self.trace
+    }
+
+    /// Recorded connections in the trace.
+    pub(crate) fn len(&self) -> usize {
+        self.trace.len()
     }
 
     pub(crate) fn destinations(&self) -> u32 {
@@ -268,6 +313,38 @@ impl Replay {
     }
 }
 
+/// A trace in memory, for the model's tests.
+#[cfg(test)]
+struct InMemory(Arc<Vec<Recorded>>);
+
+#[cfg(test)]
+impl RecordedTrace for InMemory {
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn reader(&self) -> Box<dyn RecordedReader> {
+        Box::new(InMemoryReader(Arc::clone(&self.0), 0))
+    }
+
+    fn destination(&self, index: usize) -> u32 {
+        self.0[index].destination
+    }
+}
+
+#[cfg(test)]
+struct InMemoryReader(Arc<Vec<Recorded>>, usize);
+
+#[cfg(test)]
+impl RecordedReader for InMemoryReader {
+    fn next(&mut self) -> Option<Recorded> {
+        let c = self.0.get(self.1).copied();
+        self.1 += 1;
+        c
+    }
+}
+
+#[cfg(test)]
 fn finite_bytes(bytes: f64) -> f64 {
     if bytes.is_finite() {
         bytes.max(0.0)
@@ -280,7 +357,7 @@ fn finite_bytes(bytes: f64) -> f64 {
 impl std::fmt::Debug for Replay {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Replay")
-            .field("connections", &self.connections.len())
+            .field("connections", &self.trace.len())
             .field("destinations", &self.destinations)
             .field("scale", &self.scale)
             .field("dropped", &self.dropped)

@@ -8,13 +8,15 @@
 //! ([`Replay`], parsed and validated in `io::scenario`; this module reads no file): each recorded
 //! connection arrives at its recorded time with its recorded bytes and destination, and
 //! `flow_logs_scale` adds independent copies drawn from the workload's own `replay` stream. The
-//! trace is held once per scenario behind an `Arc` and walked by a cursor per run.
+//! trace is shared by every run (behind an `Arc`, on disk for flow logs) and each run walks it
+//! with its own reader, holding about a second of pending copies.
 
 use crate::engine::{Nanos, Streams, rng::StreamRng};
-use crate::model::scenario::{Dist, Recorded, Replay, Workload};
+use crate::model::scenario::{Dist, Recorded, RecordedReader, Replay, Workload};
+use crate::model::zipf::Zipf;
 use crate::util::units::{NS_PER_S, seconds_to_ns};
 use rand::RngExt;
-use rand_distr::{Distribution, Exp, LogNormal, Pareto, Zipf};
+use rand_distr::{Distribution, Exp, LogNormal, Pareto};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 use std::sync::Arc;
@@ -67,6 +69,7 @@ impl Sampler {
         }
     }
 
+    #[inline]
     pub(crate) fn sample(&self, rng: &mut StreamRng) -> f64 {
         match self {
             Sampler::Constant(value) => *value,
@@ -78,13 +81,13 @@ impl Sampler {
 }
 
 /// Arrival generator for all workloads of a scenario.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct Generator {
     classes: Vec<ClassGenerator>,
     destination_count: usize,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 struct ClassGenerator {
     arrivals: StreamRng,
     sizes: StreamRng,
@@ -99,7 +102,7 @@ struct ClassGenerator {
     request: Sampler,
     response: Sampler,
     hold: Sampler,
-    zipf: Option<Zipf<f64>>,
+    zipf: Option<Zipf>,
     first_destination: u32,
     /// A replayed workload's cursor over its trace (the Poisson fields above then go unused).
     replay: Option<ReplayCursor>,
@@ -136,7 +139,7 @@ impl Generator {
                     response: Sampler::new(w.response_bytes),
                     hold: Sampler::new(w.hold_s),
                     zipf: (w.destinations > 1)
-                        .then(|| Zipf::new(w.destinations as f64, w.zipf_exponent).ok())
+                        .then(|| Zipf::new(w.destinations as f64, w.zipf_exponent))
                         .flatten(),
                     first_destination,
                     replay: w
@@ -160,6 +163,7 @@ impl Generator {
     }
 
     /// Time of the next arrival of `class` after `now`, or `None` past `horizon`.
+    #[inline]
     pub(crate) fn next_arrival(&mut self, class: u32, now: Nanos, horizon: Nanos) -> Option<Nanos> {
         let generator = &mut self.classes[class as usize];
         if let Some(replay) = &mut generator.replay {
@@ -185,6 +189,7 @@ impl Generator {
     }
 
     /// Draws what the arriving connection of `class` wants.
+    #[inline]
     pub(crate) fn draw(&mut self, class: u32) -> Arrival {
         let g = &mut self.classes[class as usize];
         if let Some(replay) = &mut g.replay {
@@ -215,22 +220,48 @@ impl Generator {
 
 /// A copy of a recorded connection, due at `at_ns`: ordered by time, then by the order in which
 /// it was made (unique), so equal times leave in a fixed order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy)]
 struct Instance {
     at_ns: Nanos,
     sequence: u64,
-    recorded: u32,
+    recorded: Recorded,
     destination: u32,
+}
+
+impl Instance {
+    fn order(&self) -> (Nanos, u64) {
+        (self.at_ns, self.sequence)
+    }
+}
+
+impl PartialEq for Instance {
+    fn eq(&self, other: &Self) -> bool {
+        self.order() == other.order()
+    }
+}
+
+impl Eq for Instance {}
+
+impl PartialOrd for Instance {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Instance {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.order().cmp(&other.order())
+    }
 }
 
 /// One run's walk over a shared trace. Copies are made as the walk reaches their recorded
 /// connection and wait in `pending` until due: a copy is at most a second late (its jitter), so
 /// `pending` holds about a second of arrivals, whatever the trace's length.
-#[derive(Debug, Clone)]
 struct ReplayCursor {
     trace: Arc<Replay>,
-    /// The next recorded connection to copy.
-    next: usize,
+    reader: Box<dyn RecordedReader>,
+    /// The next recorded connection to copy, read ahead; `None` once the walk is over.
+    upcoming: Option<Recorded>,
     pending: BinaryHeap<Reverse<Instance>>,
     /// Handed out by `next_arrival`, not yet drawn (the simulation asks for the next arrival
     /// before it draws the current one).
@@ -239,11 +270,24 @@ struct ReplayCursor {
     rng: StreamRng,
 }
 
+impl std::fmt::Debug for ReplayCursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReplayCursor")
+            .field("trace", &self.trace)
+            .field("upcoming", &self.upcoming)
+            .field("pending", &self.pending.len())
+            .field("sequence", &self.sequence)
+            .finish()
+    }
+}
+
 impl ReplayCursor {
     fn new(trace: &Arc<Replay>, rng: StreamRng) -> Self {
+        let mut reader = trace.trace().reader();
         ReplayCursor {
             trace: Arc::clone(trace),
-            next: 0,
+            upcoming: reader.next(),
+            reader,
             pending: BinaryHeap::new(),
             due: VecDeque::new(),
             sequence: 0,
@@ -253,22 +297,20 @@ impl ReplayCursor {
 
     /// The next copy's time (at or after the last one's), or `None` once past `horizon`.
     fn next_arrival(&mut self, now: Nanos, horizon: Nanos) -> Option<Nanos> {
-        let trace = Arc::clone(&self.trace);
-        let connections = trace.connections();
-        while self.next < connections.len()
+        while let Some(recorded) = self.upcoming
             && self
                 .pending
                 .peek()
-                .is_none_or(|Reverse(c)| connections[self.next].at_ns <= c.at_ns)
+                .is_none_or(|Reverse(c)| recorded.at_ns <= c.at_ns)
         {
-            self.copy(self.next);
-            self.next += 1;
+            self.copy(recorded);
+            self.upcoming = self.reader.next();
         }
         let Reverse(copy) = self.pending.pop()?;
         debug_assert!(copy.at_ns >= now, "replayed arrivals leave in time order");
         if copy.at_ns >= horizon {
             self.pending.clear();
-            self.next = connections.len();
+            self.upcoming = None;
             return None;
         }
         self.due.push_back(copy);
@@ -281,38 +323,34 @@ impl ReplayCursor {
             .due
             .pop_front()
             .expect("the simulation draws only an arrival next_arrival handed out");
-        (
-            self.trace.connections()[copy.recorded as usize],
-            copy.destination,
-        )
+        (copy.recorded, copy.destination)
     }
 
-    /// Makes the copies of recorded connection `index`: ⌊scale⌋, plus one with probability
-    /// scale − ⌊scale⌋. The first is the recorded connection itself (its time and destination);
-    /// each further one arrives up to a second later (flow logs time connections to the
-    /// second) and goes to the destination of a recorded connection drawn at random, so copies
-    /// follow the trace's destination mix without repeating its exact 5-tuples.
-    fn copy(&mut self, index: usize) {
+    /// Makes the copies of `recorded`: ⌊scale⌋, plus one with probability scale − ⌊scale⌋.
+    /// The first is the recorded connection itself (its time and destination); each further one
+    /// arrives up to a second later (flow logs time connections to the second) and goes to the
+    /// destination of a recorded connection drawn at random, so copies follow the trace's
+    /// destination mix without repeating its exact 5-tuples.
+    fn copy(&mut self, recorded: Recorded) {
         let scale = self.trace.scale();
         let whole = scale.floor();
         let extra = scale > whole && self.rng.random::<f64>() < scale - whole;
         let count = whole as u64 + u64::from(extra);
-        let recorded = self.trace.connections()[index];
         for k in 0..count {
             let (at_ns, destination) = if k == 0 {
                 (recorded.at_ns, recorded.destination)
             } else {
                 let jitter_ns = (self.rng.random::<f64>() * NS_PER_S) as Nanos;
-                let other = self.rng.random_range(0..self.trace.connections().len());
+                let other = self.rng.random_range(0..self.trace.len());
                 (
                     recorded.at_ns.saturating_add(jitter_ns),
-                    self.trace.connections()[other].destination,
+                    self.trace.trace().destination(other),
                 )
             };
             self.pending.push(Reverse(Instance {
                 at_ns,
                 sequence: self.sequence,
-                recorded: index as u32,
+                recorded,
                 destination,
             }));
             self.sequence += 1;

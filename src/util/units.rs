@@ -81,7 +81,28 @@ pub(crate) fn parse_rate_bps(text: &str) -> Result<f64, String> {
 
 /// Converts seconds to integer nanoseconds, rounding to nearest. Negative or non-finite input
 /// is the caller's bug (validation refuses it first), so it saturates instead of panicking.
+#[inline]
 pub(crate) fn seconds_to_ns(seconds: f64) -> u64 {
+    let ns = seconds * NS_PER_S;
+    if ns > 0.0 && ns < TWO_POW_63 {
+        // Half away from zero, as `f64::round` (a libm call on the baseline x86-64 target): the
+        // fraction is exact, since subtracting the whole part of a float loses nothing.
+        let whole = ns as i64;
+        return if ns - whole as f64 >= 0.5 {
+            whole as u64 + 1
+        } else {
+            whole as u64
+        };
+    }
+    seconds_to_ns_outside(seconds)
+}
+
+/// [`seconds_to_ns`] for what is not a positive time below 2^63 ns (292 years): zero, a
+/// negative or non-finite value, an underflow, a saturation. Apart so that the common case
+/// compiles to a few instructions rather than every case's conversions at once.
+#[cold]
+#[inline(never)]
+fn seconds_to_ns_outside(seconds: f64) -> u64 {
     if !seconds.is_finite() || seconds <= 0.0 {
         return 0;
     }
@@ -89,8 +110,6 @@ pub(crate) fn seconds_to_ns(seconds: f64) -> u64 {
     if ns >= u64::MAX as f64 {
         return u64::MAX;
     }
-    // Half away from zero, as `f64::round` (a libm call on the baseline x86-64 target): the
-    // fraction is exact, since subtracting the whole part of a float loses nothing.
     let whole = ns as u64;
     if ns - whole as f64 >= 0.5 {
         whole + 1
@@ -105,6 +124,21 @@ pub(crate) fn seconds_to_ns(seconds: f64) -> u64 {
 #[inline]
 pub(crate) fn seconds_to_ns_ceil(seconds: f64) -> u64 {
     let ns = seconds * NS_PER_S;
+    if (0.0..TWO_POW_63).contains(&ns) {
+        let whole = ns as i64;
+        return if (whole as f64) < ns {
+            whole as u64 + 1
+        } else {
+            whole as u64
+        };
+    }
+    seconds_to_ns_ceil_outside(ns)
+}
+
+/// [`seconds_to_ns_ceil`] for a negative, NaN or huge `ns` (apart, as in [`seconds_to_ns`]).
+#[cold]
+#[inline(never)]
+fn seconds_to_ns_ceil_outside(ns: f64) -> u64 {
     let whole = ns as u64; // saturating, NaN → 0
     if (whole as f64) < ns {
         whole.saturating_add(1)
@@ -114,8 +148,30 @@ pub(crate) fn seconds_to_ns_ceil(seconds: f64) -> u64 {
 }
 
 /// Converts integer nanoseconds to seconds.
+#[inline]
 pub(crate) fn ns_to_seconds(ns: u64) -> f64 {
-    ns as f64 / NS_PER_S
+    u64_to_f64(ns) / NS_PER_S
+}
+
+/// 2^63: below it, the signed conversions (one instruction each way on the baseline x86-64
+/// target, where the unsigned ones are sequences) give exactly what the unsigned ones do.
+const TWO_POW_63: f64 = 9_223_372_036_854_775_808.0;
+
+/// `x as f64`: the same value, rounded the same way, through the signed conversion wherever
+/// `x` fits in an i64 (every simulated time does).
+#[inline]
+pub(crate) fn u64_to_f64(x: u64) -> f64 {
+    if x <= i64::MAX as u64 {
+        x as i64 as f64
+    } else {
+        u64_to_f64_outside(x)
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn u64_to_f64_outside(x: u64) -> f64 {
+    x as f64
 }
 
 /// Splits "1.5 GB" into number and unit and applies the unit's factor. `bare` is the factor for a
@@ -176,6 +232,78 @@ mod tests {
         assert_eq!(seconds_to_ns_ceil(-1.0), 0);
         assert_eq!(seconds_to_ns_ceil(f64::NAN), 0);
         assert_eq!(seconds_to_ns_ceil(f64::INFINITY), u64::MAX);
+    }
+
+    #[test]
+    fn fast_conversions_equal_the_plain_ones() {
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        let mut integers = vec![0, 1, 2, (1 << 53) + 1, i64::MAX as u64, 1 << 63, u64::MAX];
+        let mut floats = vec![
+            0.0,
+            -0.0,
+            0.5,
+            -1.0,
+            1e300,
+            9_223_372_036_854_775_808.0,
+            9_223_372_036_854_774_784.0,
+            18_446_744_073_709_551_616.0,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ];
+        for _ in 0..100_000 {
+            // xorshift: integers of every magnitude, and floats from their bits.
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            integers.push(x >> (x % 64));
+            floats.push(f64::from_bits(x));
+            floats.push((x >> (x % 64)) as f64 * 0.999_999_9);
+        }
+        for &i in &integers {
+            assert_eq!(u64_to_f64(i).to_bits(), (i as f64).to_bits(), "{i}");
+        }
+        for &f in &floats {
+            for seconds in [f, f / NS_PER_S] {
+                assert_eq!(
+                    seconds_to_ns(seconds),
+                    plain_seconds_to_ns(seconds),
+                    "{seconds}"
+                );
+                assert_eq!(
+                    seconds_to_ns_ceil(seconds),
+                    plain_seconds_to_ns_ceil(seconds),
+                    "{seconds}"
+                );
+            }
+        }
+    }
+
+    /// The conversions as they were written before the fast paths (issue 15): plain `as`.
+    fn plain_seconds_to_ns(seconds: f64) -> u64 {
+        if !seconds.is_finite() || seconds <= 0.0 {
+            return 0;
+        }
+        let ns = seconds * NS_PER_S;
+        if ns >= u64::MAX as f64 {
+            return u64::MAX;
+        }
+        let whole = ns as u64;
+        if ns - whole as f64 >= 0.5 {
+            whole + 1
+        } else {
+            whole
+        }
+    }
+
+    fn plain_seconds_to_ns_ceil(seconds: f64) -> u64 {
+        let ns = seconds * NS_PER_S;
+        let whole = ns as u64;
+        if (whole as f64) < ns {
+            whole.saturating_add(1)
+        } else {
+            whole
+        }
     }
 
     #[test]

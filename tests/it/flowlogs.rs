@@ -339,3 +339,57 @@ fn a_five_tuple_back_after_the_idle_timeout_is_a_new_connection() {
         (7, 3)
     );
 }
+
+/// One connection's two records (request and response) at `start`, default format.
+fn exchange(client_port: u64, start: u64) -> String {
+    format!(
+        "2 1 eni-1 10.0.0.1 203.0.113.9 {client_port} 443 6 2 100 {start} {} ACCEPT OK\n\
+         2 1 eni-1 203.0.113.9 10.0.0.1 443 {client_port} 6 3 900 {start} {} ACCEPT OK\n",
+        start + 30,
+        start + 30
+    )
+}
+
+/// Rule 7 (issue 11, bounded memory): files are read in the order of their first record,
+/// whatever their names, and a record more than the tolerance behind the records read before
+/// it is counted as late, with its bytes, and left out; `natsim fit` says so.
+#[test]
+fn files_are_read_in_time_order_and_late_records_are_counted() {
+    let dir = scratch("flowlogs-time-order");
+    let hour = |h: u64| 1_700_000_000 + h * 3_600;
+    // Named against time: "a" holds the second hour, "b" the first.
+    std::fs::write(dir.join("a.log"), exchange(40_001, hour(1))).unwrap();
+    std::fs::write(dir.join("b.log"), exchange(40_000, hour(0))).unwrap();
+    let logs = read_ok(&dir);
+    assert_eq!(logs.connections.len(), 2);
+    assert_eq!((logs.counts.late_records, logs.counts.late_bytes), (0, 0));
+
+    // One file out of time order: its second connection starts an hour behind the first.
+    let late = scratch("flowlogs-late");
+    let text = exchange(40_000, hour(1)) + &exchange(40_001, hour(0));
+    std::fs::write(late.join("late.log"), text).unwrap();
+    let logs = read_ok(&late);
+    assert_eq!(logs.connections.len(), 1);
+    assert_eq!(logs.connections[0].start_s, hour(1));
+    assert_eq!(
+        (logs.counts.late_records, logs.counts.late_bytes),
+        (2, 1_000)
+    );
+    assert_eq!(logs.counts.records, 4);
+
+    let out = late.join("fitted.toml");
+    let output = crate::support::run_cli(&[
+        "fit",
+        late.join("late.log").to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("left out 2 late record(s) (1000 bytes) that started more than 900 s"),
+        "{stderr}"
+    );
+    let fitted = std::fs::read_to_string(&out).unwrap();
+    assert!(fitted.contains("(2 late records left out)"), "{fitted}");
+}

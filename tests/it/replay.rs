@@ -14,10 +14,10 @@ const CONNECTIONS: u64 = 300;
 const FIRST_S: u64 = 1_767_225_600;
 
 /// Writes `logs/egress.log` (default format: one request and one response record per
-/// connection, a UDP connection and one TCP connection two hours late) and returns the
-/// recorded TCP bytes within the hour.
+/// connection, a UDP connection and one TCP connection two hours late, in time order as AWS
+/// delivers them) and returns the recorded TCP bytes within the hour.
 fn write_logs(dir: &Path) -> u64 {
-    let mut text = String::new();
+    let mut records: Vec<(u64, String)> = Vec::new();
     let mut total = 0;
     let mut record = |client: &str,
                       server: &str,
@@ -27,10 +27,10 @@ fn write_logs(dir: &Path) -> u64 {
                       down: u64,
                       at: u64| {
         let (start, end) = (FIRST_S + at, FIRST_S + at + 5);
-        text += &format!(
+        records.push((at, format!(
             "2 123456789012 eni-0a1b2c3d4e5f60718 {client} {server} {port} 443 {proto} 10 {up} {start} {end} ACCEPT OK\n\
              2 123456789012 eni-0a1b2c3d4e5f60718 {server} {client} 443 {port} {proto} 20 {down} {start} {end} ACCEPT OK\n"
-        );
+        )));
     };
     for i in 0..CONNECTIONS {
         let (up, down) = (1_000 + i, 50_000 + 97 * i);
@@ -41,6 +41,8 @@ fn write_logs(dir: &Path) -> u64 {
     }
     record("10.0.1.9", "198.51.100.200", 40_000, 17, 500, 500, 20);
     record("10.0.1.9", "198.51.100.201", 40_001, 6, 700, 700, 7_200);
+    records.sort_by_key(|(at, _)| *at);
+    let text: String = records.into_iter().map(|(_, lines)| lines).collect();
     std::fs::create_dir_all(dir.join("logs")).unwrap();
     std::fs::write(dir.join("logs/egress.log"), text).unwrap();
     total
@@ -294,4 +296,41 @@ fn a_sweep_of_flow_logs_scale_multiplies_the_recorded_connections() {
     }
     seen.sort_by(|a, b| a.partial_cmp(b).unwrap());
     assert_eq!(seen.len(), 6, "3 points × 2 candidates: {seen:?}");
+}
+
+/// A record far out of time order is not replayed, and `natsim run` says how many were left out.
+#[test]
+fn late_records_are_left_out_and_reported() {
+    let dir = scratch("replay-late");
+    let line = |port: u64, at: u64, bytes: u64| {
+        let (start, end) = (FIRST_S + at, FIRST_S + at + 5);
+        format!(
+            "2 123456789012 eni-0a1b2c3d4e5f60718 10.0.1.9 198.51.100.7 {port} 443 6 10 {bytes} {start} {end} ACCEPT OK\n"
+        )
+    };
+    // The second record starts 2,000 s behind the first: more than the 900 s tolerance.
+    std::fs::create_dir_all(dir.join("logs")).unwrap();
+    std::fs::write(
+        dir.join("logs/egress.log"),
+        line(40_000, 2_000, 700) + &line(40_001, 0, 500),
+    )
+    .unwrap();
+    let file = dir.join("scenario.toml");
+    std::fs::write(&file, scenario_text("")).unwrap();
+    let (connections, bytes) =
+        offered(&run_scenario(&parse_scenario_file(&file).unwrap()), "natgw");
+    assert_eq!(connections, 1.0);
+    assert!((bytes - 700.0).abs() < 1e-6, "{bytes}");
+    let output = crate::support::run_cli(&[
+        "run",
+        file.to_str().unwrap(),
+        "--out",
+        dir.join("out").to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("1 flow-log record(s) started more than 900 s before records read earlier and were left out"),
+        "{stderr}"
+    );
 }

@@ -8,7 +8,10 @@
 //! 1-minute aggregation boundaries, one record each way per interval, with its bytes spread
 //! over the intervals in proportion to the time in each. Every connection has its own 5-tuple
 //! (client `10.<class>.x.y`, a fresh port; server `54.0.0.0` + destination index, port 443), so
-//! the join sees exactly the connections drawn. Owns nothing the reader uses.
+//! the join sees exactly the connections drawn. The workloads' connections are written in the
+//! order they start, as AWS's files are in time order, each with all its records (so a long
+//! connection's later intervals come early, by at most its length: well within the reader's
+//! tolerance for the holds tests use). Owns nothing the reader uses.
 
 use crate::engine::Streams;
 use crate::model::scenario::{Protocol, Scenario};
@@ -84,25 +87,38 @@ fn write_with(
     if format == LogFormat::Custom {
         writeln!(out, "{CUSTOM_HEADER}")?;
     }
-    for (class, workload) in scenario.workloads.iter().enumerate() {
-        let class = class as u32;
-        let writer = ClassWriter {
+    let writers: Vec<ClassWriter> = scenario
+        .workloads
+        .iter()
+        .enumerate()
+        .map(|(class, workload)| ClassWriter {
             format,
-            class,
+            class: class as u32,
             protocol: match workload.protocol {
                 Protocol::Tcp => 6,
                 Protocol::Udp => 17,
             },
             az_id: az_id(&workload.az),
-        };
-        let mut now = 0;
-        let mut serial = 0u64;
-        while let Some(at) = generator.next_arrival(class, now, scenario.duration_ns) {
-            now = at;
-            let arrival = generator.draw(class);
-            writer.connection(out, serial, at, &arrival, &mut generated)?;
-            serial += 1;
-        }
+        })
+        .collect();
+    // The workloads' arrivals merged in time order (each class draws from its own streams, so
+    // the order of the calls changes no draw), so the file is in time order as AWS writes it,
+    // but for a connection's later intervals, written with its first.
+    let horizon = scenario.duration_ns;
+    let mut next: Vec<Option<u64>> = (0..writers.len() as u32)
+        .map(|class| generator.next_arrival(class, 0, horizon))
+        .collect();
+    let mut serials = vec![0u64; writers.len()];
+    while let Some((class, at)) = next
+        .iter()
+        .enumerate()
+        .filter_map(|(class, at)| at.map(|at| (class, at)))
+        .min_by_key(|&(class, at)| (at, class))
+    {
+        next[class] = generator.next_arrival(class as u32, at, horizon);
+        let arrival = generator.draw(class as u32);
+        writers[class].connection(out, serials[class], at, &arrival, &mut generated)?;
+        serials[class] += 1;
     }
     Ok(generated)
 }

@@ -21,6 +21,13 @@
 //! carries the observed peak plus [`HEADROOM`], shared and per AZ (each sized on its own peak).
 //! The peak is the busiest minute, each connection's bytes spread evenly over its duration, the
 //! larger direction.
+//!
+//! **Streaming.** [`Fitter`] takes the connections one at a time, in any order (as
+//! `flowlogs::stream` hands them on), and keeps what the fit needs, not the connections: per AZ
+//! and protocol, exact counts and sums, the sizes' moments and a bounded sample
+//! (`dist::SizeSample`), the connections per destination, the new connections per second and
+//! the traffic's rate changes per second. So memory grows with the destinations and the
+//! seconds of the trace that carry traffic (a day: 86,400), not with its connections.
 
 mod dist;
 pub mod generate;
@@ -34,7 +41,8 @@ mod render;
 pub use dist::{FittedDist, SizeFit};
 
 use crate::io::catalog::Catalog;
-use crate::io::flowlogs::{Connection, FlowLogs};
+use crate::io::flowlogs::{Counts, FastMap, FlowLogs, Joined};
+use dist::SizeSample;
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 
@@ -79,6 +87,8 @@ pub struct Measured {
     pub records: u64,
     pub connections: u64,
     pub skipped_lines: u64,
+    /// Records left out as late (out of time order by more than the reader's tolerance).
+    pub late_records: u64,
     pub request_gb: f64,
     pub response_gb: f64,
     pub peak_gbps: f64,
@@ -126,61 +136,268 @@ pub struct FittedCandidate {
 
 /// Fits a scenario to the connections in `logs`; an error says why none can be.
 pub fn fit(logs: &FlowLogs, catalog: &Catalog, options: &Options) -> Result<Fit, String> {
-    let connections = &logs.connections;
-    if connections.is_empty() {
-        return Err(format!(
-            "no connections to fit ({} records read, {} internal, {} rejected, {} without data); give the logs of an interface that carries internet traffic",
-            logs.counts.records,
-            logs.counts.internal_records,
-            logs.counts.rejected_records,
-            logs.counts.nodata_records
-        ));
+    let mut fitter = Fitter::default();
+    for c in &logs.connections {
+        fitter.add(&c.joined());
     }
-    let region = region(connections, catalog, options)?;
-    let window = Window::of(connections);
-    let letters = zone_letters(connections);
-    let mut groups: BTreeMap<(String, u8), Vec<&Connection>> = BTreeMap::new();
-    let mut unsimulated: BTreeMap<u8, u64> = BTreeMap::new();
-    for c in connections {
-        if matches!(c.protocol, 6 | 17) {
-            groups
-                .entry((letter(&letters, c), c.protocol))
-                .or_default()
-                .push(c);
-        } else {
-            *unsimulated.entry(c.protocol).or_default() += 1;
-        }
-    }
-    if groups.is_empty() {
-        return Err(format!(
-            "no TCP or UDP connection to fit ({} connections of other protocols); natsim simulates TCP and UDP",
-            connections.len()
-        ));
-    }
-    let workloads: Vec<FittedWorkload> = groups
-        .into_iter()
-        .map(|((az, protocol), group)| fit_workload(&az, protocol, &group, &letters, &window))
-        .collect();
-    let measured = measure(logs, &window);
-    let candidates = candidates(&workloads, &measured, catalog, &region);
-    Ok(Fit {
-        name: options.name.clone(),
-        region,
-        duration_s: window.span_s.min(MAX_SIMULATED_S),
-        observed_s: window.span_s,
-        first_start_s: window.first_s,
-        measured,
-        workloads,
-        candidates,
-        sources: options.sources.clone(),
-        unsimulated,
-    })
+    fitter.finish(&logs.counts, catalog, options)
 }
 
 impl Fit {
     /// The scenario file's text.
     pub fn to_toml(&self) -> String {
         render::scenario(self)
+    }
+}
+
+/// A fit built one connection at a time (see the module header, "Streaming").
+#[derive(Debug, Default)]
+pub struct Fitter {
+    /// One per AZ ID and protocol, in the order first seen.
+    groups: Vec<Group>,
+}
+
+/// What is kept of the connections of one AZ ID and protocol.
+#[derive(Debug)]
+struct Group {
+    az_id: Option<String>,
+    protocol: u8,
+    connections: u64,
+    first_start_s: u64,
+    last_start_s: u64,
+    request: SizeSample,
+    response: SizeSample,
+    request_bytes: u64,
+    response_bytes: u64,
+    packets: u64,
+    hold_s: f64,
+    aws_service: u64,
+    per_server: FastMap<SocketAddr, u64>,
+    /// New connections per second (Unix seconds).
+    per_second: FastMap<u64, u64>,
+    traffic: Traffic,
+}
+
+impl Group {
+    fn new(az_id: Option<&str>, protocol: u8) -> Self {
+        Group {
+            az_id: az_id.map(str::to_string),
+            protocol,
+            connections: 0,
+            first_start_s: u64::MAX,
+            last_start_s: 0,
+            request: SizeSample::default(),
+            response: SizeSample::default(),
+            request_bytes: 0,
+            response_bytes: 0,
+            packets: 0,
+            hold_s: 0.0,
+            aws_service: 0,
+            per_server: FastMap::default(),
+            per_second: FastMap::default(),
+            traffic: Traffic::default(),
+        }
+    }
+
+    fn add(&mut self, c: &Joined<'_>) {
+        self.connections += 1;
+        self.first_start_s = self.first_start_s.min(c.start_s);
+        self.last_start_s = self.last_start_s.max(c.start_s);
+        self.request.add(c.request_bytes as f64);
+        self.response.add(c.response_bytes as f64);
+        self.request_bytes += c.request_bytes;
+        self.response_bytes += c.response_bytes;
+        self.packets += c.request_packets + c.response_packets;
+        self.hold_s += (c.end_s - c.start_s.min(c.end_s)) as f64;
+        self.aws_service += u64::from(c.service.is_some());
+        *self.per_server.entry(c.server).or_default() += 1;
+        *self.per_second.entry(c.start_s).or_default() += 1;
+        self.traffic
+            .add(c.start_s, c.end_s, c.request_bytes, c.response_bytes);
+    }
+}
+
+impl Fitter {
+    pub fn add(&mut self, c: &Joined<'_>) {
+        let at = match self
+            .groups
+            .iter()
+            .position(|g| g.protocol == c.protocol && g.az_id.as_deref() == c.az_id)
+        {
+            Some(at) => at,
+            None => {
+                self.groups.push(Group::new(c.az_id, c.protocol));
+                self.groups.len() - 1
+            }
+        };
+        self.groups[at].add(c);
+    }
+
+    /// The fitted scenario; `counts` are the reader's (records, lines skipped).
+    pub fn finish(
+        self,
+        counts: &Counts,
+        catalog: &Catalog,
+        options: &Options,
+    ) -> Result<Fit, String> {
+        let connections: u64 = self.groups.iter().map(|g| g.connections).sum();
+        if connections == 0 {
+            return Err(format!(
+                "no connections to fit ({} records read, {} internal, {} rejected, {} without data{}); give the logs of an interface that carries internet traffic",
+                counts.records,
+                counts.internal_records,
+                counts.rejected_records,
+                counts.nodata_records,
+                late_note(counts)
+            ));
+        }
+        let region = region(&self.groups, catalog, options)?;
+        let window = Window::of(&self.groups);
+        let letters = zone_letters(&self.groups);
+        let mut unsimulated: BTreeMap<u8, u64> = BTreeMap::new();
+        let mut simulated: BTreeMap<(String, u8), Vec<&Group>> = BTreeMap::new();
+        for g in &self.groups {
+            if matches!(g.protocol, 6 | 17) {
+                simulated
+                    .entry((letter(&letters, g.az_id.as_deref()), g.protocol))
+                    .or_default()
+                    .push(g);
+            } else {
+                *unsimulated.entry(g.protocol).or_default() += g.connections;
+            }
+        }
+        if simulated.is_empty() {
+            return Err(format!(
+                "no TCP or UDP connection to fit ({connections} connections of other protocols); natsim simulates TCP and UDP"
+            ));
+        }
+        let workloads: Vec<FittedWorkload> = simulated
+            .into_iter()
+            .map(|((az, protocol), groups)| {
+                fit_workload(
+                    &az,
+                    protocol,
+                    &Group::merged(&groups, true),
+                    &letters,
+                    &window,
+                )
+            })
+            .collect();
+        let all: Vec<&Group> = self.groups.iter().collect();
+        let measured = measure(&Group::merged(&all, false), counts, &window);
+        let candidates = candidates(&workloads, &measured, catalog, &region);
+        Ok(Fit {
+            name: options.name.clone(),
+            region,
+            duration_s: window.span_s.min(MAX_SIMULATED_S),
+            observed_s: window.span_s,
+            first_start_s: window.first_s,
+            measured,
+            workloads,
+            candidates,
+            sources: options.sources.clone(),
+            unsimulated,
+        })
+    }
+}
+
+fn late_note(counts: &Counts) -> String {
+    match counts.late_records {
+        0 => String::new(),
+        n => format!(", {n} late"),
+    }
+}
+
+impl Group {
+    /// Several groups as one: AZ IDs that share a zone letter (a trace without `az-id` and the
+    /// first AZ ID are both zone a), or every group for the totals (`sizes` false: the totals
+    /// need no size sample).
+    fn merged(groups: &[&Group], sizes: bool) -> Group {
+        let mut out = Group::new(groups[0].az_id.as_deref(), groups[0].protocol);
+        for g in groups {
+            out.connections += g.connections;
+            out.first_start_s = out.first_start_s.min(g.first_start_s);
+            out.last_start_s = out.last_start_s.max(g.last_start_s);
+            if sizes {
+                out.request.merge(&g.request);
+                out.response.merge(&g.response);
+            }
+            out.request_bytes += g.request_bytes;
+            out.response_bytes += g.response_bytes;
+            out.packets += g.packets;
+            out.hold_s += g.hold_s;
+            out.aws_service += g.aws_service;
+            for (server, n) in &g.per_server {
+                *out.per_server.entry(*server).or_default() += n;
+            }
+            for (second, n) in &g.per_second {
+                *out.per_second.entry(*second).or_default() += n;
+            }
+            out.traffic.merge(&g.traffic);
+        }
+        out
+    }
+}
+
+/// A trace's traffic as rate changes per second: each connection's bytes spread evenly over
+/// its whole seconds `[start, max(end, start) + 1)`, so the rate is constant between changes
+/// and the bytes of any minute are a sum over the seconds in it.
+#[derive(Debug, Default)]
+struct Traffic {
+    /// Unix second → change of (request, response) bytes per second from then on.
+    changes: FastMap<u64, (f64, f64)>,
+}
+
+impl Traffic {
+    fn add(&mut self, start_s: u64, end_s: u64, up: u64, down: u64) {
+        let stop_s = end_s.max(start_s).saturating_add(1);
+        let length = (stop_s - start_s) as f64;
+        let (up, down) = (up as f64 / length, down as f64 / length);
+        let at = self.changes.entry(start_s).or_default();
+        at.0 += up;
+        at.1 += down;
+        let at = self.changes.entry(stop_s).or_default();
+        at.0 -= up;
+        at.1 -= down;
+    }
+
+    fn merge(&mut self, other: &Traffic) {
+        for (second, (up, down)) in &other.changes {
+            let at = self.changes.entry(*second).or_default();
+            at.0 += up;
+            at.1 += down;
+        }
+    }
+
+    /// The busiest minute's Gbps in the larger direction, minutes counted from `first_s`.
+    fn peak_gbps(&self, first_s: u64) -> f64 {
+        let mut seconds: Vec<(u64, (f64, f64))> =
+            self.changes.iter().map(|(s, c)| (*s, *c)).collect();
+        seconds.sort_unstable_by_key(|(s, _)| *s);
+        let mut per_minute: HashMap<u64, (f64, f64)> = HashMap::new();
+        let mut rate = (0.0, 0.0);
+        for pair in seconds.windows(2) {
+            let ((from, change), (to, _)) = (pair[0], pair[1]);
+            rate = (rate.0 + change.0, rate.1 + change.1);
+            if rate.0 <= 0.0 && rate.1 <= 0.0 {
+                continue;
+            }
+            // Seconds [from, to) at a constant rate, cut at minute boundaries.
+            let mut at = from.max(first_s);
+            while at < to {
+                let minute = (at - first_s) / MINUTE_S;
+                let until = (first_s + (minute + 1) * MINUTE_S).min(to);
+                let seconds = (until - at) as f64;
+                let bin = per_minute.entry(minute).or_default();
+                bin.0 += rate.0 * seconds;
+                bin.1 += rate.1 * seconds;
+                at = until;
+            }
+        }
+        per_minute
+            .values()
+            .map(|(up, down)| up.max(*down) * 8.0 / MINUTE_S as f64 / 1e9)
+            .fold(0.0, f64::max)
     }
 }
 
@@ -191,9 +408,9 @@ struct Window {
 }
 
 impl Window {
-    fn of(connections: &[Connection]) -> Self {
-        let first_s = connections.iter().map(|c| c.start_s).min().unwrap_or(0);
-        let last_s = connections.iter().map(|c| c.start_s).max().unwrap_or(0);
+    fn of(groups: &[Group]) -> Self {
+        let first_s = groups.iter().map(|g| g.first_start_s).min().unwrap_or(0);
+        let last_s = groups.iter().map(|g| g.last_start_s).max().unwrap_or(0);
         Window {
             first_s,
             span_s: last_s - first_s + 1,
@@ -202,11 +419,8 @@ impl Window {
 }
 
 /// AZ ID → zone letter, in sorted order.
-fn zone_letters(connections: &[Connection]) -> BTreeMap<String, String> {
-    let mut ids: Vec<&str> = connections
-        .iter()
-        .filter_map(|c| c.az_id.as_deref())
-        .collect();
+fn zone_letters(groups: &[Group]) -> BTreeMap<String, String> {
+    let mut ids: Vec<&str> = groups.iter().filter_map(|g| g.az_id.as_deref()).collect();
     ids.sort_unstable();
     ids.dedup();
     ids.iter()
@@ -220,21 +434,16 @@ fn zone_letters(connections: &[Connection]) -> BTreeMap<String, String> {
         .collect()
 }
 
-fn letter(letters: &BTreeMap<String, String>, c: &Connection) -> String {
-    c.az_id
-        .as_ref()
+fn letter(letters: &BTreeMap<String, String>, az_id: Option<&str>) -> String {
+    az_id
         .and_then(|id| letters.get(id))
         .cloned()
         .unwrap_or_else(|| "a".to_string())
 }
 
-/// `--region`, else the region the AZ IDs' prefix names (for the catalog's regions), else
-/// us-east-1.
-fn region(
-    connections: &[Connection],
-    catalog: &Catalog,
-    options: &Options,
-) -> Result<String, String> {
+/// `--region`, else the region the AZ IDs' prefix names (for the catalog's regions; the AZ ID
+/// of the earliest connection that has one), else us-east-1.
+fn region(groups: &[Group], catalog: &Catalog, options: &Options) -> Result<String, String> {
     if let Some(region) = &options.region {
         if catalog.region(region).is_none() {
             return Err(format!(
@@ -244,9 +453,11 @@ fn region(
         }
         return Ok(region.clone());
     }
-    let prefix = connections
+    let prefix = groups
         .iter()
-        .find_map(|c| c.az_id.as_deref()?.split_once("-az").map(|(p, _)| p));
+        .filter_map(|g| Some((g.first_start_s, g.az_id.as_deref()?)))
+        .min()
+        .and_then(|(_, id)| id.split_once("-az").map(|(p, _)| p));
     let guess = match prefix {
         Some("euw1") => "eu-west-1",
         Some("apne2") => "ap-northeast-2",
@@ -258,27 +469,14 @@ fn region(
 fn fit_workload(
     az: &str,
     protocol: u8,
-    group: &[&Connection],
+    group: &Group,
     letters: &BTreeMap<String, String>,
     window: &Window,
 ) -> FittedWorkload {
-    let n = group.len() as f64;
-    let requests: Vec<f64> = group.iter().map(|c| c.request_bytes as f64).collect();
-    let responses: Vec<f64> = group.iter().map(|c| c.response_bytes as f64).collect();
-    let mut per_server: HashMap<SocketAddr, u64> = HashMap::new();
-    for c in group {
-        *per_server.entry(c.server).or_default() += 1;
-    }
-    let counts: Vec<u64> = per_server.values().copied().collect();
-    let bytes: u64 = group
-        .iter()
-        .map(|c| c.request_bytes + c.response_bytes)
-        .sum();
-    let packets: u64 = group
-        .iter()
-        .map(|c| c.request_packets + c.response_packets)
-        .sum();
+    let n = group.connections as f64;
+    let counts: Vec<u64> = group.per_server.values().copied().collect();
     let protocol_name = if protocol == 17 { "udp" } else { "tcp" };
+    let bytes = group.request_bytes + group.response_bytes;
     FittedWorkload {
         name: format!("{az}-{protocol_name}"),
         az: az.to_string(),
@@ -287,26 +485,22 @@ fn fit_workload(
             .find(|(_, l)| *l == az)
             .map(|(id, _)| id.clone()),
         protocol,
-        connections: group.len() as u64,
+        connections: group.connections,
         rate_per_s: n / window.span_s as f64,
         profile: profile(group, window),
-        request: dist::fit_sizes(&requests),
-        response: dist::fit_sizes(&responses),
-        hold_s: group
-            .iter()
-            .map(|c| (c.end_s - c.start_s.min(c.end_s)) as f64)
-            .sum::<f64>()
-            / n,
-        destinations: per_server.len() as u32,
+        request: group.request.fit(),
+        response: group.response.fit(),
+        hold_s: group.hold_s / n,
+        destinations: group.per_server.len() as u32,
         zipf_exponent: dist::fit_zipf(&counts),
-        endpoint_share: group.iter().filter(|c| c.service.is_some()).count() as f64 / n,
-        packet_bytes: (bytes as f64 / packets.max(1) as f64).clamp(64.0, 9001.0),
-        peak_gbps: peak_gbps(group.iter().copied(), window),
+        endpoint_share: group.aws_service as f64 / n,
+        packet_bytes: (bytes as f64 / group.packets.max(1) as f64).clamp(64.0, 9001.0),
+        peak_gbps: group.traffic.peak_gbps(window.first_s),
     }
 }
 
 /// Each hour's rate over the mean rate; empty below two hours.
-fn profile(group: &[&Connection], window: &Window) -> Vec<f64> {
+fn profile(group: &Group, window: &Window) -> Vec<f64> {
     let hours = window.span_s.div_ceil(HOUR_S);
     if hours < 2 {
         return Vec::new();
@@ -318,11 +512,11 @@ fn profile(group: &[&Connection], window: &Window) -> Vec<f64> {
         let covered = (window.span_s - hour * HOUR_S).min(HOUR_S);
         exposure_s[(hour % 24) as usize] += covered as f64;
     }
-    for c in group {
-        let hour = (c.start_s - window.first_s) / HOUR_S;
-        counts[(hour % 24) as usize] += 1.0;
+    for (second, n) in &group.per_second {
+        let hour = (second - window.first_s) / HOUR_S;
+        counts[(hour % 24) as usize] += *n as f64;
     }
-    let mean_rate = group.len() as f64 / window.span_s as f64;
+    let mean_rate = group.connections as f64 / window.span_s as f64;
     counts
         .iter()
         .zip(&exposure_s)
@@ -330,59 +524,23 @@ fn profile(group: &[&Connection], window: &Window) -> Vec<f64> {
         .collect()
 }
 
-/// The busiest minute's Gbps in the larger direction, each connection's bytes spread evenly
-/// over its duration.
-fn peak_gbps<'a>(connections: impl Iterator<Item = &'a Connection>, window: &Window) -> f64 {
-    let mut per_minute: HashMap<u64, (f64, f64)> = HashMap::new();
-    for c in connections {
-        let start = c.start_s.saturating_sub(window.first_s) as f64;
-        let end = (c.end_s.saturating_sub(window.first_s) as f64).max(start) + 1.0;
-        let length = end - start;
-        let mut from = start;
-        while from < end {
-            let minute = (from as u64) / MINUTE_S;
-            let to = (((minute + 1) * MINUTE_S) as f64).min(end);
-            let share = (to - from) / length;
-            let bin = per_minute.entry(minute).or_default();
-            bin.0 += c.request_bytes as f64 * share;
-            bin.1 += c.response_bytes as f64 * share;
-            from = to;
-        }
-    }
-    per_minute
-        .values()
-        .map(|(up, down)| up.max(*down) * 8.0 / MINUTE_S as f64 / 1e9)
-        .fold(0.0, f64::max)
-}
-
-fn measure(logs: &FlowLogs, window: &Window) -> Measured {
-    let connections = &logs.connections;
-    let mut per_second: HashMap<u64, u64> = HashMap::new();
-    let mut per_server: HashMap<SocketAddr, u64> = HashMap::new();
-    for c in connections {
-        *per_second.entry(c.start_s).or_default() += 1;
-        *per_server.entry(c.server).or_default() += 1;
-    }
-    let busiest = per_server
-        .into_iter()
+/// Totals over every connection (`all`: every group merged).
+fn measure(all: &Group, counts: &Counts, window: &Window) -> Measured {
+    let busiest = all
+        .per_server
+        .iter()
+        .map(|(server, n)| (*server, *n))
         .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)));
     const GB: f64 = 1e9;
     Measured {
-        records: logs.counts.records,
-        connections: connections.len() as u64,
-        skipped_lines: logs.counts.skipped_lines,
-        request_gb: connections
-            .iter()
-            .map(|c| c.request_bytes as f64)
-            .sum::<f64>()
-            / GB,
-        response_gb: connections
-            .iter()
-            .map(|c| c.response_bytes as f64)
-            .sum::<f64>()
-            / GB,
-        peak_gbps: peak_gbps(connections.iter(), window),
-        peak_new_per_s: per_second.values().copied().max().unwrap_or(0),
+        records: counts.records,
+        connections: all.connections,
+        skipped_lines: counts.skipped_lines,
+        late_records: counts.late_records,
+        request_gb: all.request_bytes as f64 / GB,
+        response_gb: all.response_bytes as f64 / GB,
+        peak_gbps: all.traffic.peak_gbps(window.first_s),
+        peak_new_per_s: all.per_second.values().copied().max().unwrap_or(0),
         busiest,
     }
 }

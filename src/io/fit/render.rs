@@ -38,9 +38,11 @@ fn header(out: &mut String, fit: &Fit) {
         m.records,
         m.connections,
         fit.observed_s,
-        match m.skipped_lines {
-            0 => String::new(),
-            n => format!(" ({n} malformed lines skipped)"),
+        match (m.skipped_lines, m.late_records) {
+            (0, 0) => String::new(),
+            (n, 0) => format!(" ({n} malformed lines skipped)"),
+            (0, late) => format!(" ({late} late records left out)"),
+            (n, late) => format!(" ({n} malformed lines skipped, {late} late records left out)"),
         },
         m.request_gb,
         m.response_gb

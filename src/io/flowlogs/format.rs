@@ -128,6 +128,16 @@ impl Format {
     }
 }
 
+impl Field {
+    /// The name AWS gives the field (the first, for `Other`).
+    pub(crate) fn name(self) -> &'static str {
+        KNOWN
+            .iter()
+            .find(|(_, f)| *f == self)
+            .map_or("-", |(name, _)| name)
+    }
+}
+
 /// The field AWS names `name` (with hyphens), if it documents one.
 pub(crate) fn known_field(name: &str) -> Option<Field> {
     KNOWN

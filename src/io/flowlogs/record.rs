@@ -53,13 +53,31 @@ impl<'a> Record<'a> {
         let mut record = Record::default();
         let bytes = line.as_bytes();
         let mut at = 0;
+        // The addresses parsed, source and destination: `pkt-srcaddr` usually repeats
+        // `srcaddr`, and `pkt-dstaddr` `dstaddr`.
+        let mut seen: [Option<(&str, IpAddr)>; 2] = [None, None];
         for (i, &field) in format.fields.iter().enumerate() {
             let Some((from, to)) = next_word(bytes, &mut at) else {
                 return Err(count_error(format.fields.len(), i));
             };
-            if field != Field::Other && bytes[from..to] != *b"-" {
-                record.set(field, &line[from..to])?;
+            if field == Field::Other || bytes[from..to] == *b"-" {
+                continue;
             }
+            let word = &line[from..to];
+            let side = match field {
+                Field::SrcAddr | Field::PktSrcAddr => 0,
+                Field::DstAddr | Field::PktDstAddr => 1,
+                _ => {
+                    record.set(field, word)?;
+                    continue;
+                }
+            };
+            let ip = match seen[side] {
+                Some((text, ip)) if text == word => ip,
+                _ => address(word, field.name())?,
+            };
+            seen[side] = Some((word, ip));
+            record.set_address(field, ip);
         }
         if next_word(bytes, &mut at).is_some() {
             let found = line.split_ascii_whitespace().count();
@@ -109,6 +127,17 @@ impl<'a> Record<'a> {
             _ => {}
         }
         Ok(())
+    }
+
+    /// An address field, already parsed.
+    fn set_address(&mut self, field: Field, ip: IpAddr) {
+        match field {
+            Field::SrcAddr => self.srcaddr = Some(ip),
+            Field::DstAddr => self.dstaddr = Some(ip),
+            Field::PktSrcAddr => self.pkt_srcaddr = Some(ip),
+            Field::PktDstAddr => self.pkt_dstaddr = Some(ip),
+            _ => {}
+        }
     }
 
     pub(crate) fn set(&mut self, field: Field, word: &'a str) -> Result<(), FlowLogError> {
@@ -163,11 +192,36 @@ fn next_word(bytes: &[u8], at: &mut usize) -> Option<(usize, usize)> {
         return None;
     }
     let from = i;
+    let end = word_end(bytes, i);
+    *at = end;
+    Some((from, end))
+}
+
+/// The first ASCII whitespace byte at or after `i` (or the end). Eight bytes at a time: a word
+/// of `x` flags the bytes below 0x21 (`(x − 0x21…) & !x & 0x80…`; the lowest flag is always a
+/// true one), and a flagged byte that is a control character but not whitespace is part of the
+/// word, as `split_ascii_whitespace` has it.
+#[inline]
+fn word_end(bytes: &[u8], mut i: usize) -> usize {
+    const LOW: u64 = 0x2121_2121_2121_2121;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    while i + 8 <= bytes.len() {
+        let x = u64::from_le_bytes(bytes[i..i + 8].try_into().expect("8 bytes"));
+        let flags = x.wrapping_sub(LOW) & !x & HIGH;
+        if flags == 0 {
+            i += 8;
+            continue;
+        }
+        let at = i + (flags.trailing_zeros() / 8) as usize;
+        if bytes[at].is_ascii_whitespace() {
+            return at;
+        }
+        i = at + 1;
+    }
     while i < bytes.len() && !bytes[i].is_ascii_whitespace() {
         i += 1;
     }
-    *at = i;
-    Some((from, i))
+    i
 }
 
 fn address(word: &str, field: &str) -> Result<IpAddr, FlowLogError> {
@@ -181,17 +235,28 @@ fn address(word: &str, field: &str) -> Result<IpAddr, FlowLogError> {
 /// A dotted quad in its one canonical spelling (four decimal octets, no leading zero), which
 /// std's parser accepts with the same value; anything else goes to std's parser.
 #[inline]
-fn plain_ipv4(word: &[u8]) -> Option<Ipv4Addr> {
+pub(crate) fn plain_ipv4(word: &[u8]) -> Option<Ipv4Addr> {
     let mut octets = [0u8; 4];
-    let mut parts = word.split(|&b| b == b'.');
-    for octet in &mut octets {
-        let part = parts.next()?;
-        if part.is_empty() || part.len() > 3 || (part.len() > 1 && part[0] == b'0') {
+    let mut rest = word;
+    for (k, octet) in octets.iter_mut().enumerate() {
+        let digits = rest
+            .iter()
+            .take(3)
+            .take_while(|b| b.is_ascii_digit())
+            .count();
+        if digits == 0 || (digits > 1 && rest[0] == b'0') {
             return None;
         }
-        *octet = u8::try_from(digits(part)?).ok()?;
+        let value = rest[..digits]
+            .iter()
+            .fold(0u32, |v, &b| v * 10 + u32::from(b - b'0'));
+        *octet = u8::try_from(value).ok()?;
+        rest = &rest[digits..];
+        if k < 3 {
+            rest = rest.strip_prefix(b".")?;
+        }
     }
-    parts.next().is_none().then_some(Ipv4Addr::from(octets))
+    rest.is_empty().then_some(Ipv4Addr::from(octets))
 }
 
 /// The value of 1 to 19 ASCII digits (no sign), which cannot overflow a `u64`.
@@ -369,6 +434,58 @@ mod tests {
             (s3[1].packets, s3[1].bytes, s3[1].tcp_flags),
             (Some(7), Some(471), Some(3))
         );
+    }
+
+    #[test]
+    fn words_split_as_split_ascii_whitespace_splits() {
+        let lines = [
+            "2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249",
+            "  leading and  double\tspaces\r\n",
+            "a\u{1}b c\u{7f}d\u{c}e\u{b}f ünï cödé 12345678 123456789 1234567\u{0}8",
+            "",
+            "x",
+            "exactly8 exactly8x 7chars!",
+        ];
+        for line in lines {
+            let bytes = line.as_bytes();
+            let mut at = 0;
+            let mut words = Vec::new();
+            while let Some((from, to)) = next_word(bytes, &mut at) {
+                words.push(&line[from..to]);
+            }
+            let expected: Vec<&str> = line.split_ascii_whitespace().collect();
+            assert_eq!(words, expected, "{line:?}");
+        }
+    }
+
+    #[test]
+    fn plain_ipv4_agrees_with_std() {
+        for word in [
+            "10.0.0.1",
+            "255.255.255.255",
+            "0.0.0.0",
+            "1.2.3",
+            "1.2.3.4.5",
+            "01.2.3.4",
+            "1.2.3.256",
+            "1..3.4",
+            "1.2.3.",
+            ".1.2.3",
+            "1.2.3.4 ",
+            "1000.2.3.4",
+            "1.2.3.04",
+            "a.b.c.d",
+            "",
+            "2001:db8::1",
+            "192.168.100.200",
+        ] {
+            let std: Option<Ipv4Addr> = word.parse().ok();
+            match plain_ipv4(word.as_bytes()) {
+                Some(ip) => assert_eq!(Some(ip), std, "{word}"),
+                // Not the plain spelling: std's parser decides (and refuses all of these).
+                None => assert!(std.is_none() || word.contains(':'), "{word}"),
+            }
+        }
     }
 
     #[test]

@@ -102,7 +102,7 @@ pub(crate) fn for_each_line(
     let mut number = 0u64;
     let mut eof = false;
     loop {
-        let line_end = match buf[done..filled].iter().position(|&b| b == b'\n') {
+        let line_end = match memchr::memchr(b'\n', &buf[done..filled]) {
             Some(at) => done + at + 1,
             None if !eof => {
                 // Move the partial line to the front (growing for a very long one) and refill.
@@ -145,6 +145,28 @@ pub(crate) fn for_each_line(
             each(number, text)?;
         }
     }
+}
+
+/// The first `Some` that `each` returns for the first `lines` non-blank lines of `path`, or
+/// `None` (also when the file cannot be read: the full read reports that).
+pub(crate) fn first_of_lines<T>(
+    path: &Path,
+    lines: usize,
+    mut each: impl FnMut(&str) -> Option<T>,
+) -> Option<T> {
+    let mut plain = BufReader::with_capacity(64 * 1024, File::open(path).ok()?);
+    let gzip = plain.fill_buf().ok()?.starts_with(&[0x1f, 0x8b]);
+    let reader: Box<dyn BufRead> = if gzip {
+        Box::new(BufReader::new(MultiGzDecoder::new(plain)))
+    } else {
+        Box::new(plain)
+    };
+    reader
+        .lines()
+        .map_while(Result::ok)
+        .filter(|line| !line.trim().is_empty())
+        .take(lines)
+        .find_map(|line| each(line.trim_end_matches('\r')))
 }
 
 fn read_error(e: &std::io::Error, gzip: bool) -> FlowLogError {

@@ -2,12 +2,19 @@
 //! arrivals (issue 11, replay).
 //!
 //! Owns the replay keys (`flow_logs`, `flow_logs_scale`), the keys a replay refuses and why, and
-//! the turn of `io::flowlogs` connections into the model's checked, time-sorted [`Replay`]:
-//! times from the first record, connections past the scenario's duration dropped and counted,
-//! destinations (server address and port) mapped to dense indices. Reads the logs relative to
-//! the scenario file's folder; text parsed without a file path cannot name flow logs.
+//! the turn of `io::flowlogs` connections into the model's checked, time-sorted trace: times
+//! from the first record, connections past the scenario's duration dropped and counted,
+//! destinations (server address and port) mapped to dense indices in order of first
+//! appearance. Reads the logs relative to the scenario file's folder; text parsed without a
+//! file path cannot name flow logs.
+//!
+//! **Memory.** The logs are joined as a stream and sorted on disk (`flowlogs::sorted`); the
+//! workload's trace is written to a scratch file ([`TraceFile`], 30 bytes a connection) that
+//! every run reads with its own buffer, and removed when the last scenario holding it goes.
+//! What stays in memory is the map of distinct destinations (a dense index for each).
 
 use std::collections::HashMap;
+use std::fs::File;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -16,8 +23,10 @@ use toml::Value;
 
 use super::reader::{self, Check, Result, Section};
 use super::{Protocol, ScenarioError};
-use crate::io::flowlogs::{self, Connection, FlowLogs, Options};
-use crate::model::scenario::{Dropped, Recorded, Replay};
+use crate::io::flowlogs::sorted::{Sorted, Timed};
+use crate::io::flowlogs::{LATE_TOLERANCE_S, Options};
+use crate::io::spill::{Fields, RecordReader, RecordWriter, SpillDir};
+use crate::model::scenario::{Dropped, Recorded, RecordedReader, RecordedTrace, Replay};
 use crate::util::units::NS_PER_S;
 
 /// Workload keys that describe drawn traffic, which a replay takes from the trace instead.
@@ -61,19 +70,40 @@ pub(super) struct Context<'a> {
     pub(super) traffic_scale: f64,
 }
 
-/// One read of an unchanged `flow_logs` list.
-type Shared = Arc<OnceLock<std::result::Result<Arc<FlowLogs>, String>>>;
+/// One read of an unchanged `flow_logs` list, or one workload's trace cut from it.
+type Shared<T> = Arc<OnceLock<std::result::Result<Arc<T>, String>>>;
+
+/// A workload's trace: which logs, which protocol, cut at which duration.
+type TraceKey = (Vec<PathBuf>, u8, u64);
 
 /// Flow logs read once and shared by every scenario parsed with it (a sweep's points): keyed by
 /// the list of paths, so a point that sweeps `flow_logs_scale` (or anything but the paths) reads
-/// nothing again. Points parsed in parallel wait for the first read of the same list.
+/// nothing again, and each workload's trace keyed by the paths, protocol and duration, so the
+/// points share its file too. Points parsed in parallel wait for the first read of the same
+/// list.
 #[derive(Debug, Default)]
 pub(crate) struct Traces {
-    read: Mutex<HashMap<Vec<PathBuf>, Shared>>,
+    read: Mutex<HashMap<Vec<PathBuf>, Shared<Sorted>>>,
+    cut: Mutex<HashMap<TraceKey, Shared<Cut>>>,
 }
 
 impl Traces {
-    fn get(&self, paths: &[PathBuf]) -> std::result::Result<Arc<FlowLogs>, String> {
+    fn get(&self, paths: &[PathBuf], protocol: u8, duration_ns: u64) -> SharedResult {
+        let slot = {
+            let mut map = self.cut.lock().unwrap_or_else(|e| e.into_inner());
+            Arc::clone(
+                map.entry((paths.to_vec(), protocol, duration_ns))
+                    .or_default(),
+            )
+        };
+        slot.get_or_init(|| {
+            let sorted = self.sorted(paths)?;
+            cut(&sorted, protocol, duration_ns).map(Arc::new)
+        })
+        .clone()
+    }
+
+    fn sorted(&self, paths: &[PathBuf]) -> std::result::Result<Arc<Sorted>, String> {
         let slot = {
             let mut map = self.read.lock().unwrap_or_else(|e| e.into_inner());
             Arc::clone(map.entry(paths.to_vec()).or_default())
@@ -82,8 +112,10 @@ impl Traces {
     }
 }
 
-fn read_logs(paths: &[PathBuf]) -> std::result::Result<Arc<FlowLogs>, String> {
-    flowlogs::read(paths, &Options::default())
+type SharedResult = std::result::Result<Arc<Cut>, String>;
+
+fn read_logs(paths: &[PathBuf]) -> std::result::Result<Arc<Sorted>, String> {
+    Sorted::read(paths, &Options::default())
         .map(Arc::new)
         .map_err(|e| e.to_string())
 }
@@ -124,37 +156,42 @@ pub(super) fn read(
         .number("flow_logs_scale", Check::PositiveAtMost(MAX_SCALE))?
         .unwrap_or(1.0)
         * context.traffic_scale;
-    let logs = match context.traces {
-        Some(traces) => traces.get(&paths),
-        None => read_logs(&paths),
+    let number = protocol_number(protocol);
+    let cut = match context.traces {
+        Some(traces) => traces.get(&paths, number, context.duration_ns),
+        None => read_logs(&paths)
+            .and_then(|sorted| cut(&sorted, number, context.duration_ns).map(Arc::new)),
     };
-    let logs = logs.map_err(|e| {
+    let cut = cut.map_err(|e| {
         let hint = "check the paths (relative to the scenario file's folder) and the files";
         ScenarioError::new(&path, format!("cannot read the flow logs: {e}"), hint)
     })?;
-    let (connections, destinations, dropped) =
-        recorded(&logs.connections, protocol, context.duration_ns);
-    if connections.is_empty() {
+    if cut.sums.replayed == 0 {
         let problem = format!(
-            "the flow logs hold no {} connection to replay within the scenario's duration ({} read, {} of another protocol, {} after the duration)",
+            "the flow logs hold no {} connection to replay within the scenario's duration ({} read, {} of another protocol, {} after the duration, {} late record(s) left out)",
             protocol_name(protocol),
-            logs.connections.len(),
-            dropped.other_protocol,
-            dropped.outside_duration
+            cut.read,
+            cut.dropped.other_protocol,
+            cut.dropped.outside_duration,
+            cut.dropped.late_records
         );
         let hint = "check the files, set protocol = \"udp\" for UDP traffic, or lengthen scenario.duration";
         return Err(ScenarioError::new(&path, problem, hint));
     }
-    let count = connections.len() as f64;
-    let mean = |f: fn(&Recorded) -> f64| connections.iter().map(f).sum::<f64>() / count;
-    let replayed = Replayed {
+    let count = cut.sums.replayed as f64;
+    let trace: Arc<dyn RecordedTrace> = Arc::clone(&cut.file) as Arc<dyn RecordedTrace>;
+    Ok(Replayed {
         rate_per_s: count * scale / (context.duration_ns as f64 / NS_PER_S),
-        mean_request_bytes: mean(|c| c.request_bytes),
-        mean_response_bytes: mean(|c| c.response_bytes),
-        endpoint_share: mean(|c| f64::from(u8::from(c.aws_service))),
-        replay: Arc::new(Replay::new(connections, destinations, scale, dropped)),
-    };
-    Ok(replayed)
+        mean_request_bytes: cut.sums.request_bytes / count,
+        mean_response_bytes: cut.sums.response_bytes / count,
+        endpoint_share: cut.sums.aws_service as f64 / count,
+        replay: Arc::new(Replay::from_trace(
+            trace,
+            cut.destinations,
+            scale,
+            cut.dropped,
+        )),
+    })
 }
 
 /// `flow_logs`: a non-empty list of files or folders, relative to the scenario's folder.
@@ -179,45 +216,192 @@ fn read_paths(s: &mut Section<'_>, base: Option<&Path>) -> Result<Vec<PathBuf>> 
         .collect()
 }
 
-/// The connections of `protocol` that start before `duration_ns` (times from the first record
-/// of any protocol, so a TCP and a UDP workload over the same logs stay aligned), with their
-/// destinations numbered in order of first appearance, and what was left out.
-fn recorded(
-    connections: &[Connection],
-    protocol: Protocol,
-    duration_ns: u64,
-) -> (Vec<Recorded>, u32, Dropped) {
-    let number = match protocol {
+/// One workload's trace cut from the sorted logs, on disk, with its sums.
+#[derive(Debug)]
+struct Cut {
+    file: Arc<TraceFile>,
+    /// Connections in the logs (every protocol).
+    read: u64,
+    destinations: u32,
+    dropped: Dropped,
+    sums: Sums,
+}
+
+/// Sums over a trace, in its order.
+#[derive(Debug, Default)]
+struct Sums {
+    replayed: u64,
+    request_bytes: f64,
+    response_bytes: f64,
+    aws_service: u64,
+}
+
+/// The connections of `protocol` (IANA number) that start before `duration_ns` (times from the
+/// first connection of any protocol, so a TCP and a UDP workload over the same logs stay
+/// aligned), in time order, with their destinations numbered in order of first appearance,
+/// written to a scratch file; and what was left out.
+fn cut(sorted: &Sorted, protocol: u8, duration_ns: u64) -> std::result::Result<Cut, String> {
+    let scratch = |e: std::io::Error| {
+        format!(
+            "cannot write or read a scratch file in {}: {e}; free space there, or point TMPDIR at a folder with room",
+            std::env::temp_dir().display()
+        )
+    };
+    let dir = SpillDir::new().map_err(scratch)?;
+    let path = dir.file("trace");
+    let mut out = RecordWriter::create(&path).map_err(scratch)?;
+    let mut first_s = None;
+    let mut destinations: HashMap<SocketAddr, u32> = HashMap::new();
+    let mut dropped = Dropped {
+        late_records: sorted.streamed.counts.late_records,
+        ..Dropped::default()
+    };
+    let mut sums = Sums::default();
+    let mut failed = None;
+    sorted
+        .for_each(|c: &Timed| {
+            let first_s = *first_s.get_or_insert(c.start_s);
+            if c.protocol != protocol {
+                dropped.other_protocol += 1;
+                return;
+            }
+            let at_ns = (c.start_s - first_s).saturating_mul(NS_PER_S as u64);
+            if at_ns >= duration_ns {
+                dropped.outside_duration += 1;
+                return;
+            }
+            let next = destinations.len() as u32;
+            let recorded = Recorded {
+                at_ns,
+                request_bytes: c.request_bytes as f64,
+                response_bytes: c.response_bytes as f64,
+                destination: *destinations.entry(c.server).or_insert(next),
+                aws_service: c.service.is_some(),
+            };
+            sums.replayed += 1;
+            sums.request_bytes += recorded.request_bytes;
+            sums.response_bytes += recorded.response_bytes;
+            sums.aws_service += u64::from(recorded.aws_service);
+            if failed.is_none() {
+                failed = out.write(|bytes| encode(&recorded, bytes)).err();
+            }
+        })
+        .map_err(scratch)?;
+    if let Some(e) = failed {
+        return Err(scratch(e));
+    }
+    out.finish().map_err(scratch)?;
+    let file = TraceFile {
+        file: File::open(&path).map_err(scratch)?,
+        path,
+        len: sums.replayed as usize,
+        _dir: dir,
+    };
+    Ok(Cut {
+        file: Arc::new(file),
+        read: sorted.streamed.counts.connections,
+        destinations: destinations.len() as u32,
+        dropped,
+        sums,
+    })
+}
+
+/// Bytes of a recorded connection in the trace file: its length byte, time (ns), request and
+/// response bytes (f64), destination, S3/DynamoDB flag; the destination of connection `i`
+/// is at `i × RECORD + DESTINATION_AT`.
+const RECORD: u64 = 1 + 8 + 8 + 8 + 4 + 1;
+const DESTINATION_AT: u64 = 1 + 8 + 8 + 8;
+
+fn encode(c: &Recorded, out: &mut Vec<u8>) {
+    out.extend_from_slice(&c.at_ns.to_le_bytes());
+    out.extend_from_slice(&c.request_bytes.to_le_bytes());
+    out.extend_from_slice(&c.response_bytes.to_le_bytes());
+    out.extend_from_slice(&c.destination.to_le_bytes());
+    out.push(u8::from(c.aws_service));
+}
+
+fn decode(bytes: &[u8]) -> Recorded {
+    let mut f = Fields::new(bytes);
+    Recorded {
+        at_ns: u64::from_le_bytes(f.array()),
+        request_bytes: f64::from_le_bytes(f.array()),
+        response_bytes: f64::from_le_bytes(f.array()),
+        destination: u32::from_le_bytes(f.array()),
+        aws_service: f.byte() != 0,
+    }
+}
+
+/// A workload's trace in a scratch file (removed with the last handle on its folder), read by
+/// each run through its own buffer.
+#[derive(Debug)]
+struct TraceFile {
+    path: PathBuf,
+    /// Kept open for the copies' random reads of a destination.
+    file: File,
+    len: usize,
+    /// The scratch folder, removed when the last run's scenario lets go of the trace.
+    _dir: Arc<SpillDir>,
+}
+
+impl TraceFile {
+    /// A failure to read back a file natsim wrote moments ago (deleted, or the disk failed)
+    /// is not the user's input: the run stops with what happened.
+    fn failed(&self, e: &std::io::Error) -> ! {
+        panic!(
+            "cannot read the replay's scratch file {}: {e}",
+            self.path.display()
+        )
+    }
+}
+
+impl RecordedTrace for TraceFile {
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn reader(&self) -> Box<dyn RecordedReader> {
+        match RecordReader::open(&self.path) {
+            Ok(reader) => Box::new(TraceReader {
+                reader,
+                path: self.path.clone(),
+            }),
+            Err(e) => self.failed(&e),
+        }
+    }
+
+    fn destination(&self, index: usize) -> u32 {
+        use std::os::unix::fs::FileExt;
+        let mut bytes = [0u8; 4];
+        let at = index as u64 * RECORD + DESTINATION_AT;
+        match self.file.read_exact_at(&mut bytes, at) {
+            Ok(()) => u32::from_le_bytes(bytes),
+            Err(e) => self.failed(&e),
+        }
+    }
+}
+
+struct TraceReader {
+    reader: RecordReader,
+    path: PathBuf,
+}
+
+impl RecordedReader for TraceReader {
+    fn next(&mut self) -> Option<Recorded> {
+        match self.reader.next() {
+            Ok(bytes) => bytes.map(decode),
+            Err(e) => panic!(
+                "cannot read the replay's scratch file {}: {e}",
+                self.path.display()
+            ),
+        }
+    }
+}
+
+fn protocol_number(protocol: Protocol) -> u8 {
+    match protocol {
         Protocol::Tcp => 6,
         Protocol::Udp => 17,
-    };
-    let first_s = connections.iter().map(|c| c.start_s).min().unwrap_or(0);
-    let mut order: Vec<&Connection> = connections.iter().collect();
-    order.sort_by_key(|c| c.start_s);
-    let mut destinations: HashMap<SocketAddr, u32> = HashMap::new();
-    let mut dropped = Dropped::default();
-    let mut out = Vec::with_capacity(order.len());
-    for c in order {
-        if c.protocol != number {
-            dropped.other_protocol += 1;
-            continue;
-        }
-        let at_ns = (c.start_s - first_s).saturating_mul(NS_PER_S as u64);
-        if at_ns >= duration_ns {
-            dropped.outside_duration += 1;
-            continue;
-        }
-        let next = destinations.len() as u32;
-        let destination = *destinations.entry(c.server).or_insert(next);
-        out.push(Recorded {
-            at_ns,
-            request_bytes: c.request_bytes as f64,
-            response_bytes: c.response_bytes as f64,
-            destination,
-            aws_service: c.service.is_some(),
-        });
     }
-    (out, destinations.len() as u32, dropped)
 }
 
 fn protocol_name(protocol: Protocol) -> &'static str {
@@ -236,14 +420,85 @@ pub(crate) fn notes(scenario: &super::Scenario) -> Vec<String> {
             let replay = w.replay.as_ref()?;
             let dropped = replay.dropped();
             (dropped != Dropped::default()).then(|| {
-                format!(
+                let mut note = format!(
                     "note: workload {} replays {} recorded connections; {} started after the scenario's duration and {} of another protocol were left out",
                     crate::util::echo::quoted(&w.name),
-                    replay.connections().len(),
+                    replay.len(),
                     dropped.outside_duration,
                     dropped.other_protocol
-                )
+                );
+                if dropped.late_records > 0 {
+                    note += &format!(
+                        "; {} flow-log record(s) started more than {LATE_TOLERANCE_S} s before records read earlier and were left out (files overlapping in time: natsim reads files in the order of their first record)",
+                        dropped.late_records
+                    );
+                }
+                note
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::io::flowlogs::read;
+    use crate::io::flowlogs::sorted::tests::mixed_logs;
+
+    /// The trace as it was built in memory before it streamed (issue 11): every connection of
+    /// `protocol` sorted by start, timed from the first connection, cut at the duration, the
+    /// destinations numbered in order of first appearance.
+    fn in_memory(
+        paths: &[PathBuf],
+        protocol: u8,
+        duration_ns: u64,
+    ) -> (Vec<Recorded>, u32, Dropped) {
+        let connections = read(paths, &Options::default()).unwrap().connections;
+        let first_s = connections.iter().map(|c| c.start_s).min().unwrap();
+        let mut destinations: HashMap<SocketAddr, u32> = HashMap::new();
+        let mut dropped = Dropped::default();
+        let mut out = Vec::new();
+        for c in &connections {
+            let at_ns = (c.start_s - first_s) * NS_PER_S as u64;
+            if c.protocol != protocol {
+                dropped.other_protocol += 1;
+            } else if at_ns >= duration_ns {
+                dropped.outside_duration += 1;
+            } else {
+                let next = destinations.len() as u32;
+                out.push(Recorded {
+                    at_ns,
+                    request_bytes: c.request_bytes as f64,
+                    response_bytes: c.response_bytes as f64,
+                    destination: *destinations.entry(c.server).or_insert(next),
+                    aws_service: c.service.is_some(),
+                });
+            }
+        }
+        (out, destinations.len() as u32, dropped)
+    }
+
+    #[test]
+    fn the_trace_on_disk_is_the_trace_that_was_held_in_memory() {
+        let dir = SpillDir::new().unwrap();
+        let path = dir.file("mixed.log");
+        std::fs::write(&path, mixed_logs(3_000)).unwrap();
+        let paths = [path];
+        let sorted = Sorted::read(&paths, &Options::default()).unwrap();
+        for (protocol, duration_s) in [(6u8, 3_600u64), (17, 86_400)] {
+            let duration_ns = duration_s * NS_PER_S as u64;
+            let (expected, destinations, dropped) = in_memory(&paths, protocol, duration_ns);
+            let cut = cut(&sorted, protocol, duration_ns).unwrap();
+            assert_eq!((cut.destinations, cut.dropped), (destinations, dropped));
+            assert_eq!(cut.file.len(), expected.len());
+            let mut reader = cut.file.reader();
+            let got: Vec<Recorded> = std::iter::from_fn(|| reader.next()).collect();
+            assert_eq!(got, expected, "protocol {protocol}");
+            for (i, c) in expected.iter().enumerate() {
+                assert_eq!(cut.file.destination(i), c.destination);
+            }
+            let sum: f64 = expected.iter().map(|c| c.request_bytes).sum();
+            assert_eq!(cut.sums.request_bytes.to_bits(), sum.to_bits());
+        }
+    }
 }

@@ -135,8 +135,8 @@ impl Plan {
         refuse_set_and_swept(&spec, overrides).map_err(|e| e.in_file(file))?;
         spec.check_paths(&root).map_err(|e| e.in_file(file))?;
         // Parsing is independent per point; collect in order so the first bad point is reported.
-        // The points share each list of flow logs, read once (`traces`); each point keeps only
-        // its own `Replay`.
+        // The points share each list of flow logs, read once (`traces`), and each workload's
+        // trace file; each point keeps only its own `Replay` (the scale) over it.
         let context = PointContext {
             file,
             folder,

@@ -10,7 +10,7 @@
 //! burst and baseline at every event.
 
 use crate::engine::Nanos;
-use crate::util::units::NS_PER_S;
+use crate::util::units::{NS_PER_S, ns_to_seconds};
 
 /// Seconds of burst a drained bucket must earn back before bursting resumes (assumed).
 pub(crate) const RESUME_SECONDS: f64 = 1.0;
@@ -103,7 +103,14 @@ impl CreditBucket {
         if now <= self.last_update {
             return;
         }
-        let dt = (now - self.last_update) as f64 / NS_PER_S;
+        if self.bits == self.max_bits && self.baseline_bps - usage_bps >= 0.0 {
+            // Full and not drawn on: the clamp below would give `max_bits` again, exactly,
+            // and leave the lowest level where it is. The common case of a NAT gateway's
+            // packet tokens, settled at every flow start.
+            self.last_update = now;
+            return;
+        }
+        let dt = ns_to_seconds(now - self.last_update);
         self.last_update = now;
         self.bits = (self.bits + (self.baseline_bps - usage_bps) * dt).clamp(0.0, self.max_bits);
         self.min_bits = self.min_bits.min(self.bits);
@@ -149,7 +156,7 @@ impl CreditBucket {
     #[inline]
     pub(crate) fn changes_before(&self, at: Nanos, usage_bps: f64) -> bool {
         self.gap(usage_bps).is_some_and(|(missing_bits, rate)| {
-            missing_bits < rate * (at.saturating_sub(self.last_update) as f64 / NS_PER_S)
+            missing_bits < rate * ns_to_seconds(at.saturating_sub(self.last_update))
         })
     }
 

@@ -123,7 +123,7 @@ impl Gateway {
     fn share_packets(&mut self, now: Nanos) {
         let allowance = self.packets.bandwidth_bps();
         // Tokens left: no limit on either link, as long as both already know it (the common
-        // case on every flow start and finish, so it comes first).
+        // case on every flow start and finish, so it comes first, inlined at every call).
         if self.down
             || (allowance == f64::INFINITY
                 && self.path.out.packet_allowance() == f64::INFINITY
@@ -131,6 +131,12 @@ impl Gateway {
         {
             return;
         }
+        self.split_packets(now, allowance);
+    }
+
+    /// The rest of [`Gateway::share_packets`]: the links' demands decide their parts.
+    #[inline(never)]
+    fn split_packets(&mut self, now: Nanos, allowance: f64) {
         let demands = [
             self.path.out.packet_demand(),
             self.path.inbound.packet_demand(),
@@ -144,6 +150,7 @@ impl Gateway {
 impl Device for Gateway {
     /// Takes a source port for a connection to `destination`, or refuses it as AWS's
     /// ErrorPortAllocation does when every IP's ports to that destination are taken.
+    #[inline]
     fn admit(&mut self, _now: Nanos, _workload: usize, destination: u32) -> Result<u32, Refusal> {
         if self.down {
             return Err(Refusal::Outage);
@@ -156,20 +163,24 @@ impl Device for Gateway {
         Ok(0)
     }
 
+    #[inline]
     fn release(&mut self, _path: u32, destination: u32) {
         let in_use = &mut self.ports_in_use[destination as usize];
         *in_use = in_use.saturating_sub(1);
     }
 
     /// One timeout for every protocol (AWS: 350 s).
+    #[inline]
     fn idle_timeout_ns(&self, _protocol: Protocol) -> Nanos {
         self.config.idle_timeout_ns
     }
 
+    #[inline]
     fn release_delay_ns(&self, _protocol: Protocol) -> Nanos {
         self.config.release_delay_ns
     }
 
+    #[inline(always)]
     fn start_flow(
         &mut self,
         now: Nanos,
@@ -199,7 +210,7 @@ impl Device for Gateway {
         progress
     }
 
-    #[inline]
+    #[inline(always)]
     fn next_deadline(&self) -> Option<Nanos> {
         let completion = self.path.next_completion();
         let rate = packet_rate(&self.path);
@@ -213,6 +224,7 @@ impl Device for Gateway {
 
     /// Finished flows, and the packet bucket drained or refilled. A gateway fails only with its
     /// AZ, so nothing is ever reset here.
+    #[inline(always)]
     fn on_deadline(
         &mut self,
         now: Nanos,

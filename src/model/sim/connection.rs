@@ -39,6 +39,7 @@ pub(crate) struct Connection {
 }
 
 impl Connection {
+    #[inline]
     pub(crate) fn new(now: Nanos, path: u32, arrival: &Arrival, in_window: bool) -> Self {
         Connection {
             class: arrival.class,
@@ -65,6 +66,7 @@ impl Connection {
     }
 
     /// Books a finished phase: what got through, and (UDP) what was sent but lost.
+    #[inline]
     pub(crate) fn settle(&mut self, direction: Direction, progress: FlowProgress) {
         match direction {
             Direction::Out => self.out_delivered += progress.delivered_bytes,
@@ -102,6 +104,7 @@ struct Slot {
 
 impl Slab {
     /// Stores `connection`; returns its index and the slot's generation.
+    #[inline]
     pub(crate) fn insert(&mut self, connection: Connection) -> (u32, u32) {
         let index = match self.free.pop() {
             Some(index) => index,
@@ -120,12 +123,14 @@ impl Slab {
     }
 
     /// Whether `index` still holds the connection that was stored with `generation`.
+    #[inline]
     pub(crate) fn is_current(&self, index: u32, generation: u32) -> bool {
         self.slots
             .get(index as usize)
             .is_some_and(|s| s.generation == generation && s.connection.is_some())
     }
 
+    #[inline]
     pub(crate) fn generation(&self, index: u32) -> u32 {
         self.slots[index as usize].generation
     }
@@ -149,6 +154,7 @@ impl Slab {
 
     /// The connection at `index`. Indices come only from `insert` and are used only until
     /// `remove`, so a missing slot is a bug in the simulation, not bad input.
+    #[inline]
     pub(crate) fn get(&self, index: u32) -> &Connection {
         self.slots[index as usize]
             .connection
@@ -156,6 +162,7 @@ impl Slab {
             .expect("live connection")
     }
 
+    #[inline]
     pub(crate) fn get_mut(&mut self, index: u32) -> &mut Connection {
         self.slots[index as usize]
             .connection
@@ -169,6 +176,15 @@ impl Slab {
             .connection
             .take()
             .expect("live connection")
+    }
+
+    /// Frees the slot at `index` without handing its connection back (no copy of it).
+    #[inline]
+    pub(crate) fn discard(&mut self, index: u32) {
+        self.free.push(index);
+        let slot = &mut self.slots[index as usize];
+        debug_assert!(slot.connection.is_some(), "live connection");
+        slot.connection = None;
     }
 
     pub(crate) fn iter(&self) -> impl Iterator<Item = &Connection> {

@@ -141,6 +141,7 @@ impl<D: Device> Fleet<D> {
             .collect()
     }
 
+    #[inline]
     pub(crate) fn admit(
         &mut self,
         now: Nanos,
@@ -160,6 +161,7 @@ impl<D: Device> Fleet<D> {
     }
 
     /// Time an admitted connection waits for the device's CPU before its bytes move.
+    #[inline]
     pub(crate) fn processing_delay(&mut self, now: Nanos, path: u32) -> Nanos {
         let (deployment, local) = self.locate(path);
         self.deployments[deployment]
@@ -167,6 +169,7 @@ impl<D: Device> Fleet<D> {
             .processing_delay(now, local)
     }
 
+    #[inline]
     pub(crate) fn release(&mut self, path: u32, destination: u32) {
         let (deployment, local) = self.locate(path);
         self.deployments[deployment]
@@ -174,6 +177,7 @@ impl<D: Device> Fleet<D> {
             .release(local, destination);
     }
 
+    #[inline]
     pub(crate) fn start_flow(
         &mut self,
         now: Nanos,
@@ -204,6 +208,7 @@ impl<D: Device> Fleet<D> {
             .stop_flow(now, local, direction, flow, mark)
     }
 
+    #[inline]
     pub(crate) fn next_deadline(&self) -> Option<Nanos> {
         if let ([only], []) = (self.deployments.as_slice(), self.az_events.as_slice()) {
             // The common case, asked once per event: one device, no AZ outage pending.
@@ -216,6 +221,7 @@ impl<D: Device> Fleet<D> {
     }
 
     /// Runs every deployment that is due, numbering what it reports with global paths.
+    #[inline]
     pub(crate) fn on_deadline(
         &mut self,
         now: Nanos,
@@ -296,10 +302,12 @@ impl<D: Device> Fleet<D> {
     }
 
     /// Every deployment shares one configuration, so the first one answers for all.
+    #[inline]
     pub(crate) fn idle_timeout_ns(&self, protocol: Protocol) -> u64 {
         self.deployments[0].device.idle_timeout_ns(protocol)
     }
 
+    #[inline]
     pub(crate) fn release_delay_ns(&self, protocol: Protocol) -> u64 {
         self.deployments[0].device.release_delay_ns(protocol)
     }
@@ -411,7 +419,12 @@ impl<D: Device> Fleet<D> {
         )
     }
 
+    #[inline]
     fn locate(&self, path: u32) -> (usize, u32) {
+        if self.deployments.len() == 1 {
+            // The common case: every path is the one deployment's own.
+            return (0, path);
+        }
         let index = self
             .deployments
             .iter()

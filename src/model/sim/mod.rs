@@ -198,6 +198,8 @@ struct Simulation<'a, D> {
     outcome: Outcome,
     /// Next arrival time per workload (`None` once past the horizon).
     next_arrivals: Vec<Option<Nanos>>,
+    /// The earliest of `next_arrivals`, kept as they change (the engine asks after every event).
+    first_arrival: Option<Nanos>,
     /// The device's next deadline as `next_deadline` last computed it.
     device_deadline: std::cell::Cell<Option<Nanos>>,
     /// The device changed since `device_deadline` was computed. Set before every call that may
@@ -259,6 +261,7 @@ impl<'a, D: Device> Simulation<'a, D> {
             ),
             outcome: Outcome::default(),
             next_arrivals: vec![None; scenario.workloads.len()],
+            first_arrival: None,
             device_deadline: std::cell::Cell::new(None),
             device_changed: std::cell::Cell::new(true),
             progress: None,
@@ -271,6 +274,7 @@ impl<'a, D: Device> Simulation<'a, D> {
                 self.generator
                     .next_arrival(class, 0, self.scenario.duration_ns);
         }
+        self.first_arrival = self.earliest_arrival();
         if let Some(interval) = self.egress.tick_interval() {
             queue.push(interval, Event::DeviceTick);
         }
@@ -285,6 +289,13 @@ impl<'a, D: Device> Simulation<'a, D> {
         }
     }
 
+    fn earliest_arrival(&self) -> Option<Nanos> {
+        self.next_arrivals
+            .iter()
+            .fold(None, |a, &b| crate::model::device::earliest(a, b))
+    }
+
+    #[inline]
     fn on_arrival(&mut self, now: Nanos, class: u32, queue: &mut EventQueue<Event>) {
         self.next_arrivals[class as usize] =
             self.generator
@@ -338,6 +349,7 @@ impl<'a, D: Device> Simulation<'a, D> {
     }
 
     /// Starts the first phase with bytes to move, or finishes at once when there are none.
+    #[inline]
     fn start_transfer(&mut self, now: Nanos, id: u32, queue: &mut EventQueue<Event>) {
         let connection = self.connections.get(id);
         let (request_bytes, response_bytes) = (connection.request_bytes, connection.response_bytes);
@@ -350,6 +362,7 @@ impl<'a, D: Device> Simulation<'a, D> {
         }
     }
 
+    #[inline]
     fn start_phase(&mut self, now: Nanos, id: u32, direction: Direction, bytes: f64) {
         let connection = self.connections.get_mut(id);
         self.device_changed.set(true);
@@ -368,6 +381,7 @@ impl<'a, D: Device> Simulation<'a, D> {
         connection.mark = mark;
     }
 
+    #[inline]
     fn on_flow_finished(
         &mut self,
         now: Nanos,
@@ -387,6 +401,7 @@ impl<'a, D: Device> Simulation<'a, D> {
     }
 
     /// Transfer complete: record its completion time, then hold the connection idle.
+    #[inline]
     fn on_transfer_done(&mut self, now: Nanos, id: u32, queue: &mut EventQueue<Event>) {
         let generation = self.connections.generation(id);
         let connection = self.connections.get_mut(id);
@@ -417,6 +432,7 @@ impl<'a, D: Device> Simulation<'a, D> {
         }
     }
 
+    #[inline]
     fn close(&mut self, now: Nanos, id: u32, queue: &mut EventQueue<Event>) {
         let generation = self.connections.generation(id);
         let connection = self.connections.get_mut(id);
@@ -438,28 +454,34 @@ impl<'a, D: Device> Simulation<'a, D> {
         }
     }
 
+    #[inline]
     fn release(&mut self, id: u32) {
-        let connection = self.connections.remove(id);
-        self.egress.release(connection.path, connection.destination);
+        let connection = self.connections.get(id);
+        let (path, destination) = (connection.path, connection.destination);
+        self.connections.discard(id);
+        self.egress.release(path, destination);
     }
 
     /// Everything the device reported at a deadline. Flows cut by a failure keep what they
     /// moved; flows that finished on a path that failed at the same instant do not go on to
     /// their next phase; then every connection on a failed path is reset.
-    fn on_device_outcome(
-        &mut self,
-        now: Nanos,
-        outcome: &mut Outcome,
-        queue: &mut EventQueue<Event>,
-    ) {
-        for cut in outcome.reset.drain(..) {
+    ///
+    /// Reads `self.outcome` in place (nothing these handlers call touches it), then empties it
+    /// for the next deadline.
+    #[inline]
+    fn on_device_outcome(&mut self, now: Nanos, queue: &mut EventQueue<Event>) {
+        for index in 0..self.outcome.reset.len() {
+            let cut = self.outcome.reset[index];
             self.connections
                 .get_mut(cut.flow)
                 .settle(cut.direction, cut.progress);
         }
-        for done in outcome.finished.drain(..) {
-            let on_failed_path = !outcome.failed.is_empty()
-                && outcome
+        self.outcome.reset.clear();
+        for index in 0..self.outcome.finished.len() {
+            let done = self.outcome.finished[index];
+            let on_failed_path = !self.outcome.failed.is_empty()
+                && self
+                    .outcome
                     .failed
                     .contains(&self.connections.get(done.flow).path);
             if on_failed_path {
@@ -470,9 +492,11 @@ impl<'a, D: Device> Simulation<'a, D> {
                 self.on_flow_finished(now, done.direction, done.flow, done.progress, queue);
             }
         }
-        for path in outcome.failed.drain(..) {
-            self.reset_path(now, path);
+        self.outcome.finished.clear();
+        for index in 0..self.outcome.failed.len() {
+            self.reset_path(now, self.outcome.failed[index]);
         }
+        self.outcome.failed.clear();
     }
 
     /// The clients of an AZ went down at `now`: every connection they had open ends there,
@@ -658,10 +682,7 @@ impl<D: Device> Model for Simulation<'_, D> {
         if self.device_changed.replace(false) {
             self.device_deadline.set(self.egress.next_deadline());
         }
-        let device = self.device_deadline.get();
-        self.next_arrivals
-            .iter()
-            .fold(device, |a, &b| crate::model::device::earliest(a, b))
+        crate::model::device::earliest(self.device_deadline.get(), self.first_arrival)
     }
 
     /// Device work due at `now` first (finished flows, credit switches, failures), then
@@ -669,21 +690,23 @@ impl<D: Device> Model for Simulation<'_, D> {
     #[inline]
     fn on_deadline(&mut self, now: Nanos, queue: &mut EventQueue<Event>) {
         if self.device_deadline.get().is_some_and(|due| due <= now) {
-            let mut outcome = std::mem::take(&mut self.outcome);
             let connections = &self.connections;
             self.device_changed.set(true);
             self.egress
-                .on_deadline(now, |flow| connections.get(flow).mark, &mut outcome);
-            self.on_device_outcome(now, &mut outcome, queue);
-            self.outcome = outcome;
+                .on_deadline(now, |flow| connections.get(flow).mark, &mut self.outcome);
+            self.on_device_outcome(now, queue);
         }
-        for class in 0..self.next_arrivals.len() {
-            if self.next_arrivals[class] == Some(now) {
-                self.on_arrival(now, class as u32, queue);
+        if self.first_arrival == Some(now) {
+            for class in 0..self.next_arrivals.len() {
+                if self.next_arrivals[class] == Some(now) {
+                    self.on_arrival(now, class as u32, queue);
+                }
             }
+            self.first_arrival = self.earliest_arrival();
         }
     }
 
+    #[inline]
     fn on_event(&mut self, now: Nanos, event: Event, queue: &mut EventQueue<Event>) {
         match event {
             Event::HoldEnd {

@@ -289,6 +289,7 @@ impl Recorder {
         }
     }
 
+    #[inline]
     pub(crate) fn in_window(&self, now: Nanos) -> bool {
         now >= self.warmup && now < self.horizon
     }
