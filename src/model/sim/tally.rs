@@ -106,18 +106,22 @@ impl Censoring {
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub(super) struct IntervalCounts {
     pub(super) offered_bytes: f64,
-    /// Bytes of arrivals carried past the device (endpoints, egress-only internet gateway).
+    /// Bytes of arrivals carried past the device (a gateway endpoint, interface endpoints, an
+    /// egress-only internet gateway; part of `offered_bytes`).
     pub(super) bypassed_bytes: f64,
     pub(super) attempts: u64,
     pub(super) refused: u64,
     pub(super) port_allocation: u64,
     pub(super) idle_timeouts: u64,
+    /// The gateway endpoint's part of `bypassed_bytes` (S3/DynamoDB).
+    pub(super) endpoint_bytes: f64,
 }
 
 impl IntervalCounts {
     pub(super) fn add(&mut self, other: &IntervalCounts) {
         self.offered_bytes += other.offered_bytes;
         self.bypassed_bytes += other.bypassed_bytes;
+        self.endpoint_bytes += other.endpoint_bytes;
         self.attempts += other.attempts;
         self.refused += other.refused;
         self.port_allocation += other.port_allocation;
