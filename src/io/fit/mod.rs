@@ -60,6 +60,9 @@ pub struct Options {
     pub name: String,
     /// The inputs as the user named them, for the file's comments.
     pub sources: Vec<String>,
+    /// The inputs as the written file's folder sees them, for the replay it suggests in its
+    /// comments (`flow_logs` paths start there); empty: `sources`.
+    pub replay_paths: Vec<String>,
 }
 
 /// A fitted scenario: what was measured, the workloads and the candidates.
@@ -77,6 +80,8 @@ pub struct Fit {
     pub workloads: Vec<FittedWorkload>,
     pub candidates: Vec<FittedCandidate>,
     pub sources: Vec<String>,
+    /// `flow_logs` paths for a replay of the same logs (see [`Options::replay_paths`]).
+    pub replay_paths: Vec<String>,
     /// Connections of protocols natsim does not simulate (neither TCP nor UDP), by protocol.
     pub unsimulated: BTreeMap<u8, u64>,
 }
@@ -296,6 +301,11 @@ impl Fitter {
             workloads,
             candidates,
             sources: options.sources.clone(),
+            replay_paths: if options.replay_paths.is_empty() {
+                options.sources.clone()
+            } else {
+                options.replay_paths.clone()
+            },
             unsimulated,
         })
     }

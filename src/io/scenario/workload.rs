@@ -77,14 +77,12 @@ fn read(
     if s.has("flow_logs") {
         return read_replayed(s, name, az, clients, catalog, replay);
     }
-    if s.has("flow_logs_scale") {
-        let hint =
-            "add flow_logs = [\"...\"] to replay recorded traffic, or remove flow_logs_scale";
-        return Err(s.error(
-            "flow_logs_scale",
-            "flow_logs_scale is set but flow_logs is not",
-            hint,
-        ));
+    for key in ["flow_logs_scale", "flow_logs_az_id"] {
+        if s.has(key) {
+            let hint =
+                format!("add flow_logs = [\"...\"] to replay recorded traffic, or remove {key}");
+            return Err(s.error(key, format!("{key} is set but flow_logs is not"), hint));
+        }
     }
     let profile = parse_profile(&mut s)?;
     let request_bytes = s
