@@ -175,6 +175,10 @@ fn seen_from(out: &Path, file: &Path) -> String {
     let from: Vec<_> = folder.components().collect();
     let to: Vec<_> = target.components().collect();
     let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    // Sharing no more than the root: the absolute path reads better than a climb to it.
+    if common <= 1 {
+        return target.display().to_string();
+    }
     let mut relative = PathBuf::new();
     for _ in common..from.len() {
         relative.push("..");

@@ -82,6 +82,9 @@ fn header(out: &mut String, fit: &Fit) {
                 .map_or(String::new(), |id| format!("AZ ID {id}, ")),
             w.connections
         );
+        if let Some(class) = &w.class {
+            let _ = writeln!(out, "#   traffic class: {class}");
+        }
         let _ = writeln!(out, "#   request_bytes: {}", w.request.describe());
         let _ = writeln!(out, "#   response_bytes: {}", w.response.describe());
         let _ = writeln!(
