@@ -309,3 +309,35 @@ fn the_replay_fit_suggests_runs_per_az() {
         assert_eq!(cross == 0.0, name == "natgw-per-az", "{name}: {cross}");
     }
 }
+
+/// Two AZ IDs in one zone (the default `a`, say) would hide the cross-AZ traffic; one AZ ID in
+/// two zones would invent some: both refused at the later workload's `az`.
+#[test]
+fn an_az_id_is_one_zone() {
+    let dir = scratch("replay-az-zones");
+    write_logs(&dir);
+    let file = dir.join("scenario.toml");
+    for (second, expected) in [
+        (
+            workload("b", "a", Some("use1-az2")),
+            "this one AZ ID \"use1-az2\" in the same zone",
+        ),
+        (
+            workload("b", "b", Some("use1-az1")),
+            "this one in zone \"b\"",
+        ),
+    ] {
+        let text = header("zones") + &workload("a", "a", Some("use1-az1")) + &second + ONE_GATEWAY;
+        std::fs::write(&file, &text).unwrap();
+        let error = parse_scenario_file(&file).unwrap_err().to_string();
+        assert!(error.contains("workload[1].az"), "{error}");
+        assert!(error.contains(expected), "{expected}: {error}");
+    }
+    // The same AZ ID in the same zone (TCP and UDP, say) is fine.
+    let text = header("zones")
+        + &workload("a", "a", Some("use1-az1"))
+        + &workload("a2", "a", Some("use1-az1"))
+        + ONE_GATEWAY;
+    std::fs::write(&file, &text).unwrap();
+    parse_scenario_file(&file).unwrap_or_else(|e| panic!("{e}"));
+}
