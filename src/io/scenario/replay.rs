@@ -571,6 +571,56 @@ mod tests {
         (out, destinations.len() as u32, dropped)
     }
 
+    /// Three per-AZ workloads and an unfiltered one over the same logs: one read of the logs,
+    /// one trace per AZ ID, and each AZ's connections in its own trace.
+    #[test]
+    fn workloads_over_the_same_logs_share_one_read() {
+        let dir = SpillDir::new().unwrap();
+        let mut text = String::from(
+            "version interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status az-id\n",
+        );
+        for i in 0..30u64 {
+            let az = ["use1-az1", "use1-az2", "use1-az3"][(i % 3) as usize];
+            let at = 1_700_000_000 + i;
+            text += &format!(
+                "2 eni-1 10.0.0.{i} 198.51.100.1 {port} 443 6 1 100 {at} {end} ACCEPT OK {az}\n",
+                port = 30_000 + i,
+                end = at + 1
+            );
+        }
+        std::fs::write(dir.file("egress.log"), text).unwrap();
+        let mut scenario = String::from(
+            "[scenario]\nname = \"t\"\nduration = \"1h\"\n[[candidate]]\nname = \"gw\"\nkind = \"nat_gateway\"\n",
+        );
+        for (az, id) in [("a", "use1-az1"), ("b", "use1-az2"), ("c", "use1-az3")] {
+            scenario += &format!(
+                "[[workload]]\nname = \"{az}\"\naz = \"{az}\"\nflow_logs = [\"egress.log\"]\nflow_logs_az_id = \"{id}\"\n"
+            );
+        }
+        scenario += "[[workload]]\nname = \"all\"\nflow_logs = [\"egress.log\"]\n";
+        let traces = Traces::default();
+        let parsed = super::super::parse::parse_scenario_shared(
+            &scenario,
+            "t.toml",
+            Some(dir.path()),
+            crate::io::catalog::Catalog::embedded(),
+            &traces,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(traces.read.lock().unwrap().len(), 1, "one read of the logs");
+        assert_eq!(
+            traces.cut.lock().unwrap().len(),
+            4,
+            "a trace per AZ ID, and the whole"
+        );
+        let lengths: Vec<usize> = parsed
+            .workloads
+            .iter()
+            .map(|w| w.replay.as_ref().unwrap().len())
+            .collect();
+        assert_eq!(lengths, [10, 10, 10, 30]);
+    }
+
     #[test]
     fn the_trace_on_disk_is_the_trace_that_was_held_in_memory() {
         let dir = SpillDir::new().unwrap();
