@@ -158,6 +158,16 @@ fn parse_text(
         .ok_or_else(|| ScenarioError::new("scenario.region", "unknown region", ""))?;
     let slo = slo.map(parse_slo).transpose()?.unwrap_or_default();
     let (prices, instance_prices, missing) = prices::read(prices, region, catalog)?;
+    // Without a caller's (a sweep's) traces, the workloads over one list of logs (one per AZ)
+    // still share one read of it.
+    let own_traces;
+    let traces = match traces {
+        Some(traces) => traces,
+        None => {
+            own_traces = Traces::default();
+            &own_traces
+        }
+    };
     let replay = replay::Context {
         base: folder,
         duration_ns: header.duration_ns,
