@@ -183,7 +183,11 @@ impl Usage {
 /// A bill, line by line.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Bill {
+    /// The device's own hours: NAT gateways, instances (a standby instance included).
     pub(crate) fixed_usd: f64,
+    /// A fallback's standby NAT gateways by the hour (alterNAT), billed whether they carry
+    /// anything or not.
+    pub(crate) standby_usd: f64,
     pub(crate) processing_usd: f64,
     pub(crate) transfer_usd: f64,
     pub(crate) cross_az_usd: f64,
@@ -199,6 +203,7 @@ pub struct Bill {
 impl Bill {
     pub fn total_usd(&self) -> f64 {
         self.fixed_usd
+            + self.standby_usd
             + self.processing_usd
             + self.transfer_usd
             + self.cross_az_usd
@@ -215,8 +220,8 @@ impl Bill {
 pub(crate) fn bill(usage: &Usage, prices: &Prices) -> Bill {
     let month = usage.monthly();
     Bill {
-        fixed_usd: usage.device_hours * usage.device_usd_per_hour
-            + usage.standby_gateway_hours * prices.nat_gateway_usd_per_hour,
+        fixed_usd: usage.device_hours * usage.device_usd_per_hour,
+        standby_usd: usage.standby_gateway_hours * prices.nat_gateway_usd_per_hour,
         processing_usd: usage.processed_gb * prices.nat_gateway_usd_per_gb,
         transfer_usd: usage.egress_gb * effective_egress_usd_per_gb(&month, prices),
         cross_az_usd: usage.cross_az_gb * 2.0 * prices.cross_az_usd_per_gb_each_way,

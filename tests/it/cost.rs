@@ -184,6 +184,7 @@ fn every_cost_line_is_usage_times_price() {
         assert_eq!(endpoint_azs > 0.0, get("billed_endpoint_gb") > 0.0);
         let lines = [
             "cost_fixed_usd",
+            "cost_standby_usd",
             "cost_processing_usd",
             "cost_transfer_usd",
             "cost_cross_az_usd",
@@ -198,6 +199,7 @@ fn every_cost_line_is_usage_times_price() {
         );
         let monthly_lines = [
             "monthly_fixed_usd",
+            "monthly_standby_usd",
             "monthly_processing_usd",
             "monthly_transfer_usd",
             "monthly_cross_az_usd",

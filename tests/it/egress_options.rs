@@ -541,8 +541,24 @@ at = "30m"
         alternat.get(Metric::ConnReset)
     );
     assert_eq!(alternat.get(Metric::BilledStandbyGatewayHours), 2.0);
-    let fixed = 2.0 * 0.0432 + 2.0 * 0.045;
-    assert!((alternat.get(Metric::CostFixedUsd) - fixed).abs() < 1e-9);
+    // The instance's hours and the standby gateway's are lines of their own; the month bills
+    // the standby gateway for 730 hours whether it carried anything or not.
+    assert!((alternat.get(Metric::CostFixedUsd) - 2.0 * 0.0432).abs() < 1e-9);
+    assert!((alternat.get(Metric::CostStandbyUsd) - 2.0 * 0.045).abs() < 1e-9);
+    assert!((alternat.get(Metric::MonthlyStandbyUsd) - 730.0 * 0.045).abs() < 1e-9);
+    let lines: f64 = [
+        Metric::CostFixedUsd,
+        Metric::CostStandbyUsd,
+        Metric::CostProcessingUsd,
+        Metric::CostTransferUsd,
+        Metric::CostCrossAzUsd,
+        Metric::CostIpv4Usd,
+        Metric::CostStorageUsd,
+    ]
+    .iter()
+    .map(|&m| alternat.get(m))
+    .sum();
+    assert!((alternat.get(Metric::CostTotalUsd) - lines).abs() < 1e-9);
     assert!(
         (alternat.get(Metric::CostProcessingUsd) - alternat.get(Metric::BilledProcessedGb) * 0.045)
             .abs()

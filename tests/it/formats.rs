@@ -80,6 +80,7 @@ fn run_json_is_summary_json_fits_its_schema_and_agrees_with_summary_csv() {
             ("egress", "monthly_transfer_usd"),
             ("ipv4", "monthly_ipv4_usd"),
             ("storage", "monthly_storage_usd"),
+            ("standby", "monthly_standby_usd"),
         ] {
             let value = c["monthly_cost_usd"][key].as_f64().unwrap();
             assert!(
@@ -90,6 +91,7 @@ fn run_json_is_summary_json_fits_its_schema_and_agrees_with_summary_csv() {
         let lines = &c["monthly_cost_usd"];
         let sum: f64 = [
             "hours",
+            "standby",
             "processing",
             "egress",
             "cross_az",

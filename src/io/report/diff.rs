@@ -106,6 +106,7 @@ struct BoolChange {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 struct CostChange {
     hours: Change,
+    standby: Change,
     processing: Change,
     egress: Change,
     cross_az: Change,
@@ -291,6 +292,7 @@ fn candidate_change(a: Option<&CandidateResult>, b: Option<&CandidateResult>) ->
         },
         monthly_cost_usd: CostChange {
             hours: cost(|l| l.hours),
+            standby: cost(|l| l.standby),
             processing: cost(|l| l.processing),
             egress: cost(|l| l.egress),
             cross_az: cost(|l| l.cross_az),
@@ -376,6 +378,7 @@ fn cost_rows(
     let header = vec![
         "candidate",
         "hours",
+        "standby",
         "processing",
         "egress",
         "cross-AZ",
@@ -394,6 +397,7 @@ fn cost_rows(
             row.extend(
                 [
                     l.hours,
+                    l.standby,
                     l.processing,
                     l.egress,
                     l.cross_az,

@@ -133,13 +133,15 @@ pub(crate) struct Performance {
     pub(crate) utilization: Option<f64>,
 }
 
-/// A bill by line, in USD. `hours` holds every hourly charge of the device: instances or NAT
-/// gateways, and a fallback's standby NAT gateway; `endpoints` the interface endpoints' hours
-/// and data processing. `storage` and `endpoints` came after schema version 1's first
-/// documents, which read back as 0.
+/// A bill by line, in USD. `hours` holds the device's own hours (instances or NAT gateways),
+/// `standby` a fallback's standby NAT gateways, `endpoints` the interface endpoints' hours and
+/// data processing. `standby`, `storage` and `endpoints` came after schema version 1's first
+/// documents, which read back as 0 (and whose `hours` include the standby gateways).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub(crate) struct CostLines {
     pub(crate) hours: f64,
+    #[serde(default)]
+    pub(crate) standby: f64,
     pub(crate) processing: f64,
     pub(crate) egress: f64,
     pub(crate) cross_az: f64,
@@ -153,9 +155,10 @@ pub(crate) struct CostLines {
 
 impl CostLines {
     /// The lines with their labels, in the order reports list them (total last).
-    pub(crate) fn labelled(&self) -> [(&'static str, f64); 8] {
+    pub(crate) fn labelled(&self) -> [(&'static str, f64); 9] {
         [
             ("hours", self.hours),
+            ("standby", self.standby),
             ("processing", self.processing),
             ("egress", self.egress),
             ("cross-AZ", self.cross_az),
@@ -326,6 +329,7 @@ fn candidate(s: &Summary, reason: Vec<String>) -> CandidateResult {
         },
         monthly_cost_usd: CostLines {
             hours: s.get(Metric::MonthlyFixedUsd),
+            standby: s.get(Metric::MonthlyStandbyUsd),
             processing: s.get(Metric::MonthlyProcessingUsd),
             egress: s.get(Metric::MonthlyTransferUsd),
             cross_az: s.get(Metric::MonthlyCrossAzUsd),
@@ -337,6 +341,7 @@ fn candidate(s: &Summary, reason: Vec<String>) -> CandidateResult {
         },
         run_cost_usd: CostLines {
             hours: s.get(Metric::CostFixedUsd),
+            standby: s.get(Metric::CostStandbyUsd),
             processing: s.get(Metric::CostProcessingUsd),
             egress: s.get(Metric::CostTransferUsd),
             cross_az: s.get(Metric::CostCrossAzUsd),

@@ -169,19 +169,6 @@ fn bill(out: &mut String, scenario: &Scenario, result: &ScenarioResult, plots: &
         .collect();
     let winners: Vec<bool> = result.summaries.iter().map(|s| s.recommended).collect();
     table(out, &header, &rows, &winners);
-    let standby: Vec<&str> = result
-        .summaries
-        .iter()
-        .filter(|s| s.get(Metric::BilledStandbyGatewayHours) > 0.0)
-        .map(|s| s.name.as_str())
-        .collect();
-    if !standby.is_empty() {
-        let _ = writeln!(
-            out,
-            "<p>The hours of {} include a standby NAT gateway (the fallback), billed whether it carries anything or not.</p>",
-            escape(&standby.join(", "))
-        );
-    }
     if let Some(note) = confidence_note(scenario.replications) {
         let _ = writeln!(out, "<p class=\"ci\">{}.</p>", escape(&note));
     }

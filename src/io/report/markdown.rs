@@ -362,7 +362,7 @@ fn cost_table(doc: &RunDocument) -> String {
         })
         .collect();
     table(&labels, &right, &rows)
-        + "\nhours: instances or NAT gateways, with a fallback's standby NAT gateway; egress: data transfer to the internet; EBS: the instances' gp3 volumes; endpoints: interface endpoints' hours and GB.\n"
+        + "\nhours: instances or NAT gateways; standby: a fallback's standby NAT gateway; egress: data transfer to the internet; EBS: the instances' gp3 volumes; endpoints: interface endpoints' hours and GB.\n"
 }
 
 fn objectives(doc: &RunDocument) -> String {

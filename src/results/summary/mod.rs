@@ -112,6 +112,9 @@ metrics! {
     Ipv6Gb => "ipv6_gb",
     EgressIps => "egress_ips",
     EgressIpsFixed => "egress_ips_fixed",
+    // A fallback's standby NAT gateways, a line of their own (issue 14's monthly bill).
+    CostStandbyUsd => "cost_standby_usd",
+    MonthlyStandbyUsd => "monthly_standby_usd",
 }
 
 impl Metric {
@@ -224,6 +227,8 @@ fn run_value(run: &RunOutput, metric: Metric) -> f64 {
         // The addresses are the candidate's (its allowlisted workloads' as a whole).
         Metric::EgressIps => f.egress_ips,
         Metric::EgressIpsFixed => flag(f.egress_ips_fixed),
+        Metric::CostStandbyUsd => run.bill.standby_usd,
+        Metric::MonthlyStandbyUsd => run.monthly_bill.standby_usd,
         // Every other metric is a figure.
         _ => f64::NAN,
     }

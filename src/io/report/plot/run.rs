@@ -21,12 +21,17 @@ use crate::results::summary::{Metric, Summary};
 
 /// The lines of a monthly bill, in the order the bars stack them: (metric, legend label, colour).
 /// The first five are always shown; the others ([`bill_lines`]) only when a candidate pays them.
-pub(crate) const BILL_LINES: [(Metric, &str, usize); 8] = [
+pub(crate) const BILL_LINES: [(Metric, &str, usize); 9] = [
     (Metric::MonthlyFixedUsd, "hours (gateway or instances)", 0),
     (Metric::MonthlyProcessingUsd, "NAT gateway processing", 3),
     (Metric::MonthlyTransferUsd, "data transfer out (egress)", 1),
     (Metric::MonthlyCrossAzUsd, "cross-AZ transfer", 4),
     (Metric::MonthlyIpv4Usd, "public IPv4 addresses", 7),
+    (
+        Metric::MonthlyStandbyUsd,
+        "standby NAT gateway (fallback) hours",
+        8,
+    ),
     (Metric::MonthlyStorageUsd, "instances' EBS volumes", 5),
     (
         Metric::MonthlyEndpointHoursUsd,
