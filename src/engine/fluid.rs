@@ -589,10 +589,15 @@ impl Link {
             state.delivered_clock += state.delivered_rate * dt;
             let delivered = state.delivered_rate * state.active as f64 * dt;
             state.delivered_bytes_total += delivered;
-            let lost = (state.sent_rate - state.delivered_rate) * state.active as f64 * dt;
-            let dropped_packets = lost * state.spec.packets_per_byte;
-            state.dropped_packets_total += dropped_packets;
-            self.totals.dropped_packets += dropped_packets;
+            let lost_rate = state.sent_rate - state.delivered_rate;
+            // Nothing lost (every elastic class, and UDP below its share) adds a zero to totals
+            // that are never −0: skipped, the same bits.
+            if lost_rate != 0.0 {
+                let lost = lost_rate * state.active as f64 * dt;
+                let dropped_packets = lost * state.spec.packets_per_byte;
+                state.dropped_packets_total += dropped_packets;
+                self.totals.dropped_packets += dropped_packets;
+            }
             self.totals.delivered_packets += delivered * state.spec.packets_per_byte;
         }
         self.totals.sent_bytes += self.sent_rate * dt;

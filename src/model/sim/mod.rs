@@ -470,6 +470,21 @@ impl<'a, D: Device> Simulation<'a, D> {
     /// for the next deadline.
     #[inline]
     fn on_device_outcome(&mut self, now: Nanos, queue: &mut EventQueue<Event>) {
+        if self.outcome.reset.is_empty() && self.outcome.failed.is_empty() {
+            // Flows finished and nothing failed: the case of nearly every deadline.
+            for index in 0..self.outcome.finished.len() {
+                let done = self.outcome.finished[index];
+                self.on_flow_finished(now, done.direction, done.flow, done.progress, queue);
+            }
+            self.outcome.finished.clear();
+            return;
+        }
+        self.on_device_failures(now, queue);
+    }
+
+    /// [`Simulation::on_device_outcome`] when a flow was reset or a path failed.
+    #[inline(never)]
+    fn on_device_failures(&mut self, now: Nanos, queue: &mut EventQueue<Event>) {
         for index in 0..self.outcome.reset.len() {
             let cut = self.outcome.reset[index];
             self.connections
