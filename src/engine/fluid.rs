@@ -646,6 +646,7 @@ impl Link {
     /// Max-min fair water-filling over the classes: classes whose cap is below the fair share
     /// get their cap, the rest share what is left equally. The level is the bandwidth's, or the
     /// packet allowance's when the flows would exceed it at the bandwidth's level. O(K).
+    #[inline]
     fn recompute(&mut self) {
         if self.active_flows == 0 {
             // What the general case below finds for an idle link, without the passes: every
@@ -658,6 +659,13 @@ impl Link {
             self.next_completion = None;
             return;
         }
+        self.recompute_busy();
+    }
+
+    /// [`Link::recompute`] with flows running: apart, so that the idle case, inlined, does not
+    /// pay for this one's registers.
+    #[inline(never)]
+    fn recompute_busy(&mut self) {
         let flows = self.active_flows as f64;
         let bandwidth_level = self.water_level(self.bandwidth_bytes_per_s, flows, |_| 1.0);
         self.limit = Limit::Bandwidth;

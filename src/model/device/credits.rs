@@ -112,16 +112,7 @@ impl CreditBucket {
         }
         let dt = ns_to_seconds(now - self.last_update);
         self.last_update = now;
-        // `clamp(0.0, max_bits)` written out, without its check that 0 ≤ max_bits (true of
-        // every bucket), NaN kept as `clamp` keeps it: this runs at every flow start and end.
-        let bits = self.bits + (self.baseline_bps - usage_bps) * dt;
-        self.bits = if bits < 0.0 {
-            0.0
-        } else if bits > self.max_bits {
-            self.max_bits
-        } else {
-            bits
-        };
+        self.bits = (self.bits + (self.baseline_bps - usage_bps) * dt).clamp(0.0, self.max_bits);
         self.min_bits = self.min_bits.min(self.bits);
     }
 

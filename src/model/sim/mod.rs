@@ -460,7 +460,7 @@ impl<'a, D: Device> Simulation<'a, D> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn release(&mut self, id: u32) {
         let connection = self.connections.get(id);
         let (path, destination) = (connection.path, connection.destination);
