@@ -11,9 +11,9 @@
 #   PYTHON                interpreter that creates the venv (default python3).
 #   CARGO_TARGET_DIR      honoured by cargo as usual.
 #
-# The executed copy goes to output/notebooks/sweep-traffic.ipynb; the committed notebook is never
-# modified. The chart goes to notebook_cost.png next to the sweep file. Exits non-zero if any
-# cell raises, for example when the sweep file is missing a column.
+# The executed copy (notebook.ipynb) and the chart (notebook_cost.png) go into the sweep's own
+# folder, beside the sweep.parquet read; the committed notebook is never modified. Exits non-zero
+# if any cell raises, for example when the sweep file is missing a column.
 set -euo pipefail
 
 usage() {
@@ -52,7 +52,6 @@ fi
 cd "$repo"
 requirements="$here/requirements.txt"
 notebook="$here/sweep-traffic.ipynb"
-out_dir="$repo/output/notebooks"
 kernel=natsim-notebook
 
 # --- the virtual environment ------------------------------------------------------------------
@@ -96,8 +95,8 @@ else
 fi
 
 # --- the notebook ------------------------------------------------------------------------------
-mkdir -p "$out_dir"
-executed="$out_dir/sweep-traffic.ipynb"
+# The executed copy sits with the sweep it read, so each sweep's folder holds its own.
+executed="$(dirname "$parquet")/notebook.ipynb"
 # The kernel starts in notebooks/, as Jupyter would start it; the notebook finds the sweep file
 # from there, or through NATSIM_SWEEP_PARQUET.
 if [[ -n "${NATSIM_SWEEP_PARQUET:-}" ]]; then export NATSIM_SWEEP_PARQUET="$parquet"; fi

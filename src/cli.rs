@@ -790,7 +790,7 @@ fn write_run(
     }
     let page = calibration.map(|calibration| report::html::CalibrationPage {
         calibration,
-        svg: calibration_plot.first().map(|(_, svg)| svg.as_str()),
+        plot: calibration_plot.first(),
     });
     let html = report::html::run_report(
         scenario,
@@ -811,15 +811,15 @@ fn write_run(
 }
 
 /// `name.png, name.svg, …` of the plots written.
-fn plot_files(plots: &[(&str, String)]) -> Vec<String> {
+fn plot_files(plots: &[report::plot::Drawn]) -> Vec<String> {
     plots
         .iter()
-        .flat_map(|(name, _)| ["png", "svg"].map(|ext| format!("{name}.{ext}")))
+        .flat_map(|plot| ["png", "svg"].map(|ext| format!("{}.{ext}", plot.name)))
         .collect()
 }
 
 /// `dir/name.png, dir/name.svg, …, dir/report.html`, for the closing line.
-fn written_names(out_dir: &Path, plots: &[(&str, String)]) -> Vec<String> {
+fn written_names(out_dir: &Path, plots: &[report::plot::Drawn]) -> Vec<String> {
     let mut names: Vec<String> = plot_files(plots)
         .iter()
         .map(|name| out_dir.join(name).display().to_string())

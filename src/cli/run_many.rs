@@ -89,7 +89,16 @@ pub(super) fn run_batch(
             .and_then(|mut frame| write_parquet(&parquet_path, &mut frame))
             .map_err(|e| anyhow!(e))?;
         outputs.add("batch.parquet");
-        let index_path = outputs.write("index.html", batch_index(&entries, &failures))?;
+        let figure = crate::io::report::plot::batch_figure(&entries);
+        let plots = crate::io::report::plot::write_figures(outputs.dir(), figure.as_slice())
+            .map_err(|e| anyhow!(e))?;
+        for name in super::plot_files(&plots) {
+            outputs.add(&name);
+        }
+        let index_path = outputs.write(
+            "index.html",
+            batch_index(&entries, &failures, plots.first()),
+        )?;
         outputs.close(&Header {
             kind: "batch",
             scenario: None,

@@ -282,7 +282,7 @@ pub(super) struct Written {
     winners: Vec<aggregate::Winner>,
     breaks: Vec<aggregate::Break>,
     out_dir: PathBuf,
-    plots: Vec<(&'static str, String)>,
+    plots: Vec<plot::Drawn>,
     no_figures: bool,
 }
 

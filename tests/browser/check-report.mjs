@@ -4,12 +4,15 @@
 //   node check-report.mjs REPORT.html SCREENSHOT.png [--expect-candidates a,b,c]
 //                         [--expect-candidates-from FILE.csv]
 //                         [--expect-calibration-from FILE.csv] [--expect-workloads-from FILE.csv]
-//                         [--expect-breaks-from FILE.csv] [--chromium PATH]
+//                         [--expect-breaks-from FILE.csv] [--kind run|sweep|batch]
+//                         [--expect-replications N] [--chromium PATH]
 //
 // Without --expect-candidates*, the candidate names are read from the `candidate` column of the
-// report's sibling summary.csv (a run) or sweep.csv (a sweep), when one exists. Without
-// --expect-calibration-from, a sibling calibration.csv (a run with --cloudwatch) says that the
-// page must have a calibration section.
+// report's sibling summary.csv (a run) or sweep.csv (a sweep), or the `scenario` column of a
+// batch's batch.csv, when one exists. Without --kind, that sibling also says which page it is;
+// without --expect-replications, its `replications` column says how many runs each figure is
+// the mean of. Without --expect-calibration-from, a sibling calibration.csv (a run with
+// --cloudwatch) says that the page must have a calibration section.
 //
 // Fails (exit 1, one "FAIL <kind>: ..." line per problem) on: a console error or warning, an
 // uncaught page error, any request whose URL is not file:/data:/about: (the report must fetch
@@ -26,7 +29,13 @@
 // than one workload): no visible <section id="workloads">, or a (candidate, workload) of the CSV
 // without its row in the section's table. With breaks expected (--expect-breaks-from, or a
 // sibling breaks.csv with rows, a sweep): no visible <section id="breaks">, or a candidate of the
-// CSV that no item of it names. Exit 2: bad usage or the browser
+// CSV that no item of it names. On any page: a <figure> without a caption that says what it
+// shows (at least 60 characters, not a bare file name). On a run's, a sweep's or a batch's
+// page: no visible <section id="recommendation"> with its answer, or one that does not come
+// first (above every table, figure and other heading). On a run's page: no <section id="bill">
+// with the monthly bill's chart (figure#cost) and a table naming every candidate. With more
+// than one replication: a row of the summary table (a run's section#summary, a sweep's
+// section#points) without a "±" figure, or no line saying what ± means. Exit 2: bad usage or the browser
 // could not be driven. Exit 0: one "ok ..." line.
 
 import { chromium } from 'playwright-core';
@@ -39,12 +48,16 @@ const MIN_PLOT_W = 200;
 const MIN_PLOT_H = 100;
 const TIMEOUT_MS = 30_000;
 
+const MIN_CAPTION = 60;
+const KINDS = ['run', 'sweep', 'batch'];
+
 function usage(msg) {
   if (msg) console.error(`check-report: ${msg}`);
   console.error(
     'usage: node check-report.mjs REPORT.html SCREENSHOT.png [--expect-candidates a,b,c] ' +
       '[--expect-candidates-from FILE.csv] [--expect-calibration-from FILE.csv] ' +
-      '[--expect-workloads-from FILE.csv] [--expect-breaks-from FILE.csv] [--chromium PATH]',
+      '[--expect-workloads-from FILE.csv] [--expect-breaks-from FILE.csv] ' +
+      '[--kind run|sweep|batch] [--expect-replications N] [--chromium PATH]',
   );
   process.exit(2);
 }
@@ -55,6 +68,8 @@ function parseArgs(argv) {
     candidates: null,
     candidatesFrom: null,
     calibrationFrom: null,
+    kind: null,
+    replications: null,
     workloadsFrom: null,
     breaksFrom: null,
     chromium: null,
@@ -71,6 +86,13 @@ function parseArgs(argv) {
     else if (a === '--expect-workloads-from') opts.workloadsFrom = value();
     else if (a === '--expect-breaks-from') opts.breaksFrom = value();
     else if (a === '--chromium') opts.chromium = value();
+    else if (a === '--kind') {
+      opts.kind = value();
+      if (!KINDS.includes(opts.kind)) usage(`--kind must be one of ${KINDS.join(', ')}`);
+    } else if (a === '--expect-replications') {
+      opts.replications = Number(value());
+      if (!Number.isInteger(opts.replications) || opts.replications < 1) usage('--expect-replications needs a whole number from 1');
+    }
     else if (a === '-h' || a === '--help') usage();
     else if (a.startsWith('--')) usage(`unknown option ${a}`);
     else opts.positional.push(a);
@@ -112,14 +134,26 @@ function parseCsv(text) {
   return rows.filter((r) => !(r.length === 1 && r[0] === ''));
 }
 
-function candidatesFromCsv(file) {
+/// The distinct non-empty values of `column` in a CSV file.
+function columnOfCsv(file, column) {
   const rows = parseCsv(fs.readFileSync(file, 'utf8'));
   if (rows.length === 0) throw new Error(`${file} is empty`);
-  const col = rows[0].indexOf('candidate');
-  if (col < 0) throw new Error(`${file} has no "candidate" column`);
-  const names = [...new Set(rows.slice(1).map((r) => r[col]).filter((n) => n))];
-  if (names.length === 0) throw new Error(`${file} names no candidate`);
-  return names;
+  const col = rows[0].indexOf(column);
+  if (col < 0) throw new Error(`${file} has no "${column}" column`);
+  const values = [...new Set(rows.slice(1).map((r) => r[col]).filter((n) => n))];
+  if (values.length === 0) throw new Error(`${file} names no ${column}`);
+  return values;
+}
+
+/// The page a report is, from the CSV beside it: summary.csv (a run), sweep.csv (a sweep) or
+/// batch.csv (a batch's index.html); null when there is none.
+function sibling(report) {
+  const dir = path.dirname(report);
+  for (const [file, kind] of [['summary.csv', 'run'], ['sweep.csv', 'sweep'], ['batch.csv', 'batch']]) {
+    const csv = path.join(dir, file);
+    if (fs.existsSync(csv)) return { csv, kind };
+  }
+  return null;
 }
 
 /// Width and height from a PNG's IHDR chunk.
@@ -202,23 +236,31 @@ async function main() {
     usage(`no Chromium at ${executablePath} (apt-get install chromium; tests/browser/run.sh does it)`);
   }
 
+  const beside = sibling(report);
+  const kind = opts.kind ?? beside?.kind ?? null;
   let expected = [];
   let expectedFrom = 'none';
   if (opts.candidates !== null) {
     expected = opts.candidates.split(',').map((s) => s.trim()).filter(Boolean);
     expectedFrom = '--expect-candidates';
   } else {
-    const dir = path.dirname(report);
-    const csv = opts.candidatesFrom
-      ? path.resolve(opts.candidatesFrom)
-      : ['summary.csv', 'sweep.csv'].map((f) => path.join(dir, f)).find((f) => fs.existsSync(f));
+    const csv = opts.candidatesFrom ? path.resolve(opts.candidatesFrom) : beside?.csv;
     if (csv) {
       try {
-        expected = candidatesFromCsv(csv);
+        // A batch's index lists its scenarios; a run's or a sweep's page, the candidates.
+        expected = columnOfCsv(csv, path.basename(csv) === 'batch.csv' ? 'scenario' : 'candidate');
       } catch (e) {
         usage(e.message);
       }
       expectedFrom = path.basename(csv);
+    }
+  }
+  let replications = opts.replications ?? 1;
+  if (opts.replications === null && beside) {
+    try {
+      replications = Math.max(...columnOfCsv(beside.csv, 'replications').map(Number));
+    } catch (e) {
+      usage(e.message);
     }
   }
 
@@ -348,6 +390,21 @@ async function main() {
           text: section.textContent.replace(/\s+/g, ' '),
           caption: section.querySelector('figure#calibration-plot figcaption')?.textContent.trim() ?? '',
         };
+        const text = (el) => (el ? el.textContent.replace(/\s+/g, ' ').trim() : '');
+        const figures = [...document.querySelectorAll('figure')].map((f) => ({
+          id: f.id,
+          caption: text(f.querySelector('figcaption')),
+        }));
+        const recommendation = document.querySelector('section#recommendation');
+        const top = (el) => el.getBoundingClientRect().top + scrollY;
+        const rest = [...document.querySelectorAll('table, figure, h2')].filter(
+          (el) => !(recommendation && recommendation.contains(el)) && shown(el),
+        );
+        const firstOther = rest.length ? Math.min(...rest.map(top)) : Infinity;
+        const bill = document.querySelector('section#bill');
+        const dataRows = (table) =>
+          table ? [...table.rows].filter((r) => r.querySelector('td')).map((r) => [...r.cells].map(text)) : [];
+        const ciSection = document.querySelector('section#summary, section#points');
         const sectionFacts = (id) => {
           const el = document.querySelector(`section#${id}`);
           return (
@@ -362,6 +419,25 @@ async function main() {
         };
         const doc = document.documentElement;
         return {
+          figures,
+          recommendation: recommendation && {
+            visible: shown(recommendation),
+            top: top(recommendation),
+            text: text(recommendation),
+            firstOther,
+          },
+          bill: bill && {
+            visible: shown(bill),
+            chart: [...bill.querySelectorAll('figure#cost svg, figure#cost img')].some(
+              (el) => shown(el) && el.getBoundingClientRect().width >= minW,
+            ),
+            cells: dataRows(bill.querySelector('table')).flat(),
+          },
+          ci: ciSection && {
+            id: ciSection.id,
+            rows: dataRows(ciSection.querySelector('table')),
+            note: [...ciSection.querySelectorAll('p')].some((p) => /confidence interval/.test(text(p))),
+          },
           calibration,
           workloads: sectionFacts('workloads'),
           breaks: sectionFacts('breaks'),
@@ -426,6 +502,42 @@ async function main() {
         if (calibrationPlot && found.caption.length < 40) {
           fail('calibration', `the calibration plot's caption says too little: "${found.caption}"`);
         }
+      }
+    }
+    for (const f of facts.figures) {
+      const name = f.id ? `figure #${f.id}` : 'a figure';
+      if (!f.caption) fail('caption', `${name} has no <figcaption>`);
+      else if (f.caption.length < MIN_CAPTION || /^[\w.-]+\.(svg|png)$/i.test(f.caption)) {
+        fail('caption', `${name}'s caption does not say what it shows: "${f.caption}"`);
+      }
+    }
+    if (kind) {
+      const r = facts.recommendation;
+      if (!r || !r.visible || r.text.length < 20) {
+        fail('recommendation', 'no visible <section id="recommendation"> with the answer');
+      } else if (r.top > r.firstOther) {
+        fail('recommendation', 'the recommendation does not come first: a table, figure or heading sits above it');
+      }
+    }
+    if (kind === 'run') {
+      const b = facts.bill;
+      if (!b || !b.visible) fail('bill', 'no visible <section id="bill"> with the monthly bill');
+      else {
+        if (!b.chart) fail('bill', 'the monthly bill has no chart (figure#cost) shown at a usable size');
+        const esc = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+        const missing = expected.filter((name) => !b.cells.some((c) => new RegExp(`(^|[\\s*])${esc(name)}(\\s|$)`).test(c)));
+        if (missing.length || b.cells.length === 0) {
+          fail('bill', `the bill's table lacks ${missing.length ? missing.join(', ') : 'rows'}`);
+        }
+      }
+    }
+    if (replications > 1 && (kind === 'run' || kind === 'sweep')) {
+      const c = facts.ci;
+      if (!c || c.rows.length === 0) fail('ci', `${replications} replications but no summary table (section#summary or #points)`);
+      else {
+        const bare = c.rows.filter((row) => !row.some((cell) => cell.includes('±')));
+        if (bare.length) fail('ci', `${replications} replications but ${bare.length} row(s) of #${c.id}'s table show no ± interval`);
+        if (!c.note) fail('ci', `${replications} replications but #${c.id} does not say what ± is (its confidence interval)`);
       }
     }
     if (workloads) {
@@ -536,6 +648,9 @@ async function main() {
       `ok ${rel(report)} "${facts.title}": no console errors, no page errors, no requests; ` +
         `table ${table.dataRows} rows x ${table.cols} cols; ${bigPlots.length} plot(s); ` +
         `${expected.length} candidate(s) found (${expectedFrom}); ` +
+        `${facts.figures.length} figure(s) with captions; ` +
+        (kind ? `${kind} page, recommendation first; ` : '') +
+        (replications > 1 && kind !== 'batch' ? `± intervals over ${replications} replications; ` : '') +
         (calibration
           ? `calibration: ${calibration.compared.length} compared row(s), ${calibration.unsimulated.length} not simulated, plot ${calibrationPlot?.big ? 'shown' : 'none'}; `
           : '') +

@@ -6,10 +6,14 @@
 #
 # Default reports: output/quickstart/report.html and output/sweep-traffic/sweep/report.html (made by
 # `natsim run scenarios/quickstart.toml` and `natsim sweep scenarios/sweep-traffic.toml`).
+# A batch's index.html (`natsim run A.toml B.toml --out DIR`) is checked the same way.
 # Installs chromium (and the DejaVu fonts) when /usr/bin/chromium is absent, runs `npm ci` when node_modules is missing
 # or older than package-lock.json, proves the checker can fail on the fixtures, then checks each
-# report: the candidates it must show come from its sibling summary.csv or sweep.csv, and a
+# report: its sibling summary.csv, sweep.csv or batch.csv says which page it is (the
+# recommendation must come first; a run's must itemise the monthly bill), which candidates (or
+# scenarios) it must show and over how many replications (more than one: ± intervals), and a
 # sibling calibration.csv (a run with --cloudwatch) makes the calibration section required.
+# Every figure must have a caption that says what it shows.
 # Screenshots go to output/browser/<name>.png. Paths are taken relative to the repository root.
 set -euo pipefail
 
@@ -87,7 +91,10 @@ expect_failure good.html "calibration" --expect-candidates alpha,beta \
 expect_failure good.html "workloads breaks" --expect-candidates alpha,beta \
   --expect-workloads-from "$here/fixtures/workloads-expected.csv" \
   --expect-breaks-from "$here/fixtures/breaks-expected.csv"
-check "$here/fixtures/good.html" "$shots/selftest-good.png" --expect-candidates alpha,beta >/dev/null ||
+expect_failure muddled.html "recommendation bill caption ci" --kind run --expect-candidates alpha,beta \
+  --expect-replications 3
+check "$here/fixtures/good.html" "$shots/selftest-good.png" --kind run --expect-candidates alpha,beta \
+  --expect-replications 3 >/dev/null ||
   die "self-test: fixtures/good.html should pass"
 say "self-test: fixtures/good.html passes as it should"
 
@@ -136,9 +143,13 @@ for report in "$@"; do
     failed=1
     continue
   fi
-  # One screenshot per report: a sweep's is <name>-sweep.png, beside the run's <name>.png.
+  # One screenshot per report: a sweep's is <name>-sweep.png, beside the run's <name>.png; a
+  # batch's index.html is <folder>-index.png.
   name="$(scenario_dir "$report")"
-  case "$report" in */sweep/report.html) name="$name-sweep" ;; esac
+  case "$report" in
+    */sweep/report.html) name="$name-sweep" ;;
+    */index.html) name="$name-index" ;;
+  esac
   say "check $report"
   check "$report" "$shots/$name.png" || failed=1
 done

@@ -269,7 +269,9 @@ fn check_report_section(html: &str, candidate: &str, warning: Option<&str>) {
         );
     }
     assert!(section.contains("<figure id=\"calibration-plot\">\n<svg"));
-    assert!(section.contains("<figcaption>calibration.svg: each CloudWatch metric"));
+    assert!(
+        section.contains("<figcaption><b>calibration.png</b> (and .svg): Each CloudWatch metric")
+    );
     // The example's port refusals, drops and idle timeouts are 0 in both: said, not drawn.
     assert!(
         section.contains("Not drawn, as both are 0 throughout: ErrorPortAllocation, PacketsDropCount, IdleTimeoutCount."),

@@ -333,12 +333,14 @@ fn issue_9_a_run_is_written_as_one_set_and_a_failed_rerun_is_not_complete() {
             "timeseries.csv",
             "summary_by_workload.csv",
             "timeseries_by_workload.csv",
-            "throughput.png",
-            "throughput.svg",
-            "refusals.png",
-            "refusals.svg",
             "cost.png",
             "cost.svg",
+            "throughput.png",
+            "throughput.svg",
+            "utilization.png",
+            "utilization.svg",
+            "refusals.png",
+            "refusals.svg",
             "report.html"
         ]
     );

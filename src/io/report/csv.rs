@@ -128,6 +128,13 @@ pub(crate) fn timeseries_csv(scenario: &Scenario, result: &ScenarioResult) -> St
         "conn_refused",
         "packets_dropped",
         "cost_cumulative_usd",
+        "endpoint_gbps",
+        "capacity_gbps",
+        "capacity_limit",
+        "sustained_gbps",
+        "sustained_limit",
+        "utilization",
+        "utilization_limit",
     ];
     let mut out = line(header.iter().map(|h| h.to_string()));
     for run in &result.runs {
@@ -149,6 +156,13 @@ pub(crate) fn timeseries_csv(scenario: &Scenario, result: &ScenarioResult) -> St
                 i.conn_refused.to_string(),
                 number(i.packets_dropped),
                 number(i.cost_cumulative_usd),
+                number(i.endpoint_bps / 1e9),
+                i.capacity.map_or(String::new(), |c| number(c.value / 1e9)),
+                i.capacity.map_or("", |c| c.limit_name()).to_string(),
+                i.sustained.map_or(String::new(), |c| number(c.value / 1e9)),
+                i.sustained.map_or("", |c| c.limit_name()).to_string(),
+                number(i.utilization.value),
+                i.utilization.limit_name().to_string(),
             ]));
         }
     }

@@ -7,9 +7,10 @@
 //! reasons, the scenario file) goes through [`escape`].
 
 use super::batch::BatchEntry;
+use super::plot::{BILL_LINES, Drawn, dollars};
 use super::table::{
-    MODEL_ASSUMPTIONS, grouped_assumptions, hidden_misses, summary_rows, traffic_note,
-    workload_rows,
+    MODEL_ASSUMPTIONS, confidence_note, grouped_assumptions, hidden_misses, summary_rows,
+    traffic_note, workload_rows,
 };
 use crate::io::cloudwatch::Metric as CloudWatchMetric;
 use crate::io::cloudwatch::calibrate::{BYTES_TOLERANCE, Calibration, NO_BYTES, percent};
@@ -27,7 +28,9 @@ th{background:#f0f0f0}tr.win td{font-weight:bold}pre{background:#f6f6f6;padding:
 figure{margin:1em 0}svg{max-width:100%;height:auto}figcaption{max-width:60em}\
 td.num{text-align:right;font-variant-numeric:tabular-nums}td.miss{color:#a40000;font-weight:bold}\
 .warn{background:#fff4d6;border-left:4px solid #d08c00;padding:0.5em 1em}\
-.ok{background:#eaf6ea;border-left:4px solid #3a913a;padding:0.5em 1em}";
+.ok{background:#eaf6ea;border-left:4px solid #3a913a;padding:0.5em 1em}\
+p.headline{font-size:1.15em}.note{background:#eef4fb;border-left:4px solid #3b7dc4;padding:0.5em 1em}\
+p.ci{font-size:0.9em;color:#444}figcaption{font-size:0.92em;color:#333;margin-top:0.3em}";
 
 /// Escapes text for HTML element content and double-quoted attributes.
 pub(crate) fn escape(text: &str) -> String {
@@ -49,14 +52,19 @@ pub(crate) fn escape(text: &str) -> String {
 /// simulated metric was zero throughout).
 pub(crate) struct CalibrationPage<'a> {
     pub(crate) calibration: &'a Calibration,
-    pub(crate) svg: Option<&'a str>,
+    pub(crate) plot: Option<&'a Drawn>,
 }
 
-/// The page for `natsim run`. `plots` are (name, SVG text); `scenario_text` is the file as read.
+/// The page for `natsim run`. `plots` are the run's figures as drawn (the `cost` figure goes
+/// with the bill, the others under "Capacity and load"); `scenario_text` is the file as read.
+///
+/// Sections, in order: the recommendation and its reasons; the monthly bill; the summary table
+/// and the objectives in force; the calibration (with `--cloudwatch`); capacity and load; the
+/// assumptions; the scenario file.
 pub(crate) fn run_report(
     scenario: &Scenario,
     result: &ScenarioResult,
-    plots: &[(&str, String)],
+    plots: &[Drawn],
     calibration: Option<&CalibrationPage<'_>>,
     scenario_text: &str,
 ) -> String {
@@ -71,15 +79,48 @@ pub(crate) fn run_report(
         scenario.replications,
         traffic_note(scenario)
     );
+    recommendation(&mut out, scenario, result);
+    let (bill_plots, other_plots): (Vec<&Drawn>, Vec<&Drawn>) =
+        plots.iter().partition(|p| p.name == "cost");
+    bill(&mut out, scenario, result, &bill_plots);
+    out.push_str("<section id=\"summary\">\n<h2>Summary</h2>\n");
     let (header, rows) = summary_rows(result);
-    out.push_str("<h2>Summary</h2>\n");
     let winners: Vec<bool> = result.summaries.iter().map(|s| s.recommended).collect();
     table(&mut out, &header, &rows, &winners);
+    if let Some(note) = confidence_note(scenario.replications) {
+        let _ = writeln!(out, "<p class=\"ci\">{}.</p>", escape(&note));
+    }
+    endpoint_note(&mut out, result);
+    objectives(&mut out, scenario);
+    out.push_str("</section>\n");
     if scenario.workloads.len() > 1 {
         workloads_section(&mut out, scenario, result);
     }
-    out.push_str("<h2>Recommendation</h2>\n");
-    let _ = writeln!(out, "<p>{}</p>\n<ul>", escape(&result.verdict.headline));
+    if let Some(page) = calibration {
+        calibration_section(&mut out, page);
+    }
+    if !other_plots.is_empty() {
+        out.push_str("<section id=\"load\">\n<h2>Capacity and load</h2>\n");
+        figures(&mut out, &other_plots);
+        out.push_str("</section>\n");
+    }
+    assumptions(&mut out, scenario);
+    close(out, scenario_text)
+}
+
+/// The answer first: the headline, boxed green when a candidate is recommended and amber when
+/// none meets the objectives, then why each other candidate loses.
+fn recommendation(out: &mut String, scenario: &Scenario, result: &ScenarioResult) {
+    let class = if result.verdict.recommended.is_some() {
+        "ok"
+    } else {
+        "warn"
+    };
+    let _ = writeln!(
+        out,
+        "<section id=\"recommendation\">\n<h2>Recommendation</h2>\n<p class=\"{class} headline\">{}</p>\n<ul>",
+        escape(&result.verdict.headline)
+    );
     for (candidate, reason) in &result.verdict.reasons {
         let name = &scenario.candidates[*candidate].name;
         let mut lines = reason.lines();
@@ -99,14 +140,77 @@ pub(crate) fn run_report(
         }
         out.push_str("</li>\n");
     }
-    out.push_str("</ul>\n");
-    objectives(&mut out, scenario);
-    if let Some(page) = calibration {
-        calibration_section(&mut out, page);
+    out.push_str("</ul>\n</section>\n");
+}
+
+/// The monthly bill: its chart, then the lines as a table (± the 95 % half-width of the total
+/// with replications).
+fn bill(out: &mut String, scenario: &Scenario, result: &ScenarioResult, plots: &[&Drawn]) {
+    out.push_str("<section id=\"bill\">\n<h2>Monthly bill</h2>\n");
+    figures(out, plots);
+    let mut header: Vec<&str> = vec!["candidate"];
+    header.extend(BILL_LINES.iter().map(|(_, label, _)| *label));
+    header.push("month total");
+    let rows: Vec<Vec<String>> = result
+        .summaries
+        .iter()
+        .map(|s| {
+            let mut row = vec![s.name.clone()];
+            row.extend(
+                BILL_LINES
+                    .iter()
+                    .map(|(metric, _, _)| dollars(s.get(*metric))),
+            );
+            let mut total = dollars(s.get(Metric::CostMonthlyUsd));
+            if let Some(half) = s.ci95(Metric::CostMonthlyUsd).filter(|h| h.is_finite()) {
+                total.push_str(&format!(" ± {}", dollars(half)));
+            }
+            row.push(total);
+            row
+        })
+        .collect();
+    let winners: Vec<bool> = result.summaries.iter().map(|s| s.recommended).collect();
+    table(out, &header, &rows, &winners);
+    let standby: Vec<&str> = result
+        .summaries
+        .iter()
+        .filter(|s| s.get(Metric::BilledStandbyGatewayHours) > 0.0)
+        .map(|s| s.name.as_str())
+        .collect();
+    if !standby.is_empty() {
+        let _ = writeln!(
+            out,
+            "<p>The hours of {} include a standby NAT gateway (the fallback), billed whether it carries anything or not.</p>",
+            escape(&standby.join(", "))
+        );
     }
-    figures(&mut out, plots);
-    assumptions(&mut out, scenario);
-    close(out, scenario_text)
+    if let Some(note) = confidence_note(scenario.replications) {
+        let _ = writeln!(out, "<p class=\"ci\">{}.</p>", escape(&note));
+    }
+    out.push_str("</section>\n");
+}
+
+/// Says, for each candidate that sent bytes through an S3/DynamoDB gateway endpoint, what share
+/// of the offered bytes went past the device: delivered through the device sits below offered
+/// by that much with nothing dropped.
+fn endpoint_note(out: &mut String, result: &ScenarioResult) {
+    let through_endpoint: Vec<String> = result
+        .summaries
+        .iter()
+        .filter(|s| s.get(Metric::EndpointGb) > 0.0)
+        .map(|s| {
+            let share = s.get(Metric::EndpointGb) / s.get(Metric::OfferedGb).max(f64::MIN_POSITIVE);
+            format!("{} {}", s.name, crate::results::summary::percent(share))
+        })
+        .collect();
+    if through_endpoint.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "<p class=\"note\" id=\"endpoint-note\">Bytes through the S3/DynamoDB gateway endpoint, past the device, as a share of the offered bytes: {}. They count as delivered here (none of them is dropped), but not in the device's throughput: in the throughput chart, delivered through the device sits below offered by them.</p>",
+        escape(&through_endpoint.join(", "))
+    );
 }
 
 /// Each workload's figures through each candidate (a scenario with more than one workload): which
@@ -204,21 +308,8 @@ fn calibration_section(out: &mut String, page: &CalibrationPage<'_>) {
         }
     }
     calibration_table(out, c);
-    if let Some(svg) = page.svg {
-        let (_, zero) = c.charted();
-        let zero_note = if zero.is_empty() {
-            String::new()
-        } else {
-            format!(
-                " Not drawn, as both are 0 throughout: {}.",
-                zero.iter().map(|m| m.name()).collect::<Vec<_>>().join(", ")
-            )
-        };
-        let _ = writeln!(
-            out,
-            "<figure id=\"calibration-plot\">\n{svg}\n<figcaption>calibration.svg: each CloudWatch metric natsim simulates, per period, as measured (black, a dot per point) and as natsim's NAT gateway candidate(s) give it for the same periods (the mean over the replications). Bytes and counts are sums over the period; open connections its maximum.{}</figcaption>\n</figure>",
-            escape(&zero_note)
-        );
+    if let Some(plot) = page.plot {
+        figure(out, plot, "calibration-plot");
     }
     let unsimulated = c.not_simulated();
     if !unsimulated.is_empty() {
@@ -319,13 +410,14 @@ fn objectives(out: &mut String, scenario: &Scenario) {
     out.push_str("</ul>\n");
 }
 
-/// The page for `natsim sweep`: each point's monthly cost per candidate, the winners, the plots.
+/// The page for `natsim sweep`: the winner along the sweep and each crossover with its reason
+/// first, then the plots, each point's monthly cost per candidate, the assumptions.
 pub(crate) fn sweep_report(
     plan: &Plan,
     results: &[PointResult],
     winners: &[Winner],
     breaks: &[Break],
-    plots: &[(&str, String)],
+    plots: &[Drawn],
     scenario_text: &str,
 ) -> String {
     let base = &plan.points[0].scenario;
@@ -333,15 +425,29 @@ pub(crate) fn sweep_report(
     let keys: Vec<&str> = plan.spec.params.iter().map(|p| p.key.as_str()).collect();
     let _ = writeln!(
         out,
-        "<p>region {} · {} point(s) over {} · seed {} · {} replication(s)</p>",
+        "<p>region {} · {} point(s) over {} · {:.2} h simulated per point, warmup {:.0} s · seed {} · {} replication(s)</p>",
         escape(&base.region),
         plan.points.len(),
         escape(&keys.join(", ")),
+        base.duration_ns as f64 / 3.6e12,
+        base.warmup_ns as f64 / 1e9,
         base.seed,
         base.replications
     );
+    out.push_str("<section id=\"recommendation\">\n<h2>Recommendation along the sweep</h2>\n");
+    winner_ranges(&mut out, plan, results, winners);
+    crossovers(&mut out, plan, results, winners);
+    out.push_str("</section>\n");
+    breaks_section(&mut out, plan, results, breaks);
+    if plots.is_empty() {
+        out.push_str("<p>No plots: they are drawn when the last swept key is numeric and the keys before it take at most 8 combinations.</p>\n");
+    } else {
+        out.push_str("<section id=\"plots\">\n<h2>Plots</h2>\n");
+        figures(&mut out, &plots.iter().collect::<Vec<_>>());
+        out.push_str("</section>\n");
+    }
     out.push_str(
-        "<h2>Monthly cost per point</h2>\n<p>USD per month; <i>misses</i> marks a candidate that fails the objectives; the recommended candidate is in bold.</p>\n",
+        "<section id=\"points\">\n<h2>Monthly cost per point</h2>\n<p>USD per month; <i>misses</i> marks a candidate that fails the objectives; the recommended candidate is in bold.</p>\n",
     );
     let mut header: Vec<&str> = vec!["point"];
     header.extend(keys.iter().copied());
@@ -353,14 +459,102 @@ pub(crate) fn sweep_report(
         .map(|w| sweep_row(plan, &results[w.point], w))
         .collect();
     table(&mut out, &header, &rows, &[]);
-    crossovers(&mut out, plan, results, winners);
-    breaks_section(&mut out, plan, results, breaks);
-    figures(&mut out, plots);
-    if plots.is_empty() {
-        out.push_str("<p>No plots: they are drawn when the last swept key is numeric and the keys before it take at most 8 combinations.</p>\n");
+    if let Some(note) = confidence_note(base.replications) {
+        let _ = writeln!(out, "<p class=\"ci\">{}.</p>", escape(&note));
     }
+    out.push_str("</section>\n");
     assumptions(&mut out, base);
     close(out, scenario_text)
+}
+
+/// The answer at a glance: along the last swept key (for each combination of the keys before
+/// it), which candidate is recommended over which range of points, with the traffic there.
+fn winner_ranges(out: &mut String, plan: &Plan, results: &[PointResult], winners: &[Winner]) {
+    let Some(last) = plan.spec.params.last() else {
+        return;
+    };
+    let per_group = last.values.len().max(1);
+    let name = |point: usize, c: Option<usize>| {
+        c.map_or("no candidate meets the objectives".to_string(), |c| {
+            plan.points[point].scenario.candidates[c].name.clone()
+        })
+    };
+    let traffic = |point: usize| {
+        let gb = results[point]
+            .summaries
+            .first()
+            .map_or(0.0, |s| s.get(Metric::MonthlyTrafficGb));
+        thousands(&traffic_text(gb))
+    };
+    let value = |point: usize| plan.param_texts(point).last().cloned().unwrap_or_default();
+    out.push_str("<ul class=\"answer\">\n");
+    for group in winners.chunks(per_group) {
+        let first = group[0].point;
+        let fixed: Vec<String> = plan.spec.params[..plan.spec.params.len() - 1]
+            .iter()
+            .zip(plan.param_texts(first))
+            .map(|(p, v)| format!("{} = {v}", p.key))
+            .collect();
+        let mut spans = Vec::new();
+        let mut start = 0;
+        for i in 1..=group.len() {
+            if i == group.len() || group[i].recommended != group[start].recommended {
+                let (a, b) = (group[start].point, group[i - 1].point);
+                let range = if a == b {
+                    format!(
+                        "at {} GB a month (point {a}; {} = {})",
+                        traffic(a),
+                        last.key,
+                        value(a)
+                    )
+                } else {
+                    format!(
+                        "from {} to {} GB a month (points {a} to {b}; {} from {} to {})",
+                        traffic(a),
+                        traffic(b),
+                        last.key,
+                        value(a),
+                        value(b)
+                    )
+                };
+                spans.push(format!(
+                    "<b>{}</b> {}",
+                    escape(&name(a, group[start].recommended)),
+                    escape(&range)
+                ));
+                start = i;
+            }
+        }
+        let prefix = if fixed.is_empty() {
+            String::new()
+        } else {
+            format!("{}: ", escape(&fixed.join(", ")))
+        };
+        let _ = writeln!(out, "<li>{prefix}{}</li>", spans.join("; then "));
+    }
+    out.push_str("</ul>\n");
+}
+
+/// Thousands separated by commas in the whole part of a number's text: `97,938`, `9.32`.
+fn thousands(text: &str) -> String {
+    let (whole, rest) = text.split_at(text.find('.').unwrap_or(text.len()));
+    let mut grouped = String::new();
+    for (i, digit) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    grouped + rest
+}
+
+/// Monthly traffic as the sweep table shows it: whole GB from 10 up, else two decimals.
+fn traffic_text(traffic: f64) -> String {
+    if traffic >= 10.0 {
+        format!("{traffic:.0}")
+    } else {
+        format!("{traffic:.2}")
+    }
 }
 
 /// Each crossover, with why the previous winner lost there (its reason from that point's
@@ -373,7 +567,7 @@ fn crossovers(out: &mut String, plan: &Plan, results: &[PointResult], winners: &
         );
         return;
     }
-    out.push_str("<h2>Crossovers</h2>\n<ul>\n");
+    out.push_str("<h3>Crossovers, and why the previous winner lost there</h3>\n<ul>\n");
     let name = |point: usize, c: Option<usize>| {
         c.map_or("no candidate".to_string(), |c| {
             plan.points[point].scenario.candidates[c].name.clone()
@@ -414,13 +608,12 @@ fn sweep_row(plan: &Plan, result: &PointResult, winner: &Winner) -> Vec<String> 
         .summaries
         .first()
         .map_or(0.0, |s| s.get(Metric::MonthlyTrafficGb));
-    row.push(if traffic >= 10.0 {
-        format!("{traffic:.0}")
-    } else {
-        format!("{traffic:.2}")
-    });
+    row.push(traffic_text(traffic));
     for s in &result.summaries {
-        let cost = format!("{:.2}", s.get(Metric::CostMonthlyUsd));
+        let mut cost = format!("{:.2}", s.get(Metric::CostMonthlyUsd));
+        if let Some(half) = s.ci95(Metric::CostMonthlyUsd).filter(|h| h.is_finite()) {
+            cost.push_str(&format!(" ± {half:.2}"));
+        }
         row.push(match (s.meets_slo, s.recommended) {
             (_, true) => format!("**{cost}"),
             (true, false) => cost,
@@ -436,9 +629,15 @@ fn sweep_row(plan: &Plan, result: &PointResult, winner: &Winner) -> Vec<String> 
     row
 }
 
-/// `index.html` of a batch: one row per scenario with its recommendation and a link to its own
-/// `report.html`, then the files that failed and why.
-pub(crate) fn batch_index(entries: &[BatchEntry], failures: &[String]) -> String {
+/// `index.html` of a batch: one row per scenario with its recommendation, its monthly cost and
+/// the cheaper candidates that miss the objectives (with the first objective each misses),
+/// linking each scenario's own `report.html`; then the chart of the recommended bills, and the
+/// files that failed and why.
+pub(crate) fn batch_index(
+    entries: &[BatchEntry],
+    failures: &[String],
+    plot: Option<&Drawn>,
+) -> String {
     let mut out = open("natsim batch");
     let _ = writeln!(
         out,
@@ -446,25 +645,42 @@ pub(crate) fn batch_index(entries: &[BatchEntry], failures: &[String]) -> String
         entries.len(),
         failures.len()
     );
-    out.push_str("<table>\n<tr><th>scenario</th><th>file</th><th>recommended</th><th>month $</th><th>meet the objectives</th></tr>\n");
+    out.push_str("<section id=\"recommendation\">\n<h2>Recommendations</h2>\n");
+    out.push_str("<table>\n<tr><th>scenario</th><th>file</th><th>recommended</th><th>month $</th><th>meet the objectives</th><th>cheaper, but missing the objectives</th></tr>\n");
     for entry in entries {
         let winner = entry.summaries.iter().find(|s| s.recommended);
         let meeting = entry.summaries.iter().filter(|s| s.meets_slo).count();
+        let ceiling = winner.map_or(f64::INFINITY, |w| w.get(Metric::CostMonthlyUsd));
+        let cheaper: Vec<String> = entry
+            .summaries
+            .iter()
+            .filter(|s| !s.meets_slo && s.get(Metric::CostMonthlyUsd) < ceiling)
+            .map(|s| {
+                format!(
+                    "{} ({})",
+                    s.name,
+                    s.slo_failures.first().map_or("", String::as_str)
+                )
+            })
+            .collect();
         let _ = writeln!(
             out,
-            "<tr><td><a href=\"{}/report.html\">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{meeting} of {}</td></tr>",
+            "<tr><td><a href=\"{}/report.html\">{}</a></td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{meeting} of {}</td><td>{}</td></tr>",
             escape(&percent_encode(&entry.scenario)),
             escape(&entry.scenario),
             escape(&entry.file),
             winner.map_or("none meets the objectives".to_string(), |s| escape(&s.name)),
-            winner.map_or(String::new(), |s| format!(
-                "{:.2}",
-                s.get(Metric::CostMonthlyUsd)
-            )),
-            entry.summaries.len()
+            winner.map_or(String::new(), |s| dollars(s.get(Metric::CostMonthlyUsd))),
+            entry.summaries.len(),
+            escape(&cheaper.join("; "))
         );
     }
-    out.push_str("</table>\n");
+    out.push_str("</table>\n</section>\n");
+    if let Some(plot) = plot {
+        out.push_str("<section id=\"bills\">\n<h2>Monthly bills</h2>\n");
+        figure(&mut out, plot, plot.name);
+        out.push_str("</section>\n");
+    }
     if !failures.is_empty() {
         out.push_str("<h2>Failed</h2>\n<ul>\n");
         for failure in failures {
@@ -522,12 +738,18 @@ fn table(out: &mut String, header: &[&str], rows: &[Vec<String>], bold: &[bool])
         };
         let _ = write!(out, "<tr{class}>");
         for cell in row {
+            // A figure and its interval, or a number and its unit, stay on one line.
+            let keep = |text: &str| {
+                escape(text)
+                    .replace(" ± ", "\u{a0}±\u{a0}")
+                    .replace(" %", "\u{a0}%")
+            };
             match cell.strip_prefix("**") {
                 Some(rest) => {
-                    let _ = write!(out, "<td><b>{}</b></td>", escape(rest));
+                    let _ = write!(out, "<td><b>{}</b></td>", keep(rest));
                 }
                 None => {
-                    let _ = write!(out, "<td>{}</td>", escape(cell));
+                    let _ = write!(out, "<td>{}</td>", keep(cell));
                 }
             }
         }
@@ -536,19 +758,25 @@ fn table(out: &mut String, header: &[&str], rows: &[Vec<String>], bold: &[bool])
     out.push_str("</table>\n");
 }
 
-/// The plots, inline. plotters' SVG has no XML declaration and no ids, so several fit one page.
-fn figures(out: &mut String, plots: &[(&str, String)]) {
-    if plots.is_empty() {
-        return;
+/// The plots, inline, each with its caption. plotters' SVG has no XML declaration and no ids,
+/// so several fit one page.
+fn figures(out: &mut String, plots: &[&Drawn]) {
+    for plot in plots {
+        figure(out, plot, plot.name);
     }
-    out.push_str("<h2>Plots</h2>\n");
-    for (name, svg) in plots {
-        let _ = writeln!(
-            out,
-            "<figure id=\"{0}\">\n{svg}\n<figcaption>{0}.svg</figcaption>\n</figure>",
-            escape(name)
-        );
-    }
+}
+
+/// One plot in a `<figure>` with the id given, its caption naming its files and saying what it
+/// shows.
+fn figure(out: &mut String, plot: &Drawn, id: &str) {
+    let _ = writeln!(
+        out,
+        "<figure id=\"{}\">\n{}\n<figcaption><b>{}.png</b> (and .svg): {}</figcaption>\n</figure>",
+        escape(id),
+        plot.svg,
+        escape(plot.name),
+        escape(&plot.caption)
+    );
 }
 
 fn assumptions(out: &mut String, scenario: &Scenario) {

@@ -257,7 +257,11 @@ pub(crate) fn render(
                 Some(c) => {
                     let s = &results[w.point].summaries[c];
                     row.push(s.name.clone());
-                    row.push(format!("{:.2}", s.get(Metric::CostMonthlyUsd)));
+                    let mut cost = format!("{:.2}", s.get(Metric::CostMonthlyUsd));
+                    if let Some(half) = s.ci95(Metric::CostMonthlyUsd).filter(|h| h.is_finite()) {
+                        cost.push_str(&format!(" ± {half:.2}"));
+                    }
+                    row.push(cost);
                 }
                 None => row.extend(["none meets the objectives".into(), String::new()]),
             }
@@ -266,6 +270,9 @@ pub(crate) fn render(
         })
         .collect();
     out.push_str(&super::table::aligned(&header, &rows));
+    if let Some(note) = super::table::confidence_note(first.replications) {
+        let _ = writeln!(out, "{note}");
+    }
     let _ = writeln!(
         out,
         "\n{crossovers} crossover(s) along {}",

@@ -32,6 +32,9 @@ pub(crate) fn render(scenario: &Scenario, result: &ScenarioResult) -> String {
     );
     let (header, rows) = summary_rows(result);
     out.push_str(&aligned(&header, &rows));
+    if let Some(note) = confidence_note(scenario.replications) {
+        let _ = writeln!(out, "{note}");
+    }
     let _ = writeln!(out, "\n{}", result.verdict.headline);
     for (candidate, reason) in &result.verdict.reasons {
         let mut lines = reason.lines();
@@ -95,7 +98,9 @@ pub(super) fn traffic_note(scenario: &Scenario) -> String {
     }
 }
 
-/// The comparison table's header and rows, shared by the console and `report.html`.
+/// The comparison table's header and rows, shared by the console and `report.html`. With
+/// several replications a figure reads `mean ± half-width` of its 95 % confidence interval
+/// ([`confidence_note`] says so under the table).
 pub(super) fn summary_rows(result: &ScenarioResult) -> ([&'static str; 11], Vec<Vec<String>>) {
     let header = [
         "candidate",
@@ -114,6 +119,14 @@ pub(super) fn summary_rows(result: &ScenarioResult) -> ([&'static str; 11], Vec<
         .summaries
         .iter()
         .map(|s| {
+            let cell = |metric: Metric, show: &dyn Fn(f64) -> String| match s.ci95(metric) {
+                Some(half) if half.is_finite() => {
+                    format!("{} ± {}", show(s.get(metric)), show(half))
+                }
+                _ => show(s.get(metric)),
+            };
+            let fixed3 = |v: f64| format!("{v:.3}");
+            let fixed2 = |v: f64| format!("{v:.2}");
             vec![
                 if s.recommended {
                     format!("* {}", s.name)
@@ -121,15 +134,15 @@ pub(super) fn summary_rows(result: &ScenarioResult) -> ([&'static str; 11], Vec<
                     s.name.clone()
                 },
                 s.kind.to_string(),
-                format!("{:.3}", s.get(Metric::MeanGbps)),
-                format!("{:.3}", s.get(Metric::PeakGbps)),
-                percent(s.get(Metric::ConnFailRate)),
-                percent(s.get(Metric::DropRate)),
-                at_least(s.get(Metric::FctP99LowerBound)) + &three_digits(s.get(Metric::FctP99S)),
+                cell(Metric::MeanGbps, &fixed3),
+                cell(Metric::PeakGbps, &fixed3),
+                cell(Metric::ConnFailRate, &percent),
+                cell(Metric::DropRate, &percent),
+                at_least(s.get(Metric::FctP99LowerBound)) + &cell(Metric::FctP99S, &three_digits),
                 at_least(s.get(Metric::SlowdownP99LowerBound))
-                    + &format!("{:.1}", s.get(Metric::SlowdownP99)),
-                format!("{:.2}", s.get(Metric::CostTotalUsd)),
-                format!("{:.2}", s.get(Metric::CostMonthlyUsd)),
+                    + &cell(Metric::SlowdownP99, &|v| format!("{v:.1}")),
+                cell(Metric::CostTotalUsd, &fixed2),
+                cell(Metric::CostMonthlyUsd, &fixed2),
                 if s.meets_slo {
                     "meets".into()
                 } else {
@@ -139,6 +152,16 @@ pub(super) fn summary_rows(result: &ScenarioResult) -> ([&'static str; 11], Vec<
         })
         .collect();
     (header, rows)
+}
+
+/// The line under the table when its figures carry confidence intervals; `None` with one
+/// replication.
+pub(super) fn confidence_note(replications: u32) -> Option<String> {
+    (replications > 1).then(|| {
+        format!(
+            "± is the 95 % confidence interval of the mean over {replications} replications (Student's t)"
+        )
+    })
 }
 
 /// The per-workload table's header and rows (one per candidate × workload), shared by the

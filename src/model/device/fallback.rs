@@ -252,6 +252,14 @@ impl Device for Fallback {
         all
     }
 
+    fn packet_limit_pps(&self, path: u32) -> f64 {
+        if path == self.gateway_path() {
+            self.gateway.packet_limit_pps(0)
+        } else {
+            self.instances.packet_limit_pps(path)
+        }
+    }
+
     /// The instances' credits (the gateway has none).
     fn reserve(&self, now: Nanos) -> Reserve {
         self.instances.reserve(now)

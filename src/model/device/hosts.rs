@@ -307,7 +307,18 @@ impl Hosts {
         self.specs.iter().map(|s| PathCapacity {
             peak_bps: s.burst_bps.max(s.baseline_bps).min(s.internet_cap_bps),
             sustained_bps: s.baseline_bps.min(s.internet_cap_bps),
+            sustained_pps: s.pps_limit,
         })
+    }
+
+    /// Host `host`'s packets-per-second allowance, both directions together; 0 while it is down.
+    pub(crate) fn packet_limit_pps(&self, host: u32) -> f64 {
+        let index = host as usize;
+        if self.up[index] {
+            self.specs[index].pps_limit
+        } else {
+            0.0
+        }
     }
 
     /// The worst credit reserve over every host and direction, settled at `now`.

@@ -158,6 +158,10 @@ impl Device for Clients {
         self.hosts.capacities().collect()
     }
 
+    fn packet_limit_pps(&self, path: u32) -> f64 {
+        self.hosts.packet_limit_pps(path)
+    }
+
     /// The worst network-credit reserve over the clients, at `now`.
     fn reserve(&self, now: Nanos) -> Reserve {
         self.hosts.reserve(now)

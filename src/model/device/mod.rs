@@ -71,6 +71,8 @@ impl Outcome {
 pub(crate) struct PathCapacity {
     pub(crate) peak_bps: f64,
     pub(crate) sustained_bps: f64,
+    /// Packets per second it holds indefinitely, both directions together.
+    pub(crate) sustained_pps: f64,
 }
 
 /// The two links a connection crosses on one device (one instance, or the gateway).
@@ -258,6 +260,10 @@ pub(crate) trait Device {
 
     /// Each path's capacity, in path order (read once, at the start of a run).
     fn path_capacities(&self) -> Vec<PathCapacity>;
+
+    /// The packets per second `path` may carry now, both directions together, over any burst
+    /// (0 while it is down): with its links' bandwidth, what the time series draws as capacity.
+    fn packet_limit_pps(&self, path: u32) -> f64;
 
     /// The worst network-credit reserve of its hosts at `now` (links advanced there).
     fn reserve(&self, now: Nanos) -> credits::Reserve;

@@ -346,7 +346,13 @@ impl Device for Gateway {
         vec![PathCapacity {
             peak_bps: self.config.max_bps,
             sustained_bps: self.config.max_bps,
+            sustained_pps: self.config.max_pps,
         }]
+    }
+
+    /// What it has scaled to, packets being scaled with bandwidth.
+    fn packet_limit_pps(&self, _path: u32) -> f64 {
+        if self.down { 0.0 } else { self.pps_capacity() }
     }
 
     /// A NAT gateway has no credits to run out of.

@@ -401,6 +401,10 @@ impl Device for Instances {
         self.hosts.capacities().collect()
     }
 
+    fn packet_limit_pps(&self, path: u32) -> f64 {
+        self.hosts.packet_limit_pps(path)
+    }
+
     fn reserve(&self, now: Nanos) -> Reserve {
         self.hosts.reserve(now)
     }

@@ -205,6 +205,10 @@ impl Device for Proxies {
         self.instances.path_capacities()
     }
 
+    fn packet_limit_pps(&self, path: u32) -> f64 {
+        self.instances.packet_limit_pps(path)
+    }
+
     fn reserve(&self, now: Nanos) -> Reserve {
         self.instances.reserve(now)
     }

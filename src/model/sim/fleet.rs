@@ -279,6 +279,18 @@ impl<D: Device> Fleet<D> {
             .sum()
     }
 
+    /// Packets per second allowed now, summed over every path of every deployment.
+    pub(crate) fn packet_limit_pps(&self) -> f64 {
+        self.deployments
+            .iter()
+            .map(|d| {
+                (0..d.device.path_count() as u32)
+                    .map(|p| d.device.packet_limit_pps(p))
+                    .sum::<f64>()
+            })
+            .sum()
+    }
+
     pub(crate) fn tick_interval(&self) -> Option<Nanos> {
         self.deployments
             .first()

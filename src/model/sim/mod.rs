@@ -16,7 +16,7 @@ pub(crate) mod fleet;
 mod record;
 mod tally;
 
-pub(crate) use record::{Figures, Interval, RunOutput};
+pub(crate) use record::{Bound, Figures, Interval, RunOutput};
 
 use crate::engine::fluid::{ClassSpec, FlowProgress, PacketModel};
 use crate::engine::rng::StreamRng;

@@ -5,6 +5,7 @@ use super::SAMPLE_INTERVAL_NS;
 use super::connection::{Connection, Phase, Slab};
 use super::tally::{IntervalCounts, Tally};
 use crate::engine::Nanos;
+use crate::engine::fluid::Limit;
 use crate::model::cost::{Bill, Usage};
 use crate::model::device::{Device, Diagnostics, Direction, PathCapacity, Refusal};
 use crate::model::sim::fleet::Fleet;
@@ -136,6 +137,83 @@ pub struct Interval {
     pub(crate) refused_port_allocation: u64,
     /// Connections cut by the idle timeout (IdleTimeoutCount).
     pub(crate) idle_timeouts: u64,
+    /// Bytes of connections a gateway endpoint carried past the device (S3/DynamoDB), arriving
+    /// in the interval, per second: part of `offered_bps`, never of `delivered_bps`.
+    pub(crate) endpoint_bps: f64,
+    /// What the device can carry now, both directions together, of traffic shaped like what it
+    /// has carried so far, and the limit that sets it ([`capacity_for_shape`]); `None` before it
+    /// has carried anything.
+    pub(crate) capacity: Option<Bound>,
+    /// The same from what the device holds indefinitely: baseline bandwidth without credits, a
+    /// NAT gateway scaled to its maximum.
+    pub(crate) sustained: Option<Bound>,
+    /// The busiest path's load in the interval over what it holds indefinitely: the larger of
+    /// either direction's bytes over its sustained bandwidth and its packets (both directions)
+    /// over its sustained packet allowance, and which of the two it is.
+    pub(crate) utilization: Bound,
+}
+
+/// A figure and the limit behind it: bandwidth, or packets per second.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Bound {
+    pub(crate) value: f64,
+    pub(crate) limit: Limit,
+}
+
+impl Bound {
+    /// The limit's name in outputs: `bandwidth` or `packets`.
+    pub(crate) fn limit_name(&self) -> &'static str {
+        match self.limit {
+            Limit::Bandwidth => "bandwidth",
+            Limit::PacketsPerSecond => "packets",
+        }
+    }
+}
+
+impl Default for Bound {
+    fn default() -> Self {
+        Bound {
+            value: 0.0,
+            limit: Limit::Bandwidth,
+        }
+    }
+}
+
+/// The most a device carries, both directions together, of traffic that moves `shape`
+/// (delivered bytes out, bytes in, packets): its bandwidth each way divided by that direction's
+/// share of the bytes, or its packets per second times the traffic's bytes per packet, whichever
+/// is lower. `None` when the traffic has moved nothing yet, so it has no shape.
+pub(crate) fn capacity_for_shape(
+    out_bps: f64,
+    in_bps: f64,
+    pps: f64,
+    shape: [f64; 3],
+) -> Option<Bound> {
+    let [out, inbound, packets] = shape;
+    let bytes = out + inbound;
+    if bytes <= 0.0 || packets <= 0.0 {
+        return None;
+    }
+    let each_way = |capacity_bps: f64, share: f64| {
+        if share > 0.0 {
+            capacity_bps * bytes / share
+        } else {
+            f64::INFINITY
+        }
+    };
+    let bandwidth = each_way(out_bps, out).min(each_way(in_bps, inbound));
+    let by_packets = pps * bytes / packets * 8.0;
+    Some(if by_packets < bandwidth {
+        Bound {
+            value: by_packets,
+            limit: Limit::PacketsPerSecond,
+        }
+    } else {
+        Bound {
+            value: bandwidth,
+            limit: Limit::Bandwidth,
+        }
+    })
 }
 
 /// One workload's part of a time-series interval (the interval's times are the candidate's row).
@@ -173,11 +251,11 @@ pub(crate) struct Recorder {
     workload_intervals: Vec<Vec<WorkloadInterval>>,
     interval_start: Nanos,
     last_totals: (f64, f64),
-    /// Per path: its capacities, and delivered bytes [out, in] at the last sample and at the
-    /// end of the warmup (for per-path utilisation).
+    /// Per path: its capacities, and delivered bytes [out, in] and packets at the last sample
+    /// and at the end of the warmup (for per-path utilisation).
     capacities: Vec<PathCapacity>,
-    path_last: Vec<[f64; 2]>,
-    path_at_warmup: Vec<[f64; 2]>,
+    path_last: Vec<[f64; 3]>,
+    path_at_warmup: Vec<[f64; 3]>,
     utilization_peak: f64,
 }
 
@@ -194,8 +272,8 @@ impl Recorder {
         let workloads = flow_classes.len();
         Recorder {
             capacities,
-            path_last: vec![[0.0; 2]; paths],
-            path_at_warmup: vec![[0.0; 2]; paths],
+            path_last: vec![[0.0; 3]; paths],
+            path_at_warmup: vec![[0.0; 3]; paths],
             utilization_peak: 0.0,
             warmup,
             horizon,
@@ -282,11 +360,12 @@ impl Recorder {
     /// device.
     #[inline]
     pub(crate) fn on_endpoint(&mut self, arrival: &Arrival, in_window: bool, rate_cap_bps: f64) {
+        let bytes = arrival.request_bytes + arrival.response_bytes;
+        let tally = &mut self.tallies[arrival.class as usize];
+        tally.interval.endpoint_bytes += bytes;
         if !in_window {
             return;
         }
-        let bytes = arrival.request_bytes + arrival.response_bytes;
-        let tally = &mut self.tallies[arrival.class as usize];
         let c = &mut tally.counts;
         c.conn_admitted += 1;
         c.offered_bytes += bytes;
@@ -363,17 +442,29 @@ impl Recorder {
         let (delivered, dropped_packets) = totals(egress);
         let full_minute = seconds >= ns_to_seconds(SAMPLE_INTERVAL_NS) * 0.999;
         let per_path = path_totals(egress);
-        if full_minute && self.interval_start >= self.warmup {
-            for ((now_bytes, last), capacity) in
-                per_path.iter().zip(&self.path_last).zip(&self.capacities)
-            {
-                for direction in 0..2 {
-                    let bps = (now_bytes[direction] - last[direction]) * 8.0 / seconds;
+        let mut utilization_now = Bound::default();
+        for ((now_bytes, last), capacity) in
+            per_path.iter().zip(&self.path_last).zip(&self.capacities)
+        {
+            let rate = |i: usize| (now_bytes[i] - last[i]) / seconds;
+            for direction in 0..2 {
+                let bps = rate(direction) * 8.0;
+                if full_minute && self.interval_start >= self.warmup {
                     self.utilization_peak = self
                         .utilization_peak
                         .max(utilization(bps, capacity.peak_bps));
                 }
+                utilization_now = higher(
+                    utilization_now,
+                    utilization(bps, capacity.sustained_bps),
+                    Limit::Bandwidth,
+                );
             }
+            utilization_now = higher(
+                utilization_now,
+                utilization(rate(2), capacity.sustained_pps),
+                Limit::PacketsPerSecond,
+            );
         }
         let (out_bytes, in_bytes) = per_path
             .iter()
@@ -381,6 +472,23 @@ impl Recorder {
             .fold((0.0, 0.0), |(o, i), (now_bytes, last)| {
                 (o + now_bytes[0] - last[0], i + now_bytes[1] - last[1])
             });
+        let shape = per_path.iter().fold([0.0; 3], |sum, path| {
+            [sum[0] + path[0], sum[1] + path[1], sum[2] + path[2]]
+        });
+        let sum_of = |f: fn(&PathCapacity) -> f64| self.capacities.iter().map(f).sum::<f64>();
+        let sustained_bps = sum_of(|c| c.sustained_bps);
+        let capacity = capacity_for_shape(
+            egress.capacity_bps(Direction::Out),
+            egress.capacity_bps(Direction::In),
+            egress.packet_limit_pps(),
+            shape,
+        );
+        let sustained = capacity_for_shape(
+            sustained_bps,
+            sustained_bps,
+            sum_of(|c| c.sustained_pps),
+            shape,
+        );
         self.path_last = per_path;
         let (counts, open) = self.sample_workloads(egress, seconds);
         self.intervals.push(Interval {
@@ -399,6 +507,10 @@ impl Recorder {
             conn_attempts: counts.attempts,
             refused_port_allocation: counts.port_allocation,
             idle_timeouts: counts.idle_timeouts,
+            endpoint_bps: counts.endpoint_bytes * 8.0 / seconds,
+            capacity,
+            sustained,
+            utilization: utilization_now,
         });
         self.interval_start = now;
         self.last_totals = (delivered, dropped_packets);
@@ -595,17 +707,28 @@ fn utilization(bps: f64, capacity_bps: f64) -> f64 {
     }
 }
 
-/// Delivered bytes [out, in] per path, in path order.
-fn path_totals(egress: &Fleet<impl Device>) -> Vec<[f64; 2]> {
+/// Delivered bytes [out, in] and packets (both directions) per path, in path order.
+fn path_totals(egress: &Fleet<impl Device>) -> Vec<[f64; 3]> {
     egress
         .paths()
         .map(|(_, path)| {
+            let (out, inbound) = (path.out.totals(), path.inbound.totals());
             [
-                path.out.totals().delivered_bytes,
-                path.inbound.totals().delivered_bytes,
+                out.delivered_bytes,
+                inbound.delivered_bytes,
+                out.delivered_packets + inbound.delivered_packets,
             ]
         })
         .collect()
+}
+
+/// `current`, or `value` with its limit when that is higher.
+fn higher(current: Bound, value: f64, limit: Limit) -> Bound {
+    if value > current.value {
+        Bound { value, limit }
+    } else {
+        current
+    }
 }
 
 /// Delivered bytes (both directions) and dropped packets over all of a device's links.

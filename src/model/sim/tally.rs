@@ -104,11 +104,14 @@ pub(super) struct IntervalCounts {
     pub(super) refused: u64,
     pub(super) port_allocation: u64,
     pub(super) idle_timeouts: u64,
+    /// Bytes of connections a gateway endpoint carried past the device (part of `offered_bytes`).
+    pub(super) endpoint_bytes: f64,
 }
 
 impl IntervalCounts {
     pub(super) fn add(&mut self, other: &IntervalCounts) {
         self.offered_bytes += other.offered_bytes;
+        self.endpoint_bytes += other.endpoint_bytes;
         self.attempts += other.attempts;
         self.refused += other.refused;
         self.port_allocation += other.port_allocation;
