@@ -413,7 +413,12 @@ impl Link {
                     break;
                 }
                 let flow = head.flow;
-                state.finish.pop();
+                if state.finish.len() == 1 {
+                    // The lone flow's tag (the common case): no sift, no out-of-line call.
+                    state.finish.clear();
+                } else {
+                    state.finish.pop();
+                }
                 state.active -= 1;
                 finished += 1;
                 let mark = marks(flow);
