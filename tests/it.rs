@@ -41,6 +41,8 @@ mod objectives;
 mod oracles;
 #[path = "it/replay.rs"]
 mod replay;
+#[path = "it/replay_az.rs"]
+mod replay_az;
 #[path = "it/replay_ci.rs"]
 mod replay_ci;
 #[path = "it/reports.rs"]

@@ -75,6 +75,7 @@ pub(super) fn fit(args: FitArgs, catalog: &'static Catalog) -> Result<()> {
         region: args.region.clone(),
         name: scenario_name(out),
         sources: args.files.iter().map(|f| f.display().to_string()).collect(),
+        replay_paths: args.files.iter().map(|f| seen_from(out, f)).collect(),
     };
     let fitted = fitter
         .finish(&logs.counts, catalog, &options)
@@ -158,6 +159,38 @@ fn check_before_writing(
         options.yes,
         options.print,
     )
+}
+
+/// `file` as a scenario at `out` names it in `flow_logs` (paths start at the scenario's
+/// folder): relative to that folder (with `..` as needed), or as given when either path cannot
+/// be resolved.
+fn seen_from(out: &Path, file: &Path) -> String {
+    let folder = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let (Ok(folder), Ok(target)) = (folder.canonicalize(), file.canonicalize()) else {
+        return file.display().to_string();
+    };
+    let from: Vec<_> = folder.components().collect();
+    let to: Vec<_> = target.components().collect();
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    // Sharing no more than the root: the absolute path reads better than a climb to it.
+    if common <= 1 {
+        return target.display().to_string();
+    }
+    let mut relative = PathBuf::new();
+    for _ in common..from.len() {
+        relative.push("..");
+    }
+    for part in &to[common..] {
+        relative.push(part);
+    }
+    if relative.as_os_str().is_empty() {
+        ".".to_string()
+    } else {
+        relative.display().to_string()
+    }
 }
 
 /// The output file's stem, in the characters a scenario name allows.

@@ -238,6 +238,11 @@ pub(crate) struct Dropped {
     pub(crate) outside_duration: u64,
     /// Of another protocol than the workload's.
     pub(crate) other_protocol: u64,
+    /// Of the workload's protocol, in another AZ than the one it replays
+    /// (`flow_logs_az_id`).
+    pub(crate) other_az: u64,
+    /// Of the workload's protocol, without an `az-id`, when it replays one AZ.
+    pub(crate) without_az_id: u64,
     /// Flow-log records the reader left out as late (out of time order by more than its
     /// tolerance).
     pub(crate) late_records: u64,

@@ -316,3 +316,136 @@ fn fitting_records_years_apart_gives_a_runnable_scenario() {
         String::from_utf8_lossy(&validate.stderr)
     );
 }
+
+/// Issue 11, "where it matters, by traffic class": small API calls and bulk image pulls through
+/// one AZ, logged as one TCP population, fit as two workloads. Tolerances as above (the images:
+/// 1,800 connections, a Poisson count's standard deviation 2.4 %, so 10 % for their rate).
+const TWO_CLASSES: &str = r#"
+[scenario]
+name = "two-classes"
+region = "us-east-1"
+duration = "1h"
+seed = 9
+
+[[workload]]
+name = "api"
+az = "a"
+rate_per_s = 10
+request_bytes = { dist = "lognormal", mean = 2000, cv = 0.8 }
+response_bytes = { dist = "lognormal", mean = 20000, cv = 1.0 }
+hold = "2s"
+destinations = { count = 40, zipf = 1.0 }
+
+[[workload]]
+name = "images"
+az = "a"
+rate_per_s = 0.5
+request_bytes = { dist = "lognormal", mean = 3000, cv = 0.3 }
+response_bytes = { dist = "lognormal", mean = 150000000, cv = 0.4 }
+destinations = 3
+
+[[candidate]]
+name = "natgw"
+kind = "nat_gateway"
+az = "a"
+"#;
+
+const SMALL_CLASS_RATE_TOLERANCE: f64 = 0.10;
+
+fn fit_text(dir: &Path, scenario: &str) -> Fit {
+    let path = dir.join("custom.log");
+    let mut file = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+    write_flow_logs(&parse(scenario), LogFormat::Custom, &mut file).unwrap();
+    drop(file);
+    fit_file(&path)
+}
+
+#[test]
+fn api_calls_and_bulk_pulls_in_one_az_fit_as_two_traffic_classes() {
+    let dir = scratch("fit-classes");
+    let fit = fit_text(&dir, TWO_CLASSES);
+    let names: Vec<&str> = fit.workloads.iter().map(|w| w.name.as_str()).collect();
+    assert_eq!(names, ["a-tcp-small", "a-tcp-bulk"]);
+    let (api, images) = (workload(&fit, "a-tcp-small"), workload(&fit, "a-tcp-bulk"));
+    close("api rate", api.rate_per_s, 10.0, RATE_TOLERANCE);
+    close(
+        "api request mean",
+        api.request.chosen.mean(),
+        2000.0,
+        MEAN_TOLERANCE,
+    );
+    close(
+        "api response mean",
+        api.response.chosen.mean(),
+        20000.0,
+        MEAN_TOLERANCE,
+    );
+    close(
+        "api destinations",
+        api.destinations as f64,
+        40.0,
+        COUNT_TOLERANCE,
+    );
+    close(
+        "images rate",
+        images.rate_per_s,
+        0.5,
+        SMALL_CLASS_RATE_TOLERANCE,
+    );
+    close(
+        "images request mean",
+        images.request.chosen.mean(),
+        3000.0,
+        MEAN_TOLERANCE,
+    );
+    close(
+        "images response mean",
+        images.response.chosen.mean(),
+        150e6,
+        MEAN_TOLERANCE,
+    );
+    assert_eq!(images.destinations, 3);
+    for w in [api, images] {
+        assert_eq!(w.response.chosen.name(), "lognormal", "{}", w.name);
+        let class = w.class.as_deref().unwrap_or_else(|| panic!("{w:?}"));
+        assert!(class.contains("fits poorly"), "{class}");
+    }
+    // The comments say why, and the file runs.
+    let text = fit.to_toml();
+    assert!(text.contains("traffic class: small of a-tcp"), "{text}");
+    assert!(text.contains("traffic class: bulk of a-tcp"), "{text}");
+    parse(&text);
+}
+
+/// One population, even a heavy-tailed one, stays one workload: no split where one
+/// distribution fits.
+#[test]
+fn one_workload_stays_one_workload() {
+    let dir = scratch("fit-one-class");
+    let one = TWO_CLASSES
+        .split("[[workload]]\nname = \"images\"")
+        .next()
+        .unwrap()
+        .to_string()
+        + "[[candidate]]\nname = \"natgw\"\nkind = \"nat_gateway\"\naz = \"a\"\n";
+    for (label, response) in [
+        (
+            "lognormal",
+            "{ dist = \"lognormal\", mean = 20000, cv = 1.0 }",
+        ),
+        (
+            "heavy lognormal",
+            "{ dist = \"lognormal\", mean = 200000, cv = 4.0 }",
+        ),
+        (
+            "pareto",
+            "{ dist = \"pareto\", mean = 1000000, shape = 1.5 }",
+        ),
+    ] {
+        let text = one.replace("{ dist = \"lognormal\", mean = 20000, cv = 1.0 }", response);
+        let fit = fit_text(&dir, &text);
+        let names: Vec<&str> = fit.workloads.iter().map(|w| w.name.as_str()).collect();
+        assert_eq!(names, ["a-tcp"], "{label}");
+        assert!(fit.workloads[0].class.is_none());
+    }
+}

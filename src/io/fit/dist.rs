@@ -77,6 +77,11 @@ pub struct SizeFit {
 }
 
 impl SizeFit {
+    /// The chosen distribution's KS statistic D (0 for a constant).
+    pub(crate) fn ks(&self) -> f64 {
+        self.candidates.first().map_or(0.0, |c| c.1)
+    }
+
     /// One line for the scenario's comments: the choice and each candidate's D.
     pub(crate) fn describe(&self) -> String {
         let scores: Vec<String> = self
@@ -117,6 +122,8 @@ pub(crate) struct SizeSample {
     log_m2: f64,
     log_min: f64,
     reservoir: Vec<f64>,
+    /// Most values the reservoir holds ([`KS_SAMPLE`] unless made smaller).
+    capacity: usize,
     /// Draws which reservoir slot a value replaces; seeded, so a fit is reproducible.
     rng: Pcg64Mcg,
 }
@@ -133,12 +140,21 @@ impl Default for SizeSample {
             log_m2: 0.0,
             log_min: f64::INFINITY,
             reservoir: Vec::new(),
+            capacity: KS_SAMPLE,
             rng: Pcg64Mcg::seed_from_u64(0x5eed),
         }
     }
 }
 
 impl SizeSample {
+    /// A sample whose KS statistic is computed on at most `capacity` values.
+    pub(crate) fn with_capacity(capacity: usize) -> Self {
+        SizeSample {
+            capacity: capacity.clamp(1, KS_SAMPLE),
+            ..SizeSample::default()
+        }
+    }
+
     pub(crate) fn add(&mut self, value: f64) {
         self.n += 1;
         self.sum += value;
@@ -152,12 +168,12 @@ impl SizeSample {
             self.log_m2 += delta * (l - self.log_mean);
             self.log_min = self.log_min.min(l);
         }
-        // Algorithm R: the i-th value replaces a slot with probability KS_SAMPLE / i.
-        if self.reservoir.len() < KS_SAMPLE {
+        // Algorithm R: the i-th value replaces a slot with probability capacity / i.
+        if self.reservoir.len() < self.capacity {
             self.reservoir.push(value);
         } else {
             let slot = self.rng.random_range(0..self.n);
-            if slot < KS_SAMPLE as u64 {
+            if slot < self.capacity as u64 {
                 self.reservoir[slot as usize] = value;
             }
         }
@@ -183,16 +199,16 @@ impl SizeSample {
         }
         self.logs = logs;
         self.log_min = self.log_min.min(other.log_min);
-        if self.reservoir.len() + other.reservoir.len() <= KS_SAMPLE {
+        if self.reservoir.len() + other.reservoir.len() <= self.capacity {
             self.reservoir.extend_from_slice(&other.reservoir);
         } else {
             let mut theirs = other.reservoir.clone();
             shuffle(&mut self.reservoir, &mut self.rng);
             shuffle(&mut theirs, &mut self.rng);
-            let mine = ((KS_SAMPLE as f64 * self.n as f64 / n as f64).round() as usize)
+            let mine = ((self.capacity as f64 * self.n as f64 / n as f64).round() as usize)
                 .min(self.reservoir.len());
             self.reservoir.truncate(mine);
-            let rest = (KS_SAMPLE - mine).min(theirs.len());
+            let rest = (self.capacity - mine).min(theirs.len());
             self.reservoir.extend_from_slice(&theirs[..rest]);
         }
         self.n = n;

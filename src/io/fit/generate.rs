@@ -52,6 +52,17 @@ pub struct Generated {
     pub records: u64,
     pub request_bytes: u64,
     pub response_bytes: u64,
+    /// The same, one per workload of the scenario, in its order (a workload's AZ is its
+    /// records' `az-id`, [`az_id`]).
+    pub per_workload: Vec<Written>,
+}
+
+/// One workload's share of what was written.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Written {
+    pub connections: u64,
+    pub request_bytes: u64,
+    pub response_bytes: u64,
 }
 
 /// Writes the flow logs of `scenario`'s workloads over its duration to `out`.
@@ -83,7 +94,10 @@ fn write_with(
     out: &mut dyn Write,
 ) -> io::Result<Generated> {
     let mut generator = Generator::new(&scenario.workloads, streams);
-    let mut generated = Generated::default();
+    let mut generated = Generated {
+        per_workload: vec![Written::default(); scenario.workloads.len()],
+        ..Generated::default()
+    };
     if format == LogFormat::Custom {
         writeln!(out, "{CUSTOM_HEADER}")?;
     }
@@ -124,7 +138,7 @@ fn write_with(
 }
 
 /// The AZ ID a zone letter stands for in the generated logs: `a` is `use1-az1`, `b` `use1-az2`.
-pub(crate) fn az_id(zone: &str) -> String {
+pub fn az_id(zone: &str) -> String {
     let letter = zone.chars().last().unwrap_or('a');
     let index = (letter as u32).saturating_sub('a' as u32) + 1;
     format!("use1-az{index}")
@@ -205,6 +219,10 @@ impl ClassWriter {
         generated.connections += 1;
         generated.request_bytes += request;
         generated.response_bytes += response;
+        let own = &mut generated.per_workload[self.class as usize];
+        own.connections += 1;
+        own.request_bytes += request;
+        own.response_bytes += response;
         Ok(())
     }
 

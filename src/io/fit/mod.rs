@@ -2,8 +2,9 @@
 //! text, and the flow-log generator it is tested with (`generate`). Knows no file or command
 //! line: the CLI reads the logs and writes the file.
 //!
-//! **What is fitted, per workload** (one per AZ × protocol; the AZ from `az-id`, its IDs given
-//! the zone letters a, b, … in sorted order, all in `a` without it):
+//! **What is fitted, per workload** (one per AZ × protocol, or two traffic classes of it by
+//! connection size when one size distribution fits it poorly, `classes`; the AZ from `az-id`,
+//! its IDs given the zone letters a, b, … in sorted order, all in `a` without it):
 //! - `rate_per_s`: connections / observed span, the span running from the first connection's
 //!   start to the last one's (whole seconds, as the records give them);
 //! - `profile`: each hour's rate over the mean rate, hours counted from the first start (folded
@@ -26,9 +27,12 @@
 //! `flowlogs::stream` hands them on), and keeps what the fit needs, not the connections: per AZ
 //! and protocol, exact counts and sums, the sizes' moments and a bounded sample
 //! (`dist::SizeSample`), the connections per destination, the new connections per second and
-//! the traffic's rate changes per second. So memory grows with the destinations and the
-//! seconds of the trace that carry traffic (a day: 86,400), not with its connections.
+//! the traffic's rate changes per second; and the same but the rate changes per size band
+//! (`classes`, at most eight, with smaller samples), for a split into traffic classes decided
+//! at the end. So memory grows with the destinations and the seconds of the trace that carry
+//! traffic (a day: 86,400), not with its connections.
 
+mod classes;
 mod dist;
 pub mod generate;
 
@@ -60,6 +64,9 @@ pub struct Options {
     pub name: String,
     /// The inputs as the user named them, for the file's comments.
     pub sources: Vec<String>,
+    /// The inputs as the written file's folder sees them, for the replay it suggests in its
+    /// comments (`flow_logs` paths start there); empty: `sources`.
+    pub replay_paths: Vec<String>,
 }
 
 /// A fitted scenario: what was measured, the workloads and the candidates.
@@ -77,6 +84,8 @@ pub struct Fit {
     pub workloads: Vec<FittedWorkload>,
     pub candidates: Vec<FittedCandidate>,
     pub sources: Vec<String>,
+    /// `flow_logs` paths for a replay of the same logs (see [`Options::replay_paths`]).
+    pub replay_paths: Vec<String>,
     /// Connections of protocols natsim does not simulate (neither TCP nor UDP), by protocol.
     pub unsimulated: BTreeMap<u8, u64>,
 }
@@ -117,7 +126,11 @@ pub struct FittedWorkload {
     pub endpoint_share: f64,
     /// Bytes per packet (written for UDP only).
     pub packet_bytes: f64,
+    /// The busiest minute's Gbps; a traffic class's is its share of its AZ × protocol's peak
+    /// by bytes (the candidates use their sum per AZ).
     pub peak_gbps: f64,
+    /// Why this workload is a traffic class of its AZ × protocol, when it is one (a comment).
+    pub class: Option<String>,
 }
 
 /// One `[[candidate]]`.
@@ -176,18 +189,33 @@ struct Group {
     /// New connections per second (Unix seconds).
     per_second: FastMap<u64, u64>,
     traffic: Traffic,
+    /// The same per size band (`classes`), for a split into traffic classes; empty in a band.
+    bands: Vec<Option<Box<Group>>>,
 }
 
 impl Group {
     fn new(az_id: Option<&str>, protocol: u8) -> Self {
+        Group::with_sample(az_id, protocol, SizeSample::default())
+    }
+
+    /// A size band's group: smaller size samples, no bands, no traffic.
+    fn band(az_id: Option<&str>, protocol: u8) -> Self {
+        Group::with_sample(
+            az_id,
+            protocol,
+            SizeSample::with_capacity(classes::BAND_SAMPLE),
+        )
+    }
+
+    fn with_sample(az_id: Option<&str>, protocol: u8, sample: SizeSample) -> Self {
         Group {
             az_id: az_id.map(str::to_string),
             protocol,
             connections: 0,
             first_start_s: u64::MAX,
             last_start_s: 0,
-            request: SizeSample::default(),
-            response: SizeSample::default(),
+            request: sample.clone(),
+            response: sample,
             request_bytes: 0,
             response_bytes: 0,
             packets: 0,
@@ -196,10 +224,25 @@ impl Group {
             per_server: FastMap::default(),
             per_second: FastMap::default(),
             traffic: Traffic::default(),
+            bands: Vec::new(),
         }
     }
 
     fn add(&mut self, c: &Joined<'_>) {
+        self.count(c);
+        self.traffic
+            .add(c.start_s, c.end_s, c.request_bytes, c.response_bytes);
+        if self.bands.is_empty() {
+            self.bands = (0..classes::BANDS).map(|_| None).collect();
+        }
+        let band = classes::band_of(c.request_bytes.saturating_add(c.response_bytes));
+        self.bands[band]
+            .get_or_insert_with(|| Box::new(Group::band(c.az_id, c.protocol)))
+            .count(c);
+    }
+
+    /// Everything but the traffic and the bands.
+    fn count(&mut self, c: &Joined<'_>) {
         self.connections += 1;
         self.first_start_s = self.first_start_s.min(c.start_s);
         self.last_start_s = self.last_start_s.max(c.start_s);
@@ -212,8 +255,6 @@ impl Group {
         self.aws_service += u64::from(c.service.is_some());
         *self.per_server.entry(c.server).or_default() += 1;
         *self.per_second.entry(c.start_s).or_default() += 1;
-        self.traffic
-            .add(c.start_s, c.end_s, c.request_bytes, c.response_bytes);
     }
 }
 
@@ -273,8 +314,8 @@ impl Fitter {
         }
         let workloads: Vec<FittedWorkload> = simulated
             .into_iter()
-            .map(|((az, protocol), groups)| {
-                fit_workload(
+            .flat_map(|((az, protocol), groups)| {
+                fit_classes(
                     &az,
                     protocol,
                     &Group::merged(&groups, true),
@@ -296,6 +337,11 @@ impl Fitter {
             workloads,
             candidates,
             sources: options.sources.clone(),
+            replay_paths: if options.replay_paths.is_empty() {
+                options.sources.clone()
+            } else {
+                options.replay_paths.clone()
+            },
             unsimulated,
         })
     }
@@ -314,6 +360,30 @@ impl Group {
     /// need no size sample).
     fn merged(groups: &[&Group], sizes: bool) -> Group {
         let mut out = Group::new(groups[0].az_id.as_deref(), groups[0].protocol);
+        out.merge(groups, sizes);
+        if sizes {
+            out.bands = (0..classes::BANDS)
+                .map(|band| {
+                    let parts: Vec<&Group> = groups
+                        .iter()
+                        .filter_map(|g| g.bands.get(band)?.as_deref())
+                        .collect();
+                    (!parts.is_empty()).then(|| Box::new(Group::merged_band(&parts)))
+                })
+                .collect();
+        }
+        out
+    }
+
+    /// Size bands as one (a traffic class), with a band's sample size.
+    fn merged_band(bands: &[&Group]) -> Group {
+        let mut out = Group::band(bands[0].az_id.as_deref(), bands[0].protocol);
+        out.merge(bands, true);
+        out
+    }
+
+    fn merge(&mut self, groups: &[&Group], sizes: bool) {
+        let out = self;
         for g in groups {
             out.connections += g.connections;
             out.first_start_s = out.first_start_s.min(g.first_start_s);
@@ -335,7 +405,6 @@ impl Group {
             }
             out.traffic.merge(&g.traffic);
         }
-        out
     }
 }
 
@@ -466,19 +535,131 @@ fn region(groups: &[Group], catalog: &Catalog, options: &Options) -> Result<Stri
     Ok(guess.to_string())
 }
 
-fn fit_workload(
+/// One AZ × protocol's workload, or two traffic classes of it (`classes`).
+fn fit_classes(
     az: &str,
     protocol: u8,
     group: &Group,
     letters: &BTreeMap<String, String>,
     window: &Window,
+) -> Vec<FittedWorkload> {
+    let protocol_name = if protocol == 17 { "udp" } else { "tcp" };
+    let name = format!("{az}-{protocol_name}");
+    let peak_gbps = group.traffic.peak_gbps(window.first_s);
+    let whole = fit_workload(&name, az, protocol, group, letters, window, peak_gbps);
+    let before = whole.request.ks().max(whole.response.ks());
+    if before <= classes::POOR_FIT_KS {
+        return vec![whole];
+    }
+    let Some(split) = best_split(group) else {
+        return vec![whole];
+    };
+    if split.score > classes::CLEARLY_BETTER * before {
+        return vec![whole];
+    }
+    let bytes = (group.request_bytes + group.response_bytes).max(1) as f64;
+    let cut = classes::shown(classes::band_floor(split.cut));
+    let why = |which: &str, part: &Group, ks: f64| {
+        format!(
+            "{which} of {name}, connections moving {} {cut} both ways: one size distribution for all of {name} fits poorly (worst KS D {before:.4} > {}), two classes fit better (this one {ks:.4}, the two weighted by connections {:.4}); {:.1} % of {name}'s connections, {:.1} % of its bytes",
+            if which == "small" {
+                "below"
+            } else {
+                "at or above"
+            },
+            classes::POOR_FIT_KS,
+            split.score,
+            part.connections as f64 / group.connections as f64 * 100.0,
+            (part.request_bytes + part.response_bytes) as f64 / bytes * 100.0
+        )
+    };
+    [
+        ("small", &split.small, split.small_ks),
+        ("bulk", &split.bulk, split.bulk_ks),
+    ]
+    .into_iter()
+    .map(|(which, part, ks)| {
+        let share = (part.request_bytes + part.response_bytes) as f64 / bytes;
+        let mut w = fit_workload(
+            &format!("{name}-{which}"),
+            az,
+            protocol,
+            part,
+            letters,
+            window,
+            peak_gbps * share,
+        );
+        w.class = Some(why(which, part, ks));
+        w
+    })
+    .collect()
+}
+
+/// The best cut of a group's size bands into two classes, if any leaves both big enough.
+struct Split {
+    /// The first band of the bulk class.
+    cut: usize,
+    small: Group,
+    bulk: Group,
+    small_ks: f64,
+    bulk_ks: f64,
+    /// The classes' D weighted by their connections.
+    score: f64,
+}
+
+fn best_split(group: &Group) -> Option<Split> {
+    let smallest = classes::MIN_CLASS_CONNECTIONS
+        .max((classes::MIN_CLASS_SHARE * group.connections as f64).ceil() as u64);
+    let worst_ks = |g: &Group| g.request.fit().ks().max(g.response.fit().ks());
+    let mut best: Option<Split> = None;
+    let mut last_small = None;
+    for cut in 1..group.bands.len() {
+        let side = |bands: &[Option<Box<Group>>]| {
+            let parts: Vec<&Group> = bands.iter().filter_map(|b| b.as_deref()).collect();
+            (!parts.is_empty()).then(|| Group::merged_band(&parts))
+        };
+        let (Some(small), Some(bulk)) = (side(&group.bands[..cut]), side(&group.bands[cut..]))
+        else {
+            continue;
+        };
+        if small.connections < smallest || bulk.connections < smallest {
+            continue;
+        }
+        // A cut past an empty band gives the classes of the cut before: the first one stands.
+        if last_small.replace(small.connections) == Some(small.connections) {
+            continue;
+        }
+        let (small_ks, bulk_ks) = (worst_ks(&small), worst_ks(&bulk));
+        let n = (small.connections + bulk.connections) as f64;
+        let score = (small_ks * small.connections as f64 + bulk_ks * bulk.connections as f64) / n;
+        if best.as_ref().is_none_or(|b| score < b.score) {
+            best = Some(Split {
+                cut,
+                small,
+                bulk,
+                small_ks,
+                bulk_ks,
+                score,
+            });
+        }
+    }
+    best
+}
+
+fn fit_workload(
+    name: &str,
+    az: &str,
+    protocol: u8,
+    group: &Group,
+    letters: &BTreeMap<String, String>,
+    window: &Window,
+    peak_gbps: f64,
 ) -> FittedWorkload {
     let n = group.connections as f64;
     let counts: Vec<u64> = group.per_server.values().copied().collect();
-    let protocol_name = if protocol == 17 { "udp" } else { "tcp" };
     let bytes = group.request_bytes + group.response_bytes;
     FittedWorkload {
-        name: format!("{az}-{protocol_name}"),
+        name: name.to_string(),
         az: az.to_string(),
         az_id: letters
             .iter()
@@ -495,7 +676,8 @@ fn fit_workload(
         zipf_exponent: dist::fit_zipf(&counts),
         endpoint_share: group.aws_service as f64 / n,
         packet_bytes: (bytes as f64 / group.packets.max(1) as f64).clamp(64.0, 9001.0),
-        peak_gbps: group.traffic.peak_gbps(window.first_s),
+        peak_gbps,
+        class: None,
     }
 }
 

@@ -82,6 +82,9 @@ fn header(out: &mut String, fit: &Fit) {
                 .map_or(String::new(), |id| format!("AZ ID {id}, ")),
             w.connections
         );
+        if let Some(class) = &w.class {
+            let _ = writeln!(out, "#   traffic class: {class}");
+        }
         let _ = writeln!(out, "#   request_bytes: {}", w.request.describe());
         let _ = writeln!(out, "#   response_bytes: {}", w.response.describe());
         let _ = writeln!(
@@ -94,6 +97,7 @@ fn header(out: &mut String, fit: &Fit) {
             "#   hold: mean recorded duration, which includes the transfer (an upper bound)"
         );
     }
+    replay_hint(out, fit);
     let _ = writeln!(
         out,
         "#\n# NAT instances are sized on the observed peak + {:.0} % (baseline bandwidth).",
@@ -103,6 +107,46 @@ fn header(out: &mut String, fit: &Fit) {
         out,
         "# Check it with `natsim validate FILE`, compare with `natsim run FILE`."
     );
+}
+
+/// The AZ IDs and their zone letters, and the workloads that would replay the recorded
+/// connections themselves, one per AZ and protocol (`flow_logs_az_id`), as comments.
+fn replay_hint(out: &mut String, fit: &Fit) {
+    let mut zones: Vec<(&str, Option<&str>, u8)> = fit
+        .workloads
+        .iter()
+        .map(|w| (w.az.as_str(), w.az_id.as_deref(), w.protocol))
+        .collect();
+    zones.sort_unstable();
+    zones.dedup();
+    let mut ids: Vec<String> = zones
+        .iter()
+        .filter_map(|(az, id, _)| Some(format!("{} is zone {az}", (*id)?)))
+        .collect();
+    ids.dedup();
+    if !ids.is_empty() {
+        let _ = writeln!(
+            out,
+            "#\n# AZ IDs (sorted; which zone name an ID has differs by account): {}.",
+            ids.join(", ")
+        );
+    }
+    let paths: Vec<String> = fit.replay_paths.iter().map(|p| format!("{p:?}")).collect();
+    let _ = writeln!(
+        out,
+        "# To replay the recorded connections instead of drawing them, replace the workloads below with (paths from this file's folder):"
+    );
+    for (az, id, protocol) in zones {
+        let protocol = if protocol == 17 { "udp" } else { "tcp" };
+        let _ = writeln!(
+            out,
+            "#   [[workload]]\n#   name = \"{az}-{protocol}-replay\"\n#   az = \"{az}\"\n#   protocol = \"{protocol}\"\n#   flow_logs = [{}]",
+            paths.join(", ")
+        );
+        if let Some(id) = id {
+            let _ = writeln!(out, "#   flow_logs_az_id = \"{id}\"");
+        }
+    }
 }
 
 fn workload(out: &mut String, w: &FittedWorkload) {

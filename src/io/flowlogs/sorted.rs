@@ -5,6 +5,9 @@
 //! heap holding one connection per run). Memory: one chunk while reading, one read buffer per
 //! run while merging (runs beyond [`MAX_RUNS`] are merged into longer ones first). The order is
 //! [`super::read`]'s: start, end, protocol, client, server.
+//!
+//! Each connection keeps its `az-id` as an index into the AZ IDs the read met ([`Sorted::az_ids`],
+//! counted), so a replay can take one AZ's connections.
 
 use super::{AwsService, FlowLogError, Joined, Options, Streamed, stream};
 use crate::io::spill::{Fields, RecordReader, RecordWriter, SpillDir, put_varint};
@@ -31,6 +34,8 @@ pub(crate) struct Timed {
     pub(crate) request_bytes: u64,
     pub(crate) response_bytes: u64,
     pub(crate) service: Option<AwsService>,
+    /// The connection's `az-id`: 0 without one, else 1 + its index in [`Sorted::az_ids`].
+    pub(crate) az: u16,
 }
 
 type Order = (u64, u64, u8, SocketAddr, SocketAddr);
@@ -46,7 +51,7 @@ impl Timed {
         )
     }
 
-    fn of(c: &Joined<'_>) -> Self {
+    fn of(c: &Joined<'_>, az: u16) -> Self {
         Timed {
             start_s: c.start_s,
             end_s: c.end_s,
@@ -56,6 +61,7 @@ impl Timed {
             request_bytes: c.request_bytes,
             response_bytes: c.response_bytes,
             service: c.service,
+            az,
         }
     }
 
@@ -80,6 +86,7 @@ impl Timed {
         }
         put_varint(out, self.request_bytes);
         put_varint(out, self.response_bytes);
+        put_varint(out, u64::from(self.az));
     }
 
     fn decode(bytes: &[u8]) -> Self {
@@ -111,6 +118,7 @@ impl Timed {
                 2 => Some(AwsService::DynamoDb),
                 _ => None,
             },
+            az: f.varint() as u16,
         }
     }
 }
@@ -120,6 +128,10 @@ pub(crate) struct Sorted {
     dir: Arc<SpillDir>,
     runs: Vec<PathBuf>,
     pub(crate) streamed: Streamed,
+    /// The AZ IDs met, in the order first met, with their connections (every protocol).
+    pub(crate) az_ids: Vec<(String, u64)>,
+    /// Connections without an `az-id` (a format without the field, or `-`).
+    pub(crate) without_az_id: u64,
 }
 
 impl std::fmt::Debug for Sorted {
@@ -149,6 +161,8 @@ impl Sorted {
             dir,
             runs: Vec::new(),
             streamed: Streamed::default(),
+            az_ids: Vec::new(),
+            without_az_id: 0,
         };
         let mut chunk: Vec<Timed> = Vec::with_capacity(chunk_len);
         let mut failed: Option<io::Error> = None;
@@ -156,7 +170,8 @@ impl Sorted {
             if failed.is_some() {
                 return;
             }
-            chunk.push(Timed::of(c));
+            let az = sorted.az_index(c.az_id);
+            chunk.push(Timed::of(c, az));
             if chunk.len() == chunk_len {
                 failed = sorted.write_run(&mut chunk).err();
             }
@@ -172,6 +187,34 @@ impl Sorted {
         }
         sorted.streamed = streamed;
         Ok(sorted)
+    }
+
+    /// The [`Timed::az`] of `az_id`, counting the connection; an AZ ID beyond the 65,535th
+    /// (never in one region) counts as none.
+    fn az_index(&mut self, az_id: Option<&str>) -> u16 {
+        let Some(id) = az_id else {
+            self.without_az_id += 1;
+            return 0;
+        };
+        // A region has a handful of AZs: a linear search beats hashing the name.
+        if let Some(at) = self.az_ids.iter().position(|(known, _)| known == id) {
+            self.az_ids[at].1 += 1;
+            return at as u16 + 1;
+        }
+        if self.az_ids.len() >= usize::from(u16::MAX) {
+            self.without_az_id += 1;
+            return 0;
+        }
+        self.az_ids.push((id.to_string(), 1));
+        self.az_ids.len() as u16
+    }
+
+    /// The [`Timed::az`] connections with AZ ID `id` carry, if any has it.
+    pub(crate) fn az_of(&self, id: &str) -> Option<u16> {
+        self.az_ids
+            .iter()
+            .position(|(known, _)| known == id)
+            .map(|at| at as u16 + 1)
     }
 
     /// Calls `each` with every connection in order; an error is the scratch files'.
@@ -297,7 +340,7 @@ pub(crate) mod tests {
             .unwrap()
             .connections
             .iter()
-            .map(|c| Timed::of(&c.joined()))
+            .map(|c| Timed::of(&c.joined(), 0))
             .collect();
         assert_eq!(expected.len(), 2_000);
         // 37 connections a run, at most 4 runs merged at once: 55 runs, merged in rounds.
@@ -315,11 +358,21 @@ pub(crate) mod tests {
     #[test]
     fn a_connection_encodes_and_decodes_to_itself() {
         let cases = [
-            ("10.0.0.1:40000", "203.0.113.5:443", None),
-            ("[fd00::1]:1", "[2001:db8::2]:65535", Some(AwsService::S3)),
-            ("10.0.0.1:0", "[2001:db8::2]:22", Some(AwsService::DynamoDb)),
+            ("10.0.0.1:40000", "203.0.113.5:443", None, 0),
+            (
+                "[fd00::1]:1",
+                "[2001:db8::2]:65535",
+                Some(AwsService::S3),
+                3,
+            ),
+            (
+                "10.0.0.1:0",
+                "[2001:db8::2]:22",
+                Some(AwsService::DynamoDb),
+                u16::MAX,
+            ),
         ];
-        for (client, server, service) in cases {
+        for (client, server, service, az) in cases {
             let t = Timed {
                 start_s: 1_700_000_000,
                 end_s: u64::MAX,
@@ -329,6 +382,7 @@ pub(crate) mod tests {
                 request_bytes: 0,
                 response_bytes: 1 << 50,
                 service,
+                az,
             };
             let mut bytes = Vec::new();
             t.encode(&mut bytes);

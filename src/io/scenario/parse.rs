@@ -159,6 +159,16 @@ fn parse_text(
         .ok_or_else(|| ScenarioError::new("scenario.region", "unknown region", ""))?;
     let slo = slo.map(parse_slo).transpose()?.unwrap_or_default();
     let (prices, instance_prices) = parse_prices(prices, region, catalog)?;
+    // Without a caller's (a sweep's) traces, the workloads over one list of logs (one per AZ)
+    // still share one read of it.
+    let own_traces;
+    let traces = match traces {
+        Some(traces) => traces,
+        None => {
+            own_traces = Traces::default();
+            &own_traces
+        }
+    };
     let replay = replay::Context {
         base: folder,
         duration_ns: header.duration_ns,

@@ -1,12 +1,20 @@
 //! `flow_logs = [...]` in a `[[workload]]`: recorded connections replayed as the workload's
 //! arrivals (issue 11, replay).
 //!
-//! Owns the replay keys (`flow_logs`, `flow_logs_scale`), the keys a replay refuses and why, and
-//! the turn of `io::flowlogs` connections into the model's checked, time-sorted trace: times
-//! from the first record, connections past the scenario's duration dropped and counted,
-//! destinations (server address and port) mapped to dense indices in order of first
-//! appearance. Reads the logs relative to the scenario file's folder; text parsed without a
-//! file path cannot name flow logs.
+//! Owns the replay keys (`flow_logs`, `flow_logs_scale`, `flow_logs_az_id`), the keys a replay
+//! refuses and why, and the turn of `io::flowlogs` connections into the model's checked,
+//! time-sorted trace: times from the first record (of any protocol and AZ, so workloads over
+//! the same logs stay aligned), the workload's protocol and (with `flow_logs_az_id`) AZ kept,
+//! the rest and connections past the scenario's duration dropped and counted, destinations
+//! (server address and port) mapped to dense indices in order of first appearance. Reads the
+//! logs relative to the scenario file's folder; text parsed without a file path cannot name
+//! flow logs.
+//!
+//! **Per AZ.** `flow_logs_az_id = "use1-az1"` keeps the connections whose `az-id` is that ID, so
+//! a multi-AZ trace is replayed as one workload per AZ over the same files, each in its own
+//! zone (`az`). Connections without an `az-id` belong to no AZ: such a workload leaves them out
+//! and counts them (`Dropped::without_az_id`). An ID no connection has is refused, naming the
+//! IDs the logs have. Every workload over one list of files shares one read of it ([`Traces`]).
 //!
 //! **Memory.** The logs are joined as a stream and sorted on disk (`flowlogs::sorted`); the
 //! workload's trace is written to a scratch file ([`TraceFile`], 30 bytes a connection) that
@@ -64,8 +72,8 @@ pub(super) struct Context<'a> {
     /// The scenario file's folder; `None` for text parsed without a path.
     pub(super) base: Option<&'a Path>,
     pub(super) duration_ns: u64,
-    /// Logs already read, shared by a sweep's points; `None` reads them here.
-    pub(super) traces: Option<&'a Traces>,
+    /// Logs already read, shared by the scenario's workloads and a sweep's points.
+    pub(super) traces: &'a Traces,
     /// `[scenario] traffic_scale`, which multiplies `flow_logs_scale`.
     pub(super) traffic_scale: f64,
 }
@@ -73,14 +81,16 @@ pub(super) struct Context<'a> {
 /// One read of an unchanged `flow_logs` list, or one workload's trace cut from it.
 type Shared<T> = Arc<OnceLock<std::result::Result<Arc<T>, String>>>;
 
-/// A workload's trace: which logs, which protocol, cut at which duration.
-type TraceKey = (Vec<PathBuf>, u8, u64);
+/// A workload's trace: which logs, which protocol, which AZ ID (all without one), cut at which
+/// duration.
+type TraceKey = (Vec<PathBuf>, u8, Option<String>, u64);
 
 /// Flow logs read once and shared by every scenario parsed with it (a sweep's points): keyed by
 /// the list of paths, so a point that sweeps `flow_logs_scale` (or anything but the paths) reads
-/// nothing again, and each workload's trace keyed by the paths, protocol and duration, so the
-/// points share its file too. Points parsed in parallel wait for the first read of the same
-/// list.
+/// nothing again, and each workload's trace keyed by the paths, protocol, AZ ID and duration, so
+/// the points share its file too. Points parsed in parallel wait for the first read of the same
+/// list. One scenario's workloads over the same list (one per AZ) share its read too: the logs
+/// are joined and sorted once, and each workload's cut is one pass over the sorted connections.
 #[derive(Debug, Default)]
 pub(crate) struct Traces {
     read: Mutex<HashMap<Vec<PathBuf>, Shared<Sorted>>>,
@@ -88,17 +98,26 @@ pub(crate) struct Traces {
 }
 
 impl Traces {
-    fn get(&self, paths: &[PathBuf], protocol: u8, duration_ns: u64) -> SharedResult {
+    fn get(
+        &self,
+        paths: &[PathBuf],
+        sorted: &Sorted,
+        protocol: u8,
+        az: Option<(&str, u16)>,
+        duration_ns: u64,
+    ) -> SharedResult {
+        let key = (
+            paths.to_vec(),
+            protocol,
+            az.map(|(id, _)| id.to_string()),
+            duration_ns,
+        );
         let slot = {
             let mut map = self.cut.lock().unwrap_or_else(|e| e.into_inner());
-            Arc::clone(
-                map.entry((paths.to_vec(), protocol, duration_ns))
-                    .or_default(),
-            )
+            Arc::clone(map.entry(key).or_default())
         };
         slot.get_or_init(|| {
-            let sorted = self.sorted(paths)?;
-            cut(&sorted, protocol, duration_ns).map(Arc::new)
+            cut(sorted, protocol, az.map(|(_, index)| index), duration_ns).map(Arc::new)
         })
         .clone()
     }
@@ -143,7 +162,7 @@ pub(super) fn refuse_contradictions(s: &Section<'_>) -> Result<()> {
     Ok(())
 }
 
-/// Reads `flow_logs` and `flow_logs_scale` and the logs they name.
+/// Reads `flow_logs`, `flow_logs_scale` and `flow_logs_az_id` and the logs they name.
 pub(super) fn read(
     s: &mut Section<'_>,
     protocol: Protocol,
@@ -156,19 +175,34 @@ pub(super) fn read(
         .number("flow_logs_scale", Check::PositiveAtMost(MAX_SCALE))?
         .unwrap_or(1.0)
         * context.traffic_scale;
+    let az_id = s.string("flow_logs_az_id")?;
     let number = protocol_number(protocol);
-    let cut = match context.traces {
-        Some(traces) => traces.get(&paths, number, context.duration_ns),
-        None => read_logs(&paths)
-            .and_then(|sorted| cut(&sorted, number, context.duration_ns).map(Arc::new)),
-    };
-    let cut = cut.map_err(|e| {
+    let sorted = context.traces.sorted(&paths).map_err(|e| {
         let hint = "check the paths (relative to the scenario file's folder) and the files";
         ScenarioError::new(&path, format!("cannot read the flow logs: {e}"), hint)
     })?;
+    let az = match az_id {
+        Some(id) => Some((id, known_az(s, &sorted, id)?)),
+        None => None,
+    };
+    let cut = context
+        .traces
+        .get(&paths, &sorted, number, az, context.duration_ns)
+        .map_err(|e| {
+            let hint = "free space in the temporary folder, or point TMPDIR at a folder with room";
+            ScenarioError::new(&path, format!("cannot replay the flow logs: {e}"), hint)
+        })?;
     if cut.sums.replayed == 0 {
+        let in_az = az_id.map_or(String::new(), |id| {
+            format!(
+                ", {} in another AZ than {}, {} without az-id",
+                cut.dropped.other_az,
+                crate::util::echo::quoted(id),
+                cut.dropped.without_az_id
+            )
+        });
         let problem = format!(
-            "the flow logs hold no {} connection to replay within the scenario's duration ({} read, {} of another protocol, {} after the duration, {} late record(s) left out)",
+            "the flow logs hold no {} connection to replay within the scenario's duration ({} read, {} of another protocol{in_az}, {} after the duration, {} late record(s) left out)",
             protocol_name(protocol),
             cut.read,
             cut.dropped.other_protocol,
@@ -192,6 +226,43 @@ pub(super) fn read(
             cut.dropped,
         )),
     })
+}
+
+/// The index of AZ ID `id` among the logs' ([`Timed::az`](crate::io::flowlogs::sorted)); an ID no
+/// connection has is refused, listing the IDs the logs have.
+fn known_az(s: &Section<'_>, sorted: &Sorted, id: &str) -> Result<u16> {
+    if let Some(index) = sorted.az_of(id) {
+        return Ok(index);
+    }
+    let mut have: Vec<String> = sorted
+        .az_ids
+        .iter()
+        .map(|(known, n)| format!("{} ({n} connections)", crate::util::echo::quoted(known)))
+        .collect();
+    have.sort();
+    let shown = crate::util::echo::quoted(id);
+    let (problem, hint) = if have.is_empty() {
+        (
+            format!(
+                "no connection in the flow logs has AZ ID {shown}: the logs carry no az-id ({} connections without one)",
+                sorted.without_az_id
+            ),
+            "remove flow_logs_az_id to replay every connection in this workload's az, or log the az-id field (a custom flow-log format)".to_string(),
+        )
+    } else {
+        (
+            format!(
+                "no connection in the flow logs has AZ ID {shown}; they have {}{}",
+                have.join(", "),
+                match sorted.without_az_id {
+                    0 => String::new(),
+                    n => format!(", and {n} connections without az-id"),
+                }
+            ),
+            "write one of those IDs (an AZ ID like \"use1-az1\", as the logs' az-id field gives it, not a zone name), or remove flow_logs_az_id to replay every connection".to_string(),
+        )
+    };
+    Err(s.error("flow_logs_az_id", problem, hint))
 }
 
 /// `flow_logs`: a non-empty list of files or folders, relative to the scenario's folder.
@@ -236,11 +307,16 @@ struct Sums {
     aws_service: u64,
 }
 
-/// The connections of `protocol` (IANA number) that start before `duration_ns` (times from the
-/// first connection of any protocol, so a TCP and a UDP workload over the same logs stay
-/// aligned), in time order, with their destinations numbered in order of first appearance,
-/// written to a scratch file; and what was left out.
-fn cut(sorted: &Sorted, protocol: u8, duration_ns: u64) -> std::result::Result<Cut, String> {
+/// The connections of `protocol` (IANA number) and, when given, AZ `az` (a [`Timed::az`]) that
+/// start before `duration_ns` (times from the first connection of any protocol and AZ, so the
+/// workloads over the same logs stay aligned), in time order, with their destinations numbered
+/// in order of first appearance, written to a scratch file; and what was left out.
+fn cut(
+    sorted: &Sorted,
+    protocol: u8,
+    az: Option<u16>,
+    duration_ns: u64,
+) -> std::result::Result<Cut, String> {
     let scratch = |e: std::io::Error| {
         format!(
             "cannot write or read a scratch file in {}: {e}; free space there, or point TMPDIR at a folder with room",
@@ -264,6 +340,17 @@ fn cut(sorted: &Sorted, protocol: u8, duration_ns: u64) -> std::result::Result<C
             if c.protocol != protocol {
                 dropped.other_protocol += 1;
                 return;
+            }
+            match az {
+                Some(_) if c.az == 0 => {
+                    dropped.without_az_id += 1;
+                    return;
+                }
+                Some(az) if c.az != az => {
+                    dropped.other_az += 1;
+                    return;
+                }
+                _ => {}
             }
             let at_ns = (c.start_s - first_s).saturating_mul(NS_PER_S as u64);
             if at_ns >= duration_ns {
@@ -427,6 +514,12 @@ pub(crate) fn notes(scenario: &super::Scenario) -> Vec<String> {
                     dropped.outside_duration,
                     dropped.other_protocol
                 );
+                if dropped.other_az + dropped.without_az_id > 0 {
+                    note += &format!(
+                        "; flow_logs_az_id left out {} of other AZs and {} without an az-id",
+                        dropped.other_az, dropped.without_az_id
+                    );
+                }
                 if dropped.late_records > 0 {
                     note += &format!(
                         "; {} flow-log record(s) started more than {LATE_TOLERANCE_S} s before records read earlier and were left out (files overlapping in time: natsim reads files in the order of their first record)",
@@ -478,6 +571,56 @@ mod tests {
         (out, destinations.len() as u32, dropped)
     }
 
+    /// Three per-AZ workloads and an unfiltered one over the same logs: one read of the logs,
+    /// one trace per AZ ID, and each AZ's connections in its own trace.
+    #[test]
+    fn workloads_over_the_same_logs_share_one_read() {
+        let dir = SpillDir::new().unwrap();
+        let mut text = String::from(
+            "version interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status az-id\n",
+        );
+        for i in 0..30u64 {
+            let az = ["use1-az1", "use1-az2", "use1-az3"][(i % 3) as usize];
+            let at = 1_700_000_000 + i;
+            text += &format!(
+                "2 eni-1 10.0.0.{i} 198.51.100.1 {port} 443 6 1 100 {at} {end} ACCEPT OK {az}\n",
+                port = 30_000 + i,
+                end = at + 1
+            );
+        }
+        std::fs::write(dir.file("egress.log"), text).unwrap();
+        let mut scenario = String::from(
+            "[scenario]\nname = \"t\"\nduration = \"1h\"\n[[candidate]]\nname = \"gw\"\nkind = \"nat_gateway\"\n",
+        );
+        for (az, id) in [("a", "use1-az1"), ("b", "use1-az2"), ("c", "use1-az3")] {
+            scenario += &format!(
+                "[[workload]]\nname = \"{az}\"\naz = \"{az}\"\nflow_logs = [\"egress.log\"]\nflow_logs_az_id = \"{id}\"\n"
+            );
+        }
+        scenario += "[[workload]]\nname = \"all\"\nflow_logs = [\"egress.log\"]\n";
+        let traces = Traces::default();
+        let parsed = super::super::parse::parse_scenario_shared(
+            &scenario,
+            "t.toml",
+            Some(dir.path()),
+            crate::io::catalog::Catalog::embedded(),
+            &traces,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(traces.read.lock().unwrap().len(), 1, "one read of the logs");
+        assert_eq!(
+            traces.cut.lock().unwrap().len(),
+            4,
+            "a trace per AZ ID, and the whole"
+        );
+        let lengths: Vec<usize> = parsed
+            .workloads
+            .iter()
+            .map(|w| w.replay.as_ref().unwrap().len())
+            .collect();
+        assert_eq!(lengths, [10, 10, 10, 30]);
+    }
+
     #[test]
     fn the_trace_on_disk_is_the_trace_that_was_held_in_memory() {
         let dir = SpillDir::new().unwrap();
@@ -488,7 +631,7 @@ mod tests {
         for (protocol, duration_s) in [(6u8, 3_600u64), (17, 86_400)] {
             let duration_ns = duration_s * NS_PER_S as u64;
             let (expected, destinations, dropped) = in_memory(&paths, protocol, duration_ns);
-            let cut = cut(&sorted, protocol, duration_ns).unwrap();
+            let cut = cut(&sorted, protocol, None, duration_ns).unwrap();
             assert_eq!((cut.destinations, cut.dropped), (destinations, dropped));
             assert_eq!(cut.file.len(), expected.len());
             let mut reader = cut.file.reader();

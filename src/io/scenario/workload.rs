@@ -48,9 +48,19 @@ pub(super) fn read_all(
         ScenarioError::new("workload", "no [[workload]] describes the traffic", hint)
     })?;
     let mut workloads: Vec<Workload> = Vec::with_capacity(sections.len());
-    for (index, section) in sections.into_iter().enumerate() {
+    // (AZ ID, zone, index) of each workload replaying one AZ of flow logs.
+    let mut replayed_azs: Vec<(String, String, usize)> = Vec::new();
+    for (index, mut section) in sections.into_iter().enumerate() {
         let path = section.path().to_string();
+        let az_id = section
+            .raw("flow_logs_az_id")
+            .and_then(|v| v.as_str())
+            .map(str::to_string);
         let workload = read(section, index, catalog, region, replay)?;
+        if let Some(az_id) = az_id {
+            one_zone_per_az_id(&replayed_azs, &az_id, &workload.az, &path)?;
+            replayed_azs.push((az_id, workload.az.clone(), index));
+        }
         if let Some(first) = workloads.iter().position(|w| w.name == workload.name) {
             let problem = format!("duplicate workload name \"{}\"", workload.name);
             let hint =
@@ -60,6 +70,43 @@ pub(super) fn read_all(
         workloads.push(workload);
     }
     Ok(workloads)
+}
+
+/// An AZ ID is one zone of the account, and a zone one AZ ID: two workloads that replay
+/// different AZ IDs in one zone (say both in the default `a`) would hide the cross-AZ traffic a
+/// per-AZ replay is for, and one AZ ID in two zones would invent some.
+fn one_zone_per_az_id(
+    earlier: &[(String, String, usize)],
+    az_id: &str,
+    az: &str,
+    path: &str,
+) -> Result<()> {
+    for (other_id, other_az, other) in earlier {
+        let clash = if other_id == az_id && other_az != az {
+            format!(
+                "workload[{other}] replays AZ ID {} in zone {}, this one in zone {}",
+                echo::quoted(az_id),
+                echo::quoted(other_az),
+                echo::quoted(az)
+            )
+        } else if other_id != az_id && other_az == az {
+            format!(
+                "workload[{other}] replays AZ ID {} in zone {}, this one AZ ID {} in the same zone",
+                echo::quoted(other_id),
+                echo::quoted(az),
+                echo::quoted(az_id)
+            )
+        } else {
+            continue;
+        };
+        let hint = "an AZ ID is one zone: give each flow_logs_az_id its own az, the same for every workload of that ID (`aws ec2 describe-availability-zones` maps IDs to zone names)";
+        return Err(ScenarioError::new(
+            format!("{path}.az"),
+            format!("{clash}; one zone is one AZ ID"),
+            hint,
+        ));
+    }
+    Ok(())
 }
 
 fn read(
@@ -77,14 +124,12 @@ fn read(
     if s.has("flow_logs") {
         return read_replayed(s, name, az, clients, catalog, replay);
     }
-    if s.has("flow_logs_scale") {
-        let hint =
-            "add flow_logs = [\"...\"] to replay recorded traffic, or remove flow_logs_scale";
-        return Err(s.error(
-            "flow_logs_scale",
-            "flow_logs_scale is set but flow_logs is not",
-            hint,
-        ));
+    for key in ["flow_logs_scale", "flow_logs_az_id"] {
+        if s.has(key) {
+            let hint =
+                format!("add flow_logs = [\"...\"] to replay recorded traffic, or remove {key}");
+            return Err(s.error(key, format!("{key} is set but flow_logs is not"), hint));
+        }
     }
     let profile = parse_profile(&mut s)?;
     let request_bytes = s
