@@ -47,7 +47,11 @@ impl LogHistogram {
         }
         self.count += 1;
         self.sum += value;
-        self.max = self.max.max(value);
+        // `value` is finite and `max` never NaN, so this is `max.max(value)` without the NaN
+        // handling `f64::max` compiles to (values are sizes and times: never −0).
+        if value > self.max {
+            self.max = value;
+        }
         if value <= Self::MIN {
             self.below_min += 1;
             return;

@@ -174,7 +174,7 @@ impl Generator {
     }
 
     /// Time of the next arrival of `class` after `now`, or `None` past `horizon`.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn next_arrival(&mut self, class: u32, now: Nanos, horizon: Nanos) -> Option<Nanos> {
         let generator = &mut self.classes[class as usize];
         if let Some(replay) = &mut generator.replay {
@@ -200,7 +200,7 @@ impl Generator {
     }
 
     /// Draws what the arriving connection of `class` wants.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn draw(&mut self, class: u32) -> Arrival {
         let g = &mut self.classes[class as usize];
         if let Some(replay) = &mut g.replay {

@@ -35,6 +35,10 @@ use crate::util::units::ns_to_seconds;
 use connection::{Connection, Phase, Slab};
 use record::Recorder;
 
+/// "No such instant" where a deadline is kept as a plain time: later than any horizon, so a
+/// run never reaches it.
+const NEVER: Nanos = Nanos::MAX;
+
 /// Length of one time-series interval.
 pub(crate) const SAMPLE_INTERVAL_NS: Nanos = 60 * 1_000_000_000;
 
@@ -226,9 +230,11 @@ struct Simulation<'a, D> {
     /// Next arrival time per workload (`None` once past the horizon).
     next_arrivals: Vec<Option<Nanos>>,
     /// The earliest of `next_arrivals`, kept as they change (the engine asks after every event).
-    first_arrival: Option<Nanos>,
+    /// [`NEVER`] once past the horizon.
+    first_arrival: Nanos,
     /// The device's next deadline as `next_deadline` last computed it.
-    device_deadline: std::cell::Cell<Option<Nanos>>,
+    /// [`NEVER`] when there is none: plain instants make `next_deadline` a `min`.
+    device_deadline: std::cell::Cell<Nanos>,
     /// The device changed since `device_deadline` was computed. Set before every call that may
     /// move a deadline (every `&mut` call on the fleet but `release`, which frees a port or a
     /// table entry and never touches a flow, a credit or a timer); the engine asks for the next
@@ -299,8 +305,8 @@ impl<'a, D: Device> Simulation<'a, D> {
             ),
             outcome: Outcome::default(),
             next_arrivals: vec![None; scenario.workloads.len()],
-            first_arrival: None,
-            device_deadline: std::cell::Cell::new(None),
+            first_arrival: NEVER,
+            device_deadline: std::cell::Cell::new(NEVER),
             device_changed: std::cell::Cell::new(true),
             progress: None,
             bypassed: Bypassed::default(),
@@ -317,7 +323,7 @@ impl<'a, D: Device> Simulation<'a, D> {
                 self.generator
                     .next_arrival(class, 0, self.scenario.duration_ns);
         }
-        self.first_arrival = self.earliest_arrival();
+        self.first_arrival = self.earliest_arrival().unwrap_or(NEVER);
         if let Some(interval) = self.egress.tick_interval() {
             queue.push(interval, Event::DeviceTick);
         }
@@ -527,7 +533,7 @@ impl<'a, D: Device> Simulation<'a, D> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn release(&mut self, id: u32) {
         let connection = self.connections.get(id);
         let (path, destination) = (connection.path, connection.destination);
@@ -543,6 +549,21 @@ impl<'a, D: Device> Simulation<'a, D> {
     /// for the next deadline.
     #[inline]
     fn on_device_outcome(&mut self, now: Nanos, queue: &mut EventQueue<Event>) {
+        if self.outcome.reset.is_empty() && self.outcome.failed.is_empty() {
+            // Flows finished and nothing failed: the case of nearly every deadline.
+            for index in 0..self.outcome.finished.len() {
+                let done = self.outcome.finished[index];
+                self.on_flow_finished(now, done.direction, done.flow, done.progress, queue);
+            }
+            self.outcome.finished.clear();
+            return;
+        }
+        self.on_device_failures(now, queue);
+    }
+
+    /// [`Simulation::on_device_outcome`] when a flow was reset or a path failed.
+    #[inline(never)]
+    fn on_device_failures(&mut self, now: Nanos, queue: &mut EventQueue<Event>) {
         for index in 0..self.outcome.reset.len() {
             let cut = self.outcome.reset[index];
             self.connections
@@ -769,29 +790,31 @@ impl<D: Device> Model for Simulation<'_, D> {
     fn next_deadline(&self) -> Option<Nanos> {
         // Remembered for `on_deadline`, and until the device changes.
         if self.device_changed.replace(false) {
-            self.device_deadline.set(self.egress.next_deadline());
+            let deadline = self.egress.next_deadline();
+            self.device_deadline.set(deadline.unwrap_or(NEVER));
         }
-        crate::model::device::earliest(self.device_deadline.get(), self.first_arrival)
+        let at = self.device_deadline.get().min(self.first_arrival);
+        (at != NEVER).then_some(at)
     }
 
     /// Device work due at `now` first (finished flows, credit switches, failures), then
     /// arrivals in workload order: a fixed order, so runs are deterministic.
     #[inline]
     fn on_deadline(&mut self, now: Nanos, queue: &mut EventQueue<Event>) {
-        if self.device_deadline.get().is_some_and(|due| due <= now) {
+        if self.device_deadline.get() <= now {
             let connections = &self.connections;
             self.device_changed.set(true);
             self.egress
                 .on_deadline(now, |flow| connections.get(flow).mark, &mut self.outcome);
             self.on_device_outcome(now, queue);
         }
-        if self.first_arrival == Some(now) {
+        if self.first_arrival == now {
             for class in 0..self.next_arrivals.len() {
                 if self.next_arrivals[class] == Some(now) {
                     self.on_arrival(now, class as u32, queue);
                 }
             }
-            self.first_arrival = self.earliest_arrival();
+            self.first_arrival = self.earliest_arrival().unwrap_or(NEVER);
         }
     }
 

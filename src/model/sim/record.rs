@@ -348,7 +348,7 @@ impl Recorder {
 
     /// Books a finished transfer: its bytes and, for window connections, its completion time
     /// against the unloaded time at the per-connection cap.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn on_transfer_done(
         &mut self,
         now: Nanos,

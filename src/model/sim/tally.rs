@@ -170,8 +170,10 @@ impl Tally {
     /// window [`warmup`, `horizon`) since the last change.
     #[inline]
     pub(super) fn change_open(&mut self, now: Nanos, delta: i64, warmup: Nanos, horizon: Nanos) {
-        let from = self.open_since.clamp(warmup, horizon);
-        let to = now.clamp(warmup, horizon);
+        // `clamp` without its check that warmup ≤ horizon (validation ensures it): this runs
+        // twice per connection.
+        let from = self.open_since.max(warmup).min(horizon);
+        let to = now.max(warmup).min(horizon);
         if to > from {
             self.open_integral_s += self.open as f64 * ns_to_seconds(to - from);
         }
