@@ -32,7 +32,7 @@
 //! exceeds the allowance when any flow is below its cap.
 
 use crate::engine::Nanos;
-use crate::util::units::ns_to_seconds;
+use crate::util::units::{at_least_zero, ns_to_seconds};
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BinaryHeap, HashSet};
 
@@ -361,7 +361,7 @@ impl Link {
         self.next_completion = match state.finish.peek() {
             // Skipped where refresh_next_completion skips: a rate at or below zero.
             Some(Reverse(head)) if state.sent_rate > 0.0 || state.sent_rate.is_nan() => {
-                let seconds = ((head.tag - state.sent_clock).max(0.0)) / state.sent_rate;
+                let seconds = at_least_zero(head.tag - state.sent_clock) / state.sent_rate;
                 Some(
                     self.last_update
                         .saturating_add(crate::util::units::seconds_to_ns_ceil(seconds)),
@@ -387,7 +387,7 @@ impl Link {
             if state.sent_rate <= 0.0 {
                 continue;
             }
-            let seconds = ((head.tag - state.sent_clock).max(0.0)) / state.sent_rate;
+            let seconds = at_least_zero(head.tag - state.sent_clock) / state.sent_rate;
             let at = self
                 .last_update
                 .saturating_add(crate::util::units::seconds_to_ns_ceil(seconds));

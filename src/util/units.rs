@@ -147,6 +147,14 @@ fn seconds_to_ns_ceil_outside(ns: f64) -> u64 {
     }
 }
 
+/// `x.max(0.0)` without the NaN handling `f64::max` compiles to: the same value but for the sign
+/// of a zero (NaN gives 0.0, as `max` does). For callers that only divide the result by a rate
+/// and round it up to nanoseconds, or compare it, where a zero's sign changes nothing.
+#[inline]
+pub(crate) fn at_least_zero(x: f64) -> f64 {
+    if x > 0.0 { x } else { 0.0 }
+}
+
 /// Converts integer nanoseconds to seconds.
 #[inline]
 pub(crate) fn ns_to_seconds(ns: u64) -> f64 {

@@ -10,7 +10,7 @@
 //! burst and baseline at every event.
 
 use crate::engine::Nanos;
-use crate::util::units::{NS_PER_S, ns_to_seconds};
+use crate::util::units::{NS_PER_S, at_least_zero, ns_to_seconds};
 
 /// Seconds of burst a drained bucket must earn back before bursting resumes (assumed).
 pub(crate) const RESUME_SECONDS: f64 = 1.0;
@@ -113,7 +113,13 @@ impl CreditBucket {
         let dt = ns_to_seconds(now - self.last_update);
         self.last_update = now;
         self.bits = (self.bits + (self.baseline_bps - usage_bps) * dt).clamp(0.0, self.max_bits);
-        self.min_bits = self.min_bits.min(self.bits);
+        // `f64::min` without its NaN handling (the same value: `min_bits` is never NaN, and a NaN
+        // `bits` leaves it as `min` does); compiles to one `minsd`.
+        self.min_bits = if self.bits < self.min_bits {
+            self.bits
+        } else {
+            self.min_bits
+        };
     }
 
     /// The reserve at `now` (settled there): a bucket that ran dry lasted from its launch to
@@ -173,7 +179,7 @@ impl CreditBucket {
                 self.baseline_bps - usage_bps,
             )
         };
-        (self.max_bits > 0.0 && rate > 0.0).then_some((missing_bits.max(0.0), rate))
+        (self.max_bits > 0.0 && rate > 0.0).then_some((at_least_zero(missing_bits), rate))
     }
 
     /// Applies a change that `next_change` announced; returns true if the allowance changed.
