@@ -493,3 +493,48 @@ fn issue_14_each_workload_shows_the_bytes_that_skipped_the_device() {
             .all(|row| column(&bh, row, "bypassed_gbps") == 0.0)
     );
 }
+
+#[test]
+fn a_workload_with_no_transfer_shows_no_completion_times() {
+    // four-options' proxy refuses every UDP connection: its udp-telemetry row has nothing to
+    // time, so the table shows "-", not a completion time of 0 s and a slowdown of 0.
+    let out = scratch("workloads-no-transfer");
+    let scenario = crate::support::repo_root().join("scenarios/four-options.toml");
+    let output = run_cli(&[
+        "run",
+        scenario.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let row = |candidate: &str| {
+        stdout
+            .lines()
+            .find(|l| l.starts_with(candidate) && l.contains("udp-telemetry"))
+            .unwrap_or_else(|| panic!("no {candidate} udp-telemetry row: {stdout}"))
+            .split_whitespace()
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    let proxy = row("squid-c6gn.medium");
+    assert!(proxy.contains(&"100.0".to_string()), "{proxy:?}");
+    assert_eq!(
+        proxy.iter().filter(|cell| *cell == "-").count(),
+        3,
+        "{proxy:?}"
+    );
+    // A NAT carries it: its figures are shown.
+    assert!(!row("natgw").contains(&"-".to_string()));
+    let (header, rows) = csv_rows(&read(&out.join("summary_by_workload.csv")));
+    let proxy_udp = rows
+        .iter()
+        .find(|r| r[1] == "squid-c6gn.medium" && r.contains(&"udp-telemetry".to_string()))
+        .unwrap();
+    assert_eq!(column(&header, proxy_udp, "conn_completed"), 0.0);
+    assert_eq!(column(&header, proxy_udp, "fct_censored"), 0.0);
+}

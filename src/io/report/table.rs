@@ -138,9 +138,16 @@ pub(super) fn summary_rows(result: &ScenarioResult) -> ([&'static str; 11], Vec<
                 cell(Metric::PeakGbps, &fixed3),
                 cell(Metric::ConnFailRate, &percent),
                 cell(Metric::DropRate, &percent),
-                at_least(s.get(Metric::FctP99LowerBound)) + &cell(Metric::FctP99S, &three_digits),
-                at_least(s.get(Metric::SlowdownP99LowerBound))
-                    + &cell(Metric::SlowdownP99, &|v| format!("{v:.1}")),
+                if_transferred(
+                    |m| s.get(m),
+                    at_least(s.get(Metric::FctP99LowerBound))
+                        + &cell(Metric::FctP99S, &three_digits),
+                ),
+                if_transferred(
+                    |m| s.get(m),
+                    at_least(s.get(Metric::SlowdownP99LowerBound))
+                        + &cell(Metric::SlowdownP99, &|v| format!("{v:.1}")),
+                ),
                 cell(Metric::CostTotalUsd, &fixed2),
                 cell(Metric::CostMonthlyUsd, &fixed2),
                 if s.meets_slo {
@@ -215,10 +222,17 @@ pub(super) fn workload_rows(
                 format!("{:.3}", w.get(Metric::MeanGbps)),
                 percent(w.get(Metric::ConnFailRate)),
                 percent(w.get(Metric::DropRate)),
-                three_digits(w.get(Metric::FctP50S)),
-                at_least(w.get(Metric::FctP99LowerBound)) + &three_digits(w.get(Metric::FctP99S)),
-                at_least(w.get(Metric::SlowdownP99LowerBound))
-                    + &format!("{:.1}", w.get(Metric::SlowdownP99)),
+                if_transferred(|m| w.get(m), three_digits(w.get(Metric::FctP50S))),
+                if_transferred(
+                    |m| w.get(m),
+                    at_least(w.get(Metric::FctP99LowerBound))
+                        + &three_digits(w.get(Metric::FctP99S)),
+                ),
+                if_transferred(
+                    |m| w.get(m),
+                    at_least(w.get(Metric::SlowdownP99LowerBound))
+                        + &format!("{:.1}", w.get(Metric::SlowdownP99)),
+                ),
                 if w.meets_slo() {
                     "meets".to_string()
                 } else {
@@ -273,6 +287,16 @@ pub(super) fn hidden_misses(scenario: &Scenario, result: &ScenarioResult) -> Opt
 fn whole_percent(part: f64, whole: f64) -> String {
     let share = if whole > 0.0 { part / whole } else { 0.0 };
     format!("{:.0} %", share * 100.0)
+}
+
+/// `shown`, or "-" when no transfer completed or was still open in the window (every connection
+/// refused, say): completion-time figures of nothing are 0 in the CSV files and mean nothing.
+fn if_transferred(get: impl Fn(Metric) -> f64, shown: String) -> String {
+    if get(Metric::ConnCompleted) + get(Metric::FctCensored) > 0.0 {
+        shown
+    } else {
+        "-".to_string()
+    }
 }
 
 /// "≥ " before a percentile that is a lower bound (transfers still open at the end counted at
