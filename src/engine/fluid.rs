@@ -335,13 +335,15 @@ impl Link {
         let spec = state.spec;
         // `water_level(bandwidth, 1.0, |_| 1.0)`: one class, one flow.
         let fair = self.bandwidth_bytes_per_s.max(0.0) / 1.0;
-        let level = if spec.cap_bytes_per_s <= fair {
-            f64::INFINITY
+        // `set_rates(level)` at the level `water_level` finds (infinite when the cap fits under
+        // the fair share, else the fair share): `cap.min(level)` is then the cap or the fair
+        // share, whichever the comparison chose (a NaN cap fails it and gets the share, as
+        // `min` gives), without `min`'s NaN handling.
+        state.delivered_rate = if spec.cap_bytes_per_s <= fair {
+            spec.cap_bytes_per_s
         } else {
             fair
         };
-        // `set_rates(level)`.
-        state.delivered_rate = spec.cap_bytes_per_s.min(level);
         state.sent_rate = if spec.elastic {
             state.delivered_rate
         } else {
