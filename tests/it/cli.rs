@@ -1,7 +1,7 @@
 //! The command line's contract: exit 0 with outputs on success; exit 2 with file, key path and a
 //! fix on bad input, and no output written.
 
-use crate::support::{read, repo_root, run_cli, scratch};
+use crate::support::{read, repo_root, run_cli, run_file, scratch};
 
 const VALID: &str = r#"
 [scenario]
@@ -202,18 +202,7 @@ fn run_writes_summary_and_timeseries_with_the_contract_columns() {
     let dir = scratch("run-contract");
     let file = dir.join("valid.toml");
     std::fs::write(&file, VALID).unwrap();
-    let output = run_cli(&[
-        "run",
-        file.to_str().unwrap(),
-        "--out",
-        dir.to_str().unwrap(),
-    ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stdout = run_file(&file, &dir);
     assert!(
         stdout.contains("recommended") || stdout.contains("no candidate meets"),
         "{stdout}"

@@ -1,7 +1,7 @@
 //! Cost identities: every cost line in summary.csv equals its billed usage times its price, the
 //! EBS volumes and interface endpoints of issue 14 included.
 
-use crate::support::{column, csv_rows, read, run_cli, scratch};
+use crate::support::{column, csv_rows, read, run_file, scratch};
 
 const SCENARIO: &str = r#"
 [scenario]
@@ -77,17 +77,7 @@ fn every_cost_line_is_usage_times_price() {
     let dir = scratch("cost-identities");
     let file = dir.join("scenario.toml");
     std::fs::write(&file, SCENARIO).unwrap();
-    let output = run_cli(&[
-        "run",
-        file.to_str().unwrap(),
-        "--out",
-        dir.to_str().unwrap(),
-    ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    run_file(&file, &dir);
     let (header, rows) = csv_rows(&read(&dir.join("summary.csv")));
     assert_eq!(rows.len(), 3);
     for row in &rows {

@@ -163,3 +163,20 @@ pub fn check_snapshot(path: &Path, actual: &str, update_var: &str, regenerate: &
         );
     }
 }
+
+/// `natsim run FILE --out OUT`, which must succeed (its stderr in the panic otherwise); its
+/// stdout.
+pub fn run_file(file: &Path, out: &Path) -> String {
+    let output = run_cli(&[
+        "run",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}

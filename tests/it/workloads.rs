@@ -2,7 +2,7 @@
 //! single workload's are the candidate's, a workload the blend hides is named, and the files
 //! that carry them.
 
-use crate::support::{by_name, column, csv_rows, read, run, run_cli, scratch};
+use crate::support::{by_name, column, csv_rows, read, run, run_file, scratch};
 use natsim::io::report::manifest;
 use natsim::results::batch::ScenarioResult;
 use natsim::results::summary::Metric;
@@ -260,18 +260,7 @@ fn the_console_notes_a_workload_the_recommendation_hides() {
     let file = dir.join("hidden.toml");
     std::fs::write(&file, HIDDEN).unwrap();
     let out = dir.join("out");
-    let output = run_cli(&[
-        "run",
-        file.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stdout = run_file(&file, &out);
     assert!(
         stdout.contains("note: natgw meets the objectives over all its traffic, but on its own this workload misses them: hot-api (refused "),
         "{stdout}"
@@ -285,18 +274,7 @@ fn run_writes_the_per_workload_files_and_section() {
     let file = dir.join("mixed.toml");
     std::fs::write(&file, MIXED).unwrap();
     let out = dir.join("out");
-    let output = run_cli(&[
-        "run",
-        file.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stdout = run_file(&file, &out);
     assert!(stdout.contains("\nper workload ("), "{stdout}");
     let listed = manifest::verify(&out).unwrap();
     for name in ["summary_by_workload.csv", "timeseries_by_workload.csv"] {
@@ -364,18 +342,8 @@ fn a_single_workload_run_prints_no_per_workload_section() {
         + &text[text.find("[[candidate]]").unwrap()..];
     std::fs::write(&file, one).unwrap();
     let out = dir.join("out");
-    let output = run_cli(&[
-        "run",
-        file.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(!String::from_utf8_lossy(&output.stdout).contains("per workload"));
+    let stdout = run_file(&file, &out);
+    assert!(!stdout.contains("per workload"));
     assert!(!read(&out.join("report.html")).contains("Per workload"));
     // The file is still written, one row per candidate.
     assert_eq!(
@@ -428,18 +396,7 @@ fn issue_14_each_workload_shows_the_bytes_that_skipped_the_device() {
     let file = dir.join("bypass.toml");
     std::fs::write(&file, BYPASSES).unwrap();
     let out = dir.join("out");
-    let output = run_cli(&[
-        "run",
-        file.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stdout = run_file(&file, &out);
     assert!(
         stdout.contains("S3 endpoint  interface endpoints  IPv6"),
         "{stdout}"
@@ -500,18 +457,7 @@ fn a_workload_with_no_transfer_shows_no_completion_times() {
     // time, so the table shows "-", not a completion time of 0 s and a slowdown of 0.
     let out = scratch("workloads-no-transfer");
     let scenario = crate::support::repo_root().join("scenarios/four-options.toml");
-    let output = run_cli(&[
-        "run",
-        scenario.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stdout = run_file(&scenario, &out);
     let row = |candidate: &str| {
         stdout
             .lines()
