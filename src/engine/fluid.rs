@@ -36,6 +36,10 @@ use crate::util::units::{at_least_zero, ns_to_seconds};
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BinaryHeap, HashSet};
 
+/// A link's next completion when no flow will finish: after every real instant, so the earliest
+/// of several is a plain `min`.
+pub(crate) const NEVER: Nanos = Nanos::MAX;
+
 /// Identifies a flow to its owner (the simulation uses the connection's slot).
 pub(crate) type FlowId = u32;
 
@@ -165,8 +169,9 @@ pub(crate) struct Link {
     packet_rate: f64,
     limit: Limit,
     totals: LinkTotals,
-    /// When the next flow finishes at current rates; refreshed whenever rates change.
-    next_completion: Option<Nanos>,
+    /// When the next flow finishes at current rates ([`NEVER`] for none); refreshed whenever
+    /// rates change.
+    next_completion: Nanos,
 }
 
 /// Cumulative, time-based byte and packet counts since time 0.
@@ -284,7 +289,7 @@ impl Link {
             packet_rate: 0.0,
             limit: Limit::Bandwidth,
             totals: LinkTotals::default(),
-            next_completion: None,
+            next_completion: NEVER,
         }
     }
 
@@ -364,24 +369,29 @@ impl Link {
             // Skipped where refresh_next_completion skips: a rate at or below zero.
             Some(Reverse(head)) if state.sent_rate > 0.0 || state.sent_rate.is_nan() => {
                 let seconds = at_least_zero(head.tag - state.sent_clock) / state.sent_rate;
-                Some(
-                    self.last_update
-                        .saturating_add(crate::util::units::seconds_to_ns_ceil(seconds)),
-                )
+                self.last_update
+                    .saturating_add(crate::util::units::seconds_to_ns_ceil(seconds))
             }
-            _ => None,
+            _ => NEVER,
         };
     }
 
     /// When the next flow finishes at current rates, if any.
-    #[inline]
+    #[cfg(test)]
     pub(crate) fn next_completion(&self) -> Option<Nanos> {
+        (self.next_completion != NEVER).then_some(self.next_completion)
+    }
+
+    /// [`Link::next_completion`] as a plain instant, [`NEVER`] for none (a deadline rounded to
+    /// `Nanos::MAX` reads as none too: nothing runs that late).
+    #[inline]
+    pub(crate) fn next_completion_at(&self) -> Nanos {
         self.next_completion
     }
 
     /// Recomputes the cached next completion from the clocks at `last_update`. O(K).
     fn refresh_next_completion(&mut self) {
-        let mut earliest: Option<Nanos> = None;
+        let mut earliest = NEVER;
         for state in &self.classes {
             let Some(Reverse(head)) = state.finish.peek() else {
                 continue;
@@ -393,7 +403,7 @@ impl Link {
             let at = self
                 .last_update
                 .saturating_add(crate::util::units::seconds_to_ns_ceil(seconds));
-            earliest = Some(earliest.map_or(at, |e| e.min(at)));
+            earliest = earliest.min(at);
         }
         self.next_completion = earliest;
     }
@@ -663,7 +673,7 @@ impl Link {
             self.limit = Limit::Bandwidth;
             (self.delivered_rate, self.sent_rate, self.packet_rate) = (0.0, 0.0, 0.0);
             self.packet_demand = 0.0;
-            self.next_completion = None;
+            self.next_completion = NEVER;
             return;
         }
         self.recompute_busy();

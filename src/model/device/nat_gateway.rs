@@ -53,7 +53,7 @@ use super::{
 };
 use crate::engine::Nanos;
 use crate::engine::fluid::{
-    ClassSpec, FlowId, FlowMark, FlowProgress, Link, split_packet_allowance,
+    ClassSpec, FlowId, FlowMark, FlowProgress, Link, NEVER, split_packet_allowance,
 };
 
 /// A running NAT gateway: one path (path 0).
@@ -212,14 +212,17 @@ impl Device for Gateway {
 
     #[inline(always)]
     fn next_deadline(&self) -> Option<Nanos> {
-        let completion = self.path.next_completion();
+        // Plain instants, `NEVER` for none, until the answer: each merge is a `min`.
+        let completion = self.path.next_completion_at();
         let rate = packet_rate(&self.path);
         // The packet bucket matters only if it changes before the next flow finishes; that
         // event recomputes it. The cheap test first: this runs after every event.
-        match completion {
-            Some(at) if !self.packets.changes_before(at, rate) => completion,
-            _ => super::earliest(completion, self.packets.next_change(rate)),
-        }
+        let at = if completion != NEVER && !self.packets.changes_before(completion, rate) {
+            completion
+        } else {
+            completion.min(self.packets.next_change(rate).unwrap_or(NEVER))
+        };
+        (at != NEVER).then_some(at)
     }
 
     /// Finished flows, and the packet bucket drained or refilled. A gateway fails only with its
