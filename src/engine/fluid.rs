@@ -3,7 +3,8 @@
 //! A `Link` is one direction of one device. Flows belong to classes (one per workload); every
 //! flow of a class has the same cap and so, under max-min fairness on a single bottleneck, the
 //! same rate. Each class therefore keeps a virtual clock of "bytes per flow so far" and a min-heap
-//! of finish tags (clock at start + size): adding or finishing a flow is a heap operation, and a
+//! of finish tags (clock at start + size; a class's only flow, the common case, keeps its tag in a
+//! slot beside the heap): adding or finishing a flow is a heap operation, and a
 //! rate change touches only the K class clocks, never the n flows (processor-sharing virtual time,
 //! Valente; SimGrid's lazy update). K is the number of workloads, a handful.
 //!
@@ -194,6 +195,11 @@ struct ClassState {
     sent_rate: f64,
     delivered_rate: f64,
     finish: BinaryHeap<Reverse<FinishTag>>,
+    /// The tag of the class's only pending flow, kept out of `finish`: a class's flows are
+    /// nearly always alone, and a slot costs none of a heap's push, peek and clear. `Some` only
+    /// while `finish` is empty (so the class has exactly one running flow); a second flow
+    /// moves it into the heap, which then serves until the class is idle again.
+    lone: Option<FinishTag>,
     /// Tags of flows removed before they finished, still somewhere in `finish` (lazy deletion:
     /// a binary heap cannot remove from its middle). Never the heap's head: `prune` pops them as
     /// they surface. Empty but for client outages, so the hot path only checks `is_empty`; a
@@ -204,6 +210,35 @@ struct ClassState {
 }
 
 impl ClassState {
+    /// The earliest pending tag: the lone slot's, else the heap's head.
+    #[inline]
+    fn head(&self) -> Option<FinishTag> {
+        match self.lone {
+            Some(tag) => Some(tag),
+            None => self.finish.peek().map(|Reverse(tag)| *tag),
+        }
+    }
+
+    /// What a flow of this class that just finished moved, from its mark.
+    #[inline(always)]
+    fn finished_progress(&self, mark: &FlowMark) -> FlowProgress {
+        let delivered_bytes = self.delivered_clock - mark.delivered_at_start;
+        // An elastic flow ends when all its bytes are through; the clocks may disagree with
+        // that by a rounding error, which must not read as loss. An inelastic flow that was
+        // never short of capacity delivered it all; within a millionth of a byte per byte is
+        // rounding, not loss.
+        let short = mark.size_bytes - delivered_bytes;
+        let delivered_bytes = if self.spec.elastic || short <= mark.size_bytes * 1e-9 {
+            mark.size_bytes
+        } else {
+            delivered_bytes.min(mark.size_bytes)
+        };
+        FlowProgress {
+            sent_bytes: mark.size_bytes,
+            delivered_bytes,
+        }
+    }
+
     /// Pops removed flows off the head of `finish`, so the head is always a running flow.
     fn prune(&mut self) {
         while let Some(Reverse(head)) = self.finish.peek() {
@@ -273,6 +308,7 @@ impl Link {
                     sent_rate: 0.0,
                     delivered_rate: 0.0,
                     finish: BinaryHeap::new(),
+                    lone: None,
                     removed: HashSet::new(),
                     delivered_bytes_total: 0.0,
                     dropped_packets_total: 0.0,
@@ -304,10 +340,20 @@ impl Link {
     ) -> FlowMark {
         self.advance(now);
         let state = &mut self.classes[class as usize];
-        state.finish.push(Reverse(FinishTag {
+        let tag = FinishTag {
             tag: state.sent_clock + size_bytes,
             flow,
-        }));
+        };
+        if state.active == 0 {
+            // An idle class holds no tag (a removed one never outlives its last running flow).
+            debug_assert!(state.lone.is_none() && state.finish.is_empty());
+            state.lone = Some(tag);
+        } else {
+            if let Some(lone) = state.lone.take() {
+                state.finish.push(Reverse(lone));
+            }
+            state.finish.push(Reverse(tag));
+        }
         state.active += 1;
         self.active_flows += 1;
         let mark = FlowMark {
@@ -334,8 +380,11 @@ impl Link {
             self.classes
                 .iter()
                 .enumerate()
-                .all(|(c, s)| c == class || (s.active == 0 && s.finish.is_empty()))
+                .all(|(c, s)| c == class
+                    || (s.active == 0 && s.finish.is_empty() && s.lone.is_none()))
         );
+        // The flow just added found its class idle, so its tag is in the lone slot.
+        debug_assert!(self.classes[class].finish.is_empty());
         let state = &mut self.classes[class];
         let spec = state.spec;
         // `water_level(bandwidth, 1.0, |_| 1.0)`: one class, one flow.
@@ -365,9 +414,9 @@ impl Link {
             return;
         }
         // `refresh_next_completion()`: only this class has a head.
-        self.next_completion = match state.finish.peek() {
+        self.next_completion = match state.lone {
             // Skipped where refresh_next_completion skips: a rate at or below zero.
-            Some(Reverse(head)) if state.sent_rate > 0.0 || state.sent_rate.is_nan() => {
+            Some(head) if state.sent_rate > 0.0 || state.sent_rate.is_nan() => {
                 let seconds = at_least_zero(head.tag - state.sent_clock) / state.sent_rate;
                 self.last_update
                     .saturating_add(crate::util::units::seconds_to_ns_ceil(seconds))
@@ -393,7 +442,7 @@ impl Link {
     fn refresh_next_completion(&mut self) {
         let mut earliest = NEVER;
         for state in &self.classes {
-            let Some(Reverse(head)) = state.finish.peek() else {
+            let Some(head) = state.head() else {
                 continue;
             };
             if state.sent_rate <= 0.0 {
@@ -419,6 +468,18 @@ impl Link {
         self.advance(now);
         let mut finished = 0;
         for (class, state) in self.classes.iter_mut().enumerate() {
+            if let Some(head) = state.lone {
+                // The class's only flow (and no tag in the heap).
+                if head.tag <= state.sent_clock + FINISH_SLACK_BYTES {
+                    state.lone = None;
+                    state.active -= 1;
+                    finished += 1;
+                    let mark = marks(head.flow);
+                    debug_assert_eq!(mark.class as usize, class, "a flow's mark names its class");
+                    on_finished(head.flow, state.finished_progress(&mark));
+                }
+                continue;
+            }
             while let Some(Reverse(head)) = state.finish.peek() {
                 let due = head.tag <= state.sent_clock + FINISH_SLACK_BYTES;
                 if !due {
@@ -435,23 +496,7 @@ impl Link {
                 finished += 1;
                 let mark = marks(flow);
                 debug_assert_eq!(mark.class as usize, class, "a flow's mark names its class");
-                // What `progress` reads, from the class at hand.
-                let delivered_bytes = state.delivered_clock - mark.delivered_at_start;
-                // An elastic flow ends when all its bytes are through; the clocks may
-                // disagree with that by a rounding error, which must not read as loss.
-                // An inelastic flow that was never short of capacity delivered it all;
-                // within a millionth of a byte per byte is rounding, not loss.
-                let short = mark.size_bytes - delivered_bytes;
-                let delivered_bytes = if state.spec.elastic || short <= mark.size_bytes * 1e-9 {
-                    mark.size_bytes
-                } else {
-                    delivered_bytes.min(mark.size_bytes)
-                };
-                let progress = FlowProgress {
-                    sent_bytes: mark.size_bytes,
-                    delivered_bytes,
-                };
-                on_finished(flow, progress);
+                on_finished(flow, state.finished_progress(&mark));
                 if !state.removed.is_empty() {
                     state.prune();
                 }
@@ -479,6 +524,7 @@ impl Link {
         let mut flows = Vec::new();
         for state in &mut self.classes {
             let removed = std::mem::take(&mut state.removed);
+            flows.extend(state.lone.take());
             flows.extend(
                 state
                     .finish
@@ -510,7 +556,12 @@ impl Link {
             tag: mark.sent_at_start + mark.size_bytes,
             flow,
         };
-        state.removed.insert(tag.key());
+        if state.lone.is_some_and(|lone| lone.key() == tag.key()) {
+            // The class's only flow: nothing left in a heap to delete lazily.
+            state.lone = None;
+        } else {
+            state.removed.insert(tag.key());
+        }
         state.active -= 1;
         self.active_flows -= 1;
         state.prune();
