@@ -330,7 +330,7 @@ impl Link {
     }
 
     /// Starts a flow of `size_bytes` (> 0) in `class` at `now`.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn add(
         &mut self,
         now: Nanos,
