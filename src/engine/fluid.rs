@@ -165,6 +165,11 @@ pub(crate) struct Link {
     packet_demand: f64,
     last_update: Nanos,
     active_flows: u32,
+    /// A class outside which every class is idle, with no tag: set when a flow starts on an
+    /// idle link, dropped ([`NO_CLASS`]) when one of another class joins it. The passes over
+    /// the classes in `advance_busy` and `take_finished` look at it alone, which is what they
+    /// do anyway with the others idle: the common case of one flow at a time.
+    sole: u32,
     delivered_rate: f64,
     sent_rate: f64,
     packet_rate: f64,
@@ -287,6 +292,9 @@ impl Ord for FinishTag {
     }
 }
 
+/// [`Link`]'s `sole` when flows of more than one class may run.
+const NO_CLASS: u32 = u32::MAX;
+
 /// Finish tags within this many bytes of the clock count as finished: float rounding must not
 /// leave a flow a fraction of a byte short, waking the engine again a nanosecond later forever.
 const FINISH_SLACK_BYTES: f64 = 1e-3;
@@ -327,6 +335,7 @@ impl Link {
             packet_demand: 0.0,
             last_update: 0,
             active_flows: 0,
+            sole: NO_CLASS,
             delivered_rate: 0.0,
             sent_rate: 0.0,
             packet_rate: 0.0,
@@ -363,6 +372,11 @@ impl Link {
         }
         state.active += 1;
         self.active_flows += 1;
+        if self.active_flows == 1 {
+            self.sole = class;
+        } else if self.sole != class {
+            self.sole = NO_CLASS;
+        }
         let mark = FlowMark {
             class,
             size_bytes,
@@ -475,42 +489,17 @@ impl Link {
         mut on_finished: impl FnMut(FlowId, FlowProgress),
     ) {
         self.advance(now);
-        let mut finished = 0;
-        for (class, state) in self.classes.iter_mut().enumerate() {
-            if let Some(head) = state.lone {
-                // The class's only flow (and no tag in the heap).
-                if head.tag <= state.sent_clock + FINISH_SLACK_BYTES {
-                    state.lone = None;
-                    state.active -= 1;
-                    finished += 1;
-                    let mark = marks(head.flow);
-                    debug_assert_eq!(mark.class as usize, class, "a flow's mark names its class");
-                    on_finished(head.flow, state.finished_progress(&mark));
-                }
-                continue;
+        let finished = if self.sole != NO_CLASS {
+            // The other classes are idle and hold no tag: nothing of theirs to look at.
+            let class = self.sole as usize;
+            Self::take_finished_in(class, &mut self.classes[class], &marks, &mut on_finished)
+        } else {
+            let mut finished = 0;
+            for (class, state) in self.classes.iter_mut().enumerate() {
+                finished += Self::take_finished_in(class, state, &marks, &mut on_finished);
             }
-            while let Some(Reverse(head)) = state.finish.peek() {
-                let due = head.tag <= state.sent_clock + FINISH_SLACK_BYTES;
-                if !due {
-                    break;
-                }
-                let flow = head.flow;
-                if state.finish.len() == 1 {
-                    // The lone flow's tag (the common case): no sift, no out-of-line call.
-                    state.finish.clear();
-                } else {
-                    state.finish.pop();
-                }
-                state.active -= 1;
-                finished += 1;
-                let mark = marks(flow);
-                debug_assert_eq!(mark.class as usize, class, "a flow's mark names its class");
-                on_finished(flow, state.finished_progress(&mark));
-                if !state.removed.is_empty() {
-                    state.prune();
-                }
-            }
-        }
+            finished
+        };
         self.active_flows -= finished;
         if finished > 0 {
             self.recompute();
@@ -519,6 +508,52 @@ impl Link {
             // clocks moved, so the cached instant must be recomputed from them.
             self.refresh_next_completion();
         }
+    }
+
+    /// [`Link::take_finished`] for one class: hands over its finished flows, in tag order, and
+    /// returns how many.
+    #[inline(always)]
+    fn take_finished_in(
+        class: usize,
+        state: &mut ClassState,
+        marks: &impl Fn(FlowId) -> FlowMark,
+        on_finished: &mut impl FnMut(FlowId, FlowProgress),
+    ) -> u32 {
+        if let Some(head) = state.lone {
+            // The class's only flow (and no tag in the heap).
+            if head.tag <= state.sent_clock + FINISH_SLACK_BYTES {
+                state.lone = None;
+                state.active -= 1;
+                let mark = marks(head.flow);
+                debug_assert_eq!(mark.class as usize, class, "a flow's mark names its class");
+                on_finished(head.flow, state.finished_progress(&mark));
+                return 1;
+            }
+            return 0;
+        }
+        let mut finished = 0;
+        while let Some(Reverse(head)) = state.finish.peek() {
+            let due = head.tag <= state.sent_clock + FINISH_SLACK_BYTES;
+            if !due {
+                break;
+            }
+            let flow = head.flow;
+            if state.finish.len() == 1 {
+                // The lone flow's tag (the common case): no sift, no out-of-line call.
+                state.finish.clear();
+            } else {
+                state.finish.pop();
+            }
+            state.active -= 1;
+            finished += 1;
+            let mark = marks(flow);
+            debug_assert_eq!(mark.class as usize, class, "a flow's mark names its class");
+            on_finished(flow, state.finished_progress(&mark));
+            if !state.removed.is_empty() {
+                state.prune();
+            }
+        }
+        finished
     }
 
     /// Removes every flow at `now` (the device under them failed), handing each one's progress
@@ -658,27 +693,39 @@ impl Link {
     fn advance_busy(&mut self, now: Nanos) {
         let dt = ns_to_seconds(now - self.last_update);
         self.last_update = now;
-        for state in &mut self.classes {
-            if state.active == 0 {
-                continue;
+        if self.sole != NO_CLASS {
+            // The other classes are idle: the pass below would skip them.
+            let state = &mut self.classes[self.sole as usize];
+            Self::advance_class(state, &mut self.totals, dt);
+        } else {
+            for state in &mut self.classes {
+                Self::advance_class(state, &mut self.totals, dt);
             }
-            state.sent_clock += state.sent_rate * dt;
-            state.delivered_clock += state.delivered_rate * dt;
-            let delivered = state.delivered_rate * state.active as f64 * dt;
-            state.delivered_bytes_total += delivered;
-            let lost_rate = state.sent_rate - state.delivered_rate;
-            // Nothing lost (every elastic class, and UDP below its share) adds a zero to totals
-            // that are never −0: skipped, the same bits.
-            if lost_rate != 0.0 {
-                let lost = lost_rate * state.active as f64 * dt;
-                let dropped_packets = lost * state.spec.packets_per_byte;
-                state.dropped_packets_total += dropped_packets;
-                self.totals.dropped_packets += dropped_packets;
-            }
-            self.totals.delivered_packets += delivered * state.spec.packets_per_byte;
         }
         self.totals.sent_bytes += self.sent_rate * dt;
         self.totals.delivered_bytes += self.delivered_rate * dt;
+    }
+
+    /// [`Link::advance_busy`] for one class, over `dt` seconds; an idle class stays as it is.
+    #[inline(always)]
+    fn advance_class(state: &mut ClassState, totals: &mut LinkTotals, dt: f64) {
+        if state.active == 0 {
+            return;
+        }
+        state.sent_clock += state.sent_rate * dt;
+        state.delivered_clock += state.delivered_rate * dt;
+        let delivered = state.delivered_rate * state.active as f64 * dt;
+        state.delivered_bytes_total += delivered;
+        let lost_rate = state.sent_rate - state.delivered_rate;
+        // Nothing lost (every elastic class, and UDP below its share) adds a zero to totals
+        // that are never −0: skipped, the same bits.
+        if lost_rate != 0.0 {
+            let lost = lost_rate * state.active as f64 * dt;
+            let dropped_packets = lost * state.spec.packets_per_byte;
+            state.dropped_packets_total += dropped_packets;
+            totals.dropped_packets += dropped_packets;
+        }
+        totals.delivered_packets += delivered * state.spec.packets_per_byte;
     }
 
     pub(crate) fn totals(&self) -> LinkTotals {
