@@ -384,7 +384,7 @@ impl Link {
             sent_at_start: state.sent_clock,
         };
         if self.active_flows == 1 {
-            self.recompute_alone(class as usize);
+            self.recompute_alone(class as usize, tag.tag);
         } else {
             self.recompute();
         }
@@ -396,7 +396,7 @@ impl Link {
     /// for expression, without the passes over the classes, which would skip every other one
     /// (idle, with empty heaps: a removed tag never outlives its class's last running flow).
     /// The packet-bound case goes the general way.
-    fn recompute_alone(&mut self, class: usize) {
+    fn recompute_alone(&mut self, class: usize, tag: f64) {
         debug_assert!(
             self.classes
                 .iter()
@@ -404,8 +404,9 @@ impl Link {
                 .all(|(c, s)| c == class
                     || (s.active == 0 && s.finish.is_empty() && s.lone.is_none()))
         );
-        // The flow just added found its class idle, so its tag is in the lone slot.
+        // The flow just added found its class idle, so its tag, `tag`, is in the lone slot.
         debug_assert!(self.classes[class].finish.is_empty());
+        debug_assert_eq!(self.classes[class].lone.map(|head| head.tag), Some(tag));
         let state = &mut self.classes[class];
         let spec = state.spec;
         // `water_level(bandwidth, 1.0, |_| 1.0)`: one class, one flow.
@@ -437,14 +438,13 @@ impl Link {
             return;
         }
         // `refresh_next_completion()`: only this class has a head.
-        self.next_completion = match state.lone {
-            // Skipped where refresh_next_completion skips: a rate at or below zero.
-            Some(head) if state.sent_rate > 0.0 || state.sent_rate.is_nan() => {
-                let seconds = at_least_zero(head.tag - state.sent_clock) / state.sent_rate;
-                self.last_update
-                    .saturating_add(crate::util::units::seconds_to_ns_ceil(seconds))
-            }
-            _ => NEVER,
+        // Skipped where refresh_next_completion skips: a rate at or below zero.
+        self.next_completion = if state.sent_rate > 0.0 || state.sent_rate.is_nan() {
+            let seconds = at_least_zero(tag - state.sent_clock) / state.sent_rate;
+            self.last_update
+                .saturating_add(crate::util::units::seconds_to_ns_ceil(seconds))
+        } else {
+            NEVER
         };
     }
 
