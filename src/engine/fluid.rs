@@ -396,6 +396,7 @@ impl Link {
     /// for expression, without the passes over the classes, which would skip every other one
     /// (idle, with empty heaps: a removed tag never outlives its class's last running flow).
     /// The packet-bound case goes the general way.
+    #[inline(always)]
     fn recompute_alone(&mut self, class: usize, tag: f64) {
         debug_assert!(
             self.classes
