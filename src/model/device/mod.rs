@@ -115,7 +115,7 @@ impl Path {
     }
 
     /// Collects the flows finished by `now` on both links into `done`, tagged with `path`.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn take_finished(
         &mut self,
         now: Nanos,
