@@ -355,6 +355,17 @@ impl Link {
         size_bytes: f64,
     ) -> FlowMark {
         self.advance(now);
+        // An idle link's classes are all idle, and hold no tag (a removed one never outlives
+        // its class's last running flow).
+        debug_assert!(
+            self.active_flows > 0
+                || self
+                    .classes
+                    .iter()
+                    .all(|s| s.active == 0 && s.finish.is_empty() && s.lone.is_none())
+        );
+        // One borrow of the class throughout (the link's own fields are disjoint from it), so
+        // that the lone case below does not look the class up again.
         let state = &mut self.classes[class as usize];
         let tag = FinishTag {
             tag: state.sent_clock + size_bytes,
@@ -384,34 +395,44 @@ impl Link {
             sent_at_start: state.sent_clock,
         };
         if self.active_flows == 1 {
-            self.recompute_alone(class as usize, tag.tag);
+            // `recompute` for the link's only flow, the common case by far (a flow with its
+            // link to itself): the same arithmetic, expression for expression, without the
+            // passes over the classes, which would skip every other one (idle, with no tag).
+            // The packet-bound case goes the general way.
+            let (delivered, sent, packets, completion) =
+                Self::alone(state, self.bandwidth_bytes_per_s, tag.tag, self.last_update);
+            self.delivered_rate = delivered;
+            self.sent_rate = sent;
+            self.packet_rate = packets;
+            self.limit = Limit::Bandwidth;
+            self.packet_demand = self.packet_rate;
+            if self.packet_demand > self.packet_allowance {
+                self.recompute();
+            } else {
+                self.next_completion = completion;
+            }
         } else {
             self.recompute();
         }
         mark
     }
 
-    /// [`Link::recompute`] when the flow just added to `class` is the link's only one, the
-    /// common case by far (a flow with its link to itself): the same arithmetic, expression
-    /// for expression, without the passes over the classes, which would skip every other one
-    /// (idle, with empty heaps: a removed tag never outlives its class's last running flow).
-    /// The packet-bound case goes the general way.
+    /// The rates `recompute` gives a link whose only flow is the one just added to `state`
+    /// (with finish tag `tag`), were its packets unlimited: the class's per-flow rates, set
+    /// in place, then the link's delivered, sent and packet rates and its next completion.
     #[inline(always)]
-    fn recompute_alone(&mut self, class: usize, tag: f64) {
-        debug_assert!(
-            self.classes
-                .iter()
-                .enumerate()
-                .all(|(c, s)| c == class
-                    || (s.active == 0 && s.finish.is_empty() && s.lone.is_none()))
-        );
+    fn alone(
+        state: &mut ClassState,
+        bandwidth_bytes_per_s: f64,
+        tag: f64,
+        last_update: Nanos,
+    ) -> (f64, f64, f64, Nanos) {
         // The flow just added found its class idle, so its tag, `tag`, is in the lone slot.
-        debug_assert!(self.classes[class].finish.is_empty());
-        debug_assert_eq!(self.classes[class].lone.map(|head| head.tag), Some(tag));
-        let state = &mut self.classes[class];
+        debug_assert!(state.finish.is_empty());
+        debug_assert_eq!(state.lone.map(|head| head.tag), Some(tag));
         let spec = state.spec;
         // `water_level(bandwidth, 1.0, |_| 1.0)`: one class, one flow.
-        let fair = self.bandwidth_bytes_per_s.max(0.0) / 1.0;
+        let fair = bandwidth_bytes_per_s.max(0.0) / 1.0;
         // `set_rates(level)` at the level `water_level` finds (infinite when the cap fits under
         // the fair share, else the fair share): `cap.min(level)` is then the cap or the fair
         // share, whichever the comparison chose (a NaN cap fails it and gets the share, as
@@ -429,24 +450,18 @@ impl Link {
         // The sums over the classes `set_rates` forms, for one class of one flow: `x * 1.0` is
         // `x`, exactly, so the count drops out; the `0.0 +` stays (it turns a −0 into a +0).
         debug_assert_eq!(state.active, 1);
-        self.delivered_rate = 0.0 + state.delivered_rate;
-        self.sent_rate = 0.0 + state.sent_rate;
-        self.packet_rate = 0.0 + state.delivered_rate * spec.packets_per_byte;
-        self.limit = Limit::Bandwidth;
-        self.packet_demand = self.packet_rate;
-        if self.packet_demand > self.packet_allowance {
-            self.recompute();
-            return;
-        }
-        // `refresh_next_completion()`: only this class has a head.
-        // Skipped where refresh_next_completion skips: a rate at or below zero.
-        self.next_completion = if state.sent_rate > 0.0 || state.sent_rate.is_nan() {
+        let delivered = 0.0 + state.delivered_rate;
+        let sent = 0.0 + state.sent_rate;
+        let packets = 0.0 + state.delivered_rate * spec.packets_per_byte;
+        // `refresh_next_completion()`: only this class has a head. Skipped where
+        // refresh_next_completion skips: a rate at or below zero.
+        let completion = if state.sent_rate > 0.0 || state.sent_rate.is_nan() {
             let seconds = at_least_zero(tag - state.sent_clock) / state.sent_rate;
-            self.last_update
-                .saturating_add(crate::util::units::seconds_to_ns_ceil(seconds))
+            last_update.saturating_add(crate::util::units::seconds_to_ns_ceil(seconds))
         } else {
             NEVER
         };
+        (delivered, sent, packets, completion)
     }
 
     /// When the next flow finishes at current rates, if any.
