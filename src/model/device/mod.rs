@@ -106,7 +106,9 @@ impl Path {
     /// [`Path::next_completion`] as a plain instant, [`NEVER`] for none.
     #[inline]
     pub(crate) fn next_completion_at(&self) -> Nanos {
-        self.out.next_completion_at().min(self.inbound.next_completion_at())
+        self.out
+            .next_completion_at()
+            .min(self.inbound.next_completion_at())
     }
 
     pub(crate) fn advance(&mut self, now: Nanos) {
