@@ -3,7 +3,8 @@
 //! A `Link` is one direction of one device. Flows belong to classes (one per workload); every
 //! flow of a class has the same cap and so, under max-min fairness on a single bottleneck, the
 //! same rate. Each class therefore keeps a virtual clock of "bytes per flow so far" and a min-heap
-//! of finish tags (clock at start + size): adding or finishing a flow is a heap operation, and a
+//! of finish tags (clock at start + size; a class's only flow, the common case, keeps its tag in a
+//! slot beside the heap): adding or finishing a flow is a heap operation, and a
 //! rate change touches only the K class clocks, never the n flows (processor-sharing virtual time,
 //! Valente; SimGrid's lazy update). K is the number of workloads, a handful.
 //!
@@ -35,6 +36,10 @@ use crate::engine::Nanos;
 use crate::util::units::{at_least_zero, ns_to_seconds};
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BinaryHeap, HashSet};
+
+/// A link's next completion when no flow will finish: after every real instant, so the earliest
+/// of several is a plain `min`.
+pub(crate) const NEVER: Nanos = Nanos::MAX;
 
 /// Identifies a flow to its owner (the simulation uses the connection's slot).
 pub(crate) type FlowId = u32;
@@ -160,13 +165,19 @@ pub(crate) struct Link {
     packet_demand: f64,
     last_update: Nanos,
     active_flows: u32,
+    /// A class outside which every class is idle, with no tag: set when a flow starts on an
+    /// idle link, dropped ([`NO_CLASS`]) when one of another class joins it. The passes over
+    /// the classes in `advance_busy` and `take_finished` look at it alone, which is what they
+    /// do anyway with the others idle: the common case of one flow at a time.
+    sole: u32,
     delivered_rate: f64,
     sent_rate: f64,
     packet_rate: f64,
     limit: Limit,
     totals: LinkTotals,
-    /// When the next flow finishes at current rates; refreshed whenever rates change.
-    next_completion: Option<Nanos>,
+    /// When the next flow finishes at current rates ([`NEVER`] for none); refreshed whenever
+    /// rates change.
+    next_completion: Nanos,
 }
 
 /// Cumulative, time-based byte and packet counts since time 0.
@@ -189,6 +200,11 @@ struct ClassState {
     sent_rate: f64,
     delivered_rate: f64,
     finish: BinaryHeap<Reverse<FinishTag>>,
+    /// The tag of the class's only pending flow, kept out of `finish`: a class's flows are
+    /// nearly always alone, and a slot costs none of a heap's push, peek and clear. `Some` only
+    /// while `finish` is empty (so the class has exactly one running flow); a second flow
+    /// moves it into the heap, which then serves until the class is idle again.
+    lone: Option<FinishTag>,
     /// Tags of flows removed before they finished, still somewhere in `finish` (lazy deletion:
     /// a binary heap cannot remove from its middle). Never the heap's head: `prune` pops them as
     /// they surface. Empty but for client outages, so the hot path only checks `is_empty`; a
@@ -199,6 +215,42 @@ struct ClassState {
 }
 
 impl ClassState {
+    /// The earliest pending tag: the lone slot's, else the heap's head.
+    #[inline]
+    fn head(&self) -> Option<FinishTag> {
+        match self.lone {
+            Some(tag) => Some(tag),
+            None => self.finish.peek().map(|Reverse(tag)| *tag),
+        }
+    }
+
+    /// What a flow of this class that just finished moved, from its mark.
+    #[inline(always)]
+    fn finished_progress(&self, mark: &FlowMark) -> FlowProgress {
+        if self.spec.elastic {
+            // What the test below gives an elastic flow, without reading the clocks.
+            return FlowProgress {
+                sent_bytes: mark.size_bytes,
+                delivered_bytes: mark.size_bytes,
+            };
+        }
+        let delivered_bytes = self.delivered_clock - mark.delivered_at_start;
+        // An elastic flow ends when all its bytes are through; the clocks may disagree with
+        // that by a rounding error, which must not read as loss. An inelastic flow that was
+        // never short of capacity delivered it all; within a millionth of a byte per byte is
+        // rounding, not loss.
+        let short = mark.size_bytes - delivered_bytes;
+        let delivered_bytes = if self.spec.elastic || short <= mark.size_bytes * 1e-9 {
+            mark.size_bytes
+        } else {
+            delivered_bytes.min(mark.size_bytes)
+        };
+        FlowProgress {
+            sent_bytes: mark.size_bytes,
+            delivered_bytes,
+        }
+    }
+
     /// Pops removed flows off the head of `finish`, so the head is always a running flow.
     fn prune(&mut self) {
         while let Some(Reverse(head)) = self.finish.peek() {
@@ -240,6 +292,9 @@ impl Ord for FinishTag {
     }
 }
 
+/// [`Link`]'s `sole` when flows of more than one class may run.
+const NO_CLASS: u32 = u32::MAX;
+
 /// Finish tags within this many bytes of the clock count as finished: float rounding must not
 /// leave a flow a fraction of a byte short, waking the engine again a nanosecond later forever.
 const FINISH_SLACK_BYTES: f64 = 1e-3;
@@ -268,6 +323,7 @@ impl Link {
                     sent_rate: 0.0,
                     delivered_rate: 0.0,
                     finish: BinaryHeap::new(),
+                    lone: None,
                     removed: HashSet::new(),
                     delivered_bytes_total: 0.0,
                     dropped_packets_total: 0.0,
@@ -279,17 +335,18 @@ impl Link {
             packet_demand: 0.0,
             last_update: 0,
             active_flows: 0,
+            sole: NO_CLASS,
             delivered_rate: 0.0,
             sent_rate: 0.0,
             packet_rate: 0.0,
             limit: Limit::Bandwidth,
             totals: LinkTotals::default(),
-            next_completion: None,
+            next_completion: NEVER,
         }
     }
 
     /// Starts a flow of `size_bytes` (> 0) in `class` at `now`.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn add(
         &mut self,
         now: Nanos,
@@ -298,13 +355,39 @@ impl Link {
         size_bytes: f64,
     ) -> FlowMark {
         self.advance(now);
+        // An idle link's classes are all idle, and hold no tag (a removed one never outlives
+        // its class's last running flow).
+        debug_assert!(
+            self.active_flows > 0
+                || self
+                    .classes
+                    .iter()
+                    .all(|s| s.active == 0 && s.finish.is_empty() && s.lone.is_none())
+        );
+        // One borrow of the class throughout (the link's own fields are disjoint from it), so
+        // that the lone case below does not look the class up again.
         let state = &mut self.classes[class as usize];
-        state.finish.push(Reverse(FinishTag {
+        let tag = FinishTag {
             tag: state.sent_clock + size_bytes,
             flow,
-        }));
+        };
+        if state.active == 0 {
+            // An idle class holds no tag (a removed one never outlives its last running flow).
+            debug_assert!(state.lone.is_none() && state.finish.is_empty());
+            state.lone = Some(tag);
+        } else {
+            if let Some(lone) = state.lone.take() {
+                state.finish.push(Reverse(lone));
+            }
+            state.finish.push(Reverse(tag));
+        }
         state.active += 1;
         self.active_flows += 1;
+        if self.active_flows == 1 {
+            self.sole = class;
+        } else if self.sole != class {
+            self.sole = NO_CLASS;
+        }
         let mark = FlowMark {
             class,
             size_bytes,
@@ -312,29 +395,44 @@ impl Link {
             sent_at_start: state.sent_clock,
         };
         if self.active_flows == 1 {
-            self.recompute_alone(class as usize);
+            // `recompute` for the link's only flow, the common case by far (a flow with its
+            // link to itself): the same arithmetic, expression for expression, without the
+            // passes over the classes, which would skip every other one (idle, with no tag).
+            // The packet-bound case goes the general way.
+            let (delivered, sent, packets, completion) =
+                Self::alone(state, self.bandwidth_bytes_per_s, tag.tag, self.last_update);
+            self.delivered_rate = delivered;
+            self.sent_rate = sent;
+            self.packet_rate = packets;
+            self.limit = Limit::Bandwidth;
+            self.packet_demand = self.packet_rate;
+            if self.packet_demand > self.packet_allowance {
+                self.recompute();
+            } else {
+                self.next_completion = completion;
+            }
         } else {
             self.recompute();
         }
         mark
     }
 
-    /// [`Link::recompute`] when the flow just added to `class` is the link's only one, the
-    /// common case by far (a flow with its link to itself): the same arithmetic, expression
-    /// for expression, without the passes over the classes, which would skip every other one
-    /// (idle, with empty heaps: a removed tag never outlives its class's last running flow).
-    /// The packet-bound case goes the general way.
-    fn recompute_alone(&mut self, class: usize) {
-        debug_assert!(
-            self.classes
-                .iter()
-                .enumerate()
-                .all(|(c, s)| c == class || (s.active == 0 && s.finish.is_empty()))
-        );
-        let state = &mut self.classes[class];
+    /// The rates `recompute` gives a link whose only flow is the one just added to `state`
+    /// (with finish tag `tag`), were its packets unlimited: the class's per-flow rates, set
+    /// in place, then the link's delivered, sent and packet rates and its next completion.
+    #[inline(always)]
+    fn alone(
+        state: &mut ClassState,
+        bandwidth_bytes_per_s: f64,
+        tag: f64,
+        last_update: Nanos,
+    ) -> (f64, f64, f64, Nanos) {
+        // The flow just added found its class idle, so its tag, `tag`, is in the lone slot.
+        debug_assert!(state.finish.is_empty());
+        debug_assert_eq!(state.lone.map(|head| head.tag), Some(tag));
         let spec = state.spec;
         // `water_level(bandwidth, 1.0, |_| 1.0)`: one class, one flow.
-        let fair = self.bandwidth_bytes_per_s.max(0.0) / 1.0;
+        let fair = bandwidth_bytes_per_s.max(0.0) / 1.0;
         // `set_rates(level)` at the level `water_level` finds (infinite when the cap fits under
         // the fair share, else the fair share): `cap.min(level)` is then the cap or the fair
         // share, whichever the comparison chose (a NaN cap fails it and gets the share, as
@@ -349,41 +447,41 @@ impl Link {
         } else {
             spec.cap_bytes_per_s
         };
-        let n = state.active as f64;
-        self.delivered_rate = 0.0 + state.delivered_rate * n;
-        self.sent_rate = 0.0 + state.sent_rate * n;
-        self.packet_rate = 0.0 + state.delivered_rate * n * spec.packets_per_byte;
-        self.limit = Limit::Bandwidth;
-        self.packet_demand = self.packet_rate;
-        if self.packet_demand > self.packet_allowance {
-            self.recompute();
-            return;
-        }
-        // `refresh_next_completion()`: only this class has a head.
-        self.next_completion = match state.finish.peek() {
-            // Skipped where refresh_next_completion skips: a rate at or below zero.
-            Some(Reverse(head)) if state.sent_rate > 0.0 || state.sent_rate.is_nan() => {
-                let seconds = at_least_zero(head.tag - state.sent_clock) / state.sent_rate;
-                Some(
-                    self.last_update
-                        .saturating_add(crate::util::units::seconds_to_ns_ceil(seconds)),
-                )
-            }
-            _ => None,
+        // The sums over the classes `set_rates` forms, for one class of one flow: `x * 1.0` is
+        // `x`, exactly, so the count drops out; the `0.0 +` stays (it turns a −0 into a +0).
+        debug_assert_eq!(state.active, 1);
+        let delivered = 0.0 + state.delivered_rate;
+        let sent = 0.0 + state.sent_rate;
+        let packets = 0.0 + state.delivered_rate * spec.packets_per_byte;
+        // `refresh_next_completion()`: only this class has a head. Skipped where
+        // refresh_next_completion skips: a rate at or below zero.
+        let completion = if state.sent_rate > 0.0 || state.sent_rate.is_nan() {
+            let seconds = at_least_zero(tag - state.sent_clock) / state.sent_rate;
+            last_update.saturating_add(crate::util::units::seconds_to_ns_ceil(seconds))
+        } else {
+            NEVER
         };
+        (delivered, sent, packets, completion)
     }
 
     /// When the next flow finishes at current rates, if any.
-    #[inline]
+    #[cfg(test)]
     pub(crate) fn next_completion(&self) -> Option<Nanos> {
+        (self.next_completion != NEVER).then_some(self.next_completion)
+    }
+
+    /// [`Link::next_completion`] as a plain instant, [`NEVER`] for none (a deadline rounded to
+    /// `Nanos::MAX` reads as none too: nothing runs that late).
+    #[inline]
+    pub(crate) fn next_completion_at(&self) -> Nanos {
         self.next_completion
     }
 
     /// Recomputes the cached next completion from the clocks at `last_update`. O(K).
     fn refresh_next_completion(&mut self) {
-        let mut earliest: Option<Nanos> = None;
+        let mut earliest = NEVER;
         for state in &self.classes {
-            let Some(Reverse(head)) = state.finish.peek() else {
+            let Some(head) = state.head() else {
                 continue;
             };
             if state.sent_rate <= 0.0 {
@@ -393,7 +491,7 @@ impl Link {
             let at = self
                 .last_update
                 .saturating_add(crate::util::units::seconds_to_ns_ceil(seconds));
-            earliest = Some(earliest.map_or(at, |e| e.min(at)));
+            earliest = earliest.min(at);
         }
         self.next_completion = earliest;
     }
@@ -407,46 +505,17 @@ impl Link {
         mut on_finished: impl FnMut(FlowId, FlowProgress),
     ) {
         self.advance(now);
-        let mut finished = 0;
-        for (class, state) in self.classes.iter_mut().enumerate() {
-            while let Some(Reverse(head)) = state.finish.peek() {
-                let due = head.tag <= state.sent_clock + FINISH_SLACK_BYTES;
-                if !due {
-                    break;
-                }
-                let flow = head.flow;
-                if state.finish.len() == 1 {
-                    // The lone flow's tag (the common case): no sift, no out-of-line call.
-                    state.finish.clear();
-                } else {
-                    state.finish.pop();
-                }
-                state.active -= 1;
-                finished += 1;
-                let mark = marks(flow);
-                debug_assert_eq!(mark.class as usize, class, "a flow's mark names its class");
-                // What `progress` reads, from the class at hand.
-                let delivered_bytes = state.delivered_clock - mark.delivered_at_start;
-                // An elastic flow ends when all its bytes are through; the clocks may
-                // disagree with that by a rounding error, which must not read as loss.
-                // An inelastic flow that was never short of capacity delivered it all;
-                // within a millionth of a byte per byte is rounding, not loss.
-                let short = mark.size_bytes - delivered_bytes;
-                let delivered_bytes = if state.spec.elastic || short <= mark.size_bytes * 1e-9 {
-                    mark.size_bytes
-                } else {
-                    delivered_bytes.min(mark.size_bytes)
-                };
-                let progress = FlowProgress {
-                    sent_bytes: mark.size_bytes,
-                    delivered_bytes,
-                };
-                on_finished(flow, progress);
-                if !state.removed.is_empty() {
-                    state.prune();
-                }
+        let finished = if self.sole != NO_CLASS {
+            // The other classes are idle and hold no tag: nothing of theirs to look at.
+            let class = self.sole as usize;
+            Self::take_finished_in(class, &mut self.classes[class], &marks, &mut on_finished)
+        } else {
+            let mut finished = 0;
+            for (class, state) in self.classes.iter_mut().enumerate() {
+                finished += Self::take_finished_in(class, state, &marks, &mut on_finished);
             }
-        }
+            finished
+        };
         self.active_flows -= finished;
         if finished > 0 {
             self.recompute();
@@ -455,6 +524,52 @@ impl Link {
             // clocks moved, so the cached instant must be recomputed from them.
             self.refresh_next_completion();
         }
+    }
+
+    /// [`Link::take_finished`] for one class: hands over its finished flows, in tag order, and
+    /// returns how many.
+    #[inline(always)]
+    fn take_finished_in(
+        class: usize,
+        state: &mut ClassState,
+        marks: &impl Fn(FlowId) -> FlowMark,
+        on_finished: &mut impl FnMut(FlowId, FlowProgress),
+    ) -> u32 {
+        if let Some(head) = state.lone {
+            // The class's only flow (and no tag in the heap).
+            if head.tag <= state.sent_clock + FINISH_SLACK_BYTES {
+                state.lone = None;
+                state.active -= 1;
+                let mark = marks(head.flow);
+                debug_assert_eq!(mark.class as usize, class, "a flow's mark names its class");
+                on_finished(head.flow, state.finished_progress(&mark));
+                return 1;
+            }
+            return 0;
+        }
+        let mut finished = 0;
+        while let Some(Reverse(head)) = state.finish.peek() {
+            let due = head.tag <= state.sent_clock + FINISH_SLACK_BYTES;
+            if !due {
+                break;
+            }
+            let flow = head.flow;
+            if state.finish.len() == 1 {
+                // The lone flow's tag (the common case): no sift, no out-of-line call.
+                state.finish.clear();
+            } else {
+                state.finish.pop();
+            }
+            state.active -= 1;
+            finished += 1;
+            let mark = marks(flow);
+            debug_assert_eq!(mark.class as usize, class, "a flow's mark names its class");
+            on_finished(flow, state.finished_progress(&mark));
+            if !state.removed.is_empty() {
+                state.prune();
+            }
+        }
+        finished
     }
 
     /// Removes every flow at `now` (the device under them failed), handing each one's progress
@@ -469,6 +584,7 @@ impl Link {
         let mut flows = Vec::new();
         for state in &mut self.classes {
             let removed = std::mem::take(&mut state.removed);
+            flows.extend(state.lone.take());
             flows.extend(
                 state
                     .finish
@@ -500,7 +616,12 @@ impl Link {
             tag: mark.sent_at_start + mark.size_bytes,
             flow,
         };
-        state.removed.insert(tag.key());
+        if state.lone.is_some_and(|lone| lone.key() == tag.key()) {
+            // The class's only flow: nothing left in a heap to delete lazily.
+            state.lone = None;
+        } else {
+            state.removed.insert(tag.key());
+        }
         state.active -= 1;
         self.active_flows -= 1;
         state.prune();
@@ -588,27 +709,39 @@ impl Link {
     fn advance_busy(&mut self, now: Nanos) {
         let dt = ns_to_seconds(now - self.last_update);
         self.last_update = now;
-        for state in &mut self.classes {
-            if state.active == 0 {
-                continue;
+        if self.sole != NO_CLASS {
+            // The other classes are idle: the pass below would skip them.
+            let state = &mut self.classes[self.sole as usize];
+            Self::advance_class(state, &mut self.totals, dt);
+        } else {
+            for state in &mut self.classes {
+                Self::advance_class(state, &mut self.totals, dt);
             }
-            state.sent_clock += state.sent_rate * dt;
-            state.delivered_clock += state.delivered_rate * dt;
-            let delivered = state.delivered_rate * state.active as f64 * dt;
-            state.delivered_bytes_total += delivered;
-            let lost_rate = state.sent_rate - state.delivered_rate;
-            // Nothing lost (every elastic class, and UDP below its share) adds a zero to totals
-            // that are never −0: skipped, the same bits.
-            if lost_rate != 0.0 {
-                let lost = lost_rate * state.active as f64 * dt;
-                let dropped_packets = lost * state.spec.packets_per_byte;
-                state.dropped_packets_total += dropped_packets;
-                self.totals.dropped_packets += dropped_packets;
-            }
-            self.totals.delivered_packets += delivered * state.spec.packets_per_byte;
         }
         self.totals.sent_bytes += self.sent_rate * dt;
         self.totals.delivered_bytes += self.delivered_rate * dt;
+    }
+
+    /// [`Link::advance_busy`] for one class, over `dt` seconds; an idle class stays as it is.
+    #[inline(always)]
+    fn advance_class(state: &mut ClassState, totals: &mut LinkTotals, dt: f64) {
+        if state.active == 0 {
+            return;
+        }
+        state.sent_clock += state.sent_rate * dt;
+        state.delivered_clock += state.delivered_rate * dt;
+        let delivered = state.delivered_rate * state.active as f64 * dt;
+        state.delivered_bytes_total += delivered;
+        let lost_rate = state.sent_rate - state.delivered_rate;
+        // Nothing lost (every elastic class, and UDP below its share) adds a zero to totals
+        // that are never −0: skipped, the same bits.
+        if lost_rate != 0.0 {
+            let lost = lost_rate * state.active as f64 * dt;
+            let dropped_packets = lost * state.spec.packets_per_byte;
+            state.dropped_packets_total += dropped_packets;
+            totals.dropped_packets += dropped_packets;
+        }
+        totals.delivered_packets += delivered * state.spec.packets_per_byte;
     }
 
     pub(crate) fn totals(&self) -> LinkTotals {
@@ -663,7 +796,7 @@ impl Link {
             self.limit = Limit::Bandwidth;
             (self.delivered_rate, self.sent_rate, self.packet_rate) = (0.0, 0.0, 0.0);
             self.packet_demand = 0.0;
-            self.next_completion = None;
+            self.next_completion = NEVER;
             return;
         }
         self.recompute_busy();

@@ -87,7 +87,7 @@ pub(crate) fn seconds_to_ns(seconds: f64) -> u64 {
     if ns > 0.0 && ns < TWO_POW_63 {
         // Half away from zero, as `f64::round` (a libm call on the baseline x86-64 target): the
         // fraction is exact, since subtracting the whole part of a float loses nothing.
-        let whole = ns as i64;
+        let whole = truncate_in_range(ns);
         return if ns - whole as f64 >= 0.5 {
             whole as u64 + 1
         } else {
@@ -125,7 +125,7 @@ fn seconds_to_ns_outside(seconds: f64) -> u64 {
 pub(crate) fn seconds_to_ns_ceil(seconds: f64) -> u64 {
     let ns = seconds * NS_PER_S;
     if (0.0..TWO_POW_63).contains(&ns) {
-        let whole = ns as i64;
+        let whole = truncate_in_range(ns);
         return if (whole as f64) < ns {
             whole as u64 + 1
         } else {
@@ -133,6 +133,16 @@ pub(crate) fn seconds_to_ns_ceil(seconds: f64) -> u64 {
         };
     }
     seconds_to_ns_ceil_outside(ns)
+}
+
+/// `ns as i64` for an `ns` the caller has checked lies in [0, 2^63): one instruction, without
+/// the saturation and NaN handling `as` adds (which the range check does not let LLVM drop).
+#[inline(always)]
+fn truncate_in_range(ns: f64) -> i64 {
+    debug_assert!((0.0..TWO_POW_63).contains(&ns));
+    // SAFETY: `ns` is not NaN and lies in [0, 2^63) (both callers test it just before), so its
+    // whole part is representable as an i64, which is all `to_int_unchecked` requires.
+    unsafe { ns.to_int_unchecked::<i64>() }
 }
 
 /// [`seconds_to_ns_ceil`] for a negative, NaN or huge `ns` (apart, as in [`seconds_to_ns`]).

@@ -28,6 +28,8 @@ pub(crate) struct CreditBucket {
     /// The lowest level the bucket reached. The level is linear between settlements, so the
     /// minimum over settlements is the true minimum.
     min_bits: f64,
+    /// Within this many bits of empty or of the resume threshold counts as there (`on_change`).
+    slack_bits: f64,
     /// When the bucket first ran dry, if it did.
     pub(crate) first_exhausted_at: Option<Nanos>,
 }
@@ -64,6 +66,7 @@ impl CreditBucket {
             last_update: 0,
             launched_at: 0,
             min_bits: max_bits,
+            slack_bits: max_bits * 1e-9 + 1.0,
             first_exhausted_at: None,
         }
     }
@@ -186,8 +189,9 @@ impl CreditBucket {
     #[inline]
     pub(crate) fn on_change(&mut self, now: Nanos) -> bool {
         // Within a millionth of the bucket counts as empty/full: the deadline was rounded up to
-        // the next nanosecond, so the bucket may sit a hair past the boundary.
-        let slack = self.max_bits * 1e-9 + 1.0;
+        // the next nanosecond, so the bucket may sit a hair past the boundary. (`slack_bits`:
+        // `max_bits * 1e-9 + 1.0`, computed once; `max_bits` never changes.)
+        let slack = self.slack_bits;
         if self.bursting && self.bits <= slack {
             self.bursting = false;
             self.bits = 0.0;

@@ -24,7 +24,7 @@ pub(crate) mod nat_instance;
 pub(crate) mod proxy;
 
 use crate::engine::Nanos;
-use crate::engine::fluid::{FlowId, FlowMark, FlowProgress, Link};
+use crate::engine::fluid::{FlowId, FlowMark, FlowProgress, Link, NEVER};
 
 /// Which way bytes move: `Out` carries request bytes to the internet, `In` response bytes back.
 /// AWS specifies bandwidth for each direction separately.
@@ -99,7 +99,16 @@ impl Path {
 
     #[inline]
     pub(crate) fn next_completion(&self) -> Option<Nanos> {
-        earliest(self.out.next_completion(), self.inbound.next_completion())
+        let at = self.next_completion_at();
+        (at != NEVER).then_some(at)
+    }
+
+    /// [`Path::next_completion`] as a plain instant, [`NEVER`] for none.
+    #[inline]
+    pub(crate) fn next_completion_at(&self) -> Nanos {
+        self.out
+            .next_completion_at()
+            .min(self.inbound.next_completion_at())
     }
 
     pub(crate) fn advance(&mut self, now: Nanos) {
@@ -108,7 +117,7 @@ impl Path {
     }
 
     /// Collects the flows finished by `now` on both links into `done`, tagged with `path`.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn take_finished(
         &mut self,
         now: Nanos,
@@ -118,7 +127,7 @@ impl Path {
     ) {
         // A link with nothing due has nothing to hand over; its clocks advance lazily. Written
         // out per link rather than as a loop over the directions: this runs at every deadline.
-        if self.out.next_completion().is_some_and(|due| due <= now) {
+        if self.out.next_completion_at() <= now {
             self.out.take_finished(now, marks, |flow, progress| {
                 done.push(Finished {
                     path,
@@ -128,7 +137,7 @@ impl Path {
                 })
             });
         }
-        if self.inbound.next_completion().is_some_and(|due| due <= now) {
+        if self.inbound.next_completion_at() <= now {
             self.inbound.take_finished(now, marks, |flow, progress| {
                 done.push(Finished {
                     path,

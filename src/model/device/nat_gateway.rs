@@ -53,7 +53,7 @@ use super::{
 };
 use crate::engine::Nanos;
 use crate::engine::fluid::{
-    ClassSpec, FlowId, FlowMark, FlowProgress, Link, split_packet_allowance,
+    ClassSpec, FlowId, FlowMark, FlowProgress, Link, NEVER, split_packet_allowance,
 };
 
 /// A running NAT gateway: one path (path 0).
@@ -67,6 +67,11 @@ pub(crate) struct Gateway {
     capacity_bps: f64,
     /// Tokens of the packet capacity (both directions), refilled at `pps_capacity`.
     packets: CreditBucket,
+    /// `share_packets` has nothing to do: the gateway is down, or its packet tokens are unspent
+    /// (no limit) and both links already know it. Refreshed wherever one of those changes
+    /// (`refresh_shared`: the bucket's state, a link's allowance, `down`), all of it here, so
+    /// that every flow start and finish tests one flag.
+    shared: bool,
     /// Link totals at the last scaling decision, to measure the interval's utilisation.
     at_last_tick: [f64; 3],
     low_since: Option<Nanos>,
@@ -81,7 +86,7 @@ impl Gateway {
     pub(crate) fn new(config: &Config, classes: &[ClassSpec], destinations: usize) -> Self {
         // No flows yet: each link may use the whole packet capacity.
         let pps = config.start_pps;
-        Gateway {
+        let mut gateway = Gateway {
             path: Path {
                 out: Link::new(classes, config.start_bps, pps),
                 inbound: Link::new(classes, config.start_bps, pps),
@@ -90,13 +95,16 @@ impl Gateway {
             ports_per_destination: config.ips * config.ports_per_ip,
             capacity_bps: config.start_bps,
             packets: packet_bucket(0, config.start_pps),
+            shared: false,
             at_last_tick: [0.0; 3],
             low_since: None,
             peak_capacity_bps: config.start_bps,
             down: false,
             outages: Vec::new(),
             config: config.clone(),
-        }
+        };
+        gateway.refresh_shared();
+        gateway
     }
 
     /// Current packets-per-second capacity, both directions: interpolated between start and
@@ -121,22 +129,18 @@ impl Gateway {
     /// links' demands now. While the gateway is down its links stay at zero.
     #[inline]
     fn share_packets(&mut self, now: Nanos) {
-        let allowance = self.packets.bandwidth_bps();
         // Tokens left: no limit on either link, as long as both already know it (the common
         // case on every flow start and finish, so it comes first, inlined at every call).
-        if self.down
-            || (allowance == f64::INFINITY
-                && self.path.out.packet_allowance() == f64::INFINITY
-                && self.path.inbound.packet_allowance() == f64::INFINITY)
-        {
+        if self.shared {
             return;
         }
-        self.split_packets(now, allowance);
+        self.split_packets(now);
     }
 
     /// The rest of [`Gateway::share_packets`]: the links' demands decide their parts.
     #[inline(never)]
-    fn split_packets(&mut self, now: Nanos, allowance: f64) {
+    fn split_packets(&mut self, now: Nanos) {
+        let allowance = self.packets.bandwidth_bps();
         let demands = [
             self.path.out.packet_demand(),
             self.path.inbound.packet_demand(),
@@ -144,6 +148,15 @@ impl Gateway {
         let [out, inbound] = split_packet_allowance(allowance, demands);
         self.path.out.set_packet_allowance(now, out);
         self.path.inbound.set_packet_allowance(now, inbound);
+        self.refresh_shared();
+    }
+
+    /// Recomputes `shared` after a change to what it depends on.
+    fn refresh_shared(&mut self) {
+        self.shared = self.down
+            || (self.packets.bandwidth_bps() == f64::INFINITY
+                && self.path.out.packet_allowance() == f64::INFINITY
+                && self.path.inbound.packet_allowance() == f64::INFINITY);
     }
 }
 
@@ -212,14 +225,17 @@ impl Device for Gateway {
 
     #[inline(always)]
     fn next_deadline(&self) -> Option<Nanos> {
-        let completion = self.path.next_completion();
+        // Plain instants, `NEVER` for none, until the answer: each merge is a `min`.
+        let completion = self.path.next_completion_at();
         let rate = packet_rate(&self.path);
         // The packet bucket matters only if it changes before the next flow finishes; that
         // event recomputes it. The cheap test first: this runs after every event.
-        match completion {
-            Some(at) if !self.packets.changes_before(at, rate) => completion,
-            _ => super::earliest(completion, self.packets.next_change(rate)),
-        }
+        let at = if completion != NEVER && !self.packets.changes_before(completion, rate) {
+            completion
+        } else {
+            completion.min(self.packets.next_change(rate).unwrap_or(NEVER))
+        };
+        (at != NEVER).then_some(at)
     }
 
     /// Finished flows, and the packet bucket drained or refilled. A gateway fails only with its
@@ -235,7 +251,9 @@ impl Device for Gateway {
         self.path
             .take_finished(now, 0, marks, &mut outcome.finished);
         // Drained or refilled now: the allowance changes; `share_packets` reads it.
-        self.packets.on_change(now);
+        if self.packets.on_change(now) {
+            self.refresh_shared();
+        }
         self.share_packets(now);
     }
 
@@ -286,6 +304,7 @@ impl Device for Gateway {
             self.path.inbound.set_bandwidth(now, target);
             // A new capacity, a new bucket (full: a step grants one burst, a millisecond's worth).
             self.packets = packet_bucket(now, self.pps_capacity());
+            self.refresh_shared();
             self.share_packets(now);
         }
     }
@@ -312,6 +331,7 @@ impl Device for Gateway {
             });
             link.set_capacity(now, 0.0, 0.0);
         }
+        self.refresh_shared();
         self.ports_in_use.fill(0);
         self.outages.push((0, now, None));
         outcome.failed.push(0);
@@ -327,6 +347,7 @@ impl Device for Gateway {
                 .link_mut(direction)
                 .set_capacity(now, self.capacity_bps, pps);
         }
+        self.refresh_shared();
         self.share_packets(now);
         if let Some(outage) = self.outages.last_mut() {
             outage.2 = Some(now);
