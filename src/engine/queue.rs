@@ -147,13 +147,20 @@ impl<E> EventQueue<E> {
     /// Files an entry later than `last` under its highest differing digit.
     #[inline]
     fn insert(&mut self, entry: Entry<E>) {
-        let differ = entry.time ^ self.last;
-        let level = (Nanos::BITS - 1 - differ.leading_zeros()) / DIGIT_BITS;
+        // The highest differing bit (`| 1`: never 0, as the entry is later than `last`, but
+        // then the compiler knows the level is below LEVELS and checks no index).
+        let high = ((entry.time ^ self.last) | 1).ilog2();
+        let level = high / DIGIT_BITS;
         let digit = (entry.time >> (level * DIGIT_BITS)) as usize & (DIGITS - 1);
         let index = level as usize * DIGITS + digit;
-        self.buckets[index].push(entry);
-        self.occupied[index / 64] |= 1 << (index % 64);
-        self.words |= 1 << (index / 64);
+        let bucket = &mut self.buckets[index];
+        // The bits change only when the bucket was empty: most pushes land in a bucket that
+        // already holds events.
+        if bucket.is_empty() {
+            self.occupied[index / 64] |= 1 << (index % 64);
+            self.words |= 1 << (index / 64);
+        }
+        bucket.push(entry);
     }
 
     /// The lowest non-empty bucket, which holds the earliest events.
