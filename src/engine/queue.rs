@@ -47,6 +47,9 @@ pub(crate) struct EventQueue<E> {
     last: Nanos,
     /// Time of the last event popped (nothing may be scheduled before it).
     popped: Nanos,
+    /// Emptied large allocations (over [`KEEP_CAPACITY`]), at most [`SPARES`], for the next
+    /// bucket that grows large (see `grow`).
+    spares: Vec<Vec<Entry<E>>>,
 }
 
 #[derive(Debug)]
@@ -70,6 +73,11 @@ const RUN_MAX: usize = 32;
 /// The largest allocation an emptied bucket keeps for its next events (see `refill_run`).
 const KEEP_CAPACITY: usize = 2048;
 
+/// The most emptied large allocations kept for buckets that grow large, and the length from
+/// which a growing bucket takes one.
+const SPARES: usize = 4;
+const SPARE_FROM: usize = 64;
+
 impl<E> Default for EventQueue<E> {
     fn default() -> Self {
         Self::new()
@@ -87,6 +95,7 @@ impl<E> EventQueue<E> {
             words: 0,
             last: 0,
             popped: 0,
+            spares: Vec::new(),
         }
     }
 
@@ -160,7 +169,31 @@ impl<E> EventQueue<E> {
             self.occupied[index / 64] |= 1 << (index % 64);
             self.words |= 1 << (index / 64);
         }
-        bucket.push(entry);
+        if bucket.len() == bucket.capacity() {
+            self.grow(index);
+        }
+        self.buckets[index].push(entry);
+    }
+
+    /// Makes room in a full bucket. Large buckets come and go (on benchmark (a), a bucket of a
+    /// few seconds of hold ends fills to thousands of events and empties into lower levels),
+    /// and regrowing each by doubling copied every event about once more and cost ~10 % of the
+    /// queue's time: one that has grown past [`SPARE_FROM`] moves into an emptied large
+    /// allocation instead, when there is one to spare.
+    #[cold]
+    #[inline(never)]
+    fn grow(&mut self, index: usize) {
+        let bucket = &mut self.buckets[index];
+        if bucket.len() >= SPARE_FROM
+            && let Some(at) = self.spares.iter().position(|s| s.capacity() > bucket.len())
+        {
+            let mut spare = self.spares.swap_remove(at);
+            spare.append(bucket);
+            // The bucket's own allocation, now empty, is dropped.
+            *bucket = spare;
+        } else {
+            bucket.reserve(1);
+        }
     }
 
     /// The lowest non-empty bucket, which holds the earliest events.
@@ -217,8 +250,12 @@ impl<E> EventQueue<E> {
         // it is large: a high level's bucket holds most pending events once in a while, and
         // buckets each keeping their largest allocation added up to several times the pending
         // set (17 MB → 27 MB over a day of 1,000 connections a second, with 704 buckets). A
-        // large bucket regrows by doubling, a copy per event at most, and is refilled rarely.
-        if self.buckets[index].is_empty() && items.capacity() <= KEEP_CAPACITY {
+        // large one is kept for the next bucket that grows large, up to [`SPARES`] of them.
+        if items.capacity() > KEEP_CAPACITY {
+            if self.spares.len() < SPARES {
+                self.spares.push(items);
+            }
+        } else if self.buckets[index].is_empty() {
             self.buckets[index] = items;
         }
     }
