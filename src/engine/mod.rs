@@ -22,7 +22,8 @@ pub(crate) const NEVER: Nanos = Nanos::MAX;
 
 /// What the engine drives. A model owns its state; the engine owns time.
 pub(crate) trait Model {
-    type Event;
+    /// Small plain values: the queue copies them between its levels.
+    type Event: Copy;
 
     /// The earliest instant at which the model must be woken even if no event is queued (a flow
     /// finishing, a credit bucket running dry), or [`NEVER`]. Must be cheap: it is asked once per

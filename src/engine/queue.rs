@@ -29,10 +29,10 @@ use super::{NEVER, Nanos};
 /// before the last one popped (the engine never goes back in time).
 #[derive(Debug)]
 pub(crate) struct EventQueue<E> {
-    /// The earliest events, all no later than `last`, in reverse order: the next event is the
-    /// last element (FIFO among equal times when read from the end), so looking at it and
-    /// taking it are a `Vec`'s `last` and `pop`.
+    /// The earliest events, all no later than `last`, in order from `run[next]` (those before
+    /// it are taken): a sorted bucket becomes the run as it is, without a reversal or a copy.
     run: Vec<Entry<E>>,
+    next: usize,
     /// Time of the next event (the run's last), [`NEVER`] when the queue is empty: the run loop
     /// asks for it after every event.
     head: Nanos,
@@ -52,7 +52,7 @@ pub(crate) struct EventQueue<E> {
     spares: Vec<Vec<Entry<E>>>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 struct Entry<E> {
     time: Nanos,
     event: E,
@@ -78,17 +78,18 @@ const KEEP_CAPACITY: usize = 2048;
 const SPARES: usize = 4;
 const SPARE_FROM: usize = 64;
 
-impl<E> Default for EventQueue<E> {
+impl<E: Copy> Default for EventQueue<E> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<E> EventQueue<E> {
+impl<E: Copy> EventQueue<E> {
     pub(crate) fn new() -> Self {
         let buckets: Box<[Vec<Entry<E>>]> = (0..BUCKETS).map(|_| Vec::new()).collect();
         EventQueue {
             run: Vec::new(),
+            next: 0,
             head: NEVER,
             buckets: buckets.try_into().unwrap_or_else(|_| unreachable!()),
             occupied: [0; WORDS],
@@ -123,12 +124,13 @@ impl<E> EventQueue<E> {
     /// out of line it costs about 40 instructions a connection on benchmark (a).
     #[inline(always)]
     pub(crate) fn pop(&mut self) -> Option<(Nanos, E)> {
-        if self.run.is_empty() {
+        if self.next == self.run.len() {
             self.refill_run();
         }
-        let entry = self.run.pop()?;
+        let entry = *self.run.get(self.next)?;
+        self.next += 1;
         self.popped = entry.time;
-        self.head = match self.run.last() {
+        self.head = match self.run.get(self.next) {
             Some(next) => next.time,
             None => self.bucket_min(),
         };
@@ -143,13 +145,16 @@ impl<E> EventQueue<E> {
 
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
-        self.run.len() + self.buckets.iter().map(Vec::len).sum::<usize>()
+        self.run.len() - self.next + self.buckets.iter().map(Vec::len).sum::<usize>()
     }
 
     /// Puts an event no later than `last` into the run, after every event not later than it.
     fn join_run(&mut self, entry: Entry<E>) {
-        // Reversed: before every later event, after (nearer the end than) none of them.
-        let at = self.run.partition_point(|e| e.time > entry.time);
+        // The events already taken go first: otherwise a run that events keep joining would
+        // never be refilled, hence never cleared, and would grow without end.
+        self.run.drain(..self.next);
+        self.next = 0;
+        let at = self.run.partition_point(|e| e.time <= entry.time);
         self.run.insert(at, entry);
     }
 
@@ -225,26 +230,26 @@ impl<E> EventQueue<E> {
             self.words &= !(1 << word);
         }
         let mut items = std::mem::take(&mut self.buckets[index]);
+        self.run.clear();
+        self.next = 0;
         if items.len() <= RUN_MAX {
             // Stable: a bucket holds equal times in insertion order.
             items.sort_by_key(|e| e.time);
             self.last = items[items.len() - 1].time;
-            // The run is empty: the sorted bucket becomes it, reversed (equal times then leave
-            // from the end in the order they came), and the run's allocation goes to the bucket.
-            items.reverse();
+            // The sorted bucket becomes the run, and the run's allocation goes to the bucket.
             std::mem::swap(&mut self.run, &mut items);
         } else {
             // With the run empty, `head` is the least time in the buckets, hence in this one.
             let min = self.head;
             self.last = min;
-            for entry in items.drain(..) {
+            for &entry in &items {
                 if entry.time == min {
                     self.run.push(entry);
                 } else {
                     self.insert(entry);
                 }
             }
-            self.run.reverse();
+            items.clear();
         }
         // Hand the emptied allocation back so the bucket does not reallocate next time, unless
         // it is large: a high level's bucket holds most pending events once in a while, and
