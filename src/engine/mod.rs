@@ -16,14 +16,19 @@ pub(crate) use rng::Streams;
 /// exact: no two runs can disagree on which of two events came first.
 pub(crate) type Nanos = u64;
 
+/// "No such instant", where an instant is kept as a plain time: later than any horizon, so a run
+/// never reaches it.
+pub(crate) const NEVER: Nanos = Nanos::MAX;
+
 /// What the engine drives. A model owns its state; the engine owns time.
 pub(crate) trait Model {
-    type Event;
+    /// Small plain values: the queue copies them between its levels.
+    type Event: Copy;
 
     /// The earliest instant at which the model must be woken even if no event is queued (a flow
-    /// finishing, a credit bucket running dry), or `None`. Must be cheap: it is asked once per
+    /// finishing, a credit bucket running dry), or [`NEVER`]. Must be cheap: it is asked once per
     /// event.
-    fn next_deadline(&self) -> Option<Nanos>;
+    fn next_deadline(&self) -> Nanos;
 
     /// Called at the instant `next_deadline` promised.
     fn on_deadline(&mut self, now: Nanos, queue: &mut EventQueue<Self::Event>);
@@ -52,24 +57,22 @@ pub(crate) fn run<M: Model>(
     horizon: Nanos,
 ) -> LoopCounts {
     let mut counts = LoopCounts::default();
-    let mut warmup_pending = true;
+    // Where the loop must stop and look: the end of the warmup until time reaches it, then the
+    // horizon; one comparison per event covers both.
+    let mut stop = warmup.min(horizon);
     loop {
         let event_time = queue.peek_time();
         let deadline = model.next_deadline();
-        let (now, is_deadline) = match (deadline, event_time) {
-            (Some(d), Some(e)) if d <= e => (d, true),
-            (_, Some(e)) => (e, false),
-            (Some(d), None) => (d, true),
-            (None, None) => break,
-        };
-        if now >= horizon {
-            break;
-        }
-        if warmup_pending && now >= warmup {
-            warmup_pending = false;
+        let now = deadline.min(event_time);
+        if now >= stop {
+            // Also the way out of an empty queue with no deadline: `NEVER` is past any horizon.
+            if now >= horizon {
+                break;
+            }
+            stop = horizon;
             model.on_warmup_end(warmup);
         }
-        if is_deadline {
+        if deadline <= event_time {
             counts.deadlines += 1;
             model.on_deadline(now, queue);
         } else if let Some((time, event)) = queue.pop() {
@@ -77,7 +80,7 @@ pub(crate) fn run<M: Model>(
             model.on_event(time, event, queue);
         }
     }
-    if warmup_pending && warmup < horizon {
+    if stop < horizon {
         model.on_warmup_end(warmup);
     }
     counts

@@ -20,7 +20,7 @@ pub(crate) use record::{Bound, Figures, Interval, RunOutput};
 
 use crate::engine::fluid::{ClassSpec, FlowProgress, PacketModel};
 use crate::engine::rng::StreamRng;
-use crate::engine::{self, EventQueue, Model, Nanos, Streams};
+use crate::engine::{self, EventQueue, Model, NEVER, Nanos, Streams};
 use crate::model::cost::{self, Metered, Usage};
 use crate::model::device::fallback::Fallback;
 use crate::model::device::internet_gateway::Clients;
@@ -34,10 +34,6 @@ use crate::model::workload::Generator;
 use crate::util::units::ns_to_seconds;
 use connection::{Connection, Phase, Slab};
 use record::Recorder;
-
-/// "No such instant" where a deadline is kept as a plain time: later than any horizon, so a
-/// run never reaches it.
-const NEVER: Nanos = Nanos::MAX;
 
 /// Length of one time-series interval.
 pub(crate) const SAMPLE_INTERVAL_NS: Nanos = 60 * 1_000_000_000;
@@ -787,14 +783,13 @@ impl<D: Device> Model for Simulation<'_, D> {
     /// rather than in the event queue: there is one pending per workload, and keeping them out
     /// of the heap saves a push and a pop per connection.
     #[inline]
-    fn next_deadline(&self) -> Option<Nanos> {
+    fn next_deadline(&self) -> Nanos {
         // Remembered for `on_deadline`, and until the device changes.
         if self.device_changed.replace(false) {
             let deadline = self.egress.next_deadline();
             self.device_deadline.set(deadline.unwrap_or(NEVER));
         }
-        let at = self.device_deadline.get().min(self.first_arrival);
-        (at != NEVER).then_some(at)
+        self.device_deadline.get().min(self.first_arrival)
     }
 
     /// Device work due at `now` first (finished flows, credit switches, failures), then
