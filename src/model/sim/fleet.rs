@@ -111,7 +111,9 @@ impl<D: Device> Fleet<D> {
         // before "down" in time order (false < true), so back-to-back outages stay down.
         az_events.sort_by(|a, b| b.cmp(a));
         let mut deployments = deployments.into_iter();
-        let first = deployments.next().expect("a fleet has at least one deployment");
+        let first = deployments
+            .next()
+            .expect("a fleet has at least one deployment");
         let others: Vec<Deployment<D>> = deployments.collect();
         Fleet {
             first,
@@ -163,9 +165,7 @@ impl<D: Device> Fleet<D> {
 
     /// Bytes processed by NAT gateways across deployments (what the processing charge bills).
     pub(crate) fn processed_bytes(&self) -> f64 {
-        self.deployments()
-            .map(|d| d.device.processed_bytes())
-            .sum()
+        self.deployments().map(|d| d.device.processed_bytes()).sum()
     }
 
     /// What each deployment bills; every deployment shares one configuration, so the first one
@@ -367,10 +367,7 @@ impl<D: Device> Fleet<D> {
     }
 
     pub(crate) fn diagnostics(&self) -> Diagnostics {
-        let all: Vec<Diagnostics> = self
-            .deployments()
-            .map(|d| d.device.diagnostics())
-            .collect();
+        let all: Vec<Diagnostics> = self.deployments().map(|d| d.device.diagnostics()).collect();
         Diagnostics {
             credits_exhausted_at: all.iter().filter_map(|d| d.credits_exhausted_at).min(),
             peak_capacity_bps: all.iter().map(|d| d.peak_capacity_bps).fold(0.0, f64::max),

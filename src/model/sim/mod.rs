@@ -152,6 +152,34 @@ struct Bypassed {
     endpoint_bytes: f64,
 }
 
+/// Starts `connection`'s flow in `direction` (its request or its response bytes) under flow id
+/// `id`, and enters that phase. A function of the fields it needs rather than a method, so a
+/// caller that holds the connection starts its flow without looking it up again.
+#[inline]
+fn start_phase<D: Device>(
+    egress: &mut Fleet<D>,
+    device_changed: &std::cell::Cell<bool>,
+    now: Nanos,
+    id: u32,
+    connection: &mut Connection,
+    direction: Direction,
+) {
+    let (bytes, phase) = match direction {
+        Direction::Out => (connection.request_bytes, Phase::Request),
+        Direction::In => (connection.response_bytes, Phase::Response),
+    };
+    device_changed.set(true);
+    connection.mark = egress.start_flow(
+        now,
+        connection.path,
+        direction,
+        connection.flow_class,
+        id,
+        bytes,
+    );
+    connection.phase = phase;
+}
+
 /// The link classes: one per workload for internet-bound traffic, plus one for traffic to AWS
 /// services (S3/DynamoDB or another service: alike, but billed apart, as it pays no internet
 /// egress) where a workload has an `endpoint_share` or `aws_services`. Fewer classes, less work
@@ -384,16 +412,19 @@ impl<'a, D: Device> Simulation<'a, D> {
         match self.egress.admit(now, class as usize, arrival.destination) {
             Err(refusal) => self.recorder.on_refused(refusal, &arrival, in_window),
             Ok(path) => {
-                let mut connection = Connection::new(now, path, &arrival, in_window);
                 let aws = arrival.aws_service || arrival.interface_service.is_some();
-                connection.flow_class = self.classes[class as usize].flow_classes[aws as usize];
-                let (id, generation) = self.connections.insert(connection);
+                let flow_class = self.classes[class as usize].flow_classes[aws as usize];
+                let connection = Connection::new(now, path, flow_class, &arrival, in_window);
                 self.recorder.on_admitted(now, class);
-                self.device_changed.set(true);
+                // `device_changed` is still set from `admit`.
                 match self.egress.processing_delay(now, path) {
-                    0 => self.start_transfer(now, id, queue),
+                    0 => self.start_transfer(now, connection, queue),
                     delay => {
-                        self.connections.get_mut(id).phase = Phase::Queued;
+                        let queued = Connection {
+                            phase: Phase::Queued,
+                            ..connection
+                        };
+                        let (id, generation, _) = self.connections.insert(queued);
                         let event = Event::StartTransfer {
                             connection: id,
                             generation,
@@ -427,37 +458,48 @@ impl<'a, D: Device> Simulation<'a, D> {
         (arrival.ipv6 && self.candidate.egress_only_igw).then_some(Bypass::EgressOnlyIgw)
     }
 
-    /// Starts the first phase with bytes to move, or finishes at once when there are none.
+    /// Stores `connection`, just admitted with the device ready for it, and starts its first
+    /// phase with bytes to move, or finishes at once when there are none.
     #[inline]
-    fn start_transfer(&mut self, now: Nanos, id: u32, queue: &mut EventQueue<Event>) {
-        let connection = self.connections.get(id);
-        let (request_bytes, response_bytes) = (connection.request_bytes, connection.response_bytes);
-        if request_bytes > 0.0 {
-            self.start_phase(now, id, Direction::Out, request_bytes);
-        } else if response_bytes > 0.0 {
-            self.start_phase(now, id, Direction::In, response_bytes);
-        } else {
-            self.on_transfer_done(now, id, queue);
+    fn start_transfer(
+        &mut self,
+        now: Nanos,
+        connection: Connection,
+        queue: &mut EventQueue<Event>,
+    ) {
+        let (id, _, stored) = self.connections.insert(connection);
+        match stored.first_direction() {
+            Some(direction) => {
+                start_phase(
+                    &mut self.egress,
+                    &self.device_changed,
+                    now,
+                    id,
+                    stored,
+                    direction,
+                );
+            }
+            None => self.on_transfer_done(now, id, queue),
         }
     }
 
-    #[inline]
-    fn start_phase(&mut self, now: Nanos, id: u32, direction: Direction, bytes: f64) {
+    /// [`Simulation::start_transfer`] for a stored connection whose request waited for the
+    /// device's CPU.
+    fn start_queued_transfer(&mut self, now: Nanos, id: u32, queue: &mut EventQueue<Event>) {
         let connection = self.connections.get_mut(id);
-        self.device_changed.set(true);
-        let mark = self.egress.start_flow(
-            now,
-            connection.path,
-            direction,
-            connection.flow_class,
-            id,
-            bytes,
-        );
-        connection.phase = match direction {
-            Direction::Out => Phase::Request,
-            Direction::In => Phase::Response,
-        };
-        connection.mark = mark;
+        match connection.first_direction() {
+            Some(direction) => {
+                start_phase(
+                    &mut self.egress,
+                    &self.device_changed,
+                    now,
+                    id,
+                    connection,
+                    direction,
+                );
+            }
+            None => self.on_transfer_done(now, id, queue),
+        }
     }
 
     #[inline]
@@ -471,9 +513,15 @@ impl<'a, D: Device> Simulation<'a, D> {
     ) {
         let connection = self.connections.get_mut(id);
         connection.settle(direction, progress);
-        let response_bytes = connection.response_bytes;
-        if direction == Direction::Out && response_bytes > 0.0 {
-            self.start_phase(now, id, Direction::In, response_bytes);
+        if direction == Direction::Out && connection.response_bytes > 0.0 {
+            start_phase(
+                &mut self.egress,
+                &self.device_changed,
+                now,
+                id,
+                connection,
+                Direction::In,
+            );
         } else {
             self.on_transfer_done(now, id, queue);
         }
@@ -482,8 +530,7 @@ impl<'a, D: Device> Simulation<'a, D> {
     /// Transfer complete: record its completion time, then hold the connection idle.
     #[inline]
     fn on_transfer_done(&mut self, now: Nanos, id: u32, queue: &mut EventQueue<Event>) {
-        let generation = self.connections.generation(id);
-        let connection = self.connections.get_mut(id);
+        let (generation, connection) = self.connections.get_mut_with_generation(id);
         connection.phase = Phase::Holding;
         let class = &self.classes[connection.class as usize];
         self.recorder
@@ -491,7 +538,7 @@ impl<'a, D: Device> Simulation<'a, D> {
         let idle_timeout = self.egress.idle_timeout_ns(class.protocol);
         let hold = connection.hold_ns;
         if hold == 0 {
-            self.close(now, id, queue);
+            self.end_hold(now, id, generation, false, queue);
         } else if hold >= idle_timeout {
             let event = Event::HoldEnd {
                 connection: id,
@@ -511,17 +558,38 @@ impl<'a, D: Device> Simulation<'a, D> {
         }
     }
 
+    /// The hold of connection `id`, stored with `generation`, ends at `now`: its client closes
+    /// it, or the device cut it idle (`idle_cut`). Nothing happens if the connection is no
+    /// longer holding (its client went down meanwhile, or its path failed). One look-up of
+    /// the connection for the check, the close and the release.
     #[inline]
-    fn close(&mut self, now: Nanos, id: u32, queue: &mut EventQueue<Event>) {
-        let generation = self.connections.generation(id);
-        let connection = self.connections.get_mut(id);
+    fn end_hold(
+        &mut self,
+        now: Nanos,
+        id: u32,
+        generation: u32,
+        idle_cut: bool,
+        queue: &mut EventQueue<Event>,
+    ) {
+        let Some(connection) = self.connections.current_mut(id, generation) else {
+            return;
+        };
+        if connection.phase != Phase::Holding {
+            return;
+        }
+        if idle_cut {
+            self.recorder.on_idle_timeout(connection);
+        }
         connection.phase = Phase::Closed;
         self.recorder.on_closed(now, connection);
         let delay = self
             .egress
             .release_delay_ns(self.classes[connection.class as usize].protocol);
         if delay == 0 {
-            self.release(id);
+            // `release`, with the connection at hand.
+            let (path, destination) = (connection.path, connection.destination);
+            self.connections.discard(id);
+            self.egress.release(path, destination);
         } else {
             queue.push(
                 now.saturating_add(delay),
@@ -825,27 +893,17 @@ impl<D: Device> Model for Simulation<'_, D> {
                 connection,
                 generation,
                 idle_cut,
-            } => {
-                // A connection whose client went down meanwhile is already closed.
-                if !self.connections.is_current(connection, generation)
-                    || self.connections.get(connection).phase != Phase::Holding
-                {
-                    return;
-                }
-                if idle_cut {
-                    self.recorder
-                        .on_idle_timeout(self.connections.get(connection));
-                }
-                self.close(now, connection, queue);
-            }
+            } => self.end_hold(now, connection, generation, idle_cut, queue),
             Event::StartTransfer {
                 connection,
                 generation,
             } => {
-                if self.connections.is_current(connection, generation)
-                    && self.connections.get(connection).phase == Phase::Queued
+                if self
+                    .connections
+                    .current_mut(connection, generation)
+                    .is_some_and(|c| c.phase == Phase::Queued)
                 {
-                    self.start_transfer(now, connection, queue);
+                    self.start_queued_transfer(now, connection, queue);
                 }
             }
             Event::Release {
