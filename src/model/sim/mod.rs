@@ -255,8 +255,8 @@ struct Simulation<'a, D> {
     connections: Slab,
     recorder: Recorder,
     outcome: Outcome,
-    /// Next arrival time per workload (`None` once past the horizon).
-    next_arrivals: Vec<Option<Nanos>>,
+    /// Next arrival time per workload ([`NEVER`] once past the horizon).
+    next_arrivals: Vec<Nanos>,
     /// The earliest of `next_arrivals`, kept as they change (the engine asks after every event).
     /// [`NEVER`] once past the horizon.
     first_arrival: Nanos,
@@ -332,7 +332,7 @@ impl<'a, D: Device> Simulation<'a, D> {
                 flow_classes,
             ),
             outcome: Outcome::default(),
-            next_arrivals: vec![None; scenario.workloads.len()],
+            next_arrivals: vec![NEVER; scenario.workloads.len()],
             first_arrival: NEVER,
             device_deadline: std::cell::Cell::new(NEVER),
             device_changed: std::cell::Cell::new(true),
@@ -347,11 +347,12 @@ impl<'a, D: Device> Simulation<'a, D> {
 
     fn schedule_start(&mut self, queue: &mut EventQueue<Event>) {
         for class in 0..self.classes.len() as u32 {
-            self.next_arrivals[class as usize] =
-                self.generator
-                    .next_arrival(class, 0, self.scenario.duration_ns);
+            self.next_arrivals[class as usize] = self
+                .generator
+                .next_arrival(class, 0, self.scenario.duration_ns)
+                .unwrap_or(NEVER);
         }
-        self.first_arrival = self.earliest_arrival().unwrap_or(NEVER);
+        self.first_arrival = self.earliest_arrival();
         if let Some(interval) = self.egress.tick_interval() {
             queue.push(interval, Event::DeviceTick);
         }
@@ -366,17 +367,16 @@ impl<'a, D: Device> Simulation<'a, D> {
         }
     }
 
-    fn earliest_arrival(&self) -> Option<Nanos> {
-        self.next_arrivals
-            .iter()
-            .fold(None, |a, &b| crate::model::device::earliest(a, b))
+    fn earliest_arrival(&self) -> Nanos {
+        self.next_arrivals.iter().fold(NEVER, |a, &b| a.min(b))
     }
 
     #[inline]
     fn on_arrival(&mut self, now: Nanos, class: u32, queue: &mut EventQueue<Event>) {
-        self.next_arrivals[class as usize] =
-            self.generator
-                .next_arrival(class, now, self.scenario.duration_ns);
+        self.next_arrivals[class as usize] = self
+            .generator
+            .next_arrival(class, now, self.scenario.duration_ns)
+            .unwrap_or(NEVER);
         let arrival = self.generator.draw(class);
         // Clients in an AZ that is down send nothing (the arrival is still drawn, so every
         // candidate keeps seeing the same traffic).
@@ -618,7 +618,13 @@ impl<'a, D: Device> Simulation<'a, D> {
     #[inline]
     fn on_device_outcome(&mut self, now: Nanos, queue: &mut EventQueue<Event>) {
         if self.outcome.reset.is_empty() && self.outcome.failed.is_empty() {
-            // Flows finished and nothing failed: the case of nearly every deadline.
+            // Flows finished and nothing failed: the case of nearly every deadline, most often
+            // with one flow.
+            if let [done] = self.outcome.finished[..] {
+                self.outcome.finished.clear();
+                self.on_flow_finished(now, done.direction, done.flow, done.progress, queue);
+                return;
+            }
             for index in 0..self.outcome.finished.len() {
                 let done = self.outcome.finished[index];
                 self.on_flow_finished(now, done.direction, done.flow, done.progress, queue);
@@ -877,12 +883,18 @@ impl<D: Device> Model for Simulation<'_, D> {
             self.on_device_outcome(now, queue);
         }
         if self.first_arrival == now {
+            if let [_] = self.next_arrivals[..] {
+                // One workload: its arrival is the one due, and its next is the first.
+                self.on_arrival(now, 0, queue);
+                self.first_arrival = self.next_arrivals[0];
+                return;
+            }
             for class in 0..self.next_arrivals.len() {
-                if self.next_arrivals[class] == Some(now) {
+                if self.next_arrivals[class] == now {
                     self.on_arrival(now, class as u32, queue);
                 }
             }
-            self.first_arrival = self.earliest_arrival().unwrap_or(NEVER);
+            self.first_arrival = self.earliest_arrival();
         }
     }
 
