@@ -155,7 +155,7 @@ struct Bypassed {
 /// Starts `connection`'s flow in `direction` (its request or its response bytes) under flow id
 /// `id`, and enters that phase. A function of the fields it needs rather than a method, so a
 /// caller that holds the connection starts its flow without looking it up again.
-#[inline]
+#[inline(always)]
 fn start_phase<D: Device>(
     egress: &mut Fleet<D>,
     device_changed: &std::cell::Cell<bool>,
