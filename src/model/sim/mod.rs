@@ -528,7 +528,7 @@ impl<'a, D: Device> Simulation<'a, D> {
     }
 
     /// Transfer complete: record its completion time, then hold the connection idle.
-    #[inline]
+    #[inline(always)]
     fn on_transfer_done(&mut self, now: Nanos, id: u32, queue: &mut EventQueue<Event>) {
         let (generation, connection) = self.connections.get_mut_with_generation(id);
         connection.phase = Phase::Holding;
