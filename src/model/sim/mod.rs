@@ -617,27 +617,23 @@ impl<'a, D: Device> Simulation<'a, D> {
     /// for the next deadline.
     #[inline]
     fn on_device_outcome(&mut self, now: Nanos, queue: &mut EventQueue<Event>) {
-        if self.outcome.reset.is_empty() && self.outcome.failed.is_empty() {
-            // Flows finished and nothing failed: the case of nearly every deadline, most often
-            // with one flow.
-            if let [done] = self.outcome.finished[..] {
-                self.outcome.finished.clear();
-                self.on_flow_finished(now, done.direction, done.flow, done.progress, queue);
-                return;
-            }
-            for index in 0..self.outcome.finished.len() {
-                let done = self.outcome.finished[index];
-                self.on_flow_finished(now, done.direction, done.flow, done.progress, queue);
-            }
-            self.outcome.finished.clear();
+        let outcome = &mut self.outcome;
+        if let [done] = outcome.finished[..]
+            && outcome.reset.is_empty()
+            && outcome.failed.is_empty()
+        {
+            // One flow finished and nothing failed: the case of nearly every deadline.
+            outcome.finished.clear();
+            self.on_flow_finished(now, done.direction, done.flow, done.progress, queue);
             return;
         }
-        self.on_device_failures(now, queue);
+        self.on_device_outcome_in_full(now, queue);
     }
 
-    /// [`Simulation::on_device_outcome`] when a flow was reset or a path failed.
+    /// [`Simulation::on_device_outcome`] when it is not one finished flow alone: several, none,
+    /// or a flow reset or a path failed.
     #[inline(never)]
-    fn on_device_failures(&mut self, now: Nanos, queue: &mut EventQueue<Event>) {
+    fn on_device_outcome_in_full(&mut self, now: Nanos, queue: &mut EventQueue<Event>) {
         for index in 0..self.outcome.reset.len() {
             let cut = self.outcome.reset[index];
             self.connections
