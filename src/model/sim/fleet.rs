@@ -6,7 +6,9 @@
 //!
 //! Owns routing and path numbering: paths are numbered across deployments (a deployment's
 //! paths follow the previous one's), so the simulation addresses any path with one `u32` and
-//! never needs to know how many deployments there are.
+//! never needs to know how many deployments there are. The first deployment is held in place
+//! and the others in a vector: a one-device fleet (most candidates) reaches its device with no
+//! indirection, and its paths need no search.
 //!
 //! Generic over the [`Device`] kind, so the simulation's calls reach the device without a
 //! `match` or a vtable; every deployment is of the one kind the run chose.

@@ -265,7 +265,8 @@ struct Simulation<'a, D> {
     device_deadline: std::cell::Cell<Nanos>,
     /// The device changed since `device_deadline` was computed. Set before every call that may
     /// move a deadline (every `&mut` call on the fleet but `release`, which frees a port or a
-    /// table entry and never touches a flow, a credit or a timer); the engine asks for the next
+    /// table entry and never touches a flow, a credit or a timer; once for a run of such calls
+    /// within one event, as only `next_deadline` clears it); the engine asks for the next
     /// deadline after every event, and most events (idle holds ending, releases) leave the
     /// device as it was.
     device_changed: std::cell::Cell<bool>,
