@@ -40,11 +40,16 @@ pub(crate) struct Connection {
 
 impl Connection {
     #[inline]
-    pub(crate) fn new(now: Nanos, path: u32, arrival: &Arrival, in_window: bool) -> Self {
+    pub(crate) fn new(
+        now: Nanos,
+        path: u32,
+        flow_class: u32,
+        arrival: &Arrival,
+        in_window: bool,
+    ) -> Self {
         Connection {
             class: arrival.class,
-            // Set by the simulation, which knows the link classes.
-            flow_class: arrival.class,
+            flow_class,
             destination: arrival.destination,
             path,
             arrival: now,
@@ -62,6 +67,19 @@ impl Connection {
             out_delivered: 0.0,
             in_delivered: 0.0,
             dropped: 0.0,
+        }
+    }
+
+    /// The direction of the first phase with bytes to move (the request's, else the
+    /// response's); `None` when there are none.
+    #[inline]
+    pub(crate) fn first_direction(&self) -> Option<Direction> {
+        if self.request_bytes > 0.0 {
+            Some(Direction::Out)
+        } else if self.response_bytes > 0.0 {
+            Some(Direction::In)
+        } else {
+            None
         }
     }
 
@@ -103,9 +121,10 @@ struct Slot {
 }
 
 impl Slab {
-    /// Stores `connection`; returns its index and the slot's generation.
+    /// Stores `connection`; returns its index, the slot's generation and the stored connection
+    /// (so that a caller goes on with it without looking it up).
     #[inline]
-    pub(crate) fn insert(&mut self, connection: Connection) -> (u32, u32) {
+    pub(crate) fn insert(&mut self, connection: Connection) -> (u32, u32, &mut Connection) {
         let index = match self.free.pop() {
             Some(index) => index,
             None => {
@@ -118,8 +137,18 @@ impl Slab {
         };
         let slot = &mut self.slots[index as usize];
         slot.generation = slot.generation.wrapping_add(1);
-        slot.connection = Some(connection);
-        (index, slot.generation)
+        let stored = slot.connection.insert(connection);
+        (index, slot.generation, stored)
+    }
+
+    /// The connection at `index` if it is still the one stored with `generation` (an event's
+    /// check for staleness and the read of its connection in one look-up).
+    #[inline]
+    pub(crate) fn current_mut(&mut self, index: u32, generation: u32) -> Option<&mut Connection> {
+        self.slots
+            .get_mut(index as usize)
+            .filter(|s| s.generation == generation)
+            .and_then(|s| s.connection.as_mut())
     }
 
     /// Whether `index` still holds the connection that was stored with `generation`.
@@ -168,6 +197,14 @@ impl Slab {
             .connection
             .as_mut()
             .expect("live connection")
+    }
+
+    /// [`Slab::get_mut`], with the generation the connection was stored with.
+    #[inline]
+    pub(crate) fn get_mut_with_generation(&mut self, index: u32) -> (u32, &mut Connection) {
+        let slot = &mut self.slots[index as usize];
+        let connection = slot.connection.as_mut().expect("live connection");
+        (slot.generation, connection)
     }
 
     pub(crate) fn remove(&mut self, index: u32) -> Connection {

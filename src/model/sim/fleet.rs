@@ -6,7 +6,9 @@
 //!
 //! Owns routing and path numbering: paths are numbered across deployments (a deployment's
 //! paths follow the previous one's), so the simulation addresses any path with one `u32` and
-//! never needs to know how many deployments there are.
+//! never needs to know how many deployments there are. The first deployment is held in place
+//! and the others in a vector: a one-device fleet (most candidates) reaches its device with no
+//! indirection, and its paths need no search.
 //!
 //! Generic over the [`Device`] kind, so the simulation's calls reach the device without a
 //! `match` or a vtable; every deployment is of the one kind the run chose.
@@ -21,7 +23,18 @@ use crate::model::scenario::{AzOutage, Candidate, Protocol, Workload};
 
 #[derive(Debug, Clone)]
 pub(crate) struct Fleet<D> {
-    deployments: Vec<Deployment<D>>,
+    /// The first deployment (the home AZ's), often the only one. Held in place rather than in
+    /// `others`, so the calls of every connection reach a lone device without going through a
+    /// vector's pointer and index check.
+    first: Deployment<D>,
+    /// The deployments after the first, in deployment order (empty for one device).
+    others: Vec<Deployment<D>>,
+    /// The first path of `others[0]` ([`u32::MAX`] when there is none): every path below it is
+    /// the first deployment's own, numbered as it numbers them.
+    others_from: u32,
+    /// Only the first device can have a deadline: no other deployment and no AZ outage edge
+    /// pending. Kept as `az_events` empties, so the check before each event is one flag.
+    alone: bool,
     /// Deployment serving each workload.
     route: Vec<usize>,
     scratch: Outcome,
@@ -99,49 +112,78 @@ impl<D: Device> Fleet<D> {
         // Latest first, so the next edge pops off the end; at equal times "back up" sorts
         // before "down" in time order (false < true), so back-to-back outages stay down.
         az_events.sort_by(|a, b| b.cmp(a));
+        let mut deployments = deployments.into_iter();
+        let first = deployments
+            .next()
+            .expect("a fleet has at least one deployment");
+        let others: Vec<Deployment<D>> = deployments.collect();
         Fleet {
-            deployments,
+            first,
+            others_from: others.first().map_or(u32::MAX, |d| d.first_path),
+            alone: others.is_empty() && az_events.is_empty(),
+            others,
             route,
             scratch: Outcome::default(),
             az_events,
         }
     }
 
+    /// Every deployment, in deployment order.
+    fn deployments(&self) -> impl Iterator<Item = &Deployment<D>> {
+        std::iter::once(&self.first).chain(&self.others)
+    }
+
+    fn deployments_mut(&mut self) -> impl Iterator<Item = &mut Deployment<D>> {
+        std::iter::once(&mut self.first).chain(&mut self.others)
+    }
+
+    /// Deployment `index` (0 is the first).
+    fn deployment(&self, index: usize) -> &Deployment<D> {
+        match index {
+            0 => &self.first,
+            _ => &self.others[index - 1],
+        }
+    }
+
+    #[inline]
+    fn deployment_mut(&mut self, index: usize) -> &mut Deployment<D> {
+        match index {
+            0 => &mut self.first,
+            _ => &mut self.others[index - 1],
+        }
+    }
+
     /// The AZ of the device behind each path, in path order, with the path.
     pub(crate) fn paths(&self) -> impl Iterator<Item = (&str, &Path)> {
-        self.deployments.iter().flat_map(|d| {
+        self.deployments().flat_map(|d| {
             (0..d.device.path_count() as u32).map(move |p| (d.az.as_str(), d.device.path(p)))
         })
     }
 
     pub(crate) fn path(&self, path: u32) -> &Path {
-        let (deployment, local) = self.locate(path);
-        self.deployments[deployment].device.path(local)
+        let (device, local) = self.locate(path);
+        device.path(local)
     }
 
     /// Bytes processed by NAT gateways across deployments (what the processing charge bills).
     pub(crate) fn processed_bytes(&self) -> f64 {
-        self.deployments
-            .iter()
-            .map(|d| d.device.processed_bytes())
-            .sum()
+        self.deployments().map(|d| d.device.processed_bytes()).sum()
     }
 
     /// What each deployment bills; every deployment shares one configuration, so the first one
     /// answers for all.
     /// Whether the device's paths sit in their clients' AZs (no cross-AZ traffic to reach it).
     pub(crate) fn in_clients_az(&self) -> bool {
-        self.deployments[0].device.in_clients_az()
+        self.first.device.in_clients_az()
     }
 
     pub(crate) fn billing(&self) -> Billing {
-        self.deployments[0].device.billing()
+        self.first.device.billing()
     }
 
     /// Hours each deployment has existed by `now`, in deployment order (what its hours bill).
     pub(crate) fn deployment_hours(&self, now: Nanos) -> Vec<f64> {
-        self.deployments
-            .iter()
+        self.deployments()
             .map(|d| crate::util::units::ns_to_seconds(now.saturating_sub(d.active_from)) / 3600.0)
             .collect()
     }
@@ -153,12 +195,16 @@ impl<D: Device> Fleet<D> {
         workload: usize,
         destination: u32,
     ) -> Result<u32, Refusal> {
+        if self.others.is_empty() {
+            // One device serves every workload.
+            return self.first.device.admit(now, workload, destination);
+        }
         let mut index = self.route[workload];
-        if self.deployments[index].active_from > now {
+        if self.deployment(index).active_from > now {
             // Not there yet (a regional gateway still expanding): the home AZ carries it.
             index = 0;
         }
-        let deployment = &mut self.deployments[index];
+        let deployment = self.deployment_mut(index);
         deployment
             .device
             .admit(now, workload, destination)
@@ -168,18 +214,14 @@ impl<D: Device> Fleet<D> {
     /// Time an admitted connection waits for the device's CPU before its bytes move.
     #[inline]
     pub(crate) fn processing_delay(&mut self, now: Nanos, path: u32) -> Nanos {
-        let (deployment, local) = self.locate(path);
-        self.deployments[deployment]
-            .device
-            .processing_delay(now, local)
+        let (device, local) = self.locate_mut(path);
+        device.processing_delay(now, local)
     }
 
     #[inline]
     pub(crate) fn release(&mut self, path: u32, destination: u32) {
-        let (deployment, local) = self.locate(path);
-        self.deployments[deployment]
-            .device
-            .release(local, destination);
+        let (device, local) = self.locate_mut(path);
+        device.release(local, destination);
     }
 
     #[inline]
@@ -192,10 +234,8 @@ impl<D: Device> Fleet<D> {
         flow: FlowId,
         bytes: f64,
     ) -> FlowMark {
-        let (deployment, local) = self.locate(path);
-        self.deployments[deployment]
-            .device
-            .start_flow(now, local, direction, class, flow, bytes)
+        let (device, local) = self.locate_mut(path);
+        device.start_flow(now, local, direction, class, flow, bytes)
     }
 
     /// Removes a flow before it finishes (its client went away) and returns what it moved.
@@ -207,19 +247,17 @@ impl<D: Device> Fleet<D> {
         flow: FlowId,
         mark: &FlowMark,
     ) -> FlowProgress {
-        let (deployment, local) = self.locate(path);
-        self.deployments[deployment]
-            .device
-            .stop_flow(now, local, direction, flow, mark)
+        let (device, local) = self.locate_mut(path);
+        device.stop_flow(now, local, direction, flow, mark)
     }
 
     #[inline]
     pub(crate) fn next_deadline(&self) -> Option<Nanos> {
-        if let ([only], []) = (self.deployments.as_slice(), self.az_events.as_slice()) {
+        if self.alone {
             // The common case, asked once per event: one device, no AZ outage pending.
-            return only.device.next_deadline();
+            return self.first.device.next_deadline();
         }
-        let devices = self.deployments.iter().fold(None, |at, d| {
+        let devices = self.deployments().fold(None, |at, d| {
             crate::model::device::earliest(at, d.device.next_deadline())
         });
         crate::model::device::earliest(devices, self.az_events.last().map(|e| e.0))
@@ -233,14 +271,15 @@ impl<D: Device> Fleet<D> {
         marks: impl Fn(FlowId) -> FlowMark + Copy,
         outcome: &mut Outcome,
     ) {
-        if let ([only], []) = (self.deployments.as_mut_slice(), self.az_events.as_slice()) {
+        if self.alone {
             // The common case: the caller only calls when `next_deadline` is due, and with one
             // device and no AZ event that deadline is the device's own; asking again would
             // cost as much as the work.
-            only.device.on_deadline(now, marks, outcome);
+            self.first.device.on_deadline(now, marks, outcome);
             return;
         }
-        for d in &mut self.deployments {
+        let scratch = &mut self.scratch;
+        for d in std::iter::once(&mut self.first).chain(&mut self.others) {
             if d.device.next_deadline().is_none_or(|due| due > now) {
                 continue;
             }
@@ -248,15 +287,18 @@ impl<D: Device> Fleet<D> {
                 // Paths of the first deployment need no renumbering: report straight through.
                 d.device.on_deadline(now, marks, outcome);
             } else {
-                d.device.on_deadline(now, marks, &mut self.scratch);
-                move_renumbered(&mut self.scratch, d.first_path, outcome);
+                d.device.on_deadline(now, marks, scratch);
+                move_renumbered(scratch, d.first_path, outcome);
             }
         }
         while self.az_events.last().is_some_and(|e| e.0 <= now) {
             let Some((_, down, index)) = self.az_events.pop() else {
                 break;
             };
-            let d = &mut self.deployments[index];
+            let d = match index {
+                0 => &mut self.first,
+                _ => &mut self.others[index - 1],
+            };
             if !down {
                 d.device.restore(now);
                 continue;
@@ -264,18 +306,16 @@ impl<D: Device> Fleet<D> {
             d.device.fail(now, marks, &mut self.scratch);
             move_renumbered(&mut self.scratch, d.first_path, outcome);
         }
+        self.alone = self.others.is_empty() && self.az_events.is_empty();
     }
 
     pub(crate) fn advance(&mut self, now: Nanos) {
-        self.deployments
-            .iter_mut()
-            .for_each(|d| d.device.advance(now));
+        self.deployments_mut().for_each(|d| d.device.advance(now));
     }
 
     /// Capacity per direction now, summed over each deployment's paths, then over deployments.
     pub(crate) fn capacity_bps(&self, direction: Direction) -> f64 {
-        self.deployments
-            .iter()
+        self.deployments()
             .map(|d| {
                 (0..d.device.path_count() as u32)
                     .map(|p| d.device.path(p).link(direction).bandwidth_bps())
@@ -286,8 +326,7 @@ impl<D: Device> Fleet<D> {
 
     /// Packets per second allowed now, summed over every path of every deployment.
     pub(crate) fn packet_limit_pps(&self) -> f64 {
-        self.deployments
-            .iter()
+        self.deployments()
             .map(|d| {
                 (0..d.device.path_count() as u32)
                     .map(|p| d.device.packet_limit_pps(p))
@@ -297,48 +336,40 @@ impl<D: Device> Fleet<D> {
     }
 
     pub(crate) fn tick_interval(&self) -> Option<Nanos> {
-        self.deployments
-            .first()
-            .and_then(|d| d.device.tick_interval())
+        self.first.device.tick_interval()
     }
 
     pub(crate) fn tick(&mut self, now: Nanos) {
-        self.deployments.iter_mut().for_each(|d| d.device.tick(now));
+        self.deployments_mut().for_each(|d| d.device.tick(now));
     }
 
     /// Every deployment shares one configuration, so the first one answers for all.
     #[inline]
     pub(crate) fn idle_timeout_ns(&self, protocol: Protocol) -> u64 {
-        self.deployments[0].device.idle_timeout_ns(protocol)
+        self.first.device.idle_timeout_ns(protocol)
     }
 
     #[inline]
     pub(crate) fn release_delay_ns(&self, protocol: Protocol) -> u64 {
-        self.deployments[0].device.release_delay_ns(protocol)
+        self.first.device.release_delay_ns(protocol)
     }
 
     /// Every path's capacity, in path order.
     pub(crate) fn path_capacities(&self) -> Vec<PathCapacity> {
-        self.deployments
-            .iter()
+        self.deployments()
             .flat_map(|d| d.device.path_capacities())
             .collect()
     }
 
     /// The worst credit reserve over the deployments at `now` (links advanced there).
     pub(crate) fn reserve(&self, now: Nanos) -> Reserve {
-        self.deployments
-            .iter()
+        self.deployments()
             .map(|d| d.device.reserve(now))
             .fold(Reserve::default(), Reserve::worst)
     }
 
     pub(crate) fn diagnostics(&self) -> Diagnostics {
-        let all: Vec<Diagnostics> = self
-            .deployments
-            .iter()
-            .map(|d| d.device.diagnostics())
-            .collect();
+        let all: Vec<Diagnostics> = self.deployments().map(|d| d.device.diagnostics()).collect();
         Diagnostics {
             credits_exhausted_at: all.iter().filter_map(|d| d.credits_exhausted_at).min(),
             peak_capacity_bps: all.iter().map(|d| d.peak_capacity_bps).fold(0.0, f64::max),
@@ -401,7 +432,7 @@ impl<D: Device> Fleet<D> {
         to: Nanos,
     ) -> (f64, f64) {
         let clip = |a: Nanos, b: Nanos| (a.clamp(from, to), b.clamp(from, to));
-        let (list, paths) = self.deployments[self.route[index]].device.outages();
+        let (list, paths) = self.deployment(self.route[index]).device.outages();
         let own: Vec<(Nanos, Nanos)> = az_outages
             .iter()
             .filter(|o| o.az == w.az)
@@ -424,18 +455,31 @@ impl<D: Device> Fleet<D> {
         )
     }
 
+    /// The device behind global path `path`, and the path's number on that device.
     #[inline]
-    fn locate(&self, path: u32) -> (usize, u32) {
-        if self.deployments.len() == 1 {
-            // The common case: every path is the one deployment's own.
-            return (0, path);
+    fn locate(&self, path: u32) -> (&D, u32) {
+        if path < self.others_from {
+            // The common case: the first (often only) deployment's path, numbered from 0.
+            return (&self.first.device, path);
         }
-        let index = self
-            .deployments
-            .iter()
-            .rposition(|d| d.first_path <= path)
-            .unwrap_or(0);
-        (index, path - self.deployments[index].first_path)
+        let d = self.other(path);
+        (&d.device, path - d.first_path)
+    }
+
+    #[inline]
+    fn locate_mut(&mut self, path: u32) -> (&mut D, u32) {
+        if path < self.others_from {
+            return (&mut self.first.device, path);
+        }
+        let index = self.others.iter().rposition(|d| d.first_path <= path);
+        let d = &mut self.others[index.expect("a path of a later deployment")];
+        (&mut d.device, path - d.first_path)
+    }
+
+    /// The deployment after the first that owns `path` (at least `others_from`).
+    fn other(&self, path: u32) -> &Deployment<D> {
+        let index = self.others.iter().rposition(|d| d.first_path <= path);
+        &self.others[index.expect("a path of a later deployment")]
     }
 }
 

@@ -148,6 +148,34 @@ struct Bypassed {
     endpoint_bytes: f64,
 }
 
+/// Starts `connection`'s flow in `direction` (its request or its response bytes) under flow id
+/// `id`, and enters that phase. A function of the fields it needs rather than a method, so a
+/// caller that holds the connection starts its flow without looking it up again.
+#[inline(always)]
+fn start_phase<D: Device>(
+    egress: &mut Fleet<D>,
+    device_changed: &std::cell::Cell<bool>,
+    now: Nanos,
+    id: u32,
+    connection: &mut Connection,
+    direction: Direction,
+) {
+    let (bytes, phase) = match direction {
+        Direction::Out => (connection.request_bytes, Phase::Request),
+        Direction::In => (connection.response_bytes, Phase::Response),
+    };
+    device_changed.set(true);
+    connection.mark = egress.start_flow(
+        now,
+        connection.path,
+        direction,
+        connection.flow_class,
+        id,
+        bytes,
+    );
+    connection.phase = phase;
+}
+
 /// The link classes: one per workload for internet-bound traffic, plus one for traffic to AWS
 /// services (S3/DynamoDB or another service: alike, but billed apart, as it pays no internet
 /// egress) where a workload has an `endpoint_share` or `aws_services`. Fewer classes, less work
@@ -223,8 +251,8 @@ struct Simulation<'a, D> {
     connections: Slab,
     recorder: Recorder,
     outcome: Outcome,
-    /// Next arrival time per workload (`None` once past the horizon).
-    next_arrivals: Vec<Option<Nanos>>,
+    /// Next arrival time per workload ([`NEVER`] once past the horizon).
+    next_arrivals: Vec<Nanos>,
     /// The earliest of `next_arrivals`, kept as they change (the engine asks after every event).
     /// [`NEVER`] once past the horizon.
     first_arrival: Nanos,
@@ -233,7 +261,8 @@ struct Simulation<'a, D> {
     device_deadline: std::cell::Cell<Nanos>,
     /// The device changed since `device_deadline` was computed. Set before every call that may
     /// move a deadline (every `&mut` call on the fleet but `release`, which frees a port or a
-    /// table entry and never touches a flow, a credit or a timer); the engine asks for the next
+    /// table entry and never touches a flow, a credit or a timer; once for a run of such calls
+    /// within one event, as only `next_deadline` clears it); the engine asks for the next
     /// deadline after every event, and most events (idle holds ending, releases) leave the
     /// device as it was.
     device_changed: std::cell::Cell<bool>,
@@ -300,7 +329,7 @@ impl<'a, D: Device> Simulation<'a, D> {
                 flow_classes,
             ),
             outcome: Outcome::default(),
-            next_arrivals: vec![None; scenario.workloads.len()],
+            next_arrivals: vec![NEVER; scenario.workloads.len()],
             first_arrival: NEVER,
             device_deadline: std::cell::Cell::new(NEVER),
             device_changed: std::cell::Cell::new(true),
@@ -315,11 +344,12 @@ impl<'a, D: Device> Simulation<'a, D> {
 
     fn schedule_start(&mut self, queue: &mut EventQueue<Event>) {
         for class in 0..self.classes.len() as u32 {
-            self.next_arrivals[class as usize] =
-                self.generator
-                    .next_arrival(class, 0, self.scenario.duration_ns);
+            self.next_arrivals[class as usize] = self
+                .generator
+                .next_arrival(class, 0, self.scenario.duration_ns)
+                .unwrap_or(NEVER);
         }
-        self.first_arrival = self.earliest_arrival().unwrap_or(NEVER);
+        self.first_arrival = self.earliest_arrival();
         if let Some(interval) = self.egress.tick_interval() {
             queue.push(interval, Event::DeviceTick);
         }
@@ -334,17 +364,16 @@ impl<'a, D: Device> Simulation<'a, D> {
         }
     }
 
-    fn earliest_arrival(&self) -> Option<Nanos> {
-        self.next_arrivals
-            .iter()
-            .fold(None, |a, &b| crate::model::device::earliest(a, b))
+    fn earliest_arrival(&self) -> Nanos {
+        self.next_arrivals.iter().fold(NEVER, |a, &b| a.min(b))
     }
 
     #[inline]
     fn on_arrival(&mut self, now: Nanos, class: u32, queue: &mut EventQueue<Event>) {
-        self.next_arrivals[class as usize] =
-            self.generator
-                .next_arrival(class, now, self.scenario.duration_ns);
+        self.next_arrivals[class as usize] = self
+            .generator
+            .next_arrival(class, now, self.scenario.duration_ns)
+            .unwrap_or(NEVER);
         let arrival = self.generator.draw(class);
         // Clients in an AZ that is down send nothing (the arrival is still drawn, so every
         // candidate keeps seeing the same traffic).
@@ -380,16 +409,19 @@ impl<'a, D: Device> Simulation<'a, D> {
         match self.egress.admit(now, class as usize, arrival.destination) {
             Err(refusal) => self.recorder.on_refused(refusal, &arrival, in_window),
             Ok(path) => {
-                let mut connection = Connection::new(now, path, &arrival, in_window);
                 let aws = arrival.aws_service || arrival.interface_service.is_some();
-                connection.flow_class = self.classes[class as usize].flow_classes[aws as usize];
-                let (id, generation) = self.connections.insert(connection);
+                let flow_class = self.classes[class as usize].flow_classes[aws as usize];
+                let connection = Connection::new(now, path, flow_class, &arrival, in_window);
                 self.recorder.on_admitted(now, class);
-                self.device_changed.set(true);
+                // `device_changed` is still set from `admit`.
                 match self.egress.processing_delay(now, path) {
-                    0 => self.start_transfer(now, id, queue),
+                    0 => self.start_transfer(now, connection, queue),
                     delay => {
-                        self.connections.get_mut(id).phase = Phase::Queued;
+                        let queued = Connection {
+                            phase: Phase::Queued,
+                            ..connection
+                        };
+                        let (id, generation, _) = self.connections.insert(queued);
                         let event = Event::StartTransfer {
                             connection: id,
                             generation,
@@ -423,37 +455,48 @@ impl<'a, D: Device> Simulation<'a, D> {
         (arrival.ipv6 && self.candidate.egress_only_igw).then_some(Bypass::EgressOnlyIgw)
     }
 
-    /// Starts the first phase with bytes to move, or finishes at once when there are none.
+    /// Stores `connection`, just admitted with the device ready for it, and starts its first
+    /// phase with bytes to move, or finishes at once when there are none.
     #[inline]
-    fn start_transfer(&mut self, now: Nanos, id: u32, queue: &mut EventQueue<Event>) {
-        let connection = self.connections.get(id);
-        let (request_bytes, response_bytes) = (connection.request_bytes, connection.response_bytes);
-        if request_bytes > 0.0 {
-            self.start_phase(now, id, Direction::Out, request_bytes);
-        } else if response_bytes > 0.0 {
-            self.start_phase(now, id, Direction::In, response_bytes);
-        } else {
-            self.on_transfer_done(now, id, queue);
+    fn start_transfer(
+        &mut self,
+        now: Nanos,
+        connection: Connection,
+        queue: &mut EventQueue<Event>,
+    ) {
+        let (id, _, stored) = self.connections.insert(connection);
+        match stored.first_direction() {
+            Some(direction) => {
+                start_phase(
+                    &mut self.egress,
+                    &self.device_changed,
+                    now,
+                    id,
+                    stored,
+                    direction,
+                );
+            }
+            None => self.on_transfer_done(now, id, queue),
         }
     }
 
-    #[inline]
-    fn start_phase(&mut self, now: Nanos, id: u32, direction: Direction, bytes: f64) {
+    /// [`Simulation::start_transfer`] for a stored connection whose request waited for the
+    /// device's CPU.
+    fn start_queued_transfer(&mut self, now: Nanos, id: u32, queue: &mut EventQueue<Event>) {
         let connection = self.connections.get_mut(id);
-        self.device_changed.set(true);
-        let mark = self.egress.start_flow(
-            now,
-            connection.path,
-            direction,
-            connection.flow_class,
-            id,
-            bytes,
-        );
-        connection.phase = match direction {
-            Direction::Out => Phase::Request,
-            Direction::In => Phase::Response,
-        };
-        connection.mark = mark;
+        match connection.first_direction() {
+            Some(direction) => {
+                start_phase(
+                    &mut self.egress,
+                    &self.device_changed,
+                    now,
+                    id,
+                    connection,
+                    direction,
+                );
+            }
+            None => self.on_transfer_done(now, id, queue),
+        }
     }
 
     #[inline]
@@ -467,19 +510,24 @@ impl<'a, D: Device> Simulation<'a, D> {
     ) {
         let connection = self.connections.get_mut(id);
         connection.settle(direction, progress);
-        let response_bytes = connection.response_bytes;
-        if direction == Direction::Out && response_bytes > 0.0 {
-            self.start_phase(now, id, Direction::In, response_bytes);
+        if direction == Direction::Out && connection.response_bytes > 0.0 {
+            start_phase(
+                &mut self.egress,
+                &self.device_changed,
+                now,
+                id,
+                connection,
+                Direction::In,
+            );
         } else {
             self.on_transfer_done(now, id, queue);
         }
     }
 
     /// Transfer complete: record its completion time, then hold the connection idle.
-    #[inline]
+    #[inline(always)]
     fn on_transfer_done(&mut self, now: Nanos, id: u32, queue: &mut EventQueue<Event>) {
-        let generation = self.connections.generation(id);
-        let connection = self.connections.get_mut(id);
+        let (generation, connection) = self.connections.get_mut_with_generation(id);
         connection.phase = Phase::Holding;
         let class = &self.classes[connection.class as usize];
         self.recorder
@@ -487,7 +535,7 @@ impl<'a, D: Device> Simulation<'a, D> {
         let idle_timeout = self.egress.idle_timeout_ns(class.protocol);
         let hold = connection.hold_ns;
         if hold == 0 {
-            self.close(now, id, queue);
+            self.end_hold(now, id, generation, false, queue);
         } else if hold >= idle_timeout {
             let event = Event::HoldEnd {
                 connection: id,
@@ -507,17 +555,38 @@ impl<'a, D: Device> Simulation<'a, D> {
         }
     }
 
+    /// The hold of connection `id`, stored with `generation`, ends at `now`: its client closes
+    /// it, or the device cut it idle (`idle_cut`). Nothing happens if the connection is no
+    /// longer holding (its client went down meanwhile, or its path failed). One look-up of
+    /// the connection for the check, the close and the release.
     #[inline]
-    fn close(&mut self, now: Nanos, id: u32, queue: &mut EventQueue<Event>) {
-        let generation = self.connections.generation(id);
-        let connection = self.connections.get_mut(id);
+    fn end_hold(
+        &mut self,
+        now: Nanos,
+        id: u32,
+        generation: u32,
+        idle_cut: bool,
+        queue: &mut EventQueue<Event>,
+    ) {
+        let Some(connection) = self.connections.current_mut(id, generation) else {
+            return;
+        };
+        if connection.phase != Phase::Holding {
+            return;
+        }
+        if idle_cut {
+            self.recorder.on_idle_timeout(connection);
+        }
         connection.phase = Phase::Closed;
         self.recorder.on_closed(now, connection);
         let delay = self
             .egress
             .release_delay_ns(self.classes[connection.class as usize].protocol);
         if delay == 0 {
-            self.release(id);
+            // `release`, with the connection at hand.
+            let (path, destination) = (connection.path, connection.destination);
+            self.connections.discard(id);
+            self.egress.release(path, destination);
         } else {
             queue.push(
                 now.saturating_add(delay),
@@ -545,21 +614,23 @@ impl<'a, D: Device> Simulation<'a, D> {
     /// for the next deadline.
     #[inline]
     fn on_device_outcome(&mut self, now: Nanos, queue: &mut EventQueue<Event>) {
-        if self.outcome.reset.is_empty() && self.outcome.failed.is_empty() {
-            // Flows finished and nothing failed: the case of nearly every deadline.
-            for index in 0..self.outcome.finished.len() {
-                let done = self.outcome.finished[index];
-                self.on_flow_finished(now, done.direction, done.flow, done.progress, queue);
-            }
-            self.outcome.finished.clear();
+        let outcome = &mut self.outcome;
+        if let [done] = outcome.finished[..]
+            && outcome.reset.is_empty()
+            && outcome.failed.is_empty()
+        {
+            // One flow finished and nothing failed: the case of nearly every deadline.
+            outcome.finished.clear();
+            self.on_flow_finished(now, done.direction, done.flow, done.progress, queue);
             return;
         }
-        self.on_device_failures(now, queue);
+        self.on_device_outcome_in_full(now, queue);
     }
 
-    /// [`Simulation::on_device_outcome`] when a flow was reset or a path failed.
+    /// [`Simulation::on_device_outcome`] when it is not one finished flow alone: several, none,
+    /// or a flow reset or a path failed.
     #[inline(never)]
-    fn on_device_failures(&mut self, now: Nanos, queue: &mut EventQueue<Event>) {
+    fn on_device_outcome_in_full(&mut self, now: Nanos, queue: &mut EventQueue<Event>) {
         for index in 0..self.outcome.reset.len() {
             let cut = self.outcome.reset[index];
             self.connections
@@ -804,12 +875,18 @@ impl<D: Device> Model for Simulation<'_, D> {
             self.on_device_outcome(now, queue);
         }
         if self.first_arrival == now {
+            if let [_] = self.next_arrivals[..] {
+                // One workload: its arrival is the one due, and its next is the first.
+                self.on_arrival(now, 0, queue);
+                self.first_arrival = self.next_arrivals[0];
+                return;
+            }
             for class in 0..self.next_arrivals.len() {
-                if self.next_arrivals[class] == Some(now) {
+                if self.next_arrivals[class] == now {
                     self.on_arrival(now, class as u32, queue);
                 }
             }
-            self.first_arrival = self.earliest_arrival().unwrap_or(NEVER);
+            self.first_arrival = self.earliest_arrival();
         }
     }
 
@@ -820,27 +897,17 @@ impl<D: Device> Model for Simulation<'_, D> {
                 connection,
                 generation,
                 idle_cut,
-            } => {
-                // A connection whose client went down meanwhile is already closed.
-                if !self.connections.is_current(connection, generation)
-                    || self.connections.get(connection).phase != Phase::Holding
-                {
-                    return;
-                }
-                if idle_cut {
-                    self.recorder
-                        .on_idle_timeout(self.connections.get(connection));
-                }
-                self.close(now, connection, queue);
-            }
+            } => self.end_hold(now, connection, generation, idle_cut, queue),
             Event::StartTransfer {
                 connection,
                 generation,
             } => {
-                if self.connections.is_current(connection, generation)
-                    && self.connections.get(connection).phase == Phase::Queued
+                if self
+                    .connections
+                    .current_mut(connection, generation)
+                    .is_some_and(|c| c.phase == Phase::Queued)
                 {
-                    self.start_transfer(now, connection, queue);
+                    self.start_queued_transfer(now, connection, queue);
                 }
             }
             Event::Release {
