@@ -111,8 +111,15 @@ struct ClassGenerator {
     acceptance: Vec<f64>,
     request: Sampler,
     response: Sampler,
+    /// Both sizes when both are constant (each already `max(0.0)`, as `draw` takes them), so
+    /// `draw` skips the two samplers; they draw no random number then either.
+    constant_sizes: Option<(f64, f64)>,
     hold: Sampler,
     zipf: Option<Zipf>,
+    /// Whether every connection goes to the workload's one destination over IPv4 internet: no
+    /// Zipf, no S3/DynamoDB share, no AWS services nor IPv6 share. Then `draw` skips the
+    /// destination, endpoint and route draws, none of which would draw a random number.
+    fixed_route: bool,
     first_destination: u32,
     /// A replayed workload's cursor over its trace (the Poisson fields above then go unused).
     replay: Option<ReplayCursor>,
@@ -135,6 +142,20 @@ impl Generator {
                         w.profile.iter().map(|m| m / peak).collect(),
                     )
                 };
+                let (request, response) =
+                    (Sampler::new(w.request_bytes), Sampler::new(w.response_bytes));
+                let constant_sizes = match (request, response) {
+                    (Sampler::Constant(request), Sampler::Constant(response)) => {
+                        Some((request.max(0.0), response.max(0.0)))
+                    }
+                    _ => None,
+                };
+                let zipf = (w.destinations > 1)
+                    .then(|| Zipf::new(w.destinations as f64, w.zipf_exponent))
+                    .flatten();
+                let route = Route::new(w, streams.stream("route", index));
+                // `draw` takes the endpoint share only when it is above 0 (so not NaN either).
+                let fixed_route = zipf.is_none() && !(w.endpoint_share > 0.0) && !route.draws;
                 let class = ClassGenerator {
                     arrivals: streams.stream("arrivals", index),
                     sizes: streams.stream("sizes", index),
@@ -142,16 +163,16 @@ impl Generator {
                     holds: streams.stream("hold", index),
                     endpoint: streams.stream("endpoint", index),
                     endpoint_share: w.endpoint_share,
-                    route: Route::new(w, streams.stream("route", index)),
+                    route,
                     interarrival_at_peak: Exp::new(peak_rate.max(1e-12))
                         .unwrap_or(Exp::new(1.0).expect("1 is a valid rate")),
                     acceptance,
-                    request: Sampler::new(w.request_bytes),
-                    response: Sampler::new(w.response_bytes),
+                    request,
+                    response,
+                    constant_sizes,
                     hold: Sampler::new(w.hold_s),
-                    zipf: (w.destinations > 1)
-                        .then(|| Zipf::new(w.destinations as f64, w.zipf_exponent))
-                        .flatten(),
+                    zipf,
+                    fixed_route,
                     first_destination,
                     replay: w
                         .replay
@@ -217,17 +238,31 @@ impl Generator {
                 ipv6,
             };
         }
-        let offset = match &g.zipf {
-            Some(zipf) => (zipf.sample(&mut g.destinations) as u32).saturating_sub(1),
-            None => 0,
+        let (offset, aws_service, interface_service, ipv6) = if g.fixed_route {
+            (0, false, None, false)
+        } else {
+            let offset = match &g.zipf {
+                Some(zipf) => (zipf.sample(&mut g.destinations) as u32).saturating_sub(1),
+                None => 0,
+            };
+            let aws_service =
+                g.endpoint_share > 0.0 && g.endpoint.random::<f64>() < g.endpoint_share;
+            let (interface_service, ipv6) = g.route.draw(aws_service);
+            (offset, aws_service, interface_service, ipv6)
         };
-        let aws_service = g.endpoint_share > 0.0 && g.endpoint.random::<f64>() < g.endpoint_share;
-        let (interface_service, ipv6) = g.route.draw(aws_service);
+        // The request's size is drawn before the response's, from the same stream.
+        let (request_bytes, response_bytes) = match g.constant_sizes {
+            Some(sizes) => sizes,
+            None => (
+                g.request.sample(&mut g.sizes).max(0.0),
+                g.response.sample(&mut g.sizes).max(0.0),
+            ),
+        };
         Arrival {
             class,
             destination: g.first_destination + offset,
-            request_bytes: g.request.sample(&mut g.sizes).max(0.0),
-            response_bytes: g.response.sample(&mut g.sizes).max(0.0),
+            request_bytes,
+            response_bytes,
             hold_ns: seconds_to_ns(g.hold.sample(&mut g.holds)),
             aws_service,
             interface_service,
