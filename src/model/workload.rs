@@ -197,47 +197,89 @@ impl Generator {
     /// Time of the next arrival of `class` after `now`, or `None` past `horizon`.
     #[inline(always)]
     pub(crate) fn next_arrival(&mut self, class: u32, now: Nanos, horizon: Nanos) -> Option<Nanos> {
-        let generator = &mut self.classes[class as usize];
-        if let Some(replay) = &mut generator.replay {
+        self.classes[class as usize].next_arrival(now, horizon)
+    }
+
+    /// Draws what the arriving connection of `class` wants (after its `next_arrival`).
+    pub(crate) fn draw(&mut self, class: u32) -> Arrival {
+        self.classes[class as usize].draw(class)
+    }
+
+    /// A connection of `class` arriving at `now`: the time of the class's next arrival (`None`
+    /// past `horizon`), then what this one wants. The same draws in the same order as
+    /// taking the next arrival's time and then drawing this connection separately (a replay
+    /// hands out an arrival's time before its connection), with the workload and its kind
+    /// looked up once.
+    #[inline(always)]
+    pub(crate) fn arrive(
+        &mut self,
+        class: u32,
+        now: Nanos,
+        horizon: Nanos,
+    ) -> (Option<Nanos>, Arrival) {
+        let g = &mut self.classes[class as usize];
+        if g.replay.is_some() {
+            let next = g.next_arrival(now, horizon);
+            return (next, g.draw(class));
+        }
+        let next = g.next_poisson_arrival(now, horizon);
+        (next, g.draw_connection(class))
+    }
+}
+
+impl ClassGenerator {
+    #[inline(always)]
+    fn next_arrival(&mut self, now: Nanos, horizon: Nanos) -> Option<Nanos> {
+        if let Some(replay) = &mut self.replay {
             return replay.next_arrival(now, horizon);
         }
+        self.next_poisson_arrival(now, horizon)
+    }
+
+    /// The next arrival of a drawn (not replayed) workload: exponential gaps at the profile's
+    /// peak rate, thinned to the hour's rate.
+    #[inline(always)]
+    fn next_poisson_arrival(&mut self, now: Nanos, horizon: Nanos) -> Option<Nanos> {
         let mut t = now;
         loop {
-            let gap_s = generator
-                .interarrival_at_peak
-                .sample(&mut generator.arrivals);
+            let gap_s = self.interarrival_at_peak.sample(&mut self.arrivals);
             t = t.saturating_add(seconds_to_ns(gap_s).max(1));
             if t >= horizon {
                 return None;
             }
-            if generator.acceptance.is_empty() {
+            if self.acceptance.is_empty() {
                 return Some(t);
             }
-            let hour = (t as f64 / (3600.0 * NS_PER_S)) as usize % generator.acceptance.len();
-            if generator.arrivals.random::<f64>() < generator.acceptance[hour] {
+            let hour = (t as f64 / (3600.0 * NS_PER_S)) as usize % self.acceptance.len();
+            if self.arrivals.random::<f64>() < self.acceptance[hour] {
                 return Some(t);
             }
         }
     }
 
-    /// Draws what the arriving connection of `class` wants.
     #[inline(always)]
-    pub(crate) fn draw(&mut self, class: u32) -> Arrival {
-        let g = &mut self.classes[class as usize];
-        if let Some(replay) = &mut g.replay {
-            let (recorded, destination) = replay.draw();
-            let (interface_service, ipv6) = g.route.draw(recorded.aws_service);
-            return Arrival {
-                class,
-                destination: g.first_destination + destination,
-                request_bytes: recorded.request_bytes,
-                response_bytes: recorded.response_bytes,
-                hold_ns: seconds_to_ns(g.hold.sample(&mut g.holds)),
-                aws_service: recorded.aws_service,
-                interface_service,
-                ipv6,
-            };
+    fn draw(&mut self, class: u32) -> Arrival {
+        let Some(replay) = &mut self.replay else {
+            return self.draw_connection(class);
+        };
+        let (recorded, destination) = replay.draw();
+        let (interface_service, ipv6) = self.route.draw(recorded.aws_service);
+        Arrival {
+            class,
+            destination: self.first_destination + destination,
+            request_bytes: recorded.request_bytes,
+            response_bytes: recorded.response_bytes,
+            hold_ns: seconds_to_ns(self.hold.sample(&mut self.holds)),
+            aws_service: recorded.aws_service,
+            interface_service,
+            ipv6,
         }
+    }
+
+    /// What a connection of a drawn (not replayed) workload wants.
+    #[inline(always)]
+    fn draw_connection(&mut self, class: u32) -> Arrival {
+        let g = self;
         let (offset, aws_service, interface_service, ipv6) = if g.fixed_route {
             (0, false, None, false)
         } else {
@@ -511,13 +553,14 @@ mod tests {
     }
 
     /// Every arrival of class 0 before `horizon`, as the simulation takes them: the next time
-    /// first, then the draw of the current one.
+    /// first, then the draw of the current one (`arrive`).
     fn arrivals(generator: &mut Generator, horizon: Nanos) -> Vec<(Nanos, Arrival)> {
         let mut out = Vec::new();
         let mut next = generator.next_arrival(0, 0, horizon);
         while let Some(now) = next {
-            next = generator.next_arrival(0, now, horizon);
-            out.push((now, generator.draw(0)));
+            let (after, arrival) = generator.arrive(0, now, horizon);
+            next = after;
+            out.push((now, arrival));
         }
         out
     }

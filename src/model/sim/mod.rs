@@ -346,10 +346,10 @@ impl<'a, D: Device> Simulation<'a, D> {
 
     #[inline]
     fn on_arrival(&mut self, now: Nanos, class: u32, queue: &mut EventQueue<Event>) {
-        self.next_arrivals[class as usize] =
-            self.generator
-                .next_arrival(class, now, self.scenario.duration_ns);
-        let arrival = self.generator.draw(class);
+        let (next, arrival) = self
+            .generator
+            .arrive(class, now, self.scenario.duration_ns);
+        self.next_arrivals[class as usize] = next;
         // Clients in an AZ that is down send nothing (the arrival is still drawn, so every
         // candidate keeps seeing the same traffic).
         let az = &self.classes[class as usize].az;
