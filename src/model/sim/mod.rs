@@ -377,7 +377,7 @@ impl<'a, D: Device> Simulation<'a, D> {
             }
             let rate_cap_bps = self.classes[class as usize].rate_cap_bps;
             self.recorder
-                .on_bypass(bypass, &arrival, in_window, rate_cap_bps);
+                .on_bypass(bypass, arrival, in_window, rate_cap_bps);
             return;
         }
         self.device_changed.set(true);

@@ -371,11 +371,13 @@ impl Recorder {
     }
 
     /// A connection carried past the device (`bypass`): delivered in full at its own cap.
+    /// (The arrival by value: taken by reference, it had to be written to memory on every
+    /// arrival, this call being out of line, rather than only on the way here.)
     #[inline]
     pub(crate) fn on_bypass(
         &mut self,
         bypass: Bypass,
-        arrival: &Arrival,
+        arrival: Arrival,
         in_window: bool,
         rate_cap_bps: f64,
     ) {
