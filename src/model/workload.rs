@@ -111,15 +111,21 @@ struct ClassGenerator {
     acceptance: Vec<f64>,
     request: Sampler,
     response: Sampler,
-    /// Both sizes when both are constant (each already `max(0.0)`, as `draw` takes them), so
-    /// `draw` skips the two samplers; they draw no random number then either.
-    constant_sizes: Option<(f64, f64)>,
+    /// Whether both sizes are constant: `draw` then takes `constant_size_values` (each already
+    /// `max(0.0)`, as `draw` takes a drawn size) instead of the two samplers, which draw no
+    /// random number for a constant either.
+    constant_sizes: bool,
+    constant_size_values: (f64, f64),
     hold: Sampler,
     zipf: Option<Zipf>,
     /// Whether every connection goes to the workload's one destination over IPv4 internet: no
     /// Zipf, no S3/DynamoDB share, no AWS services nor IPv6 share. Then `draw` skips the
     /// destination, endpoint and route draws, none of which would draw a random number.
     fixed_route: bool,
+    /// Whether every connection is alike but for its hold: drawn (not replayed), a flat
+    /// profile, a fixed route and constant sizes. `Generator::arrive` then tests this one flag
+    /// instead of those four.
+    uniform: bool,
     first_destination: u32,
     /// A replayed workload's cursor over its trace (the Poisson fields above then go unused).
     replay: Option<ReplayCursor>,
@@ -150,6 +156,7 @@ impl Generator {
                     }
                     _ => None,
                 };
+                let flat = acceptance.is_empty();
                 let zipf = (w.destinations > 1)
                     .then(|| Zipf::new(w.destinations as f64, w.zipf_exponent))
                     .flatten();
@@ -169,10 +176,15 @@ impl Generator {
                     acceptance,
                     request,
                     response,
-                    constant_sizes,
+                    constant_sizes: constant_sizes.is_some(),
+                    constant_size_values: constant_sizes.unwrap_or_default(),
                     hold: Sampler::new(w.hold_s),
                     zipf,
                     fixed_route,
+                    uniform: w.replay.is_none()
+                        && flat
+                        && fixed_route
+                        && constant_sizes.is_some(),
                     first_destination,
                     replay: w
                         .replay
@@ -218,12 +230,16 @@ impl Generator {
         horizon: Nanos,
     ) -> (Option<Nanos>, Arrival) {
         let g = &mut self.classes[class as usize];
+        if g.uniform {
+            let next = g.next_poisson_arrival::<true>(now, horizon);
+            return (next, g.draw_connection::<true>(class));
+        }
         if g.replay.is_some() {
             let next = g.next_arrival(now, horizon);
             return (next, g.draw(class));
         }
-        let next = g.next_poisson_arrival(now, horizon);
-        (next, g.draw_connection(class))
+        let next = g.next_poisson_arrival::<false>(now, horizon);
+        (next, g.draw_connection::<false>(class))
     }
 }
 
@@ -233,13 +249,13 @@ impl ClassGenerator {
         if let Some(replay) = &mut self.replay {
             return replay.next_arrival(now, horizon);
         }
-        self.next_poisson_arrival(now, horizon)
+        self.next_poisson_arrival::<false>(now, horizon)
     }
 
     /// The next arrival of a drawn (not replayed) workload: exponential gaps at the profile's
-    /// peak rate, thinned to the hour's rate.
+    /// peak rate, thinned to the hour's rate. `FLAT`: the caller knows the profile is flat.
     #[inline(always)]
-    fn next_poisson_arrival(&mut self, now: Nanos, horizon: Nanos) -> Option<Nanos> {
+    fn next_poisson_arrival<const FLAT: bool>(&mut self, now: Nanos, horizon: Nanos) -> Option<Nanos> {
         let mut t = now;
         loop {
             let gap_s = self.interarrival_at_peak.sample(&mut self.arrivals);
@@ -247,7 +263,7 @@ impl ClassGenerator {
             if t >= horizon {
                 return None;
             }
-            if self.acceptance.is_empty() {
+            if FLAT || self.acceptance.is_empty() {
                 return Some(t);
             }
             let hour = (t as f64 / (3600.0 * NS_PER_S)) as usize % self.acceptance.len();
@@ -260,7 +276,7 @@ impl ClassGenerator {
     #[inline(always)]
     fn draw(&mut self, class: u32) -> Arrival {
         let Some(replay) = &mut self.replay else {
-            return self.draw_connection(class);
+            return self.draw_connection::<false>(class);
         };
         let (recorded, destination) = replay.draw();
         let (interface_service, ipv6) = self.route.draw(recorded.aws_service);
@@ -276,11 +292,12 @@ impl ClassGenerator {
         }
     }
 
-    /// What a connection of a drawn (not replayed) workload wants.
+    /// What a connection of a drawn (not replayed) workload wants. `UNIFORM`: the caller knows
+    /// the workload is `uniform`.
     #[inline(always)]
-    fn draw_connection(&mut self, class: u32) -> Arrival {
+    fn draw_connection<const UNIFORM: bool>(&mut self, class: u32) -> Arrival {
         let g = self;
-        let (offset, aws_service, interface_service, ipv6) = if g.fixed_route {
+        let (offset, aws_service, interface_service, ipv6) = if UNIFORM || g.fixed_route {
             (0, false, None, false)
         } else {
             let offset = match &g.zipf {
@@ -293,12 +310,13 @@ impl ClassGenerator {
             (offset, aws_service, interface_service, ipv6)
         };
         // The request's size is drawn before the response's, from the same stream.
-        let (request_bytes, response_bytes) = match g.constant_sizes {
-            Some(sizes) => sizes,
-            None => (
+        let (request_bytes, response_bytes) = if UNIFORM || g.constant_sizes {
+            g.constant_size_values
+        } else {
+            (
                 g.request.sample(&mut g.sizes).max(0.0),
                 g.response.sample(&mut g.sizes).max(0.0),
-            ),
+            )
         };
         Arrival {
             class,
