@@ -152,8 +152,10 @@ impl Generator {
                         w.profile.iter().map(|m| m / peak).collect(),
                     )
                 };
-                let (request, response) =
-                    (Sampler::new(w.request_bytes), Sampler::new(w.response_bytes));
+                let (request, response) = (
+                    Sampler::new(w.request_bytes),
+                    Sampler::new(w.response_bytes),
+                );
                 let constant_sizes = match (request, response) {
                     (Sampler::Constant(request), Sampler::Constant(response)) => {
                         Some((request.max(0.0), response.max(0.0)))
@@ -166,7 +168,8 @@ impl Generator {
                     .flatten();
                 let route = Route::new(w, streams.stream("route", index));
                 // `draw` takes the endpoint share only when it is above 0 (so not NaN either).
-                let fixed_route = zipf.is_none() && !(w.endpoint_share > 0.0) && !route.draws;
+                let draws_endpoint = w.endpoint_share > 0.0;
+                let fixed_route = zipf.is_none() && !draws_endpoint && !route.draws;
                 let class = ClassGenerator {
                     arrivals: streams.stream("arrivals", index),
                     sizes: streams.stream("sizes", index),
@@ -185,10 +188,7 @@ impl Generator {
                     hold: Sampler::new(w.hold_s),
                     zipf,
                     fixed_route,
-                    uniform: w.replay.is_none()
-                        && flat
-                        && fixed_route
-                        && constant_sizes.is_some(),
+                    uniform: w.replay.is_none() && flat && fixed_route && constant_sizes.is_some(),
                     first_destination,
                     replay: w
                         .replay
@@ -259,7 +259,11 @@ impl ClassGenerator {
     /// The next arrival of a drawn (not replayed) workload: exponential gaps at the profile's
     /// peak rate, thinned to the hour's rate. `FLAT`: the caller knows the profile is flat.
     #[inline(always)]
-    fn next_poisson_arrival<const FLAT: bool>(&mut self, now: Nanos, horizon: Nanos) -> Option<Nanos> {
+    fn next_poisson_arrival<const FLAT: bool>(
+        &mut self,
+        now: Nanos,
+        horizon: Nanos,
+    ) -> Option<Nanos> {
         let mut t = now;
         loop {
             let gap_s = self.interarrival_at_peak.sample(&mut self.arrivals);
@@ -586,6 +590,47 @@ mod tests {
             out.push((now, arrival));
         }
         out
+    }
+
+    #[test]
+    fn arrive_draws_what_next_arrival_then_draw_do() {
+        // A uniform workload (drawn, flat, one destination, constant sizes), and one with
+        // every draw: a profile, Zipf destinations, lognormal responses, endpoint and IPv6
+        // shares. `arrive` takes its own paths for both; the draws must be the same.
+        let mut uniform = replayed(&[(0, 0)], 1.0);
+        uniform.replay = None;
+        uniform.rate_per_s = 200.0;
+        uniform.request_bytes = Dist::Constant(1_000.0);
+        uniform.response_bytes = Dist::Constant(4_000.0);
+        uniform.hold_s = Dist::Exponential { mean: 60.0 };
+        uniform.destinations = 1;
+        let mut mixed = uniform.clone();
+        mixed.profile = vec![1.0, 0.4];
+        mixed.destinations = 50;
+        mixed.response_bytes = Dist::LogNormal {
+            mean: 200_000.0,
+            cv: 2.0,
+        };
+        mixed.endpoint_share = 0.2;
+        mixed.ipv6_share = 0.1;
+        let horizon = 2 * 3_600 * NS_PER_S as u64;
+        for (workload, is_uniform) in [(uniform, true), (mixed, false)] {
+            let workloads = [workload];
+            let mut together = Generator::new(&workloads, &Streams::new(3));
+            let mut apart = Generator::new(&workloads, &Streams::new(3));
+            assert_eq!(together.classes[0].uniform, is_uniform);
+            let mut next = together.next_arrival(0, 0, horizon);
+            assert_eq!(next, apart.next_arrival(0, 0, horizon));
+            let mut count = 0;
+            while let Some(now) = next {
+                let (after, arrival) = together.arrive(0, now, horizon);
+                assert_eq!(after, apart.next_arrival(0, now, horizon));
+                assert_eq!(arrival, apart.draw(0));
+                next = after;
+                count += 1;
+            }
+            assert!(count > 100_000, "{count} arrivals");
+        }
     }
 
     #[test]

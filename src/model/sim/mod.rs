@@ -346,9 +346,7 @@ impl<'a, D: Device> Simulation<'a, D> {
 
     #[inline]
     fn on_arrival(&mut self, now: Nanos, class: u32, queue: &mut EventQueue<Event>) {
-        let (next, arrival) = self
-            .generator
-            .arrive(class, now, self.scenario.duration_ns);
+        let (next, arrival) = self.generator.arrive(class, now, self.scenario.duration_ns);
         self.next_arrivals[class as usize] = next;
         // Clients in an AZ that is down send nothing (the arrival is still drawn, so every
         // candidate keeps seeing the same traffic).
