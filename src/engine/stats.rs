@@ -9,13 +9,14 @@
 pub(crate) const SUB_BUCKET_BITS: u32 = 6;
 const SHIFT: u32 = 52 - SUB_BUCKET_BITS;
 
-/// Histogram of positive values from `MIN` upwards, plus exact count, sum and maximum.
+/// Histogram of positive values from `MIN` upwards, plus exact count, sum and maximum. (The
+/// count is that of the buckets and `below_min` together, every value being in one of them:
+/// summed when asked rather than kept per value.)
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct LogHistogram {
     counts: Vec<u64>,
     /// Values at or below `MIN` (including zeros).
     below_min: u64,
-    count: u64,
     sum: f64,
     max: f64,
 }
@@ -34,18 +35,25 @@ impl LogHistogram {
         LogHistogram {
             counts: Vec::new(),
             below_min: 0,
-            count: 0,
             sum: 0.0,
             max: 0.0,
         }
     }
 
+    /// Counts `value`; infinities and NaN are left out.
     #[inline]
     pub(crate) fn record(&mut self, value: f64) {
         if !value.is_finite() {
             return;
         }
-        self.count += 1;
+        self.record_finite(value);
+    }
+
+    /// [`LogHistogram::record`] of a value the caller knows is finite (a time converted from
+    /// nanoseconds), without the check.
+    #[inline]
+    pub(crate) fn record_finite(&mut self, value: f64) {
+        debug_assert!(value.is_finite());
         self.sum += value;
         // `value` is finite and `max` never NaN, so this is `max.max(value)` without the NaN
         // handling `f64::max` compiles to (values are sizes and times: never −0).
@@ -72,7 +80,7 @@ impl LogHistogram {
     }
 
     pub(crate) fn count(&self) -> u64 {
-        self.count
+        self.below_min + self.counts.iter().sum::<u64>()
     }
 
     /// Adds `other`'s values, as if each had been recorded here: counts add bucket by bucket, so
@@ -85,27 +93,26 @@ impl LogHistogram {
             *mine += theirs;
         }
         self.below_min += other.below_min;
-        self.count += other.count;
         self.sum += other.sum;
         self.max = self.max.max(other.max);
     }
 
     pub(crate) fn mean(&self) -> f64 {
-        if self.count == 0 {
-            0.0
-        } else {
-            self.sum / self.count as f64
+        match self.count() {
+            0 => 0.0,
+            count => self.sum / count as f64,
         }
     }
 
     /// The `q`-quantile (0 ≤ q ≤ 1): the middle of its bucket, capped at the maximum seen; 0
     /// when empty.
     pub(crate) fn quantile(&self, q: f64) -> f64 {
-        if self.count == 0 {
+        let count = self.count();
+        if count == 0 {
             return 0.0;
         }
-        let rank = ((q.clamp(0.0, 1.0) * self.count as f64).ceil() as u64).max(1);
-        if rank >= self.count {
+        let rank = ((q.clamp(0.0, 1.0) * count as f64).ceil() as u64).max(1);
+        if rank >= count {
             return self.max;
         }
         if rank <= self.below_min {

@@ -78,6 +78,10 @@ impl Sampler {
     // 14's routes moved it out of `Generator::draw`, 36 M instructions on benchmark (a)).
     #[inline(always)]
     pub(crate) fn sample(&self, rng: &mut StreamRng) -> f64 {
+        // The usual hold first, on its own: one comparison instead of the match's jump table.
+        if let Sampler::Exponential(d) = self {
+            return d.sample(rng);
+        }
         match self {
             Sampler::Constant(value) => *value,
             Sampler::Exponential(d) => d.sample(rng),
@@ -111,8 +115,21 @@ struct ClassGenerator {
     acceptance: Vec<f64>,
     request: Sampler,
     response: Sampler,
+    /// Whether both sizes are constant: `draw` then takes `constant_size_values` (each already
+    /// `max(0.0)`, as `draw` takes a drawn size) instead of the two samplers, which draw no
+    /// random number for a constant either.
+    constant_sizes: bool,
+    constant_size_values: (f64, f64),
     hold: Sampler,
     zipf: Option<Zipf>,
+    /// Whether every connection goes to the workload's one destination over IPv4 internet: no
+    /// Zipf, no S3/DynamoDB share, no AWS services nor IPv6 share. Then `draw` skips the
+    /// destination, endpoint and route draws, none of which would draw a random number.
+    fixed_route: bool,
+    /// Whether every connection is alike but for its hold: drawn (not replayed), a flat
+    /// profile, a fixed route and constant sizes. `Generator::arrive` then tests this one flag
+    /// instead of those four.
+    uniform: bool,
     first_destination: u32,
     /// A replayed workload's cursor over its trace (the Poisson fields above then go unused).
     replay: Option<ReplayCursor>,
@@ -135,6 +152,24 @@ impl Generator {
                         w.profile.iter().map(|m| m / peak).collect(),
                     )
                 };
+                let (request, response) = (
+                    Sampler::new(w.request_bytes),
+                    Sampler::new(w.response_bytes),
+                );
+                let constant_sizes = match (request, response) {
+                    (Sampler::Constant(request), Sampler::Constant(response)) => {
+                        Some((request.max(0.0), response.max(0.0)))
+                    }
+                    _ => None,
+                };
+                let flat = acceptance.is_empty();
+                let zipf = (w.destinations > 1)
+                    .then(|| Zipf::new(w.destinations as f64, w.zipf_exponent))
+                    .flatten();
+                let route = Route::new(w, streams.stream("route", index));
+                // `draw` takes the endpoint share only when it is above 0 (so not NaN either).
+                let draws_endpoint = w.endpoint_share > 0.0;
+                let fixed_route = zipf.is_none() && !draws_endpoint && !route.draws;
                 let class = ClassGenerator {
                     arrivals: streams.stream("arrivals", index),
                     sizes: streams.stream("sizes", index),
@@ -142,16 +177,18 @@ impl Generator {
                     holds: streams.stream("hold", index),
                     endpoint: streams.stream("endpoint", index),
                     endpoint_share: w.endpoint_share,
-                    route: Route::new(w, streams.stream("route", index)),
+                    route,
                     interarrival_at_peak: Exp::new(peak_rate.max(1e-12))
                         .unwrap_or(Exp::new(1.0).expect("1 is a valid rate")),
                     acceptance,
-                    request: Sampler::new(w.request_bytes),
-                    response: Sampler::new(w.response_bytes),
+                    request,
+                    response,
+                    constant_sizes: constant_sizes.is_some(),
+                    constant_size_values: constant_sizes.unwrap_or_default(),
                     hold: Sampler::new(w.hold_s),
-                    zipf: (w.destinations > 1)
-                        .then(|| Zipf::new(w.destinations as f64, w.zipf_exponent))
-                        .flatten(),
+                    zipf,
+                    fixed_route,
+                    uniform: w.replay.is_none() && flat && fixed_route && constant_sizes.is_some(),
                     first_destination,
                     replay: w
                         .replay
@@ -176,58 +213,125 @@ impl Generator {
     /// Time of the next arrival of `class` after `now`, or `None` past `horizon`.
     #[inline(always)]
     pub(crate) fn next_arrival(&mut self, class: u32, now: Nanos, horizon: Nanos) -> Option<Nanos> {
-        let generator = &mut self.classes[class as usize];
-        if let Some(replay) = &mut generator.replay {
+        self.classes[class as usize].next_arrival(now, horizon)
+    }
+
+    /// Draws what the arriving connection of `class` wants (after its `next_arrival`).
+    pub(crate) fn draw(&mut self, class: u32) -> Arrival {
+        self.classes[class as usize].draw(class)
+    }
+
+    /// A connection of `class` arriving at `now`: the time of the class's next arrival (`None`
+    /// past `horizon`), then what this one wants. The same draws in the same order as
+    /// taking the next arrival's time and then drawing this connection separately (a replay
+    /// hands out an arrival's time before its connection), with the workload and its kind
+    /// looked up once.
+    #[inline(always)]
+    pub(crate) fn arrive(
+        &mut self,
+        class: u32,
+        now: Nanos,
+        horizon: Nanos,
+    ) -> (Option<Nanos>, Arrival) {
+        let g = &mut self.classes[class as usize];
+        if g.uniform {
+            let next = g.next_poisson_arrival::<true>(now, horizon);
+            return (next, g.draw_connection::<true>(class));
+        }
+        if g.replay.is_some() {
+            let next = g.next_arrival(now, horizon);
+            return (next, g.draw(class));
+        }
+        let next = g.next_poisson_arrival::<false>(now, horizon);
+        (next, g.draw_connection::<false>(class))
+    }
+}
+
+impl ClassGenerator {
+    #[inline(always)]
+    fn next_arrival(&mut self, now: Nanos, horizon: Nanos) -> Option<Nanos> {
+        if let Some(replay) = &mut self.replay {
             return replay.next_arrival(now, horizon);
         }
+        self.next_poisson_arrival::<false>(now, horizon)
+    }
+
+    /// The next arrival of a drawn (not replayed) workload: exponential gaps at the profile's
+    /// peak rate, thinned to the hour's rate. `FLAT`: the caller knows the profile is flat.
+    #[inline(always)]
+    fn next_poisson_arrival<const FLAT: bool>(
+        &mut self,
+        now: Nanos,
+        horizon: Nanos,
+    ) -> Option<Nanos> {
         let mut t = now;
         loop {
-            let gap_s = generator
-                .interarrival_at_peak
-                .sample(&mut generator.arrivals);
-            t = t.saturating_add(seconds_to_ns(gap_s).max(1));
-            if t >= horizon {
-                return None;
-            }
-            if generator.acceptance.is_empty() {
+            let gap_s = self.interarrival_at_peak.sample(&mut self.arrivals);
+            // Beyond u64 is beyond the horizon too.
+            t = match t.checked_add(seconds_to_ns(gap_s).max(1)) {
+                Some(t) if t < horizon => t,
+                _ => return None,
+            };
+            if FLAT || self.acceptance.is_empty() {
                 return Some(t);
             }
-            let hour = (t as f64 / (3600.0 * NS_PER_S)) as usize % generator.acceptance.len();
-            if generator.arrivals.random::<f64>() < generator.acceptance[hour] {
+            let hour = (t as f64 / (3600.0 * NS_PER_S)) as usize % self.acceptance.len();
+            if self.arrivals.random::<f64>() < self.acceptance[hour] {
                 return Some(t);
             }
         }
     }
 
-    /// Draws what the arriving connection of `class` wants.
     #[inline(always)]
-    pub(crate) fn draw(&mut self, class: u32) -> Arrival {
-        let g = &mut self.classes[class as usize];
-        if let Some(replay) = &mut g.replay {
-            let (recorded, destination) = replay.draw();
-            let (interface_service, ipv6) = g.route.draw(recorded.aws_service);
-            return Arrival {
-                class,
-                destination: g.first_destination + destination,
-                request_bytes: recorded.request_bytes,
-                response_bytes: recorded.response_bytes,
-                hold_ns: seconds_to_ns(g.hold.sample(&mut g.holds)),
-                aws_service: recorded.aws_service,
-                interface_service,
-                ipv6,
-            };
-        }
-        let offset = match &g.zipf {
-            Some(zipf) => (zipf.sample(&mut g.destinations) as u32).saturating_sub(1),
-            None => 0,
+    fn draw(&mut self, class: u32) -> Arrival {
+        let Some(replay) = &mut self.replay else {
+            return self.draw_connection::<false>(class);
         };
-        let aws_service = g.endpoint_share > 0.0 && g.endpoint.random::<f64>() < g.endpoint_share;
-        let (interface_service, ipv6) = g.route.draw(aws_service);
+        let (recorded, destination) = replay.draw();
+        let (interface_service, ipv6) = self.route.draw(recorded.aws_service);
+        Arrival {
+            class,
+            destination: self.first_destination + destination,
+            request_bytes: recorded.request_bytes,
+            response_bytes: recorded.response_bytes,
+            hold_ns: seconds_to_ns(self.hold.sample(&mut self.holds)),
+            aws_service: recorded.aws_service,
+            interface_service,
+            ipv6,
+        }
+    }
+
+    /// What a connection of a drawn (not replayed) workload wants. `UNIFORM`: the caller knows
+    /// the workload is `uniform`.
+    #[inline(always)]
+    fn draw_connection<const UNIFORM: bool>(&mut self, class: u32) -> Arrival {
+        let g = self;
+        let (offset, aws_service, interface_service, ipv6) = if UNIFORM || g.fixed_route {
+            (0, false, None, false)
+        } else {
+            let offset = match &g.zipf {
+                Some(zipf) => (zipf.sample(&mut g.destinations) as u32).saturating_sub(1),
+                None => 0,
+            };
+            let aws_service =
+                g.endpoint_share > 0.0 && g.endpoint.random::<f64>() < g.endpoint_share;
+            let (interface_service, ipv6) = g.route.draw(aws_service);
+            (offset, aws_service, interface_service, ipv6)
+        };
+        // The request's size is drawn before the response's, from the same stream.
+        let (request_bytes, response_bytes) = if UNIFORM || g.constant_sizes {
+            g.constant_size_values
+        } else {
+            (
+                g.request.sample(&mut g.sizes).max(0.0),
+                g.response.sample(&mut g.sizes).max(0.0),
+            )
+        };
         Arrival {
             class,
             destination: g.first_destination + offset,
-            request_bytes: g.request.sample(&mut g.sizes).max(0.0),
-            response_bytes: g.response.sample(&mut g.sizes).max(0.0),
+            request_bytes,
+            response_bytes,
             hold_ns: seconds_to_ns(g.hold.sample(&mut g.holds)),
             aws_service,
             interface_service,
@@ -476,15 +580,57 @@ mod tests {
     }
 
     /// Every arrival of class 0 before `horizon`, as the simulation takes them: the next time
-    /// first, then the draw of the current one.
+    /// first, then the draw of the current one (`arrive`).
     fn arrivals(generator: &mut Generator, horizon: Nanos) -> Vec<(Nanos, Arrival)> {
         let mut out = Vec::new();
         let mut next = generator.next_arrival(0, 0, horizon);
         while let Some(now) = next {
-            next = generator.next_arrival(0, now, horizon);
-            out.push((now, generator.draw(0)));
+            let (after, arrival) = generator.arrive(0, now, horizon);
+            next = after;
+            out.push((now, arrival));
         }
         out
+    }
+
+    #[test]
+    fn arrive_draws_what_next_arrival_then_draw_do() {
+        // A uniform workload (drawn, flat, one destination, constant sizes), and one with
+        // every draw: a profile, Zipf destinations, lognormal responses, endpoint and IPv6
+        // shares. `arrive` takes its own paths for both; the draws must be the same.
+        let mut uniform = replayed(&[(0, 0)], 1.0);
+        uniform.replay = None;
+        uniform.rate_per_s = 200.0;
+        uniform.request_bytes = Dist::Constant(1_000.0);
+        uniform.response_bytes = Dist::Constant(4_000.0);
+        uniform.hold_s = Dist::Exponential { mean: 60.0 };
+        uniform.destinations = 1;
+        let mut mixed = uniform.clone();
+        mixed.profile = vec![1.0, 0.4];
+        mixed.destinations = 50;
+        mixed.response_bytes = Dist::LogNormal {
+            mean: 200_000.0,
+            cv: 2.0,
+        };
+        mixed.endpoint_share = 0.2;
+        mixed.ipv6_share = 0.1;
+        let horizon = 2 * 3_600 * NS_PER_S as u64;
+        for (workload, is_uniform) in [(uniform, true), (mixed, false)] {
+            let workloads = [workload];
+            let mut together = Generator::new(&workloads, &Streams::new(3));
+            let mut apart = Generator::new(&workloads, &Streams::new(3));
+            assert_eq!(together.classes[0].uniform, is_uniform);
+            let mut next = together.next_arrival(0, 0, horizon);
+            assert_eq!(next, apart.next_arrival(0, 0, horizon));
+            let mut count = 0;
+            while let Some(now) = next {
+                let (after, arrival) = together.arrive(0, now, horizon);
+                assert_eq!(after, apart.next_arrival(0, now, horizon));
+                assert_eq!(arrival, apart.draw(0));
+                next = after;
+                count += 1;
+            }
+            assert!(count > 100_000, "{count} arrivals");
+        }
     }
 
     #[test]

@@ -370,11 +370,8 @@ impl<'a, D: Device> Simulation<'a, D> {
 
     #[inline]
     fn on_arrival(&mut self, now: Nanos, class: u32, queue: &mut EventQueue<Event>) {
-        self.next_arrivals[class as usize] = self
-            .generator
-            .next_arrival(class, now, self.scenario.duration_ns)
-            .unwrap_or(NEVER);
-        let arrival = self.generator.draw(class);
+        let (next, arrival) = self.generator.arrive(class, now, self.scenario.duration_ns);
+        self.next_arrivals[class as usize] = next.unwrap_or(NEVER);
         // Clients in an AZ that is down send nothing (the arrival is still drawn, so every
         // candidate keeps seeing the same traffic).
         let az = &self.classes[class as usize].az;
@@ -402,7 +399,7 @@ impl<'a, D: Device> Simulation<'a, D> {
             }
             let rate_cap_bps = self.classes[class as usize].rate_cap_bps;
             self.recorder
-                .on_bypass(bypass, &arrival, in_window, rate_cap_bps);
+                .on_bypass(bypass, arrival, in_window, rate_cap_bps);
             return;
         }
         self.device_changed.set(true);

@@ -362,7 +362,7 @@ impl Recorder {
         tally.counts.book_bytes(connection);
         let fct_s = ns_to_seconds(now - connection.arrival);
         let unloaded_s = connection.offered_bytes() * 8.0 / rate_cap_bps;
-        tally.fct.record(fct_s);
+        tally.fct.record_finite(fct_s);
         tally.slowdown.record(if unloaded_s > 0.0 {
             (fct_s / unloaded_s).max(1.0)
         } else {
@@ -371,11 +371,13 @@ impl Recorder {
     }
 
     /// A connection carried past the device (`bypass`): delivered in full at its own cap.
+    /// (The arrival by value: taken by reference, it had to be written to memory on every
+    /// arrival, this call being out of line, rather than only on the way here.)
     #[inline]
     pub(crate) fn on_bypass(
         &mut self,
         bypass: Bypass,
-        arrival: &Arrival,
+        arrival: Arrival,
         in_window: bool,
         rate_cap_bps: f64,
     ) {

@@ -12,7 +12,7 @@ use super::connection::Connection;
 use super::record::Figures;
 use crate::engine::Nanos;
 use crate::engine::stats::LogHistogram;
-use crate::util::units::ns_to_seconds;
+use crate::util::units::{ns_to_seconds, u64_to_f64};
 
 /// Counts and bytes of connections that arrived in the statistics window.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -143,6 +143,9 @@ pub(super) struct Tally {
     /// Connections open now (admitted, not yet closed or reset), window or not.
     pub(super) open: u64,
     open_integral_s: f64,
+    /// The instant of the last change to `open`, clamped into the window [warmup, horizon)
+    /// (where the integral counts): the next change integrates from there. (0 before the first
+    /// change, when `open` is 0 and the integral has nothing to add.)
     open_since: Nanos,
     sojourn_sum_s: f64,
     sojourn_count: u64,
@@ -171,13 +174,14 @@ impl Tally {
     #[inline]
     pub(super) fn change_open(&mut self, now: Nanos, delta: i64, warmup: Nanos, horizon: Nanos) {
         // `clamp` without its check that warmup ≤ horizon (validation ensures it): this runs
-        // twice per connection.
-        let from = self.open_since.max(warmup).min(horizon);
+        // twice per connection. The last change's instant was stored clamped, so it is not
+        // clamped again.
         let to = now.max(warmup).min(horizon);
+        let from = self.open_since;
         if to > from {
-            self.open_integral_s += self.open as f64 * ns_to_seconds(to - from);
+            self.open_integral_s += u64_to_f64(self.open) * ns_to_seconds(to - from);
         }
-        self.open_since = now;
+        self.open_since = to;
         self.open = self.open.saturating_add_signed(delta);
     }
 
