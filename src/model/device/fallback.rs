@@ -152,8 +152,10 @@ impl Device for Fallback {
         }
     }
 
-    fn next_deadline(&self) -> Option<Nanos> {
-        super::earliest(self.instances.next_deadline(), self.gateway.next_deadline())
+    fn next_deadline(&self) -> Nanos {
+        self.instances
+            .next_deadline()
+            .min(self.gateway.next_deadline())
     }
 
     /// The instances' deadline, the gateway's, then the route: swapped to the gateway when an

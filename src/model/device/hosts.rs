@@ -14,10 +14,10 @@
 
 use super::credits::{CreditBucket, Reserve};
 use super::{Diagnostics, Direction, Finished, Path, PathCapacity};
-use crate::engine::Nanos;
 use crate::engine::fluid::{
     ClassSpec, FlowId, FlowMark, FlowProgress, Link, split_packet_allowance,
 };
+use crate::engine::{NEVER, Nanos};
 
 /// Seconds of packet allowance a full packet bucket holds (assumed: AWS says only that traffic
 /// over an allowance is "queued or dropped", and that microbursts count). A millisecond absorbs
@@ -146,17 +146,23 @@ impl Hosts {
         progress
     }
 
-    pub(crate) fn next_deadline(&self) -> Option<Nanos> {
-        let mut earliest = None;
+    /// The first flow to finish or bucket to switch on any host, [`NEVER`] for none.
+    pub(crate) fn next_deadline(&self) -> Nanos {
+        let mut earliest = NEVER;
         for (index, (path, buckets)) in self.paths.iter().zip(&self.buckets).enumerate() {
-            earliest = super::earliest(earliest, path.next_completion());
+            earliest = earliest.min(path.next_completion_at());
             let packets = packet_rate(path);
-            earliest = super::earliest(earliest, self.packet_buckets[index].next_change(packets));
+            earliest = earliest.min(
+                self.packet_buckets[index]
+                    .next_change(packets)
+                    .unwrap_or(NEVER),
+            );
             for direction in [Direction::Out, Direction::In] {
                 let usage = path.link(direction).delivered_bps();
-                earliest = super::earliest(
-                    earliest,
-                    buckets[direction_index(direction)].next_change(usage),
+                earliest = earliest.min(
+                    buckets[direction_index(direction)]
+                        .next_change(usage)
+                        .unwrap_or(NEVER),
                 );
             }
         }
@@ -388,7 +394,7 @@ mod tests {
         let marks = [hosts.start_flow(0, 0, Direction::Out, 0, 0, 100.0)];
         assert_eq!(hosts.paths()[0].out.delivered_bps(), 5e9);
         let mut done = Vec::new();
-        let at = hosts.next_deadline().unwrap();
+        let at = hosts.next_deadline();
         hosts.on_deadline(at, mark_of(&marks), &mut done);
         assert_eq!(done.len(), 1);
         // It took 100 bytes at 5 Gbps, and its 5.5 packets left the bucket nearly full.
@@ -408,7 +414,7 @@ mod tests {
         let mut hosts = host(udp);
         let marks = [hosts.start_flow(0, 0, Direction::Out, 0, 0, 1e12)];
         assert_eq!(hosts.paths()[0].out.delivered_bps(), 2e9);
-        let drained = hosts.next_deadline().unwrap();
+        let drained = hosts.next_deadline();
         assert!((drained as f64 / S as f64 - 1e3 / 1.5e6).abs() < 1e-8);
         let mut done = Vec::new();
         hosts.on_deadline(drained, mark_of(&marks), &mut done);
@@ -416,7 +422,7 @@ mod tests {
         assert!((packet_rate(&hosts.paths()[0]) - 1e6).abs() < 1e-6);
         // Held at the allowance, the bucket neither drains nor refills: no deadline but the
         // flow's own end.
-        let next = hosts.next_deadline().unwrap();
+        let next = hosts.next_deadline();
         assert!(next > 1_000 * S, "{next}");
     }
 }

@@ -114,7 +114,7 @@ impl Device for Clients {
         self.hosts.stop_flow(now, host, direction, flow, mark)
     }
 
-    fn next_deadline(&self) -> Option<Nanos> {
+    fn next_deadline(&self) -> Nanos {
         self.hosts.next_deadline()
     }
 

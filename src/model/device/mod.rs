@@ -24,7 +24,7 @@ pub(crate) mod nat_instance;
 pub(crate) mod proxy;
 
 use crate::engine::Nanos;
-use crate::engine::fluid::{FlowId, FlowMark, FlowProgress, Link, NEVER};
+use crate::engine::fluid::{FlowId, FlowMark, FlowProgress, Link};
 
 /// Which way bytes move: `Out` carries request bytes to the internet, `In` response bytes back.
 /// AWS specifies bandwidth for each direction separately.
@@ -97,13 +97,8 @@ impl Path {
         }
     }
 
-    #[inline]
-    pub(crate) fn next_completion(&self) -> Option<Nanos> {
-        let at = self.next_completion_at();
-        (at != NEVER).then_some(at)
-    }
-
-    /// [`Path::next_completion`] as a plain instant, [`NEVER`] for none.
+    /// When the next flow on either link finishes at current rates ([`NEVER`](crate::engine::NEVER)
+    /// for none).
     #[inline]
     pub(crate) fn next_completion_at(&self) -> Nanos {
         self.out
@@ -162,14 +157,6 @@ pub(crate) struct Finished {
     pub(crate) progress: FlowProgress,
 }
 
-/// The earlier of two optional instants.
-#[inline]
-pub(crate) fn earliest(a: Option<Nanos>, b: Option<Nanos>) -> Option<Nanos> {
-    // `None` reads as never; written without branches, as it runs several times per event.
-    let at = a.unwrap_or(Nanos::MAX).min(b.unwrap_or(Nanos::MAX));
-    (a.is_some() || b.is_some()).then_some(at)
-}
-
 /// What every kind of egress device answers. The simulation drives a [`fleet::Fleet`] of one
 /// concrete kind, chosen once per run (`sim::run_candidate`), so every call here is static
 /// (and can be inlined): the event loop calls these several times per connection.
@@ -224,8 +211,9 @@ pub(crate) trait Device {
     // Time.
 
     /// The next instant something changes on its own: a flow finishes, credits run dry, an
-    /// instance fails or comes back.
-    fn next_deadline(&self) -> Option<Nanos>;
+    /// instance fails or comes back. [`NEVER`](crate::engine::NEVER) when nothing will: a plain instant, so merging
+    /// deadlines (across kinds, deployments, the simulation's arrivals) is a `min`.
+    fn next_deadline(&self) -> Nanos;
 
     /// Handles whatever is due at `now`, appending to `outcome` the flows that finished, the
     /// flows a failure cut and the paths that failed.

@@ -224,18 +224,16 @@ impl Device for Gateway {
     }
 
     #[inline(always)]
-    fn next_deadline(&self) -> Option<Nanos> {
-        // Plain instants, `NEVER` for none, until the answer: each merge is a `min`.
+    fn next_deadline(&self) -> Nanos {
         let completion = self.path.next_completion_at();
         let rate = packet_rate(&self.path);
         // The packet bucket matters only if it changes before the next flow finishes; that
         // event recomputes it. The cheap test first: this runs after every event.
-        let at = if completion != NEVER && !self.packets.changes_before(completion, rate) {
+        if completion != NEVER && !self.packets.changes_before(completion, rate) {
             completion
         } else {
             completion.min(self.packets.next_change(rate).unwrap_or(NEVER))
-        };
-        (at != NEVER).then_some(at)
+        }
     }
 
     /// Finished flows, and the packet bucket drained or refilled. A gateway fails only with its

@@ -120,9 +120,9 @@ use super::{
     Billing, Device, Diagnostics, Direction, Finished, Hourly, Outage, Outcome, Path, PathCapacity,
     Refusal,
 };
-use crate::engine::Nanos;
 use crate::engine::fluid::{ClassSpec, FlowId, FlowMark, FlowProgress};
 use crate::engine::rng::StreamRng;
+use crate::engine::{NEVER, Nanos};
 use crate::util::units::{NS_PER_S, seconds_to_ns};
 use rand_distr::{Distribution, Exp};
 
@@ -336,12 +336,13 @@ impl Device for Instances {
         self.hosts.stop_flow(now, instance, direction, flow, mark)
     }
 
-    fn next_deadline(&self) -> Option<Nanos> {
+    fn next_deadline(&self) -> Nanos {
+        // A pending failure or comeback is `Some`; `None` (nothing pending) reads as `NEVER`.
         let mut earliest = self.hosts.next_deadline();
         for at in self.next_failure.iter().chain(&self.back_at) {
-            earliest = super::earliest(earliest, *at);
+            earliest = earliest.min(at.unwrap_or(NEVER));
         }
-        super::earliest(earliest, self.scheduled.last().map(|(at, _)| *at))
+        earliest.min(self.scheduled.last().map_or(NEVER, |(at, _)| *at))
     }
 
     /// Finished flows and credit switches first, then failures due now (their flows reset, the

@@ -157,7 +157,7 @@ impl Device for Proxies {
         self.instances.stop_flow(now, path, direction, flow, mark)
     }
 
-    fn next_deadline(&self) -> Option<Nanos> {
+    fn next_deadline(&self) -> Nanos {
         self.instances.next_deadline()
     }
 

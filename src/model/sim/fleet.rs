@@ -13,8 +13,8 @@
 //! Generic over the [`Device`] kind, so the simulation's calls reach the device without a
 //! `match` or a vtable; every deployment is of the one kind the run chose.
 
-use crate::engine::Nanos;
 use crate::engine::fluid::{FlowId, FlowMark, FlowProgress};
+use crate::engine::{NEVER, Nanos};
 use crate::model::device::credits::Reserve;
 use crate::model::device::{
     Billing, Device, Diagnostics, Direction, Outcome, Path, PathCapacity, Refusal,
@@ -252,15 +252,15 @@ impl<D: Device> Fleet<D> {
     }
 
     #[inline]
-    pub(crate) fn next_deadline(&self) -> Option<Nanos> {
+    pub(crate) fn next_deadline(&self) -> Nanos {
         if self.alone {
             // The common case, asked once per event: one device, no AZ outage pending.
             return self.first.device.next_deadline();
         }
-        let devices = self.deployments().fold(None, |at, d| {
-            crate::model::device::earliest(at, d.device.next_deadline())
-        });
-        crate::model::device::earliest(devices, self.az_events.last().map(|e| e.0))
+        let devices = self
+            .deployments()
+            .fold(NEVER, |at, d| at.min(d.device.next_deadline()));
+        devices.min(self.az_events.last().map_or(NEVER, |e| e.0))
     }
 
     /// Runs every deployment that is due, numbering what it reports with global paths.
@@ -280,7 +280,7 @@ impl<D: Device> Fleet<D> {
         }
         let scratch = &mut self.scratch;
         for d in std::iter::once(&mut self.first).chain(&mut self.others) {
-            if d.device.next_deadline().is_none_or(|due| due > now) {
+            if d.device.next_deadline() > now {
                 continue;
             }
             if d.first_path == 0 {

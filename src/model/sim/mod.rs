@@ -854,8 +854,7 @@ impl<D: Device> Model for Simulation<'_, D> {
     fn next_deadline(&self) -> Nanos {
         // Remembered for `on_deadline`, and until the device changes.
         if self.device_changed.replace(false) {
-            let deadline = self.egress.next_deadline();
-            self.device_deadline.set(deadline.unwrap_or(NEVER));
+            self.device_deadline.set(self.egress.next_deadline());
         }
         self.device_deadline.get().min(self.first_arrival)
     }
