@@ -10,7 +10,7 @@
 //! burst and baseline at every event.
 
 use crate::engine::Nanos;
-use crate::util::units::{NS_PER_S, at_least_zero, ns_to_seconds};
+use crate::util::units::{NS_PER_S, at_least_zero, ns_to_seconds, span_to_seconds};
 
 /// Seconds of burst a drained bucket must earn back before bursting resumes (assumed).
 pub(crate) const RESUME_SECONDS: f64 = 1.0;
@@ -113,7 +113,8 @@ impl CreditBucket {
             self.last_update = now;
             return;
         }
-        let dt = ns_to_seconds(now - self.last_update);
+        // Both instants handled by the engine: a span within the run.
+        let dt = span_to_seconds(now - self.last_update);
         self.last_update = now;
         self.bits = (self.bits + (self.baseline_bps - usage_bps) * dt).clamp(0.0, self.max_bits);
         // `f64::min` without its NaN handling (the same value: `min_bits` is never NaN, and a NaN
