@@ -180,7 +180,8 @@ pub(crate) fn ns_to_seconds(ns: u64) -> f64 {
 /// the engine handles nothing after the horizon (`engine::run`), the horizon is the scenario's
 /// `duration`, and the only place a `Scenario` is built (`io::scenario::parse`) refuses a
 /// duration over 366 days, about 2^55 ns. So no input reaches a span this would convert wrongly;
-/// debug builds check it anyway. Runs about fifteen times per connection.
+/// debug builds check it anyway. Runs at every bucket settlement, link advance and
+/// completion, several times per connection.
 #[inline(always)]
 pub(crate) fn span_to_seconds(ns: u64) -> f64 {
     debug_assert!(ns <= i64::MAX as u64, "span of {ns} ns is beyond any run");

@@ -106,13 +106,9 @@ impl CreditBucket {
         if now <= self.last_update {
             return;
         }
-        if self.bits == self.max_bits && self.baseline_bps - usage_bps >= 0.0 {
-            // Full and not drawn on: the clamp below would give `max_bits` again, exactly,
-            // and leave the lowest level where it is. The common case of a NAT gateway's
-            // packet tokens, settled at every flow start.
-            self.last_update = now;
-            return;
-        }
+        // No shortcut for a full bucket not drawn on (the clamp gives `max_bits` again anyway):
+        // on benchmark (a) it was taken 5 times in 1.2 million settlements, as a full bucket is
+        // settled when a flow starts drawing on it, and its test cost more than it saved.
         // Both instants handled by the engine: a span within the run.
         let dt = span_to_seconds(now - self.last_update);
         self.last_update = now;
