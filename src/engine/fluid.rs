@@ -33,7 +33,7 @@
 //! exceeds the allowance when any flow is below its cap.
 
 use crate::engine::Nanos;
-use crate::util::units::{at_least_zero, ns_to_seconds};
+use crate::util::units::{at_least_zero, span_to_seconds};
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BinaryHeap, HashSet};
 
@@ -707,7 +707,8 @@ impl Link {
 
     /// [`Link::advance`] over a gap in which flows ran.
     fn advance_busy(&mut self, now: Nanos) {
-        let dt = ns_to_seconds(now - self.last_update);
+        // Both instants handled by the engine: a span within the run.
+        let dt = span_to_seconds(now - self.last_update);
         self.last_update = now;
         if self.sole != NO_CLASS {
             // The other classes are idle: the pass below would skip them.

@@ -171,6 +171,33 @@ pub(crate) fn ns_to_seconds(ns: u64) -> f64 {
     u64_to_f64(ns) / NS_PER_S
 }
 
+/// Converts a span of simulated time within a run to seconds: the same value as
+/// [`ns_to_seconds`], through the signed conversion alone, without its test for 2^63 ns.
+///
+/// For a `ns` that is an instant the engine handles, or the difference of two such instants
+/// (`now` minus an earlier `now`), never for a deadline, which may lie anywhere up to `NEVER`.
+/// Such a span is below 2^63 ns (292 years), where the signed and unsigned conversions agree:
+/// the engine handles nothing after the horizon (`engine::run`), the horizon is the scenario's
+/// `duration`, and the only place a `Scenario` is built (`io::scenario::parse`) refuses a
+/// duration over 366 days, about 2^55 ns. So no input reaches a span this would convert wrongly;
+/// debug builds check it anyway. Runs at every bucket settlement, link advance and
+/// completion, several times per connection.
+#[inline(always)]
+pub(crate) fn span_to_seconds(ns: u64) -> f64 {
+    debug_assert!(ns <= i64::MAX as u64, "span of {ns} ns is beyond any run");
+    ns as i64 as f64 / NS_PER_S
+}
+
+/// `count as f64` for a count of things the run holds or has handled (connections open, events
+/// seen): through the signed conversion alone, which agrees with the unsigned one below 2^63.
+/// A count of handled things stays far below that (one per event, at billions of events per
+/// hour, would take centuries); debug builds check it.
+#[inline(always)]
+pub(crate) fn count_to_f64(count: u64) -> f64 {
+    debug_assert!(count <= i64::MAX as u64, "count {count} is beyond any run");
+    count as i64 as f64
+}
+
 /// 2^63: below it, the signed conversions (one instruction each way on the baseline x86-64
 /// target, where the unsigned ones are sequences) give exactly what the unsigned ones do.
 const TWO_POW_63: f64 = 9_223_372_036_854_775_808.0;
@@ -280,6 +307,11 @@ mod tests {
         }
         for &i in &integers {
             assert_eq!(u64_to_f64(i).to_bits(), (i as f64).to_bits(), "{i}");
+            if i <= i64::MAX as u64 {
+                assert_eq!(count_to_f64(i).to_bits(), (i as f64).to_bits(), "{i}");
+                let plain = i as f64 / NS_PER_S;
+                assert_eq!(span_to_seconds(i).to_bits(), plain.to_bits(), "{i}");
+            }
         }
         for &f in &floats {
             for seconds in [f, f / NS_PER_S] {

@@ -10,7 +10,7 @@ use crate::model::cost::{Bill, Usage};
 use crate::model::device::{Device, Diagnostics, Direction, PathCapacity, Refusal};
 use crate::model::sim::fleet::Fleet;
 use crate::model::workload::Arrival;
-use crate::util::units::ns_to_seconds;
+use crate::util::units::{ns_to_seconds, span_to_seconds};
 
 /// Everything one run produced.
 #[derive(Debug, Clone)]
@@ -360,7 +360,7 @@ impl Recorder {
         }
         let tally = &mut self.tallies[connection.class as usize];
         tally.counts.book_bytes(connection);
-        let fct_s = ns_to_seconds(now - connection.arrival);
+        let fct_s = span_to_seconds(now - connection.arrival);
         let unloaded_s = connection.offered_bytes() * 8.0 / rate_cap_bps;
         tally.fct.record_finite(fct_s);
         tally.slowdown.record(if unloaded_s > 0.0 {
@@ -416,7 +416,7 @@ impl Recorder {
         if !connection.in_window {
             return;
         }
-        tally.on_left(ns_to_seconds(now - connection.arrival));
+        tally.on_left(span_to_seconds(now - connection.arrival));
         if matches!(
             connection.phase,
             Phase::Queued | Phase::Request | Phase::Response
@@ -442,7 +442,7 @@ impl Recorder {
         let tally = &mut self.tallies[connection.class as usize];
         tally.change_open(now, -1, warmup, horizon);
         if connection.in_window {
-            tally.on_left(ns_to_seconds(now - connection.arrival));
+            tally.on_left(span_to_seconds(now - connection.arrival));
         }
     }
 
@@ -463,7 +463,7 @@ impl Recorder {
         egress: &Fleet<impl Device>,
         cost_cumulative_usd: f64,
     ) {
-        let seconds = ns_to_seconds(now - self.interval_start);
+        let seconds = span_to_seconds(now - self.interval_start);
         if seconds <= 0.0 {
             return;
         }

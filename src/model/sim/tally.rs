@@ -12,7 +12,7 @@ use super::connection::Connection;
 use super::record::Figures;
 use crate::engine::Nanos;
 use crate::engine::stats::LogHistogram;
-use crate::util::units::{ns_to_seconds, u64_to_f64};
+use crate::util::units::{count_to_f64, span_to_seconds};
 
 /// Counts and bytes of connections that arrived in the statistics window.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -179,7 +179,7 @@ impl Tally {
         let to = now.max(warmup).min(horizon);
         let from = self.open_since;
         if to > from {
-            self.open_integral_s += u64_to_f64(self.open) * ns_to_seconds(to - from);
+            self.open_integral_s += count_to_f64(self.open) * span_to_seconds(to - from);
         }
         self.open_since = to;
         self.open = self.open.saturating_add_signed(delta);
@@ -213,7 +213,7 @@ impl Tally {
     /// (its slowdown against its unloaded time at `cap_bps`), and what an unloaded device would
     /// still have to move of it.
     pub(super) fn censor(&mut self, horizon: Nanos, connection: &Connection, cap_bps: f64) {
-        let age_s = ns_to_seconds(horizon - connection.arrival);
+        let age_s = span_to_seconds(horizon - connection.arrival);
         let unloaded_s = connection.offered_bytes() * 8.0 / cap_bps;
         let slowdown = if unloaded_s > 0.0 {
             (age_s / unloaded_s).max(1.0)
