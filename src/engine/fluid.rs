@@ -292,7 +292,8 @@ impl Ord for FinishTag {
     }
 }
 
-/// [`Link`]'s `sole` when flows of more than one class may run.
+/// [`Link`]'s `sole` when flows of more than one class may run: past any class's index, so
+/// that `classes.get_mut(sole)` both tests for a sole class and finds it.
 const NO_CLASS: u32 = u32::MAX;
 
 /// Finish tags within this many bytes of the clock count as finished: float rounding must not
@@ -507,16 +508,18 @@ impl Link {
         mut on_finished: impl FnMut(FlowId, FlowProgress),
     ) {
         self.advance(now);
-        let finished = if self.sole != NO_CLASS {
+        let sole = self.sole as usize;
+        // As in `advance_busy`: one look-up tests for a sole class and finds it.
+        let finished = match self.classes.get_mut(sole) {
             // The other classes are idle and hold no tag: nothing of theirs to look at.
-            let class = self.sole as usize;
-            Self::take_finished_in(class, &mut self.classes[class], &marks, &mut on_finished)
-        } else {
-            let mut finished = 0;
-            for (class, state) in self.classes.iter_mut().enumerate() {
-                finished += Self::take_finished_in(class, state, &marks, &mut on_finished);
+            Some(state) => Self::take_finished_in(sole, state, &marks, &mut on_finished),
+            None => {
+                let mut finished = 0;
+                for (class, state) in self.classes.iter_mut().enumerate() {
+                    finished += Self::take_finished_in(class, state, &marks, &mut on_finished);
+                }
+                finished
             }
-            finished
         };
         self.active_flows -= finished;
         if finished > 0 {
