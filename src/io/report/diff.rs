@@ -85,7 +85,8 @@ struct CandidateChange {
     present: &'static str,
     meets_objectives: BoolChange,
     recommended: BoolChange,
-    monthly_cost_usd: CostChange,
+    /// Each monthly line's change.
+    monthly_cost_usd: CostLines<Change>,
     conn_fail_rate: Change,
     conn_failed: Change,
     drop_rate: Change,
@@ -101,19 +102,6 @@ struct CandidateChange {
 struct BoolChange {
     before: Option<bool>,
     after: Option<bool>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-struct CostChange {
-    hours: Change,
-    standby: Change,
-    processing: Change,
-    egress: Change,
-    cross_az: Change,
-    ipv4: Change,
-    storage: Change,
-    endpoints: Change,
-    total: Change,
 }
 
 impl DiffDocument {
@@ -264,11 +252,9 @@ fn candidate_change(a: Option<&CandidateResult>, b: Option<&CandidateResult>) ->
         (c.name.clone(), c.kind.clone())
     });
     let figure = |f: fn(&CandidateResult) -> Option<f64>| Change::of(a.and_then(f), b.and_then(f));
-    let cost = |f: fn(&CostLines) -> f64| {
-        Change::of(
-            a.map(|c| f(&c.monthly_cost_usd)),
-            b.map(|c| f(&c.monthly_cost_usd)),
-        )
+    let cost = |c: Option<&CandidateResult>| match c {
+        Some(c) => c.monthly_cost_usd.map(Some),
+        None => CostLines::splat(None),
     };
     let missed = |c: Option<&CandidateResult>| {
         c.map(|c| c.missed.iter().map(|m| m.objective.clone()).collect())
@@ -290,17 +276,9 @@ fn candidate_change(a: Option<&CandidateResult>, b: Option<&CandidateResult>) ->
             before: a.map(|c| c.recommended),
             after: b.map(|c| c.recommended),
         },
-        monthly_cost_usd: CostChange {
-            hours: cost(|l| l.hours),
-            standby: cost(|l| l.standby),
-            processing: cost(|l| l.processing),
-            egress: cost(|l| l.egress),
-            cross_az: cost(|l| l.cross_az),
-            ipv4: cost(|l| l.ipv4),
-            storage: cost(|l| l.storage),
-            endpoints: cost(|l| l.endpoints),
-            total: cost(|l| l.total),
-        },
+        monthly_cost_usd: cost(a)
+            .zip(cost(b))
+            .map(|(before, after)| Change::of(before, after)),
         conn_fail_rate: figure(|c| c.performance.conn_fail_rate),
         conn_failed: figure(|c| c.performance.conn_failed),
         drop_rate: figure(|c| c.performance.drop_rate),
@@ -370,45 +348,22 @@ fn recommendation_text(doc: &DiffDocument, esc: &dyn Fn(&str) -> String) -> Stri
     }
 }
 
-/// The cost table: per candidate the change of each monthly line, then the total A → B.
+/// The cost table: per candidate the change of each monthly line (the run document's lines, in
+/// its order), then the total A → B.
 fn cost_rows(
     doc: &DiffDocument,
     esc: &dyn Fn(&str) -> String,
 ) -> (Vec<&'static str>, Vec<Vec<String>>) {
-    let header = vec![
-        "candidate",
-        "hours",
-        "standby",
-        "processing",
-        "egress",
-        "cross-AZ",
-        "IPv4",
-        "EBS",
-        "endpoints",
-        "total",
-        "A → B",
-    ];
+    let mut header = vec!["candidate"];
+    header.extend(CostLines::LABELS);
+    header.push("A → B");
     let rows = doc
         .candidates
         .iter()
         .map(|c| {
-            let l = &c.monthly_cost_usd;
+            let l = c.monthly_cost_usd;
             let mut row = vec![label(c, esc)];
-            row.extend(
-                [
-                    l.hours,
-                    l.standby,
-                    l.processing,
-                    l.egress,
-                    l.cross_az,
-                    l.ipv4,
-                    l.storage,
-                    l.endpoints,
-                    l.total,
-                ]
-                .iter()
-                .map(|ch| signed(ch.change)),
-            );
+            row.extend(l.values().map(|change| signed(change.change)));
             row.push(arrow(l.total, &|v| format!("{v:.2}")));
             row
         })

@@ -133,42 +133,154 @@ pub(crate) struct Performance {
     pub(crate) utilization: Option<f64>,
 }
 
-/// A bill by line, in USD. `hours` holds the device's own hours (instances or NAT gateways),
-/// `standby` a fallback's standby NAT gateways, `endpoints` the interface endpoints' hours and
-/// data processing. `standby`, `storage` and `endpoints` came after schema version 1's first
-/// documents, which read back as 0 (and whose `hours` include the standby gateways).
+/// A bill by line: in USD in the document (`CostLines<f64>`), or anything else kept line by line,
+/// such as `natsim diff`'s change of each line or the summary's metrics behind each. `hours`
+/// holds the device's own hours (instances or NAT gateways), `standby` a fallback's standby NAT
+/// gateways, `endpoints` the interface endpoints' hours and data processing. `standby`,
+/// `storage` and `endpoints` came after schema version 1's first documents, which read back as 0
+/// (and whose `hours` include the standby gateways).
+///
+/// The one list of a bill's lines: a new line is a field here, its label in
+/// [`CostLines::LABELS`], and its place in [`CostLines::values`] and `from_values`; the summary's
+/// metrics behind it in [`MONTHLY_METRICS`] and [`RUN_METRICS`]; `natsim diff` and the Markdown
+/// comment follow by themselves. The bill plot (`plot::run::BILL_LINES`) keeps its own list, as
+/// it splits `endpoints` in two and stacks in another order; a test there holds the two together.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub(crate) struct CostLines {
-    pub(crate) hours: f64,
+pub(crate) struct CostLines<T = f64> {
+    pub(crate) hours: T,
     #[serde(default)]
-    pub(crate) standby: f64,
-    pub(crate) processing: f64,
-    pub(crate) egress: f64,
-    pub(crate) cross_az: f64,
-    pub(crate) ipv4: f64,
+    pub(crate) standby: T,
+    pub(crate) processing: T,
+    pub(crate) egress: T,
+    pub(crate) cross_az: T,
+    pub(crate) ipv4: T,
     #[serde(default)]
-    pub(crate) storage: f64,
+    pub(crate) storage: T,
     #[serde(default)]
-    pub(crate) endpoints: f64,
-    pub(crate) total: f64,
+    pub(crate) endpoints: T,
+    pub(crate) total: T,
 }
 
+/// How many lines a bill has, total included.
+const LINES: usize = 9;
+
 impl CostLines {
-    /// The lines with their labels, in the order reports list them (total last).
-    pub(crate) fn labelled(&self) -> [(&'static str, f64); 9] {
+    /// The lines' labels, in the order reports list them (total last): the order of
+    /// [`CostLines::values`]. Every `CostLines` has them; they sit on `CostLines<f64>` only so
+    /// that `CostLines::LABELS` needs no type argument.
+    pub(crate) const LABELS: [&'static str; LINES] = [
+        "hours",
+        "standby",
+        "processing",
+        "egress",
+        "cross-AZ",
+        "IPv4",
+        "EBS",
+        "endpoints",
+        "total",
+    ];
+}
+
+impl<T: Copy> CostLines<T> {
+    /// The same `value` on every line.
+    pub(crate) fn splat(value: T) -> Self {
+        Self::from_values([value; LINES])
+    }
+
+    /// The lines' values, in [`CostLines::LABELS`]' order.
+    pub(crate) fn values(self) -> [T; LINES] {
+        let CostLines {
+            hours,
+            standby,
+            processing,
+            egress,
+            cross_az,
+            ipv4,
+            storage,
+            endpoints,
+            total,
+        } = self;
         [
-            ("hours", self.hours),
-            ("standby", self.standby),
-            ("processing", self.processing),
-            ("egress", self.egress),
-            ("cross-AZ", self.cross_az),
-            ("IPv4", self.ipv4),
-            ("EBS", self.storage),
-            ("endpoints", self.endpoints),
-            ("total", self.total),
+            hours, standby, processing, egress, cross_az, ipv4, storage, endpoints, total,
         ]
     }
+
+    /// The lines with their labels, in the order reports list them (total last).
+    pub(crate) fn labelled(self) -> [(&'static str, T); LINES] {
+        let values = self.values();
+        std::array::from_fn(|i| (CostLines::LABELS[i], values[i]))
+    }
+
+    /// Each line through `f`.
+    pub(crate) fn map<U: Copy>(self, f: impl FnMut(T) -> U) -> CostLines<U> {
+        CostLines::from_values(self.values().map(f))
+    }
+
+    /// Line by line, `self`'s value with `other`'s.
+    pub(crate) fn zip<U: Copy>(self, other: CostLines<U>) -> CostLines<(T, U)> {
+        let (mine, theirs) = (self.values(), other.values());
+        CostLines::from_values(std::array::from_fn(|i| (mine[i], theirs[i])))
+    }
+
+    /// The lines from their values in [`CostLines::LABELS`]' order.
+    fn from_values(values: [T; LINES]) -> Self {
+        let [
+            hours,
+            standby,
+            processing,
+            egress,
+            cross_az,
+            ipv4,
+            storage,
+            endpoints,
+            total,
+        ] = values;
+        CostLines {
+            hours,
+            standby,
+            processing,
+            egress,
+            cross_az,
+            ipv4,
+            storage,
+            endpoints,
+            total,
+        }
+    }
 }
+
+/// The summary's metrics behind each line of the bill projected to a month, added up: the
+/// interface endpoints' line is their hours and their data processing.
+pub(crate) const MONTHLY_METRICS: CostLines<&[Metric]> = CostLines {
+    hours: &[Metric::MonthlyFixedUsd],
+    standby: &[Metric::MonthlyStandbyUsd],
+    processing: &[Metric::MonthlyProcessingUsd],
+    egress: &[Metric::MonthlyTransferUsd],
+    cross_az: &[Metric::MonthlyCrossAzUsd],
+    ipv4: &[Metric::MonthlyIpv4Usd],
+    storage: &[Metric::MonthlyStorageUsd],
+    endpoints: &[
+        Metric::MonthlyEndpointHoursUsd,
+        Metric::MonthlyEndpointProcessingUsd,
+    ],
+    total: &[Metric::CostMonthlyUsd],
+};
+
+/// The same for the bill of the simulated time.
+const RUN_METRICS: CostLines<&[Metric]> = CostLines {
+    hours: &[Metric::CostFixedUsd],
+    standby: &[Metric::CostStandbyUsd],
+    processing: &[Metric::CostProcessingUsd],
+    egress: &[Metric::CostTransferUsd],
+    cross_az: &[Metric::CostCrossAzUsd],
+    ipv4: &[Metric::CostIpv4Usd],
+    storage: &[Metric::CostStorageUsd],
+    endpoints: &[
+        Metric::CostEndpointHoursUsd,
+        Metric::CostEndpointProcessingUsd,
+    ],
+    total: &[Metric::CostTotalUsd],
+};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Missed {
@@ -327,30 +439,8 @@ fn candidate(s: &Summary, reason: Vec<String>) -> CandidateResult {
             carried_ratio: value(Metric::CarriedRatio),
             utilization: value(Metric::Utilization),
         },
-        monthly_cost_usd: CostLines {
-            hours: s.get(Metric::MonthlyFixedUsd),
-            standby: s.get(Metric::MonthlyStandbyUsd),
-            processing: s.get(Metric::MonthlyProcessingUsd),
-            egress: s.get(Metric::MonthlyTransferUsd),
-            cross_az: s.get(Metric::MonthlyCrossAzUsd),
-            ipv4: s.get(Metric::MonthlyIpv4Usd),
-            storage: s.get(Metric::MonthlyStorageUsd),
-            endpoints: s.get(Metric::MonthlyEndpointHoursUsd)
-                + s.get(Metric::MonthlyEndpointProcessingUsd),
-            total: s.get(Metric::CostMonthlyUsd),
-        },
-        run_cost_usd: CostLines {
-            hours: s.get(Metric::CostFixedUsd),
-            standby: s.get(Metric::CostStandbyUsd),
-            processing: s.get(Metric::CostProcessingUsd),
-            egress: s.get(Metric::CostTransferUsd),
-            cross_az: s.get(Metric::CostCrossAzUsd),
-            ipv4: s.get(Metric::CostIpv4Usd),
-            storage: s.get(Metric::CostStorageUsd),
-            endpoints: s.get(Metric::CostEndpointHoursUsd)
-                + s.get(Metric::CostEndpointProcessingUsd),
-            total: s.get(Metric::CostTotalUsd),
-        },
+        monthly_cost_usd: bill(s, MONTHLY_METRICS),
+        run_cost_usd: bill(s, RUN_METRICS),
         missed: s
             .missed
             .iter()
@@ -371,7 +461,31 @@ fn candidate(s: &Summary, reason: Vec<String>) -> CandidateResult {
     }
 }
 
+/// `s`'s bill by line: each line the sum of its `metrics` (in their order, so two metrics add as
+/// `a + b`: `Sum` for f64 starts from -0.0, which leaves every value as it is).
+fn bill(s: &Summary, metrics: CostLines<&[Metric]>) -> CostLines {
+    metrics.map(|metrics| metrics.iter().map(|&m| s.get(m)).sum())
+}
+
 /// A figure for JSON, which has no NaN or infinity: those become `null`.
 fn finite(value: f64) -> Option<f64> {
     value.is_finite().then_some(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CostLines;
+
+    /// `values` and `from_values` keep the lines in the order of the fields, which is the JSON's,
+    /// so a table built from `values` under `LABELS` lists them as the document does.
+    #[test]
+    fn a_bills_values_keep_the_order_of_its_fields() {
+        let lines = CostLines::from_values(std::array::from_fn(|i| i));
+        assert_eq!(
+            serde_json::to_string(&lines).unwrap(),
+            r#"{"hours":0,"standby":1,"processing":2,"egress":3,"cross_az":4,"ipv4":5,"storage":6,"endpoints":7,"total":8}"#
+        );
+        assert_eq!(lines.values(), std::array::from_fn(|i| i));
+        assert_eq!(lines.labelled()[6], ("EBS", 6));
+    }
 }
