@@ -133,76 +133,69 @@ pub(crate) struct Performance {
     pub(crate) utilization: Option<f64>,
 }
 
-/// A bill by line: in USD in the document (`CostLines<f64>`), or anything else kept line by line,
-/// such as `natsim diff`'s change of each line or the summary's metrics behind each. `hours`
-/// holds the device's own hours (instances or NAT gateways), `standby` a fallback's standby NAT
-/// gateways, `endpoints` the interface endpoints' hours and data processing. `standby`,
-/// `storage` and `endpoints` came after schema version 1's first documents, which read back as 0
-/// (and whose `hours` include the standby gateways).
-///
-/// The one list of a bill's lines: a new line is a field here, its label in
-/// [`CostLines::LABELS`], and its place in [`CostLines::values`] and `from_values`; the summary's
-/// metrics behind it in [`MONTHLY_METRICS`] and [`RUN_METRICS`]; `natsim diff` and the Markdown
-/// comment follow by themselves. The bill plot (`plot::run::BILL_LINES`) keeps its own list, as
-/// it splits `endpoints` in two and stacks in another order; a test there holds the two together.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub(crate) struct CostLines<T = f64> {
-    pub(crate) hours: T,
-    #[serde(default)]
-    pub(crate) standby: T,
-    pub(crate) processing: T,
-    pub(crate) egress: T,
-    pub(crate) cross_az: T,
-    pub(crate) ipv4: T,
-    #[serde(default)]
-    pub(crate) storage: T,
-    #[serde(default)]
-    pub(crate) endpoints: T,
-    pub(crate) total: T,
+/// Declares [`CostLines`] from the one list of a bill's lines: each line's field (with its serde
+/// attributes) and its label in reports, in the order reports list them.
+macro_rules! cost_lines {
+    ($($(#[$attr:meta])* $field:ident => $label:literal),* $(,)?) => {
+        /// A bill by line: in USD in the document (`CostLines<f64>`), or anything else kept line
+        /// by line, such as `natsim diff`'s change of each line or the summary's metrics behind
+        /// each ([`METRICS`]). `hours` holds the device's own hours (instances or NAT gateways),
+        /// `standby` a fallback's standby NAT gateways, `endpoints` the interface endpoints' hours
+        /// and data processing. `standby`, `storage` and `endpoints` came after schema version 1's
+        /// first documents, which read back as 0 (and whose `hours` include the standby gateways).
+        ///
+        /// A new line is a line of `cost_lines!` and of [`METRICS`]; the document, `natsim diff`
+        /// and the Markdown comment follow. The bill plot (`plot::run::BILL_LINES`) keeps its own
+        /// list, as it splits `endpoints` in two and stacks in another order; a test there holds
+        /// the two together.
+        #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+        pub(crate) struct CostLines<T = f64> {
+            $($(#[$attr])* pub(crate) $field: T,)*
+        }
+
+        /// How many lines a bill has, total included.
+        const LINES: usize = [$($label),*].len();
+
+        impl CostLines {
+            /// The lines' labels, in the order reports list them (total last): the order of
+            /// [`CostLines::values`]. Every `CostLines` has them; they sit on `CostLines<f64>`
+            /// only so that `CostLines::LABELS` needs no type argument.
+            pub(crate) const LABELS: [&'static str; LINES] = [$($label),*];
+        }
+
+        impl<T: Copy> CostLines<T> {
+            /// The lines' values, in [`CostLines::LABELS`]' order (the fields', the JSON's).
+            pub(crate) fn values(self) -> [T; LINES] {
+                [$(self.$field),*]
+            }
+
+            /// The lines from their values in [`CostLines::LABELS`]' order.
+            fn from_values([$($field),*]: [T; LINES]) -> Self {
+                CostLines { $($field),* }
+            }
+        }
+    };
 }
 
-/// How many lines a bill has, total included.
-const LINES: usize = 9;
-
-impl CostLines {
-    /// The lines' labels, in the order reports list them (total last): the order of
-    /// [`CostLines::values`]. Every `CostLines` has them; they sit on `CostLines<f64>` only so
-    /// that `CostLines::LABELS` needs no type argument.
-    pub(crate) const LABELS: [&'static str; LINES] = [
-        "hours",
-        "standby",
-        "processing",
-        "egress",
-        "cross-AZ",
-        "IPv4",
-        "EBS",
-        "endpoints",
-        "total",
-    ];
+cost_lines! {
+    hours => "hours",
+    #[serde(default)]
+    standby => "standby",
+    processing => "processing",
+    egress => "egress",
+    cross_az => "cross-AZ",
+    ipv4 => "IPv4",
+    #[serde(default)]
+    storage => "EBS",
+    #[serde(default)]
+    endpoints => "endpoints",
+    total => "total",
 }
 
 impl<T: Copy> CostLines<T> {
     /// The same `value` on every line.
     pub(crate) fn splat(value: T) -> Self {
         Self::from_values([value; LINES])
-    }
-
-    /// The lines' values, in [`CostLines::LABELS`]' order.
-    pub(crate) fn values(self) -> [T; LINES] {
-        let CostLines {
-            hours,
-            standby,
-            processing,
-            egress,
-            cross_az,
-            ipv4,
-            storage,
-            endpoints,
-            total,
-        } = self;
-        [
-            hours, standby, processing, egress, cross_az, ipv4, storage, endpoints, total,
-        ]
     }
 
     /// The lines with their labels, in the order reports list them (total last).
@@ -221,65 +214,30 @@ impl<T: Copy> CostLines<T> {
         let (mine, theirs) = (self.values(), other.values());
         CostLines::from_values(std::array::from_fn(|i| (mine[i], theirs[i])))
     }
-
-    /// The lines from their values in [`CostLines::LABELS`]' order.
-    fn from_values(values: [T; LINES]) -> Self {
-        let [
-            hours,
-            standby,
-            processing,
-            egress,
-            cross_az,
-            ipv4,
-            storage,
-            endpoints,
-            total,
-        ] = values;
-        CostLines {
-            hours,
-            standby,
-            processing,
-            egress,
-            cross_az,
-            ipv4,
-            storage,
-            endpoints,
-            total,
-        }
-    }
 }
 
-/// The summary's metrics behind each line of the bill projected to a month, added up: the
-/// interface endpoints' line is their hours and their data processing.
-pub(crate) const MONTHLY_METRICS: CostLines<&[Metric]> = CostLines {
-    hours: &[Metric::MonthlyFixedUsd],
-    standby: &[Metric::MonthlyStandbyUsd],
-    processing: &[Metric::MonthlyProcessingUsd],
-    egress: &[Metric::MonthlyTransferUsd],
-    cross_az: &[Metric::MonthlyCrossAzUsd],
-    ipv4: &[Metric::MonthlyIpv4Usd],
-    storage: &[Metric::MonthlyStorageUsd],
+/// The summary's metrics behind each line of a bill, added up, as (the bill projected to a
+/// month's, the simulated time's): the interface endpoints' line is their hours and their data
+/// processing.
+pub(crate) const METRICS: CostLines<&[(Metric, Metric)]> = CostLines {
+    hours: &[(Metric::MonthlyFixedUsd, Metric::CostFixedUsd)],
+    standby: &[(Metric::MonthlyStandbyUsd, Metric::CostStandbyUsd)],
+    processing: &[(Metric::MonthlyProcessingUsd, Metric::CostProcessingUsd)],
+    egress: &[(Metric::MonthlyTransferUsd, Metric::CostTransferUsd)],
+    cross_az: &[(Metric::MonthlyCrossAzUsd, Metric::CostCrossAzUsd)],
+    ipv4: &[(Metric::MonthlyIpv4Usd, Metric::CostIpv4Usd)],
+    storage: &[(Metric::MonthlyStorageUsd, Metric::CostStorageUsd)],
     endpoints: &[
-        Metric::MonthlyEndpointHoursUsd,
-        Metric::MonthlyEndpointProcessingUsd,
+        (
+            Metric::MonthlyEndpointHoursUsd,
+            Metric::CostEndpointHoursUsd,
+        ),
+        (
+            Metric::MonthlyEndpointProcessingUsd,
+            Metric::CostEndpointProcessingUsd,
+        ),
     ],
-    total: &[Metric::CostMonthlyUsd],
-};
-
-/// The same for the bill of the simulated time.
-const RUN_METRICS: CostLines<&[Metric]> = CostLines {
-    hours: &[Metric::CostFixedUsd],
-    standby: &[Metric::CostStandbyUsd],
-    processing: &[Metric::CostProcessingUsd],
-    egress: &[Metric::CostTransferUsd],
-    cross_az: &[Metric::CostCrossAzUsd],
-    ipv4: &[Metric::CostIpv4Usd],
-    storage: &[Metric::CostStorageUsd],
-    endpoints: &[
-        Metric::CostEndpointHoursUsd,
-        Metric::CostEndpointProcessingUsd,
-    ],
-    total: &[Metric::CostTotalUsd],
+    total: &[(Metric::CostMonthlyUsd, Metric::CostTotalUsd)],
 };
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -439,8 +397,8 @@ fn candidate(s: &Summary, reason: Vec<String>) -> CandidateResult {
             carried_ratio: value(Metric::CarriedRatio),
             utilization: value(Metric::Utilization),
         },
-        monthly_cost_usd: bill(s, MONTHLY_METRICS),
-        run_cost_usd: bill(s, RUN_METRICS),
+        monthly_cost_usd: bill(s, |(month, _)| month),
+        run_cost_usd: bill(s, |(_, run)| run),
         missed: s
             .missed
             .iter()
@@ -461,10 +419,11 @@ fn candidate(s: &Summary, reason: Vec<String>) -> CandidateResult {
     }
 }
 
-/// `s`'s bill by line: each line the sum of its `metrics` (in their order, so two metrics add as
-/// `a + b`: `Sum` for f64 starts from -0.0, which leaves every value as it is).
-fn bill(s: &Summary, metrics: CostLines<&[Metric]>) -> CostLines {
-    metrics.map(|metrics| metrics.iter().map(|&m| s.get(m)).sum())
+/// `s`'s bill by line, the month's or the simulated time's as `pick` says: each line the sum of
+/// its [`METRICS`] (in their order, so two add as `a + b`: `Sum` for f64 starts from -0.0, which
+/// leaves every value as it is).
+fn bill(s: &Summary, pick: fn((Metric, Metric)) -> Metric) -> CostLines {
+    METRICS.map(|metrics| metrics.iter().map(|&m| s.get(pick(m))).sum())
 }
 
 /// A figure for JSON, which has no NaN or infinity: those become `null`.

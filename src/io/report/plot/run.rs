@@ -25,9 +25,8 @@ use crate::results::summary::{Metric, Summary};
 /// The run document's bill (`document::CostLines`) is the list of lines the tables and
 /// `natsim diff` share; this one is the plot's own, as its order (which decides what is always
 /// shown), labels and colours are the figure's, and it stacks the interface endpoints' hours and
-/// processing apart where the document adds them up. Its metrics are those behind the
-/// document's lines (`document::MONTHLY_METRICS`), total aside, each once; a test holds the two
-/// together.
+/// processing apart where the document adds them up. Its metrics are the month's behind the
+/// document's lines (`document::METRICS`), total aside, each once; a test holds the two together.
 pub(crate) const BILL_LINES: [(Metric, &str, usize); 9] = [
     (Metric::MonthlyFixedUsd, "hours (gateway or instances)", 0),
     (Metric::MonthlyProcessingUsd, "NAT gateway processing", 3),
@@ -610,19 +609,19 @@ fn calibration_unit(metric: CloudWatchMetric, period: &str) -> (String, Unit) {
 #[cfg(test)]
 mod tests {
     use super::{BILL_LINES, bucketed, dollars, minutes_per_point};
-    use crate::io::report::document::MONTHLY_METRICS;
+    use crate::io::report::document::METRICS;
     use crate::results::summary::Metric;
 
     /// A line added to the document's bill and not to the plot's (or the other way round) would
     /// leave the bars short of the total the tables give.
     #[test]
     fn the_bill_plot_stacks_each_metric_of_the_documents_bill_once() {
-        let document: Vec<Metric> = MONTHLY_METRICS
+        let document: Vec<Metric> = METRICS
             .values()
             .into_iter()
-            .filter(|metrics| *metrics != MONTHLY_METRICS.total)
+            .filter(|metrics| *metrics != METRICS.total)
             .flatten()
-            .copied()
+            .map(|&(month, _)| month)
             .collect();
         let plot: Vec<Metric> = BILL_LINES.iter().map(|&(metric, _, _)| metric).collect();
         for metric in &document {
