@@ -354,18 +354,16 @@ fn cost_rows(
     doc: &DiffDocument,
     esc: &dyn Fn(&str) -> String,
 ) -> (Vec<&'static str>, Vec<Vec<String>>) {
-    let mut header = vec!["candidate"];
-    header.extend(CostLines::LABELS);
-    header.push("A → B");
+    let header = [&["candidate"], CostLines::LABELS.as_slice(), &["A → B"]].concat();
     let rows = doc
         .candidates
         .iter()
         .map(|c| {
             let l = c.monthly_cost_usd;
-            let mut row = vec![label(c, esc)];
-            row.extend(l.values().map(|change| signed(change.change)));
-            row.push(arrow(l.total, &|v| format!("{v:.2}")));
-            row
+            std::iter::once(label(c, esc))
+                .chain(l.values().map(|change| signed(change.change)))
+                .chain(std::iter::once(arrow(l.total, &|v| format!("{v:.2}"))))
+                .collect()
         })
         .collect();
     (header, rows)
