@@ -11,7 +11,8 @@
 //! Regenerate the example with `NATSIM_UPDATE_EXAMPLE=1 cargo test --release --test it
 //! calibration`.
 
-use crate::support::{csv_rows, read, repo_root, run_cli, scratch};
+use crate::support::{assert_ok, csv_rows, path, read, repo_root, run_cli, run_cli_ok, run_file};
+use crate::support::{scratch, stdout};
 use flate2::Compression;
 use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
@@ -51,6 +52,18 @@ const IDLE_TIMEOUT_S: f64 = 350.0;
 
 fn example() -> PathBuf {
     repo_root().join("scenarios/flowlogs")
+}
+
+/// `natsim run SCENARIO --cloudwatch METRICS --out OUT`, which must succeed; its stdout.
+fn run_calibrated(scenario: &Path, metrics: &Path, out: &Path) -> String {
+    run_cli_ok(&[
+        "run",
+        path(scenario),
+        "--cloudwatch",
+        path(metrics),
+        "--out",
+        path(out),
+    ])
 }
 
 fn generated_logs() -> String {
@@ -178,20 +191,7 @@ fn run_with_cloudwatch_writes_calibration_csv_and_bytes_match_within_5_percent()
     let out = scratch("calibration-run");
     let scenario = example().join("scenario.toml");
     let metrics = example().join("cloudwatch.json");
-    let output = run_cli(&[
-        "run",
-        scenario.to_str().unwrap(),
-        "--cloudwatch",
-        metrics.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let stdout = run_calibrated(&scenario, &metrics, &out);
     for metric in SIMULATED {
         assert!(
             stdout.contains(&format!("calibration: natgw {metric}: ")),
@@ -309,16 +309,7 @@ fn measured_bytes_the_scenario_misses_are_a_warning_in_the_report() {
     let metrics = dir.join("more-bytes.json");
     std::fs::write(&metrics, json.to_string()).unwrap();
     let out = dir.join("out");
-    let output = run_cli(&[
-        "run",
-        example().join("scenario.toml").to_str().unwrap(),
-        "--cloudwatch",
-        metrics.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{stdout}");
+    let stdout = run_calibrated(&example().join("scenario.toml"), &metrics, &out);
     assert!(
         stdout.contains("calibration: WARNING: natgw's BytesOutToDestination misses the measured bytes by -16.59 %"),
         "{stdout}"
@@ -333,13 +324,7 @@ fn measured_bytes_the_scenario_misses_are_a_warning_in_the_report() {
 #[test]
 fn a_run_without_cloudwatch_has_no_calibration_section_or_plot() {
     let out = scratch("calibration-none");
-    let output = run_cli(&[
-        "run",
-        example().join("scenario.toml").to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(output.status.success());
+    run_file(&example().join("scenario.toml"), &out);
     let html = read(&out.join("report.html"));
     assert!(!html.contains("id=\"calibration\""));
     assert!(!out.join("calibration.csv").exists() && !out.join("calibration.svg").exists());
@@ -396,16 +381,7 @@ kind = "nat_gateway"
     )
     .unwrap();
     let out = dir.join("out");
-    let output = run_cli(&[
-        "run",
-        scenario.to_str().unwrap(),
-        "--cloudwatch",
-        metrics.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{stdout}");
+    let stdout = run_calibrated(&scenario, &metrics, &out);
     let (header, rows) = csv_rows(&read(&out.join("calibration.csv")));
     let idle: Vec<f64> = rows
         .iter()
@@ -483,12 +459,8 @@ fn fit_with_cloudwatch_writes_the_scenario_then_its_calibrated_run() {
         ])
         .output()
         .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_ok(&output);
+    let stdout = stdout(&output);
     assert!(dir.join("fitted.toml").is_file());
     assert!(
         stdout.starts_with("fitted.toml: 1818 connections"),

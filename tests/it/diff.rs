@@ -2,9 +2,9 @@
 //! instance changes the recommendation, which `--exit-code` reports as 1; two output folders
 //! diff the same as the scenarios that made them; bad input exits 2 naming the file.
 
-use crate::formats::{assert_ok, json, path, short_quickstart, stderr, stdout};
+use crate::formats::{json, short_quickstart};
 use crate::schema::assert_valid;
-use crate::support::{read, run_cli, scratch};
+use crate::support::{assert_ok, path, read, run_cli, scratch, stderr, stdout};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 

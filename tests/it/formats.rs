@@ -4,11 +4,12 @@
 //! documents that fit their schemas; bad input still exits 2 naming the file or key.
 
 use crate::schema::assert_valid;
-use crate::support::{column, csv_rows, read, repo_root, run_cli, scratch};
+use crate::support::{
+    assert_ok, column, csv_rows, path, read, repo_root, run_cli, scratch, stderr, stdout,
+};
 use natsim::io::report::manifest;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
 /// The quickstart, 20 minutes long: a NAT gateway that meets the objectives, a t4g.nano that
 /// refuses two connections in three, and the c6gn.medium that wins.
@@ -19,27 +20,6 @@ pub fn short_quickstart(dir: &Path) -> PathBuf {
     let file = dir.join("quickstart.toml");
     std::fs::write(&file, text).unwrap();
     file
-}
-
-pub fn path(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-pub fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-pub fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-pub fn assert_ok(output: &Output) {
-    assert!(
-        output.status.success(),
-        "exit {:?}: {}",
-        output.status.code(),
-        stderr(output)
-    );
 }
 
 pub fn json(text: &str) -> Value {

@@ -3,7 +3,7 @@
 //! folders, writes that leave no temporary file and a manifest that marks a complete set,
 //! interrupted sweeps told apart, and runaway runs refused before they start.
 
-use crate::support::{natsim, read, repo_root, run_cli, scratch};
+use crate::support::{assert_ok, natsim, path, read, repo_root, run_cli, scratch, stderr};
 use natsim::io::report::manifest;
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -45,18 +45,6 @@ kind = "nat_gateway"
 
 fn named(text: &str, name: &str) -> String {
     text.replacen("name = \"small\"", &format!("name = \"{name}\""), 1)
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn assert_ok(output: &Output) {
-    assert!(output.status.success(), "{}", stderr(output));
-}
-
-fn path(p: &Path) -> &str {
-    p.to_str().unwrap()
 }
 
 /// Temporary files (`.<name>...tmp...`) left in `dir`.

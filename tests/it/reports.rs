@@ -3,9 +3,9 @@
 //! first (the recommendation, then the monthly bill), captions every chart, draws the capacity
 //! that binds and names its limit, and carries confidence intervals with replications.
 
-use crate::support::{csv_rows, read, run_cli, scratch};
+use crate::support::{csv_rows, path, read, run_cli_ok, scratch, sweep_file, write_file};
 use natsim::io::report::plot::{PANEL_HEIGHT, WIDTH};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Two candidates, one of which refuses connections (a tiny conntrack table), for ten minutes.
 const RUN: &str = r#"
@@ -59,22 +59,11 @@ instance_type = "t4g.nano"
 conntrack_max = 500
 "#;
 
-/// Writes `text` to `dir/scenario.toml`, runs `natsim <command>` on it into `dir/out`.
-fn natsim_on(dir: &Path, command: &str, text: &str) -> std::path::PathBuf {
-    let file = dir.join("input.toml");
-    std::fs::write(&file, text).unwrap();
+/// Writes `text` to `dir/input.toml`, runs `natsim <command>` on it into `dir/out`.
+fn natsim_on(dir: &Path, command: &str, text: &str) -> PathBuf {
+    let file = write_file(dir, "input.toml", text);
     let out = dir.join("out");
-    let output = run_cli(&[
-        command,
-        file.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    run_cli_ok(&[command, path(&file), "--out", path(&out)]);
     out
 }
 
@@ -214,20 +203,17 @@ fn a_runs_page_answers_first_then_itemises_the_bill() {
 #[test]
 fn with_replications_the_table_and_the_page_give_confidence_intervals() {
     let dir = scratch("reports-run-replications");
-    let file = dir.join("input.toml");
-    std::fs::write(&file, RUN).unwrap();
+    let file = write_file(&dir, "input.toml", RUN);
     let out = dir.join("out");
-    let output = run_cli(&[
+    let console = run_cli_ok(&[
         "run",
-        file.to_str().unwrap(),
+        path(&file),
         "--replications",
         "3",
         "--out",
-        out.to_str().unwrap(),
+        path(&out),
     ]);
-    assert!(output.status.success());
     // The console: every candidate's row carries ± figures, and a line says what they are.
-    let console = String::from_utf8_lossy(&output.stdout);
     for name in ["natgw", "tiny-instance"] {
         let row = console
             .lines()
@@ -445,22 +431,10 @@ fn sweep_drops_has_a_panel_for_each_objective_that_decides_a_failure() {
 #[test]
 fn a_sweep_with_replications_gives_each_points_cost_its_interval() {
     let dir = scratch("reports-sweep-replications");
-    let file = dir.join("input.toml");
     let replicated = SWEEP.replace("warmup = \"30s\"", "warmup = \"30s\"\nreplications = 2");
-    std::fs::write(&file, replicated).unwrap();
+    let file = write_file(&dir, "input.toml", &replicated);
     let out = dir.join("out");
-    let output = run_cli(&[
-        "sweep",
-        file.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let console = String::from_utf8_lossy(&output.stdout);
+    let console = sweep_file(&file, &out);
     assert!(
         console.contains("± is the 95 % confidence interval of the mean over 2 replications"),
         "{console}"

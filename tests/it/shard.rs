@@ -3,7 +3,7 @@
 //! names the runs still missing with the command that runs them; shards of different sweeps
 //! are refused; `--plan` measures and writes nothing.
 
-use crate::support::{natsim, read, run_cli, scratch};
+use crate::support::{assert_ok, natsim, read, run_cli, scratch, write_file};
 use crate::sweep::SWEEP;
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -16,12 +16,6 @@ const SCHEDULER_VARIABLES: [&str; 4] = [
     "AWS_BATCH_JOB_ARRAY_INDEX",
     "JOB_COMPLETION_INDEX",
 ];
-
-fn scenario(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let file = dir.join(name);
-    std::fs::write(&file, text).unwrap();
-    file
-}
 
 /// `natsim ARGS` with the scheduler variables `env` set and no others.
 fn natsim_with(args: &[&str], env: &[(&str, &str)]) -> Output {
@@ -52,14 +46,6 @@ fn merge(dirs: &[&Path], extra: &[&str]) -> Output {
     args.extend(dirs.iter().map(|d| d.to_str().unwrap()));
     args.extend_from_slice(extra);
     run_cli(&args)
-}
-
-fn assert_ok(output: &Output) {
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
 }
 
 fn assert_refused(output: &Output, fragments: &[&str]) -> String {
@@ -132,7 +118,7 @@ fn kill_after(dir: &Path, runs: usize) {
 #[test]
 fn merged_shards_are_the_bytes_one_machine_writes() {
     let dir = scratch("shard-merge");
-    let file = scenario(&dir, "sweep.toml", SWEEP);
+    let file = write_file(&dir, "sweep.toml", SWEEP);
     let one = one_machine(&dir, &file);
     let root = dir.join("shards");
     assert_ok(&shard(&file, &root, "0/3", &["--threads", "1"]));
@@ -193,7 +179,7 @@ fn merged_shards_are_the_bytes_one_machine_writes() {
 #[test]
 fn a_killed_shard_resumed_writes_the_same_journal() {
     let dir = scratch("shard-resume");
-    let file = scenario(&dir, "sweep.toml", SWEEP);
+    let file = write_file(&dir, "sweep.toml", SWEEP);
     let whole = dir.join("whole");
     assert_ok(&shard(&file, &whole, "1/3", &["--threads", "2"]));
     let finished = whole.join("shard-1-of-3");
@@ -230,7 +216,7 @@ fn a_killed_shard_resumed_writes_the_same_journal() {
     );
 
     // The folder of another split or another scenario is not resumed into.
-    let other = scenario(
+    let other = write_file(
         &dir,
         "other.toml",
         &SWEEP.replace("duration = \"5m\"", "duration = \"6m\""),
@@ -245,7 +231,7 @@ fn a_killed_shard_resumed_writes_the_same_journal() {
 #[test]
 fn a_merge_names_the_missing_runs_and_the_commands_that_run_them() {
     let dir = scratch("shard-missing");
-    let file = scenario(&dir, "sweep.toml", SWEEP);
+    let file = write_file(&dir, "sweep.toml", SWEEP);
     let one = one_machine(&dir, &file);
     let root = dir.join("shards");
     assert_ok(&shard(&file, &root, "0/3", &[]));
@@ -288,8 +274,8 @@ fn a_merge_names_the_missing_runs_and_the_commands_that_run_them() {
 #[test]
 fn shards_of_different_sweeps_are_refused() {
     let dir = scratch("shard-mismatch");
-    let file = scenario(&dir, "sweep.toml", SWEEP);
-    let reseeded = scenario(
+    let file = write_file(&dir, "sweep.toml", SWEEP);
+    let reseeded = write_file(
         &dir,
         "reseeded.toml",
         &SWEEP.replace("replications = 2", "replications = 2\nseed = 9"),
@@ -353,7 +339,7 @@ fn shards_of_different_sweeps_are_refused() {
 #[test]
 fn plan_prints_runs_a_measured_time_and_shard_sizes_and_writes_nothing() {
     let dir = scratch("shard-plan");
-    let file = scenario(&dir, "sweep.toml", SWEEP);
+    let file = write_file(&dir, "sweep.toml", SWEEP);
     let out = dir.join("out");
     let output = shard(&file, &out, "1/4", &["--plan"]);
     assert_ok(&output);
@@ -378,7 +364,7 @@ fn plan_prints_runs_a_measured_time_and_shard_sizes_and_writes_nothing() {
 #[test]
 fn a_shard_that_cannot_be_placed_is_refused() {
     let dir = scratch("shard-flags");
-    let file = scenario(&dir, "sweep.toml", SWEEP);
+    let file = write_file(&dir, "sweep.toml", SWEEP);
     let out = dir.join("out");
     assert_refused(&shard(&file, &out, "3/3", &[]), &["K/N"]);
     assert_refused(&shard(&file, &out, "auto/3", &[]), &["not an array task"]);
@@ -488,7 +474,7 @@ fn the_deploy_files_run_natsim_as_documented() {
 #[test]
 fn shards_run_with_set_merge_into_the_sweep_with_the_same_set() {
     let dir = scratch("shard-set");
-    let file = scenario(&dir, "sweep.toml", SWEEP);
+    let file = write_file(&dir, "sweep.toml", SWEEP);
     let set = ["--set", "workload[0].response_bytes=20KB"];
     let one = dir.join("one");
     let mut args = vec![

@@ -164,19 +164,50 @@ pub fn check_snapshot(path: &Path, actual: &str, update_var: &str, regenerate: &
     }
 }
 
-/// `natsim run FILE --out OUT`, which must succeed (its stderr in the panic otherwise); its
-/// stdout.
-pub fn run_file(file: &Path, out: &Path) -> String {
-    let output = run_cli(&[
-        "run",
-        file.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+/// A path as the `&str` a command line takes.
+pub fn path(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// Writes `text` to `dir/name`; the file's path.
+pub fn write_file(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let file = dir.join(name);
+    std::fs::write(&file, text).unwrap_or_else(|e| panic!("write {}: {e}", file.display()));
+    file
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Asserts that a command succeeded, its exit code, stderr and stdout in the panic otherwise.
+pub fn assert_ok(output: &Output) {
     assert!(
         output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+        "exit {:?}: {}\nstdout: {}",
+        output.status.code(),
+        stderr(output),
+        stdout(output)
     );
-    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// `natsim ARGS`, which must succeed (see [`assert_ok`]); its stdout.
+pub fn run_cli_ok(args: &[&str]) -> String {
+    let output = run_cli(args);
+    assert_ok(&output);
+    stdout(&output)
+}
+
+/// `natsim run FILE --out OUT`, which must succeed; its stdout.
+pub fn run_file(file: &Path, out: &Path) -> String {
+    run_cli_ok(&["run", path(file), "--out", path(out)])
+}
+
+/// `natsim sweep FILE --out OUT`, which must succeed; its stdout.
+pub fn sweep_file(file: &Path, out: &Path) -> String {
+    run_cli_ok(&["sweep", path(file), "--out", path(out)])
 }

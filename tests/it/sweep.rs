@@ -3,7 +3,7 @@
 //! refused before anything runs.
 
 use crate::support::same_rows_in_csv_and_parquet;
-use crate::support::{column, csv_rows, read, repo_root, run_cli, scratch};
+use crate::support::{assert_ok, column, csv_rows, read, repo_root, run_cli, scratch, write_file};
 use natsim::io::sweep::plan::Plan;
 use polars::prelude::DataType;
 use std::path::{Path, PathBuf};
@@ -39,9 +39,7 @@ instance_type = "t4g.nano"
 "#;
 
 fn scenario_file(dir: &Path, text: &str) -> PathBuf {
-    let file = dir.join("sweep.toml");
-    std::fs::write(&file, text).unwrap();
-    file
+    write_file(dir, "sweep.toml", text)
 }
 
 fn sweep(file: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
@@ -53,14 +51,6 @@ fn sweep(file: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
     ];
     args.extend_from_slice(extra);
     run_cli(&args)
-}
-
-fn assert_ok(output: &std::process::Output) {
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
 }
 
 #[test]
