@@ -1,7 +1,7 @@
 //! The command line's contract: exit 0 with outputs on success; exit 2 with file, key path and a
 //! fix on bad input, and no output written.
 
-use crate::support::{read, repo_root, run_cli, run_file, scratch};
+use crate::support::{path, read, repo_root, run_cli, run_cli_ok, run_file, scratch, write_file};
 
 const VALID: &str = r#"
 [scenario]
@@ -29,15 +29,9 @@ instance_type = "t4g.nano"
 /// fragment, and that no output folder content was written.
 fn check_rejected(case: &str, text: &str, expected: &[&str]) {
     let dir = scratch(&format!("bad-{case}"));
-    let file = dir.join(format!("{case}.toml"));
-    std::fs::write(&file, text).unwrap();
+    let file = write_file(&dir, &format!("{case}.toml"), text);
     let out = dir.join("out");
-    let output = run_cli(&[
-        "run",
-        file.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let output = run_cli(&["run", path(&file), "--out", path(&out)]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(
         output.status.code(),
@@ -200,8 +194,7 @@ fn missing_file_and_bad_flags_exit_2() {
 #[test]
 fn run_writes_summary_and_timeseries_with_the_contract_columns() {
     let dir = scratch("run-contract");
-    let file = dir.join("valid.toml");
-    std::fs::write(&file, VALID).unwrap();
+    let file = write_file(&dir, "valid.toml", VALID);
     let stdout = run_file(&file, &dir);
     assert!(
         stdout.contains("recommended") || stdout.contains("no candidate meets"),
@@ -228,11 +221,8 @@ cost_total_usd,cost_monthly_usd,meets_slo,recommended";
 #[test]
 fn validate_and_catalog_succeed() {
     let quickstart = repo_root().join("scenarios/quickstart.toml");
-    let output = run_cli(&["validate", quickstart.to_str().unwrap()]);
-    assert!(output.status.success());
-    let output = run_cli(&["catalog", "--region", "ap-northeast-2"]);
-    assert!(output.status.success());
-    let text = String::from_utf8_lossy(&output.stdout);
+    run_cli_ok(&["validate", path(&quickstart)]);
+    let text = run_cli_ok(&["catalog", "--region", "ap-northeast-2"]);
     assert!(
         text.contains("t4g.nano") && text.contains("c7gn.large"),
         "{text}"
@@ -262,25 +252,14 @@ fn a_users_catalog_replaces_the_built_in_one() {
         builtin.replace(nano, "usd_per_hour = { \"us-east-1\" = 1.0 }"),
     )
     .unwrap();
-    let scenario = dir.join("valid.toml");
-    std::fs::write(&scenario, VALID).unwrap();
+    let scenario = write_file(&dir, "valid.toml", VALID);
     let hourly = |catalog: Option<&std::path::Path>| {
         let out = dir.join(if catalog.is_some() { "user" } else { "builtin" });
-        let mut args = vec![
-            "run",
-            scenario.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ];
+        let mut args = vec!["run", path(&scenario), "--out", path(&out)];
         if let Some(catalog) = catalog {
-            args.extend(["--catalog", catalog.to_str().unwrap()]);
+            args.extend(["--catalog", path(catalog)]);
         }
-        let output = run_cli(&args);
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        run_cli_ok(&args);
         let (header, rows) = crate::support::csv_rows(&read(&out.join("summary.csv")));
         crate::support::column(&header, &rows[1], "cost_fixed_usd")
     };
@@ -288,8 +267,7 @@ fn a_users_catalog_replaces_the_built_in_one() {
     let (builtin_usd, user_usd) = (hourly(None), hourly(Some(&dearer)));
     assert!((builtin_usd - 0.0042 / 6.0).abs() < 1e-6, "{builtin_usd}");
     assert!((user_usd - 1.0 / 6.0).abs() < 1e-6, "{user_usd}");
-    let output = run_cli(&["catalog", "--catalog", dearer.to_str().unwrap()]);
-    assert!(output.status.success());
+    run_cli_ok(&["catalog", "--catalog", path(&dearer)]);
 
     let broken = dir.join("broken.toml");
     std::fs::write(
@@ -300,11 +278,11 @@ fn a_users_catalog_replaces_the_built_in_one() {
     let out = dir.join("refused");
     let output = run_cli(&[
         "run",
-        scenario.to_str().unwrap(),
+        path(&scenario),
         "--out",
-        out.to_str().unwrap(),
+        path(&out),
         "--catalog",
-        broken.to_str().unwrap(),
+        path(&broken),
     ]);
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);

@@ -1,7 +1,7 @@
 //! VPC Flow Logs into connections: AWS's published examples joined by the documented rules
 //! (`src/io/flowlogs/mod.rs`), gzip and folders, and the bad-input contract.
 
-use crate::support::{repo_root, scratch};
+use crate::support::{assert_ok, path, repo_root, run_cli_stderr, scratch};
 use flate2::Compression;
 use flate2::write::GzEncoder;
 use natsim::io::flowlogs::{AwsService, Counts, FlowLogs, Options, read};
@@ -378,14 +378,8 @@ fn files_are_read_in_time_order_and_late_records_are_counted() {
     assert_eq!(logs.counts.records, 4);
 
     let out = late.join("fitted.toml");
-    let output = crate::support::run_cli(&[
-        "fit",
-        late.join("late.log").to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-    ]);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{stderr}");
+    let (output, stderr) = run_cli_stderr(&["fit", path(&late.join("late.log")), "-o", path(&out)]);
+    assert_ok(&output);
     assert!(
         stderr.contains("left out 2 late record(s) (1000 bytes) that started more than 900 s"),
         "{stderr}"

@@ -1,7 +1,7 @@
 //! `natsim run --export-infracost usage.yml [--candidate NAME]`: infracost's usage keys, whose
 //! figures times the region's prices are summary.csv's monthly cost lines.
 
-use crate::support::{column, csv_rows, read, run_cli, scratch};
+use crate::support::{assert_ok, column, csv_rows, path, read, run_cli, scratch, write_file};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -77,11 +77,11 @@ fn export(dir: &Path, scenario: &Path, usage: &Path, extra: &[&str]) -> std::pro
     let out = dir.join("out");
     let mut args = vec![
         "run",
-        scenario.to_str().unwrap(),
+        path(scenario),
         "--out",
-        out.to_str().unwrap(),
+        path(&out),
         "--export-infracost",
-        usage.to_str().unwrap(),
+        path(usage),
     ];
     args.extend_from_slice(extra);
     run_cli(&args)
@@ -90,28 +90,22 @@ fn export(dir: &Path, scenario: &Path, usage: &Path, extra: &[&str]) -> std::pro
 #[test]
 fn usage_figures_times_prices_are_the_summarys_monthly_lines() {
     let dir = scratch("infracost");
-    let scenario = dir.join("two-azs.toml");
-    std::fs::write(&scenario, TWO_AZS).unwrap();
+    let scenario = write_file(&dir, "two-azs.toml", TWO_AZS);
     let (header, rows) = {
         let usage = dir.join("natgw.yml");
-        let output = export(&dir, &scenario, &usage, &["--candidate", "natgw"]);
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        assert_ok(&export(&dir, &scenario, &usage, &["--candidate", "natgw"]));
         csv_rows(&read(&dir.join("out/summary.csv")))
     };
     let month = |row: usize, name: &str| column(&header, &rows[row], name);
     let close = |a: f64, b: f64| (a - b).abs() <= 1e-5 * b.abs().max(1e-9);
     let keys = |candidate: &str| {
         let usage = dir.join(format!("{candidate}.yml"));
-        let output = export(&dir, &scenario, &usage, &["--candidate", candidate]);
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        assert_ok(&export(
+            &dir,
+            &scenario,
+            &usage,
+            &["--candidate", candidate],
+        ));
         usage_keys(&read(&usage))
     };
     let number = |keys: &BTreeMap<String, String>, key: &str| -> f64 {
@@ -208,8 +202,7 @@ fn usage_figures_times_prices_are_the_summarys_monthly_lines() {
 
     // Without --candidate: the recommended one.
     let usage = dir.join("recommended.yml");
-    let output = export(&dir, &scenario, &usage, &[]);
-    assert!(output.status.success());
+    assert_ok(&export(&dir, &scenario, &usage, &[]));
     let recommended = rows
         .iter()
         .position(|r| r[header.iter().position(|h| h == "recommended").unwrap()] == "true")
@@ -223,8 +216,7 @@ fn usage_figures_times_prices_are_the_summarys_monthly_lines() {
 #[test]
 fn bad_export_flags_are_refused_before_anything_is_written() {
     let dir = scratch("infracost-bad");
-    let scenario = dir.join("two-azs.toml");
-    std::fs::write(&scenario, TWO_AZS).unwrap();
+    let scenario = write_file(&dir, "two-azs.toml", TWO_AZS);
     let usage = dir.join("usage.yml");
     let output = export(&dir, &scenario, &usage, &["--candidate", "natgww"]);
     assert_eq!(output.status.code(), Some(2));

@@ -195,6 +195,13 @@ pub fn assert_ok(output: &Output) {
     );
 }
 
+/// `natsim ARGS` and its stderr as text, for a test that reads how it failed.
+pub fn run_cli_stderr(args: &[&str]) -> (Output, String) {
+    let output = run_cli(args);
+    let stderr = stderr(&output);
+    (output, stderr)
+}
+
 /// `natsim ARGS`, which must succeed (see [`assert_ok`]); its stdout.
 pub fn run_cli_ok(args: &[&str]) -> String {
     let output = run_cli(args);
