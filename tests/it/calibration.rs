@@ -11,8 +11,10 @@
 //! Regenerate the example with `NATSIM_UPDATE_EXAMPLE=1 cargo test --release --test it
 //! calibration`.
 
-use crate::support::{assert_ok, csv_rows, path, read, repo_root, run_cli, run_cli_ok, run_file};
-use crate::support::{scratch, stdout};
+use crate::support::{
+    assert_ok, csv_rows, natsim, path, read, repo_root, run_cli, run_cli_ok, run_file, scratch,
+    stdout,
+};
 use flate2::Compression;
 use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
@@ -22,6 +24,7 @@ use natsim::io::flowlogs;
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+use std::process::Output;
 
 /// The traffic the example's logs are drawn from: a service in one AZ calling public APIs.
 const SOURCE: &str = r#"
@@ -52,6 +55,15 @@ const IDLE_TIMEOUT_S: f64 = 350.0;
 
 fn example() -> PathBuf {
     repo_root().join("scenarios/flowlogs")
+}
+
+/// `natsim ARGS` run in `dir`, so that `natsim fit`'s relative paths are `dir`'s.
+fn natsim_in(dir: &Path, args: &[&str]) -> Output {
+    natsim()
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("natsim binary runs")
 }
 
 /// `natsim run SCENARIO --cloudwatch METRICS --out OUT`, which must succeed; its stdout.
@@ -447,18 +459,17 @@ kind = "nat_gateway"
 #[test]
 fn fit_with_cloudwatch_writes_the_scenario_then_its_calibrated_run() {
     let dir = scratch("calibration-fit");
-    let output = crate::support::natsim()
-        .current_dir(&dir)
-        .args([
+    let output = natsim_in(
+        &dir,
+        &[
             "fit",
-            example().join("logs").to_str().unwrap(),
+            path(&example().join("logs")),
             "-o",
             "fitted.toml",
             "--cloudwatch",
-            example().join("cloudwatch.json").to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
+            path(&example().join("cloudwatch.json")),
+        ],
+    );
     assert_ok(&output);
     let stdout = stdout(&output);
     assert!(dir.join("fitted.toml").is_file());
@@ -478,19 +489,18 @@ fn fit_with_cloudwatch_writes_the_scenario_then_its_calibrated_run() {
     let html = read(&out.join("report.html"));
     assert!(html.contains("<tr><td>natgw-shared</td><td>BytesOutToDestination</td>"));
     // The same run as natsim run on the written file.
-    let again = crate::support::natsim()
-        .current_dir(&dir)
-        .args([
+    let again = natsim_in(
+        &dir,
+        &[
             "run",
             "fitted.toml",
             "--cloudwatch",
-            example().join("cloudwatch.json").to_str().unwrap(),
+            path(&example().join("cloudwatch.json")),
             "--out",
             "again",
-        ])
-        .output()
-        .unwrap();
-    assert!(again.status.success());
+        ],
+    );
+    assert_ok(&again);
     assert_eq!(
         read(&dir.join("again/calibration.csv")),
         read(&out.join("calibration.csv"))
@@ -502,18 +512,17 @@ fn fit_with_bad_cloudwatch_input_writes_nothing() {
     let dir = scratch("calibration-fit-bad");
     let bad = dir.join("bad.json");
     std::fs::write(&bad, "{\"MetricDataResults\": []}").unwrap();
-    let output = crate::support::natsim()
-        .current_dir(&dir)
-        .args([
+    let output = natsim_in(
+        &dir,
+        &[
             "fit",
-            example().join("logs").to_str().unwrap(),
+            path(&example().join("logs")),
             "-o",
             "fitted.toml",
             "--cloudwatch",
             bad.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
+        ],
+    );
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(
@@ -526,17 +535,16 @@ fn fit_with_bad_cloudwatch_input_writes_nothing() {
         .collect();
     assert_eq!(left, ["bad.json"]);
     // --yes belongs to the calibrated run.
-    let yes_alone = crate::support::natsim()
-        .current_dir(&dir)
-        .args([
+    let yes_alone = natsim_in(
+        &dir,
+        &[
             "fit",
-            example().join("logs").to_str().unwrap(),
+            path(&example().join("logs")),
             "-o",
             "f.toml",
             "--yes",
-        ])
-        .output()
-        .unwrap();
+        ],
+    );
     assert_eq!(yes_alone.status.code(), Some(2));
     assert!(!dir.join("f.toml").exists());
 }

@@ -4,9 +4,9 @@
 //! missing is named, malformed input names its file and record, nothing is written on error.
 
 use crate::support::{
-    assert_ok, column, csv_rows, path, read, repo_root, run_cli_ok, run_cli_stderr,
+    assert_ok, assert_refused, column, csv_rows, path, read, repo_root, run_cli_ok, run_cli_stderr,
+    run_file, scratch, stdout,
 };
-use crate::support::{run_file, scratch, stdout};
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
@@ -327,11 +327,8 @@ fn import_broken(dir: &Path, name: &str, text: &str) -> String {
         .collect();
     files.push(broken);
     let out = dir.join(format!("{name}.catalog.toml"));
-    let (output, stderr) = import(&files, &out, &[]);
-    assert_eq!(output.status.code(), Some(2), "{name}: {stderr}");
+    let stderr = assert_refused(name, &import(&files, &out, &[]).0, &[name]);
     assert!(!out.exists(), "{name}: nothing may be written");
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    assert!(stderr.contains(name), "{name}: the file is named: {stderr}");
     stderr
 }
 

@@ -5,7 +5,8 @@
 
 use crate::schema::assert_valid;
 use crate::support::{
-    assert_ok, column, csv_rows, path, read, repo_root, run_cli, scratch, stderr, stdout,
+    assert_ok, column, csv_rows, path, read, repo_root, run_cli, run_cli_ok, scratch, stderr,
+    stdout,
 };
 use natsim::io::report::manifest;
 use serde_json::Value;
@@ -31,9 +32,7 @@ fn run_json_is_summary_json_fits_its_schema_and_agrees_with_summary_csv() {
     let dir = scratch("formats-run-json");
     let file = short_quickstart(&dir);
     let out = dir.join("out");
-    let output = run_cli(&["run", path(&file), "--out", path(&out), "--format", "json"]);
-    assert_ok(&output);
-    let printed = stdout(&output);
+    let printed = run_cli_ok(&["run", path(&file), "--out", path(&out), "--format", "json"]);
     assert_eq!(
         printed,
         read(&out.join("summary.json")),
@@ -129,7 +128,7 @@ fn markdown_is_a_pull_request_comment_and_nothing_else() {
     let dir = scratch("formats-run-markdown");
     let file = short_quickstart(&dir);
     let out = dir.join("out");
-    let output = run_cli(&[
+    let text = run_cli_ok(&[
         "run",
         path(&file),
         "--out",
@@ -137,8 +136,6 @@ fn markdown_is_a_pull_request_comment_and_nothing_else() {
         "--format",
         "markdown",
     ]);
-    assert_ok(&output);
-    let text = stdout(&output);
     assert!(text.starts_with("### natsim: quickstart\n"), "{text}");
     assert!(
         text.contains("**Recommended:** fck-nat-c6gn.medium (nat_instance), \\$79.89 per month")
@@ -273,7 +270,7 @@ fn a_batch_prints_one_document_with_every_run_and_every_failure() {
     let errors = doc["errors"].as_array().unwrap();
     assert_eq!(errors.len(), 1);
     assert!(errors[0].as_str().unwrap().contains("bad.toml"));
-    let markdown = run_cli(&[
+    let text = run_cli_ok(&[
         "run",
         path(&good),
         path(&other),
@@ -282,8 +279,6 @@ fn a_batch_prints_one_document_with_every_run_and_every_failure() {
         "--format",
         "markdown",
     ]);
-    assert_ok(&markdown);
-    let text = stdout(&markdown);
     assert_eq!(text.matches("### natsim: ").count(), 2, "{text}");
 }
 

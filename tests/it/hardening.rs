@@ -3,7 +3,9 @@
 //! folders, writes that leave no temporary file and a manifest that marks a complete set,
 //! interrupted sweeps told apart, and runaway runs refused before they start.
 
-use crate::support::{assert_ok, natsim, path, read, repo_root, run_cli, scratch, stderr};
+use crate::support::{
+    assert_ok, natsim, path, read, repo_root, run_cli, run_cli_ok, scratch, stderr,
+};
 use natsim::io::report::manifest;
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -201,14 +203,13 @@ fn issue_9_batch_csv_quotes_carriage_returns_commas_and_quotes() {
     std::fs::write(&odd, named(SMALL, "odd")).unwrap();
     std::fs::write(dir.join("plain.toml"), named(SMALL, "plain")).unwrap();
     let out = dir.join("out");
-    let output = run_cli(&[
+    run_cli_ok(&[
         "run",
         path(&odd),
         path(&dir.join("plain.toml")),
         "--out",
         path(&out),
     ]);
-    assert_ok(&output);
     let records = rfc4180_records(&read(&out.join("batch.csv")));
     assert_eq!(
         records.len(),
@@ -311,7 +312,7 @@ fn issue_9_a_run_is_written_as_one_set_and_a_failed_rerun_is_not_complete() {
     let file = dir.join("small.toml");
     std::fs::write(&file, SMALL).unwrap();
     let out = dir.join("out");
-    assert_ok(&run_cli(&["run", path(&file), "--out", path(&out)]));
+    run_cli_ok(&["run", path(&file), "--out", path(&out)]);
     let listed = manifest::verify(&out).unwrap();
     assert_eq!(
         listed,
@@ -350,7 +351,7 @@ fn issue_9_a_sweep_killed_between_sweep_csv_and_sweep_parquet_is_interrupted() {
     let file = dir.join("s.toml");
     std::fs::write(&file, SMALL_SWEEP).unwrap();
     let out = dir.join("out");
-    assert_ok(&run_cli(&["sweep", path(&file), "--out", path(&out)]));
+    run_cli_ok(&["sweep", path(&file), "--out", path(&out)]);
     let whole = read(&out.join("sweep.csv"));
     // What a kill after sweep.csv and winners.csv leaves: no parquet, plots, page or manifest.
     for name in ["sweep.parquet", "report.html", "manifest.json"] {
@@ -441,13 +442,13 @@ fn issue_9_runaway_runs_are_refused_without_yes_naming_the_knob() {
     // --yes is the way through (on a run small enough to finish here).
     std::fs::write(dir.join("ok.toml"), SMALL).unwrap();
     let out = dir.join("out-ok");
-    assert_ok(&run_cli(&[
+    run_cli_ok(&[
         "run",
         path(&dir.join("ok.toml")),
         "--out",
         path(&out),
         "--yes",
-    ]));
+    ]);
 }
 
 #[test]

@@ -3,7 +3,9 @@
 //! names the runs still missing with the command that runs them; shards of different sweeps
 //! are refused; `--plan` measures and writes nothing.
 
-use crate::support::{assert_ok, natsim, read, run_cli, scratch, write_file};
+use crate::support::{
+    assert_ok, assert_refused, natsim, read, run_cli, run_cli_ok, scratch, write_file,
+};
 use crate::sweep::SWEEP;
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -48,30 +50,17 @@ fn merge(dirs: &[&Path], extra: &[&str]) -> Output {
     run_cli(&args)
 }
 
-fn assert_refused(output: &Output, fragments: &[&str]) -> String {
-    let stderr = String::from_utf8_lossy(&output.stderr).to_string();
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
-    for fragment in fragments {
-        assert!(
-            stderr.contains(fragment),
-            "expected {fragment:?} in {stderr}"
-        );
-    }
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    stderr
-}
-
 /// The one-machine sweep of `file` into `dir/one`.
 fn one_machine(dir: &Path, file: &Path) -> PathBuf {
     let one = dir.join("one");
-    assert_ok(&run_cli(&[
+    run_cli_ok(&[
         "sweep",
         file.to_str().unwrap(),
         "--out",
         one.to_str().unwrap(),
         "--threads",
         "2",
-    ]));
+    ]);
     one
 }
 
@@ -193,6 +182,7 @@ fn a_killed_shard_resumed_writes_the_same_journal() {
     kill_after(&killed, 3);
     // A retried task without --resume does not throw the finished runs away.
     assert_refused(
+        "retried without --resume",
         &shard(&file, &killed_root, "1/3", &[]),
         &["3 finished run(s)", "--resume"],
     );
@@ -223,6 +213,7 @@ fn a_killed_shard_resumed_writes_the_same_journal() {
     );
     kill_after(&killed, 2);
     assert_refused(
+        "another scenario resumed",
         &shard(&other, &killed_root, "1/3", &["--resume"]),
         &["changed since", "--fresh"],
     );
@@ -239,6 +230,7 @@ fn a_merge_names_the_missing_runs_and_the_commands_that_run_them() {
     kill_after(&root.join("shard-1-of-3"), 5);
     // Shard 2 never ran.
     let stderr = assert_refused(
+        "runs missing",
         &merge(&[&root], &[]),
         &[
             "shard 1 of 3: 3 of its 8 runs missing",
@@ -284,6 +276,7 @@ fn shards_of_different_sweeps_are_refused() {
     assert_ok(&shard(&file, &root, "0/2", &[]));
     assert_ok(&shard(&reseeded, &root, "1/2", &[]));
     assert_refused(
+        "another sweep",
         &merge(&[&root], &[]),
         &[
             "not a shard of the same sweep",
@@ -298,7 +291,7 @@ fn shards_of_different_sweeps_are_refused() {
     let splits = dir.join("splits");
     assert_ok(&shard(&file, &splits, "0/2", &[]));
     assert_ok(&shard(&file, &splits, "1/3", &[]));
-    assert_refused(&merge(&[&splits], &[]), &["split into"]);
+    assert_refused("another split", &merge(&[&splits], &[]), &["split into"]);
 
     // The same shard from two folders.
     let stray = dir.join("stray");
@@ -306,7 +299,11 @@ fn shards_of_different_sweeps_are_refused() {
     assert_ok(&shard(&file, &stray, "1/2", &[]));
     let again = dir.join("again");
     assert_ok(&shard(&file, &again, "0/2", &[]));
-    assert_refused(&merge(&[&stray, &again], &[]), &["are both shard 0 of 2"]);
+    assert_refused(
+        "the same shard twice",
+        &merge(&[&stray, &again], &[]),
+        &["are both shard 0 of 2"],
+    );
 
     // A run the split gives to another shard.
     let foreign = read(&stray.join("shard-0-of-2/runs.csv"));
@@ -314,6 +311,7 @@ fn shards_of_different_sweeps_are_refused() {
     let journal = stray.join("shard-1-of-2/runs.csv");
     std::fs::write(&journal, format!("{}{line}\n", read(&journal))).unwrap();
     assert_refused(
+        "a foreign run",
         &merge(&[&stray], &[]),
         &["a run of shard 0 of 2, not of shard 1"],
     );
@@ -326,14 +324,19 @@ fn shards_of_different_sweeps_are_refused() {
     )
     .unwrap();
     assert_refused(
+        "another catalog",
         &merge(
             &[&root.join("shard-0-of-2")],
             &["--catalog", catalog.to_str().unwrap()],
         ),
         &["--catalog"],
     );
-    assert_refused(&merge(&[&dir.join("nowhere")], &[]), &["no such folder"]);
-    assert_refused(&merge(&[&dir], &[]), &["holds no shard"]);
+    assert_refused(
+        "no folder",
+        &merge(&[&dir.join("nowhere")], &[]),
+        &["no such folder"],
+    );
+    assert_refused("no shard", &merge(&[&dir], &[]), &["holds no shard"]);
 }
 
 #[test]
@@ -366,8 +369,12 @@ fn a_shard_that_cannot_be_placed_is_refused() {
     let dir = scratch("shard-flags");
     let file = write_file(&dir, "sweep.toml", SWEEP);
     let out = dir.join("out");
-    assert_refused(&shard(&file, &out, "3/3", &[]), &["K/N"]);
-    assert_refused(&shard(&file, &out, "auto/3", &[]), &["not an array task"]);
+    assert_refused("3/3", &shard(&file, &out, "3/3", &[]), &["K/N"]);
+    assert_refused(
+        "auto/3",
+        &shard(&file, &out, "auto/3", &[]),
+        &["not an array task"],
+    );
     let args = [
         "sweep",
         file.to_str().unwrap(),
@@ -378,10 +385,12 @@ fn a_shard_that_cannot_be_placed_is_refused() {
     ];
     // AWS Batch gives the index only; resubmitting Slurm task 2 alone makes an array of one.
     assert_refused(
+        "AWS Batch",
         &natsim_with(&args, &[("AWS_BATCH_JOB_ARRAY_INDEX", "1")]),
         &["--shard auto/N"],
     );
     assert_refused(
+        "Slurm array of one",
         &natsim_with(
             &args,
             &[
@@ -495,6 +504,7 @@ fn shards_run_with_set_merge_into_the_sweep_with_the_same_set() {
     ));
     // Shard 1 ran with another --set: refused, and the command to rerun it repeats shard 0's.
     let stderr = assert_refused(
+        "another --set",
         &merge(&[&root], &[]),
         &["--set", "not a shard of the same sweep"],
     );

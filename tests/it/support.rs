@@ -202,6 +202,25 @@ pub fn run_cli_stderr(args: &[&str]) -> (Output, String) {
     (output, stderr)
 }
 
+/// Asserts that a command refused bad input as the CLI promises: exit 2, every `expected`
+/// fragment in its stderr, and no panic; `what` leads each failure message. Its stderr.
+pub fn assert_refused(what: &str, output: &Output, expected: &[&str]) -> String {
+    let stderr = stderr(output);
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "{what}: exit code; stderr: {stderr}"
+    );
+    for fragment in expected {
+        assert!(
+            stderr.contains(fragment),
+            "{what}: expected {fragment:?} in: {stderr}"
+        );
+    }
+    assert!(!stderr.contains("panicked"), "{what}: {stderr}");
+    stderr
+}
+
 /// `natsim ARGS`, which must succeed (see [`assert_ok`]); its stdout.
 pub fn run_cli_ok(args: &[&str]) -> String {
     let output = run_cli(args);

@@ -2,8 +2,9 @@
 //! it says, `[scenario] traffic_scale` is the rate multiplied, and a sweep of it names where each
 //! candidate first misses the objectives.
 
-use crate::support::{by_name, column, csv_rows, path, read, run, run_cli_ok, scratch};
-use crate::support::{sweep_file, write_file};
+use crate::support::{
+    by_name, column, csv_rows, path, read, run, run_cli_ok, scratch, sweep_file, write_file,
+};
 use natsim::results::summary::Metric;
 
 /// Downloads given in GB a month (constant sizes, flat: the month's bytes are the rate's), an
