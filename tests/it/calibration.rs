@@ -66,6 +66,22 @@ fn natsim_in(dir: &Path, args: &[&str]) -> Output {
         .expect("natsim binary runs")
 }
 
+/// `natsim fit` of the example's logs into `dir/fitted.toml`, calibrated against `metrics`.
+fn fit_calibrated(dir: &Path, metrics: &Path) -> Output {
+    let logs = example().join("logs");
+    natsim_in(
+        dir,
+        &[
+            "fit",
+            path(&logs),
+            "-o",
+            "fitted.toml",
+            "--cloudwatch",
+            path(metrics),
+        ],
+    )
+}
+
 /// `natsim run SCENARIO --cloudwatch METRICS --out OUT`, which must succeed; its stdout.
 fn run_calibrated(scenario: &Path, metrics: &Path, out: &Path) -> String {
     run_cli_ok(&[
@@ -459,17 +475,7 @@ kind = "nat_gateway"
 #[test]
 fn fit_with_cloudwatch_writes_the_scenario_then_its_calibrated_run() {
     let dir = scratch("calibration-fit");
-    let output = natsim_in(
-        &dir,
-        &[
-            "fit",
-            path(&example().join("logs")),
-            "-o",
-            "fitted.toml",
-            "--cloudwatch",
-            path(&example().join("cloudwatch.json")),
-        ],
-    );
+    let output = fit_calibrated(&dir, &example().join("cloudwatch.json"));
     assert_ok(&output);
     let stdout = stdout(&output);
     assert!(dir.join("fitted.toml").is_file());
@@ -512,17 +518,7 @@ fn fit_with_bad_cloudwatch_input_writes_nothing() {
     let dir = scratch("calibration-fit-bad");
     let bad = dir.join("bad.json");
     std::fs::write(&bad, "{\"MetricDataResults\": []}").unwrap();
-    let output = natsim_in(
-        &dir,
-        &[
-            "fit",
-            path(&example().join("logs")),
-            "-o",
-            "fitted.toml",
-            "--cloudwatch",
-            bad.to_str().unwrap(),
-        ],
-    );
+    let output = fit_calibrated(&dir, &bad);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(
