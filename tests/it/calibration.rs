@@ -13,7 +13,7 @@
 
 use crate::support::{
     assert_ok, csv_rows, natsim, path, read, repo_root, run_cli, run_cli_ok, run_file, scratch,
-    stdout,
+    stdout, write_file,
 };
 use flate2::Compression;
 use flate2::read::GzDecoder;
@@ -334,8 +334,7 @@ fn measured_bytes_the_scenario_misses_are_a_warning_in_the_report() {
             }
         }
     }
-    let metrics = dir.join("more-bytes.json");
-    std::fs::write(&metrics, json.to_string()).unwrap();
+    let metrics = write_file(&dir, "more-bytes.json", &json.to_string());
     let out = dir.join("out");
     let stdout = run_calibrated(&example().join("scenario.toml"), &metrics, &out);
     assert!(
@@ -516,8 +515,7 @@ fn fit_with_cloudwatch_writes_the_scenario_then_its_calibrated_run() {
 #[test]
 fn fit_with_bad_cloudwatch_input_writes_nothing() {
     let dir = scratch("calibration-fit-bad");
-    let bad = dir.join("bad.json");
-    std::fs::write(&bad, "{\"MetricDataResults\": []}").unwrap();
+    let bad = write_file(&dir, "bad.json", "{\"MetricDataResults\": []}");
     let output = fit_calibrated(&dir, &bad);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
@@ -548,8 +546,11 @@ fn fit_with_bad_cloudwatch_input_writes_nothing() {
 #[test]
 fn bad_cloudwatch_input_is_exit_2_and_writes_nothing() {
     let dir = scratch("calibration-bad");
-    let bad = dir.join("bad.json");
-    std::fs::write(&bad, "{\"MetricDataResults\": [{\"Label\": \"BytesOutToDestination\", \"Timestamps\": [\"noon\"], \"Values\": [1]}]}").unwrap();
+    let bad = write_file(
+        &dir,
+        "bad.json",
+        "{\"MetricDataResults\": [{\"Label\": \"BytesOutToDestination\", \"Timestamps\": [\"noon\"], \"Values\": [1]}]}",
+    );
     let scenario = example().join("scenario.toml");
     let out = dir.join("out");
     let output = run_cli(&[

@@ -5,7 +5,7 @@
 
 use crate::support::{
     assert_ok, assert_refused, column, csv_rows, path, read, repo_root, run_cli_ok, run_cli_stderr,
-    run_file, scratch, stdout,
+    run_file, scratch, stdout, write_file,
 };
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -221,8 +221,7 @@ instance_type = "c6gn.medium"
 #[test]
 fn a_region_the_built_in_catalog_lacks_runs_end_to_end() {
     let dir = scratch("import-run");
-    let scenario = dir.join("west.toml");
-    std::fs::write(&scenario, WEST).unwrap();
+    let scenario = write_file(&dir, "west.toml", WEST);
     // Built in: unknown region, and the error points at the way forward.
     let (output, stderr) = run_cli_stderr(&["validate", scenario.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(2));
@@ -304,8 +303,11 @@ fn a_region_the_built_in_catalog_lacks_runs_end_to_end() {
         "{stderr}"
     );
     // A type the catalog has no price for in the region is named, with the fix.
-    let unpriced = dir.join("unpriced.toml");
-    std::fs::write(&unpriced, WEST.replace("c6gn.medium", "m6i.32xlarge")).unwrap();
+    let unpriced = write_file(
+        &dir,
+        "unpriced.toml",
+        &WEST.replace("c6gn.medium", "m6i.32xlarge"),
+    );
     let (output, stderr) = run_cli_stderr(&[
         "--catalog",
         catalog.to_str().unwrap(),
@@ -319,8 +321,7 @@ fn a_region_the_built_in_catalog_lacks_runs_end_to_end() {
 /// Writes `text` under `name` in `dir` and imports it with the other small fixtures in place
 /// of the fixture of the same name; returns the exit and stderr, and checks nothing is written.
 fn import_broken(dir: &Path, name: &str, text: &str) -> String {
-    let broken = dir.join(name);
-    std::fs::write(&broken, text).unwrap();
+    let broken = write_file(dir, name, text);
     let mut files: Vec<PathBuf> = fixtures("small")
         .into_iter()
         .filter(|f| f.file_name().unwrap() != name)
@@ -372,8 +373,11 @@ fn malformed_and_partial_input_names_the_file_and_record() {
     let stderr = import_broken(&dir, "AmazonVPC-offer.json", "[scenario]\nname = \"x\"\n");
     assert!(stderr.contains("not describe-instance-types"), "{stderr}");
     // Two files that disagree on a price: both records named, neither picked.
-    let other = dir.join("other-vpc.json");
-    std::fs::write(&other, vpc.replace("\"0.0050000000\"", "\"0.0060000000\"")).unwrap();
+    let other = write_file(
+        &dir,
+        "other-vpc.json",
+        &vpc.replace("\"0.0050000000\"", "\"0.0060000000\""),
+    );
     let mut files = fixtures("small");
     files.push(other);
     let out = dir.join("conflict.toml");
@@ -385,8 +389,7 @@ fn malformed_and_partial_input_names_the_file_and_record() {
     );
     assert!(!out.exists());
     // An existing output is kept without --force.
-    let existing = dir.join("existing.toml");
-    std::fs::write(&existing, "keep").unwrap();
+    let existing = write_file(&dir, "existing.toml", "keep");
     let (output, stderr) = import(&fixtures("small"), &existing, &[]);
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr.contains("--force"), "{stderr}");

@@ -5,7 +5,7 @@
 use crate::formats::{json, short_quickstart};
 use crate::schema::assert_valid;
 use crate::support::{
-    assert_ok, assert_refused, path, read, run_cli, run_cli_ok, scratch, stderr, stdout,
+    assert_ok, assert_refused, path, read, run_cli, run_cli_ok, scratch, stderr, stdout, write_file,
 };
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -13,8 +13,7 @@ use std::path::{Path, PathBuf};
 /// The short quickstart as A, and B made from it by `edit`.
 fn pair(dir: &Path, edit: &dyn Fn(String) -> String) -> (PathBuf, PathBuf) {
     let a = short_quickstart(dir);
-    let b = dir.join("b.toml");
-    std::fs::write(&b, edit(read(&a))).unwrap();
+    let b = write_file(dir, "b.toml", &edit(read(&a)));
     (a, b)
 }
 

@@ -6,7 +6,7 @@
 use crate::schema::assert_valid;
 use crate::support::{
     assert_ok, column, csv_rows, path, read, repo_root, run_cli, run_cli_ok, scratch, stderr,
-    stdout,
+    stdout, write_file,
 };
 use natsim::io::report::manifest;
 use serde_json::Value;
@@ -18,9 +18,7 @@ pub fn short_quickstart(dir: &Path) -> PathBuf {
     let text = read(&repo_root().join("scenarios/quickstart.toml"))
         .replace("duration = \"2h\"", "duration = \"20m\"")
         .replace("warmup = \"5m\"", "warmup = \"2m\"");
-    let file = dir.join("quickstart.toml");
-    std::fs::write(&file, text).unwrap();
-    file
+    write_file(dir, "quickstart.toml", &text)
 }
 
 pub fn json(text: &str) -> Value {
@@ -244,8 +242,7 @@ fn a_batch_prints_one_document_with_every_run_and_every_failure() {
         read(&good).replace("name = \"quickstart\"", "name = \"other\""),
     )
     .unwrap();
-    let bad = dir.join("bad.toml");
-    std::fs::write(&bad, read(&good).replace("ips = 1", "ips = 9")).unwrap();
+    let bad = write_file(&dir, "bad.toml", &read(&good).replace("ips = 1", "ips = 9"));
     let out = dir.join("out");
     let output = run_cli(&[
         "run",

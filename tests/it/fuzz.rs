@@ -8,7 +8,7 @@
 //! (default 3 s; CI gives it a minute) and `NATSIM_FUZZ_SEED` picks the sequence (default 9),
 //! so a failure is reproduced by the seed it prints.
 
-use crate::support::{repo_root, run_cli};
+use crate::support::{repo_root, run_cli, write_file};
 use natsim::cli::estimate;
 use natsim::io::scenario::{Scenario, ScenarioError, parse_scenario};
 use natsim::io::sweep::plan::Plan;
@@ -332,8 +332,7 @@ fn fuzz_mutated_scenarios_never_panic_and_name_where() {
 /// `natsim validate` on `text` exits 2 and names the same key path, without panicking.
 fn cli_refuses(text: &str, err: &ScenarioError) -> Result<(), String> {
     let dir = crate::support::scratch("fuzz-cli");
-    let file = dir.join("fuzz.toml");
-    std::fs::write(&file, text).unwrap();
+    let file = write_file(&dir, "fuzz.toml", text);
     cli_contract(&file, Some(err))
 }
 

@@ -4,7 +4,7 @@
 //! interrupted sweeps told apart, and runaway runs refused before they start.
 
 use crate::support::{
-    assert_ok, natsim, path, read, repo_root, run_cli, run_cli_ok, scratch, stderr,
+    assert_ok, natsim, path, read, repo_root, run_cli, run_cli_ok, scratch, stderr, write_file,
 };
 use natsim::io::report::manifest;
 use std::path::{Path, PathBuf};
@@ -199,8 +199,7 @@ fn rfc4180_records(text: &str) -> Vec<Vec<String>> {
 #[test]
 fn issue_9_batch_csv_quotes_carriage_returns_commas_and_quotes() {
     let dir = scratch("h9-batch-quoting");
-    let odd = dir.join("odd\rname, \"quoted\".toml");
-    std::fs::write(&odd, named(SMALL, "odd")).unwrap();
+    let odd = write_file(&dir, "odd\rname, \"quoted\".toml", &named(SMALL, "odd"));
     std::fs::write(dir.join("plain.toml"), named(SMALL, "plain")).unwrap();
     let out = dir.join("out");
     run_cli_ok(&[
@@ -253,8 +252,7 @@ fn issue_9_run_and_sweep_of_one_scenario_keep_separate_folders() {
 #[test]
 fn issue_9_a_failed_write_says_which_file_and_what_to_do_and_leaves_no_temporary() {
     let dir = scratch("h9-failed-write");
-    let file = dir.join("small.toml");
-    std::fs::write(&file, SMALL).unwrap();
+    let file = write_file(&dir, "small.toml", SMALL);
     // A folder where a plot goes: the write fails as surely as on a full disk, at the rename.
     for blocked in ["throughput.png", "summary.csv", "report.html"] {
         let out = dir.join(format!("out-{blocked}"));
@@ -282,8 +280,7 @@ fn issue_9_a_failed_write_says_which_file_and_what_to_do_and_leaves_no_temporary
 #[test]
 fn issue_9_stale_temporary_files_are_removed_on_the_next_run() {
     let dir = scratch("h9-stale");
-    let file = dir.join("small.toml");
-    std::fs::write(&file, SMALL).unwrap();
+    let file = write_file(&dir, "small.toml", SMALL);
     let out = dir.join("out");
     std::fs::create_dir_all(&out).unwrap();
     let stale = [
@@ -309,8 +306,7 @@ fn issue_9_stale_temporary_files_are_removed_on_the_next_run() {
 #[test]
 fn issue_9_a_run_is_written_as_one_set_and_a_failed_rerun_is_not_complete() {
     let dir = scratch("h9-one-set");
-    let file = dir.join("small.toml");
-    std::fs::write(&file, SMALL).unwrap();
+    let file = write_file(&dir, "small.toml", SMALL);
     let out = dir.join("out");
     run_cli_ok(&["run", path(&file), "--out", path(&out)]);
     let listed = manifest::verify(&out).unwrap();
@@ -348,8 +344,7 @@ fn issue_9_a_run_is_written_as_one_set_and_a_failed_rerun_is_not_complete() {
 #[test]
 fn issue_9_a_sweep_killed_between_sweep_csv_and_sweep_parquet_is_interrupted() {
     let dir = scratch("h9-sweep-killed");
-    let file = dir.join("s.toml");
-    std::fs::write(&file, SMALL_SWEEP).unwrap();
+    let file = write_file(&dir, "s.toml", SMALL_SWEEP);
     let out = dir.join("out");
     run_cli_ok(&["sweep", path(&file), "--out", path(&out)]);
     let whole = read(&out.join("sweep.csv"));
@@ -403,8 +398,7 @@ fn issue_9_runaway_runs_are_refused_without_yes_naming_the_knob() {
         ),
     ];
     for (case, text, knob) in cases {
-        let file = dir.join(format!("{case}.toml"));
-        std::fs::write(&file, &text).unwrap();
+        let file = write_file(&dir, &format!("{case}.toml"), &text);
         let out = dir.join(format!("out-{case}"));
         // Before the fix these started silently and ran for days: give up after a minute.
         let child = natsim()
@@ -454,8 +448,7 @@ fn issue_9_runaway_runs_are_refused_without_yes_naming_the_knob() {
 #[test]
 fn issue_9_a_valid_run_prints_nothing_on_stderr_off_a_terminal() {
     let dir = scratch("h9-quiet");
-    let file = dir.join("small.toml");
-    std::fs::write(&file, SMALL).unwrap();
+    let file = write_file(&dir, "small.toml", SMALL);
     let output = natsim()
         .args(["run", path(&file), "--out", path(&dir.join("out"))])
         .env("NATSIM_PROGRESS_AFTER_S", "0")
@@ -476,8 +469,7 @@ fn issue_9_run_shows_a_progress_bar_on_a_terminal() {
     use std::io::Read;
     use std::os::fd::FromRawFd;
     let dir = scratch("h9-bar");
-    let file = dir.join("small.toml");
-    std::fs::write(&file, SMALL.replace("3m", "2h")).unwrap();
+    let file = write_file(&dir, "small.toml", &SMALL.replace("3m", "2h"));
     // SAFETY: plain libc calls on the descriptor just opened; each result is checked.
     let (master, terminal) = unsafe {
         let master = libc::posix_openpt(libc::O_RDWR | libc::O_NOCTTY);

@@ -83,8 +83,7 @@ instance_type = "c6gn.medium"
 fn replay_scenario(name: &str, workload_extra: &str) -> (Scenario, u64) {
     let dir = scratch(name);
     let total = write_logs(&dir);
-    let file = dir.join("scenario.toml");
-    std::fs::write(&file, scenario_text(workload_extra)).unwrap();
+    let file = write_file(&dir, "scenario.toml", &scenario_text(workload_extra));
     let scenario = parse_scenario_file(&file).unwrap_or_else(|e| panic!("{e}"));
     (scenario, total)
 }
@@ -307,8 +306,7 @@ fn late_records_are_left_out_and_reported() {
         line(40_000, 2_000, 700) + &line(40_001, 0, 500),
     )
     .unwrap();
-    let file = dir.join("scenario.toml");
-    std::fs::write(&file, scenario_text("")).unwrap();
+    let file = write_file(&dir, "scenario.toml", &scenario_text(""));
     let (connections, bytes) =
         offered(&run_scenario(&parse_scenario_file(&file).unwrap()), "natgw");
     assert_eq!(connections, 1.0);
