@@ -12,8 +12,8 @@
 //! calibration`.
 
 use crate::support::{
-    assert_ok, csv_rows, natsim, path, read, repo_root, run_cli, run_cli_ok, run_file, scratch,
-    stdout, write_file,
+    assert_ok, column_index, csv_rows, natsim, path, read, repo_root, run_cli, run_cli_ok,
+    run_file, scratch, stdout, write_file,
 };
 use flate2::Compression;
 use flate2::read::GzDecoder;
@@ -433,7 +433,7 @@ kind = "nat_gateway"
     for metric in ["PacketsOutToDestination", "BytesOutToSource"] {
         let unsimulated: Vec<_> = rows.iter().filter(|r| r[3] == metric).collect();
         assert_eq!(unsimulated.len(), 10, "{metric}");
-        let note = header.iter().position(|h| h == "note").unwrap();
+        let note = column_index(&header, "note");
         assert!(
             unsimulated
                 .iter()

@@ -5,8 +5,8 @@
 
 use crate::schema::assert_valid;
 use crate::support::{
-    assert_ok, column, csv_rows, path, read, repo_root, run_cli, run_cli_ok, scratch, stderr,
-    stdout, write_file,
+    assert_ok, column, column_index, csv_rows, path, read, repo_root, run_cli, run_cli_ok, scratch,
+    stderr, stdout, write_file,
 };
 use natsim::io::report::manifest;
 use serde_json::Value;
@@ -88,7 +88,7 @@ fn run_json_is_summary_json_fits_its_schema_and_agrees_with_summary_csv() {
         let recommended = c["recommended"].as_bool().unwrap();
         assert_eq!(
             recommended.to_string(),
-            row[header.iter().position(|h| h == "recommended").unwrap()]
+            row[column_index(&header, "recommended")]
         );
         // The winner has no reason to lose; every other candidate has one, and one that misses
         // says which objective and what limit is behind it.
@@ -301,7 +301,7 @@ fn sweep_validate_and_catalog_print_documents_that_fit_their_schemas() {
     let (header, rows) = csv_rows(&read(&out.join("winners.csv")));
     let points = doc["points"].as_array().unwrap();
     assert_eq!(points.len(), rows.len());
-    let recommended = header.iter().position(|h| h == "recommended").unwrap();
+    let recommended = column_index(&header, "recommended");
     for (point, row) in points.iter().zip(&rows) {
         assert_eq!(
             point["recommended"].as_str().unwrap_or(""),

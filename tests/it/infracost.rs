@@ -1,7 +1,9 @@
 //! `natsim run --export-infracost usage.yml [--candidate NAME]`: infracost's usage keys, whose
 //! figures times the region's prices are summary.csv's monthly cost lines.
 
-use crate::support::{assert_ok, column, csv_rows, path, read, run_cli, scratch, write_file};
+use crate::support::{
+    assert_ok, column, column_index, csv_rows, path, read, run_cli, scratch, write_file,
+};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -205,9 +207,9 @@ fn usage_figures_times_prices_are_the_summarys_monthly_lines() {
     assert_ok(&export(&dir, &scenario, &usage, &[]));
     let recommended = rows
         .iter()
-        .position(|r| r[header.iter().position(|h| h == "recommended").unwrap()] == "true")
+        .position(|r| r[column_index(&header, "recommended")] == "true")
         .expect("a candidate is recommended");
-    let name = &rows[recommended][header.iter().position(|h| h == "candidate").unwrap()];
+    let name = &rows[recommended][column_index(&header, "candidate")];
     let text = read(&usage);
     assert!(text.contains(&format!("candidate \"{name}\"")), "{text}");
     assert!(text.contains("the recommended one"), "{text}");

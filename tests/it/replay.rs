@@ -2,7 +2,9 @@
 //! go through every candidate with their bytes, `flow_logs_scale` multiplies them, the same seed
 //! gives the same summary, and keys that contradict a replay are refused.
 
-use crate::support::{assert_ok, path, run_cli_stderr, scratch, sweep_file, write_file};
+use crate::support::{
+    assert_ok, column_index, path, run_cli_stderr, scratch, sweep_file, write_file,
+};
 use natsim::io::scenario::{Scenario, parse_scenario, parse_scenario_file};
 use natsim::results::batch::{ScenarioResult, run_scenario};
 use natsim::results::summary::Metric;
@@ -261,10 +263,7 @@ fn a_sweep_of_flow_logs_scale_multiplies_the_recorded_connections() {
     let out = dir.join("out");
     sweep_file(&file, &out);
     let (header, rows) = crate::support::csv_rows(&crate::support::read(&out.join("sweep.csv")));
-    let name = header
-        .iter()
-        .position(|h| h == "candidate")
-        .expect("candidate column");
+    let name = column_index(&header, "candidate");
     let mut seen = Vec::new();
     for row in &rows {
         let column = |c: &str| crate::support::column(&header, row, c);

@@ -3,7 +3,9 @@
 //! first (the recommendation, then the monthly bill), captions every chart, draws the capacity
 //! that binds and names its limit, and carries confidence intervals with replications.
 
-use crate::support::{csv_rows, path, read, run_cli_ok, scratch, sweep_file, write_file};
+use crate::support::{
+    column_index, csv_rows, path, read, run_cli_ok, scratch, sweep_file, write_file,
+};
 use natsim::io::report::plot::{PANEL_HEIGHT, WIDTH};
 use std::path::{Path, PathBuf};
 
@@ -162,7 +164,7 @@ fn a_runs_page_answers_first_then_itemises_the_bill() {
     assert!(html[order[0]..order[1]].contains("recommended: natgw"));
     // The bill's table: each candidate's lines add up to its month's total, as summary.csv has it.
     let (header, rows) = csv_rows(&read(&out.join("summary.csv")));
-    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let column = |name: &str| column_index(&header, name);
     let bill = &html[order[1]..order[2]];
     assert!(bill.contains("<figure id=\"cost\">"), "the bill's chart");
     for row in &rows {
@@ -245,10 +247,7 @@ fn with_replications_the_table_and_the_page_give_confidence_intervals() {
     );
     // The half-widths are summary.csv's.
     let (header, rows) = csv_rows(&read(&out.join("summary.csv")));
-    let column = header
-        .iter()
-        .position(|h| h == "cost_monthly_usd_ci95")
-        .unwrap();
+    let column = column_index(&header, "cost_monthly_usd_ci95");
     for row in rows {
         let half: f64 = row[column].parse().unwrap();
         assert!(
@@ -289,7 +288,7 @@ pps_limit = 10000
 fn throughput_draws_the_capacity_that_binds_and_names_its_limit() {
     let out = natsim_on(&scratch("reports-packet-bound"), "run", PACKET_BOUND);
     let (header, rows) = csv_rows(&read(&out.join("timeseries.csv")));
-    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let column = |name: &str| column_index(&header, name);
     let of = |candidate: &str| {
         rows.iter()
             .filter(|r| r[column("candidate")] == candidate)
@@ -397,7 +396,7 @@ fn sweep_drops_has_a_panel_for_each_objective_that_decides_a_failure() {
         .replace("response_bytes = \"10KB\"", "response_bytes = \"50KB\"");
     let out = natsim_on(&scratch("reports-sweep-objectives"), "sweep", &sweep);
     let (header, rows) = csv_rows(&read(&out.join("sweep.csv")));
-    let failures = header.iter().position(|h| h == "slo_failures").unwrap();
+    let failures = column_index(&header, "slo_failures");
     // How each objective's miss begins in slo_failures, and its panel's title.
     let objectives = [
         ("drop rate", "drop rate (objective"),
@@ -521,8 +520,8 @@ fn issue_14_the_bill_itemises_volumes_and_endpoints_and_the_chart_draws_bypassed
             && svg.contains("egress-only internet gateway)")
     );
     let (header, rows) = csv_rows(&read(&out.join("timeseries.csv")));
-    let bypassed = header.iter().position(|h| h == "bypassed_gbps").unwrap();
-    let endpoint = header.iter().position(|h| h == "endpoint_gbps").unwrap();
+    let bypassed = column_index(&header, "bypassed_gbps");
+    let endpoint = column_index(&header, "endpoint_gbps");
     assert!(
         rows.iter()
             .any(|r| r[bypassed].parse::<f64>().unwrap() > 0.0)

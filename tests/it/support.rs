@@ -127,12 +127,17 @@ pub fn csv_rows(text: &str) -> (Vec<String>, Vec<Vec<String>>) {
     (header, lines.map(split_line).collect())
 }
 
-/// The value of `column` in `row`, as a number.
-pub fn column(header: &[String], row: &[String], column: &str) -> f64 {
-    let index = header
+/// Where the column named `column` stands in `header`.
+pub fn column_index(header: &[String], column: &str) -> usize {
+    header
         .iter()
         .position(|h| h == column)
-        .unwrap_or_else(|| panic!("no column {column}"));
+        .unwrap_or_else(|| panic!("no column {column}"))
+}
+
+/// The value of `column` in `row`, as a number.
+pub fn column(header: &[String], row: &[String], column: &str) -> f64 {
+    let index = column_index(header, column);
     row[index]
         .parse()
         .unwrap_or_else(|_| panic!("column {column} = {:?} is not a number", row[index]))

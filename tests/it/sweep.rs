@@ -4,8 +4,8 @@
 
 use crate::support::same_rows_in_csv_and_parquet;
 use crate::support::{
-    assert_ok, assert_refused, column, csv_rows, read, repo_root, run_cli, run_cli_ok, scratch,
-    write_file,
+    assert_ok, assert_refused, column, column_index, csv_rows, read, repo_root, run_cli,
+    run_cli_ok, scratch, write_file,
 };
 use natsim::io::sweep::plan::Plan;
 use polars::prelude::DataType;
@@ -130,7 +130,7 @@ fn winners_mark_the_crossover_where_the_nano_table_fills() {
     let output = sweep(&file, &out, &[]);
     assert_ok(&output);
     let (header, rows) = csv_rows(&read(&out.join("winners.csv")));
-    let at = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let at = |name: &str| column_index(&header, name);
     let winners: Vec<(&str, &str)> = rows
         .iter()
         .map(|r| (r[at("recommended")].as_str(), r[at("crossover")].as_str()))
@@ -272,10 +272,7 @@ fn confidence_half_width_shrinks_as_one_over_root_replications() {
         "1",
     ]);
     let (header, rows) = csv_rows(&read(&one.join("summary.csv")));
-    let at = header
-        .iter()
-        .position(|h| h == "conn_attempts_ci95")
-        .unwrap();
+    let at = column_index(&header, "conn_attempts_ci95");
     assert_eq!(rows[0][at], "");
     assert_eq!(
         header.last().unwrap(),

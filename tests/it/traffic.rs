@@ -3,7 +3,8 @@
 //! candidate first misses the objectives.
 
 use crate::support::{
-    by_name, column, csv_rows, path, read, run, run_cli_ok, scratch, sweep_file, write_file,
+    by_name, column, column_index, csv_rows, path, read, run, run_cli_ok, scratch, sweep_file,
+    write_file,
 };
 use natsim::results::summary::Metric;
 
@@ -144,12 +145,9 @@ fn a_traffic_scale_sweep_names_the_first_limit_that_breaks() {
     let meets = |point: usize, name: &str| {
         let row = rows
             .iter()
-            .find(|r| {
-                r[0] == point.to_string()
-                    && r[sh.iter().position(|h| h == "candidate").unwrap()] == name
-            })
+            .find(|r| r[0] == point.to_string() && r[column_index(&sh, "candidate")] == name)
             .unwrap();
-        row[sh.iter().position(|h| h == "meets_slo").unwrap()] == "true"
+        row[column_index(&sh, "meets_slo")] == "true"
     };
     assert!((0..3).all(|p| meets(p, "small-nat")) && !meets(3, "small-nat"));
     assert!((0..4).all(|p| meets(p, "natgw")));
