@@ -13,7 +13,7 @@
 
 use crate::support::{
     assert_ok, column_index, csv_rows, natsim, path, read, repo_root, run_cli, run_cli_ok,
-    run_file, scratch, stdout, write_file,
+    run_file, scratch, section, stdout, write_file,
 };
 use flate2::Compression;
 use flate2::read::GzDecoder;
@@ -285,11 +285,7 @@ const SIMULATED: [&str; 7] = [
 /// report.html's calibration section: a table row per simulated metric for `candidate`, the
 /// chart with its caption, and either the warning (containing `warning`) or the all-clear.
 fn check_report_section(html: &str, candidate: &str, warning: Option<&str>) {
-    let start = html
-        .find("<section id=\"calibration\">")
-        .unwrap_or_else(|| panic!("no calibration section in report.html"));
-    let end = start + html[start..].find("</section>").expect("section closes");
-    let section = &html[start..end];
+    let section = section(html, "calibration");
     for metric in SIMULATED {
         assert!(
             section.contains(&format!("<tr><td>{candidate}</td><td>{metric}</td>")),

@@ -4,7 +4,7 @@
 //! that binds and names its limit, and carries confidence intervals with replications.
 
 use crate::support::{
-    column_index, csv_rows, path, read, run_cli_ok, scratch, sweep_file, write_file,
+    column_index, csv_rows, path, read, run_cli_ok, scratch, section, sweep_file, write_file,
 };
 use natsim::io::report::plot::{PANEL_HEIGHT, WIDTH};
 use std::path::{Path, PathBuf};
@@ -120,6 +120,14 @@ fn a_run_writes_its_plots_and_a_report_naming_every_candidate() {
     assert!(!html.contains("<script"), "no scripts");
 }
 
+/// The rows of `table` that hold cells (`<td>`), not headings.
+fn data_rows(table: &str) -> Vec<&str> {
+    elements(table, "tr")
+        .into_iter()
+        .filter(|r| r.contains("<td>"))
+        .collect()
+}
+
 /// The text between `<tag` and `</tag>` of every `tag` element, in order.
 fn elements<'a>(html: &'a str, tag: &str) -> Vec<&'a str> {
     let (open, close) = (format!("<{tag}"), format!("</{tag}>"));
@@ -229,22 +237,12 @@ fn with_replications_the_table_and_the_page_give_confidence_intervals() {
     );
     // The page: the summary's rows and the bill's totals, with the note under each table.
     let html = read(&out.join("report.html"));
-    let summary = &html[html.find("<section id=\"summary\">").unwrap()..];
-    let summary = &summary[..summary.find("</section>").unwrap()];
-    for row in elements(summary, "tr")
-        .into_iter()
-        .filter(|r| r.contains("<td>"))
-    {
+    let summary = section(&html, "summary");
+    for row in data_rows(summary) {
         assert!(row.contains('±'), "{row}");
     }
     assert!(summary.contains("confidence interval of the mean over 3 replications"));
-    let bill = &html[html.find("<section id=\"bill\">").unwrap()..];
-    assert!(
-        bill[..bill.find("</section>").unwrap()]
-            .matches('±')
-            .count()
-            >= 2
-    );
+    assert!(section(&html, "bill").matches('±').count() >= 2);
     // The half-widths are summary.csv's.
     let (header, rows) = csv_rows(&read(&out.join("summary.csv")));
     let column = column_index(&header, "cost_monthly_usd_ci95");
@@ -439,12 +437,7 @@ fn a_sweep_with_replications_gives_each_points_cost_its_interval() {
         "{console}"
     );
     let html = read(&out.join("report.html"));
-    let points = &html[html.find("<section id=\"points\">").unwrap()..];
-    let points = &points[..points.find("</section>").unwrap()];
-    let rows: Vec<&str> = elements(points, "tr")
-        .into_iter()
-        .filter(|r| r.contains("<td>"))
-        .collect();
+    let rows = data_rows(section(&html, "points"));
     assert_eq!(rows.len(), 3, "a row per point");
     for row in rows {
         // Each candidate's monthly cost, ± its half-width.
@@ -470,8 +463,7 @@ fn issue_14_the_bill_itemises_volumes_and_endpoints_and_the_chart_draws_bypassed
         );
     let out = natsim_on(&scratch("reports-options"), "run", &text);
     let html = read(&out.join("report.html"));
-    let bill = &html[html.find("<section id=\"bill\">").unwrap()..];
-    let bill = &bill[..bill.find("</section>").unwrap()];
+    let bill = section(&html, "bill");
     for line in [
         "instances&#39; EBS volumes",
         "interface endpoint hours",

@@ -143,6 +143,15 @@ pub fn column(header: &[String], row: &[String], column: &str) -> f64 {
         .unwrap_or_else(|_| panic!("column {column} = {:?} is not a number", row[index]))
 }
 
+/// report.html's `<section id="ID">`, from its opening tag to its `</section>`.
+pub fn section<'a>(html: &'a str, id: &str) -> &'a str {
+    let start = html
+        .find(&format!("<section id=\"{id}\">"))
+        .unwrap_or_else(|| panic!("no {id} section in report.html"));
+    let end = start + html[start..].find("</section>").expect("section closes");
+    &html[start..end]
+}
+
 /// Compares `actual` with the committed snapshot at `path`, or rewrites the snapshot when the
 /// environment variable `update_var` is set; a mismatch names the first differing line and the
 /// command that regenerates the file.
