@@ -2,7 +2,9 @@
 //! bad one is named on stderr, batch.csv gathers every summary row, and the exit code is 2 when
 //! any file failed.
 
-use crate::support::{csv_rows, path, read, run_cli, run_cli_ok, run_file, scratch, write_file};
+use crate::support::{
+    csv_rows, path, read, run_cli, run_cli_ok, run_file, scratch, stderr, write_file,
+};
 
 fn scenario(name: &str) -> String {
     format!(
@@ -44,7 +46,7 @@ fn a_batch_with_one_broken_file_runs_the_others_and_names_it() {
     write_file(&inputs, "notes.txt", "not a scenario");
     let out = dir.join("out");
     let output = run_cli(&["run", path(&inputs), "--out", path(&out)]);
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = stderr(&output);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(
         stderr.contains("b-broken.toml") && stderr.contains("workload[0].rate_per_s"),
@@ -107,7 +109,7 @@ fn two_files_with_one_scenario_name_do_not_overwrite_each_other() {
     let two = write_file(&dir, "two.toml", &scenario("same"));
     let out = dir.join("out");
     let output = run_cli(&["run", path(&one), path(&two), "--out", path(&out)]);
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = stderr(&output);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(
         stderr.contains("two.toml") && stderr.contains("one.toml") && stderr.contains("\"same\""),

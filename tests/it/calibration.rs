@@ -13,7 +13,7 @@
 
 use crate::support::{
     assert_ok, column_index, csv_rows, natsim, path, read, repo_root, run_cli, run_cli_ok,
-    run_file, scratch, section, stdout, write_file,
+    run_file, scratch, section, stderr, stdout, write_file,
 };
 use flate2::Compression;
 use flate2::read::GzDecoder;
@@ -513,7 +513,7 @@ fn fit_with_bad_cloudwatch_input_writes_nothing() {
     let dir = scratch("calibration-fit-bad");
     let bad = write_file(&dir, "bad.json", "{\"MetricDataResults\": []}");
     let output = fit_calibrated(&dir, &bad);
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = stderr(&output);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(
         stderr.contains("bad.json: no NAT gateway metric"),
@@ -557,7 +557,7 @@ fn bad_cloudwatch_input_is_exit_2_and_writes_nothing() {
         "--out",
         out.to_str().unwrap(),
     ]);
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = stderr(&output);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(
         stderr.contains("bad.json") && stderr.contains("Timestamps[0]"),

@@ -2,7 +2,8 @@
 //! fix on bad input, and no output written.
 
 use crate::support::{
-    assert_refused, path, read, repo_root, run_cli, run_cli_ok, run_file, scratch, write_file,
+    assert_refused, path, read, repo_root, run_cli, run_cli_ok, run_file, scratch, stderr,
+    write_file,
 };
 
 const VALID: &str = r#"
@@ -173,11 +174,11 @@ fn bad_input_catalogue_exits_2_naming_the_key() {
 fn missing_file_and_bad_flags_exit_2() {
     let output = run_cli(&["run", "does/not/exist.toml"]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("does/not/exist.toml"));
+    assert!(stderr(&output).contains("does/not/exist.toml"));
     let quickstart = repo_root().join("scenarios/quickstart.toml");
     let output = run_cli(&["run", quickstart.to_str().unwrap(), "--replications", "0"]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("--replications"));
+    assert!(stderr(&output).contains("--replications"));
     assert_eq!(run_cli(&["frobnicate"]).status.code(), Some(2));
 }
 
@@ -275,7 +276,7 @@ fn a_users_catalog_replaces_the_built_in_one() {
         path(&broken),
     ]);
     assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = stderr(&output);
     for needed in [
         "broken.toml",
         "instances.\"t4g.nano\".usd_per_hour.us-east-1",

@@ -3,7 +3,7 @@
 //! within stated tolerances; the fitted file runs; the CLI refuses to overwrite and names bad
 //! input.
 
-use crate::support::{parse, path, read, run_cli, run_cli_ok, scratch};
+use crate::support::{parse, path, read, run_cli, run_cli_ok, scratch, stderr};
 use natsim::io::catalog::Catalog;
 use natsim::io::fit::generate::{LogFormat, write_flow_logs};
 use natsim::io::fit::{Fit, FittedDist, FittedWorkload, Options, fit};
@@ -240,7 +240,7 @@ fn the_fitted_scenario_validates_and_runs() {
     // An existing file is refused without --force, and kept.
     let again = run_cli(&["fit", logs, "-o", out_text]);
     assert_eq!(again.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&again.stderr).contains("--force"));
+    assert!(stderr(&again).contains("--force"));
     assert_eq!(read(&out), text);
     run_cli_ok(&["fit", logs, "-o", out_text, "--force"]);
 }
@@ -263,7 +263,7 @@ fn a_bad_line_names_the_file_and_line_and_writes_nothing() {
         out.to_str().unwrap(),
     ]);
     assert_eq!(failed.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&failed.stderr);
+    let stderr = stderr(&failed);
     assert!(stderr.contains("bad.log:2"), "{stderr}");
     assert!(!out.exists());
 }

@@ -8,7 +8,7 @@
 //! (default 3 s; CI gives it a minute) and `NATSIM_FUZZ_SEED` picks the sequence (default 9),
 //! so a failure is reproduced by the seed it prints.
 
-use crate::support::{repo_root, run_cli, write_file};
+use crate::support::{repo_root, run_cli, stderr, write_file};
 use natsim::cli::estimate;
 use natsim::io::scenario::{Scenario, ScenarioError, parse_scenario};
 use natsim::io::sweep::plan::Plan;
@@ -339,7 +339,7 @@ fn cli_refuses(text: &str, err: &ScenarioError) -> Result<(), String> {
 /// Exit 0 or 2, never a panic; on 2, `error: FILE: ` and the key path (when known).
 fn cli_contract(file: &Path, err: Option<&ScenarioError>) -> Result<(), String> {
     let output = run_cli(&["validate", file.to_str().unwrap()]);
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = stderr(&output);
     if stderr.contains("panicked") {
         return Err(format!("natsim validate panicked: {stderr}"));
     }

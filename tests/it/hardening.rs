@@ -4,7 +4,8 @@
 //! interrupted sweeps told apart, and runaway runs refused before they start.
 
 use crate::support::{
-    assert_ok, natsim, path, read, repo_root, run_cli, run_cli_ok, scratch, stderr, write_file,
+    assert_ok, natsim, path, read, repo_root, run_cli, run_cli_ok, scratch, stderr, stdout,
+    write_file,
 };
 use natsim::io::report::manifest;
 use std::path::{Path, PathBuf};
@@ -106,7 +107,7 @@ fn issue_9_a_scenario_from_a_fifo_is_read_once() {
                 "the scenario's text is in the report"
             );
         } else {
-            let stdout = String::from_utf8_lossy(&output.stdout);
+            let stdout = stdout(&output);
             assert!(stdout.contains("sweep of 2 point(s)"), "{stdout}");
         }
     }
@@ -362,7 +363,7 @@ fn issue_9_a_sweep_killed_between_sweep_csv_and_sweep_parquet_is_interrupted() {
     assert!(!out.join("sweep.parquet").exists(), "nothing was redone");
     let output = run_cli(&["sweep", path(&file), "--out", path(&out), "--resume"]);
     assert_ok(&output);
-    assert!(String::from_utf8_lossy(&output.stdout).contains("(4 resumed)"));
+    assert!(stdout(&output).contains("(4 resumed)"));
     assert_eq!(read(&out.join("sweep.csv")), whole);
     manifest::verify(&out).unwrap();
 }

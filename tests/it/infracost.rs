@@ -2,7 +2,7 @@
 //! figures times the region's prices are summary.csv's monthly cost lines.
 
 use crate::support::{
-    assert_ok, column, column_index, csv_rows, path, read, run_cli, scratch, write_file,
+    assert_ok, column, column_index, csv_rows, path, read, run_cli, scratch, stderr, write_file,
 };
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -222,10 +222,10 @@ fn bad_export_flags_are_refused_before_anything_is_written() {
     let usage = dir.join("usage.yml");
     let output = export(&dir, &scenario, &usage, &["--candidate", "natgww"]);
     assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let message = stderr(&output);
     assert!(
-        stderr.contains("--candidate") && stderr.contains("natgw, natgw-per-az, instance"),
-        "{stderr}"
+        message.contains("--candidate") && message.contains("natgw, natgw-per-az, instance"),
+        "{message}"
     );
     assert!(!usage.exists() && !dir.join("out").exists());
     // --candidate needs --export-infracost; a batch has no one design to export.
@@ -239,6 +239,6 @@ fn bad_export_flags_are_refused_before_anything_is_written() {
         usage.to_str().unwrap(),
     ]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("one scenario file"));
+    assert!(stderr(&output).contains("one scenario file"));
     assert!(!usage.exists());
 }

@@ -4,7 +4,7 @@
 //! are refused; `--plan` measures and writes nothing.
 
 use crate::support::{
-    assert_ok, assert_refused, natsim, read, run_cli, run_cli_ok, scratch, write_file,
+    assert_ok, assert_refused, natsim, read, run_cli, run_cli_ok, scratch, stdout, write_file,
 };
 use crate::sweep::SWEEP;
 use std::path::{Path, PathBuf};
@@ -127,12 +127,12 @@ fn merged_shards_are_the_bytes_one_machine_writes() {
     ];
     let output = natsim_with(&args, &slurm);
     assert_ok(&output);
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    let printed = stdout(&output);
     assert!(
-        stdout.contains("shard 2 of 3 · 8 of the sweep's 24 runs"),
-        "{stdout}"
+        printed.contains("shard 2 of 3 · 8 of the sweep's 24 runs"),
+        "{printed}"
     );
-    assert!(stdout.contains("natsim sweep merge"), "{stdout}");
+    assert!(printed.contains("natsim sweep merge"), "{printed}");
     let journals: usize = (0..3)
         .map(|k| {
             read(&root.join(format!("shard-{k}-of-3/runs.csv")))
@@ -145,7 +145,7 @@ fn merged_shards_are_the_bytes_one_machine_writes() {
 
     let output = merge(&[&root], &[]);
     assert_ok(&output);
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stdout = stdout(&output);
     assert!(stdout.contains("merged from 3 shard(s)"), "{stdout}");
     assert_same_files(&one, &root);
     // Again (a retried merge job), from the shard folders named one by one, on one thread,
@@ -188,7 +188,7 @@ fn a_killed_shard_resumed_writes_the_same_journal() {
     );
     let output = shard(&file, &killed_root, "1/3", &["--resume", "--threads", "3"]);
     assert_ok(&output);
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stdout = stdout(&output);
     assert!(stdout.contains("(3 resumed)"), "{stdout}");
     for name in ["scenario.toml", "shard.json", "runs.csv", "manifest.json"] {
         assert_eq!(
@@ -346,7 +346,7 @@ fn plan_prints_runs_a_measured_time_and_shard_sizes_and_writes_nothing() {
     let out = dir.join("out");
     let output = shard(&file, &out, "1/4", &["--plan"]);
     assert_ok(&output);
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stdout = stdout(&output);
     for fragment in [
         "6 point(s) × 2 candidate(s) × 2 replication(s) = 24 runs",
         "measured on one thread here",

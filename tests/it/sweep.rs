@@ -5,7 +5,7 @@
 use crate::support::same_rows_in_csv_and_parquet;
 use crate::support::{
     assert_ok, assert_refused, column, column_index, csv_rows, read, repo_root, run_cli,
-    run_cli_ok, scratch, write_file,
+    run_cli_ok, scratch, stderr, stdout, write_file,
 };
 use natsim::io::sweep::plan::Plan;
 use polars::prelude::DataType;
@@ -147,7 +147,7 @@ fn winners_mark_the_crossover_where_the_nano_table_fills() {
             ("instance", "false"),
         ]
     );
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stdout = stdout(&output);
     assert!(stdout.contains("crossover"), "{stdout}");
 }
 
@@ -171,9 +171,9 @@ fn an_interrupted_then_resumed_sweep_equals_an_uninterrupted_one() {
     let output = sweep(&file, &resumed, &["--resume", "--threads", "3"]);
     assert_ok(&output);
     assert!(
-        String::from_utf8_lossy(&output.stdout).contains("(7 resumed)"),
+        stdout(&output).contains("(7 resumed)"),
         "{}",
-        String::from_utf8_lossy(&output.stdout)
+        stdout(&output)
     );
     for name in ["sweep.csv", "winners.csv"] {
         assert_eq!(read(&whole.join(name)), read(&resumed.join(name)), "{name}");
@@ -203,7 +203,7 @@ fn an_interrupted_then_resumed_sweep_equals_an_uninterrupted_one() {
         &SWEEP.replace("duration = \"5m\"", "duration = \"6m\""),
     );
     let output = sweep(&changed, &resumed, &["--resume"]);
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = stderr(&output);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("--fresh instead of --resume"), "{stderr}");
 }
@@ -226,7 +226,7 @@ fn an_interrupted_sweep_is_not_discarded_without_fresh() {
         std::fs::remove_file(out.join(name)).unwrap();
     }
     let output = sweep(&file, &out, &[]);
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = stderr(&output);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("5 finished run(s)"), "{stderr}");
     assert!(
