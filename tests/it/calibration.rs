@@ -551,11 +551,11 @@ fn bad_cloudwatch_input_is_exit_2_and_writes_nothing() {
     let out = dir.join("out");
     let output = run_cli(&[
         "run",
-        scenario.to_str().unwrap(),
+        path(&scenario),
         "--cloudwatch",
-        bad.to_str().unwrap(),
+        path(&bad),
         "--out",
-        out.to_str().unwrap(),
+        path(&out),
     ]);
     let stderr = stderr(&output);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
@@ -568,7 +568,7 @@ fn bad_cloudwatch_input_is_exit_2_and_writes_nothing() {
         "run",
         repo_root().join("scenarios").to_str().unwrap(),
         "--cloudwatch",
-        bad.to_str().unwrap(),
+        path(&bad),
     ]);
     assert_eq!(batch.status.code(), Some(2));
 }

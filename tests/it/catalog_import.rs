@@ -22,8 +22,8 @@ fn fixtures(set: &str) -> Vec<PathBuf> {
 
 fn import(files: &[PathBuf], out: &Path, extra: &[&str]) -> (Output, String) {
     let mut args = vec!["catalog", "import"];
-    args.extend(files.iter().map(|f| f.to_str().unwrap()));
-    args.extend(["-o", out.to_str().unwrap()]);
+    args.extend(files.iter().map(|f| path(f)));
+    args.extend(["-o", path(out)]);
     args.extend_from_slice(extra);
     run_cli_stderr(&args)
 }
@@ -223,7 +223,7 @@ fn a_region_the_built_in_catalog_lacks_runs_end_to_end() {
     let dir = scratch("import-run");
     let scenario = write_file(&dir, "west.toml", WEST);
     // Built in: unknown region, and the error points at the way forward.
-    let (output, stderr) = run_cli_stderr(&["validate", scenario.to_str().unwrap()]);
+    let (output, stderr) = run_cli_stderr(&["validate", path(&scenario)]);
     assert_eq!(output.status.code(), Some(2));
     assert!(
         stderr.contains("unknown region \"us-west-2\"") && stderr.contains("natsim catalog import"),
@@ -274,12 +274,7 @@ fn a_region_the_built_in_catalog_lacks_runs_end_to_end() {
     run_file(&own, &out2);
     assert_eq!(read(&out2.join("summary.csv")), summary);
     // Naming one catalog in the file and another with --catalog is refused, naming the key.
-    let (output, stderr) = run_cli_stderr(&[
-        "--catalog",
-        catalog.to_str().unwrap(),
-        "validate",
-        own.to_str().unwrap(),
-    ]);
+    let (output, stderr) = run_cli_stderr(&["--catalog", path(&catalog), "validate", path(&own)]);
     assert_eq!(output.status.code(), Some(2));
     assert!(
         stderr.contains(
@@ -296,7 +291,7 @@ fn a_region_the_built_in_catalog_lacks_runs_end_to_end() {
         ),
     )
     .unwrap();
-    let (output, stderr) = run_cli_stderr(&["validate", missing.to_str().unwrap()]);
+    let (output, stderr) = run_cli_stderr(&["validate", path(&missing)]);
     assert_eq!(output.status.code(), Some(2));
     assert!(
         stderr.contains("scenario.catalog: ") && stderr.contains("nope.toml"),
@@ -308,12 +303,8 @@ fn a_region_the_built_in_catalog_lacks_runs_end_to_end() {
         "unpriced.toml",
         &WEST.replace("c6gn.medium", "m6i.32xlarge"),
     );
-    let (output, stderr) = run_cli_stderr(&[
-        "--catalog",
-        catalog.to_str().unwrap(),
-        "validate",
-        unpriced.to_str().unwrap(),
-    ]);
+    let (output, stderr) =
+        run_cli_stderr(&["--catalog", path(&catalog), "validate", path(&unpriced)]);
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr.contains("candidate[1]"), "{stderr}");
 }

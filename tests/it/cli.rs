@@ -176,7 +176,7 @@ fn missing_file_and_bad_flags_exit_2() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("does/not/exist.toml"));
     let quickstart = repo_root().join("scenarios/quickstart.toml");
-    let output = run_cli(&["run", quickstart.to_str().unwrap(), "--replications", "0"]);
+    let output = run_cli(&["run", path(&quickstart), "--replications", "0"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("--replications"));
     assert_eq!(run_cli(&["frobnicate"]).status.code(), Some(2));

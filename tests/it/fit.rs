@@ -211,7 +211,7 @@ fn the_fitted_scenario_validates_and_runs() {
     let dir = scratch("fit-cli");
     let logs = write_logs(&dir, LogFormat::Custom);
     let out = dir.join("fitted.toml");
-    let (logs, out_text) = (logs.to_str().unwrap(), out.to_str().unwrap());
+    let (logs, out_text) = (path(&logs), path(&out));
     run_cli_ok(&["fit", logs, "-o", out_text]);
     let text = read(&out);
     for measured in [
@@ -255,13 +255,7 @@ fn a_bad_line_names_the_file_and_line_and_writes_nothing() {
     )
     .unwrap();
     let out = dir.join("fitted.toml");
-    let failed = run_cli(&[
-        "fit",
-        "--strict",
-        logs.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-    ]);
+    let failed = run_cli(&["fit", "--strict", path(&logs), "-o", path(&out)]);
     assert_eq!(failed.status.code(), Some(2));
     let stderr = stderr(&failed);
     assert!(stderr.contains("bad.log:2"), "{stderr}");

@@ -229,14 +229,14 @@ fn bad_export_flags_are_refused_before_anything_is_written() {
     );
     assert!(!usage.exists() && !dir.join("out").exists());
     // --candidate needs --export-infracost; a batch has no one design to export.
-    let output = run_cli(&["run", scenario.to_str().unwrap(), "--candidate", "natgw"]);
+    let output = run_cli(&["run", path(&scenario), "--candidate", "natgw"]);
     assert_eq!(output.status.code(), Some(2));
     let output = run_cli(&[
         "run",
-        scenario.to_str().unwrap(),
-        scenario.to_str().unwrap(),
+        path(&scenario),
+        path(&scenario),
         "--export-infracost",
-        usage.to_str().unwrap(),
+        path(&usage),
     ]);
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("one scenario file"));

@@ -139,7 +139,7 @@ fn bad_sets_fail_like_the_file_would_and_write_nothing() {
     }
     let (output, stderr) = run_cli_stderr(&[
         "validate",
-        base.to_str().unwrap(),
+        path(&base),
         "--set",
         "scenario.seed=1",
         "--set",
@@ -159,12 +159,8 @@ fn validate_and_sweep_take_set_too() {
         "--set",
         "scenario.region=eu-west-1",
     ]);
-    let (output, stderr) = run_cli_stderr(&[
-        "validate",
-        base.to_str().unwrap(),
-        "--set",
-        "scenario.region=mars-1",
-    ]);
+    let (output, stderr) =
+        run_cli_stderr(&["validate", path(&base), "--set", "scenario.region=mars-1"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(
         stderr.contains("scenario.region: unknown region \"mars-1\""),
@@ -202,9 +198,9 @@ fn validate_and_sweep_take_set_too() {
     // Resuming with other overrides is another sweep.
     let (output, stderr) = run_cli_stderr(&[
         "sweep",
-        swept.to_str().unwrap(),
+        path(&swept),
         "--out",
-        out.to_str().unwrap(),
+        path(&out),
         "--resume",
         "--set",
         "scenario.duration=5m",
@@ -212,12 +208,8 @@ fn validate_and_sweep_take_set_too() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr.contains("(or its --set) changed"), "{stderr}");
     // A swept key cannot also be set.
-    let (output, stderr) = run_cli_stderr(&[
-        "validate",
-        swept.to_str().unwrap(),
-        "--set",
-        "candidate[0].ips=3",
-    ]);
+    let (output, stderr) =
+        run_cli_stderr(&["validate", path(&swept), "--set", "candidate[0].ips=3"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(
         stderr.contains("--set candidate[0].ips: the [sweep] table varies candidate[0].ips"),

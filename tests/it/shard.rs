@@ -4,7 +4,7 @@
 //! are refused; `--plan` measures and writes nothing.
 
 use crate::support::{
-    assert_ok, assert_refused, natsim, read, run_cli, run_cli_ok, scratch, stdout, write_file,
+    assert_ok, assert_refused, natsim, path, read, run_cli, run_cli_ok, scratch, stdout, write_file,
 };
 use crate::sweep::SWEEP;
 use std::path::{Path, PathBuf};
@@ -31,21 +31,14 @@ fn natsim_with(args: &[&str], env: &[(&str, &str)]) -> Output {
 }
 
 fn shard(file: &Path, root: &Path, spec: &str, extra: &[&str]) -> Output {
-    let mut args = vec![
-        "sweep",
-        file.to_str().unwrap(),
-        "--out",
-        root.to_str().unwrap(),
-        "--shard",
-        spec,
-    ];
+    let mut args = vec!["sweep", path(file), "--out", path(root), "--shard", spec];
     args.extend_from_slice(extra);
     natsim_with(&args, &[])
 }
 
 fn merge(dirs: &[&Path], extra: &[&str]) -> Output {
     let mut args = vec!["sweep", "merge"];
-    args.extend(dirs.iter().map(|d| d.to_str().unwrap()));
+    args.extend(dirs.iter().map(|d| path(d)));
     args.extend_from_slice(extra);
     run_cli(&args)
 }
@@ -53,14 +46,7 @@ fn merge(dirs: &[&Path], extra: &[&str]) -> Output {
 /// The one-machine sweep of `file` into `dir/one`.
 fn one_machine(dir: &Path, file: &Path) -> PathBuf {
     let one = dir.join("one");
-    run_cli_ok(&[
-        "sweep",
-        file.to_str().unwrap(),
-        "--out",
-        one.to_str().unwrap(),
-        "--threads",
-        "2",
-    ]);
+    run_cli_ok(&["sweep", path(file), "--out", path(&one), "--threads", "2"]);
     one
 }
 
@@ -115,9 +101,9 @@ fn merged_shards_are_the_bytes_one_machine_writes() {
     // The third as a Slurm array task would run it: K and N from the environment.
     let args = [
         "sweep",
-        file.to_str().unwrap(),
+        path(&file),
         "--out",
-        root.to_str().unwrap(),
+        path(&root),
         "--shard",
         "auto",
     ];
@@ -160,7 +146,7 @@ fn merged_shards_are_the_bytes_one_machine_writes() {
     args.push(&folders[1]);
     assert_ok(&merge(
         &args,
-        &["--out", elsewhere.to_str().unwrap(), "--threads", "1"],
+        &["--out", path(&elsewhere), "--threads", "1"],
     ));
     assert_same_files(&one, &elsewhere);
 }
@@ -247,7 +233,7 @@ fn a_merge_names_the_missing_runs_and_the_commands_that_run_them() {
         .filter_map(|l| l.trim().strip_prefix("run it: natsim "))
         .collect();
     assert_eq!(commands.len(), 2, "{stderr}");
-    let (file, root_text) = (file.to_str().unwrap(), root.to_str().unwrap());
+    let (file, root_text) = (path(&file), path(&root));
     assert_eq!(
         commands,
         [
@@ -327,7 +313,7 @@ fn shards_of_different_sweeps_are_refused() {
         "another catalog",
         &merge(
             &[&root.join("shard-0-of-2")],
-            &["--catalog", catalog.to_str().unwrap()],
+            &["--catalog", path(&catalog)],
         ),
         &["--catalog"],
     );
@@ -375,14 +361,7 @@ fn a_shard_that_cannot_be_placed_is_refused() {
         &shard(&file, &out, "auto/3", &[]),
         &["not an array task"],
     );
-    let args = [
-        "sweep",
-        file.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--shard",
-        "auto",
-    ];
+    let args = ["sweep", path(&file), "--out", path(&out), "--shard", "auto"];
     // AWS Batch gives the index only; resubmitting Slurm task 2 alone makes an array of one.
     assert_refused(
         "AWS Batch",
@@ -403,9 +382,9 @@ fn a_shard_that_cannot_be_placed_is_refused() {
     assert!(!out.exists(), "nothing written");
     let k8s = [
         "sweep",
-        file.to_str().unwrap(),
+        path(&file),
         "--out",
-        out.to_str().unwrap(),
+        path(&out),
         "--shard",
         "auto/3",
     ];
@@ -486,12 +465,7 @@ fn shards_run_with_set_merge_into_the_sweep_with_the_same_set() {
     let file = write_file(&dir, "sweep.toml", SWEEP);
     let set = ["--set", "workload[0].response_bytes=20KB"];
     let one = dir.join("one");
-    let mut args = vec![
-        "sweep",
-        file.to_str().unwrap(),
-        "--out",
-        one.to_str().unwrap(),
-    ];
+    let mut args = vec!["sweep", path(&file), "--out", path(&one)];
     args.extend(set);
     assert_ok(&run_cli(&args));
     let root = dir.join("shards");

@@ -4,7 +4,7 @@
 
 use crate::support::same_rows_in_csv_and_parquet;
 use crate::support::{
-    assert_ok, assert_refused, column, column_index, csv_rows, read, repo_root, run_cli,
+    assert_ok, assert_refused, column, column_index, csv_rows, path, read, repo_root, run_cli,
     run_cli_ok, scratch, stderr, stdout, write_file,
 };
 use natsim::io::sweep::plan::Plan;
@@ -46,12 +46,7 @@ fn scenario_file(dir: &Path, text: &str) -> PathBuf {
 }
 
 fn sweep(file: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
-    let mut args = vec![
-        "sweep",
-        file.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ];
+    let mut args = vec!["sweep", path(file), "--out", path(out)];
     args.extend_from_slice(extra);
     run_cli(&args)
 }
@@ -247,9 +242,9 @@ fn half_width(dir: &Path, replications: u32, figure: &str) -> f64 {
     let out = dir.join(format!("r{replications}"));
     run_cli_ok(&[
         "run",
-        dir.join("sweep.toml").to_str().unwrap(),
+        path(&dir.join("sweep.toml")),
         "--out",
-        out.to_str().unwrap(),
+        path(&out),
         "--replications",
         &replications.to_string(),
     ]);
@@ -265,9 +260,9 @@ fn confidence_half_width_shrinks_as_one_over_root_replications() {
     let one = dir.join("r1");
     run_cli_ok(&[
         "run",
-        dir.join("sweep.toml").to_str().unwrap(),
+        path(&dir.join("sweep.toml")),
         "--out",
-        one.to_str().unwrap(),
+        path(&one),
         "--replications",
         "1",
     ]);
