@@ -3,7 +3,7 @@
 //! (exit 2, the key path named, nothing written).
 
 use crate::support::{
-    assert_ok, assert_refused, csv_rows, path, read, run_cli_ok, run_cli_stderr, scratch,
+    assert_ok, assert_refused, csv_rows, path, read, run_cli, run_cli_ok, run_cli_stderr, scratch,
     write_file,
 };
 use std::path::Path;
@@ -30,12 +30,13 @@ kind = "nat_instance"
 instance_type = "t4g.nano"
 "#;
 
-fn run(file: &Path, out: &Path, sets: &[&str]) -> (Output, String) {
+/// `natsim run FILE --out OUT` with a `--set` for each of `sets`.
+fn run(file: &Path, out: &Path, sets: &[&str]) -> Output {
     let mut args = vec!["run", path(file), "--out", path(out)];
     for set in sets {
         args.extend(["--set", set]);
     }
-    run_cli_stderr(&args)
+    run_cli(&args)
 }
 
 #[test]
@@ -58,8 +59,8 @@ fn a_set_key_runs_exactly_as_the_edited_file() {
         "candidate[1].instance_type=c6gn.medium",
         "slo.max_drop_rate=0.01",
     ];
-    assert_ok(&run(&base, &dir.join("set"), &sets).0);
-    assert_ok(&run(&edited, &dir.join("edited"), &[]).0);
+    assert_ok(&run(&base, &dir.join("set"), &sets));
+    assert_ok(&run(&edited, &dir.join("edited"), &[]));
     let with_set = read(&dir.join("set/summary.csv"));
     assert_eq!(with_set, read(&dir.join("edited/summary.csv")));
     assert_eq!(
@@ -134,7 +135,7 @@ fn bad_sets_fail_like_the_file_would_and_write_nothing() {
     ];
     for (set, expected) in cases {
         let out = dir.join("out");
-        assert_refused(set, &run(&base, &out, &[set]).0, expected);
+        assert_refused(set, &run(&base, &out, &[set]), expected);
         assert!(!out.exists(), "{set}: nothing may be written");
     }
     let (output, stderr) = run_cli_stderr(&[

@@ -190,15 +190,17 @@ pub fn write_file(dir: &Path, name: &str, text: &str) -> PathBuf {
     file
 }
 
+/// A command's stdout as text.
 pub fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
+/// A command's stderr as text.
 pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
-/// Asserts that a command succeeded, its exit code, stderr and stdout in the panic otherwise.
+/// Asserts that a command succeeded; the panic otherwise gives its exit code, stderr and stdout.
 pub fn assert_ok(output: &Output) {
     assert!(
         output.status.success(),
