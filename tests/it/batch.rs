@@ -2,8 +2,9 @@
 //! bad one is named on stderr, batch.csv gathers every summary row, and the exit code is 2 when
 //! any file failed.
 
-use crate::support::{csv_rows, read, run_cli, scratch};
-use std::path::Path;
+use crate::support::{
+    csv_rows, path, read, run_cli, run_cli_ok, run_file, scratch, stderr, write_file,
+};
 
 fn scenario(name: &str) -> String {
     format!(
@@ -30,31 +31,22 @@ instance_type = "t4g.nano"
     )
 }
 
-fn write(dir: &Path, file: &str, text: &str) {
-    std::fs::write(dir.join(file), text).unwrap();
-}
-
 #[test]
 fn a_batch_with_one_broken_file_runs_the_others_and_names_it() {
     let dir = scratch("batch-broken");
     let inputs = dir.join("scenarios");
     std::fs::create_dir_all(&inputs).unwrap();
-    write(&inputs, "a-first.toml", &scenario("first"));
-    write(
+    write_file(&inputs, "a-first.toml", &scenario("first"));
+    write_file(
         &inputs,
         "b-broken.toml",
         &scenario("broken").replace("rate_per_s = 5", "rate_per_s = -5"),
     );
-    write(&inputs, "c-third.toml", &scenario("third"));
-    write(&inputs, "notes.txt", "not a scenario");
+    write_file(&inputs, "c-third.toml", &scenario("third"));
+    write_file(&inputs, "notes.txt", "not a scenario");
     let out = dir.join("out");
-    let output = run_cli(&[
-        "run",
-        inputs.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let output = run_cli(&["run", path(&inputs), "--out", path(&out)]);
+    let stderr = stderr(&output);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(
         stderr.contains("b-broken.toml") && stderr.contains("workload[0].rate_per_s"),
@@ -113,17 +105,11 @@ fn a_batch_with_one_broken_file_runs_the_others_and_names_it() {
 #[test]
 fn two_files_with_one_scenario_name_do_not_overwrite_each_other() {
     let dir = scratch("batch-duplicate");
-    write(&dir, "one.toml", &scenario("same"));
-    write(&dir, "two.toml", &scenario("same"));
+    let one = write_file(&dir, "one.toml", &scenario("same"));
+    let two = write_file(&dir, "two.toml", &scenario("same"));
     let out = dir.join("out");
-    let output = run_cli(&[
-        "run",
-        dir.join("one.toml").to_str().unwrap(),
-        dir.join("two.toml").to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let output = run_cli(&["run", path(&one), path(&two), "--out", path(&out)]);
+    let stderr = stderr(&output);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(
         stderr.contains("two.toml") && stderr.contains("one.toml") && stderr.contains("\"same\""),
@@ -137,23 +123,18 @@ fn two_files_with_one_scenario_name_do_not_overwrite_each_other() {
 #[test]
 fn a_batch_of_good_files_exits_0() {
     let dir = scratch("batch-good");
-    write(&dir, "x.toml", &scenario("x"));
-    write(&dir, "y.toml", &scenario("y"));
+    let x = write_file(&dir, "x.toml", &scenario("x"));
+    let y = write_file(&dir, "y.toml", &scenario("y"));
     let out = dir.join("out");
-    let output = run_cli(&[
+    run_cli_ok(&[
         "run",
-        dir.join("y.toml").to_str().unwrap(),
-        dir.join("x.toml").to_str().unwrap(),
+        path(&y),
+        path(&x),
         "--out",
-        out.to_str().unwrap(),
+        path(&out),
         "--threads",
         "2",
     ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
     let (_, rows) = csv_rows(&read(&out.join("batch.csv")));
     let scenarios: Vec<&str> = rows.iter().map(|r| r[1].as_str()).collect();
     assert_eq!(
@@ -172,24 +153,17 @@ fn a_folder_batch_runs_each_subfolders_scenario_toml_and_nothing_deeper() {
     for sub in ["kept", "kept/nested", "data"] {
         std::fs::create_dir_all(inputs.join(sub)).unwrap();
     }
-    write(&inputs, "a-top.toml", &scenario("top"));
-    write(&inputs.join("kept"), "scenario.toml", &scenario("kept"));
-    write(
+    write_file(&inputs, "a-top.toml", &scenario("top"));
+    write_file(&inputs.join("kept"), "scenario.toml", &scenario("kept"));
+    write_file(
         &inputs.join("kept/nested"),
         "scenario.toml",
         &scenario("deep"),
     );
     // A data folder's TOML that is no scenario would fail if it were read.
-    write(&inputs.join("data"), "settings.toml", "not = [a scenario");
+    write_file(&inputs.join("data"), "settings.toml", "not = [a scenario");
     let out = dir.join("out");
-    let output = run_cli(&[
-        "run",
-        inputs.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{stderr}");
+    run_file(&inputs, &out);
     let (_, rows) = csv_rows(&read(&out.join("batch.csv")));
     let scenarios: Vec<&str> = rows.iter().map(|r| r[1].as_str()).collect();
     assert_eq!(scenarios, ["top", "top", "kept", "kept"]);

@@ -11,7 +11,10 @@
 //! Regenerate the example with `NATSIM_UPDATE_EXAMPLE=1 cargo test --release --test it
 //! calibration`.
 
-use crate::support::{csv_rows, read, repo_root, run_cli, scratch};
+use crate::support::{
+    assert_ok, column_index, csv_rows, natsim, path, read, repo_root, run_cli, run_cli_ok,
+    run_file, scratch, section, stderr, stdout, write_file,
+};
 use flate2::Compression;
 use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
@@ -21,6 +24,7 @@ use natsim::io::flowlogs;
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+use std::process::Output;
 
 /// The traffic the example's logs are drawn from: a service in one AZ calling public APIs.
 const SOURCE: &str = r#"
@@ -51,6 +55,43 @@ const IDLE_TIMEOUT_S: f64 = 350.0;
 
 fn example() -> PathBuf {
     repo_root().join("scenarios/flowlogs")
+}
+
+/// `natsim ARGS` run in `dir`, so that `natsim fit`'s relative paths are `dir`'s.
+fn natsim_in(dir: &Path, args: &[&str]) -> Output {
+    natsim()
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("natsim binary runs")
+}
+
+/// `natsim fit` of the example's logs into `dir/fitted.toml`, calibrated against `metrics`.
+fn fit_calibrated(dir: &Path, metrics: &Path) -> Output {
+    let logs = example().join("logs");
+    natsim_in(
+        dir,
+        &[
+            "fit",
+            path(&logs),
+            "-o",
+            "fitted.toml",
+            "--cloudwatch",
+            path(metrics),
+        ],
+    )
+}
+
+/// `natsim run SCENARIO --cloudwatch METRICS --out OUT`, which must succeed; its stdout.
+fn run_calibrated(scenario: &Path, metrics: &Path, out: &Path) -> String {
+    run_cli_ok(&[
+        "run",
+        path(scenario),
+        "--cloudwatch",
+        path(metrics),
+        "--out",
+        path(out),
+    ])
 }
 
 fn generated_logs() -> String {
@@ -178,20 +219,7 @@ fn run_with_cloudwatch_writes_calibration_csv_and_bytes_match_within_5_percent()
     let out = scratch("calibration-run");
     let scenario = example().join("scenario.toml");
     let metrics = example().join("cloudwatch.json");
-    let output = run_cli(&[
-        "run",
-        scenario.to_str().unwrap(),
-        "--cloudwatch",
-        metrics.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let stdout = run_calibrated(&scenario, &metrics, &out);
     for metric in SIMULATED {
         assert!(
             stdout.contains(&format!("calibration: natgw {metric}: ")),
@@ -257,11 +285,7 @@ const SIMULATED: [&str; 7] = [
 /// report.html's calibration section: a table row per simulated metric for `candidate`, the
 /// chart with its caption, and either the warning (containing `warning`) or the all-clear.
 fn check_report_section(html: &str, candidate: &str, warning: Option<&str>) {
-    let start = html
-        .find("<section id=\"calibration\">")
-        .unwrap_or_else(|| panic!("no calibration section in report.html"));
-    let end = start + html[start..].find("</section>").expect("section closes");
-    let section = &html[start..end];
+    let section = section(html, "calibration");
     for metric in SIMULATED {
         assert!(
             section.contains(&format!("<tr><td>{candidate}</td><td>{metric}</td>")),
@@ -306,19 +330,9 @@ fn measured_bytes_the_scenario_misses_are_a_warning_in_the_report() {
             }
         }
     }
-    let metrics = dir.join("more-bytes.json");
-    std::fs::write(&metrics, json.to_string()).unwrap();
+    let metrics = write_file(&dir, "more-bytes.json", &json.to_string());
     let out = dir.join("out");
-    let output = run_cli(&[
-        "run",
-        example().join("scenario.toml").to_str().unwrap(),
-        "--cloudwatch",
-        metrics.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{stdout}");
+    let stdout = run_calibrated(&example().join("scenario.toml"), &metrics, &out);
     assert!(
         stdout.contains("calibration: WARNING: natgw's BytesOutToDestination misses the measured bytes by -16.59 %"),
         "{stdout}"
@@ -333,13 +347,7 @@ fn measured_bytes_the_scenario_misses_are_a_warning_in_the_report() {
 #[test]
 fn a_run_without_cloudwatch_has_no_calibration_section_or_plot() {
     let out = scratch("calibration-none");
-    let output = run_cli(&[
-        "run",
-        example().join("scenario.toml").to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(output.status.success());
+    run_file(&example().join("scenario.toml"), &out);
     let html = read(&out.join("report.html"));
     assert!(!html.contains("id=\"calibration\""));
     assert!(!out.join("calibration.csv").exists() && !out.join("calibration.svg").exists());
@@ -396,16 +404,7 @@ kind = "nat_gateway"
     )
     .unwrap();
     let out = dir.join("out");
-    let output = run_cli(&[
-        "run",
-        scenario.to_str().unwrap(),
-        "--cloudwatch",
-        metrics.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{stdout}");
+    let stdout = run_calibrated(&scenario, &metrics, &out);
     let (header, rows) = csv_rows(&read(&out.join("calibration.csv")));
     let idle: Vec<f64> = rows
         .iter()
@@ -430,7 +429,7 @@ kind = "nat_gateway"
     for metric in ["PacketsOutToDestination", "BytesOutToSource"] {
         let unsimulated: Vec<_> = rows.iter().filter(|r| r[3] == metric).collect();
         assert_eq!(unsimulated.len(), 10, "{metric}");
-        let note = header.iter().position(|h| h == "note").unwrap();
+        let note = column_index(&header, "note");
         assert!(
             unsimulated
                 .iter()
@@ -471,24 +470,9 @@ kind = "nat_gateway"
 #[test]
 fn fit_with_cloudwatch_writes_the_scenario_then_its_calibrated_run() {
     let dir = scratch("calibration-fit");
-    let output = crate::support::natsim()
-        .current_dir(&dir)
-        .args([
-            "fit",
-            example().join("logs").to_str().unwrap(),
-            "-o",
-            "fitted.toml",
-            "--cloudwatch",
-            example().join("cloudwatch.json").to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let output = fit_calibrated(&dir, &example().join("cloudwatch.json"));
+    assert_ok(&output);
+    let stdout = stdout(&output);
     assert!(dir.join("fitted.toml").is_file());
     assert!(
         stdout.starts_with("fitted.toml: 1818 connections"),
@@ -506,19 +490,18 @@ fn fit_with_cloudwatch_writes_the_scenario_then_its_calibrated_run() {
     let html = read(&out.join("report.html"));
     assert!(html.contains("<tr><td>natgw-shared</td><td>BytesOutToDestination</td>"));
     // The same run as natsim run on the written file.
-    let again = crate::support::natsim()
-        .current_dir(&dir)
-        .args([
+    let again = natsim_in(
+        &dir,
+        &[
             "run",
             "fitted.toml",
             "--cloudwatch",
-            example().join("cloudwatch.json").to_str().unwrap(),
+            path(&example().join("cloudwatch.json")),
             "--out",
             "again",
-        ])
-        .output()
-        .unwrap();
-    assert!(again.status.success());
+        ],
+    );
+    assert_ok(&again);
     assert_eq!(
         read(&dir.join("again/calibration.csv")),
         read(&out.join("calibration.csv"))
@@ -528,21 +511,9 @@ fn fit_with_cloudwatch_writes_the_scenario_then_its_calibrated_run() {
 #[test]
 fn fit_with_bad_cloudwatch_input_writes_nothing() {
     let dir = scratch("calibration-fit-bad");
-    let bad = dir.join("bad.json");
-    std::fs::write(&bad, "{\"MetricDataResults\": []}").unwrap();
-    let output = crate::support::natsim()
-        .current_dir(&dir)
-        .args([
-            "fit",
-            example().join("logs").to_str().unwrap(),
-            "-o",
-            "fitted.toml",
-            "--cloudwatch",
-            bad.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let bad = write_file(&dir, "bad.json", "{\"MetricDataResults\": []}");
+    let output = fit_calibrated(&dir, &bad);
+    let stderr = stderr(&output);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(
         stderr.contains("bad.json: no NAT gateway metric"),
@@ -554,17 +525,16 @@ fn fit_with_bad_cloudwatch_input_writes_nothing() {
         .collect();
     assert_eq!(left, ["bad.json"]);
     // --yes belongs to the calibrated run.
-    let yes_alone = crate::support::natsim()
-        .current_dir(&dir)
-        .args([
+    let yes_alone = natsim_in(
+        &dir,
+        &[
             "fit",
-            example().join("logs").to_str().unwrap(),
+            path(&example().join("logs")),
             "-o",
             "f.toml",
             "--yes",
-        ])
-        .output()
-        .unwrap();
+        ],
+    );
     assert_eq!(yes_alone.status.code(), Some(2));
     assert!(!dir.join("f.toml").exists());
 }
@@ -572,19 +542,22 @@ fn fit_with_bad_cloudwatch_input_writes_nothing() {
 #[test]
 fn bad_cloudwatch_input_is_exit_2_and_writes_nothing() {
     let dir = scratch("calibration-bad");
-    let bad = dir.join("bad.json");
-    std::fs::write(&bad, "{\"MetricDataResults\": [{\"Label\": \"BytesOutToDestination\", \"Timestamps\": [\"noon\"], \"Values\": [1]}]}").unwrap();
+    let bad = write_file(
+        &dir,
+        "bad.json",
+        "{\"MetricDataResults\": [{\"Label\": \"BytesOutToDestination\", \"Timestamps\": [\"noon\"], \"Values\": [1]}]}",
+    );
     let scenario = example().join("scenario.toml");
     let out = dir.join("out");
     let output = run_cli(&[
         "run",
-        scenario.to_str().unwrap(),
+        path(&scenario),
         "--cloudwatch",
-        bad.to_str().unwrap(),
+        path(&bad),
         "--out",
-        out.to_str().unwrap(),
+        path(&out),
     ]);
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = stderr(&output);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(
         stderr.contains("bad.json") && stderr.contains("Timestamps[0]"),
@@ -595,7 +568,7 @@ fn bad_cloudwatch_input_is_exit_2_and_writes_nothing() {
         "run",
         repo_root().join("scenarios").to_str().unwrap(),
         "--cloudwatch",
-        bad.to_str().unwrap(),
+        path(&bad),
     ]);
     assert_eq!(batch.status.code(), Some(2));
 }

@@ -3,7 +3,10 @@
 //! generate.py) into a catalog that runs a region the built-in one lacks, end to end; what is
 //! missing is named, malformed input names its file and record, nothing is written on error.
 
-use crate::support::{column, csv_rows, read, repo_root, run_cli, scratch};
+use crate::support::{
+    assert_ok, assert_refused, column, csv_rows, path, read, repo_root, run_cli_ok, run_cli_stderr,
+    run_file, scratch, stdout, write_file,
+};
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
@@ -19,25 +22,16 @@ fn fixtures(set: &str) -> Vec<PathBuf> {
 
 fn import(files: &[PathBuf], out: &Path, extra: &[&str]) -> (Output, String) {
     let mut args = vec!["catalog", "import"];
-    args.extend(files.iter().map(|f| f.to_str().unwrap()));
-    args.extend(["-o", out.to_str().unwrap()]);
+    args.extend(files.iter().map(|f| path(f)));
+    args.extend(["-o", path(out)]);
     args.extend_from_slice(extra);
-    let output = run_cli(&args);
-    let stderr = String::from_utf8_lossy(&output.stderr).to_string();
-    (output, stderr)
+    run_cli_stderr(&args)
 }
 
 fn imported(dir: &Path) -> PathBuf {
     let out = dir.join("aws.toml");
-    let (output, stderr) = import(&fixtures("small"), &out, &[]);
-    assert!(output.status.success(), "{stderr}");
+    assert_ok(&import(&fixtures("small"), &out, &[]).0);
     out
-}
-
-fn cli(args: &[&str]) -> (Output, String) {
-    let output = run_cli(args);
-    let stderr = String::from_utf8_lossy(&output.stderr).to_string();
-    (output, stderr)
 }
 
 #[test]
@@ -45,8 +39,8 @@ fn the_small_fixtures_import_every_region_and_priced_type_with_sources() {
     let dir = scratch("import-small");
     let out = dir.join("aws.toml");
     let (output, stderr) = import(&fixtures("small"), &out, &[]);
-    assert!(output.status.success(), "{stderr}");
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_ok(&output);
+    let stdout = stdout(&output);
     assert!(
         stdout.contains("2 region(s) (eu-west-1, us-west-2) and 6 instance type(s)"),
         "{stdout}"
@@ -141,28 +135,13 @@ fn the_small_fixtures_import_every_region_and_priced_type_with_sources() {
     assert!(catalog["nat_instance"]["sources"]["pps_limit"].is_str());
     // The same inputs give the same bytes, and the listing reads it.
     let again = dir.join("again.toml");
-    let (output, _) = import(&fixtures("small"), &again, &[]);
-    assert!(output.status.success());
+    assert_ok(&import(&fixtures("small"), &again, &[]).0);
     assert_eq!(read(&again), text);
-    let (output, stderr) = cli(&[
-        "--catalog",
-        out.to_str().unwrap(),
-        "catalog",
-        "--region",
-        "us-west-2",
-    ]);
-    assert!(output.status.success(), "{stderr}");
-    assert!(String::from_utf8_lossy(&output.stdout).contains("t4g.nano"));
+    let listing = run_cli_ok(&["--catalog", path(&out), "catalog", "--region", "us-west-2"]);
+    assert!(listing.contains("t4g.nano"));
     // And its JSON listing follows the published schema (no price factor: null).
-    let (output, stderr) = cli(&[
-        "--catalog",
-        out.to_str().unwrap(),
-        "catalog",
-        "--format",
-        "json",
-    ]);
-    assert!(output.status.success(), "{stderr}");
-    let doc: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let listing = run_cli_ok(&["--catalog", path(&out), "catalog", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_str(&listing).unwrap();
     crate::schema::assert_valid("natsim-catalog.schema.json", &doc);
     assert!(
         doc.to_string().contains("\"instance_price_factor\":null"),
@@ -177,7 +156,7 @@ fn the_large_fixture_imports_hundreds_of_types() {
     let mut files = fixtures("large");
     files.push(repo_root().join("tests/fixtures/catalog/small/AmazonVPC-offer.json"));
     let (output, stderr) = import(&files, &out, &[]);
-    assert!(output.status.success(), "{stderr}");
+    assert_ok(&output);
     let catalog: toml::Table = read(&out).parse().unwrap();
     let instances = catalog["instances"].as_table().unwrap();
     // 256 described, 4 (m1.*) without a baseline.
@@ -242,30 +221,28 @@ instance_type = "c6gn.medium"
 #[test]
 fn a_region_the_built_in_catalog_lacks_runs_end_to_end() {
     let dir = scratch("import-run");
-    let scenario = dir.join("west.toml");
-    std::fs::write(&scenario, WEST).unwrap();
+    let scenario = write_file(&dir, "west.toml", WEST);
     // Built in: unknown region, and the error points at the way forward.
-    let (output, stderr) = cli(&["validate", scenario.to_str().unwrap()]);
+    let (output, stderr) = run_cli_stderr(&["validate", path(&scenario)]);
     assert_eq!(output.status.code(), Some(2));
     assert!(
         stderr.contains("unknown region \"us-west-2\"") && stderr.contains("natsim catalog import"),
         "{stderr}"
     );
-    let (output, stderr) = cli(&["catalog", "--region", "us-west-2"]);
+    let (output, stderr) = run_cli_stderr(&["catalog", "--region", "us-west-2"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr.contains("natsim catalog import"), "{stderr}");
 
     let catalog = imported(&dir);
     let out = dir.join("with-flag");
-    let (output, stderr) = cli(&[
+    run_cli_ok(&[
         "--catalog",
-        catalog.to_str().unwrap(),
+        path(&catalog),
         "run",
-        scenario.to_str().unwrap(),
+        path(&scenario),
         "--out",
-        out.to_str().unwrap(),
+        path(&out),
     ]);
-    assert!(output.status.success(), "{stderr}");
     let summary = read(&out.join("summary.csv"));
     let (header, rows) = csv_rows(&summary);
     let natgw = &rows[0];
@@ -294,21 +271,10 @@ fn a_region_the_built_in_catalog_lacks_runs_end_to_end() {
     )
     .unwrap();
     let out2 = dir.join("with-key");
-    let (output, stderr) = cli(&[
-        "run",
-        own.to_str().unwrap(),
-        "--out",
-        out2.to_str().unwrap(),
-    ]);
-    assert!(output.status.success(), "{stderr}");
+    run_file(&own, &out2);
     assert_eq!(read(&out2.join("summary.csv")), summary);
     // Naming one catalog in the file and another with --catalog is refused, naming the key.
-    let (output, stderr) = cli(&[
-        "--catalog",
-        catalog.to_str().unwrap(),
-        "validate",
-        own.to_str().unwrap(),
-    ]);
+    let (output, stderr) = run_cli_stderr(&["--catalog", path(&catalog), "validate", path(&own)]);
     assert_eq!(output.status.code(), Some(2));
     assert!(
         stderr.contains(
@@ -325,21 +291,20 @@ fn a_region_the_built_in_catalog_lacks_runs_end_to_end() {
         ),
     )
     .unwrap();
-    let (output, stderr) = cli(&["validate", missing.to_str().unwrap()]);
+    let (output, stderr) = run_cli_stderr(&["validate", path(&missing)]);
     assert_eq!(output.status.code(), Some(2));
     assert!(
         stderr.contains("scenario.catalog: ") && stderr.contains("nope.toml"),
         "{stderr}"
     );
     // A type the catalog has no price for in the region is named, with the fix.
-    let unpriced = dir.join("unpriced.toml");
-    std::fs::write(&unpriced, WEST.replace("c6gn.medium", "m6i.32xlarge")).unwrap();
-    let (output, stderr) = cli(&[
-        "--catalog",
-        catalog.to_str().unwrap(),
-        "validate",
-        unpriced.to_str().unwrap(),
-    ]);
+    let unpriced = write_file(
+        &dir,
+        "unpriced.toml",
+        &WEST.replace("c6gn.medium", "m6i.32xlarge"),
+    );
+    let (output, stderr) =
+        run_cli_stderr(&["--catalog", path(&catalog), "validate", path(&unpriced)]);
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr.contains("candidate[1]"), "{stderr}");
 }
@@ -347,19 +312,15 @@ fn a_region_the_built_in_catalog_lacks_runs_end_to_end() {
 /// Writes `text` under `name` in `dir` and imports it with the other small fixtures in place
 /// of the fixture of the same name; returns the exit and stderr, and checks nothing is written.
 fn import_broken(dir: &Path, name: &str, text: &str) -> String {
-    let broken = dir.join(name);
-    std::fs::write(&broken, text).unwrap();
+    let broken = write_file(dir, name, text);
     let mut files: Vec<PathBuf> = fixtures("small")
         .into_iter()
         .filter(|f| f.file_name().unwrap() != name)
         .collect();
     files.push(broken);
     let out = dir.join(format!("{name}.catalog.toml"));
-    let (output, stderr) = import(&files, &out, &[]);
-    assert_eq!(output.status.code(), Some(2), "{name}: {stderr}");
+    let stderr = assert_refused(name, &import(&files, &out, &[]).0, &[name]);
     assert!(!out.exists(), "{name}: nothing may be written");
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    assert!(stderr.contains(name), "{name}: the file is named: {stderr}");
     stderr
 }
 
@@ -403,8 +364,11 @@ fn malformed_and_partial_input_names_the_file_and_record() {
     let stderr = import_broken(&dir, "AmazonVPC-offer.json", "[scenario]\nname = \"x\"\n");
     assert!(stderr.contains("not describe-instance-types"), "{stderr}");
     // Two files that disagree on a price: both records named, neither picked.
-    let other = dir.join("other-vpc.json");
-    std::fs::write(&other, vpc.replace("\"0.0050000000\"", "\"0.0060000000\"")).unwrap();
+    let other = write_file(
+        &dir,
+        "other-vpc.json",
+        &vpc.replace("\"0.0050000000\"", "\"0.0060000000\""),
+    );
     let mut files = fixtures("small");
     files.push(other);
     let out = dir.join("conflict.toml");
@@ -416,8 +380,7 @@ fn malformed_and_partial_input_names_the_file_and_record() {
     );
     assert!(!out.exists());
     // An existing output is kept without --force.
-    let existing = dir.join("existing.toml");
-    std::fs::write(&existing, "keep").unwrap();
+    let existing = write_file(&dir, "existing.toml", "keep");
     let (output, stderr) = import(&fixtures("small"), &existing, &[]);
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr.contains("--force"), "{stderr}");

@@ -1,7 +1,7 @@
 //! Cost identities: every cost line in summary.csv equals its billed usage times its price, the
 //! EBS volumes and interface endpoints of issue 14 included.
 
-use crate::support::{column, csv_rows, read, run_file, scratch};
+use crate::support::{column, csv_rows, read, run_file, scratch, write_file};
 
 const SCENARIO: &str = r#"
 [scenario]
@@ -75,8 +75,7 @@ fn close(a: f64, b: f64) -> bool {
 #[test]
 fn every_cost_line_is_usage_times_price() {
     let dir = scratch("cost-identities");
-    let file = dir.join("scenario.toml");
-    std::fs::write(&file, SCENARIO).unwrap();
+    let file = write_file(&dir, "scenario.toml", SCENARIO);
     run_file(&file, &dir);
     let (header, rows) = csv_rows(&read(&dir.join("summary.csv")));
     assert_eq!(rows.len(), 3);

@@ -1,25 +1,20 @@
 //! Same scenario and seed ⇒ byte-identical outputs, twice and whatever the thread count.
 
-use crate::support::{read, repo_root, run_cli, scratch};
+use crate::support::{path, read, repo_root, run_cli_ok, scratch};
 
 fn run_into(name: &str, extra: &[&str]) -> Vec<String> {
     let dir = scratch(name);
     let scenario = repo_root().join("scenarios/quickstart.toml");
     let mut args = vec![
         "run",
-        scenario.to_str().unwrap(),
+        path(&scenario),
         "--out",
-        dir.to_str().unwrap(),
+        path(&dir),
         "--replications",
         "2",
     ];
     args.extend_from_slice(extra);
-    let output = run_cli(&args);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    run_cli_ok(&args);
     [
         "summary.csv",
         "timeseries.csv",

@@ -3,7 +3,7 @@
 //! within stated tolerances; the fitted file runs; the CLI refuses to overwrite and names bad
 //! input.
 
-use crate::support::{parse, read, run_cli, scratch};
+use crate::support::{parse, path, read, run_cli, run_cli_ok, scratch, stderr};
 use natsim::io::catalog::Catalog;
 use natsim::io::fit::generate::{LogFormat, write_flow_logs};
 use natsim::io::fit::{Fit, FittedDist, FittedWorkload, Options, fit};
@@ -211,13 +211,8 @@ fn the_fitted_scenario_validates_and_runs() {
     let dir = scratch("fit-cli");
     let logs = write_logs(&dir, LogFormat::Custom);
     let out = dir.join("fitted.toml");
-    let (logs, out_text) = (logs.to_str().unwrap(), out.to_str().unwrap());
-    let fitted = run_cli(&["fit", logs, "-o", out_text]);
-    assert!(
-        fitted.status.success(),
-        "{}",
-        String::from_utf8_lossy(&fitted.stderr)
-    );
+    let (logs, out_text) = (path(&logs), path(&out));
+    run_cli_ok(&["fit", logs, "-o", out_text]);
     let text = read(&out);
     for measured in [
         "records",
@@ -230,35 +225,24 @@ fn the_fitted_scenario_validates_and_runs() {
     ] {
         assert!(text.contains(measured), "no {measured:?} in\n{text}");
     }
-    let validated = run_cli(&["validate", out_text]);
-    assert!(
-        validated.status.success(),
-        "{}",
-        String::from_utf8_lossy(&validated.stderr)
-    );
+    run_cli_ok(&["validate", out_text]);
     let report = dir.join("run");
-    let ran = run_cli(&[
+    run_cli_ok(&[
         "run",
         out_text,
         "--replications",
         "1",
         "--out",
-        report.to_str().unwrap(),
+        path(&report),
     ]);
-    assert!(
-        ran.status.success(),
-        "{}",
-        String::from_utf8_lossy(&ran.stderr)
-    );
     assert!(report.join("summary.csv").exists());
 
     // An existing file is refused without --force, and kept.
     let again = run_cli(&["fit", logs, "-o", out_text]);
     assert_eq!(again.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&again.stderr).contains("--force"));
+    assert!(stderr(&again).contains("--force"));
     assert_eq!(read(&out), text);
-    let forced = run_cli(&["fit", logs, "-o", out_text, "--force"]);
-    assert!(forced.status.success());
+    run_cli_ok(&["fit", logs, "-o", out_text, "--force"]);
 }
 
 #[test]
@@ -271,15 +255,9 @@ fn a_bad_line_names_the_file_and_line_and_writes_nothing() {
     )
     .unwrap();
     let out = dir.join("fitted.toml");
-    let failed = run_cli(&[
-        "fit",
-        "--strict",
-        logs.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-    ]);
+    let failed = run_cli(&["fit", "--strict", path(&logs), "-o", path(&out)]);
     assert_eq!(failed.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&failed.stderr);
+    let stderr = stderr(&failed);
     assert!(stderr.contains("bad.log:2"), "{stderr}");
     assert!(!out.exists());
 }
@@ -292,29 +270,14 @@ fn fitting_records_years_apart_gives_a_runnable_scenario() {
     let dir = scratch("fit-aws-examples");
     let out = dir.join("aws.toml");
     let fixtures = crate::support::repo_root().join("tests/fixtures/flowlogs");
-    let fit = run_cli(&[
-        "fit",
-        fixtures.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-    ]);
-    assert!(
-        fit.status.success(),
-        "{}",
-        String::from_utf8_lossy(&fit.stderr)
-    );
+    run_cli_ok(&["fit", path(&fixtures), "-o", path(&out)]);
     let text = read(&out);
     assert!(text.contains("duration = \"604800s\""), "{text}");
     assert!(
         text.contains("the scenario simulates 604800 s (a week)"),
         "{text}"
     );
-    let validate = run_cli(&["validate", out.to_str().unwrap()]);
-    assert!(
-        validate.status.success(),
-        "{}",
-        String::from_utf8_lossy(&validate.stderr)
-    );
+    run_cli_ok(&["validate", path(&out)]);
 }
 
 /// Issue 11, "where it matters, by traffic class": small API calls and bulk image pulls through

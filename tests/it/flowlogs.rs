@@ -1,7 +1,7 @@
 //! VPC Flow Logs into connections: AWS's published examples joined by the documented rules
 //! (`src/io/flowlogs/mod.rs`), gzip and folders, and the bad-input contract.
 
-use crate::support::{repo_root, scratch};
+use crate::support::{assert_ok, path, repo_root, run_cli_stderr, scratch, write_file};
 use flate2::Compression;
 use flate2::write::GzEncoder;
 use natsim::io::flowlogs::{AwsService, Counts, FlowLogs, Options, read};
@@ -164,8 +164,7 @@ fn bad_input_names_file_line_and_fix() {
     );
     assert_eq!(skipped.first_skipped.unwrap().line, 2);
 
-    let header = dir.join("header.log");
-    std::fs::write(&header, "version srcaddr dst-addr\n").unwrap();
+    let header = write_file(&dir, "header.log", "version srcaddr dst-addr\n");
     let message = error(&header, false);
     assert!(
         message.starts_with(&format!(
@@ -252,8 +251,7 @@ fn parquet_reads_to_the_same_connections_as_text() {
             std::fs::read_to_string(fixture("aws-traffic-path.log")).unwrap(),
         ),
     ] {
-        let text_path = dir.join(format!("{name}.log"));
-        std::fs::write(&text_path, &text).unwrap();
+        let text_path = write_file(&dir, &format!("{name}.log"), &text);
         // Told by the magic bytes, whatever the name; and by the name in a folder.
         let parquet_path = dir.join(format!("{name}.data"));
         as_parquet(&text, &parquet_path, 3);
@@ -378,14 +376,8 @@ fn files_are_read_in_time_order_and_late_records_are_counted() {
     assert_eq!(logs.counts.records, 4);
 
     let out = late.join("fitted.toml");
-    let output = crate::support::run_cli(&[
-        "fit",
-        late.join("late.log").to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-    ]);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{stderr}");
+    let (output, stderr) = run_cli_stderr(&["fit", path(&late.join("late.log")), "-o", path(&out)]);
+    assert_ok(&output);
     assert!(
         stderr.contains("left out 2 late record(s) (1000 bytes) that started more than 900 s"),
         "{stderr}"

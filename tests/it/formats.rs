@@ -4,11 +4,13 @@
 //! documents that fit their schemas; bad input still exits 2 naming the file or key.
 
 use crate::schema::assert_valid;
-use crate::support::{column, csv_rows, read, repo_root, run_cli, scratch};
+use crate::support::{
+    assert_ok, column, column_index, csv_rows, path, read, repo_root, run_cli, run_cli_ok, scratch,
+    stderr, stdout, write_file,
+};
 use natsim::io::report::manifest;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
 /// The quickstart, 20 minutes long: a NAT gateway that meets the objectives, a t4g.nano that
 /// refuses two connections in three, and the c6gn.medium that wins.
@@ -16,30 +18,7 @@ pub fn short_quickstart(dir: &Path) -> PathBuf {
     let text = read(&repo_root().join("scenarios/quickstart.toml"))
         .replace("duration = \"2h\"", "duration = \"20m\"")
         .replace("warmup = \"5m\"", "warmup = \"2m\"");
-    let file = dir.join("quickstart.toml");
-    std::fs::write(&file, text).unwrap();
-    file
-}
-
-pub fn path(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-pub fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-pub fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-pub fn assert_ok(output: &Output) {
-    assert!(
-        output.status.success(),
-        "exit {:?}: {}",
-        output.status.code(),
-        stderr(output)
-    );
+    write_file(dir, "quickstart.toml", &text)
 }
 
 pub fn json(text: &str) -> Value {
@@ -51,9 +30,7 @@ fn run_json_is_summary_json_fits_its_schema_and_agrees_with_summary_csv() {
     let dir = scratch("formats-run-json");
     let file = short_quickstart(&dir);
     let out = dir.join("out");
-    let output = run_cli(&["run", path(&file), "--out", path(&out), "--format", "json"]);
-    assert_ok(&output);
-    let printed = stdout(&output);
+    let printed = run_cli_ok(&["run", path(&file), "--out", path(&out), "--format", "json"]);
     assert_eq!(
         printed,
         read(&out.join("summary.json")),
@@ -111,7 +88,7 @@ fn run_json_is_summary_json_fits_its_schema_and_agrees_with_summary_csv() {
         let recommended = c["recommended"].as_bool().unwrap();
         assert_eq!(
             recommended.to_string(),
-            row[header.iter().position(|h| h == "recommended").unwrap()]
+            row[column_index(&header, "recommended")]
         );
         // The winner has no reason to lose; every other candidate has one, and one that misses
         // says which objective and what limit is behind it.
@@ -149,7 +126,7 @@ fn markdown_is_a_pull_request_comment_and_nothing_else() {
     let dir = scratch("formats-run-markdown");
     let file = short_quickstart(&dir);
     let out = dir.join("out");
-    let output = run_cli(&[
+    let text = run_cli_ok(&[
         "run",
         path(&file),
         "--out",
@@ -157,8 +134,6 @@ fn markdown_is_a_pull_request_comment_and_nothing_else() {
         "--format",
         "markdown",
     ]);
-    assert_ok(&output);
-    let text = stdout(&output);
     assert!(text.starts_with("### natsim: quickstart\n"), "{text}");
     assert!(
         text.contains("**Recommended:** fck-nat-c6gn.medium (nat_instance), \\$79.89 per month")
@@ -267,8 +242,7 @@ fn a_batch_prints_one_document_with_every_run_and_every_failure() {
         read(&good).replace("name = \"quickstart\"", "name = \"other\""),
     )
     .unwrap();
-    let bad = dir.join("bad.toml");
-    std::fs::write(&bad, read(&good).replace("ips = 1", "ips = 9")).unwrap();
+    let bad = write_file(&dir, "bad.toml", &read(&good).replace("ips = 1", "ips = 9"));
     let out = dir.join("out");
     let output = run_cli(&[
         "run",
@@ -293,7 +267,7 @@ fn a_batch_prints_one_document_with_every_run_and_every_failure() {
     let errors = doc["errors"].as_array().unwrap();
     assert_eq!(errors.len(), 1);
     assert!(errors[0].as_str().unwrap().contains("bad.toml"));
-    let markdown = run_cli(&[
+    let text = run_cli_ok(&[
         "run",
         path(&good),
         path(&other),
@@ -302,8 +276,6 @@ fn a_batch_prints_one_document_with_every_run_and_every_failure() {
         "--format",
         "markdown",
     ]);
-    assert_ok(&markdown);
-    let text = stdout(&markdown);
     assert_eq!(text.matches("### natsim: ").count(), 2, "{text}");
 }
 
@@ -329,7 +301,7 @@ fn sweep_validate_and_catalog_print_documents_that_fit_their_schemas() {
     let (header, rows) = csv_rows(&read(&out.join("winners.csv")));
     let points = doc["points"].as_array().unwrap();
     assert_eq!(points.len(), rows.len());
-    let recommended = header.iter().position(|h| h == "recommended").unwrap();
+    let recommended = column_index(&header, "recommended");
     for (point, row) in points.iter().zip(&rows) {
         assert_eq!(
             point["recommended"].as_str().unwrap_or(""),

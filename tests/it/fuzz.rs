@@ -8,7 +8,7 @@
 //! (default 3 s; CI gives it a minute) and `NATSIM_FUZZ_SEED` picks the sequence (default 9),
 //! so a failure is reproduced by the seed it prints.
 
-use crate::support::{repo_root, run_cli};
+use crate::support::{repo_root, run_cli, stderr, write_file};
 use natsim::cli::estimate;
 use natsim::io::scenario::{Scenario, ScenarioError, parse_scenario};
 use natsim::io::sweep::plan::Plan;
@@ -332,15 +332,14 @@ fn fuzz_mutated_scenarios_never_panic_and_name_where() {
 /// `natsim validate` on `text` exits 2 and names the same key path, without panicking.
 fn cli_refuses(text: &str, err: &ScenarioError) -> Result<(), String> {
     let dir = crate::support::scratch("fuzz-cli");
-    let file = dir.join("fuzz.toml");
-    std::fs::write(&file, text).unwrap();
+    let file = write_file(&dir, "fuzz.toml", text);
     cli_contract(&file, Some(err))
 }
 
 /// Exit 0 or 2, never a panic; on 2, `error: FILE: ` and the key path (when known).
 fn cli_contract(file: &Path, err: Option<&ScenarioError>) -> Result<(), String> {
     let output = run_cli(&["validate", file.to_str().unwrap()]);
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = stderr(&output);
     if stderr.contains("panicked") {
         return Err(format!("natsim validate panicked: {stderr}"));
     }

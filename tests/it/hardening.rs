@@ -3,7 +3,10 @@
 //! folders, writes that leave no temporary file and a manifest that marks a complete set,
 //! interrupted sweeps told apart, and runaway runs refused before they start.
 
-use crate::support::{natsim, read, repo_root, run_cli, scratch};
+use crate::support::{
+    assert_ok, natsim, path, read, repo_root, run_cli, run_cli_ok, scratch, stderr, stdout,
+    write_file,
+};
 use natsim::io::report::manifest;
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -45,18 +48,6 @@ kind = "nat_gateway"
 
 fn named(text: &str, name: &str) -> String {
     text.replacen("name = \"small\"", &format!("name = \"{name}\""), 1)
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn assert_ok(output: &Output) {
-    assert!(output.status.success(), "{}", stderr(output));
-}
-
-fn path(p: &Path) -> &str {
-    p.to_str().unwrap()
 }
 
 /// Temporary files (`.<name>...tmp...`) left in `dir`.
@@ -116,7 +107,7 @@ fn issue_9_a_scenario_from_a_fifo_is_read_once() {
                 "the scenario's text is in the report"
             );
         } else {
-            let stdout = String::from_utf8_lossy(&output.stdout);
+            let stdout = stdout(&output);
             assert!(stdout.contains("sweep of 2 point(s)"), "{stdout}");
         }
     }
@@ -209,18 +200,16 @@ fn rfc4180_records(text: &str) -> Vec<Vec<String>> {
 #[test]
 fn issue_9_batch_csv_quotes_carriage_returns_commas_and_quotes() {
     let dir = scratch("h9-batch-quoting");
-    let odd = dir.join("odd\rname, \"quoted\".toml");
-    std::fs::write(&odd, named(SMALL, "odd")).unwrap();
+    let odd = write_file(&dir, "odd\rname, \"quoted\".toml", &named(SMALL, "odd"));
     std::fs::write(dir.join("plain.toml"), named(SMALL, "plain")).unwrap();
     let out = dir.join("out");
-    let output = run_cli(&[
+    run_cli_ok(&[
         "run",
         path(&odd),
         path(&dir.join("plain.toml")),
         "--out",
         path(&out),
     ]);
-    assert_ok(&output);
     let records = rfc4180_records(&read(&out.join("batch.csv")));
     assert_eq!(
         records.len(),
@@ -264,8 +253,7 @@ fn issue_9_run_and_sweep_of_one_scenario_keep_separate_folders() {
 #[test]
 fn issue_9_a_failed_write_says_which_file_and_what_to_do_and_leaves_no_temporary() {
     let dir = scratch("h9-failed-write");
-    let file = dir.join("small.toml");
-    std::fs::write(&file, SMALL).unwrap();
+    let file = write_file(&dir, "small.toml", SMALL);
     // A folder where a plot goes: the write fails as surely as on a full disk, at the rename.
     for blocked in ["throughput.png", "summary.csv", "report.html"] {
         let out = dir.join(format!("out-{blocked}"));
@@ -293,8 +281,7 @@ fn issue_9_a_failed_write_says_which_file_and_what_to_do_and_leaves_no_temporary
 #[test]
 fn issue_9_stale_temporary_files_are_removed_on_the_next_run() {
     let dir = scratch("h9-stale");
-    let file = dir.join("small.toml");
-    std::fs::write(&file, SMALL).unwrap();
+    let file = write_file(&dir, "small.toml", SMALL);
     let out = dir.join("out");
     std::fs::create_dir_all(&out).unwrap();
     let stale = [
@@ -320,10 +307,9 @@ fn issue_9_stale_temporary_files_are_removed_on_the_next_run() {
 #[test]
 fn issue_9_a_run_is_written_as_one_set_and_a_failed_rerun_is_not_complete() {
     let dir = scratch("h9-one-set");
-    let file = dir.join("small.toml");
-    std::fs::write(&file, SMALL).unwrap();
+    let file = write_file(&dir, "small.toml", SMALL);
     let out = dir.join("out");
-    assert_ok(&run_cli(&["run", path(&file), "--out", path(&out)]));
+    run_cli_ok(&["run", path(&file), "--out", path(&out)]);
     let listed = manifest::verify(&out).unwrap();
     assert_eq!(
         listed,
@@ -359,10 +345,9 @@ fn issue_9_a_run_is_written_as_one_set_and_a_failed_rerun_is_not_complete() {
 #[test]
 fn issue_9_a_sweep_killed_between_sweep_csv_and_sweep_parquet_is_interrupted() {
     let dir = scratch("h9-sweep-killed");
-    let file = dir.join("s.toml");
-    std::fs::write(&file, SMALL_SWEEP).unwrap();
+    let file = write_file(&dir, "s.toml", SMALL_SWEEP);
     let out = dir.join("out");
-    assert_ok(&run_cli(&["sweep", path(&file), "--out", path(&out)]));
+    run_cli_ok(&["sweep", path(&file), "--out", path(&out)]);
     let whole = read(&out.join("sweep.csv"));
     // What a kill after sweep.csv and winners.csv leaves: no parquet, plots, page or manifest.
     for name in ["sweep.parquet", "report.html", "manifest.json"] {
@@ -378,7 +363,7 @@ fn issue_9_a_sweep_killed_between_sweep_csv_and_sweep_parquet_is_interrupted() {
     assert!(!out.join("sweep.parquet").exists(), "nothing was redone");
     let output = run_cli(&["sweep", path(&file), "--out", path(&out), "--resume"]);
     assert_ok(&output);
-    assert!(String::from_utf8_lossy(&output.stdout).contains("(4 resumed)"));
+    assert!(stdout(&output).contains("(4 resumed)"));
     assert_eq!(read(&out.join("sweep.csv")), whole);
     manifest::verify(&out).unwrap();
 }
@@ -414,8 +399,7 @@ fn issue_9_runaway_runs_are_refused_without_yes_naming_the_knob() {
         ),
     ];
     for (case, text, knob) in cases {
-        let file = dir.join(format!("{case}.toml"));
-        std::fs::write(&file, &text).unwrap();
+        let file = write_file(&dir, &format!("{case}.toml"), &text);
         let out = dir.join(format!("out-{case}"));
         // Before the fix these started silently and ran for days: give up after a minute.
         let child = natsim()
@@ -453,20 +437,19 @@ fn issue_9_runaway_runs_are_refused_without_yes_naming_the_knob() {
     // --yes is the way through (on a run small enough to finish here).
     std::fs::write(dir.join("ok.toml"), SMALL).unwrap();
     let out = dir.join("out-ok");
-    assert_ok(&run_cli(&[
+    run_cli_ok(&[
         "run",
         path(&dir.join("ok.toml")),
         "--out",
         path(&out),
         "--yes",
-    ]));
+    ]);
 }
 
 #[test]
 fn issue_9_a_valid_run_prints_nothing_on_stderr_off_a_terminal() {
     let dir = scratch("h9-quiet");
-    let file = dir.join("small.toml");
-    std::fs::write(&file, SMALL).unwrap();
+    let file = write_file(&dir, "small.toml", SMALL);
     let output = natsim()
         .args(["run", path(&file), "--out", path(&dir.join("out"))])
         .env("NATSIM_PROGRESS_AFTER_S", "0")
@@ -487,8 +470,7 @@ fn issue_9_run_shows_a_progress_bar_on_a_terminal() {
     use std::io::Read;
     use std::os::fd::FromRawFd;
     let dir = scratch("h9-bar");
-    let file = dir.join("small.toml");
-    std::fs::write(&file, SMALL.replace("3m", "2h")).unwrap();
+    let file = write_file(&dir, "small.toml", &SMALL.replace("3m", "2h"));
     // SAFETY: plain libc calls on the descriptor just opened; each result is checked.
     let (master, terminal) = unsafe {
         let master = libc::posix_openpt(libc::O_RDWR | libc::O_NOCTTY);

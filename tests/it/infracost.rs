@@ -1,7 +1,9 @@
 //! `natsim run --export-infracost usage.yml [--candidate NAME]`: infracost's usage keys, whose
 //! figures times the region's prices are summary.csv's monthly cost lines.
 
-use crate::support::{column, csv_rows, read, run_cli, scratch};
+use crate::support::{
+    assert_ok, column, column_index, csv_rows, path, read, run_cli, scratch, stderr, write_file,
+};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -77,11 +79,11 @@ fn export(dir: &Path, scenario: &Path, usage: &Path, extra: &[&str]) -> std::pro
     let out = dir.join("out");
     let mut args = vec![
         "run",
-        scenario.to_str().unwrap(),
+        path(scenario),
         "--out",
-        out.to_str().unwrap(),
+        path(&out),
         "--export-infracost",
-        usage.to_str().unwrap(),
+        path(usage),
     ];
     args.extend_from_slice(extra);
     run_cli(&args)
@@ -90,28 +92,22 @@ fn export(dir: &Path, scenario: &Path, usage: &Path, extra: &[&str]) -> std::pro
 #[test]
 fn usage_figures_times_prices_are_the_summarys_monthly_lines() {
     let dir = scratch("infracost");
-    let scenario = dir.join("two-azs.toml");
-    std::fs::write(&scenario, TWO_AZS).unwrap();
+    let scenario = write_file(&dir, "two-azs.toml", TWO_AZS);
     let (header, rows) = {
         let usage = dir.join("natgw.yml");
-        let output = export(&dir, &scenario, &usage, &["--candidate", "natgw"]);
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        assert_ok(&export(&dir, &scenario, &usage, &["--candidate", "natgw"]));
         csv_rows(&read(&dir.join("out/summary.csv")))
     };
     let month = |row: usize, name: &str| column(&header, &rows[row], name);
     let close = |a: f64, b: f64| (a - b).abs() <= 1e-5 * b.abs().max(1e-9);
     let keys = |candidate: &str| {
         let usage = dir.join(format!("{candidate}.yml"));
-        let output = export(&dir, &scenario, &usage, &["--candidate", candidate]);
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        assert_ok(&export(
+            &dir,
+            &scenario,
+            &usage,
+            &["--candidate", candidate],
+        ));
         usage_keys(&read(&usage))
     };
     let number = |keys: &BTreeMap<String, String>, key: &str| -> f64 {
@@ -208,13 +204,12 @@ fn usage_figures_times_prices_are_the_summarys_monthly_lines() {
 
     // Without --candidate: the recommended one.
     let usage = dir.join("recommended.yml");
-    let output = export(&dir, &scenario, &usage, &[]);
-    assert!(output.status.success());
+    assert_ok(&export(&dir, &scenario, &usage, &[]));
     let recommended = rows
         .iter()
-        .position(|r| r[header.iter().position(|h| h == "recommended").unwrap()] == "true")
+        .position(|r| r[column_index(&header, "recommended")] == "true")
         .expect("a candidate is recommended");
-    let name = &rows[recommended][header.iter().position(|h| h == "candidate").unwrap()];
+    let name = &rows[recommended][column_index(&header, "candidate")];
     let text = read(&usage);
     assert!(text.contains(&format!("candidate \"{name}\"")), "{text}");
     assert!(text.contains("the recommended one"), "{text}");
@@ -223,28 +218,27 @@ fn usage_figures_times_prices_are_the_summarys_monthly_lines() {
 #[test]
 fn bad_export_flags_are_refused_before_anything_is_written() {
     let dir = scratch("infracost-bad");
-    let scenario = dir.join("two-azs.toml");
-    std::fs::write(&scenario, TWO_AZS).unwrap();
+    let scenario = write_file(&dir, "two-azs.toml", TWO_AZS);
     let usage = dir.join("usage.yml");
     let output = export(&dir, &scenario, &usage, &["--candidate", "natgww"]);
     assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let message = stderr(&output);
     assert!(
-        stderr.contains("--candidate") && stderr.contains("natgw, natgw-per-az, instance"),
-        "{stderr}"
+        message.contains("--candidate") && message.contains("natgw, natgw-per-az, instance"),
+        "{message}"
     );
     assert!(!usage.exists() && !dir.join("out").exists());
     // --candidate needs --export-infracost; a batch has no one design to export.
-    let output = run_cli(&["run", scenario.to_str().unwrap(), "--candidate", "natgw"]);
+    let output = run_cli(&["run", path(&scenario), "--candidate", "natgw"]);
     assert_eq!(output.status.code(), Some(2));
     let output = run_cli(&[
         "run",
-        scenario.to_str().unwrap(),
-        scenario.to_str().unwrap(),
+        path(&scenario),
+        path(&scenario),
         "--export-infracost",
-        usage.to_str().unwrap(),
+        path(&usage),
     ]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("one scenario file"));
+    assert!(stderr(&output).contains("one scenario file"));
     assert!(!usage.exists());
 }

@@ -3,7 +3,7 @@
 //! addresses. Each share is a per-connection Bernoulli draw, so with constant sizes its share of
 //! the bytes is a binomial proportion: the tolerances below are over four standard deviations.
 
-use crate::support::{by_name, run, run_cli, scratch};
+use crate::support::{by_name, path, run, run_cli_ok, run_cli_stderr, scratch, write_file};
 use natsim::io::scenario::parse_scenario;
 use natsim::model::objectives::Objective;
 use natsim::results::summary::Metric;
@@ -428,16 +428,9 @@ fn a_catalog_without_an_ebs_price_refuses_a_nat_instance_and_says_what_to_set() 
         "[[candidate]]\nname = \"fck-nat\"\nkind = \"nat_instance\"\ninstance_type = \"t4g.nano\"",
     )
     .replace("seed = 14", "seed = 14\ncatalog = \"catalog.toml\"");
-    let file = dir.join("scenario.toml");
-    std::fs::write(&file, &text).unwrap();
+    let file = write_file(&dir, "scenario.toml", &text);
     let out = dir.join("out");
-    let output = run_cli(&[
-        "run",
-        file.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let (output, stderr) = run_cli_stderr(&["run", path(&file), "--out", path(&out)]);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(
         stderr.contains("candidate[0].volume_gb")
@@ -455,18 +448,7 @@ fn a_catalog_without_an_ebs_price_refuses_a_nat_instance_and_says_what_to_set() 
         ),
     )
     .unwrap();
-    let output = run_cli(&[
-        "run",
-        file.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--quiet",
-    ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    run_cli_ok(&["run", path(&file), "--out", path(&out), "--quiet"]);
 }
 
 /// Found while building the shipped scenario: an internet gateway's paths are its clients, in

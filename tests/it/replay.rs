@@ -2,7 +2,9 @@
 //! go through every candidate with their bytes, `flow_logs_scale` multiplies them, the same seed
 //! gives the same summary, and keys that contradict a replay are refused.
 
-use crate::support::scratch;
+use crate::support::{
+    assert_ok, column_index, path, run_cli_stderr, scratch, sweep_file, write_file,
+};
 use natsim::io::scenario::{Scenario, parse_scenario, parse_scenario_file};
 use natsim::results::batch::{ScenarioResult, run_scenario};
 use natsim::results::summary::Metric;
@@ -83,8 +85,7 @@ instance_type = "c6gn.medium"
 fn replay_scenario(name: &str, workload_extra: &str) -> (Scenario, u64) {
     let dir = scratch(name);
     let total = write_logs(&dir);
-    let file = dir.join("scenario.toml");
-    std::fs::write(&file, scenario_text(workload_extra)).unwrap();
+    let file = write_file(&dir, "scenario.toml", &scenario_text(workload_extra));
     let scenario = parse_scenario_file(&file).unwrap_or_else(|e| panic!("{e}"));
     (scenario, total)
 }
@@ -257,23 +258,12 @@ fn a_udp_workload_replays_the_udp_connections_only() {
 fn a_sweep_of_flow_logs_scale_multiplies_the_recorded_connections() {
     let dir = crate::support::scratch("replay-sweep");
     let total = write_logs(&dir);
-    let file = dir.join("scenario.toml");
     let text = scenario_text("") + "\n[sweep]\n\"workload[0].flow_logs_scale\" = [1.0, 2.0, 4.0]\n";
-    std::fs::write(&file, text).unwrap();
+    let file = write_file(&dir, "scenario.toml", &text);
     let out = dir.join("out");
-    let output = crate::support::run_cli(&[
-        "sweep",
-        file.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{stderr}");
+    sweep_file(&file, &out);
     let (header, rows) = crate::support::csv_rows(&crate::support::read(&out.join("sweep.csv")));
-    let name = header
-        .iter()
-        .position(|h| h == "candidate")
-        .expect("candidate column");
+    let name = column_index(&header, "candidate");
     let mut seen = Vec::new();
     for row in &rows {
         let column = |c: &str| crate::support::column(&header, row, c);
@@ -315,20 +305,13 @@ fn late_records_are_left_out_and_reported() {
         line(40_000, 2_000, 700) + &line(40_001, 0, 500),
     )
     .unwrap();
-    let file = dir.join("scenario.toml");
-    std::fs::write(&file, scenario_text("")).unwrap();
+    let file = write_file(&dir, "scenario.toml", &scenario_text(""));
     let (connections, bytes) =
         offered(&run_scenario(&parse_scenario_file(&file).unwrap()), "natgw");
     assert_eq!(connections, 1.0);
     assert!((bytes - 700.0).abs() < 1e-6, "{bytes}");
-    let output = crate::support::run_cli(&[
-        "run",
-        file.to_str().unwrap(),
-        "--out",
-        dir.join("out").to_str().unwrap(),
-    ]);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{stderr}");
+    let (output, stderr) = run_cli_stderr(&["run", path(&file), "--out", path(&dir.join("out"))]);
+    assert_ok(&output);
     assert!(
         stderr.contains("1 flow-log record(s) started more than 900 s before records read earlier and were left out"),
         "{stderr}"

@@ -4,7 +4,7 @@
 //! connections without an `az-id`), and what a layout does with those flows shows: one NAT
 //! gateway bills the other AZs' bytes as cross-AZ, a gateway per AZ none.
 
-use crate::support::{parse, run_cli, scratch};
+use crate::support::{assert_ok, parse, path, run_cli_ok, run_cli_stderr, scratch, write_file};
 use natsim::io::fit::generate::{Generated, LogFormat, TRACE_START_S, az_id, write_flow_logs};
 use natsim::io::scenario::parse_scenario_file;
 use natsim::results::batch::{ScenarioResult, run_scenario};
@@ -100,8 +100,7 @@ const GATEWAY_PER_AZ: &str =
     "\n[[candidate]]\nname = \"natgw-per-az\"\nkind = \"nat_gateway\"\nper_az = true\n";
 
 fn run_file(dir: &Path, text: &str) -> ScenarioResult {
-    let file = dir.join("scenario.toml");
-    std::fs::write(&file, text).unwrap();
+    let file = write_file(dir, "scenario.toml", text);
     let scenario = parse_scenario_file(&file).unwrap_or_else(|e| panic!("{e}"));
     run_scenario(&scenario)
 }
@@ -205,12 +204,10 @@ fn one_gateway_bills_the_other_azs_bytes_as_cross_az_and_a_gateway_per_az_none()
 fn an_az_id_the_logs_lack_is_refused_naming_the_ids_they_have() {
     let dir = scratch("replay-az-unknown");
     write_logs(&dir);
-    let file = dir.join("scenario.toml");
     let text = header("unknown") + &workload("recorded", "a", Some("use1-az9")) + ONE_GATEWAY;
-    std::fs::write(&file, &text).unwrap();
-    let output = run_cli(&["validate", file.to_str().unwrap()]);
+    let file = write_file(&dir, "scenario.toml", &text);
+    let (output, error) = run_cli_stderr(&["validate", path(&file)]);
     assert_eq!(output.status.code(), Some(2));
-    let error = String::from_utf8_lossy(&output.stderr);
     assert!(error.contains("workload[0].flow_logs_az_id"), "{error}");
     assert!(error.contains("\"use1-az9\""), "{error}");
     for id in ["use1-az1", "use1-az2", "use1-az3"] {
@@ -244,12 +241,10 @@ fn an_az_id_the_logs_lack_is_refused_naming_the_ids_they_have() {
 fn run_notes_the_connections_an_az_workload_left_out() {
     let dir = scratch("replay-az-notes");
     let generated = write_logs(&dir);
-    let file = dir.join("scenario.toml");
     let text = header("notes") + &workload("recorded", "b", Some("use1-az2")) + ONE_GATEWAY;
-    std::fs::write(&file, &text).unwrap();
-    let output = run_cli(&["validate", file.to_str().unwrap()]);
-    assert!(output.status.success(), "{output:?}");
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let file = write_file(&dir, "scenario.toml", &text);
+    let (output, stderr) = run_cli_stderr(&["validate", path(&file)]);
+    assert_ok(&output);
     let others = generated.per_workload[0].connections + generated.per_workload[2].connections;
     let expected =
         format!("flow_logs_az_id left out {others} of other AZs and {WITHOUT_AZ} without an az-id");
@@ -266,8 +261,7 @@ fn the_replay_fit_suggests_runs_per_az() {
     let out = dir.join("fitted/fitted.toml");
     std::fs::create_dir_all(out.parent().unwrap()).unwrap();
     let logs = dir.join("logs");
-    let output = run_cli(&["fit", logs.to_str().unwrap(), "-o", out.to_str().unwrap()]);
-    assert!(output.status.success(), "{output:?}");
+    run_cli_ok(&["fit", path(&logs), "-o", path(&out)]);
     let fitted = crate::support::read(&out);
     assert!(
         fitted.contains("use1-az1 is zone a, use1-az2 is zone b, use1-az3 is zone c"),

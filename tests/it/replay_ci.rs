@@ -24,7 +24,7 @@
 //! only and are not checked. Connection failures: none in either at this load, so the fail
 //! rate's interval is [0, 0] and the replay's must be 0 too.
 
-use crate::support::{by_name, parse, scratch};
+use crate::support::{by_name, parse, scratch, write_file};
 use natsim::io::fit::generate::{LogFormat, write_replication_flow_logs};
 use natsim::io::scenario::parse_scenario_file;
 use natsim::results::batch::run_scenario;
@@ -109,8 +109,7 @@ fn replaying_generated_logs_gives_the_scenario_summary_within_its_intervals() {
             std::io::BufWriter::new(std::fs::File::create(dir.join("logs/egress.log")).unwrap());
         write_replication_flow_logs(&known, replication, LogFormat::Custom, &mut file).unwrap();
         drop(file);
-        let path = dir.join("scenario.toml");
-        std::fs::write(&path, replay_text()).unwrap();
+        let path = write_file(&dir, "scenario.toml", &replay_text());
         let scenario = parse_scenario_file(&path).unwrap_or_else(|e| panic!("{e}"));
         let replayed = run_scenario(&scenario);
         for (c, name) in candidates.iter().enumerate() {

@@ -3,9 +3,11 @@
 //! first (the recommendation, then the monthly bill), captions every chart, draws the capacity
 //! that binds and names its limit, and carries confidence intervals with replications.
 
-use crate::support::{csv_rows, read, run_cli, scratch};
+use crate::support::{
+    column_index, csv_rows, path, read, run_cli_ok, scratch, section, sweep_file, write_file,
+};
 use natsim::io::report::plot::{PANEL_HEIGHT, WIDTH};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Two candidates, one of which refuses connections (a tiny conntrack table), for ten minutes.
 const RUN: &str = r#"
@@ -59,22 +61,11 @@ instance_type = "t4g.nano"
 conntrack_max = 500
 "#;
 
-/// Writes `text` to `dir/scenario.toml`, runs `natsim <command>` on it into `dir/out`.
-fn natsim_on(dir: &Path, command: &str, text: &str) -> std::path::PathBuf {
-    let file = dir.join("input.toml");
-    std::fs::write(&file, text).unwrap();
+/// Writes `text` to `dir/input.toml`, runs `natsim <command>` on it into `dir/out`.
+fn natsim_on(dir: &Path, command: &str, text: &str) -> PathBuf {
+    let file = write_file(dir, "input.toml", text);
     let out = dir.join("out");
-    let output = run_cli(&[
-        command,
-        file.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    run_cli_ok(&[command, path(&file), "--out", path(&out)]);
     out
 }
 
@@ -129,6 +120,14 @@ fn a_run_writes_its_plots_and_a_report_naming_every_candidate() {
     assert!(!html.contains("<script"), "no scripts");
 }
 
+/// The rows of `table` that hold cells (`<td>`), not headings.
+fn data_rows(table: &str) -> Vec<&str> {
+    elements(table, "tr")
+        .into_iter()
+        .filter(|r| r.contains("<td>"))
+        .collect()
+}
+
 /// The text between `<tag` and `</tag>` of every `tag` element, in order.
 fn elements<'a>(html: &'a str, tag: &str) -> Vec<&'a str> {
     let (open, close) = (format!("<{tag}"), format!("</{tag}>"));
@@ -173,7 +172,7 @@ fn a_runs_page_answers_first_then_itemises_the_bill() {
     assert!(html[order[0]..order[1]].contains("recommended: natgw"));
     // The bill's table: each candidate's lines add up to its month's total, as summary.csv has it.
     let (header, rows) = csv_rows(&read(&out.join("summary.csv")));
-    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let column = |name: &str| column_index(&header, name);
     let bill = &html[order[1]..order[2]];
     assert!(bill.contains("<figure id=\"cost\">"), "the bill's chart");
     for row in &rows {
@@ -214,20 +213,17 @@ fn a_runs_page_answers_first_then_itemises_the_bill() {
 #[test]
 fn with_replications_the_table_and_the_page_give_confidence_intervals() {
     let dir = scratch("reports-run-replications");
-    let file = dir.join("input.toml");
-    std::fs::write(&file, RUN).unwrap();
+    let file = write_file(&dir, "input.toml", RUN);
     let out = dir.join("out");
-    let output = run_cli(&[
+    let console = run_cli_ok(&[
         "run",
-        file.to_str().unwrap(),
+        path(&file),
         "--replications",
         "3",
         "--out",
-        out.to_str().unwrap(),
+        path(&out),
     ]);
-    assert!(output.status.success());
     // The console: every candidate's row carries ± figures, and a line says what they are.
-    let console = String::from_utf8_lossy(&output.stdout);
     for name in ["natgw", "tiny-instance"] {
         let row = console
             .lines()
@@ -241,28 +237,15 @@ fn with_replications_the_table_and_the_page_give_confidence_intervals() {
     );
     // The page: the summary's rows and the bill's totals, with the note under each table.
     let html = read(&out.join("report.html"));
-    let summary = &html[html.find("<section id=\"summary\">").unwrap()..];
-    let summary = &summary[..summary.find("</section>").unwrap()];
-    for row in elements(summary, "tr")
-        .into_iter()
-        .filter(|r| r.contains("<td>"))
-    {
+    let summary = section(&html, "summary");
+    for row in data_rows(summary) {
         assert!(row.contains('±'), "{row}");
     }
     assert!(summary.contains("confidence interval of the mean over 3 replications"));
-    let bill = &html[html.find("<section id=\"bill\">").unwrap()..];
-    assert!(
-        bill[..bill.find("</section>").unwrap()]
-            .matches('±')
-            .count()
-            >= 2
-    );
+    assert!(section(&html, "bill").matches('±').count() >= 2);
     // The half-widths are summary.csv's.
     let (header, rows) = csv_rows(&read(&out.join("summary.csv")));
-    let column = header
-        .iter()
-        .position(|h| h == "cost_monthly_usd_ci95")
-        .unwrap();
+    let column = column_index(&header, "cost_monthly_usd_ci95");
     for row in rows {
         let half: f64 = row[column].parse().unwrap();
         assert!(
@@ -303,7 +286,7 @@ pps_limit = 10000
 fn throughput_draws_the_capacity_that_binds_and_names_its_limit() {
     let out = natsim_on(&scratch("reports-packet-bound"), "run", PACKET_BOUND);
     let (header, rows) = csv_rows(&read(&out.join("timeseries.csv")));
-    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let column = |name: &str| column_index(&header, name);
     let of = |candidate: &str| {
         rows.iter()
             .filter(|r| r[column("candidate")] == candidate)
@@ -411,7 +394,7 @@ fn sweep_drops_has_a_panel_for_each_objective_that_decides_a_failure() {
         .replace("response_bytes = \"10KB\"", "response_bytes = \"50KB\"");
     let out = natsim_on(&scratch("reports-sweep-objectives"), "sweep", &sweep);
     let (header, rows) = csv_rows(&read(&out.join("sweep.csv")));
-    let failures = header.iter().position(|h| h == "slo_failures").unwrap();
+    let failures = column_index(&header, "slo_failures");
     // How each objective's miss begins in slo_failures, and its panel's title.
     let objectives = [
         ("drop rate", "drop rate (objective"),
@@ -445,33 +428,16 @@ fn sweep_drops_has_a_panel_for_each_objective_that_decides_a_failure() {
 #[test]
 fn a_sweep_with_replications_gives_each_points_cost_its_interval() {
     let dir = scratch("reports-sweep-replications");
-    let file = dir.join("input.toml");
     let replicated = SWEEP.replace("warmup = \"30s\"", "warmup = \"30s\"\nreplications = 2");
-    std::fs::write(&file, replicated).unwrap();
+    let file = write_file(&dir, "input.toml", &replicated);
     let out = dir.join("out");
-    let output = run_cli(&[
-        "sweep",
-        file.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let console = String::from_utf8_lossy(&output.stdout);
+    let console = sweep_file(&file, &out);
     assert!(
         console.contains("± is the 95 % confidence interval of the mean over 2 replications"),
         "{console}"
     );
     let html = read(&out.join("report.html"));
-    let points = &html[html.find("<section id=\"points\">").unwrap()..];
-    let points = &points[..points.find("</section>").unwrap()];
-    let rows: Vec<&str> = elements(points, "tr")
-        .into_iter()
-        .filter(|r| r.contains("<td>"))
-        .collect();
+    let rows = data_rows(section(&html, "points"));
     assert_eq!(rows.len(), 3, "a row per point");
     for row in rows {
         // Each candidate's monthly cost, ± its half-width.
@@ -497,8 +463,7 @@ fn issue_14_the_bill_itemises_volumes_and_endpoints_and_the_chart_draws_bypassed
         );
     let out = natsim_on(&scratch("reports-options"), "run", &text);
     let html = read(&out.join("report.html"));
-    let bill = &html[html.find("<section id=\"bill\">").unwrap()..];
-    let bill = &bill[..bill.find("</section>").unwrap()];
+    let bill = section(&html, "bill");
     for line in [
         "instances&#39; EBS volumes",
         "interface endpoint hours",
@@ -547,8 +512,8 @@ fn issue_14_the_bill_itemises_volumes_and_endpoints_and_the_chart_draws_bypassed
             && svg.contains("egress-only internet gateway)")
     );
     let (header, rows) = csv_rows(&read(&out.join("timeseries.csv")));
-    let bypassed = header.iter().position(|h| h == "bypassed_gbps").unwrap();
-    let endpoint = header.iter().position(|h| h == "endpoint_gbps").unwrap();
+    let bypassed = column_index(&header, "bypassed_gbps");
+    let endpoint = column_index(&header, "endpoint_gbps");
     assert!(
         rows.iter()
             .any(|r| r[bypassed].parse::<f64>().unwrap() > 0.0)

@@ -2,8 +2,11 @@
 //! file with that key edited, byte for byte; a bad key or value fails as it would in the file
 //! (exit 2, the key path named, nothing written).
 
-use crate::support::{csv_rows, read, run_cli, scratch};
-use std::path::{Path, PathBuf};
+use crate::support::{
+    assert_ok, assert_refused, csv_rows, path, read, run_cli, run_cli_ok, run_cli_stderr, scratch,
+    write_file,
+};
+use std::path::Path;
 use std::process::Output;
 
 const BASE: &str = r#"
@@ -27,35 +30,19 @@ kind = "nat_instance"
 instance_type = "t4g.nano"
 "#;
 
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let file = dir.join(name);
-    std::fs::write(&file, text).unwrap();
-    file
-}
-
-fn cli(args: &[&str]) -> (Output, String) {
-    let output = run_cli(args);
-    let stderr = String::from_utf8_lossy(&output.stderr).to_string();
-    (output, stderr)
-}
-
-fn run(file: &Path, out: &Path, sets: &[&str]) -> (Output, String) {
-    let mut args = vec![
-        "run",
-        file.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ];
+/// `natsim run FILE --out OUT` with a `--set` for each of `sets`.
+fn run(file: &Path, out: &Path, sets: &[&str]) -> Output {
+    let mut args = vec!["run", path(file), "--out", path(out)];
     for set in sets {
         args.extend(["--set", set]);
     }
-    cli(&args)
+    run_cli(&args)
 }
 
 #[test]
 fn a_set_key_runs_exactly_as_the_edited_file() {
     let dir = scratch("set-equals-edit");
-    let base = write(&dir, "base.toml", BASE);
+    let base = write_file(&dir, "base.toml", BASE);
     let edited_text = BASE
         .replace("rate_per_s = 10", "rate_per_s = 40")
         .replace(
@@ -66,16 +53,14 @@ fn a_set_key_runs_exactly_as_the_edited_file() {
             "[[workload]]",
             "[slo]\nmax_drop_rate = 0.01\n\n[[workload]]",
         );
-    let edited = write(&dir, "edited.toml", &edited_text);
+    let edited = write_file(&dir, "edited.toml", &edited_text);
     let sets = [
         "workload[0].rate_per_s=40",
         "candidate[1].instance_type=c6gn.medium",
         "slo.max_drop_rate=0.01",
     ];
-    let (output, stderr) = run(&base, &dir.join("set"), &sets);
-    assert!(output.status.success(), "{stderr}");
-    let (output, stderr) = run(&edited, &dir.join("edited"), &[]);
-    assert!(output.status.success(), "{stderr}");
+    assert_ok(&run(&base, &dir.join("set"), &sets));
+    assert_ok(&run(&edited, &dir.join("edited"), &[]));
     let with_set = read(&dir.join("set/summary.csv"));
     assert_eq!(with_set, read(&dir.join("edited/summary.csv")));
     assert_eq!(
@@ -104,7 +89,7 @@ fn a_set_key_runs_exactly_as_the_edited_file() {
 #[test]
 fn bad_sets_fail_like_the_file_would_and_write_nothing() {
     let dir = scratch("set-bad");
-    let base = write(&dir, "base.toml", BASE);
+    let base = write_file(&dir, "base.toml", BASE);
     let cases: [(&str, &[&str]); 7] = [
         // A value the key does not take: the parser's own error, its key path.
         (
@@ -150,20 +135,12 @@ fn bad_sets_fail_like_the_file_would_and_write_nothing() {
     ];
     for (set, expected) in cases {
         let out = dir.join("out");
-        let (output, stderr) = run(&base, &out, &[set]);
-        assert_eq!(output.status.code(), Some(2), "{set}: {stderr}");
-        for fragment in expected {
-            assert!(
-                stderr.contains(fragment),
-                "{set}: {fragment:?} missing from {stderr}"
-            );
-        }
-        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert_refused(set, &run(&base, &out, &[set]), expected);
         assert!(!out.exists(), "{set}: nothing may be written");
     }
-    let (output, stderr) = cli(&[
+    let (output, stderr) = run_cli_stderr(&[
         "validate",
-        base.to_str().unwrap(),
+        path(&base),
         "--set",
         "scenario.seed=1",
         "--set",
@@ -176,43 +153,37 @@ fn bad_sets_fail_like_the_file_would_and_write_nothing() {
 #[test]
 fn validate_and_sweep_take_set_too() {
     let dir = scratch("set-sweep");
-    let base = write(&dir, "base.toml", BASE);
-    let (output, stderr) = cli(&[
+    let base = write_file(&dir, "base.toml", BASE);
+    run_cli_ok(&[
         "validate",
-        base.to_str().unwrap(),
+        path(&base),
         "--set",
         "scenario.region=eu-west-1",
     ]);
-    assert!(output.status.success(), "{stderr}");
-    let (output, stderr) = cli(&[
-        "validate",
-        base.to_str().unwrap(),
-        "--set",
-        "scenario.region=mars-1",
-    ]);
+    let (output, stderr) =
+        run_cli_stderr(&["validate", path(&base), "--set", "scenario.region=mars-1"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(
         stderr.contains("scenario.region: unknown region \"mars-1\""),
         "{stderr}"
     );
 
-    let swept = write(
+    let swept = write_file(
         &dir,
         "swept.toml",
         &format!("{BASE}\n[sweep]\n\"candidate[0].ips\" = [1, 2]\n"),
     );
     let out = dir.join("sweep");
-    let (output, stderr) = cli(&[
+    run_cli_ok(&[
         "sweep",
-        swept.to_str().unwrap(),
+        path(&swept),
         "--out",
-        out.to_str().unwrap(),
+        path(&out),
         "--set",
         "scenario.duration=5m",
         "--set",
         "workload[0].rate_per_s=20",
     ]);
-    assert!(output.status.success(), "{stderr}");
     let (header, rows) = csv_rows(&read(&out.join("sweep.csv")));
     assert_eq!(rows.len(), 4, "2 points × 2 candidates");
     for row in &rows {
@@ -226,11 +197,11 @@ fn validate_and_sweep_take_set_too() {
     let copy = read(&out.join("scenario.toml"));
     assert!(copy.contains("#   workload[0].rate_per_s = 20"), "{copy}");
     // Resuming with other overrides is another sweep.
-    let (output, stderr) = cli(&[
+    let (output, stderr) = run_cli_stderr(&[
         "sweep",
-        swept.to_str().unwrap(),
+        path(&swept),
         "--out",
-        out.to_str().unwrap(),
+        path(&out),
         "--resume",
         "--set",
         "scenario.duration=5m",
@@ -238,12 +209,8 @@ fn validate_and_sweep_take_set_too() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr.contains("(or its --set) changed"), "{stderr}");
     // A swept key cannot also be set.
-    let (output, stderr) = cli(&[
-        "validate",
-        swept.to_str().unwrap(),
-        "--set",
-        "candidate[0].ips=3",
-    ]);
+    let (output, stderr) =
+        run_cli_stderr(&["validate", path(&swept), "--set", "candidate[0].ips=3"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(
         stderr.contains("--set candidate[0].ips: the [sweep] table varies candidate[0].ips"),

@@ -3,7 +3,9 @@
 //! names the runs still missing with the command that runs them; shards of different sweeps
 //! are refused; `--plan` measures and writes nothing.
 
-use crate::support::{natsim, read, run_cli, scratch};
+use crate::support::{
+    assert_ok, assert_refused, natsim, path, read, run_cli, run_cli_ok, scratch, stdout, write_file,
+};
 use crate::sweep::SWEEP;
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -17,12 +19,6 @@ const SCHEDULER_VARIABLES: [&str; 4] = [
     "JOB_COMPLETION_INDEX",
 ];
 
-fn scenario(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let file = dir.join(name);
-    std::fs::write(&file, text).unwrap();
-    file
-}
-
 /// `natsim ARGS` with the scheduler variables `env` set and no others.
 fn natsim_with(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut command = natsim();
@@ -35,57 +31,22 @@ fn natsim_with(args: &[&str], env: &[(&str, &str)]) -> Output {
 }
 
 fn shard(file: &Path, root: &Path, spec: &str, extra: &[&str]) -> Output {
-    let mut args = vec![
-        "sweep",
-        file.to_str().unwrap(),
-        "--out",
-        root.to_str().unwrap(),
-        "--shard",
-        spec,
-    ];
+    let mut args = vec!["sweep", path(file), "--out", path(root), "--shard", spec];
     args.extend_from_slice(extra);
     natsim_with(&args, &[])
 }
 
 fn merge(dirs: &[&Path], extra: &[&str]) -> Output {
     let mut args = vec!["sweep", "merge"];
-    args.extend(dirs.iter().map(|d| d.to_str().unwrap()));
+    args.extend(dirs.iter().map(|d| path(d)));
     args.extend_from_slice(extra);
     run_cli(&args)
-}
-
-fn assert_ok(output: &Output) {
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
-fn assert_refused(output: &Output, fragments: &[&str]) -> String {
-    let stderr = String::from_utf8_lossy(&output.stderr).to_string();
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
-    for fragment in fragments {
-        assert!(
-            stderr.contains(fragment),
-            "expected {fragment:?} in {stderr}"
-        );
-    }
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    stderr
 }
 
 /// The one-machine sweep of `file` into `dir/one`.
 fn one_machine(dir: &Path, file: &Path) -> PathBuf {
     let one = dir.join("one");
-    assert_ok(&run_cli(&[
-        "sweep",
-        file.to_str().unwrap(),
-        "--out",
-        one.to_str().unwrap(),
-        "--threads",
-        "2",
-    ]));
+    run_cli_ok(&["sweep", path(file), "--out", path(&one), "--threads", "2"]);
     one
 }
 
@@ -132,7 +93,7 @@ fn kill_after(dir: &Path, runs: usize) {
 #[test]
 fn merged_shards_are_the_bytes_one_machine_writes() {
     let dir = scratch("shard-merge");
-    let file = scenario(&dir, "sweep.toml", SWEEP);
+    let file = write_file(&dir, "sweep.toml", SWEEP);
     let one = one_machine(&dir, &file);
     let root = dir.join("shards");
     assert_ok(&shard(&file, &root, "0/3", &["--threads", "1"]));
@@ -140,9 +101,9 @@ fn merged_shards_are_the_bytes_one_machine_writes() {
     // The third as a Slurm array task would run it: K and N from the environment.
     let args = [
         "sweep",
-        file.to_str().unwrap(),
+        path(&file),
         "--out",
-        root.to_str().unwrap(),
+        path(&root),
         "--shard",
         "auto",
     ];
@@ -152,12 +113,12 @@ fn merged_shards_are_the_bytes_one_machine_writes() {
     ];
     let output = natsim_with(&args, &slurm);
     assert_ok(&output);
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    let printed = stdout(&output);
     assert!(
-        stdout.contains("shard 2 of 3 · 8 of the sweep's 24 runs"),
-        "{stdout}"
+        printed.contains("shard 2 of 3 · 8 of the sweep's 24 runs"),
+        "{printed}"
     );
-    assert!(stdout.contains("natsim sweep merge"), "{stdout}");
+    assert!(printed.contains("natsim sweep merge"), "{printed}");
     let journals: usize = (0..3)
         .map(|k| {
             read(&root.join(format!("shard-{k}-of-3/runs.csv")))
@@ -170,7 +131,7 @@ fn merged_shards_are_the_bytes_one_machine_writes() {
 
     let output = merge(&[&root], &[]);
     assert_ok(&output);
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stdout = stdout(&output);
     assert!(stdout.contains("merged from 3 shard(s)"), "{stdout}");
     assert_same_files(&one, &root);
     // Again (a retried merge job), from the shard folders named one by one, on one thread,
@@ -185,7 +146,7 @@ fn merged_shards_are_the_bytes_one_machine_writes() {
     args.push(&folders[1]);
     assert_ok(&merge(
         &args,
-        &["--out", elsewhere.to_str().unwrap(), "--threads", "1"],
+        &["--out", path(&elsewhere), "--threads", "1"],
     ));
     assert_same_files(&one, &elsewhere);
 }
@@ -193,7 +154,7 @@ fn merged_shards_are_the_bytes_one_machine_writes() {
 #[test]
 fn a_killed_shard_resumed_writes_the_same_journal() {
     let dir = scratch("shard-resume");
-    let file = scenario(&dir, "sweep.toml", SWEEP);
+    let file = write_file(&dir, "sweep.toml", SWEEP);
     let whole = dir.join("whole");
     assert_ok(&shard(&file, &whole, "1/3", &["--threads", "2"]));
     let finished = whole.join("shard-1-of-3");
@@ -207,12 +168,13 @@ fn a_killed_shard_resumed_writes_the_same_journal() {
     kill_after(&killed, 3);
     // A retried task without --resume does not throw the finished runs away.
     assert_refused(
+        "retried without --resume",
         &shard(&file, &killed_root, "1/3", &[]),
         &["3 finished run(s)", "--resume"],
     );
     let output = shard(&file, &killed_root, "1/3", &["--resume", "--threads", "3"]);
     assert_ok(&output);
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stdout = stdout(&output);
     assert!(stdout.contains("(3 resumed)"), "{stdout}");
     for name in ["scenario.toml", "shard.json", "runs.csv", "manifest.json"] {
         assert_eq!(
@@ -230,13 +192,14 @@ fn a_killed_shard_resumed_writes_the_same_journal() {
     );
 
     // The folder of another split or another scenario is not resumed into.
-    let other = scenario(
+    let other = write_file(
         &dir,
         "other.toml",
         &SWEEP.replace("duration = \"5m\"", "duration = \"6m\""),
     );
     kill_after(&killed, 2);
     assert_refused(
+        "another scenario resumed",
         &shard(&other, &killed_root, "1/3", &["--resume"]),
         &["changed since", "--fresh"],
     );
@@ -245,7 +208,7 @@ fn a_killed_shard_resumed_writes_the_same_journal() {
 #[test]
 fn a_merge_names_the_missing_runs_and_the_commands_that_run_them() {
     let dir = scratch("shard-missing");
-    let file = scenario(&dir, "sweep.toml", SWEEP);
+    let file = write_file(&dir, "sweep.toml", SWEEP);
     let one = one_machine(&dir, &file);
     let root = dir.join("shards");
     assert_ok(&shard(&file, &root, "0/3", &[]));
@@ -253,6 +216,7 @@ fn a_merge_names_the_missing_runs_and_the_commands_that_run_them() {
     kill_after(&root.join("shard-1-of-3"), 5);
     // Shard 2 never ran.
     let stderr = assert_refused(
+        "runs missing",
         &merge(&[&root], &[]),
         &[
             "shard 1 of 3: 3 of its 8 runs missing",
@@ -269,7 +233,7 @@ fn a_merge_names_the_missing_runs_and_the_commands_that_run_them() {
         .filter_map(|l| l.trim().strip_prefix("run it: natsim "))
         .collect();
     assert_eq!(commands.len(), 2, "{stderr}");
-    let (file, root_text) = (file.to_str().unwrap(), root.to_str().unwrap());
+    let (file, root_text) = (path(&file), path(&root));
     assert_eq!(
         commands,
         [
@@ -288,8 +252,8 @@ fn a_merge_names_the_missing_runs_and_the_commands_that_run_them() {
 #[test]
 fn shards_of_different_sweeps_are_refused() {
     let dir = scratch("shard-mismatch");
-    let file = scenario(&dir, "sweep.toml", SWEEP);
-    let reseeded = scenario(
+    let file = write_file(&dir, "sweep.toml", SWEEP);
+    let reseeded = write_file(
         &dir,
         "reseeded.toml",
         &SWEEP.replace("replications = 2", "replications = 2\nseed = 9"),
@@ -298,6 +262,7 @@ fn shards_of_different_sweeps_are_refused() {
     assert_ok(&shard(&file, &root, "0/2", &[]));
     assert_ok(&shard(&reseeded, &root, "1/2", &[]));
     assert_refused(
+        "another sweep",
         &merge(&[&root], &[]),
         &[
             "not a shard of the same sweep",
@@ -312,7 +277,7 @@ fn shards_of_different_sweeps_are_refused() {
     let splits = dir.join("splits");
     assert_ok(&shard(&file, &splits, "0/2", &[]));
     assert_ok(&shard(&file, &splits, "1/3", &[]));
-    assert_refused(&merge(&[&splits], &[]), &["split into"]);
+    assert_refused("another split", &merge(&[&splits], &[]), &["split into"]);
 
     // The same shard from two folders.
     let stray = dir.join("stray");
@@ -320,7 +285,11 @@ fn shards_of_different_sweeps_are_refused() {
     assert_ok(&shard(&file, &stray, "1/2", &[]));
     let again = dir.join("again");
     assert_ok(&shard(&file, &again, "0/2", &[]));
-    assert_refused(&merge(&[&stray, &again], &[]), &["are both shard 0 of 2"]);
+    assert_refused(
+        "the same shard twice",
+        &merge(&[&stray, &again], &[]),
+        &["are both shard 0 of 2"],
+    );
 
     // A run the split gives to another shard.
     let foreign = read(&stray.join("shard-0-of-2/runs.csv"));
@@ -328,6 +297,7 @@ fn shards_of_different_sweeps_are_refused() {
     let journal = stray.join("shard-1-of-2/runs.csv");
     std::fs::write(&journal, format!("{}{line}\n", read(&journal))).unwrap();
     assert_refused(
+        "a foreign run",
         &merge(&[&stray], &[]),
         &["a run of shard 0 of 2, not of shard 1"],
     );
@@ -340,24 +310,29 @@ fn shards_of_different_sweeps_are_refused() {
     )
     .unwrap();
     assert_refused(
+        "another catalog",
         &merge(
             &[&root.join("shard-0-of-2")],
-            &["--catalog", catalog.to_str().unwrap()],
+            &["--catalog", path(&catalog)],
         ),
         &["--catalog"],
     );
-    assert_refused(&merge(&[&dir.join("nowhere")], &[]), &["no such folder"]);
-    assert_refused(&merge(&[&dir], &[]), &["holds no shard"]);
+    assert_refused(
+        "no folder",
+        &merge(&[&dir.join("nowhere")], &[]),
+        &["no such folder"],
+    );
+    assert_refused("no shard", &merge(&[&dir], &[]), &["holds no shard"]);
 }
 
 #[test]
 fn plan_prints_runs_a_measured_time_and_shard_sizes_and_writes_nothing() {
     let dir = scratch("shard-plan");
-    let file = scenario(&dir, "sweep.toml", SWEEP);
+    let file = write_file(&dir, "sweep.toml", SWEEP);
     let out = dir.join("out");
     let output = shard(&file, &out, "1/4", &["--plan"]);
     assert_ok(&output);
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stdout = stdout(&output);
     for fragment in [
         "6 point(s) × 2 candidate(s) × 2 replication(s) = 24 runs",
         "measured on one thread here",
@@ -378,24 +353,23 @@ fn plan_prints_runs_a_measured_time_and_shard_sizes_and_writes_nothing() {
 #[test]
 fn a_shard_that_cannot_be_placed_is_refused() {
     let dir = scratch("shard-flags");
-    let file = scenario(&dir, "sweep.toml", SWEEP);
+    let file = write_file(&dir, "sweep.toml", SWEEP);
     let out = dir.join("out");
-    assert_refused(&shard(&file, &out, "3/3", &[]), &["K/N"]);
-    assert_refused(&shard(&file, &out, "auto/3", &[]), &["not an array task"]);
-    let args = [
-        "sweep",
-        file.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--shard",
-        "auto",
-    ];
+    assert_refused("3/3", &shard(&file, &out, "3/3", &[]), &["K/N"]);
+    assert_refused(
+        "auto/3",
+        &shard(&file, &out, "auto/3", &[]),
+        &["not an array task"],
+    );
+    let args = ["sweep", path(&file), "--out", path(&out), "--shard", "auto"];
     // AWS Batch gives the index only; resubmitting Slurm task 2 alone makes an array of one.
     assert_refused(
+        "AWS Batch",
         &natsim_with(&args, &[("AWS_BATCH_JOB_ARRAY_INDEX", "1")]),
         &["--shard auto/N"],
     );
     assert_refused(
+        "Slurm array of one",
         &natsim_with(
             &args,
             &[
@@ -408,9 +382,9 @@ fn a_shard_that_cannot_be_placed_is_refused() {
     assert!(!out.exists(), "nothing written");
     let k8s = [
         "sweep",
-        file.to_str().unwrap(),
+        path(&file),
         "--out",
-        out.to_str().unwrap(),
+        path(&out),
         "--shard",
         "auto/3",
     ];
@@ -488,15 +462,10 @@ fn the_deploy_files_run_natsim_as_documented() {
 #[test]
 fn shards_run_with_set_merge_into_the_sweep_with_the_same_set() {
     let dir = scratch("shard-set");
-    let file = scenario(&dir, "sweep.toml", SWEEP);
+    let file = write_file(&dir, "sweep.toml", SWEEP);
     let set = ["--set", "workload[0].response_bytes=20KB"];
     let one = dir.join("one");
-    let mut args = vec![
-        "sweep",
-        file.to_str().unwrap(),
-        "--out",
-        one.to_str().unwrap(),
-    ];
+    let mut args = vec!["sweep", path(&file), "--out", path(&one)];
     args.extend(set);
     assert_ok(&run_cli(&args));
     let root = dir.join("shards");
@@ -509,6 +478,7 @@ fn shards_run_with_set_merge_into_the_sweep_with_the_same_set() {
     ));
     // Shard 1 ran with another --set: refused, and the command to rerun it repeats shard 0's.
     let stderr = assert_refused(
+        "another --set",
         &merge(&[&root], &[]),
         &["--set", "not a shard of the same sweep"],
     );

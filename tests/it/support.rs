@@ -127,15 +127,29 @@ pub fn csv_rows(text: &str) -> (Vec<String>, Vec<Vec<String>>) {
     (header, lines.map(split_line).collect())
 }
 
-/// The value of `column` in `row`, as a number.
-pub fn column(header: &[String], row: &[String], column: &str) -> f64 {
-    let index = header
+/// Where the column named `column` stands in `header`.
+pub fn column_index(header: &[String], column: &str) -> usize {
+    header
         .iter()
         .position(|h| h == column)
-        .unwrap_or_else(|| panic!("no column {column}"));
+        .unwrap_or_else(|| panic!("no column {column}"))
+}
+
+/// The value of `column` in `row`, as a number.
+pub fn column(header: &[String], row: &[String], column: &str) -> f64 {
+    let index = column_index(header, column);
     row[index]
         .parse()
         .unwrap_or_else(|_| panic!("column {column} = {:?} is not a number", row[index]))
+}
+
+/// report.html's `<section id="ID">`, from its opening tag to its `</section>`.
+pub fn section<'a>(html: &'a str, id: &str) -> &'a str {
+    let start = html
+        .find(&format!("<section id=\"{id}\">"))
+        .unwrap_or_else(|| panic!("no {id} section in report.html"));
+    let end = start + html[start..].find("</section>").expect("section closes");
+    &html[start..end]
 }
 
 /// Compares `actual` with the committed snapshot at `path`, or rewrites the snapshot when the
@@ -164,19 +178,78 @@ pub fn check_snapshot(path: &Path, actual: &str, update_var: &str, regenerate: &
     }
 }
 
-/// `natsim run FILE --out OUT`, which must succeed (its stderr in the panic otherwise); its
-/// stdout.
-pub fn run_file(file: &Path, out: &Path) -> String {
-    let output = run_cli(&[
-        "run",
-        file.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+/// A path as the `&str` a command line takes.
+pub fn path(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// Writes `text` to `dir/name`; the file's path.
+pub fn write_file(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let file = dir.join(name);
+    std::fs::write(&file, text).unwrap_or_else(|e| panic!("write {}: {e}", file.display()));
+    file
+}
+
+/// A command's stdout as text.
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// A command's stderr as text.
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Asserts that a command succeeded; the panic otherwise gives its exit code, stderr and stdout.
+pub fn assert_ok(output: &Output) {
     assert!(
         output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+        "exit {:?}: {}\nstdout: {}",
+        output.status.code(),
+        stderr(output),
+        stdout(output)
     );
-    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// `natsim ARGS` and its stderr as text, for a test that reads how it failed.
+pub fn run_cli_stderr(args: &[&str]) -> (Output, String) {
+    let output = run_cli(args);
+    let stderr = stderr(&output);
+    (output, stderr)
+}
+
+/// Asserts that a command refused bad input as the CLI promises: exit 2, every `expected`
+/// fragment in its stderr, and no panic; `what` leads each failure message. Its stderr.
+pub fn assert_refused(what: &str, output: &Output, expected: &[&str]) -> String {
+    let stderr = stderr(output);
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "{what}: exit code; stderr: {stderr}"
+    );
+    for fragment in expected {
+        assert!(
+            stderr.contains(fragment),
+            "{what}: expected {fragment:?} in: {stderr}"
+        );
+    }
+    assert!(!stderr.contains("panicked"), "{what}: {stderr}");
+    stderr
+}
+
+/// `natsim ARGS`, which must succeed (see [`assert_ok`]); its stdout.
+pub fn run_cli_ok(args: &[&str]) -> String {
+    let output = run_cli(args);
+    assert_ok(&output);
+    stdout(&output)
+}
+
+/// `natsim run FILE --out OUT`, which must succeed; its stdout.
+pub fn run_file(file: &Path, out: &Path) -> String {
+    run_cli_ok(&["run", path(file), "--out", path(out)])
+}
+
+/// `natsim sweep FILE --out OUT`, which must succeed; its stdout.
+pub fn sweep_file(file: &Path, out: &Path) -> String {
+    run_cli_ok(&["sweep", path(file), "--out", path(out)])
 }

@@ -3,7 +3,10 @@
 //! refused before anything runs.
 
 use crate::support::same_rows_in_csv_and_parquet;
-use crate::support::{column, csv_rows, read, repo_root, run_cli, scratch};
+use crate::support::{
+    assert_ok, assert_refused, column, column_index, csv_rows, path, read, repo_root, run_cli,
+    run_cli_ok, scratch, stderr, stdout, write_file,
+};
 use natsim::io::sweep::plan::Plan;
 use polars::prelude::DataType;
 use std::path::{Path, PathBuf};
@@ -39,28 +42,13 @@ instance_type = "t4g.nano"
 "#;
 
 fn scenario_file(dir: &Path, text: &str) -> PathBuf {
-    let file = dir.join("sweep.toml");
-    std::fs::write(&file, text).unwrap();
-    file
+    write_file(dir, "sweep.toml", text)
 }
 
 fn sweep(file: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
-    let mut args = vec![
-        "sweep",
-        file.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ];
+    let mut args = vec!["sweep", path(file), "--out", path(out)];
     args.extend_from_slice(extra);
     run_cli(&args)
-}
-
-fn assert_ok(output: &std::process::Output) {
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
 }
 
 #[test]
@@ -137,7 +125,7 @@ fn winners_mark_the_crossover_where_the_nano_table_fills() {
     let output = sweep(&file, &out, &[]);
     assert_ok(&output);
     let (header, rows) = csv_rows(&read(&out.join("winners.csv")));
-    let at = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let at = |name: &str| column_index(&header, name);
     let winners: Vec<(&str, &str)> = rows
         .iter()
         .map(|r| (r[at("recommended")].as_str(), r[at("crossover")].as_str()))
@@ -154,7 +142,7 @@ fn winners_mark_the_crossover_where_the_nano_table_fills() {
             ("instance", "false"),
         ]
     );
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stdout = stdout(&output);
     assert!(stdout.contains("crossover"), "{stdout}");
 }
 
@@ -178,9 +166,9 @@ fn an_interrupted_then_resumed_sweep_equals_an_uninterrupted_one() {
     let output = sweep(&file, &resumed, &["--resume", "--threads", "3"]);
     assert_ok(&output);
     assert!(
-        String::from_utf8_lossy(&output.stdout).contains("(7 resumed)"),
+        stdout(&output).contains("(7 resumed)"),
         "{}",
-        String::from_utf8_lossy(&output.stdout)
+        stdout(&output)
     );
     for name in ["sweep.csv", "winners.csv"] {
         assert_eq!(read(&whole.join(name)), read(&resumed.join(name)), "{name}");
@@ -210,7 +198,7 @@ fn an_interrupted_then_resumed_sweep_equals_an_uninterrupted_one() {
         &SWEEP.replace("duration = \"5m\"", "duration = \"6m\""),
     );
     let output = sweep(&changed, &resumed, &["--resume"]);
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = stderr(&output);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("--fresh instead of --resume"), "{stderr}");
 }
@@ -233,7 +221,7 @@ fn an_interrupted_sweep_is_not_discarded_without_fresh() {
         std::fs::remove_file(out.join(name)).unwrap();
     }
     let output = sweep(&file, &out, &[]);
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = stderr(&output);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("5 finished run(s)"), "{stderr}");
     assert!(
@@ -252,15 +240,14 @@ fn an_interrupted_sweep_is_not_discarded_without_fresh() {
 /// sweep file's own point; `run` ignores `[sweep]`).
 fn half_width(dir: &Path, replications: u32, figure: &str) -> f64 {
     let out = dir.join(format!("r{replications}"));
-    let output = run_cli(&[
+    run_cli_ok(&[
         "run",
-        dir.join("sweep.toml").to_str().unwrap(),
+        path(&dir.join("sweep.toml")),
         "--out",
-        out.to_str().unwrap(),
+        path(&out),
         "--replications",
         &replications.to_string(),
     ]);
-    assert_ok(&output);
     let (header, rows) = csv_rows(&read(&out.join("summary.csv")));
     column(&header, &rows[0], &format!("{figure}_ci95"))
 }
@@ -271,19 +258,16 @@ fn confidence_half_width_shrinks_as_one_over_root_replications() {
     scenario_file(&dir, SWEEP);
     // With one replication there is no spread to measure: the columns are empty.
     let one = dir.join("r1");
-    assert_ok(&run_cli(&[
+    run_cli_ok(&[
         "run",
-        dir.join("sweep.toml").to_str().unwrap(),
+        path(&dir.join("sweep.toml")),
         "--out",
-        one.to_str().unwrap(),
+        path(&one),
         "--replications",
         "1",
-    ]));
+    ]);
     let (header, rows) = csv_rows(&read(&one.join("summary.csv")));
-    let at = header
-        .iter()
-        .position(|h| h == "conn_attempts_ci95")
-        .unwrap();
+    let at = column_index(&header, "conn_attempts_ci95");
     assert_eq!(rows[0][at], "");
     assert_eq!(
         header.last().unwrap(),
@@ -377,20 +361,11 @@ fn senseless_sweeps_exit_2_naming_the_key_and_write_nothing() {
         let dir = scratch(&format!("sweep-bad-{case}"));
         let file = scenario_file(&dir, &text);
         let out = dir.join("out");
-        let output = sweep(&file, &out, &[]);
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(output.status.code(), Some(2), "{case}: {stderr}");
+        let stderr = assert_refused(case, &sweep(&file, &out, &[]), expected);
         assert!(
             stderr.contains("sweep.toml"),
             "{case}: names the file: {stderr}"
         );
-        for fragment in expected {
-            assert!(
-                stderr.contains(fragment),
-                "{case}: expected {fragment:?} in {stderr}"
-            );
-        }
-        assert!(!stderr.contains("panicked"), "{case}: {stderr}");
         assert!(!out.exists(), "{case}: nothing may be written");
     }
 }

@@ -2,7 +2,10 @@
 //! it says, `[scenario] traffic_scale` is the rate multiplied, and a sweep of it names where each
 //! candidate first misses the objectives.
 
-use crate::support::{by_name, column, csv_rows, read, run, run_cli, scratch};
+use crate::support::{
+    by_name, column, column_index, csv_rows, path, read, run, run_cli_ok, scratch, sweep_file,
+    write_file,
+};
 use natsim::results::summary::Metric;
 
 /// Downloads given in GB a month (constant sizes, flat: the month's bytes are the rate's), an
@@ -82,22 +85,10 @@ fn traffic_scale_is_the_rate_multiplied_to_the_bit() {
 #[test]
 fn a_traffic_scale_sweep_names_the_first_limit_that_breaks() {
     let dir = scratch("traffic-breaks");
-    let file = dir.join("growing.toml");
     let text = format!("{GROWING}\n[sweep]\n\"scenario.traffic_scale\" = [1, 2, 4, 8]\n");
-    std::fs::write(&file, text).unwrap();
+    let file = write_file(&dir, "growing.toml", &text);
     let out = dir.join("sweep");
-    let output = run_cli(&[
-        "sweep",
-        file.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stdout = sweep_file(&file, &out);
     assert!(
         stdout.contains(
             "where each candidate first misses the objectives along scenario.traffic_scale"
@@ -154,12 +145,9 @@ fn a_traffic_scale_sweep_names_the_first_limit_that_breaks() {
     let meets = |point: usize, name: &str| {
         let row = rows
             .iter()
-            .find(|r| {
-                r[0] == point.to_string()
-                    && r[sh.iter().position(|h| h == "candidate").unwrap()] == name
-            })
+            .find(|r| r[0] == point.to_string() && r[column_index(&sh, "candidate")] == name)
             .unwrap();
-        row[sh.iter().position(|h| h == "meets_slo").unwrap()] == "true"
+        row[column_index(&sh, "meets_slo")] == "true"
     };
     assert!((0..3).all(|p| meets(p, "small-nat")) && !meets(3, "small-nat"));
     assert!((0..4).all(|p| meets(p, "natgw")));
@@ -178,20 +166,15 @@ fn a_traffic_scale_sweep_names_the_first_limit_that_breaks() {
     assert!(listed.iter().any(|f| f == "breaks.csv"), "{listed:?}");
     // --format json carries the same breaks, and fits its schema.
     let json_out = dir.join("sweep-json");
-    let output = run_cli(&[
+    let printed = run_cli_ok(&[
         "sweep",
-        file.to_str().unwrap(),
+        path(&file),
         "--out",
-        json_out.to_str().unwrap(),
+        path(&json_out),
         "--format",
         "json",
     ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let doc: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&printed).unwrap();
     crate::schema::assert_valid("natsim-sweep.schema.json", &doc);
     let broken = &doc["breaks"][1];
     assert_eq!(broken["candidate"], "small-nat");

@@ -2,7 +2,7 @@
 //! single workload's are the candidate's, a workload the blend hides is named, and the files
 //! that carry them.
 
-use crate::support::{by_name, column, csv_rows, read, run, run_file, scratch};
+use crate::support::{by_name, column, csv_rows, read, run, run_file, scratch, write_file};
 use natsim::io::report::manifest;
 use natsim::results::batch::ScenarioResult;
 use natsim::results::summary::Metric;
@@ -257,8 +257,7 @@ fn a_workload_the_blend_hides_is_named() {
 #[test]
 fn the_console_notes_a_workload_the_recommendation_hides() {
     let dir = scratch("workloads-hidden");
-    let file = dir.join("hidden.toml");
-    std::fs::write(&file, HIDDEN).unwrap();
+    let file = write_file(&dir, "hidden.toml", HIDDEN);
     let out = dir.join("out");
     let stdout = run_file(&file, &out);
     assert!(
@@ -271,8 +270,7 @@ fn the_console_notes_a_workload_the_recommendation_hides() {
 #[test]
 fn run_writes_the_per_workload_files_and_section() {
     let dir = scratch("workloads-files");
-    let file = dir.join("mixed.toml");
-    std::fs::write(&file, MIXED).unwrap();
+    let file = write_file(&dir, "mixed.toml", MIXED);
     let out = dir.join("out");
     let stdout = run_file(&file, &out);
     assert!(stdout.contains("\nper workload ("), "{stdout}");
@@ -393,8 +391,7 @@ egress_only_igw = true
 #[test]
 fn issue_14_each_workload_shows_the_bytes_that_skipped_the_device() {
     let dir = scratch("workloads-bypass");
-    let file = dir.join("bypass.toml");
-    std::fs::write(&file, BYPASSES).unwrap();
+    let file = write_file(&dir, "bypass.toml", BYPASSES);
     let out = dir.join("out");
     let stdout = run_file(&file, &out);
     assert!(

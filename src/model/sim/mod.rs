@@ -176,6 +176,23 @@ fn start_phase<D: Device>(
     connection.phase = phase;
 }
 
+/// Starts `connection`'s first phase with bytes to move (its request's, else its response's);
+/// false when it has none, so the caller finishes it at once.
+#[inline(always)]
+fn start_first_phase<D: Device>(
+    egress: &mut Fleet<D>,
+    device_changed: &std::cell::Cell<bool>,
+    now: Nanos,
+    id: u32,
+    connection: &mut Connection,
+) -> bool {
+    let Some(direction) = connection.first_direction() else {
+        return false;
+    };
+    start_phase(egress, device_changed, now, id, connection, direction);
+    true
+}
+
 /// The link classes: one per workload for internet-bound traffic, plus one for traffic to AWS
 /// services (S3/DynamoDB or another service: alike, but billed apart, as it pays no internet
 /// egress) where a workload has an `endpoint_share` or `aws_services`. Fewer classes, less work
@@ -462,18 +479,8 @@ impl<'a, D: Device> Simulation<'a, D> {
         queue: &mut EventQueue<Event>,
     ) {
         let (id, _, stored) = self.connections.insert(connection);
-        match stored.first_direction() {
-            Some(direction) => {
-                start_phase(
-                    &mut self.egress,
-                    &self.device_changed,
-                    now,
-                    id,
-                    stored,
-                    direction,
-                );
-            }
-            None => self.on_transfer_done(now, id, queue),
+        if !start_first_phase(&mut self.egress, &self.device_changed, now, id, stored) {
+            self.on_transfer_done(now, id, queue);
         }
     }
 
@@ -481,18 +488,8 @@ impl<'a, D: Device> Simulation<'a, D> {
     /// device's CPU.
     fn start_queued_transfer(&mut self, now: Nanos, id: u32, queue: &mut EventQueue<Event>) {
         let connection = self.connections.get_mut(id);
-        match connection.first_direction() {
-            Some(direction) => {
-                start_phase(
-                    &mut self.egress,
-                    &self.device_changed,
-                    now,
-                    id,
-                    connection,
-                    direction,
-                );
-            }
-            None => self.on_transfer_done(now, id, queue),
+        if !start_first_phase(&mut self.egress, &self.device_changed, now, id, connection) {
+            self.on_transfer_done(now, id, queue);
         }
     }
 
