@@ -28,7 +28,7 @@ COMPONENTS = [
     ("gateway, packet bucket", r"src/model/device/"),
     ("simulation handlers", r"src/model/sim/(mod|fleet|connection)\.rs"),
     ("recorder, histograms", r"src/model/sim/(record|tally)\.rs|src/engine/stats\.rs"),
-    ("workload draws", r"src/model/(workload|zipf)\.rs|rand_distr|rand_pcg|/rand-|libm"),
+    ("workload draws", r"src/model/(workload|zipf|exponential)\.rs|rand_distr|rand_pcg|/rand-|libm"),
     ("time conversions", r"src/util/units\.rs"),
 ]
 

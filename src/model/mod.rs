@@ -5,6 +5,7 @@
 pub(crate) mod cost;
 pub(crate) mod device;
 pub(crate) mod egress_ips;
+pub(crate) mod exponential;
 pub mod objectives;
 pub(crate) mod scenario;
 pub mod sim;

@@ -12,11 +12,12 @@
 //! with its own reader, holding about a second of pending copies.
 
 use crate::engine::{Nanos, Streams, rng::StreamRng};
+use crate::model::exponential::Exponential;
 use crate::model::scenario::{Dist, Recorded, RecordedReader, Replay, Workload};
 use crate::model::zipf::Zipf;
 use crate::util::units::{NS_PER_S, seconds_to_ns};
 use rand::RngExt;
-use rand_distr::{Distribution, Exp, LogNormal, Pareto};
+use rand_distr::{Distribution, LogNormal, Pareto};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 use std::sync::Arc;
@@ -43,7 +44,7 @@ pub(crate) struct Arrival {
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Sampler {
     Constant(f64),
-    Exponential(Exp<f64>),
+    Exponential(Exponential),
     LogNormal(LogNormal<f64>),
     Pareto(Pareto<f64>),
 }
@@ -58,7 +59,7 @@ impl Sampler {
         }
         match dist {
             Dist::Constant(value) => Sampler::Constant(value),
-            Dist::Exponential { mean } => Exp::new(1.0 / mean)
+            Dist::Exponential { mean } => Exponential::new(1.0 / mean)
                 .map(Sampler::Exponential)
                 .unwrap_or(constant),
             Dist::LogNormal { mean, cv } => {
@@ -110,7 +111,7 @@ struct ClassGenerator {
     /// (`route`, a stream of its own so that workloads without these shares draw as before).
     route: Route,
     /// Interarrival times at the peak of the profile; thinning brings them down to the hour's rate.
-    interarrival_at_peak: Exp<f64>,
+    interarrival_at_peak: Exponential,
     /// Profile multipliers divided by their maximum (acceptance probabilities), empty when flat.
     acceptance: Vec<f64>,
     request: Sampler,
@@ -178,8 +179,8 @@ impl Generator {
                     endpoint: streams.stream("endpoint", index),
                     endpoint_share: w.endpoint_share,
                     route,
-                    interarrival_at_peak: Exp::new(peak_rate.max(1e-12))
-                        .unwrap_or(Exp::new(1.0).expect("1 is a valid rate")),
+                    interarrival_at_peak: Exponential::new(peak_rate.max(1e-12))
+                        .unwrap_or(Exponential::new(1.0).expect("1 is a valid rate")),
                     acceptance,
                     request,
                     response,
