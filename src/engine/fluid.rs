@@ -228,19 +228,18 @@ impl ClassState {
     #[inline(always)]
     fn finished_progress(&self, mark: &FlowMark) -> FlowProgress {
         if self.spec.elastic {
-            // What the test below gives an elastic flow, without reading the clocks.
+            // An elastic flow ends when all its bytes are through: its size, without reading
+            // the clocks (which may disagree by a rounding error that must not read as loss).
             return FlowProgress {
                 sent_bytes: mark.size_bytes,
                 delivered_bytes: mark.size_bytes,
             };
         }
         let delivered_bytes = self.delivered_clock - mark.delivered_at_start;
-        // An elastic flow ends when all its bytes are through; the clocks may disagree with
-        // that by a rounding error, which must not read as loss. An inelastic flow that was
-        // never short of capacity delivered it all; within a millionth of a byte per byte is
-        // rounding, not loss.
+        // An inelastic flow that was never short of capacity delivered it all; within a
+        // millionth of a byte per byte is rounding, not loss.
         let short = mark.size_bytes - delivered_bytes;
-        let delivered_bytes = if self.spec.elastic || short <= mark.size_bytes * 1e-9 {
+        let delivered_bytes = if short <= mark.size_bytes * 1e-9 {
             mark.size_bytes
         } else {
             delivered_bytes.min(mark.size_bytes)

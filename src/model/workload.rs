@@ -306,34 +306,33 @@ impl ClassGenerator {
     /// the workload is `uniform`.
     #[inline(always)]
     fn draw_connection<const UNIFORM: bool>(&mut self, class: u32) -> Arrival {
-        let g = self;
-        let (offset, aws_service, interface_service, ipv6) = if UNIFORM || g.fixed_route {
+        let (offset, aws_service, interface_service, ipv6) = if UNIFORM || self.fixed_route {
             (0, false, None, false)
         } else {
-            let offset = match &g.zipf {
-                Some(zipf) => (zipf.sample(&mut g.destinations) as u32).saturating_sub(1),
+            let offset = match &self.zipf {
+                Some(zipf) => (zipf.sample(&mut self.destinations) as u32).saturating_sub(1),
                 None => 0,
             };
             let aws_service =
-                g.endpoint_share > 0.0 && g.endpoint.random::<f64>() < g.endpoint_share;
-            let (interface_service, ipv6) = g.route.draw(aws_service);
+                self.endpoint_share > 0.0 && self.endpoint.random::<f64>() < self.endpoint_share;
+            let (interface_service, ipv6) = self.route.draw(aws_service);
             (offset, aws_service, interface_service, ipv6)
         };
         // The request's size is drawn before the response's, from the same stream.
-        let (request_bytes, response_bytes) = if UNIFORM || g.constant_sizes {
-            g.constant_size_values
+        let (request_bytes, response_bytes) = if UNIFORM || self.constant_sizes {
+            self.constant_size_values
         } else {
             (
-                g.request.sample(&mut g.sizes).max(0.0),
-                g.response.sample(&mut g.sizes).max(0.0),
+                self.request.sample(&mut self.sizes).max(0.0),
+                self.response.sample(&mut self.sizes).max(0.0),
             )
         };
         Arrival {
             class,
-            destination: g.first_destination + offset,
+            destination: self.first_destination + offset,
             request_bytes,
             response_bytes,
-            hold_ns: seconds_to_ns(g.hold.sample(&mut g.holds)),
+            hold_ns: seconds_to_ns(self.hold.sample(&mut self.holds)),
             aws_service,
             interface_service,
             ipv6,

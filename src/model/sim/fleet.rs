@@ -295,6 +295,8 @@ impl<D: Device> Fleet<D> {
             let Some((_, down, index)) = self.az_events.pop() else {
                 break;
             };
+            // `deployment_mut` by hand: it would borrow all of `self`, and `scratch` is needed
+            // beside the deployment below.
             let d = match index {
                 0 => &mut self.first,
                 _ => &mut self.others[index - 1],
@@ -471,6 +473,8 @@ impl<D: Device> Fleet<D> {
         if path < self.others_from {
             return (&mut self.first.device, path);
         }
+        // `other`'s search, written out: a shared helper measured +2.1 M instructions on
+        // benchmark (a), where this branch is never taken (codegen of the inlined fast path).
         let index = self.others.iter().rposition(|d| d.first_path <= path);
         let d = &mut self.others[index.expect("a path of a later deployment")];
         (&mut d.device, path - d.first_path)
